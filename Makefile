@@ -1,0 +1,57 @@
+# Shopscore: every target creates or reuses .venv, so a fresh clone needs nothing else.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PO_FILES := $(wildcard shared/locale/*/LC_MESSAGES/shopscore.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: help setup demo test test-shared test-rest lint format bench soak mobile translations extract clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,mobile,postgres]'
+	touch $(STAMP)
+
+setup: $(STAMP) translations ## create .venv and install everything
+
+shared/locale/%/LC_MESSAGES/shopscore.mo: shared/locale/%/LC_MESSAGES/shopscore.po $(STAMP)
+	$(VENV)/bin/pybabel compile --use-fuzzy -D shopscore -i $< -o $@ >/dev/null
+
+translations: $(MO_FILES) ## compile the gettext catalogues
+
+extract: setup ## re-extract messages and update every catalogue
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -k N_ -o shared/locale/shopscore.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel update -D shopscore -i shared/locale/shopscore.pot -d shared/locale --no-fuzzy-matching
+
+demo: setup ## migrate the embedded database, load the demo programme, start the server
+	$(VENV)/bin/shopscore demo
+
+test: setup ## install everything and run every test suite (shared needs 100% branch coverage)
+	$(PY) -m pytest tests/shared -q -p no:cacheprovider --cov=shared --cov-branch --cov-report=term-missing --cov-fail-under=100
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/shared -m "not slow"
+
+lint: setup ## ruff (format and lint) and mypy
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy shared reports server mobile
+
+format: setup ## apply ruff formatting and safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup ## run the benchmarks; each prints ratios against a floor measured in the same run
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+soak: setup ## the long test forms (fuzzing, fault injection, load)
+	$(PY) -m pytest -q -p no:cacheprovider -m slow
+
+mobile: setup ## run the field app on the desktop against the demo server
+	$(PY) -m mobile
+
+clean: ## remove the virtual environment and generated files
+	rm -rf $(VENV) var out .pytest_cache .mypy_cache .ruff_cache

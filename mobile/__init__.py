@@ -1,0 +1,1 @@
+"""The Shopscore field app for auditors: Kivy screens over an offline-first core."""

@@ -1,0 +1,1 @@
+"""ReportLab documents and charts for Shopscore, built from plain data classes."""

@@ -1,0 +1,1 @@
+"""The Shopscore server: a Litestar app over Piccolo tables (SQLite or PostgreSQL)."""
