@@ -1,5 +1,5 @@
 # Shopscore: every target creates or reuses .venv, so a fresh clone needs nothing else.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp

@@ -1,0 +1,101 @@
+"""The dependency rules of DESIGN §2, checked on the import statements of the source tree.
+
+`shared` imports nothing outside the standard library; `mobile` and `reports` never import
+`server`; `reports` never imports `mobile`.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imported_modules(source: str, module: str, is_package: bool) -> set[str]:
+    """Absolute names of every module imported by `source`, the code of module `module`.
+
+    Relative imports are resolved against the module's package, so `from ..server import x`
+    inside `reports.charts` counts as an import of `server`.
+    """
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            target = ".".join([*base, *([node.module] if node.module else [])])
+            names.add(target)
+            if not node.module:  # `from . import charts` imports the submodule charts
+                names.update(f"{target}.{alias.name}" for alias in node.names)
+    return names
+
+
+def modules_of(folder: str) -> list[tuple[str, Path]]:
+    """(dotted module name, path) of every Python file under the top-level `folder`."""
+    found = []
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        found.append((".".join(parts), path))
+    return found
+
+
+def imports_of(path: Path, module: str) -> set[str]:
+    return imported_modules(path.read_text("utf-8"), module, path.name == "__init__.py")
+
+
+def top(name: str) -> str:
+    return name.split(".")[0]
+
+
+def test_shared_imports_only_the_standard_library_and_itself() -> None:
+    modules = modules_of("shared")
+    assert modules, "shared/ has no Python files"
+    allowed = set(sys.stdlib_module_names) | {"shared"}
+    offending = {
+        f"{module}: {name}"
+        for module, path in modules
+        for name in imports_of(path, module)
+        if top(name) not in allowed
+    }
+    assert set() == offending
+
+
+@pytest.mark.parametrize(
+    ("folder", "forbidden"), [("mobile", "server"), ("reports", "server"), ("reports", "mobile")]
+)
+def test_forbidden_dependency(folder: str, forbidden: str) -> None:
+    offending = {
+        f"{module}: {name}"
+        for module, path in modules_of(folder)
+        for name in imports_of(path, module)
+        if top(name) == forbidden
+    }
+    assert set() == offending
+
+
+def test_the_checker_sees_every_form_of_import() -> None:
+    source = (
+        "import numpy.linalg\n"
+        "from server.app import create\n"
+        "from ..server import settings\n"
+        "from . import charts\n"
+        "from .styles import BODY\n"
+        "def later():\n"
+        "    import mobile\n"
+    )
+    expected = {
+        "numpy.linalg",
+        "server.app",
+        "server",
+        "reports",
+        "reports.charts",
+        "reports.styles",
+        "mobile",
+    }
+    assert expected == imported_modules(source, "reports.outlet", is_package=False)
+    assert {"reports.pdf.fonts"} == imported_modules("from .fonts import x", "reports.pdf", True)
