@@ -1,0 +1,286 @@
+"""Benchmark of the PDF reports; prints ratios measured in one run and fails when a goal is missed.
+
+1. Speed: the outlet report (charts, a 50-row table, 6 photos) built by ReportLab against the
+   same content rendered by WeasyPrint from HTML. Goal: at least 8 times faster.
+2. Memory: peak RSS of a process after 1,000 reports against its peak after the first.
+   Goal: at most 1.2.
+3. Scale: a wave of 200 outlet reports with 2 worker processes against 1. Goal: at least 1.8
+   times the throughput (needs 2 idle cores).
+
+Usage: python bench/reports.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import multiprocessing
+import os
+import pickle
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, this file's folder would come first on sys.path and its own name
+# ("reports") would hide the `reports` package: put the repository root there instead.
+sys.path[0] = str(ROOT)
+
+from reports import build_outlet_report, section_chart, to_svg, trend_chart  # noqa: E402
+from reports.model import OutletReportData  # noqa: E402
+from tests.reports.samples import outlet_report_data  # noqa: E402
+
+LANG = "pl"
+SPEED_GOAL = 8.0
+MEMORY_GOAL = 1.2
+SCALE_GOAL = 1.8
+
+
+def bench_data() -> OutletReportData:
+    """The benchmark report: 50 failed items (the table), 6 photos, both charts."""
+    return outlet_report_data(LANG, failed_items=50, photos=6)
+
+
+def median_cpu_seconds(action: Callable[[], object], runs: int) -> float:
+    """Median CPU time of `action`: both renderers are single-threaded, and CPU time stays
+    fair when other work shares the machine, where wall-clock time would not."""
+    action()  # warm-up: imports, fonts, caches
+    times = []
+    for _ in range(runs):
+        started = time.process_time()
+        action()
+        times.append(time.process_time() - started)
+    return statistics.median(times)
+
+
+def as_html(data: OutletReportData) -> str:
+    """The same content as the ReportLab outlet report, as HTML/CSS for WeasyPrint."""
+
+    def text(value: object) -> str:
+        return html.escape(str(value))
+
+    def image(jpeg: bytes) -> str:
+        encoded = base64.b64encode(jpeg).decode()
+        return f'<img src="data:image/jpeg;base64,{encoded}">'
+
+    failed_rows = "".join(
+        f'<tr class="{"critical" if item.critical else ""}"><td>'
+        + ("<b class=crit>Critical failure</b><br>" if item.critical else "")
+        + f"<b>{text(item.text)}</b><br><small>{text(item.section)}</small>"
+        + (f"<br><i>Comment: {text(item.comment)}</i>" if item.comment else "")
+        + (f'<div class="photos">{"".join(image(t) for t in item.thumbnails)}</div>')
+        + f'</td><td class="num">{item.points_lost:.1f}</td></tr>'
+        for item in sorted(data.failed_items, key=lambda item: not item.critical)
+    )
+    strengths = "".join(
+        f"<tr><td>{text(s.text)}</td><td>{text(s.section)}</td>"
+        f'<td class="num">{s.network_pass_rate:.0%}</td></tr>'
+        for s in data.strengths
+    )
+    disputes = "".join(
+        f"<tr><td>{text(d.item)}</td><td>{d.decision}</td><td>{text(d.reason)}</td>"
+        f"<td>{d.decided_on}</td></tr>"
+        for d in data.disputes
+    )
+    actions = "".join(
+        f"<tr><td>{text(a.item)}</td><td>{text(a.owner)}</td><td>{a.due}</td>"
+        f"<td>{a.status}</td></tr>"
+        for a in data.corrective_actions
+    )
+    return f"""<!doctype html><html lang="{LANG}"><head><meta charset="utf-8">
+<title>Outlet quality report: {text(data.outlet.name)}</title><style>
+@page {{ size: A4; margin: 22mm 18mm 18mm;
+  @top-left {{ content: "{text(data.client)}"; font: bold 8pt "DejaVu Sans"; }}
+  @top-right {{ content: "Outlet quality report · {text(data.wave)}";
+    font: 8pt "DejaVu Sans"; }}
+  @bottom-right {{ content: "Page " counter(page) " of " counter(pages);
+    font: 7.5pt "DejaVu Sans"; }}
+}}
+body {{ font: 9.5pt/1.3 "DejaVu Sans"; color: #1a1a1a; }}
+h2 {{ color: #0072b2; font-size: 13pt; }} h1 {{ font-size: 20pt; margin: 0; }}
+table {{ width: 100%; border-collapse: collapse; font-size: 8.5pt; }}
+thead {{ display: table-header-group; }}
+th {{ background: #1a1a1a; color: white; text-align: left; }}
+td, th {{ padding: 3px; vertical-align: top; border-bottom: 0.25pt solid #b3b3b3; }}
+tr:nth-child(even) td {{ background: #f2f2f2; }} tr {{ page-break-inside: avoid; }}
+tr.critical td {{ border: 1.8pt solid #d55e00; }} .crit {{ color: #d55e00; }}
+.num {{ text-align: right; }}
+.photos img {{ max-width: 38mm; max-height: 30mm; margin-right: 2mm; }}
+.score {{ background: #d55e00; color: white; width: 62mm; text-align: center; font-size: 34pt;
+  font-weight: bold; border: 3pt solid #1a1a1a; }}
+</style></head><body>
+<h2>Summary</h2><h1>{text(data.outlet.name)}</h1>
+<p>{text(data.outlet.code)} · {text(data.outlet.address)} · {text(data.outlet.region)}</p>
+<p>Client {text(data.client)}<br>Wave {text(data.wave)}<br>Visit date {data.visit_date}<br>
+Channel {data.channel}</p>
+<div class="score">{data.percent}%<br>
+<small>Poor · Not passed · Pass mark {data.pass_mark}%</small></div>
+<p>Rank in region 3 of 12 · Rank in the network 41 of 140 · Change +4.2</p>
+<h2>Section scores</h2>{to_svg(section_chart(data.sections, LANG))}
+<h2>Trend over the waves</h2>{to_svg(trend_chart(data.trend, LANG))}
+<h2>What went wrong</h2><table><thead><tr><th>Failed item</th><th>Points lost</th></tr></thead>
+<tbody>{failed_rows}</tbody></table>
+<h2>What went right</h2><table><thead><tr><th>Item passed</th><th>Section</th>
+<th>Network pass rate</th></tr></thead><tbody>{strengths}</tbody></table>
+<h2>Dispute outcomes</h2><table><thead><tr><th>Disputed item</th><th>Decision</th><th>Reason</th>
+<th>Decided on</th></tr></thead><tbody>{disputes}</tbody></table>
+<h2>Open corrective actions</h2><table><thead><tr><th>Item</th><th>Owner</th><th>Due date</th>
+<th>Status</th></tr></thead><tbody>{actions}</tbody></table></body></html>"""
+
+
+def page_count(pdf: bytes) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def speed(runs: int) -> float:
+    from weasyprint import HTML
+
+    data = bench_data()
+    markup = as_html(data)
+    reportlab_pdf = build_outlet_report(data, LANG)
+    weasy_pdf = HTML(string=markup).write_pdf()
+    reportlab_seconds = median_cpu_seconds(lambda: build_outlet_report(data, LANG), runs * 4)
+    weasy_seconds = median_cpu_seconds(lambda: HTML(string=markup).write_pdf(), runs)
+    ratio = weasy_seconds / reportlab_seconds
+    print(
+        f"speed (CPU time per report): ReportLab {reportlab_seconds * 1000:.0f} ms "
+        f"({page_count(reportlab_pdf)} pages, "
+        f"{len(reportlab_pdf) // 1024} KiB), WeasyPrint {weasy_seconds * 1000:.0f} ms "
+        f"({page_count(weasy_pdf)} pages, {len(weasy_pdf) // 1024} KiB): "
+        f"{ratio:.1f}x faster (goal >= {SPEED_GOAL})"
+    )
+    return ratio
+
+
+def memory_child(data_file: str, reports: int) -> None:
+    """In a fresh process: peak RSS after the first report and after `reports` of them.
+
+    The data comes pickled from the parent, so that making the thumbnails (decoding a 8 MP
+    HEIC) does not inflate the first peak and hide a leak.
+    """
+    data = pickle.loads(Path(data_file).read_bytes())  # our own file, just written
+    build_outlet_report(data, LANG)
+    first = peak_rss_kib()
+    for _ in range(reports - 1):
+        build_outlet_report(data, LANG)
+    print(first, peak_rss_kib())
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident memory (Linux VmHWM). Not `getrusage`: its ru_maxrss
+    carries the parent's peak over fork and exec, which would hide the child's own."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1])
+
+
+def memory(reports: int) -> float:
+    with tempfile.NamedTemporaryFile(suffix=".pickle") as data_file:
+        data_file.write(pickle.dumps(bench_data()))
+        data_file.flush()
+        output = subprocess.run(
+            [sys.executable, __file__, "--memory-child", data_file.name, str(reports)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    first, last = (int(value) for value in output.split())
+    ratio = last / first
+    print(
+        f"memory: peak RSS {first / 1024:.0f} MiB after 1 report, {last / 1024:.0f} MiB after "
+        f"{reports}: {ratio:.2f}x (goal <= {MEMORY_GOAL})"
+    )
+    return ratio
+
+
+_wave: list[OutletReportData] = []
+
+
+def _build(index: int) -> float:
+    """Build one report of the wave; return the CPU seconds it took."""
+    started = time.process_time()
+    build_outlet_report(_wave[index], LANG)
+    return time.process_time() - started
+
+
+def _warm_up() -> None:
+    build_outlet_report(_wave[0], LANG)
+
+
+def wave_seconds(processes: int) -> tuple[float, float]:
+    """Wall-clock seconds for the whole wave, and the CPU seconds the reports took in all."""
+    # Forked workers inherit the wave's data; each builds one report before timing starts.
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes, initializer=_warm_up) as pool:
+        pool.map(_build, range(processes), chunksize=1)
+        started = time.perf_counter()
+        cpu_seconds = sum(pool.map(_build, range(len(_wave)), chunksize=4))
+        return time.perf_counter() - started, cpu_seconds
+
+
+def scale(outlets: int, trials: int) -> float:
+    """Throughput of 2 worker processes over 1, best of `trials` alternating runs (other work
+    on the machine only ever makes a run slower, so the best run is the least disturbed)."""
+    base = outlet_report_data(LANG)
+    _wave.extend([base] * outlets)
+    load_before = os.getloadavg()[0]
+    one = two = float("inf")
+    one_cpu = two_cpu = 0.0
+    for _ in range(trials):
+        wall, cpu = wave_seconds(1)
+        if wall < one:
+            one, one_cpu = wall, cpu
+        wall, cpu = wave_seconds(2)
+        if wall < two:
+            two, two_cpu = wall, cpu
+    ratio = one / two
+    busy = max(load_before, os.getloadavg()[0])
+    print(
+        f"scale: {outlets} outlet reports in {one:.1f} s with 1 process, {two:.1f} s with 2: "
+        f"{ratio:.2f}x throughput (goal >= {SCALE_GOAL}; {os.cpu_count()} cores, "
+        f"load average up to {busy:.1f}{': the machine was busy' if busy > 0.5 else ''})"
+    )
+    # Equal CPU per report in both runs means the workers share nothing: a shortfall in the
+    # ratio then comes from cores taken by other work, not from the report code.
+    print(
+        f"scale: CPU per report {one_cpu / outlets * 1000:.0f} ms with 1 process, "
+        f"{two_cpu / outlets * 1000:.0f} ms with 2"
+    )
+    return ratio
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="fewer iterations")
+    parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    warnings.simplefilter("ignore")  # third-party deprecation noise is not what is measured
+    if arguments.memory_child:
+        data_file, reports = arguments.memory_child
+        memory_child(data_file, int(reports))
+        return 0
+    quick = arguments.quick
+    results = {
+        "speed": speed(runs=3 if quick else 7) >= SPEED_GOAL,
+        "memory": memory(200 if quick else 1000) <= MEMORY_GOAL,
+        "scale": scale(60 if quick else 200, trials=2) >= SCALE_GOAL,
+    }
+    missed = [name for name, met in results.items() if not met]
+    if missed:
+        print(f"goals missed: {', '.join(missed)}")
+        return 1
+    print("all goals met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

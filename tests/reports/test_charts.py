@@ -1,0 +1,85 @@
+"""Charts: the same drawings serve the PDFs and, as SVG, the dashboard; colours read in grey."""
+
+from __future__ import annotations
+
+import itertools
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import STATE_DEFAULTS, Drawing, String
+
+from reports import heatmap_chart, section_chart, to_svg, trend_chart
+from reports.model import Heatmap
+from reports.styles import BAND_COLOURS, FONT, heat_colour
+from shared.i18n import translation
+from tests.reports.samples import comparison_report_data, outlet_report_data
+
+
+def all_strings(drawing: Drawing) -> list[String]:
+    found = []
+    stack = list(drawing.getContents())
+    while stack:
+        shape = stack.pop()
+        if isinstance(shape, String):
+            found.append(shape)
+        stack.extend(getattr(shape, "contents", []))
+    return found
+
+
+def grey(colour: object) -> float:
+    red, green, blue = colour.red, colour.green, colour.blue  # type: ignore[attr-defined]
+    return float(0.299 * red + 0.587 * green + 0.114 * blue)
+
+
+def test_section_chart_as_svg_shows_unicode_labels_and_legend() -> None:
+    data = outlet_report_data("uk")
+    svg = to_svg(section_chart(data.sections, "uk"))
+    text = "".join(ElementTree.fromstring(svg).itertext())
+    for expected in (data.sections[0].title, translation("uk").gettext("Network average")):
+        assert expected in text
+
+
+def test_trend_chart_as_svg_names_every_wave() -> None:
+    data = outlet_report_data("ru")
+    text = "".join(ElementTree.fromstring(to_svg(trend_chart(data.trend, "ru"))).itertext())
+    assert [] == [point.wave for point in data.trend if point.wave not in text]
+
+
+def test_every_chart_string_uses_dejavu() -> None:
+    outlet = outlet_report_data("pl")
+    comparison = comparison_report_data("pl")
+    drawings = [
+        section_chart(outlet.sections, "pl"),
+        trend_chart(outlet.trend, "pl"),
+        heatmap_chart(comparison.heatmap_by_outlet, "pl"),
+    ]
+    assert FONT == STATE_DEFAULTS["fontName"]
+    fonts = {string.fontName for drawing in drawings for string in all_strings(drawing)}
+    assert fonts <= {FONT, "DejaVuSans-Bold"}
+    assert renderPDF.drawToString(drawings[0]).startswith(b"%PDF")
+
+
+def test_heatmap_shows_each_score_and_a_dash_for_none() -> None:
+    heatmap = Heatmap(
+        rows=("Powitanie", "Kasa"), columns=("Łódź", "Gdańsk"), values=((41.0, None), (88.4, 100.0))
+    )
+    labels = [string.text for string in all_strings(heatmap_chart(heatmap, "pl"))]
+    for expected in ("Powitanie", "Kasa", "Łódź", "Gdańsk", "41", "—", "88", "100"):
+        assert expected in labels
+
+
+def test_heatmap_rejects_values_that_do_not_match_its_rows_and_columns() -> None:
+    with pytest.raises(ValueError, match="one row per section"):
+        Heatmap(rows=("A", "B"), columns=("X",), values=((1.0,),))
+
+
+def test_heatmap_colours_get_lighter_with_the_score_so_they_read_in_greyscale() -> None:
+    greys = [grey(heat_colour(score)) for score in range(0, 101, 10)]
+    assert sorted(greys) == greys
+    assert all(later - earlier > 0.02 for earlier, later in itertools.pairwise(greys))
+
+
+def test_band_colours_differ_in_lightness_not_only_in_hue() -> None:
+    greys = sorted(grey(colour) for colour in BAND_COLOURS.values())
+    assert all(later - earlier > 0.08 for earlier, later in itertools.pairwise(greys))

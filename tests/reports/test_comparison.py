@@ -1,0 +1,106 @@
+"""The head-office comparison report, read back with pypdf as a reader would see it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from reports import build_comparison_report, model
+from reports.comparison import MAX_HEATMAP_OUTLETS
+from reports.i18n import Formatter
+from shared.i18n import translation
+from tests.reports.pdf import outline_titles, page_texts, reader, save_previews, squeeze
+from tests.reports.samples import comparison_report_data
+
+
+def test_head_office_sees_who_leads_who_lags_and_where(comparison_pdf: bytes, lang: str) -> None:
+    data = comparison_report_data(lang, outlets=12)
+    _ = translation(lang).gettext
+    formatter = Formatter(lang)
+    text = " ".join(page_texts(comparison_pdf))
+    leader, laggard = data.league[0], data.league[-1]
+    expected_words = [
+        _("Comparison report"),
+        _("League table"),
+        leader.outlet,
+        laggard.outlet,
+        formatter.score(leader.percent),
+        f"{formatter.score(leader.ci_low)} – {formatter.score(leader.ci_high)}",
+        data.regions[0].region,
+        data.best_vs_rest[0].item,  # Cyrillic in ru and uk
+        translation(lang).gettext("First-contact resolution"),
+        translation(lang).gettext("Phone"),
+        formatter.rate(0.64),
+    ]
+    assert [] == [word for word in expected_words if squeeze(word) not in text]
+
+
+def test_best_vs_rest_is_sorted_by_the_gap(comparison_pdf: bytes, lang: str) -> None:
+    data = comparison_report_data(lang, outlets=12)
+    text = " ".join(page_texts(comparison_pdf))
+    by_gap = sorted(data.best_vs_rest, key=lambda gap: gap.gap, reverse=True)
+    assert by_gap != list(data.best_vs_rest)  # the sample is not already in order
+    positions = [text.index(gap.item) for gap in by_gap]
+    assert sorted(positions) == positions
+
+
+def test_pages_metadata_and_bookmarks(comparison_pdf: bytes, lang: str) -> None:
+    _ = translation(lang).gettext
+    pdf = reader(comparison_pdf)
+    assert 2 == len(pdf.pages)
+    assert [
+        _("Summary"),
+        _("League table"),
+        _("Regions"),
+        _("Sections by outlet"),
+        _("Best vs rest"),
+        _("Channels"),
+    ] == outline_titles(comparison_pdf)
+    assert pdf.metadata is not None
+    assert _("Comparison report") in (pdf.metadata.title or "")
+    assert lang == str(pdf.root_object["/Lang"])
+
+
+def test_a_big_network_splits_the_league_table_and_shows_regions_in_the_heatmap() -> None:
+    data = comparison_report_data("uk", outlets=120)
+    _ = translation("uk").gettext
+    texts = page_texts(build_comparison_report(data, "uk", invariant=True))
+    league_pages = [text for text in texts if data.league[0].code[:6] in text]
+    assert len(league_pages) >= 3
+    assert [True] * len(league_pages) == [
+        _("Confidence interval (95%)") in text for text in league_pages
+    ]
+    assert len(data.heatmap_by_outlet.columns) > MAX_HEATMAP_OUTLETS
+    assert _("Sections by region") in " ".join(texts)
+
+
+def test_a_regional_report_names_its_region() -> None:
+    data = dataclasses.replace(comparison_report_data("pl"), region="Małopolska")
+    pdf = build_comparison_report(data, "pl", invariant=True)
+    assert "Małopolska" in (reader(pdf).metadata.subject or "")  # type: ignore[union-attr]
+
+
+def test_invariant_mode_gives_identical_bytes(comparison_pdf: bytes, lang: str) -> None:
+    again = build_comparison_report(comparison_report_data(lang, outlets=12), lang, invariant=True)
+    assert comparison_pdf == again
+
+
+def test_previews_for_a_person_to_look_at(comparison_pdf: bytes, lang: str) -> None:
+    assert 2 == len(save_previews(comparison_pdf, f"comparison-{lang}"))
+
+
+def test_a_wave_with_nothing_released_yet_still_builds() -> None:
+    empty = model.Heatmap(rows=(), columns=(), values=())
+    data = model.ComparisonReportData(
+        client="Sieć Słoneczna",
+        wave="2026-Q4",
+        generated_on=comparison_report_data("en").generated_on,
+        network_percent=None,
+        league=(),
+        regions=(),
+        heatmap_by_outlet=empty,
+        heatmap_by_region=empty,
+    )
+    _ = translation("pl").gettext
+    texts = page_texts(build_comparison_report(data, "pl", invariant=True))
+    assert 1 == len(texts)
+    assert _("League table") in texts[0]
