@@ -1,0 +1,221 @@
+"""The Kivy application: wires the store, the sync thread and the screens together.
+
+The screens hold no business logic: they call the store, ``AuditSession`` and the sync client.
+Sync results arrive in the sync thread and are handed to the UI thread with
+``Clock.schedule_once``. Text goes through ``app._(msgid, app.lang)`` in the ``.kv`` files so
+that changing the language re-evaluates every bound label.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from mobile.camera import Camera, default_camera
+from mobile.i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext_for, ngettext_for, register_fonts
+from mobile.screens import create_screen, load_common_rules
+from mobile.store import Store
+
+if TYPE_CHECKING:
+    from mobile.sync import SyncEvent
+
+
+WARM_UP_DELAY_S = 0.3
+
+
+class ShopscoreApp(App):  # type: ignore[misc]  # Kivy is untyped
+    """The field app. ``data_dir`` and ``camera`` may be given (tests, benchmarks)."""
+
+    lang = StringProperty(DEFAULT_LANGUAGE)
+    status = StringProperty("")
+    title = "Shopscore"
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        camera: Camera | None = None,
+        start_sync: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._data_dir = Path(data_dir) if data_dir else None
+        self.camera = camera
+        self.start_sync = start_sync
+        self.sync_listeners: list[Callable[[SyncEvent], None]] = []
+        self.last_location: dict[str, Any] | None = None
+        self._sync_ready = threading.Event()
+
+    # text ---------------------------------------------------------------------------------------
+
+    def _(self, message: str, _lang: str | None = None) -> str:
+        """Translate; ``_lang`` is only there so that kv bindings follow ``app.lang``."""
+        return gettext_for(self.lang)(message)
+
+    def ngettext(self, singular: str, plural: str, count: int, _lang: str | None = None) -> str:
+        return ngettext_for(self.lang)(singular, plural, count)
+
+    def set_language(self, lang: str) -> None:
+        if lang in LANGUAGES:
+            self.store.set_settings(language=lang)
+            self.lang = lang
+
+    # life cycle ---------------------------------------------------------------------------------
+
+    def build(self) -> ScreenManager:
+        register_fonts()
+        data_dir = self._data_dir or self._private_data_dir()
+        self.store = Store(data_dir)
+        self.lang = self.store.get_setting("language", DEFAULT_LANGUAGE)
+        if self.camera is None:
+            self.camera = default_camera()
+        load_common_rules()
+        manager = ScreenManager(transition=NoTransition())
+        first = "assignments" if self.store.get_setting("token") else "login"
+        manager.add_widget(create_screen(first))
+        manager.current = first
+        return manager
+
+    def _private_data_dir(self) -> Path:
+        """Kivy's user_data_dir (the app's private folder on Android)."""
+        try:
+            return Path(self.user_data_dir)
+        except FileNotFoundError:  # a desktop without ~/.config yet: Kivy does not create it
+            Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")).mkdir(parents=True)
+            return Path(self.user_data_dir)
+
+    def on_start(self) -> None:
+        self.go(self.root.current)
+        self._start_gps()
+        # httpx takes a fifth of a second to import on the desktop: not before the first frame.
+        threading.Thread(target=self._set_up_sync, name="sync-setup", daemon=True).start()
+        # Build the visit screens while the auditor reads the list, not when they tap.
+        Clock.schedule_once(lambda _dt: self._warm_up(), WARM_UP_DELAY_S)
+
+    def _warm_up(self) -> None:
+        for name in ("briefing", "checklist", "review"):
+            self.screen(name)
+
+    def _set_up_sync(self) -> None:
+        from mobile.sync import BackgroundSync, SyncClient
+
+        self.sync_client = SyncClient(self.store, listener=self._from_sync_thread)
+        self.background = BackgroundSync(self.sync_client)
+        if self.start_sync:
+            self.background.start()
+        self._sync_ready.set()
+
+    def sync(self) -> Any:
+        """The SyncClient, once set up (it is, a moment after the first frame)."""
+        self._sync_ready.wait()
+        return self.sync_client
+
+    def on_stop(self) -> None:
+        if self._sync_ready.wait(5) and self.start_sync:
+            self.background.stop()
+        self.store.close()
+
+    def screen(self, name: str) -> Any:
+        """The screen called ``name``, built the first time it is needed."""
+        if not self.root.has_screen(name):
+            self.root.add_widget(create_screen(name))
+        return self.root.get_screen(name)
+
+    def go(self, screen: str, **arguments: Any) -> None:
+        """Show a screen; a screen's ``prepare(**arguments)`` loads what it shows."""
+        target = self.screen(screen)
+        prepare = getattr(target, "prepare", None)
+        if prepare is not None:
+            prepare(**arguments)
+        self.root.current = screen
+
+    # sync ----------------------------------------------------------------------------------------
+
+    def _from_sync_thread(self, event: SyncEvent) -> None:
+        Clock.schedule_once(lambda _dt: self._on_sync_event(event))
+
+    def _on_sync_event(self, event: SyncEvent) -> None:
+        if event.kind == "login_required":
+            self.status = self._("Please log in again.")
+            self.go("login")
+        elif event.kind == "offline":
+            self.status = self._("Offline: will retry.")
+        elif event.kind in ("pulled", "outbox"):
+            self.status = ""
+        for listener in list(self.sync_listeners):
+            listener(event)
+
+    def login(
+        self,
+        server: str,
+        email: str,
+        password: str,
+        on_done: Callable[[str | None], None],
+    ) -> None:
+        """Log in from the sync thread; ``on_done(error message or None)`` on the UI thread."""
+
+        def job() -> None:
+            from mobile.sync import LoginFailed
+
+            try:
+                self.sync().login(server, email, password)
+                error = None
+            except LoginFailed as failure:
+                error = str(failure)
+            Clock.schedule_once(lambda _dt: self._after_login(error, on_done))
+
+        if self.start_sync:
+            self.sync()
+            self.background.run_job(job)
+        else:
+            job()
+
+    def _after_login(self, error: str | None, on_done: Callable[[str | None], None]) -> None:
+        if error is None:
+            self.lang = self.store.get_setting("language", self.lang)
+        on_done(error)
+
+    def location(self) -> dict[str, Any] | None:
+        """The latest GPS fix, when the platform gave one (recorded at "start visit")."""
+        return self.last_location
+
+    def _start_gps(self) -> None:
+        from kivy.utils import platform
+
+        if platform != "android":
+            return
+        try:  # pragma: no cover - on a device only
+            from plyer import gps
+
+            gps.configure(on_location=self._on_location)
+            gps.start(minTime=10000, minDistance=10)
+        except (ImportError, NotImplementedError):
+            return
+
+    def _on_location(self, **fix: Any) -> None:  # pragma: no cover - on a device only
+        self.last_location = {
+            "lat": fix.get("lat"),
+            "lon": fix.get("lon"),
+            "accuracy_m": fix.get("accuracy"),
+            "at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        }
+
+    def sync_now(self) -> None:
+        if self.start_sync and self._sync_ready.is_set():
+            self.background.wake()
+
+    def log_out(self) -> None:
+        self.sync().logout()
+        self.go("login")
+
+
+def main() -> None:
+    ShopscoreApp().run()

@@ -1,0 +1,97 @@
+"""Photo preparation on the phone: shrink before upload and hash what is sent.
+
+A photo is shrunk to at most 2048 px on its longest side, turned upright (EXIF orientation
+applied, so the orientation tag is dropped), re-encoded as JPEG quality 85 without the other
+EXIF (no GPS leaves the phone in the file), and hashed with SHA-256 over the shrunk bytes: the
+hash the server checks is the hash of exactly the bytes uploaded.
+
+Draft mode and ``thumbnail()`` come before ``exif_transpose()``: transposing first decodes the
+full-size image (measured 3.5x slower on a 12 MP JPEG).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageOps
+
+MAX_SIDE = 2048
+JPEG_QUALITY = 85
+THUMBNAIL_SIDE = 256
+
+try:  # HEIC from a desktop file picker (iPhone photos); not needed for the Android camera.
+    from pillow_heif import register_heif_opener
+except ImportError:  # pragma: no cover - pillow-heif is absent from the Android build
+    pass
+else:
+    register_heif_opener()
+
+
+try:
+    _malloc_trim: Any = ctypes.CDLL("libc.so.6").malloc_trim
+except (OSError, AttributeError):  # not glibc (Android's bionic, macOS)
+    _malloc_trim = None
+
+
+class PhotoError(ValueError):
+    """The file is not an image the app can read."""
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """The bytes to store and upload, their SHA-256 (hex) and the upright size."""
+
+    data: bytes
+    sha256: str
+    width: int
+    height: int
+    content_type: str = "image/jpeg"
+
+
+def prepare_photo(source: bytes | str | Path) -> PreparedPhoto:
+    """Shrink, orient and re-encode one photo; raise PhotoError when it cannot be read."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+    try:
+        with stream, Image.open(stream) as image:
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+            upright = ImageOps.exif_transpose(image)
+            if upright.mode != "RGB":
+                upright = upright.convert("RGB")
+            output = io.BytesIO()
+            upright.save(output, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise PhotoError(str(error) or type(error).__name__) from error
+    data = output.getvalue()
+    release_freed_memory()
+    return PreparedPhoto(
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=upright.width,
+        height=upright.height,
+    )
+
+
+def release_freed_memory() -> None:
+    """Give the decoder's freed buffers back to the system (glibc keeps them otherwise).
+
+    A 12 MP photo is decoded at full size (2048 px needs more than draft's half scale), and
+    glibc kept about 12 MB of that per process after 100 photos. Elsewhere this does nothing.
+    """
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def make_thumbnail(path: str | Path, side: int = THUMBNAIL_SIDE) -> bytes:
+    """A small JPEG of an already prepared (upright) photo, for the checklist."""
+    with Image.open(path) as image:
+        image.draft("RGB", (side, side))
+        image.thumbnail((side, side))
+        output = io.BytesIO()
+        image.convert("RGB").save(output, "JPEG", quality=80)
+    return output.getvalue()

@@ -1,0 +1,475 @@
+"""Checklist screen: sections in pages, one card per item, live score and band on top.
+
+Each card turns what the auditor touches into a call on the ``AuditSession`` (which saves it at
+once) and then asks the screen to refresh: visibility (``show_if``) and the live score come
+from ``shared`` through the session. Cards are built for one page at a time (a section, or a
+part of a long one), so opening a long checklist stays fast; hidden cards are kept and
+re-inserted when they become visible.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.image import Image as CoreImage
+from kivy.metrics import dp
+from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+from kivy.uix.textinput import TextInput
+from kivy.uix.togglebutton import ToggleButton
+
+from mobile.i18n import template_text
+from mobile.photos import PhotoError, make_thumbnail
+from mobile.screens.widgets import _
+from mobile.session import AuditSession, ChecklistItem
+from mobile.store import StoredPhoto
+from shared.answers import Answer
+from shared.checklist import Template
+from shared.scoring import ScoreCard
+
+TYPING_SAVE_DELAY_S = 0.6
+THUMBNAIL_PX = 192
+PAGE_SIZE = 8  # items per page: a long section is split so a page builds quickly
+MAX_TOGGLE_SCALE = 10
+
+
+def score_text(card: ScoreCard, template: Template) -> str:
+    """ "Score 87.5% · Good" (the band's title when the template names it), or a dash."""
+    if card.percent is None:
+        return _("Score: –")
+    text = _("Score: %(percent)s%%") % {"percent": card.percent}
+    if card.band:
+        band = next((band for band in template.bands if band.key == card.band), None)
+        lang = App.get_running_app().lang
+        text += " · " + (
+            template_text(dict(band.title), lang) if band and band.title else card.band
+        )
+    if card.critical_failures:
+        text += " · " + _("critical failure")
+    return text
+
+
+def number_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def points_text(points: Fraction) -> str:
+    """Points for the eye: whole numbers as they are, others to one decimal."""
+    return str(points.numerator) if points.denominator == 1 else f"{float(points):.1f}"
+
+
+class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
+    """One checklist item: question, hint, the editor for its kind, N/A, comment, photos."""
+
+    title = StringProperty("")
+    hint = StringProperty("")
+    state_text = StringProperty("")
+
+    def __init__(self, screen: ChecklistScreen, entry: ChecklistItem, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.screen = screen
+        self.entry = entry
+        self.key = entry.key
+        lang = App.get_running_app().lang
+        item = entry.item
+        marks = []
+        if item.required:
+            marks.append("*")
+        if item.critical:
+            marks.append("!")
+        self.title = template_text(dict(item.text), lang) + (
+            f"  [color=#ff9966]{' '.join(marks)}[/color]" if marks else ""
+        )
+        self.hint = template_text(dict(item.hint), lang) if item.hint else ""
+        self.toggles: dict[Any, ToggleButton] = {}
+        self.value_input: TextInput | None = None
+        self.timer_label: Label | None = None
+        self._timer_event: Any = None
+        self._build_editor(lang)
+        if item.na:
+            self.na_toggle: ToggleButton | None = ToggleButton(
+                text=_("N/A"), size_hint=(None, None), size=(dp(72), dp(48))
+            )
+            self.na_toggle.bind(on_release=lambda button: self._set_na(button.state == "down"))
+            self.ids.actions.add_widget(self.na_toggle)
+        else:
+            self.na_toggle = None
+        # The comment box is built on demand: a TextInput per card made long pages slow.
+        self.comment_input: TextInput | None = None
+        self.comment_button = Button(
+            text=_("Comment"), size_hint=(None, None), size=(dp(112), dp(48))
+        )
+        self.comment_button.bind(on_release=lambda *_args: self.open_comment(focus=True))
+        self.ids.actions.add_widget(self.comment_button)
+        self.photo_row = BoxLayout(size_hint_y=None, height=0, spacing=dp(4))
+        if item.photo != "none" or item.kind == "photo":
+            add_photo = Button(text=_("Add photo"), size_hint=(None, None), size=(dp(120), dp(48)))
+            add_photo.bind(on_release=lambda *_args: self.screen.add_photo(self.key))
+            self.ids.actions.add_widget(add_photo)
+        self.ids.body.add_widget(self.photo_row)
+        self._comment_event: Any = None
+
+    # editors ------------------------------------------------------------------------------------
+
+    def _build_editor(self, lang: str) -> None:
+        item = self.entry.item
+        kind = item.kind
+        editor = self.ids.editor
+        if kind == "yes_no":
+            self._toggle_row(editor, [(True, _("Yes")), (False, _("No"))], single=True)
+        elif kind == "scale" and item.min is not None and item.max is not None:
+            low, high = int(item.min), int(item.max)
+            if high - low <= MAX_TOGGLE_SCALE:
+                self._toggle_row(editor, [(v, str(v)) for v in range(low, high + 1)], single=True)
+            else:
+                self._number_input(editor, f"{low}–{high}")
+        elif kind == "nps":
+            self._toggle_row(editor, [(v, str(v)) for v in range(11)], single=True, cols=6)
+        elif kind in ("choice", "multi"):
+            options = [(o.key, template_text(dict(o.text), lang)) for o in item.options]
+            self._toggle_row(editor, options, single=kind == "choice", cols=1)
+        elif kind == "number":
+            self._number_input(editor, item.unit or "")
+        elif kind == "timer":
+            self._timer(editor)
+        elif kind == "text":
+            self.value_input = TextInput(size_hint_y=None, height=dp(96))
+            self.value_input.bind(focus=self._text_focus)
+            editor.add_widget(self.value_input)
+
+    def _toggle_row(
+        self, editor: Any, choices: list[tuple[Any, str]], *, single: bool, cols: int = 0
+    ) -> None:
+        columns = cols or len(choices)
+        grid = GridLayout(cols=columns, spacing=dp(4), size_hint_y=None, row_default_height=dp(48))
+        grid.row_force_default = True
+        grid.bind(minimum_height=grid.setter("height"))
+        group = f"{self.screen.session_id}:{self.key}" if single else None
+        for value, text in choices:
+            toggle = ToggleButton(text=text, group=group, allow_no_selection=True)
+            toggle.bind(on_release=lambda button, v=value: self._toggled(v, button))
+            self.toggles[value] = toggle
+            grid.add_widget(toggle)
+        editor.add_widget(grid)
+
+    def _number_input(self, editor: Any, unit: str) -> None:
+        row = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(8))
+        self.value_input = TextInput(multiline=False, input_filter="float", input_type="number")
+        self.value_input.bind(on_text_validate=self._number_entered, focus=self._number_focus)
+        row.add_widget(self.value_input)
+        row.add_widget(Label(text=unit, size_hint_x=None, width=dp(64)))
+        editor.add_widget(row)
+
+    def _timer(self, editor: Any) -> None:
+        self._number_input(editor, self.entry.item.unit or "s")
+        row = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(8))
+        self.timer_label = Label(text="0:00", font_size="20sp")
+        start = Button(text=_("Start"))
+        stop = Button(text=_("Stop"))
+        start.bind(on_release=lambda *_args: self.screen.start_timer(self.key))
+        stop.bind(on_release=lambda *_args: self.screen.stop_timer(self.key))
+        row.add_widget(self.timer_label)
+        row.add_widget(start)
+        row.add_widget(stop)
+        editor.add_widget(row)
+
+    # user actions -> screen -> session ------------------------------------------------------------
+
+    def _toggled(self, value: Any, button: ToggleButton) -> None:
+        if self.entry.kind == "multi":
+            picked = [key for key, toggle in self.toggles.items() if toggle.state == "down"]
+            self.screen.answer(self.key, picked)
+        else:
+            self.screen.answer(self.key, value if button.state == "down" else None)
+
+    def _number_entered(self, text_input: TextInput) -> None:
+        text = text_input.text.strip()
+        try:
+            value: float | int | None = float(text) if text else None
+        except ValueError:
+            return
+        if value is not None and float(value).is_integer():
+            value = int(value)
+        current = self.screen.current_answer(self.key)
+        if (current.value if current else None) != value:
+            self.screen.answer(self.key, value)
+
+    def _number_focus(self, text_input: TextInput, focused: bool) -> None:
+        if not focused:
+            self._number_entered(text_input)
+
+    def _text_focus(self, text_input: TextInput, focused: bool) -> None:
+        if not focused:
+            self.screen.answer(self.key, text_input.text or None)
+
+    def _set_na(self, na: bool) -> None:
+        self.screen.set_na(self.key, na)
+
+    def open_comment(self, focus: bool = False) -> TextInput:
+        """Show the comment box (the auditor pressed "Comment", or a comment exists)."""
+        if self.comment_input is None:
+            self.comment_input = TextInput(
+                hint_text=_("Comment"), multiline=False, size_hint_y=None, height=dp(48)
+            )
+            self.comment_input.bind(text=self._comment_typed, focus=self._comment_focus)
+            self.ids.body.add_widget(self.comment_input, index=len(self.ids.body.children))
+            self.ids.actions.remove_widget(self.comment_button)
+        if focus:
+            self.comment_input.focus = True
+        return self.comment_input
+
+    def _comment_typed(self, _input: TextInput, _text: str) -> None:
+        if self._comment_event is not None:
+            self._comment_event.cancel()
+        self._comment_event = Clock.schedule_once(
+            lambda _dt: self._save_comment(), TYPING_SAVE_DELAY_S
+        )
+
+    def _comment_focus(self, _input: TextInput, focused: bool) -> None:
+        if not focused:
+            self._save_comment()
+
+    def _save_comment(self) -> None:
+        if self._comment_event is not None:
+            self._comment_event.cancel()
+            self._comment_event = None
+        if self.comment_input is not None:
+            self.screen.comment(self.key, self.comment_input.text)
+
+    # showing the saved state -------------------------------------------------------------------
+
+    def show(self, answer: Answer | None, photos: list[Any], score_card: ScoreCard) -> None:
+        value = answer.value if answer else None
+        na = bool(answer and answer.na)
+        picked = set(value) if isinstance(value, tuple) else {value}
+        for key, toggle in self.toggles.items():
+            down = not na and any(key == p and type(key) is type(p) for p in picked)
+            toggle.state = "down" if down else "normal"
+            toggle.disabled = na
+        if self.value_input is not None and not self.value_input.focus:
+            shown = value if isinstance(value, str) else number_text(value)
+            self.value_input.text = "" if na else shown
+            self.value_input.disabled = na
+        if self.na_toggle is not None:
+            self.na_toggle.state = "down" if na else "normal"
+        comment = answer.comment if answer else ""
+        if comment and self.comment_input is None:
+            self.open_comment()
+        comment_box = self.comment_input
+        if comment_box and not comment_box.focus and comment_box.text != comment:
+            comment_box.text = comment
+            if self._comment_event is not None:
+                self._comment_event.cancel()
+                self._comment_event = None
+        self._show_photos(photos)
+        earned = score_card.earned.get(self.key)
+        possible = score_card.possible.get(self.key)
+        self.state_text = (
+            f"{points_text(earned)} / {points_text(possible)}"
+            if earned is not None and possible is not None
+            else ""
+        )
+
+    def _show_photos(self, photos: list[Any]) -> None:
+        shown = [child.photo_uuid for child in reversed(self.photo_row.children)]
+        if shown == [photo.uuid for photo in photos]:
+            return
+        self.photo_row.clear_widgets()
+        for photo in photos:
+            cell = BoxLayout(orientation="vertical", size_hint_x=None, width=dp(96))
+            cell.photo_uuid = photo.uuid
+            texture = self.screen.thumbnail_texture(photo)
+            cell.add_widget(Image(texture=texture, fit_mode="contain"))
+            remove = Button(text=_("Delete"), size_hint_y=None, height=dp(48))
+            remove.bind(on_release=lambda *_args, u=photo.uuid: self.screen.delete_photo(u))
+            cell.add_widget(remove)
+            self.photo_row.add_widget(cell)
+        self.photo_row.height = dp(144) if photos else 0
+
+    def tick(self, seconds: float | None) -> None:
+        if self.timer_label is not None:
+            whole = int(seconds or 0)
+            running = "● " if seconds is not None else ""
+            self.timer_label.text = f"{running}{whole // 60}:{whole % 60:02d}"
+
+
+class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
+    score_text = StringProperty("")
+    page_title = StringProperty("")
+    page_index = NumericProperty(0)
+    page_count = NumericProperty(0)
+    section_titles = ListProperty([])
+    message = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session: AuditSession | None = None
+        self.session_id = ""
+        self.cards: dict[str, ItemCard] = {}
+        self._cards_by_template: dict[str, dict[str, ItemCard]] = {}
+        self._thumbnails: dict[str, Any] = {}
+        self.pages: list[tuple[int, list[ChecklistItem]]] = []
+        self._timer_event: Any = None
+
+    def prepare(self, session: AuditSession | None = None, page: int = 0) -> None:
+        if session is not None and session is not self.session:
+            self.session = session
+            self._thumbnails = {}
+            # Cards are kept per template version and reused by its next audits: Kivy's
+            # TextInput stays referenced by the window after use, so fresh cards per audit
+            # grew the memory by about 2 MB per audit.
+            template_id = f"{session.template.key}:{session.template.version}"
+            self.session_id = template_id
+            self.cards = self._cards_by_template.setdefault(template_id, {})
+        assert self.session is not None
+        lang = App.get_running_app().lang
+        sections = self.session.template.sections
+        self.section_titles = [template_text(dict(s.title), lang) for s in sections]
+        self.pages = []
+        for number, section in enumerate(sections):
+            entries = [entry for entry in self.session.checklist if entry.section is section]
+            for start in range(0, max(1, len(entries)), PAGE_SIZE):
+                self.pages.append((number, entries[start : start + PAGE_SIZE]))
+        self.page_count = len(self.pages)
+        self.show_page(page)
+        if self._timer_event is None:
+            self._timer_event = Clock.schedule_interval(lambda _dt: self._tick_timers(), 1)
+
+    def on_leave(self, *_args: Any) -> None:
+        if self._timer_event is not None:
+            self._timer_event.cancel()
+            self._timer_event = None
+
+    def show_section(self, section_index: int) -> None:
+        """Jump to the first page of a section (unless already on one of its pages)."""
+        if self.pages and self.pages[self.page_index][0] == section_index:
+            return
+        for number, (section, _entries) in enumerate(self.pages):
+            if section == section_index:
+                self.show_page(number)
+                return
+
+    def show_page(self, index: int) -> None:
+        self.page_index = max(0, min(index, len(self.pages) - 1))
+        section = self.pages[self.page_index][0]
+        in_section = [number for number, page in enumerate(self.pages) if page[0] == section]
+        self.page_title = self.section_titles[section]
+        if len(in_section) > 1:
+            part = in_section.index(self.page_index) + 1
+            self.page_title += f" ({part}/{len(in_section)})"
+        self.ids.item_list.clear_widgets()
+        self.refresh(rebuild=True)
+        self.ids.scroll.scroll_y = 1
+
+    def refresh(self, rebuild: bool = False) -> None:
+        """Show the saved answers: visible cards in order, each card's state, the live score."""
+        assert self.session is not None
+        answers = self.session.answers()
+        by_item = {answer.item: answer for answer in answers}
+        visible = {entry.key for entry in self.session.visible_items()}
+        score_card = self.session.live_score()
+        self.score_text = score_text(score_card, self.session.template)
+        photos = self.session.photos()
+        wanted = [entry for entry in self.pages[self.page_index][1] if entry.key in visible]
+        for entry in wanted:
+            if entry.key not in self.cards:
+                self.cards[entry.key] = ItemCard(self, entry)
+        container = self.ids.item_list
+        shown = [card.key for card in reversed(container.children)]
+        if rebuild or shown != [entry.key for entry in wanted]:
+            container.clear_widgets()
+            for entry in wanted:
+                container.add_widget(self.cards[entry.key])
+        for entry in wanted:
+            item_photos = [photo for photo in photos if photo.item == entry.key]
+            self.cards[entry.key].show(by_item.get(entry.key), item_photos, score_card)
+        self._tick_timers()
+
+    def _tick_timers(self) -> None:
+        if self.session is None:
+            return
+        now = self.session.clock()
+        for card in self.ids.item_list.children:
+            if card.entry.kind == "timer":
+                started = self.session.timer_started_at(card.key)
+                card.tick((now - started).total_seconds() if started else None)
+
+    # called by the cards --------------------------------------------------------------------------
+
+    def thumbnail_texture(self, photo: StoredPhoto) -> Any:
+        """The photo's thumbnail, made once per audit (textures are freed only between frames)."""
+        texture = self._thumbnails.get(photo.uuid)
+        if texture is None:
+            thumbnail = io.BytesIO(make_thumbnail(photo.path, THUMBNAIL_PX))
+            texture = CoreImage(thumbnail, ext="jpg", nocache=True).texture
+            self._thumbnails[photo.uuid] = texture
+        return texture
+
+    def current_answer(self, item: str) -> Answer | None:
+        assert self.session is not None
+        return self.session.answer_of(item)
+
+    def answer(self, item: str, value: Any) -> None:
+        assert self.session is not None
+        self.session.answer(item, value)
+        self.refresh()
+
+    def set_na(self, item: str, na: bool) -> None:
+        assert self.session is not None
+        self.session.set_na(item, na)
+        self.refresh()
+
+    def comment(self, item: str, text: str) -> None:
+        assert self.session is not None
+        answer = self.session.answer_of(item)
+        if (answer.comment if answer else "") != text:
+            self.session.comment(item, text)
+
+    def start_timer(self, item: str) -> None:
+        assert self.session is not None
+        self.session.start_timer(item)
+        self.refresh()
+
+    def stop_timer(self, item: str) -> None:
+        assert self.session is not None
+        if self.session.timer_started_at(item) is not None:
+            self.session.stop_timer(item)
+            self.refresh()
+
+    def add_photo(self, item: str) -> None:
+        app: Any = App.get_running_app()
+        target = Path(tempfile.gettempdir())
+        app.camera.take_picture(target, lambda path: self.attach_photo(item, path))
+
+    def attach_photo(self, item: str, path: Path | None) -> None:
+        assert self.session is not None
+        if path is None:
+            return
+        try:
+            self.session.attach_photo(item, path)
+        except PhotoError:
+            self.message = _("This file is not a photo the app can read.")
+            return
+        self.message = ""
+        self.refresh()
+
+    def delete_photo(self, photo_uuid: str) -> None:
+        assert self.session is not None
+        self.session.delete_photo(photo_uuid)
+        self.refresh()
+
+    def review(self) -> None:
+        App.get_running_app().go("review", session=self.session)

@@ -1,0 +1,506 @@
+"""The phone's local store: one sqlite3 file in the app's private data directory.
+
+Everything the auditor gives (answers, comments, photos) is written the moment it is given, in
+one transaction per user action, with WAL and ``synchronous=FULL``: once a method returns, the
+change survives the app or the phone being killed. The outbox keeps the sync state of every
+submitted audit and photo. Never JsonStore (it rewrites its file without fsync).
+
+The store knows nothing of Kivy or HTTP; the session, the sync client and the screens use it.
+One ``Store`` may be shared by the UI thread and the sync thread: a lock serialises access.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS assignments (
+    id INTEGER PRIMARY KEY, status TEXT NOT NULL, due_to TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS templates (
+    key TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (key, version));
+CREATE TABLE IF NOT EXISTS outlets (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audits (
+    uuid TEXT PRIMARY KEY,
+    assignment_id INTEGER NOT NULL,
+    template_key TEXT NOT NULL,
+    template_version INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    location TEXT,
+    state TEXT NOT NULL DEFAULT 'draft',
+    body TEXT);
+CREATE TABLE IF NOT EXISTS answers (
+    audit_uuid TEXT NOT NULL REFERENCES audits(uuid),
+    item TEXT NOT NULL,
+    value TEXT NOT NULL DEFAULT 'null',
+    na INTEGER NOT NULL DEFAULT 0,
+    comment TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (audit_uuid, item));
+CREATE TABLE IF NOT EXISTS photos (
+    uuid TEXT PRIMARY KEY,
+    audit_uuid TEXT NOT NULL REFERENCES audits(uuid),
+    item TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    path TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    position INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+    kind TEXT NOT NULL,
+    uuid TEXT NOT NULL,
+    state TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_retry_at REAL NOT NULL DEFAULT 0,
+    server_response TEXT,
+    PRIMARY KEY (kind, uuid));
+"""
+
+QUEUED = "queued"
+SENDING = "sending"
+SYNCED = "synced"
+FAILED = "failed"
+OUTBOX_STATES = (QUEUED, SENDING, SYNCED, FAILED)
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """One answer as kept on the phone (photos are listed separately in ``photos``)."""
+
+    item: str
+    value: Any
+    na: bool
+    comment: str
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A shrunk photo file attached to one item of one audit."""
+
+    uuid: str
+    audit_uuid: str
+    item: str
+    sha256: str
+    path: Path
+    content_type: str
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """The header of one audit on the phone."""
+
+    uuid: str
+    assignment_id: int
+    template_key: str
+    template_version: int
+    started_at: str
+    finished_at: str | None
+    location: dict[str, Any] | None
+    state: str
+    body: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """The sync state of one submitted audit or photo."""
+
+    kind: str
+    uuid: str
+    state: str
+    message: str
+    attempts: int
+    next_retry_at: float
+    server_response: dict[str, Any] | None
+
+
+class Store:
+    """The local store of one phone (one auditor's data directory)."""
+
+    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+        self.data_dir = Path(data_dir)
+        self.photo_dir = self.data_dir / "photos"
+        self.photo_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        # isolation_level=None: transactions are opened explicitly (BEGIN IMMEDIATE) below.
+        self._db = sqlite3.connect(
+            self.data_dir / "shopscore.sqlite3", isolation_level=None, check_same_thread=False
+        )
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        with self.transaction() as db:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE write transaction: committed on success, rolled back on error."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # settings -----------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: str = "") -> str:
+        rows = self._query("SELECT value FROM settings WHERE key = ?", (key,))
+        return str(rows[0]["value"]) if rows else default
+
+    def set_settings(self, **values: str) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                list(values.items()),
+            )
+
+    def delete_settings(self, *keys: str) -> None:
+        with self.transaction() as db:
+            db.executemany("DELETE FROM settings WHERE key = ?", [(key,) for key in keys])
+
+    # pulled data --------------------------------------------------------------------------
+
+    def apply_pull(self, payload: dict[str, Any]) -> None:
+        """Store one ``GET /api/v1/sync`` answer (and its cursor) in a single transaction."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO templates (key, version, body) VALUES (?, ?, ?)"
+                " ON CONFLICT (key, version) DO UPDATE SET body = excluded.body",
+                [(t["key"], t["version"], json.dumps(t)) for t in payload.get("templates", [])],
+            )
+            db.executemany(
+                "INSERT INTO outlets (id, body) VALUES (?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                [(o["id"], json.dumps(o)) for o in payload.get("outlets", [])],
+            )
+            db.executemany(
+                "INSERT INTO assignments (id, status, due_to, body) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+                " due_to = excluded.due_to, body = excluded.body",
+                [
+                    (a["id"], a["status"], a["due_to"], json.dumps(a))
+                    for a in payload.get("assignments", [])
+                ],
+            )
+            db.executemany(
+                "DELETE FROM assignments WHERE id = ?",
+                [(i,) for i in payload.get("removed_assignment_ids", [])],
+            )
+            db.execute(
+                "INSERT INTO settings (key, value) VALUES ('sync_cursor', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(payload.get("cursor", "")),),
+            )
+
+    def assignments(self) -> list[dict[str, Any]]:
+        rows = self._query("SELECT body FROM assignments ORDER BY due_to, id")
+        return [json.loads(row["body"]) for row in rows]
+
+    def assignment(self, assignment_id: int) -> dict[str, Any] | None:
+        rows = self._query("SELECT body FROM assignments WHERE id = ?", (assignment_id,))
+        return json.loads(rows[0]["body"]) if rows else None
+
+    def template(self, key: str, version: int) -> dict[str, Any] | None:
+        rows = self._query(
+            "SELECT body FROM templates WHERE key = ? AND version = ?", (key, version)
+        )
+        return json.loads(rows[0]["body"]) if rows else None
+
+    def outlet(self, outlet_id: int) -> dict[str, Any] | None:
+        rows = self._query("SELECT body FROM outlets WHERE id = ?", (outlet_id,))
+        return json.loads(rows[0]["body"]) if rows else None
+
+    def outlets_by_id(self) -> dict[int, dict[str, Any]]:
+        rows = self._query("SELECT body FROM outlets")
+        outlets = [json.loads(row["body"]) for row in rows]
+        return {outlet["id"]: outlet for outlet in outlets}
+
+    # audits -------------------------------------------------------------------------------
+
+    def start_audit(
+        self,
+        assignment_id: int,
+        template_key: str,
+        template_version: int,
+        started_at: str,
+        location: dict[str, Any] | None,
+    ) -> str:
+        """Create the audit of "start visit" under a new uuid4 and return the uuid."""
+        audit_uuid = str(uuid.uuid4())
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO audits (uuid, assignment_id, template_key, template_version,"
+                " started_at, location) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    audit_uuid,
+                    assignment_id,
+                    template_key,
+                    template_version,
+                    started_at,
+                    json.dumps(location) if location is not None else None,
+                ),
+            )
+        return audit_uuid
+
+    def audit(self, audit_uuid: str) -> AuditRecord | None:
+        rows = self._query("SELECT * FROM audits WHERE uuid = ?", (audit_uuid,))
+        return _audit_record(rows[0]) if rows else None
+
+    def audits(self) -> list[AuditRecord]:
+        return [_audit_record(row) for row in self._query("SELECT * FROM audits ORDER BY rowid")]
+
+    def draft_for_assignment(self, assignment_id: int) -> AuditRecord | None:
+        """The unfinished audit of an assignment, so a visit resumes where it was."""
+        rows = self._query(
+            "SELECT * FROM audits WHERE assignment_id = ? AND state = ? ORDER BY rowid DESC",
+            (assignment_id, DRAFT),
+        )
+        return _audit_record(rows[0]) if rows else None
+
+    def save_answer(
+        self,
+        audit_uuid: str,
+        item: str,
+        *,
+        value: Any = None,
+        na: bool | None = None,
+        comment: str | None = None,
+        set_value: bool = False,
+    ) -> None:
+        """Save one change to one answer; only the fields given are changed."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO answers (audit_uuid, item) VALUES (?, ?)"
+                " ON CONFLICT (audit_uuid, item) DO NOTHING",
+                (audit_uuid, item),
+            )
+            if set_value:
+                db.execute(
+                    "UPDATE answers SET value = ? WHERE audit_uuid = ? AND item = ?",
+                    (json.dumps(value), audit_uuid, item),
+                )
+            if na is not None:
+                db.execute(
+                    "UPDATE answers SET na = ? WHERE audit_uuid = ? AND item = ?",
+                    (int(na), audit_uuid, item),
+                )
+            if comment is not None:
+                db.execute(
+                    "UPDATE answers SET comment = ? WHERE audit_uuid = ? AND item = ?",
+                    (comment, audit_uuid, item),
+                )
+
+    def answers(self, audit_uuid: str) -> dict[str, StoredAnswer]:
+        rows = self._query("SELECT * FROM answers WHERE audit_uuid = ?", (audit_uuid,))
+        return {
+            row["item"]: StoredAnswer(
+                item=row["item"],
+                value=json.loads(row["value"]),
+                na=bool(row["na"]),
+                comment=row["comment"],
+            )
+            for row in rows
+        }
+
+    def add_photo(
+        self, audit_uuid: str, item: str, data: bytes, sha256: str, content_type: str
+    ) -> StoredPhoto:
+        """Write the file durably (temp file, fsync, rename) and then record it."""
+        photo_uuid = str(uuid.uuid4())
+        path = self.photo_dir / f"{photo_uuid}.jpg"
+        temporary = path.with_suffix(".part")
+        with open(temporary, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+        _fsync_directory(self.photo_dir)
+        with self.transaction() as db:
+            (position,) = db.execute(
+                "SELECT COALESCE(MAX(position), -1) + 1 FROM photos"
+                " WHERE audit_uuid = ? AND item = ?",
+                (audit_uuid, item),
+            ).fetchone()
+            db.execute(
+                "INSERT INTO photos (uuid, audit_uuid, item, sha256, path, content_type, position)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (photo_uuid, audit_uuid, item, sha256, str(path), content_type, position),
+            )
+        return StoredPhoto(photo_uuid, audit_uuid, item, sha256, path, content_type)
+
+    def photos(self, audit_uuid: str) -> list[StoredPhoto]:
+        rows = self._query(
+            "SELECT * FROM photos WHERE audit_uuid = ? ORDER BY item, position", (audit_uuid,)
+        )
+        return [_stored_photo(row) for row in rows]
+
+    def photo(self, photo_uuid: str) -> StoredPhoto | None:
+        rows = self._query("SELECT * FROM photos WHERE uuid = ?", (photo_uuid,))
+        return _stored_photo(rows[0]) if rows else None
+
+    def delete_photo(self, photo_uuid: str) -> None:
+        """Delete a photo of a draft audit (submitted audits keep theirs)."""
+        photo = self.photo(photo_uuid)
+        if photo is None:
+            return
+        audit = self.audit(photo.audit_uuid)
+        if audit is not None and audit.state != DRAFT:
+            raise ValueError("photos of a submitted audit cannot be deleted")
+        with self.transaction() as db:
+            db.execute("DELETE FROM photos WHERE uuid = ?", (photo_uuid,))
+        photo.path.unlink(missing_ok=True)
+
+    def submit_audit(
+        self, audit_uuid: str, finished_at: str, body: dict[str, Any], photo_uuids: list[str]
+    ) -> None:
+        """Freeze the audit with its wire body and queue it and its photos, all at once."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE audits SET state = ?, finished_at = ?, body = ? WHERE uuid = ?",
+                (SUBMITTED, finished_at, json.dumps(body), audit_uuid),
+            )
+            queue = [("photo", photo_uuid) for photo_uuid in photo_uuids]
+            queue.append(("audit", audit_uuid))
+            db.executemany(
+                "INSERT INTO outbox (kind, uuid, state) VALUES (?, ?, 'queued')"
+                " ON CONFLICT (kind, uuid) DO UPDATE SET state = 'queued', message = '',"
+                " next_retry_at = 0",
+                queue,
+            )
+
+    # outbox -------------------------------------------------------------------------------
+
+    def outbox(self) -> list[OutboxEntry]:
+        rows = self._query("SELECT * FROM outbox ORDER BY rowid")
+        return [_outbox_entry(row) for row in rows]
+
+    def outbox_entry(self, kind: str, entry_uuid: str) -> OutboxEntry | None:
+        rows = self._query("SELECT * FROM outbox WHERE kind = ? AND uuid = ?", (kind, entry_uuid))
+        return _outbox_entry(rows[0]) if rows else None
+
+    def due_outbox(self, now: float) -> list[OutboxEntry]:
+        """Entries to send now: queued or interrupted mid-send, and due for (re)try."""
+        rows = self._query(
+            "SELECT * FROM outbox WHERE state IN ('queued', 'sending') AND next_retry_at <= ?"
+            " ORDER BY rowid",
+            (now,),
+        )
+        return [_outbox_entry(row) for row in rows]
+
+    def next_retry_at(self) -> float | None:
+        rows = self._query(
+            "SELECT MIN(next_retry_at) AS at FROM outbox WHERE state IN ('queued', 'sending')"
+        )
+        at = rows[0]["at"]
+        return float(at) if at is not None else None
+
+    def mark_outbox(
+        self,
+        kind: str,
+        entry_uuid: str,
+        state: str,
+        *,
+        message: str = "",
+        next_retry_at: float = 0.0,
+        count_attempt: bool = False,
+        server_response: dict[str, Any] | None = None,
+    ) -> None:
+        if state not in OUTBOX_STATES:
+            raise ValueError(f"unknown outbox state {state!r}")
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state = ?, message = ?, next_retry_at = ?,"
+                " attempts = attempts + ?, server_response = COALESCE(?, server_response)"
+                " WHERE kind = ? AND uuid = ?",
+                (
+                    state,
+                    message,
+                    next_retry_at,
+                    int(count_attempt),
+                    json.dumps(server_response) if server_response is not None else None,
+                    kind,
+                    entry_uuid,
+                ),
+            )
+
+    def retry_outbox(self, kind: str, entry_uuid: str) -> None:
+        """The auditor's "retry": a failed entry is queued again with a fresh attempt count."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state = 'queued', next_retry_at = 0, attempts = 0"
+                " WHERE kind = ? AND uuid = ? AND state = 'failed'",
+                (kind, entry_uuid),
+            )
+
+
+def _fsync_directory(directory: Path) -> None:
+    # A rename is durable only once its directory entry is flushed too.
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _audit_record(row: sqlite3.Row) -> AuditRecord:
+    return AuditRecord(
+        uuid=row["uuid"],
+        assignment_id=row["assignment_id"],
+        template_key=row["template_key"],
+        template_version=row["template_version"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        location=json.loads(row["location"]) if row["location"] else None,
+        state=row["state"],
+        body=json.loads(row["body"]) if row["body"] else None,
+    )
+
+
+def _stored_photo(row: sqlite3.Row) -> StoredPhoto:
+    return StoredPhoto(
+        uuid=row["uuid"],
+        audit_uuid=row["audit_uuid"],
+        item=row["item"],
+        sha256=row["sha256"],
+        path=Path(row["path"]),
+        content_type=row["content_type"],
+    )
+
+
+def _outbox_entry(row: sqlite3.Row) -> OutboxEntry:
+    return OutboxEntry(
+        kind=row["kind"],
+        uuid=row["uuid"],
+        state=row["state"],
+        message=row["message"],
+        attempts=row["attempts"],
+        next_retry_at=row["next_retry_at"],
+        server_response=json.loads(row["server_response"]) if row["server_response"] else None,
+    )

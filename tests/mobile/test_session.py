@@ -1,0 +1,184 @@
+"""The audit session without a window: answers saved at once, visibility, validation, score."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mobile.session import AuditSession, NotADraft, SubmitBlocked, start_visit
+from mobile.store import QUEUED, SUBMITTED, Store
+from shared.codec import canonical_json
+from tests.mobile.sample_data import PHOTO_DIR, every_kind_template, sync_payload
+
+GOLDEN = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "scoring").glob("*.json"))
+PHOTO = Path(PHOTO_DIR) / "gps_nikon.jpg"
+SCORE_FIELDS = ("percent", "total", "sections", "band", "passed", "failed", "critical_failures")
+
+
+class StepClock:
+    """A device clock the test moves by hand (a fixed UTC+1 offset, like Warsaw in winter)."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 10, 15, tzinfo=timezone(timedelta(hours=1)))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(tmp_path / "phone")
+    yield opened
+    opened.close()
+
+
+def session_for(
+    store: Store, template: dict[str, Any], clock: StepClock | None = None
+) -> AuditSession:
+    store.apply_pull(sync_payload(template, assignment_count=1))
+    return start_visit(store, 1, clock=clock or StepClock())
+
+
+def give(session: AuditSession, answer: dict[str, Any]) -> None:
+    """Give one golden-case answer the way the checklist screen does."""
+    item = answer["item"]
+    if answer.get("value") is not None:
+        session.answer(item, answer["value"])
+    if answer.get("na"):
+        session.set_na(item, True)
+    if answer.get("comment"):
+        session.comment(item, answer["comment"])
+    for _photo in answer.get("photos", []):
+        session.attach_photo(item, PHOTO)
+
+
+@pytest.mark.parametrize("case_path", GOLDEN, ids=[path.stem for path in GOLDEN])
+def test_live_score_equals_every_golden_case(store: Store, case_path: Path) -> None:
+    case = json.loads(case_path.read_text())
+    session = session_for(store, case["template"])
+    for answer in case["answers"]:
+        if session.template.has_item(answer["item"]):
+            give(session, answer)
+        else:
+            with pytest.raises(KeyError):  # the phone cannot even record an unknown item
+                give(session, answer)
+    card = session.live_score().to_dict()
+    assert case["expected"] == {field: card[field] for field in SCORE_FIELDS}
+
+
+def test_golden_cases_are_present() -> None:
+    assert len(GOLDEN) >= 10
+
+
+def test_show_if_items_appear_and_disappear(store: Store) -> None:
+    session = session_for(store, every_kind_template())
+    visible = lambda: [entry.key for entry in session.visible_items()]  # noqa: E731
+    assert "phone_use" not in visible()
+    session.answer("greeted", False)
+    assert ["greeted", "phone_use", "wait"] == visible()[:3]
+    session.answer("phone_use", True)
+    session.answer("greeted", True)
+    assert "phone_use" not in visible()
+    # the hidden answer is kept (and ignored by the score)
+    assert True is session.answer_of("phone_use").value
+    assert "phone_use" not in session.live_score().earned
+
+
+def test_problems_block_submit_until_fixed(store: Store) -> None:
+    session = session_for(store, every_kind_template())
+    with pytest.raises(SubmitBlocked) as blocked:
+        session.submit()
+    codes = {(problem.item, problem.code) for problem in blocked.value.problems}
+    assert ("greeted", "required") in codes
+    assert "shelf" in {item for item, _code in codes}  # a photo item needs its photo
+    assert ("notes", "required") not in codes  # not required
+    session.answer("clean", "dirty")
+    assert ("clean", "photo_required") in {(p.item, p.code) for p in session.problems()}
+    session.set_na("greeted", True)
+    assert ("greeted", "na_not_allowed") in {(p.item, p.code) for p in session.problems()}
+
+
+def fill_every_kind(session: AuditSession, clock: StepClock) -> None:
+    session.answer("greeted", True)
+    session.start_timer("wait")
+    clock.now += timedelta(seconds=75)
+    assert 75 == session.stop_timer("wait")
+    session.comment("wait", "two tills closed")
+    session.answer("friendly", 4)
+    session.answer("clean", "spotless")
+    session.answer("offers", ["loyalty"])
+    session.answer("queue", 3)
+    session.answer("recommend", 9)
+    session.attach_photo("shelf", PHOTO)
+    session.answer("notes", "Zażółć gęślą jaźń")
+
+
+def test_timer_start_survives_a_restart_of_the_app(store: Store) -> None:
+    clock = StepClock()
+    session = session_for(store, every_kind_template(), clock)
+    session.start_timer("wait")
+    clock.now += timedelta(seconds=42)
+    reopened = AuditSession(store, session.audit_uuid, clock=clock)  # the app was killed
+    assert 42 == reopened.stop_timer("wait")
+    assert 42 == reopened.answer_of("wait").value
+    assert reopened.timer_started_at("wait") is None
+
+
+def test_submit_queues_the_wire_body_and_photos(store: Store) -> None:
+    clock = StepClock()
+    session = session_for(store, every_kind_template(), clock)
+    fill_every_kind(session, clock)
+    extra = session.attach_photo("shelf", PHOTO)
+    session.delete_photo(extra.uuid)
+    assert not extra.path.exists()
+    clock.now += timedelta(minutes=20)
+    body = session.submit()
+
+    assert 1 == body["assignment_id"]
+    assert {"key": "store-visit", "version": 1} == body["template"]
+    assert "2026-11-23T10:15:00+01:00" == body["started_at"]
+    assert "2026-11-23T10:36:15+01:00" == body["finished_at"]
+    answers = {answer["item"]: answer for answer in body["answers"]}
+    assert {
+        "item": "wait",
+        "value": 75,
+        "na": False,
+        "comment": "two tills closed",
+        "photos": [],
+    } == answers["wait"]
+    assert ["loyalty"] == answers["offers"]["value"]
+    shelf_photos = session.photos("shelf")
+    assert [photo.uuid for photo in shelf_photos] == answers["shelf"]["photos"]
+    assert [a["item"] for a in body["answers"]] == [
+        key for key in (e.key for e in session.checklist) if key in answers
+    ]
+    assert session.live_score().to_dict()["percent"] == body["client_score"]["percent"]
+    canonical_json(body, session.template)  # the shared codec accepts the body
+
+    record = store.audit(session.audit_uuid)
+    assert (SUBMITTED, body) == (record.state, record.body)
+    assert [("photo", shelf_photos[0].uuid, QUEUED), ("audit", session.audit_uuid, QUEUED)] == [
+        (entry.kind, entry.uuid, entry.state) for entry in store.outbox()
+    ]
+    with pytest.raises(NotADraft):
+        session.answer("greeted", False)
+
+
+def test_start_visit_resumes_the_draft(store: Store) -> None:
+    session = session_for(store, every_kind_template())
+    session.answer("greeted", True)
+    again = start_visit(store, 1)
+    assert session.audit_uuid == again.audit_uuid
+    assert True is again.answer_of("greeted").value
+
+
+def test_an_out_of_range_answer_is_a_problem_not_a_crash(store: Store) -> None:
+    session = session_for(store, every_kind_template())
+    session.answer("friendly", 9)
+    assert ("friendly", "out_of_range") in {(p.item, p.code) for p in session.problems()}
+    assert "friendly" not in session.live_score().earned

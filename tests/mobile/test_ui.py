@@ -1,0 +1,127 @@
+"""The real Kivy window under Xvfb, driven by scripted scenarios in a subprocess per test.
+
+Screenshots of every screen are saved in test-artifacts/mobile/ (in en, ru, pl and uk).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image, ImageStat
+
+from mobile.store import QUEUED, SUBMITTED, SYNCED, Store
+from tests.mobile.conftest import ARTIFACTS, ROOT
+from tests.mobile.live_server import RunningServer, needs_sync_server
+
+pytestmark = pytest.mark.ui
+
+
+def run_scenario(
+    scenario: str, lang: str, data_dir: Path, env: dict[str, str], server: str | None = None
+) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        "-m",
+        "tests.mobile.ui_driver",
+        scenario,
+        str(data_dir),
+        str(ARTIFACTS),
+        lang,
+    ]
+    if server:
+        command.append(server)
+    completed = subprocess.run(
+        command, cwd=ROOT, env=env, timeout=120, capture_output=True, text=True
+    )
+    result_file = data_dir / "result.json"
+    result: dict[str, Any] = json.loads(result_file.read_text()) if result_file.exists() else {}
+    assert 0 == completed.returncode, result.get("error") or completed.stderr[-3000:]
+    return result
+
+
+def assert_drawn(name: str) -> None:
+    with Image.open(ARTIFACTS / name) as image:
+        assert (400, 760) == image.size
+        spread = [high - low for low, high in ImageStat.Stat(image.convert("L")).extrema]
+        assert spread[0] > 100, f"{name} looks blank"
+
+
+@pytest.mark.parametrize("lang", ["ru", "pl"])
+def test_an_offline_visit_from_start_to_outbox(
+    lang: str, tmp_path: Path, kivy_env: dict[str, str]
+) -> None:
+    data_dir = tmp_path / "phone"
+    result = run_scenario("offline_visit", lang, data_dir, kivy_env)
+
+    assert 3 == result["assignment_rows"]
+    assert result["phone_use_visible_after_no"] is True
+    assert result["phone_use_visible_after_yes"] is False
+    assert result["can_submit"] is True
+    # greeted 5/5, wait ~1 s 10/10, friendly 4 of 1..5 = 3/4 -> 18/19 of welcome (weight 40);
+    # spotless 10, offers 6, queue 3 (target 2, limit 8) 10/3, NPS 9 -> 9: 85/90 (weight 60)
+    assert "94.6%" in result["score_text"]
+    assert [["audit", QUEUED], ["photo", QUEUED]] == result["outbox_rows"]
+    assert 10 == len(result["screenshots"])
+    # switching the language in the settings re-translates the screen at once
+    assert {"ru": "Выйти", "pl": "Wyloguj się"}[lang] == result["log_out_before"]
+    assert "Log out" == result["log_out_after"]
+    assert "en" == result["language_after"]
+    for name in result["screenshots"]:
+        assert_drawn(name)
+
+    store = Store(data_dir)
+    try:
+        record = store.audit(result["audit_uuid"])
+        assert record is not None
+        assert SUBMITTED == record.state
+        answers = {answer["item"]: answer for answer in record.body["answers"]}
+        assert "Nobody said hello" == answers["greeted"]["comment"]
+        assert True is answers["greeted"]["value"]
+        assert ["loyalty", "bag"] == answers["offers"]["value"]
+        assert 3 == answers["queue"]["value"]
+        assert 1 <= answers["wait"]["value"] <= 3
+        assert 1 == len(answers["shelf"]["photos"])  # two taken, one deleted
+        assert answers["notes"]["value"].startswith("Zażółć")
+        # offline: nothing reached a server, everything waits in the outbox
+        assert {QUEUED} == {entry.state for entry in store.outbox()}
+    finally:
+        store.close()
+
+
+def test_the_review_lists_what_blocks_submitting(tmp_path: Path, kivy_env: dict[str, str]) -> None:
+    result = run_scenario("problems_shown", "uk", tmp_path / "phone", kivy_env)
+    assert result["can_submit"] is False
+    assert result["problems_text"].count("•") >= 7
+    for name in result["screenshots"]:
+        assert_drawn(name)
+
+
+@needs_sync_server
+def test_log_in_visit_submit_and_the_outbox_drains_exactly_once(
+    tmp_path: Path, kivy_env: dict[str, str], server: RunningServer
+) -> None:
+    result = run_scenario("online_visit", "en", tmp_path / "phone", kivy_env, server.base_url)
+    store = Store(tmp_path / "phone")
+    try:
+        entry = store.outbox_entry("audit", result["audit_uuid"])
+        assert entry is not None
+        assert SYNCED == entry.state
+        assert result["client_percent"] == entry.server_response["score"]["percent"]
+        token = store.get_setting("token")
+        body = store.audit(result["audit_uuid"]).body
+    finally:
+        store.close()
+    # the server holds it once: sending it again is an identical replay, same revision
+    replay = httpx.put(
+        f"{server.base_url}/api/v1/audits/{result['audit_uuid']}",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert 200 == replay.status_code
+    assert entry.server_response["revision"] == replay.json()["revision"]

@@ -1,0 +1,313 @@
+"""Runs the real field app in this process and drives it with a scripted scenario.
+
+Started by the UI tests as a subprocess (one per scenario, so Kivy's window and event loop
+never leak between tests): ``python -m tests.mobile.ui_driver SCENARIO DATA_DIR ARTIFACT_DIR
+LANG``. A scenario is a generator over the running app: it presses buttons the way a finger
+would (``dispatch("on_release")`` on the real widgets), yields the seconds to wait for the
+next frames, and saves screenshots. Whatever it reports is written to DATA_DIR/result.json;
+an exception makes the process exit non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import traceback
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+
+from kivy.config import Config
+
+Config.set("graphics", "width", "400")
+Config.set("graphics", "height", "760")
+Config.set("kivy", "exit_on_escape", "0")
+
+from kivy.clock import Clock  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+
+from mobile.app import ShopscoreApp  # noqa: E402
+from mobile.store import Store  # noqa: E402
+from tests.mobile.sample_data import PHOTO_DIR, sync_payload  # noqa: E402
+
+Steps = Generator[float, None, None]
+
+
+class ScriptedCamera:
+    """A camera that hands over the next of the given files (the test's phone photos)."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.files = list(files)
+
+    def take_picture(self, target_dir: Path, on_done: Callable[[Path | None], None]) -> None:
+        on_done(self.files.pop(0) if self.files else None)
+
+
+class Driver:
+    """What a scenario may use: the app, screenshots, the result to report."""
+
+    def __init__(self, app: ShopscoreApp, artifacts: Path, lang: str, server: str) -> None:
+        self.app = app
+        self.server = server
+        self.artifacts = artifacts
+        self.lang = lang
+        self.result: dict[str, Any] = {"screenshots": []}
+
+    def screenshot(self, name: str) -> Steps:
+        """Save the next drawn frame; read between drawing and the buffer swap (on_flip).
+
+        Reading the window at any other moment reads a back buffer that may hold an older
+        frame, which showed two screens on top of each other.
+        """
+        target = self.artifacts / f"{self.lang}-{name}.png"
+        saved: list[str] = []
+
+        def capture(*_args: Any) -> None:
+            Window.unbind(on_flip=capture)
+            saved.append(Window.screenshot(name=str(target)))
+
+        Window.bind(on_flip=capture)
+        Window.canvas.ask_update()
+        while not saved:
+            yield 0.05
+        shutil.move(saved[0], target)
+        self.result["screenshots"].append(target.name)
+
+    def screen(self, name: str) -> Any:
+        return self.app.screen(name)
+
+    def press(self, widget: Any) -> None:
+        widget.dispatch("on_press")
+        widget.dispatch("on_release")
+
+    def toggle(self, widget: Any) -> None:
+        widget._do_press()
+        widget.dispatch("on_release")
+
+    def card(self, key: str) -> Any:
+        return self.screen("checklist").cards[key]
+
+
+def offline_visit(driver: Driver) -> Steps:
+    """A whole visit with no network: every item kind, a timed wait, a photo, submit."""
+    app = driver.app
+    yield 0.5
+    assert app.root.current == "assignments", app.root.current
+    yield from driver.screenshot("01-assignments")
+    assignments = driver.screen("assignments")
+    driver.result["assignment_rows"] = len(assignments.ids.list.data)
+    app.go("briefing", assignment_id=1)
+    yield 0.2
+    yield from driver.screenshot("02-briefing")
+    driver.press(driver.screen("briefing").ids.start)
+    yield 0.3
+    assert app.root.current == "checklist"
+    yield from driver.screenshot("03-checklist-empty")
+    checklist = driver.screen("checklist")
+
+    driver.toggle(driver.card("greeted").toggles[False])
+    yield 0.1
+    driver.result["phone_use_visible_after_no"] = "phone_use" in [
+        card.key for card in checklist.ids.item_list.children
+    ]
+    driver.toggle(driver.card("phone_use").toggles[False])
+    checklist.start_timer("wait")
+    yield 1.3
+    yield from driver.screenshot("04-checklist-timer-running")
+    checklist.stop_timer("wait")
+    driver.toggle(driver.card("friendly").toggles[4])
+    driver.card("greeted").open_comment().text = "Nobody said hello"
+    yield 1.0  # the comment is saved after a pause in typing
+    driver.toggle(driver.card("greeted").toggles[True])
+    yield 0.1
+    driver.result["phone_use_visible_after_yes"] = "phone_use" in [
+        card.key for card in checklist.ids.item_list.children
+    ]
+    yield from driver.screenshot("05-checklist-section1")
+    driver.result["score_after_section1"] = checklist.score_text
+
+    checklist.show_section(1)
+    yield 0.2
+    driver.toggle(driver.card("clean").toggles["spotless"])
+    driver.toggle(driver.card("offers").toggles["loyalty"])
+    driver.toggle(driver.card("offers").toggles["bag"])
+    queue_input = driver.card("queue").value_input
+    queue_input.text = "3"
+    queue_input.dispatch("on_text_validate")
+    driver.toggle(driver.card("recommend").toggles[9])
+    checklist.add_photo("shelf")
+    checklist.add_photo("shelf")
+    yield 0.3
+    photos = checklist.session.photos("shelf")
+    checklist.delete_photo(photos[1].uuid)  # the auditor deletes the second, unwanted photo
+    notes = driver.card("notes").value_input
+    notes.text = "Zażółć gęślą jaźń — Съешь ещё этих мягких булок"
+    notes.focus = True
+    yield 0.1
+    notes.focus = False
+    yield 0.3
+    yield from driver.screenshot("06-checklist-section2")
+    checklist.ids.scroll.scroll_to(driver.card("shelf"), animate=False)
+    yield 0.3
+    yield from driver.screenshot("06b-checklist-photo")
+    driver.result["score_text"] = checklist.score_text
+    checklist.review()
+    yield 0.3
+    review = driver.screen("review")
+    driver.result["can_submit"] = review.can_submit
+    driver.result["problems_text"] = review.problems_text
+    yield from driver.screenshot("07-review")
+    driver.press(review.ids.submit)
+    yield 1.0
+    assert app.root.current == "outbox", app.root.current
+    yield from driver.screenshot("08-outbox")
+    driver.result["outbox_rows"] = [
+        (row["kind"], row["state"]) for row in driver.screen("outbox").ids.list.data
+    ]
+    app.go("settings")
+    yield 0.2
+    yield from driver.screenshot("09-settings")
+    settings = driver.screen("settings")
+    driver.result["log_out_before"] = settings.ids.log_out.text
+    settings.ids.language.text = "English"  # what picking it in the spinner does
+    yield 0.2
+    driver.result["log_out_after"] = settings.ids.log_out.text
+    driver.result["language_after"] = app.store.get_setting("language")
+    driver.result["audit_uuid"] = checklist.session.audit_uuid
+
+
+def problems_shown(driver: Driver) -> Steps:
+    """Submitting an empty audit is refused and the review lists what is missing."""
+    app = driver.app
+    yield 0.5
+    app.go("briefing", assignment_id=2)
+    yield 0.1
+    driver.press(driver.screen("briefing").ids.start)
+    yield 0.2
+    driver.screen("checklist").review()
+    yield 0.3
+    review = driver.screen("review")
+    driver.result["can_submit"] = review.can_submit
+    driver.result["problems_text"] = review.problems_text
+    yield from driver.screenshot("10-review-problems")
+    app.go("login")
+    yield 0.2
+    yield from driver.screenshot("00-login")
+
+
+def wait_until(condition: Callable[[], bool], seconds: float) -> Steps:
+    """Yield frames until ``condition`` holds; fail after ``seconds``."""
+    waited = 0.0
+    while not condition():
+        if waited > seconds:
+            raise AssertionError(f"still waiting after {seconds} s")
+        yield 0.2
+        waited += 0.2
+
+
+def online_visit(driver: Driver) -> Steps:
+    """Log in, download the wave, make the visit, submit, and watch the outbox drain."""
+    app = driver.app
+    yield 0.5
+    assert app.root.current == "login", app.root.current
+    login = driver.screen("login")
+    login.ids.server.text = driver.server
+    login.ids.email.text = "anna.auditor@example.com"
+    login.ids.password.text = "correct horse battery staple"
+    yield from driver.screenshot("11-login-filled")
+    driver.press(login.ids.log_in)
+    yield from wait_until(lambda: app.root.current == "assignments", 20)
+    rows = driver.screen("assignments").ids.list
+    yield from wait_until(lambda: bool(rows.data), 20)
+    yield from driver.screenshot("12-assignments-pulled")
+    app.go("briefing", assignment_id=rows.data[0]["assignment_id"])
+    yield 0.2
+    driver.press(driver.screen("briefing").ids.start)
+    yield 0.3
+    checklist = driver.screen("checklist")
+    session = checklist.session
+    checklist.start_timer("wait")
+    yield 1.2
+    checklist.stop_timer("wait")
+    for key, value in (("greeted", True), ("friendly", 5)):
+        checklist.answer(key, value)
+    checklist.show_section(1)
+    for key, value in (("clean", "spotless"), ("offers", ["loyalty"]), ("queue", 1)):
+        checklist.answer(key, value)
+    checklist.answer("recommend", 10)
+    checklist.add_photo("shelf")
+    yield 0.3
+    driver.result["client_percent"] = str(session.live_score().percent)
+    checklist.review()
+    yield 0.3
+    driver.press(driver.screen("review").ids.submit)
+    outbox = driver.screen("outbox")
+    yield from wait_until(
+        lambda: (
+            bool(outbox.ids.list.data)
+            and all(row["state"] == "synced" for row in outbox.ids.list.data)
+        ),
+        30,
+    )
+    yield 0.3
+    yield from driver.screenshot("13-outbox-drained")
+    driver.result["audit_uuid"] = session.audit_uuid
+
+
+SCENARIOS: dict[str, Callable[[Driver], Steps]] = {
+    "offline_visit": offline_visit,
+    "problems_shown": problems_shown,
+    "online_visit": online_visit,
+}
+OFFLINE_SCENARIOS = ("offline_visit", "problems_shown")
+
+
+def seed_store(data_dir: Path, lang: str, server: str) -> None:
+    """An auditor who pulled a wave earlier and is now offline."""
+    store = Store(data_dir)
+    store.apply_pull(sync_payload())
+    store.set_settings(
+        server=server, token="expired-offline-token", language=lang, user_email="anna@example.com"
+    )
+    store.close()
+
+
+def run(scenario_name: str, data_dir: Path, artifacts: Path, lang: str, server: str) -> int:
+    artifacts.mkdir(parents=True, exist_ok=True)
+    if scenario_name in OFFLINE_SCENARIOS:
+        seed_store(data_dir, lang, server)
+    else:
+        Store(data_dir).set_settings(language=lang)
+    camera = ScriptedCamera([Path(PHOTO_DIR) / "orientation_6.jpg", Path(PHOTO_DIR) / "cmyk.jpg"])
+    app = ShopscoreApp(data_dir=data_dir, camera=camera)
+    driver = Driver(app, artifacts, lang, server)
+    steps: Iterator[float] = SCENARIOS[scenario_name](driver)
+    outcome = {"failed": False}
+
+    def advance(_dt: float) -> None:
+        try:
+            delay = next(steps)
+        except StopIteration:
+            app.stop()
+            return
+        except BaseException:
+            driver.result["error"] = traceback.format_exc()
+            outcome["failed"] = True
+            app.stop()
+            return
+        Clock.schedule_once(advance, delay)
+
+    Clock.schedule_once(advance, 0)
+    app.run()
+    (data_dir / "result.json").write_text(json.dumps(driver.result, ensure_ascii=False))
+    return 1 if outcome["failed"] else 0
+
+
+if __name__ == "__main__":
+    name, data, artifact_dir, language = sys.argv[1:5]
+    server_url = sys.argv[5] if len(sys.argv) > 5 else "http://127.0.0.1:9"
+    sys.exit(run(name, Path(data), Path(artifact_dir), language, server_url))
