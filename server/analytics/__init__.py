@@ -1,0 +1,1 @@
+"""Head-office analytics: figures from the score rollup, statistics, CSV/XLSX exports."""

@@ -1,0 +1,18 @@
+"""The analytics feature's own Piccolo app: no tables of its own, only indexes on the rollup.
+
+Analytics reads `score_rollup` (owned by the workflow app); the covering index it needs for a
+league table that never touches table rows lives here, so its migration cannot collide with
+the workflow engineer's.
+"""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+APP_CONFIG = AppConfig(
+    app_name="analytics",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[],
+    migration_dependencies=["server.workflow.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,110 @@
+"""The app factory: `create_app(settings)` builds the whole Litestar application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import swagger_ui_bundle
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
+
+from server.analytics.controllers import AnalyticsController
+from server.auditlog.controllers import AuditLogController
+from server.audits.controllers import ROUTES as AUDIT_ROUTES
+from server.audits.controllers import close_audit_resources
+from server.auth.controllers import AuthController
+from server.context import AppContext
+from server.dashboard.controllers import DASHBOARD
+from server.dependencies import DEPENDENCIES
+from server.logs import access_log_middleware, configure_logging
+from server.organisation.controllers import (
+    ClientController,
+    OutletController,
+    RegionController,
+)
+from server.problems import EXCEPTION_HANDLERS
+from server.reporting.controllers import ReportController
+from server.settings import Settings
+from server.templates.controllers import TemplateController
+from server.users.controllers import UserController
+from server.waves.controllers import AssignmentController, WaveController
+from server.workflow.controllers import ROUTES as WORKFLOW_ROUTES
+
+SWAGGER_ASSETS = "/schema/assets"
+
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
+    AuthController,
+    UserController,
+    ClientController,
+    RegionController,
+    OutletController,
+    TemplateController,
+    WaveController,
+    AssignmentController,
+    AuditLogController,
+    *AUDIT_ROUTES,
+    *WORKFLOW_ROUTES,
+    AnalyticsController,
+    ReportController,
+    DASHBOARD,
+]
+
+
+def openapi_config() -> OpenAPIConfig:
+    """API docs at /schema with Swagger UI served from the installed package (no CDN)."""
+    swagger = SwaggerRenderPlugin(
+        path="/",
+        js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_ASSETS}/favicon-32x32.png'>",
+    )
+    return OpenAPIConfig(
+        title="Shopscore API",
+        version="1",
+        path="/schema",
+        render_plugins=[swagger, JsonRenderPlugin()],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+        security=[{"BearerToken": []}],
+    )
+
+
+def create_app(settings: Settings) -> Litestar:
+    context = AppContext.build(settings)
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await context.database.start()
+        try:
+            yield
+        finally:
+            await context.database.close()
+
+    swagger_assets = create_static_files_router(
+        path=SWAGGER_ASSETS,
+        directories=[swagger_ui_bundle.swagger_ui_path],
+        include_in_schema=False,
+        name="swagger-assets",
+    )
+    return Litestar(
+        route_handlers=[*ROUTE_HANDLERS, swagger_assets],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        on_shutdown=[close_audit_resources],
+        middleware=[access_log_middleware],
+        openapi_config=openapi_config(),
+        request_max_body_size=settings.max_json_bytes,
+        state=State({"context": context}),
+    )

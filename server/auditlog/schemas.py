@@ -1,0 +1,25 @@
+"""Wire shapes of the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+
+class AuditLogEntryOut(msgspec.Struct, kw_only=True):
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    action: str
+    entity: str
+    entity_id: str
+    before: Any
+    after: Any
+    reason: str
+
+
+class AuditLogPage(msgspec.Struct, kw_only=True):
+    items: list[AuditLogEntryOut]
+    next_cursor: str | None

@@ -1,0 +1,179 @@
+"""HTTP endpoints of sync: assignments down, audits and photos up, an audit and its images.
+
+The feature's long-lived objects (the raw SQL runner, the template cache, the media store)
+are built once per app on first use and kept in the app state; `close_audit_resources` runs
+at shutdown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid as uuid_module
+from typing import Any, Final
+
+from litestar import Controller, Litestar, Request, Response, get, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
+
+from server.audits.ingest import AuditIngest, TemplateCache, decode_body
+from server.audits.photo_intake import PhotoIntake
+from server.audits.queries import AuditQueries
+from server.audits.schemas import AuditOut, AuditReceipt, PhotoReceipt, SyncPayload
+from server.audits.sql import SqlRunner
+from server.audits.sync import SyncService
+from server.caller import ADMIN, AUDITOR
+from server.context import AppContext
+from server.dependencies import AuthenticatedCaller
+from server.errors import Invalid
+from server.i18n import _
+from server.photos import PhotoLimits, check_upload_size
+from server.storage import LocalMediaStore, MediaStore
+
+# The route's own body limit: Litestar's default (10 MB) is below the photo limit of DESIGN
+# §7. Bigger bodies are refused with 413 from Content-Length, or while streaming.
+PHOTO_ROUTE_MAX_BYTES: Final = 25 * 1024 * 1024
+STATE_KEY: Final = "audits_resources"
+
+
+@dataclasses.dataclass(slots=True)
+class AuditResources:
+    sql: SqlRunner
+    templates: TemplateCache
+    store: MediaStore
+    limits: PhotoLimits
+
+    @classmethod
+    def build(cls, context: AppContext) -> AuditResources:
+        settings = context.settings
+        return cls(
+            sql=SqlRunner(context.database),
+            templates=TemplateCache(),
+            store=LocalMediaStore(settings.media_dir),
+            limits=PhotoLimits(max_bytes=settings.max_photo_bytes),
+        )
+
+
+def audit_resources(state: State) -> AuditResources:
+    resources: AuditResources | None = state.get(STATE_KEY)
+    if resources is None:
+        resources = AuditResources.build(state.context)
+        state[STATE_KEY] = resources
+    return resources
+
+
+async def close_audit_resources(app: Litestar) -> None:
+    resources: AuditResources | None = app.state.get(STATE_KEY)
+    if resources is not None:
+        await resources.sql.close()
+
+
+Resources = NamedDependency[AuditResources]
+DEPENDENCIES = {"resources": Provide(audit_resources, sync_to_thread=False)}
+
+
+class SyncController(Controller):
+    path = "/api/v1/sync"
+    tags = ("sync",)
+    dependencies = DEPENDENCIES
+
+    @get("/")
+    async def sync(
+        self, caller: AuthenticatedCaller, resources: Resources, since: FromQuery[str | None] = None
+    ) -> SyncPayload:
+        """The caller's assignments, templates and outlets changed since the cursor."""
+        return await SyncService(resources.sql).sync(caller, since)
+
+
+class AuditController(Controller):
+    path = "/api/v1/audits"
+    tags = ("sync",)
+    dependencies = DEPENDENCIES
+
+    @put("/{audit_uuid:uuid}", status_code=200)
+    async def put_audit(
+        self,
+        request: Request[Any, Any, Any],
+        caller: AuthenticatedCaller,
+        resources: Resources,
+        audit_uuid: FromPath[uuid_module.UUID],
+    ) -> Response[AuditReceipt]:
+        """Store an audit: 201 new, 200 identical replay, 409 other content, 422 invalid."""
+        body = decode_body(await request.body())
+        ingest = AuditIngest(resources.sql, resources.templates)
+        result = await ingest.put_audit(caller, audit_uuid, body)
+        return Response(result.receipt, status_code=201 if result.created else 200)
+
+    @get("/{audit_uuid:uuid}")
+    async def get_audit(
+        self,
+        caller: AuthenticatedCaller,
+        resources: Resources,
+        audit_uuid: FromPath[uuid_module.UUID],
+    ) -> AuditOut:
+        """One audit with answers, score, flags and photo links (agency staff only)."""
+        return await AuditQueries(resources.sql).get_audit(caller, audit_uuid)
+
+
+class PhotoController(Controller):
+    path = "/api/v1/photos"
+    tags = ("sync",)
+    dependencies = DEPENDENCIES
+
+    @put("/{photo_uuid:uuid}", status_code=200, request_max_body_size=PHOTO_ROUTE_MAX_BYTES)
+    async def put_photo(
+        self,
+        request: Request[Any, Any, Any],
+        caller: AuthenticatedCaller,
+        resources: Resources,
+        photo_uuid: FromPath[uuid_module.UUID],
+    ) -> Response[PhotoReceipt]:
+        """Store a photo: 201 new, 200 same bytes, 409 other bytes, 413/415/422 refused."""
+        caller.require_role(AUDITOR, ADMIN)
+        declared = request.headers.get("x-content-sha256")
+        if not declared:
+            raise Invalid(
+                _("Send the photo's SHA-256 in the X-Content-SHA256 header."),
+                [
+                    {
+                        "item": "X-Content-SHA256",
+                        "code": "missing_hash",
+                        "message": _("The header is required."),
+                    }
+                ],
+            )
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit():
+            check_upload_size(int(length), max_bytes=resources.limits.max_bytes)
+        chunks = [chunk async for chunk in request.stream()]
+        data = b"".join(chunks)
+        intake = PhotoIntake(resources.sql, resources.store, resources.limits)
+        created, receipt = await intake.put_photo(caller, photo_uuid, data, declared)
+        return Response(receipt, status_code=201 if created else 200)
+
+    @get("/{photo_uuid:uuid}/display", media_type="image/jpeg")
+    async def display(
+        self,
+        caller: AuthenticatedCaller,
+        resources: Resources,
+        photo_uuid: FromPath[uuid_module.UUID],
+    ) -> Response[bytes]:
+        """The upright display JPEG (longest side 1600 px, no GPS) of a photo one may see."""
+        intake = PhotoIntake(resources.sql, resources.store, resources.limits)
+        data = await intake.image(caller, photo_uuid, "display")
+        return Response(data, media_type="image/jpeg")
+
+    @get("/{photo_uuid:uuid}/thumbnail", media_type="image/jpeg")
+    async def thumbnail(
+        self,
+        caller: AuthenticatedCaller,
+        resources: Resources,
+        photo_uuid: FromPath[uuid_module.UUID],
+    ) -> Response[bytes]:
+        """The thumbnail JPEG (400 px) of a photo one may see."""
+        intake = PhotoIntake(resources.sql, resources.store, resources.limits)
+        data = await intake.image(caller, photo_uuid, "thumbnail")
+        return Response(data, media_type="image/jpeg")
+
+
+ROUTES: Final = [SyncController, AuditController, PhotoController]

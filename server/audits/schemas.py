@@ -1,0 +1,119 @@
+"""Wire shapes of the sync endpoints (msgspec structs written by hand, see PITFALLS)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+
+class ScoreOut(msgspec.Struct, kw_only=True):
+    percent: str | None
+    band: str | None
+    passed: bool | None
+    sections: dict[str, str]
+    failed: list[str]
+    critical_failures: list[str]
+
+
+class AuditReceipt(msgspec.Struct, kw_only=True):
+    """The answer to `PUT /api/v1/audits/{uuid}`: what the server now holds."""
+
+    uuid: str
+    status: str
+    revision: int
+    score: ScoreOut
+    missing_photos: list[str]
+
+
+class PhotoReceipt(msgspec.Struct, kw_only=True):
+    uuid: str
+    sha256: str
+
+
+class TemplateRef(msgspec.Struct, kw_only=True):
+    key: str
+    version: int
+
+
+class WaveRef(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+
+
+class ReturnNoteOut(msgspec.Struct, kw_only=True):
+    item: str | None
+    note: str
+
+
+class SyncAssignment(msgspec.Struct, kw_only=True):
+    id: int
+    outlet_id: int
+    template: TemplateRef
+    wave: WaveRef
+    channel: str
+    due_from: dt.date
+    due_to: dt.date
+    scenario: str
+    status: str
+    return_notes: list[ReturnNoteOut]
+
+
+class SyncOutlet(msgspec.Struct, kw_only=True):
+    id: int
+    code: str
+    name: str
+    address: str
+    city: str
+    lat: float | None
+    lon: float | None
+    timezone: str
+
+
+class SyncPayload(msgspec.Struct, kw_only=True):
+    cursor: str
+    assignments: list[SyncAssignment]
+    templates: list[dict[str, Any]]
+    outlets: list[SyncOutlet]
+    removed_assignment_ids: list[int]
+
+
+class AnswerOut(msgspec.Struct, kw_only=True):
+    item: str
+    value: Any
+    na: bool
+    comment: str
+    photos: list[str]
+
+
+class PhotoRefOut(msgspec.Struct, kw_only=True):
+    uuid: str
+    item: str
+    received: bool
+    display_url: str | None
+    thumbnail_url: str | None
+
+
+class AuditOut(msgspec.Struct, kw_only=True):
+    """One audit as agency staff (admin, its reviewer, its auditor) see it."""
+
+    uuid: str
+    assignment_id: int
+    auditor_id: int
+    outlet_id: int
+    client_id: int
+    wave_id: int
+    template: TemplateRef
+    channel: str
+    revision: int
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    received_at: dt.datetime
+    released_at: dt.datetime | None
+    score: ScoreOut
+    flags: list[dict[str, Any]]
+    answers: list[AnswerOut]
+    photos: list[PhotoRefOut]
+    missing_photos: list[str]

@@ -1,0 +1,159 @@
+"""Tables of audits as they arrive from the phone: audits, their revisions, answers and photos.
+
+`audit` — one row per audit UUID (the phone creates it), always describing the current
+revision. Other features (review, disputes, rollup in `server.workflow`) read and update it;
+column names are stable.
+
+- `uuid`: the phone's audit UUID, unique; the public id of the audit.
+- `assignment`, `auditor`, `outlet`, `client`, `wave`: where it belongs. Everything but the
+  assignment is copied from the assignment at first receipt so scope checks need no join.
+  `auditor` must never reach a client user (shopper anonymity).
+- `template` (row id), `template_key`, `template_version`, `channel`: the checklist used.
+- `revision`: 1 at first receipt; +1 each time a returned audit comes back changed.
+- `status`: one of `shared.lifecycle.AUDIT_STATES` (`submitted`, `returned`, `approved`,
+  `disputed`); a new audit or revision is `submitted`.
+- `canonical`: `shared.codec.canonical_json(body, template)` of the current revision (UTF-8
+  JSON text); `canonical_sha256` its hex digest, compared to recognise a replay.
+- `started_at`, `finished_at`: device times of the visit; `sent_at`: device clock at send;
+  `received_at`: server clock when the current revision was stored (first receipt for rev 1).
+- `lat`, `lon`, `accuracy_m`, `located_at`: the GPS fix sent by the phone, all null if none.
+- `score_percent` (one decimal, null when nothing is scored), `score_band`, `score_passed`,
+  `critical_failure` (any critical item failed) and `score` (JSON of
+  `shared.scoring.ScoreCard.to_dict()`): the server's own score of the current revision.
+- `flags`: JSON list of proof-of-visit flags, each `{"code": ..., "detail": {...}}`, codes
+  `off_site`, `too_short`, `clock_skew`, `photo_reused`, `photo_outside_visit`. They never
+  block ingest; the reviewer sees them.
+- `released_at`: when the audit was approved (released to the client); null before.
+- `status_changed_at`: the last change of `status`; `updated_at`: the last change of the row.
+  Set `updated_at` on every change: `GET /api/v1/sync` sends an assignment to the phone
+  again when its audit's `updated_at` passed the phone's cursor (after a return, say).
+- One audit per assignment (unique key on `assignment`).
+
+`audit_revision` keeps the canonical body and score of every revision ever stored (the
+current one included), so a correction after a return never loses the earlier answers.
+
+`audit_answer` — one row per answer of the current revision (replaced when a new revision
+arrives): `item` key, `position` (template order), `value` (JSON text of the answer value),
+`na`, `comment`, `photos` (JSON list of photo UUIDs in the given order).
+
+`photo` — one row per photo UUID, written only after the media store holds the files:
+`sha256` of the original bytes (also the storage key of the original), `media_type`,
+`width`, `height`, `size_bytes`, `captured_at` (EXIF capture time as ISO 8601 text, with
+its offset when the camera recorded one, else the camera's local time; null if unknown), the
+storage keys of the `original`, `display` and `thumbnail` files, `uploaded_by`,
+`received_at`.
+
+`client_visit_rules` — per-client proof-of-visit settings: `max_distance_m`, how far from the
+outlet's coordinates a GPS fix may be before the audit is flagged off-site (default 300 m when
+a client has no row).
+
+`audit_photo` — the photo UUIDs the current revision of an audit references (a photo may
+arrive before or after its audit, so this is not a foreign key to `photo`); a referenced
+UUID without a `photo` row is a missing photo.
+"""
+
+from piccolo.columns import (
+    UUID,
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Numeric,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from server.organisation.tables import Client, Outlet
+from server.templates.tables import ChecklistTemplate
+from server.users.tables import User
+from server.waves.tables import Assignment, Wave
+
+
+class Audit(Table):
+    uuid = UUID(unique=True)
+    assignment = ForeignKey(
+        references=Assignment, null=False, on_delete=OnDelete.restrict, index=True
+    )
+    auditor = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict, index=True)
+    outlet = ForeignKey(references=Outlet, null=False, on_delete=OnDelete.restrict, index=True)
+    client = ForeignKey(references=Client, null=False, on_delete=OnDelete.restrict, index=True)
+    wave = ForeignKey(references=Wave, null=False, on_delete=OnDelete.restrict, index=True)
+    template = ForeignKey(references=ChecklistTemplate, null=False, on_delete=OnDelete.restrict)
+    template_key = Varchar(length=100)
+    template_version = Integer()
+    channel = Varchar(length=20)
+    revision = Integer(default=1)
+    status = Varchar(length=20, default="submitted", index=True)
+    canonical = Text()
+    canonical_sha256 = Varchar(length=64)
+    started_at = Timestamptz()
+    finished_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+    received_at = Timestamptz()
+    lat = DoublePrecision(null=True, default=None)
+    lon = DoublePrecision(null=True, default=None)
+    accuracy_m = DoublePrecision(null=True, default=None)
+    located_at = Timestamptz(null=True, default=None)
+    score_percent = Numeric(digits=(4, 1), null=True, default=None)
+    score_band = Varchar(length=40, null=True, default=None)
+    score_passed = Boolean(null=True, default=None)
+    critical_failure = Boolean(default=False)
+    score = Text(default="{}")
+    flags = Text(default="[]")
+    released_at = Timestamptz(null=True, default=None)
+    status_changed_at = Timestamptz()
+    updated_at = Timestamptz(index=True)
+
+
+class AuditRevision(Table):
+    audit = ForeignKey(references=Audit, null=False, on_delete=OnDelete.restrict, index=True)
+    revision = Integer()
+    canonical = Text()
+    canonical_sha256 = Varchar(length=64)
+    score = Text(default="{}")
+    score_percent = Numeric(digits=(4, 1), null=True, default=None)
+    flags = Text(default="[]")
+    sent_at = Timestamptz(null=True, default=None)
+    received_at = Timestamptz()
+
+
+class AuditAnswer(Table):
+    audit = ForeignKey(references=Audit, null=False, on_delete=OnDelete.restrict, index=True)
+    item = Varchar(length=100)
+    position = Integer()
+    value = Text(null=True, default=None)
+    na = Boolean(default=False)
+    comment = Text(default="")
+    photos = Text(default="[]")
+
+
+class Photo(Table):
+    uuid = UUID(unique=True)
+    sha256 = Varchar(length=64, index=True)
+    media_type = Varchar(length=40)
+    width = Integer()
+    height = Integer()
+    size_bytes = Integer()
+    captured_at = Varchar(length=40, null=True, default=None)
+    original_key = Varchar(length=200)
+    display_key = Varchar(length=200)
+    thumbnail_key = Varchar(length=200)
+    uploaded_by = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
+    received_at = Timestamptz()
+
+
+class AuditPhoto(Table):
+    audit = ForeignKey(references=Audit, null=False, on_delete=OnDelete.restrict, index=True)
+    photo_uuid = UUID(index=True)
+    item = Varchar(length=100)
+
+
+class ClientVisitRules(Table):
+    client = ForeignKey(references=Client, null=False, unique=True, on_delete=OnDelete.restrict)
+    max_distance_m = DoublePrecision(default=300.0)
+
+
+AUDIT_TABLES = [Audit, AuditRevision, AuditAnswer, Photo, AuditPhoto, ClientVisitRules]

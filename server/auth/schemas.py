@@ -1,0 +1,37 @@
+"""Wire shapes of login, the current user and password change."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class LoginRequest(msgspec.Struct, kw_only=True):
+    email: str
+    password: str
+
+
+class Scope(msgspec.Struct, kw_only=True):
+    client_id: int | None
+    region_ids: list[int]
+    outlet_ids: list[int]
+    client_ids: list[int]
+
+
+class Me(msgspec.Struct, kw_only=True):
+    id: int
+    email: str
+    name: str
+    role: str
+    language: str
+    scope: Scope
+
+
+class LoginResponse(msgspec.Struct, kw_only=True):
+    token: str
+    token_type: str
+    user: Me
+
+
+class PasswordChange(msgspec.Struct, kw_only=True):
+    current_password: str
+    new_password: str

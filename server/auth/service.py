@@ -1,0 +1,155 @@
+"""Login with throttling, token checks, logout and password change."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+
+from server.auditlog import service as auditlog
+from server.auth.passwords import Passwords
+from server.auth.schemas import LoginResponse, Me, Scope
+from server.auth.tables import LoginFailure
+from server.auth.tokens import Tokens
+from server.caller import Caller
+from server.db import Database
+from server.errors import Invalid, TooManyRequests, Unauthorized
+from server.i18n import _
+from server.settings import Settings
+from server.users.tables import ReviewerClient, User, UserOutlet, UserRegion
+
+MIN_PASSWORD_LENGTH = 10
+TOKEN_TYPE = "bearer"  # noqa: S105 -- the OAuth token type name, not a secret
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AuthService:
+    settings: Settings
+    database: Database
+    passwords: Passwords
+    tokens: Tokens
+
+    async def login(self, email: str, password: str, address: str) -> LoginResponse:
+        email = email.strip().lower()
+        subjects = (f"account:{email}", f"address:{address}")
+        await self._refuse_if_throttled(subjects)
+        user = await User.objects().where(User.email == email).first()
+        if not self.passwords.verify(user.password_hash if user else None, password) or (
+            user is None or not user.active
+        ):
+            async with self.database.transaction():
+                now = dt.datetime.now(dt.UTC)
+                window = dt.timedelta(seconds=self.settings.login_window_seconds)
+                # Failures older than the window no longer count: keep the table small.
+                await LoginFailure.delete().where(LoginFailure.failed_at < now - window)
+                await LoginFailure.insert(
+                    *[LoginFailure(subject=subject, failed_at=now) for subject in subjects]
+                )
+            raise Unauthorized(_("The e-mail or password is wrong, or the account is disabled."))
+        async with self.database.transaction():
+            await LoginFailure.delete().where(LoginFailure.subject == subjects[0])
+        caller = await load_caller(user.id)
+        token = self.tokens.issue(user.id, user.token_generation)
+        return LoginResponse(token=token, token_type=TOKEN_TYPE, user=await describe(caller))
+
+    async def _refuse_if_throttled(self, subjects: tuple[str, str]) -> None:
+        window = dt.timedelta(seconds=self.settings.login_window_seconds)
+        now = dt.datetime.now(dt.UTC)
+        limits = (
+            self.settings.login_failures_per_account,
+            self.settings.login_failures_per_address,
+        )
+        for subject, limit in zip(subjects, limits, strict=True):
+            rows = await (
+                LoginFailure.select(LoginFailure.failed_at)
+                .where(LoginFailure.subject == subject, LoginFailure.failed_at > now - window)
+                .order_by(LoginFailure.failed_at, ascending=False)
+                .limit(limit)
+            )
+            if len(rows) >= limit:
+                oldest_counted = _aware(rows[-1]["failed_at"])
+                wait = math.ceil((oldest_counted + window - now).total_seconds())
+                raise TooManyRequests(
+                    _("Too many failed logins; wait before trying again."), retry_after_seconds=wait
+                )
+
+    async def caller_from_token(self, token: str) -> Caller:
+        user_id, generation = self.tokens.read(token)
+        row = await (
+            User.select(User.active, User.token_generation).where(User.id == user_id).first()
+        )
+        if row is None or not row["active"] or row["token_generation"] != generation:
+            raise Unauthorized(_("The token was revoked or the account disabled; log in again."))
+        return await load_caller(user_id)
+
+    async def logout(self, caller: Caller) -> None:
+        async with self.database.transaction():
+            await User.update({User.token_generation: User.token_generation + 1}).where(
+                User.id == caller.user_id
+            )
+
+    async def change_password(self, caller: Caller, current: str, new: str) -> str:
+        """Change the password, revoke every earlier token and return a fresh one."""
+        user = await User.objects().where(User.id == caller.user_id).first()
+        if user is None or not self.passwords.verify(user.password_hash, current):
+            raise Unauthorized(_("The current password is wrong."))
+        check_password_strength(new)
+        async with self.database.transaction():
+            await User.update(
+                {
+                    User.password_hash: self.passwords.hash(new),
+                    User.token_generation: User.token_generation + 1,
+                }
+            ).where(User.id == caller.user_id)
+            await auditlog.record(caller, "password_change", "user", caller.user_id)
+        return self.tokens.issue(user.id, user.token_generation + 1)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            _("A password needs at least 10 characters."),
+            errors=[{"item": "password", "code": "too_short", "message": "at least 10"}],
+        )
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+async def load_caller(user_id: int) -> Caller:
+    user = await User.select().where(User.id == user_id).first()
+    if user is None:
+        raise Unauthorized(_("The account no longer exists."))
+    regions = await UserRegion.select(UserRegion.region).where(UserRegion.user == user_id)
+    outlets = await UserOutlet.select(UserOutlet.outlet).where(UserOutlet.user == user_id)
+    clients = await ReviewerClient.select(ReviewerClient.client).where(
+        ReviewerClient.user == user_id
+    )
+    return Caller(
+        user_id=user_id,
+        role=user["role"],
+        client_id=user["client"],
+        region_ids=frozenset(row["region"] for row in regions),
+        outlet_ids=frozenset(row["outlet"] for row in outlets),
+        reviewer_client_ids=frozenset(row["client"] for row in clients),
+        language=user["language"],
+    )
+
+
+async def describe(caller: Caller) -> Me:
+    user = await User.select(User.email, User.name).where(User.id == caller.user_id).first()
+    assert user is not None
+    return Me(
+        id=caller.user_id,
+        email=user["email"],
+        name=user["name"],
+        role=caller.role,
+        language=caller.language,
+        scope=Scope(
+            client_id=caller.client_id,
+            region_ids=sorted(caller.region_ids),
+            outlet_ids=sorted(caller.outlet_ids),
+            client_ids=sorted(caller.reviewer_client_ids),
+        ),
+    )

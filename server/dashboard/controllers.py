@@ -1,0 +1,667 @@
+"""The dashboard's pages at `/`: server-rendered HTML with htmx for the filtered league table.
+
+Pages call the same services as the API (analytics, review, disputes, corrective actions) with
+the session's `Caller`, so scope and role rules are identical: an outlet out of scope is a 404
+page, a forbidden action a 403 page. Every unsafe request checks the CSRF field first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+import uuid as uuid_module
+from pathlib import Path
+from typing import Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath
+from litestar.response import Redirect, Stream
+from litestar.static_files import create_static_files_router
+
+from reports.charts import heatmap_chart, section_chart, to_svg, trend_chart
+from reports.model import Heatmap, SectionScore
+from reports.model import TrendPoint as ChartPoint
+from server.analytics import exports
+from server.analytics.filters import Filters, check_filters_in_scope, require_analytics_role
+from server.analytics.service import AnalyticsService
+from server.caller import ADMIN, HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, Caller
+from server.dashboard.web import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    LoginRequired,
+    add_security_headers,
+    checked_form,
+    context_of,
+    inline_svg,
+    is_https,
+    language_of,
+    render,
+    session_caller,
+    session_cookie,
+)
+from server.errors import BadRequest, Forbidden, NotFound, ServerError
+from server.i18n import _
+from server.organisation.tables import Outlet, Region
+from server.waves.tables import Wave
+from server.workflow.corrective import CorrectiveService
+from server.workflow.disputes import DisputeService
+from server.workflow.released import ReleasedAudits
+from server.workflow.review import ReviewService
+from server.workflow.schemas import (
+    ApproveRequest,
+    CorrectedAnswer,
+    CorrectiveStep,
+    DisputeCreate,
+    DisputeReject,
+    DisputeUphold,
+    ReturnNoteIn,
+    ReturnRequest,
+)
+from shared.i18n import LANGUAGES, translation
+from shared.lifecycle import CORRECTIVE_TRANSITIONS
+
+logger = logging.getLogger("shopscore.dashboard")
+STATIC_DIR = Path(__file__).parent / "static"
+# Proof-of-visit flag codes (server.audits.flags) as reviewers read them.
+FLAG_LABELS = {
+    "off_site": _("GPS fix far from the outlet"),
+    "too_short": _("Visit shorter than expected"),
+    "clock_skew": _("Phone clock differs from the server's"),
+    "photo_reused": _("Photo already used in another audit"),
+    "photo_outside_visit": _("Photo taken outside the visit"),
+}
+CORRECTIVE_STEPS = ("complete", "verify", "reopen")
+CHANNELS = ("in_store", "phone", "email", "chat", "web", "social")
+
+
+def _optional_int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def translated(language: str, message: str) -> str:
+    """`message` (marked with `_` for extraction) in the page's language."""
+    text: str = translation(language).gettext(message)
+    return text
+
+
+def _optional_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def filters_from_query(request: Request[Any, Any, Any]) -> Filters:
+    """The page's filters; a malformed value is ignored rather than refused (it is a form)."""
+    query = request.query_params
+    channel = query.get("channel") or None
+    return Filters(
+        client=_optional_int(query.get("client")),
+        wave=_optional_int(query.get("wave")),
+        region=_optional_int(query.get("region")),
+        channel=channel if channel in CHANNELS else None,
+        template=query.get("template") or None,
+        visited_from=_optional_date(query.get("visited_from")),
+        visited_to=_optional_date(query.get("visited_to")),
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never an absolute URL an attacker could plant."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+def _redirect(path: str) -> Redirect:
+    return Redirect(path=path, status_code=303)
+
+
+async def _filter_choices(caller: Caller) -> dict[str, Any]:
+    """Waves and regions the caller may filter by (for the league table's form)."""
+    clients = caller.client_ids_in_scope()
+    waves_query = Wave.select(Wave.id, Wave.name, Wave.client, Wave.starts_on).order_by(
+        Wave.starts_on, ascending=False
+    )
+    regions_query = Region.select(Region.id, Region.name, Region.client).order_by(Region.name)
+    if clients is not None:
+        waves_query = waves_query.where(Wave.client.is_in(sorted(clients) or [-1]))
+        regions_query = regions_query.where(Region.client.is_in(sorted(clients) or [-1]))
+    regions = await regions_query
+    if caller.role == "regional_manager":
+        regions = [region for region in regions if region["id"] in caller.region_ids]
+    elif caller.role == OUTLET_MANAGER:
+        regions = []
+    return {"waves": await waves_query, "regions": regions, "channels": CHANNELS}
+
+
+# --- session -------------------------------------------------------------------------------
+
+
+@get("/login", include_in_schema=False)
+async def login_page(request: Request[Any, Any, Any]) -> Response[str]:
+    return render(request, "login.html", error=None)
+
+
+@post("/login", include_in_schema=False, status_code=303)
+async def login(request: Request[Any, Any, Any]) -> Response[Any]:
+    form = await checked_form(request)
+    context = context_of(request)
+    address = request.client.host if request.client else "unknown"
+    try:
+        result = await context.auth.login(form.get("email", ""), form.get("password", ""), address)
+    except ServerError as error:
+        return render(request, "login.html", error=error.detail, status_code=error.status)
+    response = _redirect(_safe_next(form.get("next")))
+    response.set_cookie(
+        session_cookie(request, result.token, context.settings.access_token_minutes * 60)
+    )
+    return response
+
+
+@post("/logout", include_in_schema=False, status_code=303)
+async def logout(request: Request[Any, Any, Any]) -> Response[Any]:
+    await checked_form(request)
+    caller = await session_caller(request)
+    await context_of(request).auth.logout(caller)
+    response = _redirect("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@post("/language", include_in_schema=False, status_code=303)
+async def choose_language(request: Request[Any, Any, Any]) -> Response[Any]:
+    form = await checked_form(request)
+    language = form.get("language", "")
+    if language not in LANGUAGES:
+        raise BadRequest(_("Unknown language."))
+    response = _redirect(_safe_next(form.get("next")))
+    response.set_cookie(
+        Cookie(
+            key=LANGUAGE_COOKIE,
+            value=language,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=is_https(request),
+            max_age=365 * 24 * 3600,
+        )
+    )
+    return response
+
+
+# --- head-office figures -------------------------------------------------------------------
+
+
+async def _league_values(caller: Caller, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    filters = filters_from_query(request)
+    min_audits = _optional_int(request.query_params.get("min_audits")) or 3
+    league = await AnalyticsService().league(caller, filters, min_audits)
+    regions = {row["id"]: row["name"] for row in await Region.select(Region.id, Region.name)}
+    return {"league": league, "filters": filters, "min_audits": min_audits, "region_names": regions}
+
+
+@get("/", include_in_schema=False)
+async def overview(request: Request[Any, Any, Any]) -> Response[str]:
+    caller = await session_caller(request)
+    if caller.role == "auditor":
+        raise Forbidden(_("Auditors use the phone app."))
+    if caller.role == REVIEWER:
+        return _redirect("/review")
+    analytics = AnalyticsService()
+    filters = filters_from_query(request)
+    language = language_of(request, caller)
+    trend = await analytics.trend(caller, dataclasses.replace(filters, wave=None))
+    chart = trend_chart(
+        [ChartPoint(wave=point.wave, percent=None, network_average=point.score) for point in trend],
+        language,
+    )
+    values = await _league_values(caller, request)
+    latest = trend[-1] if trend else None
+    return render(
+        request,
+        "overview.html",
+        caller=caller,
+        trend=trend,
+        latest=latest,
+        trend_svg=inline_svg(
+            to_svg(chart), "trend", translated(language, _("Average score per wave"))
+        ),
+        region_figures=await analytics.regions(caller, filters),
+        **values,
+        **await _filter_choices(caller),
+    )
+
+
+@get("/league", include_in_schema=False)
+async def league_fragment(request: Request[Any, Any, Any]) -> Response[str]:
+    """The league table alone: htmx swaps it in when a filter changes."""
+    caller = await session_caller(request)
+    values = await _league_values(caller, request)
+    return render(request, "_league.html", caller=caller, **values)
+
+
+@get("/outlets/{outlet_id:int}", include_in_schema=False)
+async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int]) -> Response[str]:
+    caller = await session_caller(request)
+    outlet_filters = Filters(outlet=outlet_id)
+    await check_filters_in_scope(caller, outlet_filters)
+    outlet = await Outlet.select().where(Outlet.id == outlet_id).first()
+    if outlet is None:
+        raise NotFound(_("There is no such outlet."))
+    network = Filters(client=outlet["client"])
+    # The network averages are aggregates of the whole client, as in the PDF report, so they
+    # are computed with the client's head-office scope; no other outlet's row is shown.
+    network_viewer = Caller(user_id=caller.user_id, role=HEAD_OFFICE, client_id=outlet["client"])
+    analytics = AnalyticsService()
+    language = language_of(request, caller)
+    own_trend = {point.wave_id: point for point in await analytics.trend(caller, outlet_filters)}
+    network_trend = await analytics.trend(network_viewer, network)
+    points = [
+        ChartPoint(
+            wave=point.wave,
+            percent=own_trend[point.wave_id].score if point.wave_id in own_trend else None,
+            network_average=point.score,
+        )
+        for point in network_trend
+    ]
+    own_heat = await analytics.heatmap(caller, outlet_filters)
+    network_heat = await analytics.heatmap(network_viewer, network)
+    sections = []
+    for section in own_heat.sections:
+        own = [cell.percent for cell in own_heat.cells if cell.section == section]
+        everyone = [cell.percent for cell in network_heat.cells if cell.section == section]
+        sections.append(
+            SectionScore(
+                title=section,
+                percent=own[0] if own else None,
+                network_average=round(sum(everyone) / len(everyone), 1) if everyone else None,
+                region_top_quartile=None,
+            )
+        )
+    released = ReleasedAudits()
+    page = await released.list(caller, None, 5, outlet_id, None)
+    audits = [await released.get(caller, summary.uuid) for summary in page.items]
+    actions = await CorrectiveService(context_of(request).database).list(
+        caller, None, 50, outlet_id
+    )
+    return render(
+        request,
+        "outlet.html",
+        caller=caller,
+        outlet=outlet,
+        trend_svg=inline_svg(
+            to_svg(trend_chart(points, language)),
+            "trend",
+            translated(language, _("This outlet against the network average, per wave")),
+        ),
+        section_svg=inline_svg(
+            to_svg(section_chart(sections, language)),
+            "sections",
+            translated(language, _("Sections against the network")),
+        )
+        if sections
+        else None,
+        audits=audits,
+        actions=actions.items,
+        now=dt.datetime.now(dt.UTC),
+        may_dispute=caller.role == OUTLET_MANAGER,
+        steps=_corrective_steps_for(caller.role),
+    )
+
+
+@get("/outlets/{outlet_id:int}/report.pdf", include_in_schema=False)
+async def outlet_report(
+    request: Request[Any, Any, Any], outlet_id: FromPath[int]
+) -> Response[bytes]:
+    """The outlet's PDF quality report (latest released wave) in the page's language."""
+    from reports import build_outlet_report
+    from server.reporting.service import ReportService
+    from server.storage.local import LocalMediaStore
+
+    caller = await session_caller(request)
+    language = language_of(request, caller)
+    service = ReportService(LocalMediaStore(context_of(request).settings.media_dir))
+    data = await service.outlet_report(caller, outlet_id, None, language)
+    # ReportLab is CPU-bound: off the event loop, like the API's report route.
+    pdf = await asyncio.to_thread(build_outlet_report, data, language)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="report-{data.outlet.code}.pdf"'},
+    )
+
+
+@get("/photos/{photo_uuid:uuid}/thumbnail", include_in_schema=False)
+async def photo_thumbnail(
+    request: Request[Any, Any, Any], photo_uuid: FromPath[uuid_module.UUID]
+) -> Response[bytes]:
+    """A thumbnail the session's caller may see (the same check as the API's), else 404."""
+    from server.audits.controllers import audit_resources
+    from server.audits.photo_intake import PhotoIntake
+
+    caller = await session_caller(request)
+    resources = audit_resources(request.app.state)
+    intake = PhotoIntake(resources.sql, resources.store, resources.limits)
+    data = await intake.image(caller, photo_uuid, "thumbnail")
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private"})
+
+
+def _corrective_steps_for(role: str) -> dict[str, list[str]]:
+    """For each action status, the steps this role may take (to show only usable buttons)."""
+    steps: dict[str, list[str]] = {}
+    for (status, action), step in CORRECTIVE_TRANSITIONS.items():
+        if role in step.roles:
+            steps.setdefault(status, []).append(action)
+    return steps
+
+
+@get("/heatmap", include_in_schema=False)
+async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
+    caller = await session_caller(request)
+    filters = filters_from_query(request)
+    figure = await AnalyticsService().heatmap(caller, filters)
+    values = {(cell.outlet_id, cell.section): cell.percent for cell in figure.cells}
+    chart = Heatmap(
+        rows=tuple(figure.sections),
+        columns=tuple(outlet.code for outlet in figure.outlets),
+        values=tuple(
+            tuple(values.get((outlet.id, section)) for outlet in figure.outlets)
+            for section in figure.sections
+        ),
+    )
+    svg = to_svg(heatmap_chart(chart, language_of(request, caller)))
+    return render(
+        request,
+        "heatmap.html",
+        caller=caller,
+        figure=figure,
+        values=values,
+        heatmap_svg=inline_svg(
+            svg, "heatmap", translated(language_of(request, caller), _("Sections by outlet"))
+        )
+        if figure.sections
+        else None,
+        filters=filters,
+        **await _filter_choices(caller),
+    )
+
+
+@get("/best-vs-rest", include_in_schema=False)
+async def best_vs_rest_page(request: Request[Any, Any, Any]) -> Response[str]:
+    caller = await session_caller(request)
+    filters = filters_from_query(request)
+    analytics = AnalyticsService()
+    return render(
+        request,
+        "best_vs_rest.html",
+        caller=caller,
+        items=await analytics.best_vs_rest(caller, filters),
+        pareto=await analytics.pareto(caller, filters),
+        filters=filters,
+        **await _filter_choices(caller),
+    )
+
+
+@get("/channels", include_in_schema=False)
+async def channels_page(request: Request[Any, Any, Any]) -> Response[str]:
+    caller = await session_caller(request)
+    filters = filters_from_query(request)
+    analytics = AnalyticsService()
+    return render(
+        request,
+        "channels.html",
+        caller=caller,
+        channel_figures=await analytics.channels(caller, filters),
+        nps=await analytics.nps(caller, filters),
+        filters=filters,
+        **await _filter_choices(caller),
+    )
+
+
+@get("/exports/{kind:str}", include_in_schema=False)
+async def export(request: Request[Any, Any, Any], kind: FromPath[str]) -> Stream:
+    """The league table or the raw answers, CSV (`;`) or XLSX, in the session's scope."""
+    caller = await session_caller(request)
+    filters = filters_from_query(request)
+    file_format = "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
+    if kind == "league":
+        min_audits = _optional_int(request.query_params.get("min_audits")) or 3
+        table = await AnalyticsService().league(caller, filters, min_audits)
+        rows = exports.iterate(exports.league_rows(table))
+        return exports.download("league", file_format, ";", list(exports.LEAGUE_COLUMNS), rows)
+    if kind == "answers":
+        require_analytics_role(caller)
+        await check_filters_in_scope(caller, filters)
+        rows = exports.answer_rows(caller, filters)
+        return exports.download("answers", file_format, ";", exports.answer_columns(caller), rows)
+    raise NotFound(_("There is no such page."))
+
+
+# --- review and disputes -------------------------------------------------------------------
+
+
+@get("/review", include_in_schema=False)
+async def review_queue(request: Request[Any, Any, Any]) -> Response[str]:
+    caller = await session_caller(request)
+    caller.require_role(ADMIN, REVIEWER)
+    database = context_of(request).database
+    queue = await ReviewService(database).queue(caller, None, 100)
+    disputes = await DisputeService(database).list(caller, None, 100, None, "open")
+    return render(
+        request,
+        "review.html",
+        caller=caller,
+        queue=queue.items,
+        disputes=disputes.items,
+        flag_labels=FLAG_LABELS,
+    )
+
+
+@post("/review/{audit_uuid:uuid}/approve", include_in_schema=False, status_code=303)
+async def approve(
+    request: Request[Any, Any, Any], audit_uuid: FromPath[uuid_module.UUID]
+) -> Response[Any]:
+    form = await checked_form(request)
+    caller = await session_caller(request)
+    await ReviewService(context_of(request).database).approve(
+        caller, audit_uuid, ApproveRequest(note=form.get("note", ""))
+    )
+    return _redirect("/review")
+
+
+@post("/review/{audit_uuid:uuid}/return", include_in_schema=False, status_code=303)
+async def return_audit(
+    request: Request[Any, Any, Any], audit_uuid: FromPath[uuid_module.UUID]
+) -> Response[Any]:
+    form = await checked_form(request)
+    caller = await session_caller(request)
+    note = form.get("note", "").strip()
+    if not note:
+        raise BadRequest(_("Say what the auditor should correct."))
+    await ReviewService(context_of(request).database).return_to_auditor(
+        caller, audit_uuid, ReturnRequest(notes=[ReturnNoteIn(item=None, note=note)])
+    )
+    return _redirect("/review")
+
+
+@post("/disputes", include_in_schema=False, status_code=303)
+async def raise_dispute(request: Request[Any, Any, Any]) -> Response[Any]:
+    form = await checked_form(request)
+    caller = await session_caller(request)
+    try:
+        audit_uuid = uuid_module.UUID(form.get("audit_uuid", ""))
+    except ValueError as error:
+        raise BadRequest(_("There is no such audit.")) from error
+    dispute = await DisputeService(context_of(request).database).raise_dispute(
+        caller,
+        DisputeCreate(
+            audit_uuid=audit_uuid, item=form.get("item", ""), reason=form.get("reason", "")
+        ),
+    )
+    return _redirect(f"/outlets/{dispute.outlet_id}")
+
+
+@post("/disputes/{dispute_id:int}/{decision:str}", include_in_schema=False, status_code=303)
+async def resolve_dispute(
+    request: Request[Any, Any, Any], dispute_id: FromPath[int], decision: FromPath[str]
+) -> Response[Any]:
+    form = await checked_form(request)
+    caller = await session_caller(request)
+    service = DisputeService(context_of(request).database)
+    reply = form.get("reply", "")
+    if decision == "uphold":
+        dispute = await service.get(caller, dispute_id)
+        original = dispute.original_answer or {}
+        corrected = _corrected_value(original.get("value"), form.get("value", ""))
+        await service.uphold(
+            caller, dispute_id, DisputeUphold(reply=reply, answer=CorrectedAnswer(value=corrected))
+        )
+    elif decision == "reject":
+        await service.reject(caller, dispute_id, DisputeReject(reply=reply))
+    else:
+        raise NotFound(_("There is no such page."))
+    return _redirect("/review")
+
+
+def _corrected_value(original: Any, text: str) -> Any:
+    """The reviewer's corrected value typed as the original answer was (yes/no, number, text)."""
+    text = text.strip()
+    if isinstance(original, bool) or text.lower() in ("true", "false", "yes", "no"):
+        return text.lower() in ("true", "yes")
+    try:
+        return float(text) if "." in text else int(text)
+    except ValueError:
+        return text
+
+
+@post("/actions/{action_id:int}/{step:str}", include_in_schema=False, status_code=303)
+async def corrective_step(
+    request: Request[Any, Any, Any], action_id: FromPath[int], step: FromPath[str]
+) -> Response[Any]:
+    """Follow a corrective action: `complete` (managers), `verify` or `reopen`."""
+    form = await checked_form(request)
+    caller = await session_caller(request)
+    if step not in CORRECTIVE_STEPS:
+        raise NotFound(_("There is no such page."))
+    service = CorrectiveService(context_of(request).database)
+    action = await service.step(
+        caller, action_id, step, CorrectiveStep(comment=form.get("comment", ""))
+    )
+    return _redirect(f"/outlets/{action.outlet_id}")
+
+
+# --- admin lists ---------------------------------------------------------------------------
+
+
+@get("/admin", include_in_schema=False)
+async def admin_lists(request: Request[Any, Any, Any]) -> Response[str]:
+    from server.templates.tables import ChecklistTemplate
+    from server.users.tables import User
+    from server.waves.tables import Assignment
+
+    caller = await session_caller(request)
+    caller.require_role(ADMIN)
+    return render(
+        request,
+        "admin.html",
+        caller=caller,
+        outlets=await Outlet.select(Outlet.id, Outlet.code, Outlet.name, Outlet.city).order_by(
+            Outlet.code
+        ),
+        people=await User.select(User.id, User.name, User.email, User.role, User.active).order_by(
+            User.id
+        ),
+        templates=await ChecklistTemplate.select(
+            ChecklistTemplate.id,
+            ChecklistTemplate.key,
+            ChecklistTemplate.version,
+            ChecklistTemplate.status,
+        ).order_by(ChecklistTemplate.key),
+        waves=await Wave.select(Wave.id, Wave.name, Wave.starts_on, Wave.ends_on).order_by(
+            Wave.starts_on
+        ),
+        assignments=await Assignment.select(
+            Assignment.id,
+            Assignment.wave.name.as_alias("wave"),
+            Assignment.outlet.code.as_alias("outlet"),
+            Assignment.channel,
+            Assignment.status,
+        )
+        .order_by(Assignment.id)
+        .limit(200),
+    )
+
+
+# --- errors and the router -----------------------------------------------------------------
+
+
+def _login_redirect(request: Request[Any, Any, Any], _error: Exception) -> Response[Any]:
+    if request.headers.get("hx-request"):
+        # htmx follows redirects inside the fragment; tell it to load the login page instead.
+        return Response("", status_code=200, headers={"HX-Redirect": "/login"})
+    return _redirect("/login")
+
+
+def _error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    if isinstance(error, ServerError):
+        status, detail = error.status, error.detail
+    elif isinstance(error, HTTPException):
+        status, detail = error.status_code, error.detail
+    else:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        status, detail = 500, _("Something went wrong on the server; the error was logged.")
+    return add_security_headers(
+        render(request, "error.html", status_code=status, status=status, detail=detail)
+    )
+
+
+def _page_headers(response: Response[Any]) -> Response[Any]:
+    return add_security_headers(response)
+
+
+STATIC = create_static_files_router(
+    path="/static",
+    directories=[STATIC_DIR],
+    include_in_schema=False,
+    name="dashboard-static",
+)
+
+DASHBOARD = Router(
+    path="/",
+    route_handlers=[
+        login_page,
+        login,
+        logout,
+        choose_language,
+        overview,
+        league_fragment,
+        outlet_page,
+        outlet_report,
+        photo_thumbnail,
+        heatmap_page,
+        best_vs_rest_page,
+        channels_page,
+        export,
+        review_queue,
+        approve,
+        return_audit,
+        raise_dispute,
+        resolve_dispute,
+        corrective_step,
+        admin_lists,
+        STATIC,
+    ],
+    after_request=_page_headers,
+    exception_handlers={
+        LoginRequired: _login_redirect,
+        ServerError: _error_page,
+        HTTPException: _error_page,
+        Exception: _error_page,
+    },
+    include_in_schema=False,
+)

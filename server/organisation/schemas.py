@@ -1,0 +1,100 @@
+"""Wire shapes of clients, regions and outlets."""
+
+from __future__ import annotations
+
+import msgspec
+
+CHANNELS = ("in_store", "phone", "email", "chat", "web", "social")
+
+
+class Client(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    lockout_days: int
+
+
+class ClientCreate(msgspec.Struct, kw_only=True):
+    name: str
+    lockout_days: int = 90
+
+
+class ClientUpdate(msgspec.Struct, kw_only=True):
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    lockout_days: int | msgspec.UnsetType = msgspec.UNSET
+
+
+class ClientPage(msgspec.Struct, kw_only=True):
+    items: list[Client]
+    next_cursor: str | None
+
+
+class Region(msgspec.Struct, kw_only=True):
+    id: int
+    client_id: int
+    name: str
+
+
+class RegionCreate(msgspec.Struct, kw_only=True):
+    name: str
+
+
+class RegionUpdate(msgspec.Struct, kw_only=True):
+    name: str
+
+
+class RegionPage(msgspec.Struct, kw_only=True):
+    items: list[Region]
+    next_cursor: str | None
+
+
+class Outlet(msgspec.Struct, kw_only=True):
+    id: int
+    client_id: int
+    region_id: int | None
+    code: str
+    name: str
+    address: str
+    city: str
+    lat: float | None
+    lon: float | None
+    timezone: str
+    channels: list[str]
+    active: bool
+
+
+class OutletCreate(msgspec.Struct, kw_only=True):
+    client_id: int
+    code: str
+    name: str
+    region_id: int | None = None
+    address: str = ""
+    city: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    timezone: str = "UTC"
+    channels: list[str] = msgspec.field(default_factory=lambda: ["in_store"])
+    active: bool = True
+
+
+class OutletUpdate(msgspec.Struct, kw_only=True):
+    region_id: int | msgspec.UnsetType | None = msgspec.UNSET
+    code: str | msgspec.UnsetType = msgspec.UNSET
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    address: str | msgspec.UnsetType = msgspec.UNSET
+    city: str | msgspec.UnsetType = msgspec.UNSET
+    lat: float | msgspec.UnsetType | None = msgspec.UNSET
+    lon: float | msgspec.UnsetType | None = msgspec.UNSET
+    timezone: str | msgspec.UnsetType = msgspec.UNSET
+    channels: list[str] | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class OutletPage(msgspec.Struct, kw_only=True):
+    items: list[Outlet]
+    next_cursor: str | None
+
+
+class ImportReport(msgspec.Struct, kw_only=True):
+    rows: int
+    created: int
+    updated: int

@@ -1,0 +1,271 @@
+"""`shopscore report ...`: write report PDFs from the command line.
+
+`report outlet CODE --wave W` writes one outlet's report. `report wave W --out DIR` writes the
+report of every outlet assigned in the wave plus the comparison report with a pool of
+processes, each assembling (database reads, thumbnails) and rendering whole reports, with a
+progress bar on stderr and a summary at the end. An outlet that fails is reported and the
+others carry on; an outlet with nothing released is skipped.
+
+The command runs as the operator (agency admin scope): it is a server-side tool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import multiprocessing
+import os
+import re
+import sys
+import time
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import TextIO
+
+from reports import ComparisonReportData, OutletReportData
+from server.caller import ADMIN, Caller
+from server.db import Database
+from server.errors import NotFound
+from server.i18n import _
+from server.reporting.render import write_report
+from server.reporting.service import ReportService, check_language, reading
+from server.settings import Settings
+from server.storage.local import LocalMediaStore
+from server.waves.tables import Wave
+from server.workflow.tables import ScoreRollup
+from shared.i18n import LANGUAGES
+
+OPERATOR = Caller(user_id=0, role=ADMIN)
+COMPARISON = "comparison"
+WRITTEN, SKIPPED, FAILED = "written", "skipped", "failed"
+Outcome = tuple[str, str]
+BAR_WIDTH = 30
+
+
+@dataclasses.dataclass
+class WaveReportSummary:
+    """What `report wave` did: files written, outlets skipped or failed, and how long it took."""
+
+    written: list[Path] = dataclasses.field(default_factory=list)
+    skipped: list[str] = dataclasses.field(default_factory=list)
+    failed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+    processes: int = 1
+
+    def lines(self, out_dir: Path) -> list[str]:
+        outlet_reports = sum(1 for path in self.written if path.name != f"{COMPARISON}.pdf")
+        lines = [
+            f"wrote {outlet_reports} outlet report(s)"
+            + (" and the comparison report" if any(
+                path.name == f"{COMPARISON}.pdf" for path in self.written) else "")
+            + f" to {out_dir} in {self.seconds:.1f} s with {self.processes} process(es)"
+        ]  # fmt: skip
+        if self.skipped:
+            lines.append("skipped (nothing released): " + ", ".join(self.skipped))
+        lines.extend(f"FAILED {code}: {error}" for code, error in self.failed)
+        return lines
+
+
+class ProgressBar:
+    """`[#####-----] done/total  last` on one line of `stream`, redrawn in place."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = max(total, 1)
+        self.done = 0
+        self.stream = stream
+
+    def advance(self, label: str) -> None:
+        self.done += 1
+        filled = BAR_WIDTH * self.done // self.total
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {self.done}/{self.total} {label[:30]:<30}")
+        if self.done >= self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _safe_name(code: str) -> str:
+    """An outlet code as a file name (codes come from client CSV files)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", code).strip("._") or "outlet"
+
+
+async def _outlets_of_wave(wave_id: int) -> list[tuple[int, str]]:
+    rows: list[dict[str, object]] = await ScoreRollup.raw(
+        "SELECT DISTINCT o.id, o.code FROM outlet o WHERE o.id IN "
+        "(SELECT a.outlet FROM assignment a WHERE a.wave = {} "
+        "UNION SELECT r.outlet FROM score_rollup r WHERE r.wave = {}) ORDER BY o.code",
+        wave_id,
+        wave_id,
+    )
+    return [(int(str(row["id"])), str(row["code"])) for row in rows]
+
+
+async def _outlet_by_code(wave_id: int, code: str) -> int:
+    rows: list[dict[str, int]] = await ScoreRollup.raw(
+        "SELECT o.id FROM outlet o JOIN wave w ON w.client = o.client "
+        "WHERE w.id = {} AND o.code = {}",
+        wave_id,
+        code,
+    )
+    if not rows:
+        raise NotFound(_("The wave's client has no outlet with this code."))
+    return rows[0]["id"]
+
+
+async def report_outlet(
+    settings: Settings, code: str, wave_id: int, lang: str, output: Path
+) -> int:
+    """Write the report of the outlet `code` in `wave_id` to `output`; return its size."""
+    check_language(lang)
+    database = Database(settings.database_url)
+    await database.start()
+    try:
+        service = ReportService(LocalMediaStore(settings.media_dir))
+        async with reading(database):
+            outlet_id = await _outlet_by_code(wave_id, code)
+            data = await service.outlet_report(OPERATOR, outlet_id, wave_id, lang)
+    finally:
+        await database.close()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return write_report(data, lang, output)
+
+
+class _Worker:
+    """One report process: its own event loop, database connection and network figures."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.database = Database(settings.database_url)
+        self.loop.run_until_complete(self.database.start())
+        self.service = ReportService(LocalMediaStore(settings.media_dir))
+
+    def write(self, outlet_id: int | None, wave_id: int, lang: str, path: Path) -> Outcome:
+        """Assemble and render one report (the comparison when `outlet_id` is None)."""
+        try:
+            data = self.loop.run_until_complete(self._assemble(outlet_id, wave_id, lang))
+            write_report(data, lang, path)
+        except NotFound:
+            return SKIPPED, ""
+        except Exception as error:  # one bad outlet must not stop the wave
+            return FAILED, f"{type(error).__name__}: {error}"
+        return WRITTEN, ""
+
+    async def _assemble(
+        self, outlet_id: int | None, wave_id: int, lang: str
+    ) -> OutletReportData | ComparisonReportData:
+        async with reading(self.database):
+            if outlet_id is None:
+                return await self.service.comparison_report(OPERATOR, wave_id, lang)
+            return await self.service.outlet_report(OPERATOR, outlet_id, wave_id, lang)
+
+
+# The worker of this process, when it is a report process of `report_wave`.
+_WORKERS: dict[str, _Worker] = {}
+
+
+def _start_worker(settings: Settings) -> None:
+    _WORKERS["current"] = _Worker(settings)
+
+
+def _write_in_worker(outlet_id: int | None, wave_id: int, lang: str, path: Path) -> Outcome:
+    return _WORKERS["current"].write(outlet_id, wave_id, lang, path)
+
+
+async def _wave_outlets(settings: Settings, wave_id: int) -> list[tuple[int, str]]:
+    database = Database(settings.database_url)
+    await database.start()
+    try:
+        if not await Wave.exists().where(Wave.id == wave_id):
+            raise NotFound(_("There is no such wave."))
+        return await _outlets_of_wave(wave_id)
+    finally:
+        await database.close()
+
+
+def report_wave(
+    settings: Settings,
+    wave_id: int,
+    out_dir: Path,
+    lang: str = "en",
+    jobs: int | None = None,
+    progress: TextIO | None = None,
+) -> WaveReportSummary:
+    """Every outlet report of the wave and its comparison report, made by `jobs` processes.
+
+    Each process assembles and renders whole reports: assembling (database reads, thumbnails)
+    costs about as much as rendering, so both must run in parallel to scale with cores.
+    """
+    check_language(lang)
+    started = time.perf_counter()
+    processes = max(1, jobs or os.cpu_count() or 1)
+    outlets = asyncio.run(_wave_outlets(settings, wave_id))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = WaveReportSummary(processes=processes)
+    jobs_by_name: list[tuple[str, int | None, Path]] = [
+        (code, outlet_id, out_dir / f"{_safe_name(code)}.{lang}.pdf") for outlet_id, code in outlets
+    ]
+    jobs_by_name.append((COMPARISON, None, out_dir / f"{COMPARISON}.pdf"))
+    bar = ProgressBar(len(jobs_by_name), progress or sys.stderr)
+    # spawn: the parent may hold database connections and threads that a fork would copy.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(settings,),
+    ) as pool:
+        futures: dict[Future[Outcome], tuple[str, int | None, Path]] = {
+            pool.submit(_write_in_worker, outlet_id, wave_id, lang, path): (code, outlet_id, path)
+            for code, outlet_id, path in jobs_by_name
+        }
+        for future in as_completed(futures):
+            code, _outlet_id, path = futures[future]
+            try:
+                outcome, message = future.result()
+            except Exception as error:  # a crashed process: reported, the others carry on
+                outcome, message = FAILED, f"{type(error).__name__}: {error}"
+            if outcome == WRITTEN:
+                summary.written.append(path)
+            elif outcome == SKIPPED:
+                summary.skipped.append(code)
+            else:
+                summary.failed.append((code, message))
+            bar.advance(code)
+    summary.written.sort()
+    summary.skipped.sort()
+    summary.failed.sort()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `report` subcommand of `shopscore` (see `server.cli`)."""
+    report_parser = commands.add_parser("report", help="write report PDFs")
+    report_commands = report_parser.add_subparsers(dest="report_command", required=True)
+    outlet_parser = report_commands.add_parser("outlet", help="one outlet's quality report")
+    outlet_parser.add_argument("code", help="the outlet's code")
+    outlet_parser.add_argument("--wave", type=int, required=True, help="wave id")
+    outlet_parser.add_argument("--lang", default="en", choices=LANGUAGES)
+    outlet_parser.add_argument("-o", "--output", type=Path, required=True, help="PDF file")
+    wave_parser = report_commands.add_parser(
+        "wave", help="every outlet report of a wave and its comparison report"
+    )
+    wave_parser.add_argument("wave", type=int, help="wave id")
+    wave_parser.add_argument("--out", type=Path, required=True, help="folder for the PDFs")
+    wave_parser.add_argument("--lang", default="en", choices=LANGUAGES)
+    wave_parser.add_argument(
+        "--jobs", type=int, default=None, help="processes (default: all cores)"
+    )
+
+
+def run_report_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Run a parsed `shopscore report ...` command; returns the exit status."""
+    if args.report_command == "outlet":
+        size = asyncio.run(report_outlet(settings, args.code, args.wave, args.lang, args.output))
+        print(f"wrote {args.output} ({size} bytes)")
+        return 0
+    summary = report_wave(settings, args.wave, args.out, args.lang, args.jobs)
+    for line in summary.lines(args.out):
+        print(line, file=sys.stderr if line.startswith("FAILED") else sys.stdout)
+    return 1 if summary.failed else 0

@@ -1,0 +1,94 @@
+"""Server configuration: one frozen `Settings` object built from the environment.
+
+Nothing reads the environment anywhere else: the app factory, the CLI and the tests all pass a
+`Settings` object down explicitly, so a test builds its own instead of patching globals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+DEFAULT_VAR_DIR = Path("./var")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Argon2Parameters:
+    """Cost of hashing one password; production defaults follow RFC 9106's second choice."""
+
+    time_cost: int = 3
+    memory_kib: int = 65536
+    parallelism: int = 4
+
+    @classmethod
+    def cheap_for_tests(cls) -> Argon2Parameters:
+        return cls(time_cost=1, memory_kib=8, parallelism=1)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the server needs to know about where it runs and how strict it is."""
+
+    database_url: str
+    media_dir: Path
+    secret_key: str
+    access_token_minutes: int = 12 * 60
+    max_photo_bytes: int = 25 * 1024 * 1024
+    max_json_bytes: int = 2 * 1024 * 1024
+    max_csv_bytes: int = 20 * 1024 * 1024
+    login_window_seconds: int = 15 * 60
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 30
+    argon2: Argon2Parameters = dataclasses.field(default_factory=Argon2Parameters)
+    default_lockout_days: int = 90
+    log_level: str = "INFO"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The file behind a `sqlite:///relative` or `sqlite:////absolute` URL."""
+        if not self.is_sqlite:
+            raise ValueError("not an SQLite database URL")
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], var_dir: Path = DEFAULT_VAR_DIR) -> Settings:
+        """Read the settings; a missing SECRET_KEY is generated once and kept in var_dir."""
+        cheap = environ.get("SHOPSCORE_CHEAP_ARGON2", "") == "1"
+        return cls(
+            database_url=environ.get("DATABASE_URL", f"sqlite:///{var_dir}/shopscore.db"),
+            media_dir=Path(environ.get("MEDIA_DIR", str(var_dir / "media"))),
+            secret_key=environ.get("SECRET_KEY") or load_or_create_secret_key(var_dir),
+            access_token_minutes=int(environ.get("ACCESS_TOKEN_MINUTES", 12 * 60)),
+            max_photo_bytes=int(environ.get("MAX_PHOTO_BYTES", 25 * 1024 * 1024)),
+            max_json_bytes=int(environ.get("MAX_JSON_BYTES", 2 * 1024 * 1024)),
+            max_csv_bytes=int(environ.get("MAX_CSV_BYTES", 20 * 1024 * 1024)),
+            login_window_seconds=int(environ.get("LOGIN_WINDOW_SECONDS", 15 * 60)),
+            login_failures_per_account=int(environ.get("LOGIN_FAILURES_PER_ACCOUNT", 5)),
+            login_failures_per_address=int(environ.get("LOGIN_FAILURES_PER_ADDRESS", 30)),
+            argon2=Argon2Parameters.cheap_for_tests() if cheap else Argon2Parameters(),
+            default_lockout_days=int(environ.get("DEFAULT_LOCKOUT_DAYS", 90)),
+            log_level=environ.get("LOG_LEVEL", "INFO"),
+        )
+
+
+def load_or_create_secret_key(var_dir: Path) -> str:
+    """Return the key in var_dir/secret_key, creating it (mode 0600) on first run."""
+    path = var_dir / "secret_key"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(key)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return key

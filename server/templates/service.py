@@ -1,0 +1,244 @@
+"""Checklist templates: drafts are validated by `shared`, published versions never change.
+
+Creating a template whose key already has a published version makes version N+1; a draft can
+be replaced until it is published; archiving hides a version from new waves but keeps it for
+the audits that were made with it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from typing import Any
+
+from server.auditlog import service as auditlog
+from server.caller import ADMIN, AUDITOR, REVIEWER, Caller
+from server.db import Database
+from server.errors import Conflict, Invalid, NotFound
+from server.i18n import _
+from server.pagination import decode_cursor, encode_cursor
+from server.templates.schemas import TemplateDetail, TemplatePage, TemplateSummary
+from server.templates.tables import ChecklistTemplate
+from server.waves.tables import Assignment
+from shared.checklist import Template
+from shared.errors import TemplateError
+
+DRAFT, PUBLISHED, ARCHIVED = "draft", "published", "archived"
+
+
+def validate_template(body: object) -> Template:
+    """Validate with `shared`; a bad template is a 422 naming the path of the problem."""
+    try:
+        return Template.from_dict(body)
+    except TemplateError as error:
+        raise Invalid(
+            _("The template is not valid: ") + str(error),
+            errors=[{"item": error.path or None, "code": error.code, "message": error.reason}],
+        ) from error
+
+
+def _summary(row: dict[str, Any]) -> TemplateSummary:
+    return TemplateSummary(
+        id=row["id"],
+        key=row["key"],
+        version=row["version"],
+        channel=row["channel"],
+        title=row["title"],
+        status=row["status"],
+        published_at=row["published_at"],
+    )
+
+
+def _detail(row: dict[str, Any]) -> TemplateDetail:
+    return TemplateDetail(
+        id=row["id"],
+        key=row["key"],
+        version=row["version"],
+        channel=row["channel"],
+        title=row["title"],
+        status=row["status"],
+        published_at=row["published_at"],
+        body=json.loads(row["body"]),
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TemplateService:
+    database: Database
+
+    async def _visible_ids(self, caller: Caller) -> list[int] | None:
+        """Template ids the caller may read; None means all."""
+        caller.require_role(ADMIN, REVIEWER, AUDITOR)
+        if caller.role != AUDITOR:
+            return None
+        rows = await Assignment.select(Assignment.template).where(
+            Assignment.auditor == caller.user_id
+        )
+        return sorted({row["template"] for row in rows})
+
+    async def list_templates(
+        self,
+        caller: Caller,
+        cursor: str | None,
+        limit: int,
+        key: str | None = None,
+        status: str | None = None,
+        channel: str | None = None,
+    ) -> TemplatePage:
+        visible = await self._visible_ids(caller)
+        if visible == []:
+            return TemplatePage(items=[], next_cursor=None)
+        query = ChecklistTemplate.select(
+            *[c for c in ChecklistTemplate._meta.columns if c._meta.name != "body"]
+        ).order_by(ChecklistTemplate.id)
+        filters = []
+        if visible is not None:
+            filters.append(ChecklistTemplate.id.is_in(visible))
+        after = decode_cursor(cursor)
+        if after is not None:
+            filters.append(ChecklistTemplate.id > after)
+        if key:
+            filters.append(ChecklistTemplate.key == key)
+        if status:
+            filters.append(ChecklistTemplate.status == status)
+        if channel:
+            filters.append(ChecklistTemplate.channel == channel)
+        if filters:
+            query = query.where(*filters)
+        rows = await query.limit(limit + 1)
+        items = [_summary(row) for row in rows[:limit]]
+        next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
+        return TemplatePage(items=items, next_cursor=next_cursor)
+
+    async def get_template(self, caller: Caller, template_id: int) -> TemplateDetail:
+        visible = await self._visible_ids(caller)
+        row = None
+        if visible is None or template_id in visible:
+            row = (
+                await ChecklistTemplate.select().where(ChecklistTemplate.id == template_id).first()
+            )
+        if row is None:
+            raise NotFound(_("No such template."))
+        return _detail(row)
+
+    async def create_template(self, caller: Caller | None, body: dict[str, Any]) -> TemplateDetail:
+        """Store a new draft: version 1 of a new key, or N+1 after published version N."""
+        if caller is not None:
+            caller.require_role(ADMIN)
+        if not isinstance(body, dict) or not isinstance(body.get("key"), str):
+            raise Invalid(
+                _("A template is a JSON object with a string 'key'."),
+                errors=[{"item": "key", "code": "invalid_template", "message": "key is required"}],
+            )
+        async with self.database.transaction():
+            latest = await (
+                ChecklistTemplate.select(ChecklistTemplate.version, ChecklistTemplate.status)
+                .where(ChecklistTemplate.key == body["key"])
+                .order_by(ChecklistTemplate.version, ascending=False)
+                .first()
+            )
+            if latest is not None and latest["status"] == DRAFT:
+                raise Conflict(
+                    _("This key already has an unpublished draft; change or publish it first.")
+                )
+            version = latest["version"] + 1 if latest else 1
+            body = {**body, "version": version}
+            template = validate_template(body)
+            rows = await ChecklistTemplate.insert(
+                ChecklistTemplate(
+                    key=template.key,
+                    version=version,
+                    channel=template.channel,
+                    title=template.title.get("en", template.key),
+                    status=DRAFT,
+                    body=json.dumps(body, ensure_ascii=False),
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            detail = await self._load(rows[0]["id"])
+            await auditlog.record(
+                caller, "create", "template", detail.id, after=_summary_of(detail)
+            )
+        return detail
+
+    async def replace_draft(
+        self, caller: Caller, template_id: int, body: dict[str, Any]
+    ) -> TemplateDetail:
+        caller.require_role(ADMIN)
+        async with self.database.transaction():
+            before = await self.get_template(caller, template_id)
+            if before.status != DRAFT:
+                raise Conflict(
+                    _("A published version never changes; create a new version instead.")
+                )
+            if isinstance(body, dict) and body.get("key") != before.key:
+                raise Invalid(
+                    _("A draft keeps its key."),
+                    errors=[{"item": "key", "code": "key_changed", "message": before.key}],
+                )
+            body = {**body, "version": before.version}
+            template = validate_template(body)
+            await ChecklistTemplate.update(
+                channel=template.channel,
+                title=template.title.get("en", template.key),
+                body=json.dumps(body, ensure_ascii=False),
+            ).where(ChecklistTemplate.id == template_id)
+            after = await self._load(template_id)
+            await auditlog.record(
+                caller, "update", "template", template_id, before.body, after.body
+            )
+        return after
+
+    async def publish(self, caller: Caller | None, template_id: int) -> TemplateDetail:
+        return await self._set_status(caller, template_id, DRAFT, PUBLISHED)
+
+    async def archive(self, caller: Caller, template_id: int) -> TemplateDetail:
+        return await self._set_status(caller, template_id, PUBLISHED, ARCHIVED)
+
+    async def _set_status(
+        self, caller: Caller | None, template_id: int, from_status: str, to_status: str
+    ) -> TemplateDetail:
+        if caller is not None:
+            caller.require_role(ADMIN)
+        async with self.database.transaction():
+            before = await self._load(template_id)
+            if before.status != from_status:
+                raise Conflict(
+                    _("Only a {from_status} template can become {to_status}.").format(
+                        from_status=from_status, to_status=to_status
+                    )
+                )
+            values: dict[str, Any] = {"status": to_status}
+            if to_status == PUBLISHED:
+                values["published_at"] = dt.datetime.now(dt.UTC)
+            await ChecklistTemplate.update(**values).where(ChecklistTemplate.id == template_id)
+            after = await self._load(template_id)
+            await auditlog.record(
+                caller,
+                to_status if to_status != PUBLISHED else "publish",
+                "template",
+                template_id,
+                _summary_of(before),
+                _summary_of(after),
+            )
+        return after
+
+    async def delete_draft(self, caller: Caller, template_id: int) -> None:
+        caller.require_role(ADMIN)
+        async with self.database.transaction():
+            before = await self.get_template(caller, template_id)
+            if before.status != DRAFT:
+                raise Conflict(_("Published versions are kept; archive them instead."))
+            await ChecklistTemplate.delete().where(ChecklistTemplate.id == template_id)
+            await auditlog.record(caller, "delete", "template", template_id, before.body)
+
+    async def _load(self, template_id: int) -> TemplateDetail:
+        row = await ChecklistTemplate.select().where(ChecklistTemplate.id == template_id).first()
+        if row is None:
+            raise NotFound(_("No such template."))
+        return _detail(row)
+
+
+def _summary_of(detail: TemplateDetail) -> dict[str, Any]:
+    return {"key": detail.key, "version": detail.version, "status": detail.status}

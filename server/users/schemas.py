@@ -1,0 +1,64 @@
+"""Wire shapes of users, their scope and auditor exclusions."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class User(msgspec.Struct, kw_only=True):
+    id: int
+    email: str
+    name: str
+    role: str
+    language: str
+    active: bool
+    client_id: int | None
+    region_ids: list[int]
+    outlet_ids: list[int]
+    client_ids: list[int]
+
+
+class UserCreate(msgspec.Struct, kw_only=True):
+    email: str
+    name: str
+    role: str
+    password: str
+    language: str = "en"
+    client_id: int | None = None
+    region_ids: list[int] = msgspec.field(default_factory=list)
+    outlet_ids: list[int] = msgspec.field(default_factory=list)
+    # Clients a reviewer works for.
+    client_ids: list[int] = msgspec.field(default_factory=list)
+
+
+class UserUpdate(msgspec.Struct, kw_only=True):
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    language: str | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+    password: str | msgspec.UnsetType = msgspec.UNSET
+    region_ids: list[int] | msgspec.UnsetType = msgspec.UNSET
+    outlet_ids: list[int] | msgspec.UnsetType = msgspec.UNSET
+    client_ids: list[int] | msgspec.UnsetType = msgspec.UNSET
+
+
+class UserPage(msgspec.Struct, kw_only=True):
+    items: list[User]
+    next_cursor: str | None
+
+
+class Exclusion(msgspec.Struct, kw_only=True):
+    id: int
+    user_id: int
+    client_id: int | None
+    outlet_id: int | None
+    reason: str
+
+
+class ExclusionCreate(msgspec.Struct, kw_only=True):
+    client_id: int | None = None
+    outlet_id: int | None = None
+    reason: str = ""
+
+
+class ExclusionList(msgspec.Struct, kw_only=True):
+    items: list[Exclusion]

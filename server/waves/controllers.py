@@ -1,0 +1,152 @@
+"""HTTP endpoints of waves, assignments and bulk assignment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK
+
+from server.db import Database
+from server.dependencies import AuthenticatedCaller
+from server.waves.schemas import (
+    Assignment,
+    AssignmentCreate,
+    AssignmentPage,
+    AssignmentUpdate,
+    BulkAssign,
+    BulkAssignReport,
+    Wave,
+    WaveCreate,
+    WavePage,
+    WaveUpdate,
+)
+from server.waves.service import WaveService
+
+DatabaseDep = NamedDependency[Database]
+Waves = NamedDependency[WaveService]
+
+Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
+
+
+def provide_waves(database: DatabaseDep) -> WaveService:
+    return WaveService(database)
+
+
+WAVES = {"waves": Provide(provide_waves, sync_to_thread=False)}
+
+
+class WaveController(Controller):
+    path = "/api/v1/waves"
+    tags = ("waves",)
+    dependencies = WAVES
+
+    @get("/")
+    async def list_waves(
+        self,
+        caller: AuthenticatedCaller,
+        waves: Waves,
+        cursor: FromQuery[str | None] = None,
+        limit: Limit = 100,
+        client_id: FromQuery[int | None] = None,
+    ) -> WavePage:
+        return await waves.list_waves(caller, cursor, limit, client_id)
+
+    @post("/")
+    async def create_wave(
+        self, caller: AuthenticatedCaller, waves: Waves, data: JSONBody[WaveCreate]
+    ) -> Wave:
+        return await waves.create_wave(caller, data)
+
+    @get("/{wave_id:int}")
+    async def get_wave(
+        self, caller: AuthenticatedCaller, waves: Waves, wave_id: FromPath[int]
+    ) -> Wave:
+        return await waves.get_wave(caller, wave_id)
+
+    @patch("/{wave_id:int}")
+    async def update_wave(
+        self,
+        caller: AuthenticatedCaller,
+        waves: Waves,
+        wave_id: FromPath[int],
+        data: JSONBody[WaveUpdate],
+    ) -> Wave:
+        return await waves.update_wave(caller, wave_id, data)
+
+    @delete("/{wave_id:int}")
+    async def delete_wave(
+        self, caller: AuthenticatedCaller, waves: Waves, wave_id: FromPath[int]
+    ) -> None:
+        await waves.delete_wave(caller, wave_id)
+
+    @post("/{wave_id:int}/assign", status_code=HTTP_200_OK)
+    async def bulk_assign(
+        self,
+        caller: AuthenticatedCaller,
+        waves: Waves,
+        wave_id: FromPath[int],
+        data: JSONBody[BulkAssign],
+    ) -> BulkAssignReport:
+        return await waves.bulk_assign(caller, wave_id, data)
+
+
+class AssignmentController(Controller):
+    path = "/api/v1/assignments"
+    tags = ("waves",)
+    dependencies = WAVES
+
+    @get("/")
+    async def list_assignments(
+        self,
+        caller: AuthenticatedCaller,
+        waves: Waves,
+        cursor: FromQuery[str | None] = None,
+        limit: Limit = 100,
+        wave_id: FromQuery[int | None] = None,
+        outlet_id: FromQuery[int | None] = None,
+        auditor_id: FromQuery[int | None] = None,
+        status: FromQuery[str | None] = None,
+    ) -> AssignmentPage:
+        return await waves.list_assignments(
+            caller, cursor, limit, wave_id, outlet_id, auditor_id, status
+        )
+
+    @post("/")
+    async def create_assignment(
+        self,
+        caller: AuthenticatedCaller,
+        waves: Waves,
+        data: JSONBody[AssignmentCreate],
+    ) -> Assignment:
+        return await waves.create_assignment(caller, data)
+
+    @get("/{assignment_id:int}")
+    async def get_assignment(
+        self,
+        caller: AuthenticatedCaller,
+        waves: Waves,
+        assignment_id: FromPath[int],
+    ) -> Assignment:
+        return await waves.get_assignment(caller, assignment_id)
+
+    @patch("/{assignment_id:int}")
+    async def update_assignment(
+        self,
+        caller: AuthenticatedCaller,
+        waves: Waves,
+        assignment_id: FromPath[int],
+        data: JSONBody[AssignmentUpdate],
+    ) -> Assignment:
+        return await waves.update_assignment(caller, assignment_id, data)
+
+    @delete("/{assignment_id:int}")
+    async def cancel_assignment(
+        self,
+        caller: AuthenticatedCaller,
+        waves: Waves,
+        assignment_id: FromPath[int],
+    ) -> None:
+        await waves.cancel_assignment(caller, assignment_id)

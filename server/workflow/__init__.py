@@ -1,0 +1,1 @@
+"""Review workflow: review queue, release and return, disputes, corrective actions, score rollup."""

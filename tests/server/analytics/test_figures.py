@@ -1,0 +1,274 @@
+"""Analytics figures against values recomputed here from the raw audits, for several scopes.
+
+The programme (`seed.py`) is PUT and approved through the API; each visit keeps the percent
+the server returned for it. Expectations below use only those percents, the plan's answers and
+the Python standard library, never the analytics code.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import statistics
+from typing import Any
+
+import pytest
+
+from tests.server.analytics.seed import Programme, Visit
+from tests.server.api import Api
+
+# Student's t 97.5% quantiles (printed tables) for the sample sizes of the programme.
+T975 = {1: 12.706, 2: 4.303, 3: 3.182}
+
+A_OUTLETS = {"own", "other_outlet", "other_region"}
+SCOPE_OUTLETS = {
+    "admin": A_OUTLETS | {"other_client"},
+    "reviewer": A_OUTLETS,
+    "head_office": A_OUTLETS,
+    "regional_manager": {"own", "other_outlet"},
+    "outlet_manager": {"own"},
+}
+
+
+def visible(programme: Programme, role: str) -> list[Visit]:
+    return [visit for visit in programme.visits if visit.outlet in SCOPE_OUTLETS[role]]
+
+
+async def get(reader: Api, programme: Programme, role: str, path: str) -> Any:
+    return await reader.ok("GET", "/api/v1/analytics" + path, programme.headers[role])
+
+
+def expected_league(visits: list[Visit], min_audits: int = 3) -> dict[str, dict[str, Any]]:
+    """Latest wave per client: a2 for client A, b for client B; previous wave a1 for a2."""
+    current = {"a2", "b"}
+    by_key: dict[tuple[str, str], list[float]] = collections.defaultdict(list)
+    for visit in visits:
+        by_key[(visit.outlet, visit.wave)].append(visit.percent)
+    rows = {}
+    for (outlet, wave), percents in by_key.items():
+        if wave not in current:
+            continue
+        n = len(percents)
+        mean = statistics.mean(percents)
+        half = T975[n - 1] * statistics.stdev(percents) / math.sqrt(n) if n > 1 else None
+        before = by_key.get((outlet, "a1")) if wave == "a2" else None
+        rows[outlet] = {
+            "audits": n,
+            "score": round(mean, 2),
+            "ci_low": None if half is None else mean - half,
+            "ci_high": None if half is None else mean + half,
+            "change": None if not before else round(mean - statistics.mean(before), 2),
+            "too_few_to_rank": n < min_audits,
+        }
+    ranked = sorted(
+        (outlet for outlet, row in rows.items() if not row["too_few_to_rank"]),
+        key=lambda outlet: -rows[outlet]["score"],
+    )
+    for row in rows.values():
+        row["rank"] = (
+            None
+            if row["too_few_to_rank"]
+            else 1 + sum(rows[o]["score"] > row["score"] for o in ranked)
+        )
+    return rows
+
+
+@pytest.mark.parametrize("role", sorted(SCOPE_OUTLETS))
+async def test_league_table_per_scope(reader: Api, programme: Programme, role: str) -> None:
+    table = await get(reader, programme, role, "/league")
+    names = {programme.ids["outlet_" + name]: name for name in SCOPE_OUTLETS["admin"]}
+    actual = {names[row["outlet"]["id"]]: row for row in table["rows"]}
+    expected = expected_league(visible(programme, role))
+    assert set(expected) == set(actual)
+    for outlet, wanted in expected.items():
+        row = actual[outlet]
+        for key in ("audits", "score", "change", "too_few_to_rank", "rank"):
+            assert wanted[key] == row[key], (outlet, key)
+        for key in ("ci_low", "ci_high"):
+            if wanted[key] is None:
+                assert None is row[key]
+            else:
+                assert wanted[key] == pytest.approx(row[key], abs=0.02), (outlet, key)
+    assert "auditor" not in str(table)
+
+
+async def test_league_filters_and_out_of_scope_filters(reader: Api, programme: Programme) -> None:
+    ids = programme.ids
+    head = programme.headers["head_office"]
+    first = await reader.ok("GET", f"/api/v1/analytics/league?wave={ids['wave_a1']}&min_audits=2",
+                         head)  # fmt: skip
+    by_wave = collections.defaultdict(list)
+    for visit in programme.visits:
+        if visit.wave == "a1":
+            by_wave[visit.outlet].append(visit.percent)
+    assert {ids["outlet_" + o]: round(statistics.mean(p), 2) for o, p in by_wave.items()} == {
+        row["outlet"]["id"]: row["score"] for row in first["rows"]
+    }
+    # Previous wave of the first wave does not exist: no change.
+    assert {None} == {row["change"] for row in first["rows"]}
+    north = await reader.ok("GET", f"/api/v1/analytics/league?region={ids['region_north']}", head)
+    assert {ids["outlet_own"], ids["outlet_other_outlet"]} == {
+        row["outlet"]["id"] for row in north["rows"]
+    }
+    for role, query in (
+        ("head_office", f"region={ids['region_b']}"),
+        ("head_office", f"client={ids['client_b']}"),
+        ("head_office", f"wave={ids['wave_b']}"),
+        ("reviewer", f"wave={ids['wave_b']}"),
+        ("regional_manager", f"region={ids['region_south']}"),
+        ("outlet_manager", f"outlet={ids['outlet_other_outlet']}"),
+    ):
+        response = await reader.call("GET", f"/api/v1/analytics/league?{query}",
+                                  programme.headers[role])  # fmt: skip
+        assert 404 == response.status_code, (role, query)
+    response = await reader.call("GET", "/api/v1/analytics/league", programme.headers["auditor"])
+    assert 403 == response.status_code
+
+
+@pytest.mark.parametrize("role", ["head_office", "regional_manager", "outlet_manager"])
+async def test_trend_regions_and_channels(reader: Api, programme: Programme, role: str) -> None:
+    visits = visible(programme, role)
+    trend = await get(reader, programme, role, "/trend")
+    by_wave: dict[str, list[float]] = collections.defaultdict(list)
+    for visit in visits:
+        by_wave[visit.wave].append(visit.percent)
+    assert [(w, round(statistics.mean(by_wave[w]), 2), len(by_wave[w])) for w in ("a1", "a2")] == [
+        (p["wave"] and w, p["score"], p["audits"]) for w, p in zip(("a1", "a2"), trend, strict=True)
+    ]
+    regions = await get(reader, programme, role, "/regions")
+    region_of = {"own": "north", "other_outlet": "north", "other_region": "south"}
+    by_region: dict[str, list[float]] = collections.defaultdict(list)
+    for visit in visits:
+        by_region[region_of[visit.outlet]].append(visit.percent)
+    assert {
+        programme.ids["region_" + name]: round(statistics.mean(p), 2)
+        for name, p in by_region.items()
+    } == {row["region_id"]: row["score"] for row in regions}
+    channels = await get(reader, programme, role, "/channels")
+    percents = [visit.percent for visit in visits]
+    assert [("phone", len(percents), round(statistics.mean(percents), 2))] == [
+        (row["channel"], row["audits"], row["score"]) for row in channels
+    ]
+    own = programme.ids["outlet_own"]
+    outlet_trend = await get(reader, programme, role, f"/outlets/{own}/trend")
+    own_waves: dict[str, list[float]] = collections.defaultdict(list)
+    for visit in visits:
+        if visit.outlet == "own":
+            own_waves[visit.wave].append(visit.percent)
+    assert [round(statistics.mean(own_waves[w]), 2) for w in ("a1", "a2")] == [
+        point["score"] for point in outlet_trend
+    ]
+    other = programme.ids["outlet_other_client"]
+    response = await reader.call("GET", f"/api/v1/analytics/outlets/{other}/trend",
+                              programme.headers[role])  # fmt: skip
+    assert 404 == response.status_code
+
+
+@pytest.mark.parametrize("role", ["admin", "head_office", "regional_manager"])
+async def test_pareto_heatmap_and_best_vs_rest(
+    reader: Api, programme: Programme, role: str
+) -> None:
+    visits = visible(programme, role)
+    # Points lost per item, from the plan's answers (template: 10 points each item).
+    lost = collections.Counter()
+    for visit in visits:
+        lost["greeted"] += 0 if visit.greeted else 10
+        lost["wait"] += 10 * min(1.0, max(0.0, (visit.wait - 60) / 240))
+        lost["exit_clear"] += 0 if visit.exit_clear else 10
+    pareto = await get(reader, programme, role, "/pareto")
+    assert {item: round(points, 2) for item, points in lost.items() if points} == {
+        row["item"]: row["points_lost"] for row in pareto if row["points_lost"]
+    }
+    assert sorted(lost.values(), reverse=True)[: len(pareto)] == pytest.approx(
+        [row["points_lost"] for row in pareto]
+    )
+    # Best vs rest: outlets at or above the type-7 third quartile of outlet means.
+    by_outlet: dict[str, list[Visit]] = collections.defaultdict(list)
+    for visit in visits:
+        by_outlet[visit.outlet].append(visit)
+    means = {o: statistics.mean(v.percent for v in vs) for o, vs in by_outlet.items()}
+    ordered = sorted(means.values())
+    position = (len(ordered) - 1) * 0.75
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    threshold = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    best = {o for o, m in means.items() if m >= threshold}
+    expected = {}
+    for item in ("greeted", "wait", "exit_clear"):
+        rates = []
+        for group in (best, set(means) - best):
+            group_visits = [v for o in group for v in by_outlet[o]]
+            passed = [item not in v.failed_items for v in group_visits]
+            rates.append(sum(passed) / len(passed) if passed else None)
+        gap = None if None in rates else round(rates[0] - rates[1], 4)
+        expected[item] = gap
+    actual = await get(reader, programme, role, "/best-vs-rest")
+    assert expected == {row["item"]: row["gap"] for row in actual}
+    gaps = [row["gap"] for row in actual if row["gap"] is not None]
+    assert sorted(gaps, reverse=True) == gaps
+    # Heatmap: mean section ratio per outlet, the welcome section from the answers.
+    heatmap = await get(reader, programme, role, "/heatmap")
+    welcome = {
+        (programme.ids["outlet_" + o], "welcome"): round(
+            statistics.mean(
+                100 * ((10 if v.greeted else 0) + 10 * min(1, max(0, (300 - v.wait) / 240))) / 20
+                for v in vs
+            ),
+            2,
+        )
+        for o, vs in by_outlet.items()
+    }
+    assert welcome == {
+        (cell["outlet_id"], cell["section"]): cell["percent"]
+        for cell in heatmap["cells"]
+        if cell["section"] == "welcome"
+    }
+
+
+async def test_calibration_is_agency_only(reader: Api, programme: Programme) -> None:
+    for role in ("head_office", "regional_manager", "outlet_manager", "auditor"):
+        response = await reader.call("GET", "/api/v1/analytics/calibration",
+                                  programme.headers[role])  # fmt: skip
+        assert 403 == response.status_code, role
+    rows = await get(reader, programme, "reviewer", "/calibration")
+    visits = visible(programme, "reviewer")
+    groups: dict[str, list[Visit]] = collections.defaultdict(list)
+    for visit in visits:
+        groups[visit.outlet].append(visit)  # one template, so outlet is the group
+    deviations: dict[str, list[float]] = collections.defaultdict(list)
+    for group in groups.values():
+        for visit in group:
+            others = [v.percent for v in group if v.auditor != visit.auditor]
+            if others:
+                deviations[visit.auditor].append(visit.percent - statistics.mean(others))
+    expected = {
+        programme.ids["shopper_" + name]: round(statistics.mean(values), 2)
+        for name, values in deviations.items()
+    }
+    assert expected == {row["auditor_id"]: row["mean_deviation"] for row in rows}
+    counts = collections.Counter(visit.auditor for visit in visits)
+    assert {programme.ids["shopper_" + a]: n for a, n in counts.items()} == {
+        row["auditor_id"]: row["audits"] for row in rows
+    }
+
+
+async def test_period_channel_and_template_filters(reader: Api, programme: Programme) -> None:
+    head = programme.headers["head_office"]
+    by_wave: dict[str, list[float]] = collections.defaultdict(list)
+    for visit in visible(programme, "head_office"):
+        by_wave[visit.wave].append(visit.percent)
+    for query, waves in (
+        ("visited_from=2026-02-01", ["a2"]),
+        ("visited_to=2026-01-31", ["a1"]),
+        ("visited_from=2026-01-05&visited_to=2026-02-09", ["a1", "a2"]),
+        ("visited_from=2026-03-01", []),
+    ):
+        trend = await reader.ok("GET", f"/api/v1/analytics/trend?{query}", head)
+        assert [round(statistics.mean(by_wave[w]), 2) for w in waves] == [
+            point["score"] for point in trend
+        ], query
+    for query in ("channel=in_store", "template=store-visit"):
+        league = await reader.ok("GET", f"/api/v1/analytics/league?{query}", head)
+        assert [] == league["rows"], query
+    league = await reader.ok("GET", "/api/v1/analytics/league?template=critical-visit", head)
+    assert 3 == len(league["rows"])

@@ -1,0 +1,67 @@
+"""The pure statistics behind the analytics figures, against textbook values."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from server.analytics import stats
+
+# Student's t 97.5% quantiles from printed tables (e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2).
+T_TABLE = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 10: 2.228, 30: 2.042, 120: 1.980}
+
+
+@pytest.mark.parametrize(("degrees", "expected"), sorted(T_TABLE.items()))
+def test_t_quantile_matches_printed_tables(degrees: int, expected: float) -> None:
+    assert expected == round(stats.student_t_quantile(0.975, degrees), 3)
+
+
+def test_t_cdf_is_symmetric_and_centred() -> None:
+    assert 0.5 == pytest.approx(stats.student_t_cdf(0.0, 7))
+    assert 1.0 == pytest.approx(stats.student_t_cdf(2.0, 7) + stats.student_t_cdf(-2.0, 7))
+
+
+def test_t_interval_of_a_small_sample() -> None:
+    values = [75.0, 100.0, 87.5]
+    half = 4.303 * statistics.stdev(values) / math.sqrt(3)
+    interval = stats.t_interval(values)
+    assert interval is not None
+    assert statistics.mean(values) - half == pytest.approx(interval.low, abs=0.01)
+    assert statistics.mean(values) + half == pytest.approx(interval.high, abs=0.01)
+
+
+def test_no_interval_below_two_values() -> None:
+    assert None is stats.t_interval([80.0])
+    assert None is stats.t_interval([])
+
+
+@given(st.lists(st.floats(min_value=0, max_value=100), min_size=2, max_size=40))
+def test_interval_from_sums_equals_interval_from_values(values: list[float]) -> None:
+    interval = stats.t_interval(values)
+    assert interval is not None
+    assert interval.low <= statistics.fmean(values) + 1e-9
+    assert interval.high >= statistics.fmean(values) - 1e-9
+
+
+def test_quantile_is_type_seven() -> None:
+    # numpy.quantile([1, 2, 3, 4], 0.75) == 3.25
+    assert 3.25 == stats.quantile([4.0, 1.0, 3.0, 2.0], 0.75)
+    assert 7.0 == stats.quantile([7.0], 0.75)
+    with pytest.raises(ValueError):
+        stats.quantile([], 0.5)
+
+
+def test_net_promoter_score() -> None:
+    # 3 promoters, 2 passives, 5 detractors out of 10 -> 30% - 50% = -20
+    ratings = [10, 9, 9, 8, 7, 6, 5, 0, 3, 6]
+    assert -20.0 == stats.net_promoter_score(ratings)
+    assert None is stats.net_promoter_score([])
+
+
+def test_competition_ranks_share_ties() -> None:
+    assert [1, 2, 2, 4] == stats.competition_ranks([90.0, 80.0, 80.0, 70.0])
+    assert [3, 1, 2] == stats.competition_ranks([10.0, 30.0, 20.0])

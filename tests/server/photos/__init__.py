@@ -1,0 +1,1 @@
+"""Tests of the photo pipeline, its refusals and `store_photo`."""

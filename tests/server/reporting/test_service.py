@@ -1,0 +1,89 @@
+"""The assembled report data on both engines, against figures recomputed from the seed.
+
+Expected ranks, changes and averages come from the percents the server returned when each
+audit was PUT (`Visit.percent`), with the definitions in `server.reporting.service`.
+"""
+
+# the team writes asserts as `expected == actual`
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+
+from reports import Rank, TrendPoint
+from server.caller import HEAD_OFFICE, OUTLET_MANAGER, Caller
+from server.db import Database
+from server.reporting.service import ReportService
+from server.settings import Settings
+from server.storage.local import LocalMediaStore
+from tests.server.reporting.seed import COMMENT_RU, ReportWorld
+
+
+@pytest.fixture
+async def service(seeded_settings: Settings) -> AsyncIterator[ReportService]:
+    """The service on the seeded database, through an engine of this test's event loop."""
+    database = Database(seeded_settings.database_url)
+    await database.start()
+    try:
+        yield ReportService(LocalMediaStore(seeded_settings.media_dir))
+    finally:
+        await database.close()
+
+
+def _rank(scores: dict[str, float], outlet: str) -> Rank:
+    return Rank(1 + sum(score > scores[outlet] for score in scores.values()), len(scores))
+
+
+async def test_outlet_report_data_matches_the_released_visits(
+    service: ReportService, programme: ReportWorld
+) -> None:
+    ids = programme.ids
+    manager = Caller(
+        user_id=ids["user_outlet_manager"],
+        role=OUTLET_MANAGER,
+        client_id=ids["client_a"],
+        outlet_ids=frozenset({ids["outlet_own"]}),
+    )
+    data = await service.outlet_report(
+        manager, ids["outlet_own"], ids["wave_a2"], "ru", today=dt.date(2026, 3, 1)
+    )
+    outlets = ("own", "other_outlet", "other_region")
+    now = {outlet: programme.visit(outlet, "a2").percent for outlet in outlets}
+    before = {outlet: programme.visit(outlet, "a1").percent for outlet in outlets}
+    north = {outlet: now[outlet] for outlet in ("own", "other_outlet")}
+    assert now["own"] == data.percent
+    assert before["own"] == data.previous_percent
+    assert _rank(now, "own") == data.rank_in_network
+    assert _rank(north, "own") == data.rank_in_region
+    assert (
+        TrendPoint("Q1 a", before["own"], round(sum(before.values()) / 3, 1)),
+        TrendPoint("Q1 a, second", now["own"], round(sum(now.values()) / 3, 1)),
+    ) == data.trend
+    assert ["Поздоровались?", "Время ожидания"] == [item.text for item in data.failed_items]
+    greeted = data.failed_items[0]
+    assert (10.0, False, COMMENT_RU, 1) == (
+        greeted.points_lost, greeted.critical, greeted.comment, len(greeted.thumbnails)
+    )  # fmt: skip
+    assert ["Приветствие", "Безопасность"] == [section.title for section in data.sections]
+    assert "phone" == data.channel
+    assert dt.date(2026, 2, 9) == data.visit_date
+
+
+async def test_comparison_data_of_head_office_covers_the_client(
+    service: ReportService, programme: ReportWorld
+) -> None:
+    ids = programme.ids
+    head_office = Caller(
+        user_id=ids["user_head_office"], role=HEAD_OFFICE, client_id=ids["client_a"]
+    )
+    data = await service.comparison_report(head_office, ids["wave_a2"], "en")
+    outlets = ("own", "other_outlet", "other_region")
+    now = {outlet.upper(): programme.visit(outlet, "a2").percent for outlet in outlets}
+    assert now == {row.code: row.percent for row in data.league}
+    assert sorted(now.values(), reverse=True) == [row.percent for row in data.league]
+    assert 3 == data.visits
+    assert {"north": 2, "south": 1} == {region.region: region.outlets for region in data.regions}
+    assert ("Welcome", "Safety") == data.heatmap_by_outlet.rows

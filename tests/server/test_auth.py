@@ -1,0 +1,107 @@
+"""Login, tokens, revocation, disabled users and throttling (issue 3 §3)."""
+
+# the team writes asserts as `expected == actual`
+
+from __future__ import annotations
+
+from tests.server.api import ADMIN_EMAIL, PASSWORD, Api
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+async def test_login_returns_token_role_and_scope(api: Api) -> None:
+    response = await api.client.post(
+        "/api/v1/auth/login", json={"email": ADMIN_EMAIL.upper(), "password": PASSWORD}
+    )
+    assert 200 == response.status_code
+    body = response.json()
+    assert "bearer" == body["token_type"]
+    assert {"id", "email", "name", "role", "language", "scope"} == set(body["user"])
+    assert "admin" == body["user"]["role"]
+
+
+async def test_wrong_password_is_a_401_problem(api: Api) -> None:
+    response = await api.client.post(
+        "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": "wrong password"}
+    )
+    assert 401 == response.status_code
+    assert "application/problem+json" == response.headers["content-type"]
+    assert {"type", "title", "status", "detail"} <= set(response.json())
+
+
+async def test_garbage_token_is_refused(api: Api) -> None:
+    response = await api.client.get("/api/v1/me", headers={"Authorization": "Bearer nonsense"})
+    assert 401 == response.status_code
+
+
+async def test_logout_revokes_earlier_tokens(api: Api) -> None:
+    headers = await api.admin()
+    assert 204 == (await api.client.post("/api/v1/auth/logout", headers=headers)).status_code
+    assert 401 == (await api.client.get("/api/v1/me", headers=headers)).status_code
+    fresh = await api.admin()
+    assert 200 == (await api.client.get("/api/v1/me", headers=fresh)).status_code
+
+
+async def test_password_change_revokes_and_needs_the_current_password(api: Api) -> None:
+    headers = await api.admin()
+    wrong = await api.client.post(
+        "/api/v1/auth/password",
+        headers=headers,
+        json={"current_password": "not it at all", "new_password": NEW_PASSWORD},
+    )
+    assert 401 == wrong.status_code
+    short = await api.client.post(
+        "/api/v1/auth/password",
+        headers=headers,
+        json={"current_password": PASSWORD, "new_password": "short"},
+    )
+    assert 422 == short.status_code
+    changed = await api.client.post(
+        "/api/v1/auth/password",
+        headers=headers,
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    )
+    assert 200 == changed.status_code
+    assert 401 == (await api.client.get("/api/v1/me", headers=headers)).status_code
+    new_headers = {"Authorization": "Bearer " + changed.json()["token"]}
+    assert 200 == (await api.client.get("/api/v1/me", headers=new_headers)).status_code
+    assert "Authorization" in await api.login(ADMIN_EMAIL, NEW_PASSWORD)
+
+
+async def test_disabled_user_is_refused_and_their_tokens_die(api: Api) -> None:
+    admin = await api.admin()
+    user_id = await api.create_user(admin, "leaver@example.test", "auditor")
+    headers = await api.login("leaver@example.test")
+    assert 204 == (await api.client.delete(f"/api/v1/users/{user_id}", headers=admin)).status_code
+    assert 401 == (await api.client.get("/api/v1/me", headers=headers)).status_code
+    response = await api.client.post(
+        "/api/v1/auth/login", json={"email": "leaver@example.test", "password": PASSWORD}
+    )
+    assert 401 == response.status_code
+
+
+async def test_failed_logins_are_throttled_per_account(api: Api) -> None:
+    # The test settings allow 3 failures per account in the window.
+    for _attempt in range(3):
+        response = await api.client.post(
+            "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": "guess"}
+        )
+        assert 401 == response.status_code
+    throttled = await api.client.post(
+        "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": PASSWORD}
+    )
+    assert 429 == throttled.status_code
+    assert 1 <= int(throttled.headers["retry-after"]) <= 15 * 60
+    assert "application/problem+json" == throttled.headers["content-type"]
+
+
+async def test_failed_logins_are_throttled_per_address(api: Api) -> None:
+    # 6 failures from one address across different accounts block that address.
+    for attempt in range(6):
+        await api.client.post(
+            "/api/v1/auth/login", json={"email": f"x{attempt}@example.test", "password": "guess"}
+        )
+    throttled = await api.client.post(
+        "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": PASSWORD}
+    )
+    assert 429 == throttled.status_code
