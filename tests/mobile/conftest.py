@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mobile.live_server import RunningServer, start_seeded_server
+from tests.mobile.live_server import RunningServer, migrated_database, start_seeded_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "mobile"
@@ -64,9 +64,15 @@ def kivy_env(xvfb_display: str, tmp_path: Path) -> dict[str, str]:
     return environment
 
 
+@pytest.fixture(scope="session")
+def server_blueprint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated database with the first admin, copied by every ``server``."""
+    return migrated_database(tmp_path_factory.mktemp("server-blueprint"))
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[RunningServer]:
+def server(tmp_path: Path, server_blueprint: Path) -> Iterator[RunningServer]:
     """A real ``shopscore serve`` with an admin, an auditor and one visit to make."""
-    running = start_seeded_server(tmp_path / "server")
+    running = start_seeded_server(tmp_path / "server", server_blueprint)
     yield running
     running.stop()

@@ -1,8 +1,9 @@
 """The sync client against a REAL server process (``shopscore serve``) and real network faults.
 
-The server's sync endpoints (``server/sync/``) are built after the field app: the tests that
-need them are skipped, with that reason, only while ``server/sync/`` does not exist. The test
-of a server that is down needs no server at all and always runs.
+Each server test starts ``shopscore serve`` on its own database, seeded through the admin API,
+and counts what arrived by reading the server's SQLite file (read-only) afterwards. The tests
+that need the sync endpoints are skipped only while the server app has no audit PUT route; the
+tests of a server that is down need no server at all and always run.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from mobile.session import AuditSession, start_visit
-from mobile.store import FAILED, QUEUED, SYNCED, Store
-from mobile.sync import BackgroundSync, LoginFailed, SyncClient, SyncEvent
+from mobile.store import FAILED, QUEUED, SYNCED, OutboxEntry, Store
+from mobile.sync import BackgroundSync, LoginFailed, LoginRequired, SyncClient, SyncEvent
 from tests.mobile.live_server import AUDITOR, RunningServer, free_port, needs_sync_server
 from tests.mobile.sample_data import PHOTO_DIR, every_kind_template, sync_payload
 
@@ -147,13 +149,18 @@ def fill_valid_answers(session: AuditSession) -> None:
 
 
 class CuttingRelay:
-    """A TCP relay to the server that can drop the next connection after N uploaded bytes."""
+    """A TCP relay to the server that can drop the next connection after N bytes.
+
+    ``cut_after`` counts bytes sent to the server (a cut upload); ``cut_answer_after`` counts
+    bytes of the server's answer (the server did the work, the phone never hears of it).
+    """
 
     def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self.listener.getsockname()[1])
         self.cut_after: int | None = None
+        self.cut_answer_after: int | None = None
         self.cuts = 0
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -165,11 +172,12 @@ class CuttingRelay:
                 return
             upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
             budget, self.cut_after = self.cut_after, None
+            answer_budget, self.cut_answer_after = self.cut_answer_after, None
             threading.Thread(
                 target=self._pipe, args=(downstream, upstream, budget), daemon=True
             ).start()
             threading.Thread(
-                target=self._pipe, args=(upstream, downstream, None), daemon=True
+                target=self._pipe, args=(upstream, downstream, answer_budget), daemon=True
             ).start()
 
     def _pipe(self, source: socket.socket, target: socket.socket, budget: int | None) -> None:
@@ -213,6 +221,42 @@ def submitted_audit(store: Store) -> AuditSession:
     return session
 
 
+def audit_entry(phone: Store, audit_uuid: str) -> OutboxEntry:
+    entry = phone.outbox_entry("audit", audit_uuid)
+    assert entry is not None
+    return entry
+
+
+def server_answer(entry: OutboxEntry) -> dict[str, Any]:
+    """The last answer of the server the phone kept for an entry (receipt or problem)."""
+    assert entry.server_response is not None
+    return entry.server_response
+
+
+def audit_body(phone: Store, audit_uuid: str) -> dict[str, Any]:
+    record = phone.audit(audit_uuid)
+    assert record is not None
+    assert record.body is not None
+    return record.body
+
+
+def acknowledged_percent(phone: Store, audit_uuid: str) -> str | None:
+    """The score in the server's receipt the phone kept for that audit."""
+    percent: str | None = server_answer(audit_entry(phone, audit_uuid))["score"]["percent"]
+    return percent
+
+
+def assert_stored_once(
+    server: RunningServer, phone: Store, audit_uuid: str, percent: str | None = None
+) -> None:
+    """The server holds the audit in one row, revision 1, and each of its photos once."""
+    percent = percent or acknowledged_percent(phone, audit_uuid)
+    assert [(1, "submitted", percent)] == server.audits_stored(audit_uuid)
+    photos = phone.photos(audit_uuid)
+    assert photos
+    assert [1] * len(photos) == [server.photos_stored(photo.sha256) for photo in photos]
+
+
 def push_until_quiet(client: SyncClient, now: list[float], passes: int = 5) -> None:
     for _ in range(passes):
         client.push()
@@ -228,21 +272,21 @@ def test_an_audit_reaches_the_server_exactly_once(server: RunningServer, phone: 
     client = logged_in_phone(phone, server.base_url, now)
     session = submitted_audit(phone)
     push_until_quiet(client, now)
-    audit_entry = phone.outbox_entry("audit", session.audit_uuid)
-    assert SYNCED == audit_entry.state
+    sent = audit_entry(phone, session.audit_uuid)
+    assert SYNCED == sent.state
     assert {SYNCED} == {entry.state for entry in phone.outbox()}
-    assert (
-        session.live_score().to_dict()["percent"] == audit_entry.server_response["score"]["percent"]
-    )
-    assert [] == audit_entry.server_response["missing_photos"]
+    assert session.live_score().to_dict()["percent"] == server_answer(sent)["score"]["percent"]
+    assert [] == server_answer(sent)["missing_photos"]
+    assert_stored_once(server, phone, session.audit_uuid)
     # a replay (the phone never heard the answer) is recognised as the same audit: 200
     replay = httpx.put(
         f"{server.base_url}/api/v1/audits/{session.audit_uuid}",
-        json=phone.audit(session.audit_uuid).body,
+        json=audit_body(phone, session.audit_uuid),
         headers={"Authorization": f"Bearer {phone.get_setting('token')}"},
     )
     assert 200 == replay.status_code
-    assert audit_entry.server_response["revision"] == replay.json()["revision"]
+    assert server_answer(sent)["revision"] == replay.json()["revision"]
+    assert_stored_once(server, phone, session.audit_uuid)
 
 
 @needs_sync_server
@@ -258,13 +302,22 @@ def test_photos_may_arrive_before_or_after_their_audit(
         if entry.kind == held_back:
             phone.mark_outbox(entry.kind, entry.uuid, QUEUED, next_retry_at=now[0] + 3600)
     client.push()
-    audit_entry = phone.outbox_entry("audit", session.audit_uuid)
+    sent = audit_entry(phone, session.audit_uuid)
+    photo_uuids = [photo.uuid for photo in phone.photos(session.audit_uuid)]
     if first == "audit":
-        assert QUEUED == audit_entry.state  # the server is missing the photos: not synced yet
-        assert audit_entry.server_response["missing_photos"]
+        assert QUEUED == sent.state  # the server is missing the photos: not synced yet
+        assert sorted(photo_uuids) == sorted(server_answer(sent)["missing_photos"])
+    else:
+        assert QUEUED == sent.state  # held back: only the photos went
+        assert [1] * len(photo_uuids) == [
+            server.photos_stored(photo.sha256) for photo in phone.photos(session.audit_uuid)
+        ]
+        assert [] == server.audits_stored(session.audit_uuid)
     now[0] += 3601
     push_until_quiet(client, now)
     assert {SYNCED} == {entry.state for entry in phone.outbox()}
+    assert [] == server_answer(audit_entry(phone, session.audit_uuid))["missing_photos"]
+    assert_stored_once(server, phone, session.audit_uuid)
 
 
 @needs_sync_server
@@ -273,18 +326,21 @@ def test_a_conflict_is_shown_and_not_retried_forever(server: RunningServer, phon
     client = logged_in_phone(phone, server.base_url, now)
     session = submitted_audit(phone)
     push_until_quiet(client, now)
+    percent = acknowledged_percent(phone, session.audit_uuid)
     with phone.transaction() as db:  # other content under the same uuid
-        body = dict(phone.audit(session.audit_uuid).body, finished_at="2026-11-23T23:59:00+01:00")
+        body = dict(audit_body(phone, session.audit_uuid), finished_at="2026-11-23T23:59:00+01:00")
         db.execute(
             "UPDATE audits SET body = ? WHERE uuid = ?",
             (json.dumps(body), session.audit_uuid),
         )
     phone.mark_outbox("audit", session.audit_uuid, QUEUED)
-    client.push()
-    entry = phone.outbox_entry("audit", session.audit_uuid)
+    push_until_quiet(client, now)
+    entry = audit_entry(phone, session.audit_uuid)
     assert FAILED == entry.state
-    assert entry.message
+    assert 409 == server_answer(entry)["status"]
+    assert entry.message.startswith(server_answer(entry)["detail"])  # the server's words
     assert [] == [e for e in phone.due_outbox(now[0] + 10**9) if e.kind == "audit"]
+    assert_stored_once(server, phone, session.audit_uuid, percent)  # the first one stays, once
 
 
 @needs_sync_server
@@ -293,29 +349,45 @@ def test_an_invalid_audit_shows_the_server_errors(server: RunningServer, phone: 
     client = logged_in_phone(phone, server.base_url, now)
     session = submitted_audit(phone)
     with phone.transaction() as db:
-        body = phone.audit(session.audit_uuid).body
+        body = audit_body(phone, session.audit_uuid)
         body["answers"] = [a for a in body["answers"] if a["item"] != "greeted"]
         db.execute(
             "UPDATE audits SET body = ? WHERE uuid = ?",
             (json.dumps(body), session.audit_uuid),
         )
     push_until_quiet(client, now)
-    entry = phone.outbox_entry("audit", session.audit_uuid)
+    entry = audit_entry(phone, session.audit_uuid)
     assert FAILED == entry.state
-    assert "greeted" in entry.message
+    assert 1 == entry.attempts  # refused once, then left for the auditor: not retried
+    problem = server_answer(entry)
+    assert 422 == problem["status"]
+    assert "greeted" in [error["item"] for error in problem["errors"]]
+    assert entry.message.startswith(problem["detail"])
+    for error in problem["errors"]:
+        assert f"{error['item']}: {error['message']}" in entry.message
+    assert [] == server.audits_stored(session.audit_uuid)  # nothing stored
+    # the auditor's retry sends it once more and it is refused the same way
+    client.retry("audit", session.audit_uuid)
+    push_until_quiet(client, now)
+    entry = audit_entry(phone, session.audit_uuid)
+    assert (FAILED, 1) == (entry.state, entry.attempts)
 
 
 @needs_sync_server
 def test_server_down_for_a_while_then_up(server: RunningServer, phone: Store) -> None:
     now = [time.time()]
     client = logged_in_phone(phone, server.base_url, now)
-    submitted_audit(phone)
+    session = submitted_audit(phone)
     server.stop()
-    client.push()
+    for _ in range(3):  # several passes while it is down: each one waits longer
+        client.push()
+        now[0] = max(entry.next_retry_at for entry in phone.outbox())
     assert {QUEUED} == {entry.state for entry in phone.outbox()}
+    assert {3} == {entry.attempts for entry in phone.outbox()}
     server.start()
     push_until_quiet(client, now)
     assert {SYNCED} == {entry.state for entry in phone.outbox()}
+    assert_stored_once(server, phone, session.audit_uuid)
 
 
 @needs_sync_server
@@ -324,21 +396,21 @@ def test_a_connection_dropped_mid_upload_is_retried(server: RunningServer, phone
     try:
         now = [time.time()]
         client = logged_in_phone(phone, f"http://127.0.0.1:{relay.port}", now)
-        submitted_audit(phone)
+        session = submitted_audit(phone)
         relay.cut_after = 20_000  # the photo upload is cut after 20 kB
         client.close()  # a fresh connection goes through the relay's cut
         client.push()
         assert 1 == relay.cuts
+        assert {QUEUED} == {entry.state for entry in phone.outbox()}
         push_until_quiet(client, now)
         assert {SYNCED} == {entry.state for entry in phone.outbox()}
+        assert_stored_once(server, phone, session.audit_uuid)
     finally:
         relay.close()
 
 
 @needs_sync_server
 def test_a_refused_token_asks_for_a_new_login(server: RunningServer, phone: Store) -> None:
-    from mobile.sync import LoginRequired
-
     now = [time.time()]
     client = logged_in_phone(phone, server.base_url, now)
     submitted_audit(phone)
@@ -346,3 +418,42 @@ def test_a_refused_token_asks_for_a_new_login(server: RunningServer, phone: Stor
     with pytest.raises(LoginRequired):
         client.push()
     assert {QUEUED} == {entry.state for entry in phone.outbox()}
+    assert {0} == {entry.attempts for entry in phone.outbox()}
+    # logging in again sends everything
+    client.login(server.base_url, AUDITOR[0], AUDITOR[1])
+    session_uuid = next(entry.uuid for entry in phone.outbox() if entry.kind == "audit")
+    push_until_quiet(client, now)
+    assert {SYNCED} == {entry.state for entry in phone.outbox()}
+    assert_stored_once(server, phone, session_uuid)
+
+
+@needs_sync_server
+def test_an_answer_lost_after_the_server_stored_the_audit_is_replayed_once(
+    server: RunningServer, phone: Store
+) -> None:
+    """The audit PUT is stored but its answer never arrives: the retry is an identical replay."""
+    relay = CuttingRelay(server.port)
+    try:
+        now = [time.time()]
+        client = logged_in_phone(phone, f"http://127.0.0.1:{relay.port}", now)
+        session = submitted_audit(phone)
+        phone.mark_outbox("audit", session.audit_uuid, QUEUED, next_retry_at=now[0] + 3600)
+        client.push()  # the photos go first, untouched
+        assert [1] == [
+            server.photos_stored(photo.sha256) for photo in phone.photos(session.audit_uuid)
+        ]
+        relay.cut_answer_after = 0
+        client.close()  # the next connection, the audit's, loses the server's answer
+        now[0] += 3601
+        client.push()
+        assert 1 == relay.cuts
+        sent = audit_entry(phone, session.audit_uuid)
+        assert (QUEUED, 1) == (sent.state, sent.attempts)  # for the phone, it is not sent yet
+        assert 1 == len(server.audits_stored(session.audit_uuid))  # the server has it
+        push_until_quiet(client, now)
+        sent = audit_entry(phone, session.audit_uuid)
+        assert SYNCED == sent.state
+        assert 1 == server_answer(sent)["revision"]
+        assert_stored_once(server, phone, session.audit_uuid)
+    finally:
+        relay.close()

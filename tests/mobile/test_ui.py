@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -102,22 +103,76 @@ def test_the_review_lists_what_blocks_submitting(tmp_path: Path, kivy_env: dict[
         assert_drawn(name)
 
 
+def wait_for_file(path: Path, app: subprocess.Popen[str], seconds: float) -> None:
+    """Wait for the scenario's signal file; fail at once if the app process ended."""
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if app.poll() is not None:
+            _stdout, stderr = app.communicate()
+            result_file = path.parent / "result.json"
+            error = json.loads(result_file.read_text()).get("error") if result_file.exists() else ""
+            pytest.fail(f"the app ended before {path.name}: {error or stderr[-3000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {path.name} from the app after {seconds} s")
+        time.sleep(0.1)
+
+
 @needs_sync_server
 def test_log_in_visit_submit_and_the_outbox_drains_exactly_once(
     tmp_path: Path, kivy_env: dict[str, str], server: RunningServer
 ) -> None:
-    result = run_scenario("online_visit", "en", tmp_path / "phone", kivy_env, server.base_url)
-    store = Store(tmp_path / "phone")
+    """Log in online, lose the server, visit and submit offline, server back: it drains."""
+    data_dir = tmp_path / "phone"
+    data_dir.mkdir()
+    command = [sys.executable, "-m", "tests.mobile.ui_driver", "online_visit"]
+    command += [str(data_dir), str(ARTIFACTS), "en", server.base_url]
+    with subprocess.Popen(
+        command, cwd=ROOT, env=kivy_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as app:
+        try:
+            wait_for_file(data_dir / "pulled", app, 60)
+            server.stop()
+            (data_dir / "server-down").write_text("")
+            wait_for_file(data_dir / "queued-offline", app, 60)
+            assert 0 == server.rows("SELECT COUNT(*) FROM audit")[0][0]
+            server.start()
+            (data_dir / "server-up").write_text("")
+            _, stderr = app.communicate(timeout=90)
+        finally:
+            if app.poll() is None:
+                app.kill()
+    result = json.loads((data_dir / "result.json").read_text())
+    assert 0 == app.returncode, result.get("error") or stderr[-3000:]
+
+    assert 1 == result["pulled_rows"]  # the one visit the admin assigned
+    assert [["audit", QUEUED], ["photo", QUEUED]] == sorted(result["offline_rows"])
+    assert "Offline: will retry." == result["offline_status"]
+    assert [["audit", SYNCED], ["photo", SYNCED]] == sorted(result["drained_rows"])
+    for name in result["screenshots"]:
+        assert_drawn(name)
+    store = Store(data_dir)
     try:
         entry = store.outbox_entry("audit", result["audit_uuid"])
         assert entry is not None
+        assert entry.server_response is not None
         assert SYNCED == entry.state
         assert result["client_percent"] == entry.server_response["score"]["percent"]
+        assert [] == entry.server_response["missing_photos"]
         token = store.get_setting("token")
-        body = store.audit(result["audit_uuid"]).body
+        record = store.audit(result["audit_uuid"])
+        assert record is not None
+        body = record.body
+        photos = store.photos(result["audit_uuid"])
     finally:
         store.close()
-    # the server holds it once: sending it again is an identical replay, same revision
+    # On the server: one audit row with the phone's score, and its one photo, stored once.
+    assert [(1, "submitted", result["client_percent"])] == server.audits_stored(
+        result["audit_uuid"]
+    )
+    assert 1 == server.rows("SELECT COUNT(*) FROM audit")[0][0]
+    assert 1 == len(photos)
+    assert 1 == server.photos_stored(photos[0].sha256)
+    # sending it again is an identical replay: same revision, still one row
     replay = httpx.put(
         f"{server.base_url}/api/v1/audits/{result['audit_uuid']}",
         json=body,
@@ -125,3 +180,4 @@ def test_log_in_visit_submit_and_the_outbox_drains_exactly_once(
     )
     assert 200 == replay.status_code
     assert entry.server_response["revision"] == replay.json()["revision"]
+    assert 1 == server.rows("SELECT COUNT(*) FROM audit")[0][0]

@@ -50,8 +50,11 @@ class ScriptedCamera:
 class Driver:
     """What a scenario may use: the app, screenshots, the result to report."""
 
-    def __init__(self, app: ShopscoreApp, artifacts: Path, lang: str, server: str) -> None:
+    def __init__(
+        self, app: ShopscoreApp, artifacts: Path, lang: str, server: str, data_dir: Path
+    ) -> None:
         self.app = app
+        self.data_dir = data_dir
         self.server = server
         self.artifacts = artifacts
         self.lang = lang
@@ -209,8 +212,23 @@ def wait_until(condition: Callable[[], bool], seconds: float) -> Steps:
         waited += 0.2
 
 
+def signal(driver: Driver, phase: str) -> None:
+    """Tell the test process that the scenario reached ``phase`` (a file in the data dir)."""
+    (driver.data_dir / phase).write_text(phase)
+
+
+def signalled(driver: Driver, phase: str) -> Callable[[], bool]:
+    return lambda: (driver.data_dir / phase).exists()
+
+
 def online_visit(driver: Driver) -> Steps:
-    """Log in, download the wave, make the visit, submit, and watch the outbox drain."""
+    """Log in and download the wave, lose the network, make the visit and submit offline,
+    then watch the outbox drain by itself when the server is back.
+
+    The test process drives the server: it stops it when the scenario signals
+    ``pulled`` (and answers ``server-down``), and starts it again when the scenario signals
+    ``queued-offline`` (and answers ``server-up``).
+    """
     app = driver.app
     yield 0.5
     assert app.root.current == "login", app.root.current
@@ -224,6 +242,10 @@ def online_visit(driver: Driver) -> Steps:
     rows = driver.screen("assignments").ids.list
     yield from wait_until(lambda: bool(rows.data), 20)
     yield from driver.screenshot("12-assignments-pulled")
+    driver.result["pulled_rows"] = len(rows.data)
+    signal(driver, "pulled")
+    yield from wait_until(signalled(driver, "server-down"), 30)
+
     app.go("briefing", assignment_id=rows.data[0]["assignment_id"])
     yield 0.2
     driver.press(driver.screen("briefing").ids.start)
@@ -233,28 +255,48 @@ def online_visit(driver: Driver) -> Steps:
     checklist.start_timer("wait")
     yield 1.2
     checklist.stop_timer("wait")
-    for key, value in (("greeted", True), ("friendly", 5)):
+    answers: list[tuple[str, object]] = [("greeted", True), ("friendly", 5)]
+    for key, value in answers:
         checklist.answer(key, value)
     checklist.show_section(1)
-    for key, value in (("clean", "spotless"), ("offers", ["loyalty"]), ("queue", 1)):
+    answers = [("clean", "spotless"), ("offers", ["loyalty"]), ("queue", 1), ("recommend", 10)]
+    for key, value in answers:
         checklist.answer(key, value)
-    checklist.answer("recommend", 10)
     checklist.add_photo("shelf")
     yield 0.3
     driver.result["client_percent"] = str(session.live_score().percent)
     checklist.review()
     yield 0.3
     driver.press(driver.screen("review").ids.submit)
+    yield from wait_until(lambda: app.root.current == "outbox", 10)
+    store = app.store
+    # Submitting woke the sync thread: its first attempt finds no server, and everything
+    # stays queued with a retry planned.
+    yield from wait_until(
+        lambda: (
+            bool(store.outbox())
+            and all(e.state == "queued" and e.attempts >= 1 for e in store.outbox())
+        ),
+        20,
+    )
+    yield 0.3
+    yield from driver.screenshot("13-outbox-offline")
     outbox = driver.screen("outbox")
+    driver.result["offline_rows"] = [[row["kind"], row["state"]] for row in outbox.ids.list.data]
+    driver.result["offline_status"] = app.status
+    signal(driver, "queued-offline")
+    yield from wait_until(signalled(driver, "server-up"), 30)
+    # Nobody touches anything: the sync thread's own retry drains the outbox.
     yield from wait_until(
         lambda: (
             bool(outbox.ids.list.data)
             and all(row["state"] == "synced" for row in outbox.ids.list.data)
         ),
-        30,
+        40,
     )
     yield 0.3
-    yield from driver.screenshot("13-outbox-drained")
+    yield from driver.screenshot("14-outbox-drained")
+    driver.result["drained_rows"] = [[row["kind"], row["state"]] for row in outbox.ids.list.data]
     driver.result["audit_uuid"] = session.audit_uuid
 
 
@@ -284,7 +326,7 @@ def run(scenario_name: str, data_dir: Path, artifacts: Path, lang: str, server: 
         Store(data_dir).set_settings(language=lang)
     camera = ScriptedCamera([Path(PHOTO_DIR) / "orientation_6.jpg", Path(PHOTO_DIR) / "cmyk.jpg"])
     app = ShopscoreApp(data_dir=data_dir, camera=camera)
-    driver = Driver(app, artifacts, lang, server)
+    driver = Driver(app, artifacts, lang, server, data_dir)
     steps: Iterator[float] = SCENARIOS[scenario_name](driver)
     outcome = {"failed": False}
 
