@@ -46,6 +46,7 @@ from server.dashboard.web import (
 from server.errors import BadRequest, Forbidden, NotFound, ServerError
 from server.i18n import _
 from server.organisation.tables import Outlet, Region
+from server.reporting.service import load_vocabulary
 from server.waves.tables import Wave
 from server.workflow.corrective import CorrectiveService
 from server.workflow.disputes import DisputeService
@@ -271,13 +272,14 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
     ]
     own_heat = await analytics.heatmap(caller, outlet_filters)
     network_heat = await analytics.heatmap(network_viewer, network)
+    vocabulary = await load_vocabulary(None, language)
     sections = []
     for section in own_heat.sections:
         own = [cell.percent for cell in own_heat.cells if cell.section == section]
         everyone = [cell.percent for cell in network_heat.cells if cell.section == section]
         sections.append(
             SectionScore(
-                title=section,
+                title=vocabulary.section(section),
                 percent=own[0] if own else None,
                 network_average=round(sum(everyone) / len(everyone), 1) if everyone else None,
                 region_top_quartile=None,
@@ -308,6 +310,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
         else None,
         audits=audits,
         actions=actions.items,
+        vocabulary=vocabulary,
         now=dt.datetime.now(dt.UTC),
         may_dispute=caller.role == OUTLET_MANAGER,
         steps=_corrective_steps_for(caller.role),
@@ -366,8 +369,9 @@ async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
     filters = filters_from_query(request)
     figure = await AnalyticsService().heatmap(caller, filters)
     values = {(cell.outlet_id, cell.section): cell.percent for cell in figure.cells}
+    vocabulary = await load_vocabulary(None, language_of(request, caller))
     chart = Heatmap(
-        rows=tuple(figure.sections),
+        rows=tuple(vocabulary.section(section) for section in figure.sections),
         columns=tuple(outlet.code for outlet in figure.outlets),
         values=tuple(
             tuple(values.get((outlet.id, section)) for outlet in figure.outlets)
@@ -381,6 +385,7 @@ async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
         caller=caller,
         figure=figure,
         values=values,
+        vocabulary=vocabulary,
         heatmap_svg=inline_svg(
             svg, "heatmap", translated(language_of(request, caller), _("Sections by outlet"))
         )
@@ -402,6 +407,7 @@ async def best_vs_rest_page(request: Request[Any, Any, Any]) -> Response[str]:
         caller=caller,
         items=await analytics.best_vs_rest(caller, filters),
         pareto=await analytics.pareto(caller, filters),
+        vocabulary=await load_vocabulary(None, language_of(request, caller)),
         filters=filters,
         **await _filter_choices(caller),
     )
@@ -418,6 +424,7 @@ async def channels_page(request: Request[Any, Any, Any]) -> Response[str]:
         caller=caller,
         channel_figures=await analytics.channels(caller, filters),
         nps=await analytics.nps(caller, filters),
+        vocabulary=await load_vocabulary(None, language_of(request, caller)),
         filters=filters,
         **await _filter_choices(caller),
     )
@@ -458,6 +465,7 @@ async def review_queue(request: Request[Any, Any, Any]) -> Response[str]:
         caller=caller,
         queue=queue.items,
         disputes=disputes.items,
+        vocabulary=await load_vocabulary(None, language_of(request, caller)),
         flag_labels=FLAG_LABELS,
     )
 

@@ -11,7 +11,8 @@
   no referrer across origins. Inline styles are allowed because the SVG charts made by
   ReportLab carry style attributes; no inline script ever is.
 - Rendering: one Jinja environment with autoescaping; `_`/`ngettext` in templates come from
-  `shared.i18n.translation(lang)` of the request's language.
+  `shared.i18n.translation(lang)` of the request's language; `channel_name(key)` and a page's
+  `vocabulary` (template, section and item texts) turn stored keys into words.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ import jinja2
 from litestar import Request, Response
 from litestar.datastructures import Cookie, State
 
+from reports.labels import ACTION_STATUSES, CHANNELS, label
 from server.caller import Caller
 from server.context import AppContext
 from server.errors import Forbidden, Unauthorized
 from server.i18n import _
+from server.reporting.service import Vocabulary
 from shared.i18n import LANGUAGES, negotiate, translation
 
 SESSION_COOKIE = "shopscore_session"
@@ -147,8 +150,11 @@ def render(
     language = language_of(request, caller)
     messages = translation(language)
     token, cookie = csrf_token(request)
+    values.setdefault("vocabulary", Vocabulary((), language))
     html = _environment.get_template(template).render(
         _=messages.gettext,
+        channel_name=lambda key: label(CHANNELS, key, messages),
+        status_name=lambda key: label(ACTION_STATUSES, key, messages),
         ngettext=messages.ngettext,
         language=language,
         languages=LANGUAGES,

@@ -127,6 +127,7 @@ class Vocabulary:
     """Section titles and item texts of the templates a report covers, in one language."""
 
     def __init__(self, templates: Iterable[Template], lang: str) -> None:
+        self.templates: dict[str, str] = {}
         self.sections: dict[str, str] = {}
         self.items: dict[str, str] = {}
         self.section_order: dict[str, int] = {}
@@ -134,6 +135,7 @@ class Vocabulary:
         self.item_sections: dict[str, str] = {}
         self.pass_marks: dict[tuple[str, int], float] = {}
         for template in templates:
+            self.templates[template.key] = localized(template.title, lang) or template.key
             if template.pass_mark is not None:
                 self.pass_marks[(template.key, template.version)] = float(template.pass_mark)
             for section in template.sections:
@@ -144,6 +146,9 @@ class Vocabulary:
                     self.item_order.setdefault(item.key, len(self.item_order))
                     self.item_sections[item.key] = section.key
 
+    def template(self, key: str) -> str:
+        return self.templates.get(key, key)
+
     def section(self, key: str) -> str:
         return self.sections.get(key, key)
 
@@ -151,8 +156,14 @@ class Vocabulary:
         return self.items.get(key, key)
 
 
-async def load_vocabulary(template_keys: Iterable[str], lang: str) -> Vocabulary:
-    """Every published version of the templates named, oldest first (newer texts win)."""
+async def load_vocabulary(template_keys: Iterable[str] | None, lang: str) -> Vocabulary:
+    """Every published version of the templates named (None: of every template), oldest first
+    (newer texts win)."""
+    if template_keys is None:
+        rows = await _raw(
+            "SELECT body FROM checklist_template WHERE status <> 'draft' ORDER BY key, version"
+        )
+        return Vocabulary((Template.from_dict(json.loads(row["body"])) for row in rows), lang)
     keys = sorted(set(template_keys))
     if not keys:
         return Vocabulary((), lang)

@@ -128,10 +128,11 @@ def test_head_office_follows_a_corrective_action(
     base_url, programme = server
     page = log_in(browser, base_url, "head_office")
     page.goto(f"{base_url}/outlets/{programme.ids['outlet_other_region']}")
-    row = page.locator("tr", has_text="exit_clear")
-    expect(row).to_contain_text("open")
+    # Items and statuses are shown in words, not as the template's keys.
+    row = page.locator("tr", has_text="Emergency exit clear?")
+    expect(row).to_contain_text("Open")
     row.get_by_label("Comment").fill("Exit cleared and checked daily.")
     row.get_by_role("button", name="Mark done").click()
-    expect(page.locator("tr", has_text="exit_clear")).to_contain_text("done")
+    expect(page.locator("tr", has_text="Emergency exit clear?")).to_contain_text("Done")
     page.screenshot(path=str(artifacts / "outlet-corrective-done.png"), full_page=True)
     page.context.close()
