@@ -6,6 +6,8 @@ connection and times it. The baseline inserts exactly the rows the server stored
 same schema (a copy of the database taken before the run) with plain `sqlite3`, WAL,
 `synchronous=FULL` and one transaction per audit. Prints the ratio (goal >= 0.35), then
 resends every audit: each must be 200, at least as fast as the first writes, 0 new rows.
+One client sends one request at a time (concurrency 1), like one phone syncing its outbox;
+the baseline does no HTTP, JSON, validation or scoring, only the inserts and their fsync.
 
     .venv/bin/python bench/ingest.py [--audits 300]
 
@@ -309,6 +311,10 @@ def main() -> int:
     resend_rate = len(audits) / again
     new_rows = sum(rows_after[t] - rows_before[t] for t in TABLES)
     print(f"audits of {ITEMS} answers: {len(audits)}")
+    print("concurrency: 1 client, 1 keep-alive HTTP/1.1 connection, 1 uvicorn worker;")
+    print("PRAGMAs on both sides: WAL, synchronous=FULL, foreign_keys=ON, busy_timeout")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"load average at the end: {load} on {os.cpu_count()} CPUs (other work skews ratios)")
     print(f"HTTP PUT (first writes):  {http_rate:8.1f} audits/s")
     print(f"plain sqlite3 (same rows): {baseline:8.1f} audits/s ({inserted} audits)")
     print(f"ratio HTTP / sqlite3:      {http_rate / baseline:8.3f}  (goal >= 0.35)")

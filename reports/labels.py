@@ -24,7 +24,12 @@ BANDS = {
     "poor": N_("Poor"),
 }
 DISPUTE_DECISIONS = {"upheld": N_("Upheld"), "rejected": N_("Rejected"), "pending": N_("Pending")}
-ACTION_STATUSES = {"open": N_("Open"), "done": N_("Done"), "verified": N_("Verified")}
+ACTION_STATUSES = {
+    "open": N_("Open"),
+    "done": N_("Done"),
+    "verified": N_("Verified"),
+    "cancelled": N_("Cancelled"),
+}
 
 
 def label(names: dict[str, str], key: str, translations: Translations) -> str:

@@ -16,8 +16,8 @@ from litestar.types import ControllerRouterHandler
 
 from server.analytics.controllers import AnalyticsController
 from server.auditlog.controllers import AuditLogController
+from server.audits.controllers import MEDIA_STORE_STATE_KEY, close_audit_resources
 from server.audits.controllers import ROUTES as AUDIT_ROUTES
-from server.audits.controllers import close_audit_resources
 from server.auth.controllers import AuthController
 from server.context import AppContext
 from server.dashboard.controllers import DASHBOARD
@@ -28,9 +28,16 @@ from server.organisation.controllers import (
     OutletController,
     RegionController,
 )
-from server.problems import EXCEPTION_HANDLERS
+from server.problems import (
+    EXCEPTION_HANDLERS,
+    JsonCheckingRequest,
+    document_problem_responses,
+    refuse_impossible_ids,
+)
 from server.reporting.controllers import ReportController
+from server.security_headers import add_security_headers, inline_script_hashes_middleware
 from server.settings import Settings
+from server.storage import media_store_from_settings
 from server.templates.controllers import TemplateController
 from server.users.controllers import UserController
 from server.waves.controllers import AssignmentController, WaveController
@@ -81,6 +88,8 @@ def openapi_config() -> OpenAPIConfig:
 
 def create_app(settings: Settings) -> Litestar:
     context = AppContext.build(settings)
+    # Photos go where the settings say (MEDIA_STORE=local|s3); built once, shared by requests.
+    media_store = media_store_from_settings(settings)
     configure_logging(settings.log_level)
 
     @asynccontextmanager
@@ -97,14 +106,19 @@ def create_app(settings: Settings) -> Litestar:
         include_in_schema=False,
         name="swagger-assets",
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, swagger_assets],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         on_shutdown=[close_audit_resources],
-        middleware=[access_log_middleware],
+        middleware=[access_log_middleware, inline_script_hashes_middleware],
+        before_send=[add_security_headers],
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_json_bytes,
-        state=State({"context": context}),
+        request_class=JsonCheckingRequest,
+        before_request=refuse_impossible_ids,
+        state=State({"context": context, MEDIA_STORE_STATE_KEY: media_store}),
     )
+    document_problem_responses(app)
+    return app

@@ -67,6 +67,27 @@ async def _load_starters(settings: Settings) -> list[str]:
         await database.close()
 
 
+def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from server.backup import BackupError, backup, restore
+
+    try:
+        if args.command == "backup":
+            summary = backup(settings, Path(args.file))
+        else:
+            summary = restore(settings, Path(args.file), force=args.force)
+    except BackupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    rows = sum(summary.tables.values())
+    print(
+        f"{args.command}: {len(summary.tables)} tables, {rows} rows, "
+        f"{summary.media_files} media files, {summary.archive_bytes} bytes ({args.file})"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shopscore", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +111,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo_parser.add_argument("--host", default="127.0.0.1")
     demo_parser.add_argument("--port", type=int, default=8000)
     demo_parser.add_argument("--no-serve", action="store_true", help="load the data only")
+    backup_parser = commands.add_parser(
+        "backup", help="write the database and every media file into one tar archive"
+    )
+    backup_parser.add_argument("file", help="the archive to write (e.g. shopscore.tar)")
+    restore_parser = commands.add_parser(
+        "restore", help="load a backup archive into an empty database and media directory"
+    )
+    restore_parser.add_argument("file", help="the archive written by `shopscore backup`")
+    restore_parser.add_argument(
+        "--force", action="store_true", help="empty a non-empty database and media dir first"
+    )
     from server.reporting.batch import add_report_parser, run_report_command
 
     add_report_parser(commands)
@@ -120,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("loaded: " + (", ".join(loaded) if loaded else "nothing new"))
         elif args.command == "report":
             return run_report_command(_settings(), args)
+        elif args.command in ("backup", "restore"):
+            return _backup_or_restore(_settings(), args)
         elif args.command == "demo":
             from server.demo import run_demo
 

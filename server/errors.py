@@ -76,3 +76,15 @@ class TooManyRequests(ServerError):
     def __init__(self, detail: str, retry_after_seconds: int) -> None:
         super().__init__(detail)
         self.retry_after_seconds = max(1, retry_after_seconds)
+
+
+class ServiceUnavailable(ServerError):
+    """A transient clash (a busy database): the same request may succeed after a pause."""
+
+    status = 503
+    title = "Service unavailable"
+    slug = "service-unavailable"
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = max(1, retry_after_seconds)

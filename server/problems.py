@@ -8,13 +8,18 @@ for validation, an `errors` list naming each item or field.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from http import HTTPStatus
+from typing import Any, cast
 
-from litestar import Request, Response
+import msgspec
+from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.routes import HTTPRoute
 from litestar.types import ExceptionHandlersMap
 
-from server.errors import ServerError, TooManyRequests
+from server.errors import BadRequest, NotFound, ServerError, ServiceUnavailable, TooManyRequests
+from server.i18n import _
 from shared.errors import DomainError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -46,7 +51,7 @@ def problem(
 
 def server_error_handler(_: Request[Any, Any, Any], error: ServerError) -> Response[Any]:
     headers = None
-    if isinstance(error, TooManyRequests):
+    if isinstance(error, TooManyRequests | ServiceUnavailable):
         headers = {"Retry-After": str(error.retry_after_seconds)}
     return problem(error.status, error.title, error.detail, error.slug, error.errors, headers)
 
@@ -81,6 +86,7 @@ def validation_handler(_: Request[Any, Any, Any], error: ValidationException) ->
 
 
 _TITLES = {
+    400: "Bad request",
     401: "Not authenticated",
     403: "Forbidden",
     404: "Not found",
@@ -90,12 +96,23 @@ _TITLES = {
 }
 
 
-def http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+# Litestar's own errors (no route, wrong method, body over the limit) carry only the status
+# phrase as their detail; these say what to do instead.
+NOTHING_HERE = _("There is nothing at this address; check the URL and the id in it.")
+_ACTIONABLE_DETAILS = {
+    404: NOTHING_HERE,
+    405: _("This address does not accept this method; see the API documentation at /schema."),
+    413: _("The request body is larger than this address accepts; send a smaller one."),
+}
+
+
+def http_error_handler(_request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     status = error.status_code
     title = _TITLES.get(status, "Error")
-    return problem(
-        status, title, error.detail, title.lower().replace(" ", "-"), None, error.headers
-    )
+    detail = error.detail
+    if detail.lower() == HTTPStatus(status).phrase.lower():
+        detail = _ACTIONABLE_DETAILS.get(status, detail)
+    return problem(status, title, detail, title.lower().replace(" ", "-"), None, error.headers)
 
 
 def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -108,6 +125,35 @@ def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) 
     )
 
 
+class JsonCheckingRequest(Request[Any, Any, Any]):
+    """Litestar's request, with JSON bodies msgspec cannot decode refused as 400, not 500.
+
+    Litestar turns `msgspec.DecodeError` into a 400 but not the `UnicodeDecodeError` (invalid
+    UTF-8) and `RecursionError` (nesting too deep) that msgspec raises for some bodies.
+    """
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except (UnicodeDecodeError, RecursionError) as error:
+            raise BadRequest(
+                _("The body is not valid JSON (invalid UTF-8 or nested too deeply)."),
+                [{"item": None, "code": "invalid_json", "message": str(error)}],
+            ) from error
+
+
+# Ids are PostgreSQL serials (32-bit): no record has a larger one, and SQLite overflows on
+# numbers beyond 64 bits, which made `/api/v1/users/15724488911290261504` a 500.
+LARGEST_ID = 2**31 - 1
+
+
+def refuse_impossible_ids(request: Request[Any, Any, Any]) -> None:
+    """`before_request` hook: an integer path parameter no record can have is a 404."""
+    for value in request.path_params.values():
+        if isinstance(value, int) and abs(value) > LARGEST_ID:
+            raise NotFound(NOTHING_HERE)
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ServerError: server_error_handler,
     DomainError: domain_error_handler,
@@ -116,4 +162,54 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     Exception: unexpected_error_handler,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_MEDIA_TYPE", "problem"]
+
+class ProblemItem(msgspec.Struct):
+    """One named item or field of a refused request and what is wrong with it."""
+
+    code: str
+    message: str
+    item: str | None = None
+
+
+class ProblemDetail(msgspec.Struct):
+    """The body of every 4xx and 5xx response (RFC 9457), as the OpenAPI document shows it."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemItem] | None = None
+
+
+_PROBLEM_RESPONSE = ResponseSpec(
+    data_container=ProblemDetail,
+    generate_examples=False,
+    description="A client error, as an RFC 9457 problem detail",
+    media_type=PROBLEM_MEDIA_TYPE,
+)
+
+
+def document_problem_responses(app: Litestar) -> None:
+    """Show every client error of every operation in the OpenAPI document as a problem detail.
+
+    Litestar documents only 400, with its own error body; every handler here can also answer
+    401/403/404/409/413/415/422/429 through the handlers above, so each operation gets the
+    `4XX` range (and 400 replaced) with the problem schema. A handler's own entries win.
+    """
+    defaults = cast("dict[int, ResponseSpec]", {400: _PROBLEM_RESPONSE, "4XX": _PROBLEM_RESPONSE})
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            handler.responses = {**defaults, **(handler.responses or {})}
+
+
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_MEDIA_TYPE",
+    "JsonCheckingRequest",
+    "ProblemDetail",
+    "document_problem_responses",
+    "problem",
+    "refuse_impossible_ids",
+]

@@ -13,6 +13,46 @@ from collections.abc import Mapping
 from pathlib import Path
 
 DEFAULT_VAR_DIR = Path("./var")
+MEDIA_STORES = ("local", "s3")
+
+
+class SettingsError(ValueError):
+    """The environment describes an incomplete or contradictory configuration."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class S3Settings:
+    """Where photos go when `MEDIA_STORE=s3`: any S3-compatible object store."""
+
+    bucket: str
+    access_key_id: str
+    secret_access_key: str = dataclasses.field(repr=False)
+    # None: the AWS endpoint of `region`; else e.g. https://s3.example.net (path-style).
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+    # Objects are stored under `<prefix>/...`; empty for the bucket's root.
+    prefix: str = ""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> S3Settings:
+        required = ("S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")
+        missing = [name for name in required if not environ.get(name, "").strip()]
+        if missing:
+            raise SettingsError(
+                "MEDIA_STORE=s3 needs " + ", ".join(missing) + " (also optional: "
+                "S3_ENDPOINT_URL for a non-AWS store, S3_REGION, S3_PREFIX)"
+            )
+        endpoint = environ.get("S3_ENDPOINT_URL", "").strip() or None
+        if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+            raise SettingsError(f"S3_ENDPOINT_URL must be an http(s) URL, not {endpoint!r}")
+        return cls(
+            bucket=environ["S3_BUCKET"].strip(),
+            access_key_id=environ["S3_ACCESS_KEY_ID"].strip(),
+            secret_access_key=environ["S3_SECRET_ACCESS_KEY"].strip(),
+            endpoint_url=endpoint,
+            region=environ.get("S3_REGION", "").strip() or "us-east-1",
+            prefix=environ.get("S3_PREFIX", "").strip(),
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -45,6 +85,17 @@ class Settings:
     argon2: Argon2Parameters = dataclasses.field(default_factory=Argon2Parameters)
     default_lockout_days: int = 90
     log_level: str = "INFO"
+    # Where photos are stored: "local" (media_dir) or "s3" (then `s3` says where).
+    media_store: str = "local"
+    s3: S3Settings | None = None
+
+    def __post_init__(self) -> None:
+        if self.media_store not in MEDIA_STORES:
+            raise SettingsError(
+                f"MEDIA_STORE must be one of {', '.join(MEDIA_STORES)}, not {self.media_store!r}"
+            )
+        if self.media_store == "s3" and self.s3 is None:
+            raise SettingsError("MEDIA_STORE=s3 needs the S3 settings (S3_BUCKET and the keys)")
 
     @property
     def is_sqlite(self) -> bool:
@@ -61,6 +112,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str], var_dir: Path = DEFAULT_VAR_DIR) -> Settings:
         """Read the settings; a missing SECRET_KEY is generated once and kept in var_dir."""
         cheap = environ.get("SHOPSCORE_CHEAP_ARGON2", "") == "1"
+        media_store = environ.get("MEDIA_STORE", "local").strip().lower() or "local"
         return cls(
             database_url=environ.get("DATABASE_URL", f"sqlite:///{var_dir}/shopscore.db"),
             media_dir=Path(environ.get("MEDIA_DIR", str(var_dir / "media"))),
@@ -75,6 +127,8 @@ class Settings:
             argon2=Argon2Parameters.cheap_for_tests() if cheap else Argon2Parameters(),
             default_lockout_days=int(environ.get("DEFAULT_LOCKOUT_DAYS", 90)),
             log_level=environ.get("LOG_LEVEL", "INFO"),
+            media_store=media_store,
+            s3=S3Settings.from_env(environ) if media_store == "s3" else None,
         )
 
 

@@ -30,11 +30,16 @@ from server.dependencies import AuthenticatedCaller
 FilterDep = NamedDependency[Filters]
 
 
+# A record id as the databases store it (PostgreSQL serial): larger numbers used to reach the
+# query and fail there with a 500 instead of a 400.
+RecordId = Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)]
+
+
 def filters_of(
-    client: FromQuery[int | None] = None,
-    wave: FromQuery[int | None] = None,
-    region: FromQuery[int | None] = None,
-    outlet: FromQuery[int | None] = None,
+    client: RecordId = None,
+    wave: RecordId = None,
+    region: RecordId = None,
+    outlet: RecordId = None,
     channel: FromQuery[str | None] = None,
     template: FromQuery[str | None] = None,
     visited_from: FromQuery[dt.date | None] = None,
@@ -117,7 +122,7 @@ class AnalyticsController(Controller):
         """Auditor leniency/severity against colleagues on the same outlet and template."""
         return await AnalyticsService().calibration(caller, filters)
 
-    @get("/exports/league")
+    @get("/exports/league", operation_class=exports.DownloadOperation)
     async def export_league(
         self,
         caller: AuthenticatedCaller,
@@ -131,7 +136,7 @@ class AnalyticsController(Controller):
         rows = exports.iterate(exports.league_rows(table))
         return exports.download("league", format, separator, list(exports.LEAGUE_COLUMNS), rows)
 
-    @get("/exports/answers")
+    @get("/exports/answers", operation_class=exports.DownloadOperation)
     async def export_answers(
         self,
         caller: AuthenticatedCaller,

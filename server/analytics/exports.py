@@ -10,6 +10,7 @@ the auditor column exists only for agency staff (shopper anonymity).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -17,6 +18,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
+from litestar.openapi.spec import Operation
 from litestar.response import Stream
 from openpyxl import Workbook
 
@@ -29,6 +31,18 @@ BATCH = 5000
 CHUNK_BYTES = 64 * 1024
 BOM = "\ufeff"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclasses.dataclass
+class DownloadOperation(Operation):
+    """The OpenAPI operation of an export: its 200 is a CSV or XLSX file, not JSON."""
+
+    def to_schema(self) -> dict[str, Any]:
+        schema = super().to_schema()
+        file = {"schema": {"type": "string", "format": "binary"}}
+        schema["responses"]["200"]["content"] = {"text/csv": file, XLSX_TYPE: file}
+        return schema
+
 
 LEAGUE_COLUMNS = (
     "rank", "region_rank", "outlet_code", "outlet_name", "region_id", "wave_id", "audits",
@@ -153,6 +167,6 @@ def download(
         )
     return Stream(
         csv_stream(header, rows, separator),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds "; charset=utf-8" to text types itself
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )

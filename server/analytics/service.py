@@ -10,8 +10,10 @@ Definitions a reader of the numbers needs:
 - ranks are competition ranks ("1224") within the client, and within the region;
 - change = score in the wave minus score in the client's previous wave (by start date);
 - best vs rest: outlets at or above the third quartile (type 7) of outlet scores are "best";
-- first-contact resolution is the pass rate of items keyed `first_contact_resolution`;
-- NPS uses scored `nps` items, the rating recovered as 10 * earned / possible;
+- first-contact resolution is the share of rollup rows with `fcr` true among those where it is
+  known (phone, e-mail and chat audits that answered their resolution item; see
+  `server.workflow.rollup`);
+- NPS = % promoters (9-10) - % detractors (0-6) of the rollup's `nps` ratings, scored or not;
 - calibration: per audit, its percent minus the mean percent other auditors gave the same
   outlet on the same template; an auditor's index is the mean of those deviations.
 """
@@ -52,10 +54,8 @@ from server.analytics.schemas import (
 from server.caller import Caller
 from server.errors import Forbidden
 from server.i18n import _
-from server.templates.tables import ChecklistTemplate
 from server.workflow.tables import ScoreRollup
 
-FIRST_CONTACT_RESOLUTION_ITEM = "first_contact_resolution"
 INTERVAL_METHOD = "student-t on audit percents"
 FROM_ROLLUP = "FROM score_rollup r JOIN outlet o ON o.id = r.outlet"
 
@@ -396,19 +396,20 @@ class AnalyticsService:
         return result
 
     async def channels(self, caller: Caller, filters: Filters) -> list[ChannelFigure]:
+        """Mean score and first-contact resolution rate per channel, from the rollup alone."""
         await self._prepare(caller, filters)
+        where = scope_where(caller, filters)
+        rows = await _raw(
+            f"SELECT r.channel, r.percent, r.fcr {FROM_ROLLUP} WHERE {where.sql()}", where.args
+        )
         percents: dict[str, list[float]] = collections.defaultdict(list)
-        rollup_channel: dict[int, str] = {}
-        for row in await self._rows(caller, filters):
-            rollup_channel[row.rollup_id] = row.channel
-            if row.percent is not None:
-                percents[row.channel].append(row.percent)
-            else:
-                percents.setdefault(row.channel, [])
         resolved: dict[str, list[bool]] = collections.defaultdict(list)
-        for item in await self._items(caller, filters):
-            if item["item"] == FIRST_CONTACT_RESOLUTION_ITEM:
-                resolved[rollup_channel[item["rollup"]]].append(not item["failed"])
+        for row in rows:
+            values = percents[row["channel"]]
+            if row["percent"] is not None:
+                values.append(float(row["percent"]))
+            if row["fcr"] is not None:
+                resolved[row["channel"]].append(bool(row["fcr"]))
         return [
             ChannelFigure(
                 channel=channel,
@@ -425,16 +426,17 @@ class AnalyticsService:
         ]
 
     async def nps(self, caller: Caller, filters: Filters) -> list[NpsFigure]:
-        """NPS per template and item, for templates that ask a scored 0-10 question."""
+        """NPS per template and question, for released audits that answered a 0-10 rating."""
         await self._prepare(caller, filters)
-        nps_items = await _scored_nps_items()
-        template_of = {row.rollup_id: row.template_key for row in await self._rows(caller, filters)}
+        where = scope_where(caller, filters)
+        rows = await _raw(
+            f"SELECT r.template_key, r.nps_item, r.nps {FROM_ROLLUP} "
+            f"WHERE {where.sql()} AND r.nps IS NOT NULL",
+            where.args,
+        )
         ratings: dict[tuple[str, str], list[float]] = collections.defaultdict(list)
-        for item in await self._items(caller, filters):
-            template_key = template_of.get(item["rollup"])
-            if (template_key, item["item"]) in nps_items and float(item["possible"]) > 0:
-                rating = 10 * float(item["earned"]) / float(item["possible"])
-                ratings[(template_key or "", item["item"])].append(round(rating, 6))
+        for row in rows:
+            ratings[(row["template_key"], row["nps_item"] or "")].append(float(row["nps"]))
         return [
             NpsFigure(
                 template=template_key,
@@ -534,15 +536,3 @@ def _rank(rows: list[LeagueRow]) -> list[LeagueRow]:
             )
         )
     return ranked
-
-
-async def _scored_nps_items() -> set[tuple[str, str]]:
-    """(template key, item key) of every `nps` item with points in any published template."""
-    found: set[tuple[str, str]] = set()
-    for row in await ChecklistTemplate.select(ChecklistTemplate.body):
-        body = json.loads(row["body"])
-        for section in body.get("sections", []):
-            for item in section.get("items", []):
-                if item.get("kind") == "nps" and item.get("points", 0) > 0:
-                    found.add((body["key"], item["key"]))
-    return found

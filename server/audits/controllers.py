@@ -14,6 +14,7 @@ from typing import Any, Final
 from litestar import Controller, Litestar, Request, Response, get, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
 from server.audits.ingest import AuditIngest, TemplateCache, decode_body
@@ -28,12 +29,14 @@ from server.dependencies import AuthenticatedCaller
 from server.errors import Invalid
 from server.i18n import _
 from server.photos import PhotoLimits, check_upload_size
-from server.storage import LocalMediaStore, MediaStore
+from server.storage import MediaStore, media_store_from_settings
 
 # The route's own body limit: Litestar's default (10 MB) is below the photo limit of DESIGN
 # §7. Bigger bodies are refused with 413 from Content-Length, or while streaming.
 PHOTO_ROUTE_MAX_BYTES: Final = 25 * 1024 * 1024
 STATE_KEY: Final = "audits_resources"
+# Where the app factory puts the media store built from the settings (local disk or S3).
+MEDIA_STORE_STATE_KEY: Final = "media_store"
 
 
 @dataclasses.dataclass(slots=True)
@@ -44,20 +47,21 @@ class AuditResources:
     limits: PhotoLimits
 
     @classmethod
-    def build(cls, context: AppContext) -> AuditResources:
+    def build(cls, context: AppContext, store: MediaStore | None = None) -> AuditResources:
         settings = context.settings
         return cls(
             sql=SqlRunner(context.database),
             templates=TemplateCache(),
-            store=LocalMediaStore(settings.media_dir),
+            store=store if store is not None else media_store_from_settings(settings),
             limits=PhotoLimits(max_bytes=settings.max_photo_bytes),
         )
 
 
 def audit_resources(state: State) -> AuditResources:
+    """The app's audit resources; the media store is the one the app factory built."""
     resources: AuditResources | None = state.get(STATE_KEY)
     if resources is None:
-        resources = AuditResources.build(state.context)
+        resources = AuditResources.build(state.context, state.get(MEDIA_STORE_STATE_KEY))
         state[STATE_KEY] = resources
     return resources
 
@@ -90,7 +94,11 @@ class AuditController(Controller):
     tags = ("sync",)
     dependencies = DEPENDENCIES
 
-    @put("/{audit_uuid:uuid}", status_code=200)
+    @put(
+        "/{audit_uuid:uuid}",
+        status_code=200,
+        responses={201: ResponseSpec(AuditReceipt, description="A new audit was stored")},
+    )
     async def put_audit(
         self,
         request: Request[Any, Any, Any],
@@ -120,7 +128,12 @@ class PhotoController(Controller):
     tags = ("sync",)
     dependencies = DEPENDENCIES
 
-    @put("/{photo_uuid:uuid}", status_code=200, request_max_body_size=PHOTO_ROUTE_MAX_BYTES)
+    @put(
+        "/{photo_uuid:uuid}",
+        status_code=200,
+        request_max_body_size=PHOTO_ROUTE_MAX_BYTES,
+        responses={201: ResponseSpec(PhotoReceipt, description="A new photo was stored")},
+    )
     async def put_photo(
         self,
         request: Request[Any, Any, Any],

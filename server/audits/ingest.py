@@ -9,8 +9,11 @@
   is stored, and proof-of-visit flags are computed and stored, never blocking.
 - One audit per assignment (a unique key): another uuid for the same assignment is a 409.
 - Races: the unique keys on `audit.uuid` and `audit.assignment` (and the revision number in
-  the UPDATE's WHERE) decide; the loser rolls back, reads again and answers 200 or 409.
-- One transaction per audit with batched inserts through `server.audits.sql`.
+  the UPDATE's WHERE) decide; the loser rolls back, reads again and answers 200 (identical)
+  or 409 (other content). A transient clash (busy database, endless lost races) is 503 with
+  Retry-After, never 409: the phone treats 409 as final.
+- Two trips to the database per new audit: every read in one `fetch_batch` (one snapshot),
+  then one write transaction of batched statements (`SqlRunner.write`).
 """
 
 from __future__ import annotations
@@ -27,10 +30,19 @@ import msgspec
 
 from server.audits import flags as visit_flags
 from server.audits.schemas import AuditReceipt, ScoreOut
-from server.audits.sql import Connection, SqlRunner, UniqueViolation
+from server.audits.sql import (
+    KEY,
+    Busy,
+    ChangedUnderfoot,
+    Connection,
+    Row,
+    SqlRunner,
+    Statement,
+    UniqueViolation,
+)
 from server.audits.wire import IncomingAudit, read_audit
 from server.caller import ADMIN, AUDITOR, Caller
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Conflict, Invalid, NotFound, ServiceUnavailable
 from server.i18n import _
 from shared.checklist import Template
 from shared.codec import canonical_json
@@ -40,6 +52,7 @@ from shared.validation import validate
 
 CANCELLED: Final = "cancelled"
 ATTEMPTS: Final = 4
+RETRY_AFTER_SECONDS: Final = 1
 
 AUDIT_COLUMNS: Final = (
     "uuid, assignment, auditor, outlet, client, wave, template, template_key, "
@@ -78,8 +91,10 @@ SELECT_ASSIGNMENT: Final = (
     "JOIN checklist_template t ON t.id = a.template JOIN outlet o ON o.id = a.outlet "
     "LEFT JOIN client_visit_rules r ON r.client = w.client WHERE a.id = ?"
 )
-SELECT_EXISTING: Final = (
-    "SELECT id, assignment, revision, status, canonical_sha256, score FROM audit WHERE uuid = ?"
+# The audit under this uuid, and any other audit filed for the same assignment.
+SELECT_AUDITS_OF: Final = (
+    "SELECT id, assignment, revision, status, canonical_sha256, score, uuid FROM audit "
+    "WHERE uuid = ? OR assignment = ?"
 )
 SELECT_MISSING: Final = (
     "SELECT DISTINCT ap.photo_uuid FROM audit_photo ap LEFT JOIN photo p "
@@ -132,6 +147,11 @@ def score_out(card: dict[str, Any]) -> ScoreOut:
     )
 
 
+def _answer_json(value: Any) -> str:
+    """An answer's value or photo list as JSON text (a tuple is a list), 10x `json.dumps`."""
+    return msgspec.json.encode(value).decode()
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
@@ -146,6 +166,9 @@ class TemplateCache:
     def __init__(self) -> None:
         self._templates: dict[int, Template] = {}
 
+    def cached(self, template_id: int) -> Template | None:
+        return self._templates.get(template_id)
+
     async def get(self, connection: Connection, template_id: int) -> Template:
         template = self._templates.get(template_id)
         if template is None:
@@ -155,6 +178,17 @@ class TemplateCache:
             template = Template.from_dict(json.loads(rows[0][0]))
             self._templates[template_id] = template
         return template
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the database says about an incoming audit, read in one trip."""
+
+    context: AssignmentContext
+    template: Template
+    existing: StoredAudit | None
+    # Another audit uuid already filed for the same assignment (one audit per visit).
+    other_audit_for_assignment: bool
 
 
 @dataclasses.dataclass(slots=True)
@@ -173,47 +207,43 @@ class AuditIngest:
         incoming, problems = read_audit(body)
         if incoming is None:
             raise Invalid(_("The audit is not in the expected shape."), problems)
-        async with self.sql.reading() as connection:
-            context = await self._assignment(connection, caller, incoming.assignment_id)
-            template = await self.templates.get(connection, context.template_id)
-            existing = await self._existing(connection, audit_uuid)
-        canonical = canonical_json(incoming.raw, template)
-        digest = hashlib.sha256(canonical).hexdigest()
-        for attempt in range(ATTEMPTS):
-            if attempt:
-                async with self.sql.reading() as connection:
-                    existing = await self._existing(connection, audit_uuid)
+        canonical = b""
+        digest = ""
+        card: ScoreCard | None = None
+        for _attempt in range(ATTEMPTS):
+            snapshot = await self._read(caller, audit_uuid, incoming)
+            context, template, existing = snapshot.context, snapshot.template, snapshot.existing
+            if not digest:
+                canonical = canonical_json(incoming.raw, template)
+                digest = hashlib.sha256(canonical).hexdigest()
             if existing is not None:
                 if existing.assignment_id != context.id or (
                     existing.canonical_sha256 != digest and existing.status != RETURNED
                 ):
-                    raise Conflict(
-                        _("Another audit is already stored under this id."),
-                    )
+                    raise Conflict(_("Another audit is already stored under this id."))
                 if existing.canonical_sha256 == digest:
                     receipt = await self._receipt(audit_uuid, existing, incoming)
                     return IngestResult(False, receipt)
-            card = self._check(incoming, context, template)
-            if existing is None:
-                await self._refuse_second_audit(context.id)
+            if card is None:
+                card = self._check(incoming, context, template)
+            if existing is None and snapshot.other_audit_for_assignment:
+                raise Conflict(_("This assignment already has an audit under another id."))
+            statements, key, stored = await self._statements(
+                caller, audit_uuid, incoming, context, template, card, canonical, digest,
+                received_at, existing,
+            )  # fmt: skip
             try:
-                async with self.sql.transaction() as connection:
-                    stored = await self._write(
-                        connection,
-                        caller,
-                        audit_uuid,
-                        incoming,
-                        context,
-                        template,
-                        card,
-                        canonical,
-                        digest,
-                        received_at,
-                        existing,
-                    )
-                    missing = await self._missing(connection, stored.id, incoming)
-            except (UniqueViolation, _LostRace):
+                audit_id = await self.sql.write(statements, key)
+            except (UniqueViolation, ChangedUnderfoot):
+                # Someone stored this uuid (or this assignment, or a revision) first: read
+                # again and answer as for a replay (200) or a conflict (409).
                 continue
+            except Busy as error:
+                raise ServiceUnavailable(
+                    _("The server is busy; send the audit again in a moment."),
+                    retry_after_seconds=RETRY_AFTER_SECONDS,
+                ) from error
+            missing = await self._missing(audit_id, incoming)
             return IngestResult(
                 existing is None,
                 AuditReceipt(
@@ -224,21 +254,43 @@ class AuditIngest:
                     missing_photos=missing,
                 ),
             )
-        raise Conflict(_("The audit changed while it was being stored; send it again."))
+        # Only a storm of concurrent changes to one audit gets here: transient, never a 409.
+        raise ServiceUnavailable(
+            _("The server is busy; send the audit again in a moment."),
+            retry_after_seconds=RETRY_AFTER_SECONDS,
+        )
 
-    async def _refuse_second_audit(self, assignment_id: int) -> None:
-        """One audit per assignment: a new uuid for a visit already filed is a conflict."""
-        async with self.sql.reading() as connection:
-            rows = await connection.fetch(
-                "SELECT uuid FROM audit WHERE assignment = ?", assignment_id
-            )
-        if rows:
-            raise Conflict(_("This assignment already has an audit under another id."))
+    async def _read(
+        self, caller: Caller, audit_uuid: uuid_module.UUID, incoming: IncomingAudit
+    ) -> Snapshot:
+        assignment_rows, audit_rows = await self.sql.fetch_batch(
+            [
+                (SELECT_ASSIGNMENT, (incoming.assignment_id,)),
+                (SELECT_AUDITS_OF, (audit_uuid, incoming.assignment_id)),
+            ]
+        )
+        context = self._assignment(assignment_rows, caller)
+        template = self.templates.cached(context.template_id)
+        if template is None:
+            async with self.sql.reading() as connection:
+                template = await self.templates.get(connection, context.template_id)
+        existing = None
+        other = False
+        for row in audit_rows:
+            if _uuid_text(row[6]) == str(audit_uuid):
+                existing = StoredAudit(
+                    id=row[0],
+                    assignment_id=row[1],
+                    revision=row[2],
+                    status=row[3],
+                    canonical_sha256=row[4],
+                    score=json.loads(row[5]),
+                )
+            else:
+                other = True
+        return Snapshot(context, template, existing, other)
 
-    async def _assignment(
-        self, connection: Connection, caller: Caller, assignment_id: int
-    ) -> AssignmentContext:
-        rows = await connection.fetch(SELECT_ASSIGNMENT, assignment_id)
+    def _assignment(self, rows: list[Row], caller: Caller) -> AssignmentContext:
         if not rows or (caller.role == AUDITOR and rows[0][1] != caller.user_id):
             raise NotFound(_("There is no such assignment of yours."))
         row = rows[0]
@@ -257,22 +309,6 @@ class AuditIngest:
             outlet_lon=row[11],
             outlet_timezone=row[12],
             max_distance_m=row[13],
-        )
-
-    async def _existing(
-        self, connection: Connection, audit_uuid: uuid_module.UUID
-    ) -> StoredAudit | None:
-        rows = await connection.fetch(SELECT_EXISTING, audit_uuid)
-        if not rows:
-            return None
-        row = rows[0]
-        return StoredAudit(
-            id=row[0],
-            assignment_id=row[1],
-            revision=row[2],
-            status=row[3],
-            canonical_sha256=row[4],
-            score=json.loads(row[5]),
         )
 
     def _check(
@@ -303,9 +339,8 @@ class AuditIngest:
             )
         return score(template, incoming.answers)
 
-    async def _write(
+    async def _statements(
         self,
-        connection: Connection,
         caller: Caller,
         audit_uuid: uuid_module.UUID,
         incoming: IncomingAudit,
@@ -316,7 +351,9 @@ class AuditIngest:
         digest: str,
         received_at: dt.datetime,
         existing: StoredAudit | None,
-    ) -> StoredAudit:
+    ) -> tuple[list[Statement], int | None, StoredAudit]:
+        """The write transaction of this audit, its key (the audit id if known) and the
+        audit as it will be stored (its id is the key the transaction ends with)."""
         visit = visit_flags.Visit(
             channel=context.channel,
             started_at=incoming.started_at,
@@ -334,7 +371,12 @@ class AuditIngest:
         if context.max_distance_m is not None:
             rules = dataclasses.replace(rules, max_distance_m=context.max_distance_m)
         photo_uuids = [photo for answer in incoming.answers for photo in answer.photos]
-        facts = await photo_facts(connection, photo_uuids, audit_uuid) if photo_uuids else []
+        facts: list[visit_flags.PhotoFacts] = []
+        if photo_uuids:
+            # Flags inform review and never block: a photo arriving during this request
+            # is seen by the next revision or the reviewer, not necessarily by this one.
+            async with self.sql.reading() as connection:
+                facts = await photo_facts(connection, photo_uuids, audit_uuid)
         flags = visit_flags.visit_flags(visit, rules) + visit_flags.photo_flags(visit, facts, rules)
         card_dict = card.to_dict()
         percent = None if card.percent is None else Decimal(card.percent)
@@ -348,58 +390,82 @@ class AuditIngest:
             location.accuracy_m if location else None,
             location.at if location else None,
         )
-        status = INITIAL_AUDIT_STATE
+        statements: list[Statement] = []
+        key: int | None
         if existing is None:
+            status = INITIAL_AUDIT_STATE
             revision = 1
-            rows = await connection.fetch(
-                INSERT_AUDIT,
-                audit_uuid, context.id, context.auditor_id, context.outlet_id,
-                context.client_id, context.wave_id, context.template_id, context.template_key,
-                context.template_version, context.channel, revision, status, canonical_text,
-                digest, incoming.started_at, incoming.finished_at, incoming.sent_at,
-                received_at, *located, percent, card.band, card.passed,
-                bool(card.critical_failures), score_text, _json(flags), None, received_at,
-                received_at,
+            key = None
+            statements.append(
+                Statement(
+                    INSERT_AUDIT,
+                    (
+                        audit_uuid, context.id, context.auditor_id, context.outlet_id,
+                        context.client_id, context.wave_id, context.template_id,
+                        context.template_key, context.template_version, context.channel,
+                        revision, status, canonical_text, digest, incoming.started_at,
+                        incoming.finished_at, incoming.sent_at, received_at, *located, percent,
+                        card.band, card.passed, bool(card.critical_failures), score_text,
+                        flags_text, None, received_at, received_at,
+                    ),
+                    returns_key=True,
+                )
             )  # fmt: skip
-            audit_id: int = rows[0][0]
             before = None
         else:
             status = transition(
                 existing.status, "submit", caller.role if caller.role == ADMIN else AUDITOR
             )
             revision = existing.revision + 1
-            changed = await connection.execute(
-                UPDATE_REVISION,
-                revision, status, canonical_text, digest, incoming.started_at,
-                incoming.finished_at, incoming.sent_at, received_at, *located, percent,
-                card.band, card.passed, bool(card.critical_failures), score_text, flags_text,
-                received_at, received_at, existing.id, existing.revision, RETURNED,
-            )  # fmt: skip
-            if changed != 1:
-                raise _LostRace
-            audit_id = existing.id
-            await connection.execute("DELETE FROM audit_answer WHERE audit = ?", audit_id)
-            await connection.execute("DELETE FROM audit_photo WHERE audit = ?", audit_id)
+            key = existing.id
+            statements += [
+                Statement(
+                    UPDATE_REVISION,
+                    (
+                        revision, status, canonical_text, digest, incoming.started_at,
+                        incoming.finished_at, incoming.sent_at, received_at, *located, percent,
+                        card.band, card.passed, bool(card.critical_failures), score_text,
+                        flags_text, received_at, received_at, existing.id, existing.revision,
+                        RETURNED,
+                    ),
+                    expect_changes=1,
+                ),
+                Statement("DELETE FROM audit_answer WHERE audit = ?", (KEY,)),
+                Statement("DELETE FROM audit_photo WHERE audit = ?", (KEY,)),
+            ]  # fmt: skip
             before = {"status": existing.status, "revision": existing.revision}
-        await connection.execute(
-            INSERT_REVISION,
-            audit_id, revision, canonical_text, digest, score_text, percent, flags_text,
-            incoming.sent_at, received_at,
-        )  # fmt: skip
-        await connection.executemany(
-            INSERT_ANSWER,
-            [
+        statements.append(
+            Statement(
+                INSERT_REVISION,
                 (
-                    audit_id,
-                    answer.item,
-                    template.position(answer.item),
-                    _json(list(answer.value) if isinstance(answer.value, tuple) else answer.value),
-                    answer.na,
-                    answer.comment,
-                    _json(list(answer.photos)),
-                )
-                for answer in incoming.answers
-            ],
+                    KEY,
+                    revision,
+                    canonical_text,
+                    digest,
+                    score_text,
+                    percent,
+                    flags_text,
+                    incoming.sent_at,
+                    received_at,
+                ),
+            )
+        )
+        statements.append(
+            Statement(
+                INSERT_ANSWER,
+                many=[
+                    (
+                        KEY,
+                        answer.item,
+                        template.position(answer.item),
+                        _answer_json(answer.value),
+                        answer.na,
+                        answer.comment,
+                        _answer_json(answer.photos),
+                    )
+                    for answer in incoming.answers
+                ],
+            )
         )
         references = {
             (uuid_module.UUID(photo), answer.item)
@@ -407,44 +473,54 @@ class AuditIngest:
             for photo in answer.photos
         }
         if references:
-            await connection.executemany(
-                INSERT_PHOTO_REFERENCE,
-                [(audit_id, photo, item) for photo, item in sorted(references, key=str)],
+            statements.append(
+                Statement(
+                    INSERT_PHOTO_REFERENCE,
+                    many=[(KEY, photo, item) for photo, item in sorted(references, key=str)],
+                )
             )
-        await connection.execute(
-            "UPDATE assignment SET status = ?, updated_at = ? WHERE id = ? AND status <> ?",
-            "submitted", received_at, context.id, CANCELLED,
-        )  # fmt: skip
-        await connection.execute(
-            INSERT_LOG,
-            received_at, caller.user_id, "submit", "audit", str(audit_uuid),
-            None if before is None else _json(before),
-            _json({"status": status, "revision": revision}), "",
-        )  # fmt: skip
-        return StoredAudit(
-            id=audit_id,
+        statements.append(
+            Statement(
+                "UPDATE assignment SET status = ?, updated_at = ? WHERE id = ? AND status <> ?",
+                ("submitted", received_at, context.id, CANCELLED),
+            )
+        )
+        statements.append(
+            Statement(
+                INSERT_LOG,
+                (
+                    received_at,
+                    caller.user_id,
+                    "submit",
+                    "audit",
+                    str(audit_uuid),
+                    None if before is None else _json(before),
+                    _json({"status": status, "revision": revision}),
+                    "",
+                ),
+            )
+        )
+        stored = StoredAudit(
+            id=key or 0,
             assignment_id=context.id,
             revision=revision,
             status=status,
             canonical_sha256=digest,
             score=card_dict,
         )
+        return statements, key, stored
 
-    async def _missing(
-        self, connection: Connection, audit_id: int, incoming: IncomingAudit
-    ) -> list[str]:
+    async def _missing(self, audit_id: int, incoming: IncomingAudit) -> list[str]:
         if not any(answer.photos for answer in incoming.answers):
             return []
-        return await missing_photos(connection, audit_id)
+        async with self.sql.reading() as connection:
+            return await missing_photos(connection, audit_id)
 
     async def _receipt(
         self, audit_uuid: uuid_module.UUID, stored: StoredAudit, incoming: IncomingAudit
     ) -> AuditReceipt:
-        missing: list[str] = []
         # A replay references the same photos as the stored audit: none, no query.
-        if any(answer.photos for answer in incoming.answers):
-            async with self.sql.reading() as connection:
-                missing = await missing_photos(connection, stored.id)
+        missing = await self._missing(stored.id, incoming)
         return AuditReceipt(
             uuid=str(audit_uuid),
             status=stored.status,
@@ -452,10 +528,6 @@ class AuditIngest:
             score=score_out(stored.score),
             missing_photos=missing,
         )
-
-
-class _LostRace(Exception):
-    """Another request changed the audit between our read and our write."""
 
 
 async def missing_photos(connection: Connection, audit_id: int) -> list[str]:
@@ -501,7 +573,8 @@ def decode_body(raw: bytes) -> object:
     """The JSON of a request body, or an `Invalid` problem when it is not JSON."""
     try:
         return msgspec.json.decode(raw)
-    except msgspec.DecodeError as error:
+    # msgspec raises these two, not DecodeError, for invalid UTF-8 and too deep nesting.
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
         raise Invalid(
             _("The body is not valid JSON."),
             [{"item": "", "code": "invalid_json", "message": str(error)}],

@@ -11,6 +11,13 @@ layer instead:
   transactions on the connection (SQLite has one writer at a time anyway).
 - PostgreSQL: a connection of Piccolo's asyncpg pool, in an asyncpg transaction.
 
+The ingest hot path crosses to the database thread as few times as it can: all its reads in
+one `fetch_batch` (`Database.fetch_batch`: on SQLite a separate WAL reader connection used on
+the event loop's thread, no hop at all), the whole write transaction as one `write` of
+`Statement`s (on SQLite a single hop to the database thread from BEGIN IMMEDIATE to COMMIT;
+on PostgreSQL one pooled connection in one transaction). A statement that meets a locked
+database or a serialization failure raises `Busy`: the caller answers 503, never 409.
+
 SQL is written once with `?` placeholders; they become `$1, $2...` for PostgreSQL. Values are
 plain Python objects (UUID, aware datetime, Decimal, bool): asyncpg encodes them natively and
 Piccolo registers the same `sqlite3` adapters it uses itself, so rows look alike either way.
@@ -20,12 +27,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from piccolo.engine.postgres import PostgresEngine
 
@@ -36,6 +44,49 @@ Row = tuple[Any, ...]
 
 class UniqueViolation(Exception):
     """An INSERT hit a unique key: someone stored the same thing first."""
+
+
+class Busy(Exception):
+    """The database could not take the write now (locked, deadlock, serialization): transient."""
+
+
+class ChangedUnderfoot(Exception):
+    """A guarded statement changed another number of rows than expected: a lost race."""
+
+
+class _Key:
+    """Placeholder for the key the `returns_key` statement of a `write` produced."""
+
+    def __repr__(self) -> str:
+        return "KEY"
+
+
+KEY: Final = _Key()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement of a write transaction.
+
+    `params` (or every row of `many`, run with executemany) may contain `KEY`, replaced by
+    the key of the transaction: the first column returned by the statement marked
+    `returns_key`, or the key given to `write`. `expect_changes` guards an optimistic UPDATE.
+    """
+
+    sql: str
+    params: tuple[Any, ...] = ()
+    many: list[tuple[Any, ...]] | None = None
+    returns_key: bool = False
+    expect_changes: int | None = None
+
+
+def _bind(values: Sequence[Any], key: Any) -> tuple[Any, ...]:
+    return tuple(key if value is KEY else value for value in values)
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
 
 
 class Connection(Protocol):
@@ -67,23 +118,43 @@ class _SQLiteConnection:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Row]:
-        return self._connection.execute(sql, params).fetchall()
+        with _translated_sqlite_errors():
+            return self._connection.execute(sql, params).fetchall()
 
     def _execute(self, sql: str, params: Sequence[Any]) -> int:
-        try:
+        with _translated_sqlite_errors():
             return self._connection.execute(sql, params).rowcount
-        except sqlite3.IntegrityError as error:
-            if "UNIQUE" in str(error):
-                raise UniqueViolation(str(error)) from error
-            raise
 
     def _executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
-        try:
+        with _translated_sqlite_errors():
             self._connection.executemany(sql, rows)
-        except sqlite3.IntegrityError as error:
-            if "UNIQUE" in str(error):
-                raise UniqueViolation(str(error)) from error
-            raise
+
+    def write_now(self, statements: Sequence[Statement], key: Any) -> Any:
+        """One IMMEDIATE transaction of `statements`, on the calling thread; the key."""
+        connection = self._connection
+        with _translated_sqlite_errors():
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in statements:
+                    if statement.many is not None:
+                        connection.executemany(
+                            statement.sql, [_bind(row, key) for row in statement.many]
+                        )
+                        continue
+                    cursor = connection.execute(statement.sql, _bind(statement.params, key))
+                    if statement.returns_key:
+                        key = cursor.fetchone()[0]
+                    elif (
+                        statement.expect_changes is not None
+                        and cursor.rowcount != statement.expect_changes
+                    ):
+                        raise ChangedUnderfoot(statement.sql)
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+        return key
 
     async def fetch(self, sql: str, *params: Any) -> list[Row]:
         rows: list[Row] = await self._run(self._fetch, sql, params)
@@ -97,6 +168,37 @@ class _SQLiteConnection:
         await self._run(self._executemany, sql, list(rows))
 
 
+@contextlib.contextmanager
+def _translated_sqlite_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        if "UNIQUE" in str(error):
+            raise UniqueViolation(str(error)) from error
+        raise
+    except sqlite3.OperationalError as error:
+        if _is_busy(error):
+            raise Busy(str(error)) from error
+        raise
+
+
+@contextlib.contextmanager
+def _translated_postgres_errors() -> Iterator[None]:
+    import asyncpg
+
+    try:
+        yield
+    except asyncpg.UniqueViolationError as error:
+        raise UniqueViolation(str(error)) from error
+    except (
+        asyncpg.SerializationError,
+        asyncpg.DeadlockDetectedError,
+        asyncpg.LockNotAvailableError,
+        asyncpg.TooManyConnectionsError,
+    ) as error:
+        raise Busy(str(error)) from error
+
+
 class _PostgresConnection:
     def __init__(self, connection: Any) -> None:
         self._connection = connection
@@ -106,30 +208,41 @@ class _PostgresConnection:
         return [tuple(record) for record in records]
 
     async def execute(self, sql: str, *params: Any) -> int:
-        import asyncpg
-
-        try:
+        with _translated_postgres_errors():
             status: str = await self._connection.execute(numbered_placeholders(sql), *params)
-        except asyncpg.UniqueViolationError as error:
-            raise UniqueViolation(str(error)) from error
         # asyncpg answers with the command tag, e.g. "UPDATE 1" or "INSERT 0 1".
         last = status.rsplit(" ", 1)[-1]
         return int(last) if last.isdigit() else 0
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        import asyncpg
-
-        try:
+        with _translated_postgres_errors():
             await self._connection.executemany(numbered_placeholders(sql), list(rows))
-        except asyncpg.UniqueViolationError as error:
-            raise UniqueViolation(str(error)) from error
+
+    async def write_now(self, statements: Sequence[Statement], key: Any) -> Any:
+        for statement in statements:
+            if statement.many is not None:
+                await self.executemany(statement.sql, [_bind(row, key) for row in statement.many])
+                continue
+            params = _bind(statement.params, key)
+            if statement.returns_key:
+                with _translated_postgres_errors():
+                    key = await self._connection.fetchval(
+                        numbered_placeholders(statement.sql), *params
+                    )
+                continue
+            changed = await self.execute(statement.sql, *params)
+            if statement.expect_changes is not None and changed != statement.expect_changes:
+                raise ChangedUnderfoot(statement.sql)
+        return key
 
 
 class SqlRunner:
     """Transactions and reads on the app's database for the audits feature."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, sqlite_busy_timeout_ms: int | None = None) -> None:
+        """`sqlite_busy_timeout_ms` replaces the PRAGMA's 15 s wait for the write lock."""
         self.database = database
+        self._busy_timeout_ms = sqlite_busy_timeout_ms
         self._sqlite: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._lock = asyncio.Lock()
@@ -142,6 +255,8 @@ class SqlRunner:
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         for pragma in SQLITE_PRAGMAS:
             connection.execute(pragma)
+        if self._busy_timeout_ms is not None:
+            connection.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
         return connection
 
     async def _sqlite_connection(self) -> _SQLiteConnection:
@@ -174,6 +289,28 @@ class SqlRunner:
         assert engine.pool is not None, "the PostgreSQL pool starts with the app"
         async with engine.pool.acquire() as raw, raw.transaction():
             yield _PostgresConnection(raw)
+
+    async def fetch_batch(self, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+        """The rows of each query, all read from one snapshot in one trip to the database."""
+        return await self.database.fetch_batch(queries)
+
+    async def write(self, statements: Sequence[Statement], key: Any = None) -> Any:
+        """Run `statements` in one write transaction and return its key (see `Statement`).
+
+        Raises `UniqueViolation`, `ChangedUnderfoot` or `Busy`; nothing is kept then.
+        """
+        if self.is_sqlite:
+            async with self._lock:
+                connection = await self._sqlite_connection()
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(
+                    self._executor, connection.write_now, statements, key
+                )
+        engine = self.database.engine
+        assert isinstance(engine, PostgresEngine)
+        assert engine.pool is not None, "the PostgreSQL pool starts with the app"
+        async with engine.pool.acquire() as raw, raw.transaction():
+            return await _PostgresConnection(raw).write_now(statements, key)
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[Connection]:

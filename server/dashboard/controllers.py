@@ -43,7 +43,7 @@ from server.dashboard.web import (
     session_caller,
     session_cookie,
 )
-from server.errors import BadRequest, Forbidden, NotFound, ServerError
+from server.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
 from server.i18n import _
 from server.organisation.tables import Outlet, Region
 from server.reporting.service import load_vocabulary
@@ -156,7 +156,10 @@ async def login(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         result = await context.auth.login(form.get("email", ""), form.get("password", ""), address)
     except ServerError as error:
-        return render(request, "login.html", error=error.detail, status_code=error.status)
+        page = render(request, "login.html", error=error.detail, status_code=error.status)
+        if isinstance(error, TooManyRequests):
+            page.headers["Retry-After"] = str(error.retry_after_seconds)
+        return page
     response = _redirect(_safe_next(form.get("next")))
     response.set_cookie(
         session_cookie(request, result.token, context.settings.access_token_minutes * 60)
@@ -249,6 +252,8 @@ async def league_fragment(request: Request[Any, Any, Any]) -> Response[str]:
 @get("/outlets/{outlet_id:int}", include_in_schema=False)
 async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int]) -> Response[str]:
     caller = await session_caller(request)
+    # Auditors may not use the page at all (403, as in the API), whichever outlet it is.
+    require_analytics_role(caller)
     outlet_filters = Filters(outlet=outlet_id)
     await check_filters_in_scope(caller, outlet_filters)
     outlet = await Outlet.select().where(Outlet.id == outlet_id).first()

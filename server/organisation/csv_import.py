@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+from collections.abc import Iterator
 from typing import Any
 
 from server.auditlog import service as auditlog
@@ -65,7 +66,8 @@ def parse_outlets_csv(content: bytes) -> list[ParsedOutlet]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader, [])]
+    rows = _readable_rows(reader)
+    header = [name.strip().lower() for name in next(rows, [])]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         raise Invalid(
@@ -83,7 +85,7 @@ def parse_outlets_csv(content: bytes) -> list[ParsedOutlet]:
     problems: list[dict[str, Any]] = []
     outlets: list[ParsedOutlet] = []
     first_line_of_code: dict[str, int] = {}
-    for cells in reader:
+    for cells in rows:
         line = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
@@ -150,6 +152,17 @@ def parse_outlets_csv(content: bytes) -> list[ParsedOutlet]:
             errors=problems,
         )
     return outlets
+
+
+def _readable_rows(reader: Any) -> Iterator[list[str]]:
+    """The reader's rows; a line the csv module cannot read is a 422 naming that line."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise Invalid(
+            _("A line of the file cannot be read as CSV (an unclosed quote or a huge cell?)."),
+            errors=[_problem(reader.line_num, "file", "unreadable_line", str(error))],
+        ) from error
 
 
 def _problem(line: int, column: str, code: str, message: str) -> dict[str, Any]:

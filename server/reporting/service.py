@@ -398,7 +398,9 @@ class ReportService:
             raise _no_report()
         visit = visits[0]
         figures = await self._figures_of(wave)
-        vocabulary = await load_vocabulary([visit["template_key"]], lang)
+        # Every template's texts: open corrective actions and disputes may come from earlier
+        # visits on other checklists (a phone call's item in an in-store visit's report).
+        vocabulary = await load_vocabulary(None, lang)
         sections = _ratios(visit["section_ratios"])
         top_quartile = figures.region_section_top_quartile.get(outlet.region_id, {})
         percent = _number(visit["percent"])
@@ -726,12 +728,13 @@ async def _disputes(
 
 
 async def _open_actions(outlet_id: int, vocabulary: Vocabulary) -> tuple[CorrectiveAction, ...]:
-    """Corrective actions of the outlet not yet verified; an owner is always a client user."""
+    """Corrective actions of the outlet still owed (not verified, not cancelled by a correction);
+    an owner is always a client user."""
     rows = await _raw(
         "SELECT ca.item, ca.status, ca.due_on, ca.created_at, u.name AS owner_name, "
         "u.role AS owner_role FROM corrective_action ca "
         "LEFT JOIN app_user u ON u.id = ca.owner "
-        "WHERE ca.outlet = {} AND ca.status <> 'verified' ORDER BY ca.id",
+        "WHERE ca.outlet = {} AND ca.status NOT IN ('verified', 'cancelled') ORDER BY ca.id",
         outlet_id,
     )
     actions = [

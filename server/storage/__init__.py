@@ -1,6 +1,7 @@
 """Media storage behind one small interface: local disk by default, S3-compatible in production.
 
     store = LocalMediaStore("var/media")          # or S3MediaStore(endpoint, bucket, ...)
+    store = media_store_from_settings(settings)   # what MEDIA_STORE and S3_* ask for
     store.put(content_key("originals", sha256), data)   # atomic, idempotent
     store.get(key); store.exists(key); store.stream(key); store.delete(key)
 
@@ -16,6 +17,7 @@ from server.storage.base import (
     check_key,
     content_key,
 )
+from server.storage.from_settings import media_store_from_settings
 from server.storage.local import LocalMediaStore
 from server.storage.s3 import S3MediaStore
 
@@ -29,4 +31,5 @@ __all__ = [
     "S3MediaStore",
     "check_key",
     "content_key",
+    "media_store_from_settings",
 ]

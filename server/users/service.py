@@ -106,6 +106,9 @@ class UserService:
         caller.require_role(ADMIN)
         async with self.database.transaction():
             before = await self.get_user(caller, user_id)
+            if user_id == caller.user_id and data.active is False:
+                # Otherwise the last admin can lock the whole agency out through the API.
+                raise Conflict(_("You cannot disable your own account; ask another admin."))
             changes = {
                 name: value
                 for name, value in msgspec.structs.asdict(data).items()

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from server.audits.tables import Audit, AuditAnswer
+from server.audits.tables import Audit, AuditAnswer, AuditPhoto, Photo
 from server.caller import (
     ADMIN,
     HEAD_OFFICE,
@@ -26,7 +26,7 @@ from server.caller import (
     REVIEWER,
     Caller,
 )
-from server.errors import Conflict, Forbidden, NotFound
+from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.i18n import _
 from server.templates.tables import ChecklistTemplate
 from shared.checklist import Template
@@ -245,3 +245,33 @@ def is_unique_violation(error: Exception) -> bool:
     if isinstance(error, sqlite3.IntegrityError):
         return "UNIQUE" in str(error)
     return type(error).__name__ == "UniqueViolationError"
+
+
+async def check_photo_reference(
+    caller: Caller, photo_uuid: uuid_module.UUID | None, audit_uuid: uuid_module.UUID
+) -> None:
+    """A photo named on a dispute or corrective action of `audit_uuid` must be one of that
+    audit's own photos, or one the caller uploaded (`server.workflow.evidence`); admins may name
+    any stored photo. Else 422.
+
+    Without this, naming another client's photo on one's own dispute would make it readable
+    through the dispute's photo route.
+    """
+    if photo_uuid is None:
+        return
+    if await AuditPhoto.exists().where(
+        AuditPhoto.photo_uuid == photo_uuid, AuditPhoto.audit.uuid == audit_uuid
+    ):
+        return
+    row = await Photo.select(Photo.uploaded_by).where(Photo.uuid == photo_uuid).first()
+    if row is None or (caller.role != ADMIN and row["uploaded_by"] != caller.user_id):
+        raise Invalid(
+            _("The photo is neither one of the audit's nor one you uploaded."),
+            [
+                {
+                    "item": "photo_uuid",
+                    "code": "unknown_photo",
+                    "message": _("upload the photo to the dispute or corrective action first"),
+                }
+            ],
+        )

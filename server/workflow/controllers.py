@@ -4,17 +4,20 @@ the client-facing view of released audits, an audit's history and per-client rul
 from __future__ import annotations
 
 import uuid as uuid_module
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
-from litestar import Controller, get, patch, post, put
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from server.audits.controllers import DEPENDENCIES as AUDIT_RESOURCES
+from server.audits.controllers import PHOTO_ROUTE_MAX_BYTES, AuditResources
 from server.db import Database
 from server.dependencies import AuthenticatedCaller
 from server.workflow import rules
 from server.workflow.corrective import CorrectiveService
 from server.workflow.disputes import DisputeService
+from server.workflow.evidence import EvidencePhotos, photo_body
 from server.workflow.released import ReleasedAudits
 from server.workflow.review import ReviewService
 from server.workflow.schemas import (
@@ -44,6 +47,7 @@ DatabaseDep = NamedDependency[Database]
 Reviews = NamedDependency[ReviewService]
 Disputes = NamedDependency[DisputeService]
 Corrective = NamedDependency[CorrectiveService]
+Resources = NamedDependency[AuditResources]
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 
 
@@ -62,6 +66,18 @@ def provide_corrective(database: DatabaseDep) -> CorrectiveService:
 REVIEWS = {"reviews": Provide(provide_reviews, sync_to_thread=False)}
 DISPUTES = {"disputes": Provide(provide_disputes, sync_to_thread=False)}
 CORRECTIVE = {"corrective": Provide(provide_corrective, sync_to_thread=False)}
+# The photo routes need the sync feature's media store and photo limits as well.
+DISPUTES_WITH_MEDIA = {**DISPUTES, **AUDIT_RESOURCES}
+CORRECTIVE_WITH_MEDIA = {**CORRECTIVE, **AUDIT_RESOURCES}
+
+
+def evidence_photos(database: Database, resources: AuditResources) -> EvidencePhotos:
+    """The client users' photo service on the same media store and limits as the sync routes."""
+    return EvidencePhotos(database, resources.store, resources.limits)
+
+
+def _status(created: bool) -> int:
+    return 201 if created else 200
 
 
 class ReviewController(Controller):
@@ -138,7 +154,7 @@ class ReleasedAuditController(Controller):
 class DisputeController(Controller):
     path = "/api/v1/disputes"
     tags = ("disputes",)
-    dependencies = DISPUTES
+    dependencies = DISPUTES_WITH_MEDIA
 
     @get("/")
     async def list_disputes(
@@ -165,6 +181,40 @@ class DisputeController(Controller):
     ) -> Dispute:
         return await disputes.get(caller, dispute_id)
 
+    @put("/{dispute_id:int}/photo", status_code=200, request_max_body_size=PHOTO_ROUTE_MAX_BYTES)
+    async def attach_photo(
+        self,
+        request: Request[Any, Any, Any],
+        caller: AuthenticatedCaller,
+        database: DatabaseDep,
+        resources: Resources,
+        disputes: Disputes,
+        dispute_id: FromPath[int],
+    ) -> Response[Dispute]:
+        """The image body becomes the open dispute's photo: 201 new, 200 the same bytes."""
+        photos = evidence_photos(database, resources)
+        created = await photos.attach_to_dispute(
+            caller,
+            dispute_id,
+            photo_body(request, resources.limits),
+            request.headers.get("x-content-sha256"),
+        )
+        return Response(await disputes.get(caller, dispute_id), status_code=_status(created))
+
+    @get("/{dispute_id:int}/photo/{variant:str}", media_type="image/jpeg")
+    async def photo(
+        self,
+        caller: AuthenticatedCaller,
+        database: DatabaseDep,
+        resources: Resources,
+        dispute_id: FromPath[int],
+        variant: FromPath[str],
+    ) -> Response[bytes]:
+        """The dispute photo's `display` JPEG (1600 px) or `thumbnail` (400 px)."""
+        photos = evidence_photos(database, resources)
+        data = await photos.dispute_photo(caller, dispute_id, variant)
+        return Response(data, media_type="image/jpeg")
+
     @post("/{dispute_id:int}/uphold", status_code=200)
     async def uphold(
         self,
@@ -190,7 +240,7 @@ class DisputeController(Controller):
 class CorrectiveActionController(Controller):
     path = "/api/v1/corrective-actions"
     tags = ("corrective actions",)
-    dependencies = CORRECTIVE
+    dependencies = CORRECTIVE_WITH_MEDIA
 
     @get("/")
     async def list_actions(
@@ -241,6 +291,40 @@ class CorrectiveActionController(Controller):
     ) -> CorrectiveAction:
         """The owner reports the fix done, with an evidence photo and a comment."""
         return await corrective.step(caller, action_id, "complete", data)
+
+    @put("/{action_id:int}/evidence", status_code=200, request_max_body_size=PHOTO_ROUTE_MAX_BYTES)
+    async def attach_evidence(
+        self,
+        request: Request[Any, Any, Any],
+        caller: AuthenticatedCaller,
+        database: DatabaseDep,
+        resources: Resources,
+        corrective: Corrective,
+        action_id: FromPath[int],
+    ) -> Response[CorrectiveAction]:
+        """The image body becomes the open action's evidence: 201 new, 200 the same bytes."""
+        photos = evidence_photos(database, resources)
+        created = await photos.attach_to_action(
+            caller,
+            action_id,
+            photo_body(request, resources.limits),
+            request.headers.get("x-content-sha256"),
+        )
+        return Response(await corrective.get(caller, action_id), status_code=_status(created))
+
+    @get("/{action_id:int}/evidence/{variant:str}", media_type="image/jpeg")
+    async def evidence(
+        self,
+        caller: AuthenticatedCaller,
+        database: DatabaseDep,
+        resources: Resources,
+        action_id: FromPath[int],
+        variant: FromPath[str],
+    ) -> Response[bytes]:
+        """The evidence photo's `display` JPEG (1600 px) or `thumbnail` (400 px)."""
+        photos = evidence_photos(database, resources)
+        data = await photos.action_photo(caller, action_id, variant)
+        return Response(data, media_type="image/jpeg")
 
     @post("/{action_id:int}/verify", status_code=200)
     async def verify(

@@ -5,6 +5,11 @@ upheld dispute turns up a new one), in that same transaction; managers create th
 failed item of a released audit in their scope. Owner is a client user whose scope covers the
 outlet; status follows `shared.lifecycle.CORRECTIVE_TRANSITIONS` (open -> done -> verified,
 or back to open); every step and comment is logged.
+
+`cancelled` is a status only the system sets: when an upheld dispute corrects the answer that
+was a critical failure, the automatic action created for it is no longer owed (unless it was
+already verified). No step leads out of it, except the system's own reopening should a later
+correction make the item a critical failure again.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import dataclasses
 import datetime as dt
 import json
 import uuid as uuid_module
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
@@ -35,6 +40,7 @@ from server.users.tables import User, UserOutlet, UserRegion
 from server.workflow.access import (
     AuditRecord,
     aware,
+    check_photo_reference,
     is_unique_violation,
     load_audit,
     outlet_in_scope,
@@ -57,11 +63,14 @@ from shared.checklist import Template
 from shared.lifecycle import (
     CORRECTIVE_ACTION_CREATORS,
     CORRECTIVE_TRANSITIONS,
+    DONE,
+    OPEN,
     corrective_transition,
 )
 from shared.scoring import ScoreCard
 
 MAX_TEXT = 4000
+CANCELLED: Final = "cancelled"
 
 ACTION_COLUMNS = (
     *ActionTable.all_columns(),
@@ -131,15 +140,24 @@ async def default_owner(outlet_id: int) -> int | None:
 async def create_automatic(
     audit: AuditRecord, template: Template, card: ScoreCard, released_at: dt.datetime
 ) -> list[int]:
-    """One action per critical failure not yet covered; call inside the release transaction."""
+    """One action per critical failure not yet covered; call inside the release transaction.
+
+    An automatic action the system cancelled earlier for the same item is reopened instead.
+    """
     if not card.critical_failures:
         return []
     existing = {
-        row["item"]
-        for row in await ActionTable.select(ActionTable.item).where(
-            ActionTable.audit_uuid == audit.uuid
-        )
+        row["item"]: row
+        for row in await ActionTable.select(
+            ActionTable.id, ActionTable.item, ActionTable.status, ActionTable.created_by
+        ).where(ActionTable.audit_uuid == audit.uuid)
     }
+    for item in card.critical_failures:
+        row = existing.get(item)
+        if row is not None and row["status"] == CANCELLED and row["created_by"] is None:
+            await _set_status_by_system(
+                None, row["id"], CANCELLED, OPEN, "critical failure again after a correction"
+            )
     new_items = [item for item in card.critical_failures if item not in existing]
     if not new_items:
         return []
@@ -177,6 +195,51 @@ async def create_automatic(
             reason="critical failure on release",
         )
     return ids
+
+
+async def cancel_corrected(
+    caller: Caller, audit: AuditRecord, card: ScoreCard, dispute_id: int
+) -> list[int]:
+    """Cancel the automatic actions of critical failures a correction removed; their ids.
+
+    Call inside the transaction that stores the corrected answer. Verified actions stay
+    verified (the fix was made and checked); open and done ones are no longer owed.
+    """
+    rows = await ActionTable.select(ActionTable.id, ActionTable.item, ActionTable.status).where(
+        ActionTable.audit_uuid == audit.uuid,
+        ActionTable.created_by.is_null(),
+        ActionTable.status.is_in([OPEN, DONE]),
+    )
+    cancelled = []
+    for row in rows:
+        if row["item"] not in card.critical_failures:
+            await _set_status_by_system(
+                caller,
+                row["id"],
+                row["status"],
+                CANCELLED,
+                f"critical failure corrected by dispute {dispute_id}",
+            )
+            cancelled.append(int(row["id"]))
+    return cancelled
+
+
+async def _set_status_by_system(
+    caller: Caller | None, action_id: int, status: str, new_status: str, reason: str
+) -> None:
+    """A status change the workflow makes itself (not a role's step), logged with its reason."""
+    await ActionTable.update(
+        {ActionTable.status: new_status, ActionTable.updated_at: _now()}
+    ).where(ActionTable.id == action_id, ActionTable.status == status)
+    await auditlog.record(
+        caller,
+        "cancel" if new_status == CANCELLED else "reopen",
+        "corrective_action",
+        action_id,
+        before={"status": status},
+        after={"status": new_status},
+        reason=reason,
+    )
 
 
 async def _check_owner(
@@ -221,7 +284,7 @@ class CorrectiveService:
         if caller.role == AUDITOR:
             raise Forbidden(_("Your role may not do this."))
 
-    async def _load(self, caller: Caller, action_id: int) -> dict[str, Any]:
+    async def load_row(self, caller: Caller, action_id: int) -> dict[str, Any]:
         self._require_reader(caller)
         row = await ActionTable.select(*ACTION_COLUMNS).where(ActionTable.id == action_id).first()
         if row is None or not outlet_in_scope(
@@ -251,7 +314,7 @@ class CorrectiveService:
         ]
 
     async def get(self, caller: Caller, action_id: int) -> CorrectiveAction:
-        row = await self._load(caller, action_id)
+        row = await self.load_row(caller, action_id)
         return _action_from_row(row, await self._comments(action_id))
 
     async def list(
@@ -339,6 +402,7 @@ class CorrectiveService:
                 "corrective_action",
                 action_id,
                 after={"status": "open", "audit_uuid": str(audit.uuid), "item": data.item},
+                reason=data.description,
             )
         return await self.get(caller, action_id)
 
@@ -348,7 +412,7 @@ class CorrectiveService:
         if caller.role not in CORRECTIVE_ACTION_CREATORS:
             raise Forbidden(_("Your role may not do this."))
         async with self.database.transaction():
-            row = await self._load(caller, action_id)
+            row = await self.load_row(caller, action_id)
             before = _action_from_row(row)
             changes: dict[Any, Any] = {}
             if not isinstance(data.description, msgspec.UnsetType):
@@ -378,7 +442,7 @@ class CorrectiveService:
         require_action_role(caller, CORRECTIVE_TRANSITIONS, action)
         _check_text("comment", data.comment, required=False)
         async with self.database.transaction():
-            row = await self._load(caller, action_id)
+            row = await self.load_row(caller, action_id)
             status = row["status"]
             new_status = take_step(
                 CORRECTIVE_TRANSITIONS, corrective_transition, status, action, caller.role
@@ -386,6 +450,10 @@ class CorrectiveService:
             now = _now()
             changes: dict[Any, Any] = {ActionTable.status: new_status, ActionTable.updated_at: now}
             if action == "complete" and data.evidence_photo_uuid is not None:
+                if data.evidence_photo_uuid != _uuid(row["evidence_photo_uuid"]):
+                    await check_photo_reference(
+                        caller, data.evidence_photo_uuid, uuid_module.UUID(str(row["audit_uuid"]))
+                    )
                 changes[ActionTable.evidence_photo_uuid] = data.evidence_photo_uuid
             updated = (
                 await ActionTable.update(changes)
@@ -419,6 +487,6 @@ class CorrectiveService:
     ) -> CorrectiveAction:
         _check_text("text", data.text, required=True)
         async with self.database.transaction():
-            await self._load(caller, action_id)
+            await self.load_row(caller, action_id)
             await self._add_comment(caller, action_id, data.text, _now())
         return await self.get(caller, action_id)

@@ -30,6 +30,7 @@ from server.workflow.access import (
     AuditRecord,
     aware,
     change_status,
+    check_photo_reference,
     is_unique_violation,
     load_answers,
     load_audit,
@@ -37,7 +38,7 @@ from server.workflow.access import (
     require_action_role,
     take_step,
 )
-from server.workflow.corrective import create_automatic
+from server.workflow.corrective import cancel_corrected, create_automatic
 from server.workflow.rollup import write_rollup
 from server.workflow.rules import client_rules
 from server.workflow.schemas import (
@@ -60,7 +61,7 @@ from shared.lifecycle import (
     dispute_window_open,
     transition,
 )
-from shared.scoring import score
+from shared.scoring import ScoreCard, score
 from shared.validation import validate
 
 MAX_TEXT = 4000
@@ -117,6 +118,7 @@ class DisputeService:
             new_status = take_step(
                 AUDIT_TRANSITIONS, transition, audit.status, "dispute", caller.role
             )
+            await check_photo_reference(caller, data.photo_uuid, audit.uuid)
             now = _now()
             rules = await client_rules(audit.client_id)
             assert audit.released_at is not None  # a released state always has it
@@ -199,15 +201,16 @@ class DisputeService:
         require_action_role(caller, DISPUTE_TRANSITIONS, action)
         _check_text("reply", reply)
         async with self.database.transaction():
-            row = await self._load(caller, dispute_id)
+            row = await self.load_row(caller, dispute_id)
             audit = await load_audit(caller, uuid_module.UUID(str(row["audit_uuid"])))
             new_state = take_step(
                 DISPUTE_TRANSITIONS, dispute_transition, row["status"], action, caller.role
             )
             now = _now()
             corrected_json = None
+            card: ScoreCard | None = None
             if correction is not None:
-                corrected = await _correct_answer(audit, row["item"], correction)
+                corrected, card = await _correct_answer(audit, row["item"], correction)
                 corrected_json = json.dumps(corrected)
             changed = (
                 await DisputeTable.update(
@@ -233,6 +236,8 @@ class DisputeService:
                 after={"status": new_state, "answer": json.loads(corrected_json or "null")},
                 reason=reply,
             )
+            if card is not None:
+                await cancel_corrected(caller, audit, card, dispute_id)
             still_open = await DisputeTable.exists().where(
                 DisputeTable.audit_uuid == audit.uuid, DisputeTable.status == OPEN
             )
@@ -252,7 +257,7 @@ class DisputeService:
                 )
         return await self.get(caller, dispute_id)
 
-    async def _load(self, caller: Caller, dispute_id: int) -> dict[str, Any]:
+    async def load_row(self, caller: Caller, dispute_id: int) -> dict[str, Any]:
         if caller.role == AUDITOR:
             raise Forbidden(_("Your role may not do this."))
         row = await DisputeTable.select().where(DisputeTable.id == dispute_id).first()
@@ -265,7 +270,7 @@ class DisputeService:
         return row
 
     async def get(self, caller: Caller, dispute_id: int) -> Dispute:
-        return _dispute_from_row(await self._load(caller, dispute_id))
+        return _dispute_from_row(await self.load_row(caller, dispute_id))
 
     async def list(
         self,
@@ -303,8 +308,11 @@ class DisputeService:
 
 async def _correct_answer(
     audit: AuditRecord, item_key: str, correction: DisputeUphold
-) -> dict[str, Any]:
-    """Replace the item's answer, re-score the audit and rewrite its rollup; the new answer."""
+) -> tuple[dict[str, Any], ScoreCard]:
+    """Replace the item's answer, re-score the audit and rewrite its rollup.
+
+    Returns the new answer and the audit's new score card.
+    """
     template = await load_template(audit.template_id)
     answers = await load_answers(audit.id)
     original = next((answer for answer in answers if answer["item"] == item_key), None)
@@ -346,9 +354,9 @@ async def _correct_answer(
     ).where(Audit.uuid == audit.uuid)
     now = _now()
     assert audit.released_at is not None  # disputes exist only on released audits
-    await write_rollup(audit, template, card, audit.released_at, rescored_at=now)
+    await write_rollup(audit, template, card, new_answers, audit.released_at, rescored_at=now)
     await create_automatic(audit, template, card, now)
-    return corrected
+    return corrected, card
 
 
 async def _store_answer(

@@ -180,7 +180,8 @@ class ReviewService:
                 AUDIT_TRANSITIONS, transition, audit.status, "approve", caller.role
             )
             template = await load_template(audit.template_id)
-            card = score(template, await load_answers(audit.id))
+            answers = await load_answers(audit.id)
+            card = score(template, answers)
             now = _now()
             await change_status(audit, new_status, now, released_at=now)
             await set_assignment_status(audit.assignment_id, new_status, now)
@@ -193,7 +194,7 @@ class ReviewService:
                 after={"status": new_status, "revision": audit.revision},
                 reason=data.note,
             )
-            await write_rollup(audit, template, card, now)
+            await write_rollup(audit, template, card, answers, now)
             action_ids = await create_automatic(audit, template, card, now)
         return ReviewOutcome(
             uuid=audit.uuid,

@@ -11,11 +11,16 @@ internal keys.
   `shared.lifecycle.DISPUTE_STATES`; on `upheld` the answer was corrected (`corrected_answer`,
   the whole answer as JSON, `original_answer` what it replaced).
 - `CorrectiveAction` (+ `CorrectiveComment`): work a client user must do about a failed item;
-  `status` follows `shared.lifecycle.CORRECTIVE_STATES`; `created_by` null means created by the
-  system on release for a critical failure.
+  `status` follows `shared.lifecycle.CORRECTIVE_STATES`, plus `cancelled`, which only the
+  system sets when a correction removes the critical failure (`server.workflow.corrective`);
+  `created_by` null means created by the system on release for a critical failure. Photos
+  (`Dispute.photo_uuid`, `evidence_photo_uuid`) are rows of the `photo` table uploaded through
+  `server.workflow.evidence`, or the audit's own photos.
 - `ScoreRollup` (+ `ScoreRollupItem`): one row per released audit with everything analytics and
   reports group by, rewritten in the same transaction as a release or an upheld dispute; the item
   rows hold per-item earned/possible points and pass/fail for best-vs-rest and Pareto analyses.
+  `nps` and `fcr` carry the two answers analytics reports that are not points: the 0-10
+  recommendation rating and whether a contact was resolved at first contact.
 - `ClientWorkflowSettings`: per-client dispute window and corrective-action due time.
 """
 
@@ -114,6 +119,11 @@ class ScoreRollup(Table, tablename="score_rollup"):
     # JSON object {section key: ratio as "n/d"} of the sections in the total.
     section_ratios = Text(default="{}")
     critical_failure = Boolean(default=False)
+    # Willingness to recommend (0-10) from the first answered `nps` item, and that item's key.
+    nps = Integer(null=True, default=None)
+    nps_item = Varchar(length=100, null=True, default=None)
+    # First-contact resolution of a phone / e-mail / chat audit (see `server.workflow.rollup`).
+    fcr = Boolean(null=True, default=None)
 
 
 class ScoreRollupItem(Table, tablename="score_rollup_item"):

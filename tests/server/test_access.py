@@ -10,21 +10,39 @@ route without rows here fails `test_every_route_is_in_the_table`.
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 from typing import Any
 
+from PIL import ExifTags, Image
+
+from server.dashboard.web import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
 from tests.server.access import (
+    AGENCY_ONLY,
+    CLIENT_DATA,
+    CLIENT_ROLES,
     CORE_PUBLIC_ROUTES,
+    EVERYONE_IN_SCOPE,
+    REVIEW_OF_RELEASED,
     ROLES,
+    SCOPES,
+    VISIBLE,
+    XLSX,
     Case,
+    Scoped,
     admin_only,
     contributed_preparations,
     contributed_tables,
+    person_ids_in_json,
+    readable_texts,
     statuses,
 )
 from tests.server.api import ADMIN_EMAIL, PASSWORD, Api, World, build_world, sample_template
+from tests.server.audits.helpers import audit_body, new_uuid, put_audit, put_photo
 
 EMAILS = {"admin": ADMIN_EMAIL}
+PHOTO_SOURCE = Path("/work/shared/testdata/photos/small_orientation_6.jpg")
 
 OUTLETS_A = {"outlet_own", "outlet_other_outlet", "outlet_other_region"}
 CSV = b"code,name,city,lat,lon\nIMP-1,Imported,Warsaw,52.2,21.0\n"
@@ -168,13 +186,17 @@ def test_every_route_is_in_the_table(api: Api) -> None:
         for method in getattr(route, "methods", ())
         if method != "OPTIONS"
     }
-    covered = {(case.method, case.route) for case in CASES} | PUBLIC_ROUTES
+    covered = {(case.method, case.route) for case in CASES + MATRIX} | PUBLIC_ROUTES
     missing = declared - covered
     assert set() == missing, (
         "routes missing from the access table: add rows for them to CASES in "
         "tests/server/<feature>/access_table.py (see tests/server/access.py)"
     )
     assert set() == covered - declared, "table rows for routes that no longer exist"
+    # Every dashboard page is read by each role in the scope matrix (forms: tests/security).
+    pages = {path for method, path in declared if method == "GET"
+             and not path.startswith(("/api/", "/schema", "/static"))}  # fmt: skip
+    assert set() == pages - {case.route for case in MATRIX if case.session}
 
 
 async def test_every_role_gets_what_design_allows(api: Api) -> None:
@@ -218,6 +240,7 @@ async def test_every_role_gets_what_design_allows(api: Api) -> None:
                 expected_ids = {world.ids[key] for key in case.sees[role]}
                 if expected_ids != seen:
                     mismatches.append((case.method, url, role, expected_ids, seen))
+    print(*mismatches, sep="\n")
     assert [] == mismatches
 
 
@@ -238,3 +261,177 @@ async def test_public_docs_need_no_token_and_no_internet(api: Api) -> None:
     assert [] == external
     document = (await api.client.get("/schema/openapi.json")).json()
     assert "/api/v1/outlets" in document["paths"]
+
+
+# --- the scope matrix: dashboard pages, exports, PDFs, media; shopper anonymity -------------
+
+SHOPPER_NAMES = {"auditor": "Zebediah Quillfeather", "other_auditor": "Philippa Marchbanks"}
+NOT_AUDITOR = statuses(200, auditor=403)
+OUTLET = "/api/v1/outlets/{outlet_id:int}"
+PHOTO = "/api/v1/photos/{photo_uuid:uuid}"
+
+SCOPED = [
+    Scoped("GET", OUTLET, EVERYONE_IN_SCOPE, "outlet"),
+    Scoped("GET", "/api/v1/analytics/outlets/{outlet_id:int}/trend", CLIENT_DATA, "outlet"),
+    Scoped("GET", OUTLET + "/report.pdf", CLIENT_DATA, "outlet"),
+    Scoped("GET", "/api/v1/waves/{wave_id:int}/comparison.pdf", CLIENT_DATA, "wave",
+           scopes=("own", "other_client")),
+    Scoped("GET", "/api/v1/audits/released/{audit_uuid:uuid}", CLIENT_DATA, "audit"),
+    Scoped("GET", "/api/v1/audits/{audit_uuid:uuid}", AGENCY_ONLY, "audit"),
+    Scoped("GET", PHOTO + "/display", EVERYONE_IN_SCOPE, "photo"),
+    Scoped("GET", PHOTO + "/thumbnail", EVERYONE_IN_SCOPE, "photo"),
+    Scoped("GET", "/outlets/{outlet_id:int}", CLIENT_DATA, "outlet", session=True),
+    Scoped("GET", "/outlets/{outlet_id:int}/report.pdf", CLIENT_DATA, "outlet", session=True),
+    Scoped("GET", "/photos/{photo_uuid:uuid}/thumbnail", EVERYONE_IN_SCOPE, "photo",
+           session=True),
+    Scoped("POST", "/review/{audit_uuid:uuid}/approve", REVIEW_OF_RELEASED, "audit",
+           session=True, form={"note": ""}),
+    Scoped("POST", "/review/{audit_uuid:uuid}/return", REVIEW_OF_RELEASED, "audit",
+           session=True, form={"note": "Time the wait again."}),
+]  # fmt: skip
+
+ANALYTICS = "/api/v1/analytics/"
+UNSCOPED = [
+    *(Case("GET", ANALYTICS + figure, NOT_AUDITOR, query="?min_audits=1")
+      for figure in ("league", "trend", "regions", "heatmap", "pareto", "best-vs-rest",
+                     "channels", "nps")),
+    Case("GET", ANALYTICS + "calibration", statuses(403, admin=200, reviewer=200)),
+    *(Case("GET", ANALYTICS + "exports/" + kind, NOT_AUDITOR, query=f"?min_audits=1&format={form}")
+      for kind in ("league", "answers") for form in ("csv", "xlsx")),
+    Case("GET", "/api/v1/audits/released", NOT_AUDITOR),
+    Case("GET", "/api/v1/outlets", statuses(200)),
+    Case("GET", "/", statuses(200, auditor=403, reviewer=303), session=True),
+    *(Case("GET", page, NOT_AUDITOR, session=True, query="?min_audits=1")
+      for page in ("/league", "/heatmap", "/best-vs-rest", "/channels")),
+    *(Case("GET", "/exports/{kind:str}", NOT_AUDITOR, {"kind": kind}, session=True,
+           query=f"?min_audits=1&format={form}")
+      for kind in ("league", "answers") for form in ("csv", "xlsx")),
+    Case("GET", "/review", statuses(403, admin=200, reviewer=200), session=True),
+    Case("GET", "/admin", admin_only(200), session=True),
+    Case("GET", "/login", statuses(200), session=True),
+]  # fmt: skip
+MATRIX = [case for row in SCOPED for case in row.cases()] + UNSCOPED
+# Outlet codes of the matrix world, by scope: a role must never read one outside its scope.
+OUTLET_CODES = {scope: scope.upper() for scope in SCOPES}
+MATRIX_CSRF = "matrix-csrf-token-" + "x" * 24
+
+
+def shopper_photo(scope: str, shopper: str) -> bytes:
+    """A phone photo whose EXIF names the shopper (as some phones do): it must not survive."""
+    image = Image.open(PHOTO_SOURCE)
+    exif = image.getexif()
+    exif[ExifTags.Base.Artist] = SHOPPER_NAMES[shopper]
+    exif[ExifTags.Base.Copyright] = f"{shopper}@example.test"
+    exif[ExifTags.Base.ImageDescription] = f"visit of the {scope} outlet"
+    output = io.BytesIO()
+    image.save(output, "JPEG", quality=90, exif=exif)
+    return output.getvalue()
+
+
+async def build_matrix_world(api: Api) -> World:
+    """The core world plus one released visit with a photo at every scope; the own outlet's
+    by the auditor, the others by the other auditor; both auditors carry unmistakable names."""
+    world = await build_world(api)
+    admin, ids = world.headers["admin"], world.ids
+    for shopper, name in SHOPPER_NAMES.items():
+        await api.ok("PATCH", f"/api/v1/users/{ids['user_' + shopper]}", admin, {"name": name})
+    extra = await api.ok(
+        "POST",
+        "/api/v1/assignments",
+        admin,
+        {"wave_id": ids["wave_a"], "outlet_id": ids["outlet_other_region"],
+         "auditor_id": ids["user_other_auditor"], "channel": "in_store"},
+    )  # fmt: skip
+    visits = {
+        "own": (ids["assignment_own"], "auditor"),
+        "other_outlet": (ids["assignment_other"], "other_auditor"),
+        "other_region": (extra["id"], "other_auditor"),
+        "other_client": (ids["assignment_other_client"], "other_auditor"),
+    }
+    for scope, (assignment_id, shopper) in visits.items():
+        shopper_headers = world.headers[shopper]
+        photo_uuid, audit_uuid = new_uuid(), new_uuid()
+        photo = await put_photo(api, shopper_headers, photo_uuid, shopper_photo(scope, shopper))
+        assert 201 == photo.status_code, photo.text
+        audit = await put_audit(
+            api, shopper_headers, audit_uuid, audit_body(assignment_id, photos=[photo_uuid])
+        )
+        assert 201 == audit.status_code, audit.text
+        await api.ok("POST", f"/api/v1/review/audits/{audit_uuid}/approve", admin, {})
+        world.ids[f"audit_{scope}"] = audit_uuid  # type: ignore[assignment]  # UUID routes
+        world.ids[f"photo_{scope}"] = photo_uuid  # type: ignore[assignment]
+    ids["wave_own"], ids["wave_other_client"] = ids["wave_a"], ids["wave_b"]
+    return world
+
+
+def session_headers(bearer: dict[str, str]) -> dict[str, str]:
+    """The dashboard's session cookie holds the very token the API hands out; forms also
+    carry the CSRF cookie (the field is added to the form)."""
+    cookies = [f"{CSRF_COOKIE}={MATRIX_CSRF}"]
+    if bearer:
+        cookies.append(f"{SESSION_COOKIE}={bearer['Authorization'].removeprefix('Bearer ')}")
+    return {"Cookie": "; ".join(cookies)}
+
+
+def out_of_scope_outlets(role: str, texts: list[str]) -> list[str]:
+    hidden = [code for scope, code in OUTLET_CODES.items() if scope not in VISIBLE[role]]
+    return [code for code in hidden if any(code in text for text in texts)]
+
+
+def shopper_identities(world: World, response: Any, texts: list[str]) -> list[str]:
+    """The auditors' names, e-mails and user ids found in a response."""
+    shoppers = ("auditor", "other_auditor")
+    identities = [*SHOPPER_NAMES.values(), *(f"{shopper}@example.test" for shopper in shoppers)]
+    found = [name for name in identities if any(name.lower() in t.lower() for t in texts)]
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith(("text/csv", XLSX)):
+        # A spreadsheet naming an auditor column (e.g. auditor_id) identifies the shopper.
+        found += [f"{word} column" for word in ("auditor", "shopper")
+                  if any(word in text.lower() for text in texts)]  # fmt: skip
+    if "json" in content_type:
+        person_ids = {world.ids["user_" + shopper] for shopper in shoppers}
+        found += person_ids_in_json(response.json(), person_ids)
+    return found
+
+
+async def test_scope_matrix_and_shopper_anonymity(api: Api) -> None:
+    world = await build_matrix_world(api)
+    mismatches: list[tuple[Any, ...]] = []
+    agency_saw: set[tuple[str, str]] = set()
+    for case in MATRIX:
+        url = case.url(world)
+        for role in ("anonymous", *ROLES):
+            headers = world.headers[role]
+            response = await api.client.request(
+                case.method,
+                url,
+                headers=session_headers(headers) if case.session else headers,
+                data={**case.form, CSRF_FIELD: MATRIX_CSRF} if case.form is not None else None,
+                follow_redirects=False,
+            )
+            api.client.cookies.clear()
+            if role == "anonymous":
+                expected = (200 if case.route == "/login" else 303) if case.session else 401
+            else:
+                expected = case.expected[role]
+            if expected != response.status_code:
+                mismatches.append((url, role, expected, response.status_code))
+            elif expected == 303 and role == "anonymous":
+                assert "/login" == response.headers["location"]
+            elif expected == 200 and role != "anonymous":
+                texts = readable_texts(response.headers["content-type"], response.content)
+                leaks = out_of_scope_outlets(role, texts)
+                identities = shopper_identities(world, response, texts)
+                if role in CLIENT_ROLES:
+                    leaks += identities
+                elif identities:
+                    agency_saw.add((case.route, case.query))
+                if leaks:
+                    mismatches.append((url, role, "leaks", leaks))
+    assert [] == mismatches
+    # The search finds identities where they are allowed: it would find a leak too.
+    assert {
+        ("/api/v1/audits/{audit_uuid:uuid}", ""),
+        ("/api/v1/analytics/exports/answers", "?min_audits=1&format=xlsx"),
+        ("/exports/{kind:str}", "?min_audits=1&format=csv"),
+    } <= agency_saw

@@ -11,6 +11,7 @@ allowed role makes leaves the later allowed roles with 409.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from tests.server.access import Case, admin_only, statuses
@@ -71,6 +72,7 @@ SETTINGS = "/api/v1/clients/{client_id:int}/workflow-settings"
 OWN = {"audit_uuid": "audit_own"}
 OTHER_CLIENT = {"audit_uuid": "audit_other_client"}
 NOT_AUDITOR = statuses(200, auditor=403)
+PHONE_PHOTO = Path("/work/shared/testdata/photos/small_orientation_6.jpg").read_bytes()
 EVERYONE_BUT_AUDITOR = {
     role: {"dispute"}
     for role in ("admin", "reviewer", "head_office", "regional_manager", "outlet_manager")
@@ -93,6 +95,11 @@ CASES = [
     Case("GET", DISPUTE, NOT_AUDITOR, {"dispute_id": "dispute"}),
     Case("POST", "/api/v1/disputes", statuses(403, outlet_manager=201, admin=409),
          body=lambda w: {"audit_uuid": w.ids["audit_own"], "item": "wait", "reason": "Busy."}),
+    # The outlet manager attaches the photo; the admin's same bytes change nothing (200).
+    Case("PUT", DISPUTE + "/photo", statuses(403, outlet_manager=201, admin=200),
+         {"dispute_id": "dispute"}, content=PHONE_PHOTO),
+    Case("GET", DISPUTE + "/photo/{variant:str}", NOT_AUDITOR,
+         {"dispute_id": "dispute", "variant": "thumbnail"}),
     Case("POST", DISPUTE + "/uphold", statuses(403, reviewer=200, admin=409),
          {"dispute_id": "dispute"},
          body=lambda w: {"reply": "Agreed.", "answer": {"value": True}}),
@@ -106,6 +113,10 @@ CASES = [
          body=lambda w: {"audit_uuid": w.ids["audit_own"], "item": "wait"}),
     Case("PATCH", ACTION, statuses(200, reviewer=403, auditor=403),
          {"action_id": "corrective_action"}, body=lambda w: {"description": "Train staff."}),
+    Case("PUT", ACTION + "/evidence", statuses(200, reviewer=403, auditor=403, head_office=201),
+         {"action_id": "corrective_action"}, content=PHONE_PHOTO),
+    Case("GET", ACTION + "/evidence/{variant:str}", NOT_AUDITOR,
+         {"action_id": "corrective_action", "variant": "display"}),
     Case("POST", ACTION + "/complete",
          statuses(403, head_office=200, regional_manager=409, outlet_manager=409, admin=409),
          {"action_id": "corrective_action"}, body=lambda w: {"comment": "Done."}),

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import sqlite3
 import uuid
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -244,3 +246,14 @@ async def set_released_at(database_url: str, audit_uuid: str, released_at: dt.da
         released_at,
         stored_uuid(database_url, audit_uuid),
     )
+
+
+async def upload(
+    api: Api, path: str, headers: dict[str, str], photo: Path, declare_hash: bool = True
+) -> Any:
+    """PUT a photo file's bytes to `path`, as the phone or a browser would, with its SHA-256."""
+    data = photo.read_bytes()
+    sent = {**headers, "Content-Type": "application/octet-stream"}
+    if declare_hash:
+        sent["X-Content-SHA256"] = hashlib.sha256(data).hexdigest()
+    return await api.client.put(path, headers=sent, content=data)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 
 from tests.server.api import Api
-from tests.server.workflow.helpers import ReviewWorld, answers
+from tests.server.workflow.helpers import ReviewWorld, answers, upload
+
+PHOTO = Path("/work/shared/testdata/photos/small_orientation_6.jpg")
 
 
 async def actions_of(api: Api, headers: dict[str, str], audit_uuid: str) -> list[dict[str, object]]:
@@ -133,7 +136,17 @@ async def test_complete_with_evidence_then_verify_with_comments(
     released = await review.approved(audit_answers=answers(exit_clear=False))
     [action] = await actions_of(api, review.headers["admin"], released.uuid)
     base = f"/api/v1/corrective-actions/{action['id']}"
-    evidence = str(uuid.uuid4())
+    # A photo that is neither the audit's nor uploaded by the manager cannot be named.
+    stranger = await api.call(
+        "POST",
+        base + "/complete",
+        review.headers["outlet_manager"],
+        {"comment": "Done.", "evidence_photo_uuid": str(uuid.uuid4())},
+    )
+    assert (422, "unknown_photo") == (stranger.status_code, stranger.json()["errors"][0]["code"])
+    uploaded = await upload(api, base + "/evidence", review.headers["outlet_manager"], PHOTO)
+    assert 201 == uploaded.status_code, uploaded.text
+    evidence = uploaded.json()["evidence_photo_uuid"]
     done = await api.ok(
         "POST",
         base + "/complete",

@@ -4,8 +4,9 @@ The auditor PUTs the audit before its real phone photo (missing_photos), then th
 replays; the reviewer returns it with a note, the auditor reads the note through sync and sends
 revision 2; the reviewer releases it (rollup, automatic corrective action for the critical
 failure); the outlet manager reads it (no auditor anywhere), sees the photo, disputes an item;
-the reviewer upholds (score changes); the manager completes the corrective action, head office
-verifies it; the reviewer reads the whole history.
+the reviewer upholds (score changes, the automatic corrective action is cancelled); the manager
+asks for a fix of the failed greeting, attaches a phone photo as evidence and completes it, head
+office verifies it; the reviewer reads the whole history.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.server.api import Api
-from tests.server.workflow.helpers import SENTINEL_NAME, ReviewWorld, answers, audit_body
+from tests.server.workflow.helpers import SENTINEL_NAME, ReviewWorld, answers, audit_body, upload
 
 PHOTO = Path("/work/shared/testdata/photos/gps_nikon.jpg")
+EVIDENCE = Path("/work/shared/testdata/photos/orientation_6.jpg")
 
 
 async def test_audit_from_put_to_corrective_action(api: Api, review: ReviewWorld) -> None:
@@ -114,16 +116,27 @@ async def test_audit_from_put_to_corrective_action(api: Api, review: ReviewWorld
     # welcome: greeted 0 + wait 10 = 1/2; safety 1 -> 100 * (25 + 50) / 100 = 75.0
     assert ("75.0", "approved", []) == (seen["percent"], seen["status"], seen["critical_failures"])
 
-    # 6. The corrective action: completed with evidence, verified by head office.
-    base = f"/api/v1/corrective-actions/{action_id}"
-    await api.ok(
+    # The automatic action for the corrected critical failure is no longer owed.
+    cancelled = await api.ok("GET", f"/api/v1/corrective-actions/{action_id}", manager)
+    assert "cancelled" == cancelled["status"]
+
+    # 6. A corrective action for the failed greeting: evidence from the manager's phone,
+    # completed, verified by head office; the reviewer sees the evidence.
+    created = await api.ok(
         "POST",
-        base + "/complete",
+        "/api/v1/corrective-actions",
         manager,
-        {"comment": "Exit cleared and signposted.", "evidence_photo_uuid": photo_uuid},
+        {"audit_uuid": audit_uuid, "item": "greeted", "description": "Greet every caller."},
     )
+    base = f"/api/v1/corrective-actions/{created['id']}"
+    uploaded = await upload(api, base + "/evidence", manager, EVIDENCE)
+    assert 201 == uploaded.status_code, uploaded.text
+    evidence_uuid = uploaded.json()["evidence_photo_uuid"]
+    await api.ok("POST", base + "/complete", manager, {"comment": "Team briefed."})
     verified = await api.ok("POST", base + "/verify", review.headers["head_office"], {})
-    assert ("verified", photo_uuid) == (verified["status"], verified["evidence_photo_uuid"])
+    assert ("verified", evidence_uuid) == (verified["status"], verified["evidence_photo_uuid"])
+    evidence = await api.client.get(base + "/evidence/thumbnail", headers=reviewer)
+    assert (200, b"\xff\xd8") == (evidence.status_code, evidence.content[:2])
 
     # 7. The history tells the whole story.
     history = await api.ok("GET", f"/api/v1/review/audits/{audit_uuid}/history", reviewer)
@@ -136,7 +149,10 @@ async def test_audit_from_put_to_corrective_action(api: Api, review: ReviewWorld
         ("dispute", "raise"),
         ("audit", "dispute"),
         ("dispute", "uphold"),
+        ("corrective_action", "cancel"),
         ("audit", "uphold"),
+        ("corrective_action", "create"),
+        ("corrective_action", "attach_photo"),
         ("corrective_action", "complete"),
         ("corrective_action", "verify"),
     ] == [(entry["entity"], entry["action"]) for entry in history["items"]]

@@ -1,34 +1,58 @@
-"""`shopscore demo`: a realistic programme in the embedded database, then the server.
+"""The demo's programme: clients, regions, outlets, people, checklists, waves, assignments.
 
 An agency runs mystery shopping for two chains: Polmarket (groceries; Warsaw and Kyiv) and
-Sever Coffee (cafés; a Moscow-like city). Re-running finds the data already there and only
-starts the server. Every login is printed with its password.
+Sever Coffee (cafés; a Moscow-like city). Each chain has two quarterly waves; every outlet is
+visited in store twice a wave and called once, every fourth one also gets an e-mail enquiry,
+so each outlet has enough audits a wave to be ranked. Everything goes through the services the
+HTTP API uses. `server.demo.fieldwork` then fills the waves with audits.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import random
-from typing import Any
+from typing import Any, Final
 
 from server.auth.passwords import Passwords
 from server.auth.service import load_caller
 from server.caller import Caller
-from server.db import Database, migrate
+from server.db import Database
 from server.organisation.schemas import ClientCreate, OutletCreate, RegionCreate
 from server.organisation.service import OrganisationService
-from server.organisation.tables import Client
-from server.settings import Settings
+from server.organisation.tables import Client, Outlet
+from server.settings import Argon2Parameters
 from server.starters import load_starters
 from server.templates.tables import ChecklistTemplate
 from server.users.schemas import UserCreate
 from server.users.service import UserService
 from server.users.tables import User
-from server.waves.schemas import BulkAssign, WaveCreate
+from server.waves.eligibility import ineligibility_reason
+from server.waves.schemas import AssignmentCreate, BulkAssign, WaveCreate
 from server.waves.service import WaveService
+from server.waves.tables import Assignment
 
 ADMIN = ("admin@shopscore.demo", "admin", "demo-admin-pass")
+AUDITORS: Final = 12
+# The demo's passwords are printed for anyone to read, so hashing them at production cost
+# (about a second each on a small machine) would only slow the load down: OWASP's minimum.
+DEMO_ARGON2: Final = Argon2Parameters(time_cost=2, memory_kib=19456, parallelism=1)
+# Names shown to colleagues and on reports (owners of corrective actions); auditors keep
+# their account names, which client users never see.
+NAMES: Final = {
+    "reviewer1@shopscore.demo": "Anna Kowalczyk",
+    "reviewer2@shopscore.demo": "Ihor Petrenko",
+    "hq@polmarket.demo": "Marta Nowak",
+    "hq@severcoffee.demo": "Olga Smirnova",
+    "mazowsze@polmarket.demo": "Piotr Wiśniewski",
+    "kyiv@polmarket.demo": "Oksana Melnyk",
+    "centre@severcoffee.demo": "Dmitry Volkov",
+    "pm-001@polmarket.demo": "Katarzyna Zielińska",
+    "sc-001@severcoffee.demo": "Elena Sokolova",
+}
+QUARTERS: Final = (
+    ("Q1 2026", dt.date(2026, 1, 5), dt.date(2026, 3, 27)),
+    ("Q2 2026", dt.date(2026, 4, 6), dt.date(2026, 6, 26)),
+)
 
 CITIES = {
     # region name: (city, latitude, longitude, time zone, streets)
@@ -88,7 +112,7 @@ SCENARIOS = (
 )
 
 
-def _people() -> list[tuple[str, str, str, dict[str, Any]]]:
+def people() -> list[tuple[str, str, str, dict[str, Any]]]:
     """(e-mail, role, password, scope keys) of every demo login; scopes resolved later."""
     people: list[tuple[str, str, str, dict[str, Any]]] = [(ADMIN[0], ADMIN[1], ADMIN[2], {})]
     people += [
@@ -96,7 +120,8 @@ def _people() -> list[tuple[str, str, str, dict[str, Any]]]:
         for n, clients in ((1, ("Polmarket",)), (2, ("Polmarket", "Sever Coffee")))
     ]
     people += [
-        (f"auditor{n}@shopscore.demo", "auditor", "demo-audit-pass", {}) for n in range(1, 7)
+        (f"auditor{n}@shopscore.demo", "auditor", "demo-audit-pass", {})
+        for n in range(1, AUDITORS + 1)
     ]
     people += [
         ("hq@polmarket.demo", "head_office", "demo-client-pass", {"client": "Polmarket"}),
@@ -115,21 +140,8 @@ def _people() -> list[tuple[str, str, str, dict[str, Any]]]:
     return people
 
 
-async def load_demo(settings: Settings) -> bool:
-    """Create the demo programme; False when it was already there."""
-    database = Database(settings.database_url)
-    await migrate(database)
-    await database.start()
-    try:
-        if await Client.exists().where(Client.name == "Polmarket"):
-            return False
-        await _build(database, Passwords(settings.argon2))
-        return True
-    finally:
-        await database.close()
-
-
-async def _build(database: Database, passwords: Passwords) -> None:
+async def build_programme(database: Database, passwords: Passwords) -> None:
+    """Create the whole programme; run once, on a database without the demo clients."""
     users = UserService(database, passwords)
     if not await User.exists().where(User.email == ADMIN[0]):
         await users.create_user(
@@ -173,7 +185,7 @@ async def _build(database: Database, passwords: Passwords) -> None:
                 ),
             )
             outlet_ids[code] = await _outlet_id(client.id, code)
-    for email, role, password, scope in _people()[1:]:
+    for email, role, password, scope in people()[1:]:
         clients = scope.get("clients", ())
         regions = scope.get("regions", ())
         outlets = scope.get("outlets", ())
@@ -182,7 +194,7 @@ async def _build(database: Database, passwords: Passwords) -> None:
             admin,
             UserCreate(
                 email=email,
-                name=email.split("@")[0].replace("-", " ").title(),
+                name=NAMES.get(email) or email.split("@")[0].title(),
                 role=role,
                 password=password,
                 language={"Polmarket": "pl", "Sever Coffee": "ru"}.get(str(person_client), "en"),
@@ -200,10 +212,7 @@ async def _build(database: Database, passwords: Passwords) -> None:
     }
     waves = WaveService(database)
     for client_name, client_id in client_ids.items():
-        for name, starts, ends in (
-            ("Q1 2026", dt.date(2026, 1, 5), dt.date(2026, 3, 27)),
-            ("Q2 2026", dt.date(2026, 4, 6), dt.date(2026, 6, 26)),
-        ):
+        for name, starts, ends in QUARTERS:
             wave = await waves.create_wave(
                 admin,
                 WaveCreate(
@@ -221,11 +230,54 @@ async def _build(database: Database, passwords: Passwords) -> None:
             await waves.bulk_assign(
                 admin, wave.id, BulkAssign(scenario=randomness.choice(SCENARIOS))
             )
+            await _second_store_visits(waves, admin, wave.id, randomness.choice(SCENARIOS))
+
+
+async def _second_store_visits(
+    waves: WaveService, admin: Caller, wave_id: int, scenario: str
+) -> None:
+    """A second in-store visit per outlet, by the least busy auditor the lockout allows."""
+    wave = await waves.get_wave(admin, wave_id)
+    rows = await Assignment.select(Assignment.outlet, Assignment.auditor).where(
+        Assignment.wave == wave_id
+    )
+    load = {
+        row["id"]: 0
+        for row in await User.select(User.id).where(User.role == "auditor").order_by(User.id)
+    }
+    for row in rows:
+        load[row["auditor"]] += 1
+    outlets = (
+        await Outlet.select(Outlet.id).where(Outlet.client == wave.client_id).order_by(Outlet.id)
+    )
+    client = await Client.select(Client.lockout_days).where(Client.id == wave.client_id).first()
+    assert client is not None
+    for outlet in outlets:
+        for auditor in sorted(load, key=lambda user: (load[user], user)):
+            reason = await ineligibility_reason(
+                auditor,
+                outlet["id"],
+                wave.client_id,
+                wave.starts_on,
+                wave.ends_on,
+                client["lockout_days"],
+            )
+            if reason is None:
+                await waves.create_assignment(
+                    admin,
+                    AssignmentCreate(
+                        wave_id=wave_id,
+                        outlet_id=outlet["id"],
+                        auditor_id=auditor,
+                        channel="in_store",
+                        scenario=scenario,
+                    ),
+                )
+                load[auditor] += 1
+                break
 
 
 async def _outlet_id(client_id: int, code: str) -> int:
-    from server.organisation.tables import Outlet
-
     row = (
         await Outlet.select(Outlet.id)
         .where(Outlet.client == client_id, Outlet.code == code)
@@ -234,25 +286,3 @@ async def _outlet_id(client_id: int, code: str) -> int:
     assert row is not None
     outlet_id: int = row["id"]
     return outlet_id
-
-
-def print_logins(host: str, port: int) -> None:
-    base = f"http://{host}:{port}"
-    print(f"\nShopscore demo\n  API:      {base}/api/v1\n  API docs: {base}/schema\n")
-    print("  Logins (e-mail / password):")
-    for email, role, password, _scope in _people():
-        print(f"    {role:<17} {email:<28} {password}")
-    print()
-
-
-def run_demo(settings: Settings, host: str, port: int, serve: bool = True) -> None:
-    created = asyncio.run(load_demo(settings))
-    print("demo programme " + ("created" if created else "already present"))
-    from server.reporting.demo import write_demo_reports
-
-    write_demo_reports(settings)
-    print_logins(host, port)
-    if serve:
-        from server.cli import serve as serve_forever
-
-        serve_forever(host, port, workers=1)

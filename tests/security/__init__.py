@@ -1,0 +1,1 @@
+"""Security checks: throttling, tokens, CSRF, headers, media exposure, password storage."""

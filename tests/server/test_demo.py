@@ -1,0 +1,234 @@
+"""The demo programme with its audits: loaded once on SQLite, then read as its people would.
+
+The demo is loaded through the real services into a fresh SQLite file (one load for the whole
+module: it takes tens of seconds), and the checks log in with the printed demo logins and call
+the HTTP API, so they also prove the logins work and every screen has data to show.
+"""
+
+# the team writes asserts as `expected == actual`
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from litestar.testing import AsyncTestClient
+from pypdf import PdfReader
+
+from server.app import create_app
+from server.audits.tables import Audit
+from server.db import Database
+from server.demo import load_demo
+from server.demo.fieldwork import plan_visits
+from server.reporting.demo import write_demo_reports
+from server.settings import Argon2Parameters, Settings
+from server.users.tables import User
+from server.waves.tables import Wave
+from server.workflow.tables import CorrectiveAction, Dispute, ScoreRollup
+from tests.server.api import Api
+
+T = TypeVar("T")
+REVIEWER = ("reviewer2@shopscore.demo", "demo-review-pass")
+HEAD_OFFICE = ("hq@polmarket.demo", "demo-client-pass")
+OUTLET_MANAGER = ("pm-001@polmarket.demo", "demo-client-pass")
+
+
+def _settings(root: Path, sqlite_template: Path) -> Settings:
+    shutil.copyfile(sqlite_template, root / "shopscore.db")
+    return Settings(
+        database_url=f"sqlite:///{root / 'shopscore.db'}",
+        media_dir=root / "media",
+        secret_key="demo-test-secret-key-" + "x" * 32,
+        argon2=Argon2Parameters.cheap_for_tests(),
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Settings:
+    """A database holding the whole demo, loaded once for the module."""
+    settings = _settings(tmp_path_factory.mktemp("demo"), sqlite_template)
+    assert asyncio.run(load_demo(settings))
+    return settings
+
+
+async def _read(settings: Settings, query: Callable[[], Awaitable[T]]) -> T:
+    database = Database(settings.database_url)
+    await database.start()
+    try:
+        return await query()
+    finally:
+        await database.close()
+
+
+async def _counts() -> dict[str, int]:
+    return {
+        "audits": await Audit.count(),
+        "revisions": len(await Audit.raw("SELECT id FROM audit_revision")),
+        "photos": len(await Audit.raw("SELECT id FROM photo")),
+        "rollup": await ScoreRollup.count(),
+        "disputes": await Dispute.count(),
+        "actions": await CorrectiveAction.count(),
+        "log": len(await Audit.raw("SELECT id FROM audit_log")),
+    }
+
+
+@pytest.fixture
+async def api(demo: Settings) -> AsyncIterator[Api]:
+    app = create_app(demo)
+    async with AsyncTestClient(app=app) as client:
+        yield Api(client, app)
+
+
+async def _get(api: Api, login: tuple[str, str], path: str) -> Any:
+    return await api.ok("GET", path, await api.login(*login))
+
+
+async def test_every_wave_has_audits_of_auditors_and_the_latest_is_in_the_field(
+    demo: Settings,
+) -> None:
+    async def statuses() -> dict[str, dict[str, int]]:
+        rows = await Audit.raw(
+            "SELECT w.name AS wave, a.status, COUNT(*) AS n FROM audit a "
+            "JOIN wave w ON w.id = a.wave GROUP BY w.name, a.status"
+        )
+        by_wave: dict[str, dict[str, int]] = {}
+        for row in rows:
+            by_wave.setdefault(row["wave"], {})[row["status"]] = row["n"]
+        return by_wave
+
+    async def auditor_roles() -> set[str]:
+        rows = await User.select(User.role).where(
+            User.id.is_in([row["auditor"] for row in await Audit.select(Audit.auditor)])
+        )
+        return {row["role"] for row in rows}
+
+    by_wave = await _read(demo, statuses)
+    waves = await _read(demo, lambda: Wave.select(Wave.name))
+    assert {row["name"] for row in waves} == set(by_wave)
+    assert 4 == len(by_wave)
+    older = [by_wave[name] for name in by_wave if name != "Sever Coffee Q2 2026"]
+    for states in older:
+        assert states.get("approved", 0) > 0.8 * sum(states.values())
+        assert "submitted" not in states
+    latest = by_wave["Sever Coffee Q2 2026"]
+    assert latest.get("submitted", 0) > 0
+    assert "approved" not in latest
+    # Shopper anonymity starts here: every audit belongs to a demo auditor's account.
+    assert {"auditor"} == await _read(demo, auditor_roles)
+
+
+async def test_the_reviewer_queue_has_flagged_and_plain_audits(api: Api) -> None:
+    queue = await _get(api, REVIEWER, "/api/v1/review/queue?limit=200")
+    items = queue["items"]
+    assert len(items) > 10
+    assert {"submitted"} == {item["status"] for item in items}
+    received = [item["received_at"] for item in items]
+    assert sorted(received) == received
+    flags = {flag["code"] for item in items for flag in item["flags"]}
+    assert {"off_site", "too_short", "clock_skew", "photo_reused", "photo_outside_visit"} <= flags
+    assert any(not item["flags"] for item in items)
+
+
+async def test_released_audits_have_rollup_rows_and_returned_ones_a_second_revision(
+    demo: Settings,
+) -> None:
+    async def figures() -> dict[str, int]:
+        released = await Audit.count().where(Audit.status.is_in(["approved", "disputed"]))
+        matched = await Audit.raw(
+            "SELECT COUNT(*) AS n FROM audit a JOIN score_rollup r ON r.audit_uuid = a.uuid "
+            "WHERE a.status IN ('approved', 'disputed')"
+        )
+        resubmitted = await Audit.count().where(Audit.revision > 1)
+        returned = await Audit.count().where(Audit.status == "returned")
+        return {
+            "released": released,
+            "with_rollup": matched[0]["n"],
+            "rollup": await ScoreRollup.count(),
+            "resubmitted": resubmitted,
+            "returned": returned,
+        }
+
+    found = await _read(demo, figures)
+    assert found["released"] > 150
+    assert found["released"] == found["with_rollup"] == found["rollup"]
+    assert found["resubmitted"] > 0
+    assert found["returned"] > 0
+
+
+async def test_disputes_and_corrective_actions_in_every_state(api: Api) -> None:
+    manager = await api.login(*OUTLET_MANAGER)
+    disputes = await api.ok("GET", "/api/v1/disputes?limit=100", manager)
+    actions = await api.ok("GET", "/api/v1/corrective-actions?limit=200", manager)
+    assert {"open", "upheld", "rejected"} == {item["status"] for item in disputes["items"]}
+    assert {"open", "done", "verified"} == {item["status"] for item in actions["items"]}
+    upheld = next(item for item in disputes["items"] if item["status"] == "upheld")
+    assert upheld["original_answer"]["value"] != upheld["corrected_answer"]["value"]
+    network = await _get(api, HEAD_OFFICE, "/api/v1/corrective-actions?limit=200")
+    critical = [item for item in network["items"] if item["critical"]]
+    assert {"open", "done", "verified"} == {item["status"] for item in critical}
+
+
+async def test_the_league_table_separates_leaders_from_laggards(api: Api) -> None:
+    league = await _get(api, HEAD_OFFICE, "/api/v1/analytics/league")
+    ranked = [row for row in league["rows"] if row["rank"] is not None]
+    assert len(ranked) >= 20
+    scores = [row["score"] for row in ranked]
+    assert sorted(scores, reverse=True) == scores
+    assert 1 == ranked[0]["rank"]
+    assert scores[0] - scores[-1] > 20
+    assert any(row["change"] is not None for row in ranked)
+
+
+async def test_loading_again_adds_nothing(demo: Settings) -> None:
+    before = await _read(demo, _counts)
+    assert not await load_demo(demo)
+    assert before == await _read(demo, _counts)
+
+
+async def test_the_plan_is_the_same_on_every_load(demo: Settings) -> None:
+    first = await _read(demo, plan_visits)
+    second = await _read(demo, plan_visits)
+    assert [(v.key, v.uuid, v.fate, v.flag) for v in first] == [
+        (v.key, v.uuid, v.fate, v.flag) for v in second
+    ]
+    assert len({visit.uuid for visit in first}) == len(first)
+
+
+def test_the_demo_reports_are_written_as_readable_pdfs(
+    demo: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_demo_reports(demo, tmp_path / "out")
+    folders = list((tmp_path / "out").iterdir())
+    assert 1 == len(folders)
+    written = sorted(path.name for path in folders[0].glob("*.pdf"))
+    assert "comparison.pdf" in written
+    assert 28 == len([name for name in written if name.startswith("PM-")])
+    for path in folders[0].glob("*.pdf"):
+        reader = PdfReader(path)
+        assert len(reader.pages) >= 1
+    comparison = PdfReader(folders[0] / "comparison.pdf")
+    text = "".join(page.extract_text() for page in comparison.pages)
+    assert "Polmarket Q2 2026" in text
+    assert str(folders[0].resolve()) in capsys.readouterr().out
+
+
+@pytest.mark.slow
+async def test_a_second_database_gets_the_very_same_audits(
+    demo: Settings, tmp_path: Path, sqlite_template: Path
+) -> None:
+    async def contents() -> dict[str, tuple[str, str, object]]:
+        rows = await Audit.select(
+            Audit.uuid, Audit.canonical_sha256, Audit.status, Audit.score_percent
+        )
+        return {
+            str(row["uuid"]): (row["canonical_sha256"], row["status"], row["score_percent"])
+            for row in rows
+        }
+
+    other = _settings(tmp_path, sqlite_template)
+    assert await load_demo(other)
+    assert await _read(demo, contents) == await _read(other, contents)
