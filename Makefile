@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PO_FILES := $(wildcard shared/locale/*/LC_MESSAGES/shopscore.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help setup demo test test-shared test-rest lint format bench soak mobile translations extract clean
+.PHONY: help setup demo test test-shared test-rest lint audit format bench soak mobile translations extract clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ lint: setup ## ruff (format and lint) and mypy
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy shared reports server mobile
+
+audit: setup ## pip-audit of the installed dependencies (needs PyPI's JSON API; packages it cannot look up are listed)
+	$(VENV)/bin/pip-audit --local --skip-editable --progress-spinner off
 
 format: setup ## apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff format .

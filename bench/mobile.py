@@ -4,13 +4,16 @@ Under Xvfb with the real Kivy window (a private Xvfb is started when DISPLAY is 
 1. Cold start to a drawn assignment list of 500 assignments, from process launch to the frame
    that shows the list, next to a bare Kivy window start (a Label) measured in the same run;
    goal: under 2 s.
-2. Opening a 200-item checklist (start visit, build the first section, first frame drawn);
-   goal: under 0.5 s.
+2. Opening a 200-item checklist (start visit, build the first page, first frame drawn), once
+   the start-up work the app does in the background after its first frame is over (the
+   auditor reads the list before tapping); goal: under 0.5 s.
 3. Resident memory after filling 20 audits with 5 photos each (12-megapixel JPEGs shrunk on
    the "phone", thumbnails shown, submitted); goal: under 200 MB.
 
-Each figure is the median of three fresh processes where it is cheap enough. Exits 1 if a goal
-is missed. Takes about 30-60 s on two cores.
+Wall-clock figures on a shared two-core machine swing with the load of other processes, so
+the CPU time the process used is printed beside each, and each figure is printed next to the
+bare Kivy window's in the same run. Each timing is the median of three fresh processes. Exits 1
+if a goal is missed. Takes about 30-60 s on two idle cores.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,6 +41,7 @@ ASSIGNMENTS = 500
 FILLED_AUDITS = 20
 PHOTOS_PER_AUDIT = 5
 RUNS = 3
+READING_PAUSE_S = 0.5  # after the background start-up work, before the tap
 
 
 def phone_photo(path: Path) -> None:
@@ -84,6 +89,7 @@ def child_bare(_data_dir: Path, launched: float) -> dict[str, Any]:
             def drawn(*_args: Any) -> None:
                 Window.unbind(on_flip=drawn)
                 result["start_s"] = time.time() - launched
+                result["start_cpu_s"] = cpu_s()
                 result["rss_mb"] = resident_mb()
                 self.stop()
 
@@ -98,7 +104,6 @@ def child_app(data_dir: Path, launched: float, fill: bool) -> dict[str, Any]:
     from kivy.core.window import Window
 
     from mobile.app import ShopscoreApp
-    from mobile.session import start_visit
 
     app = ShopscoreApp(data_dir=data_dir, start_sync=False)
     result: dict[str, Any] = {}
@@ -116,18 +121,32 @@ def child_app(data_dir: Path, launched: float, fill: bool) -> dict[str, Any]:
             after_next_frame(list_drawn)
             return
         result["start_s"] = time.time() - launched
+        result["start_cpu_s"] = cpu_s()
         result["rows"] = len(rows.data)
         result["rss_start_mb"] = resident_mb()
-        # the auditor reads the list for a moment before tapping a visit
-        Clock.schedule_once(lambda _dt: open_checklist(), 1.0)
+        Clock.schedule_once(lambda _dt: wait_for_background_start(time.perf_counter()), 0)
+
+    def wait_for_background_start(since: float) -> None:
+        """The auditor reads the list while the app builds screens and sets up sync."""
+        if not app._sync_ready.is_set():
+            Clock.schedule_once(lambda _dt: wait_for_background_start(since), 0.05)
+            return
+        result["background_start_s"] = time.perf_counter() - since
+        result["rss_ready_mb"] = resident_mb()
+        Clock.schedule_once(lambda _dt: open_checklist(), READING_PAUSE_S)
 
     def open_checklist() -> None:
         began = time.perf_counter()
+        began_cpu = cpu_s()
+        from mobile.session import start_visit  # the tap's own cost, as in the app
+
         session = start_visit(app.store, FILLED_AUDITS + 1)
         app.go("checklist", session=session)
 
         def opened() -> None:
             result["checklist_s"] = time.perf_counter() - began
+            result["checklist_cpu_s"] = cpu_s() - began_cpu
+            result["rss_checklist_mb"] = resident_mb()
             result["checklist_items"] = len(session.checklist)
             if fill:
                 Clock.schedule_once(lambda _dt: fill_audits(), 0)
@@ -138,6 +157,8 @@ def child_app(data_dir: Path, launched: float, fill: bool) -> dict[str, Any]:
 
     def fill_audits(number: int = 1) -> None:
         """One audit per frame or so, as an auditor would: the UI gets frames in between."""
+        from mobile.session import start_visit
+
         photo = data_dir / "phone-photo.jpg"
         screen = app.screen("checklist")
         session = start_visit(app.store, number)
@@ -170,6 +191,12 @@ def child_app(data_dir: Path, launched: float, fill: bool) -> dict[str, Any]:
     Clock.schedule_once(lambda _dt: after_next_frame(list_drawn), 0)
     app.run()
     return result
+
+
+def cpu_s() -> float:
+    """CPU seconds this process used so far (all threads, user and system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def resident_mb() -> float:
@@ -229,16 +256,11 @@ def main() -> int:
         PYTHONPATH=str(ROOT),
     )
     try:
-        bare, cold, opening, bare_memory = [], [], [], []
+        runs: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for run in range(RUNS):
             data_dir = workdir / f"phone{run}"
             seed(data_dir)
-            bare_run = run_child("bare", data_dir, env)
-            bare.append(bare_run["start_s"])
-            bare_memory.append(bare_run["rss_mb"])
-            measured = run_child("app", data_dir, env)
-            cold.append(measured["start_s"])
-            opening.append(measured["checklist_s"])
+            runs.append((run_child("bare", data_dir, env), run_child("app", data_dir, env)))
         filled_dir = workdir / "filled"
         seed(filled_dir)
         phone_photo(filled_dir / "phone-photo.jpg")
@@ -248,27 +270,56 @@ def main() -> int:
             xvfb.terminate()
             xvfb.wait(5)
         shutil.rmtree(workdir, ignore_errors=True)
+    return report(runs, filled)
 
-    start_s, bare_s, open_s = (statistics.median(v) for v in (cold, bare, opening))
-    bare_rss = statistics.median(bare_memory)
-    print(
-        f"cold start to a drawn list of {ASSIGNMENTS} assignments: {start_s:.2f} s "
-        f"(goal < {START_GOAL_S} s); bare Kivy window: {bare_s:.2f} s; "
-        f"ratio {start_s / bare_s:.2f}"
+
+def report(runs: list[tuple[dict[str, Any], dict[str, Any]]], filled: dict[str, Any]) -> int:
+    def median(run_index: int, key: str) -> float:
+        return float(statistics.median(pair[run_index][key] for pair in runs))
+
+    bare_s, bare_cpu_s, bare_rss = (
+        median(0, "start_s"),
+        median(0, "start_cpu_s"),
+        median(0, "rss_mb"),
     )
-    goal_ms = CHECKLIST_GOAL_S * 1000
-    print(f"opening a 200-item checklist: {open_s * 1000:.0f} ms (goal < {goal_ms:.0f} ms)")
+    start_s, start_cpu_s = median(1, "start_s"), median(1, "start_cpu_s")
+    open_s, open_cpu_s = median(1, "checklist_s"), median(1, "checklist_cpu_s")
+    print(
+        f"cold start to a drawn list of {ASSIGNMENTS} assignments: {start_s:.2f} s wall, "
+        f"{start_cpu_s:.2f} s CPU (goal < {START_GOAL_S} s); bare Kivy window: {bare_s:.2f} s "
+        f"wall, {bare_cpu_s:.2f} s CPU; ratio {start_s / bare_s:.2f} wall, "
+        f"{start_cpu_s / bare_cpu_s:.2f} CPU; app's own share {start_s - bare_s:.2f} s"
+    )
+    print(
+        f"  background start-up after the list (screens built, sync set up): "
+        f"{median(1, 'background_start_s'):.2f} s"
+    )
+    print(
+        f"opening a 200-item checklist: {open_s * 1000:.0f} ms wall, {open_cpu_s * 1000:.0f} ms "
+        f"CPU (goal < {CHECKLIST_GOAL_S * 1000:.0f} ms); "
+        f"{open_s / bare_s:.2f} of a bare Kivy window start"
+    )
+    curve = filled["rss_curve"]
     print(
         f"RSS after {filled['submitted']} audits x {PHOTOS_PER_AUDIT} photos "
         f"({filled['photos']} photos queued): {filled['rss_mb']:.0f} MB "
-        f"(goal < {RSS_GOAL_MB} MB); after start: {filled['rss_start_mb']:.0f} MB; "
-        f"bare Kivy window: {bare_rss:.0f} MB; growth per audit over the last 10: "
-        f"{(filled['rss_curve'][-1] - filled['rss_curve'][-11]) / 10:.1f} MB"
+        f"(goal < {RSS_GOAL_MB} MB); bare Kivy window: {bare_rss:.0f} MB, ratio "
+        f"{filled['rss_mb'] / bare_rss:.2f}; after start: {filled['rss_start_mb']:.0f} MB "
+        f"(+{filled['rss_start_mb'] - bare_rss:.0f} MB over bare); "
+        f"growth per audit over the last 10: {(curve[-1] - curve[-11]) / 10:.1f} MB"
     )
-    rss_missed = filled["rss_mb"] >= RSS_GOAL_MB
-    missed = start_s >= START_GOAL_S or open_s >= CHECKLIST_GOAL_S or rss_missed
+    print(f"  RSS after each audit (MB): {curve}")
+    missed = [
+        name
+        for name, value, goal in (
+            ("start", start_s, START_GOAL_S),
+            ("checklist", open_s, CHECKLIST_GOAL_S),
+            ("memory", filled["rss_mb"], RSS_GOAL_MB),
+        )
+        if value >= goal
+    ]
     if missed:
-        print("GOAL MISSED")
+        print("GOAL MISSED: " + ", ".join(missed))
     return 1 if missed else 0
 
 

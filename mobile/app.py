@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from mobile.camera import Camera, default_camera
 from mobile.i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext_for, ngettext_for, register_fonts
+from mobile.notices import OFFLINE, Notice, message_text, notice_text
 from mobile.screens import create_screen, load_common_rules
 from mobile.store import Store
 
@@ -53,6 +55,8 @@ class ShopscoreApp(App):  # type: ignore[misc]  # Kivy is untyped
         self.sync_listeners: list[Callable[[SyncEvent], None]] = []
         self.last_location: dict[str, Any] | None = None
         self._sync_ready = threading.Event()
+        self._sync_setup_lock = threading.Lock()
+        self._sync_setup_started = False
 
     # text ---------------------------------------------------------------------------------------
 
@@ -62,6 +66,10 @@ class ShopscoreApp(App):  # type: ignore[misc]  # Kivy is untyped
 
     def ngettext(self, singular: str, plural: str, count: int, _lang: str | None = None) -> str:
         return ngettext_for(self.lang)(singular, plural, count)
+
+    def message_text(self, message: str) -> str:
+        """A stored outbox message in the auditor's language (see ``mobile.notices``)."""
+        return message_text(message, self._, self.ngettext)
 
     def set_language(self, lang: str) -> None:
         if lang in LANGUAGES:
@@ -95,14 +103,30 @@ class ShopscoreApp(App):  # type: ignore[misc]  # Kivy is untyped
     def on_start(self) -> None:
         self.go(self.root.current)
         self._start_gps()
-        # httpx takes a fifth of a second to import on the desktop: not before the first frame.
-        threading.Thread(target=self._set_up_sync, name="sync-setup", daemon=True).start()
-        # Build the visit screens while the auditor reads the list, not when they tap.
+        Window.bind(on_flip=self._after_first_frame)
+
+    def _after_first_frame(self, *_args: Any) -> None:
+        """Work that must not delay the first screen, started once it is on the glass.
+
+        Importing httpx (a third of a second on the desktop) or building the visit screens
+        before that competed with drawing the list for the two cores and the GIL.
+        """
+        Window.unbind(on_flip=self._after_first_frame)
+        # A RecycleView fills its rows a frame or two after the first one: let it.
         Clock.schedule_once(lambda _dt: self._warm_up(), WARM_UP_DELAY_S)
 
     def _warm_up(self) -> None:
+        """Build the visit screens while the auditor reads the list, not when they tap."""
         for name in ("briefing", "checklist", "review"):
             self.screen(name)
+        self._start_sync_setup()
+
+    def _start_sync_setup(self) -> None:
+        with self._sync_setup_lock:
+            if self._sync_setup_started:
+                return
+            self._sync_setup_started = True
+        threading.Thread(target=self._set_up_sync, name="sync-setup", daemon=True).start()
 
     def _set_up_sync(self) -> None:
         from mobile.sync import BackgroundSync, SyncClient
@@ -115,11 +139,12 @@ class ShopscoreApp(App):  # type: ignore[misc]  # Kivy is untyped
 
     def sync(self) -> Any:
         """The SyncClient, once set up (it is, a moment after the first frame)."""
+        self._start_sync_setup()
         self._sync_ready.wait()
         return self.sync_client
 
     def on_stop(self) -> None:
-        if self._sync_ready.wait(5) and self.start_sync:
+        if self._sync_setup_started and self._sync_ready.wait(5) and self.start_sync:
             self.background.stop()
         self.store.close()
 
@@ -147,7 +172,7 @@ class ShopscoreApp(App):  # type: ignore[misc]  # Kivy is untyped
             self.status = self._("Please log in again.")
             self.go("login")
         elif event.kind == "offline":
-            self.status = self._("Offline: will retry.")
+            self.status = notice_text(Notice(OFFLINE), self._, self.ngettext)
         elif event.kind in ("pulled", "outbox"):
             self.status = ""
         for listener in list(self.sync_listeners):
@@ -167,10 +192,10 @@ class ShopscoreApp(App):  # type: ignore[misc]  # Kivy is untyped
 
             try:
                 self.sync().login(server, email, password)
-                error = None
-            except LoginFailed as failure:
-                error = str(failure)
-            Clock.schedule_once(lambda _dt: self._after_login(error, on_done))
+                failure: Notice | None = None
+            except LoginFailed as refused:
+                failure = refused.notice
+            Clock.schedule_once(lambda _dt: self._after_login(failure, on_done))
 
         if self.start_sync:
             self.sync()
@@ -178,10 +203,12 @@ class ShopscoreApp(App):  # type: ignore[misc]  # Kivy is untyped
         else:
             job()
 
-    def _after_login(self, error: str | None, on_done: Callable[[str | None], None]) -> None:
-        if error is None:
+    def _after_login(self, failure: Notice | None, on_done: Callable[[str | None], None]) -> None:
+        if failure is None:
             self.lang = self.store.get_setting("language", self.lang)
-        on_done(error)
+            on_done(None)
+        else:
+            on_done(notice_text(failure, self._, self.ngettext))
 
     def location(self) -> dict[str, Any] | None:
         """The latest GPS fix, when the platform gave one (recorded at "start visit")."""

@@ -18,24 +18,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_SIDE = 2048
 JPEG_QUALITY = 85
 THUMBNAIL_SIDE = 256
 
-try:  # HEIC from a desktop file picker (iPhone photos); not needed for the Android camera.
-    from pillow_heif import register_heif_opener
-except ImportError:  # pragma: no cover - pillow-heif is absent from the Android build
-    pass
-else:
-    register_heif_opener()
-
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
+BIG_BUFFER_BYTES = 1 << 20
 
 try:
-    _malloc_trim: Any = ctypes.CDLL("libc.so.6").malloc_trim
+    _libc: Any = ctypes.CDLL("libc.so.6")
+    _malloc_trim: Any = _libc.malloc_trim
 except (OSError, AttributeError):  # not glibc (Android's bionic, macOS)
     _malloc_trim = None
+else:
+    # A full-size decode is a 48 MB buffer made of Pillow's 16 MB blocks. glibc raises its
+    # mmap threshold after the first such block is freed, so later ones came from the heap
+    # and stayed in the process (13 MB after one photo, even with malloc_trim). A fixed
+    # threshold keeps every big buffer mmapped and gives it back when it is freed.
+    _libc.mallopt(M_MMAP_THRESHOLD, BIG_BUFFER_BYTES)
 
 
 class PhotoError(ValueError):
@@ -53,11 +55,42 @@ class PreparedPhoto:
     content_type: str = "image/jpeg"
 
 
+def _open_heif_too() -> bool:
+    """Teach Pillow HEIC (iPhone photos from a desktop file picker); True if it learnt it now.
+
+    Done on the first unreadable file rather than at import: pillow-heif costs about 10 MB
+    and 0.2 s, and the Android camera and most files are JPEG. It is absent from the
+    Android build.
+    """
+    global _heif_tried
+    if _heif_tried:
+        return False
+    _heif_tried = True
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:  # pragma: no cover - the Android build
+        return False
+    register_heif_opener()
+    return True
+
+
+_heif_tried = False
+
+
+def _open(source: bytes | str | Path) -> Image.Image:
+    """``Image.open`` that learns HEIC the first time a file is not readable without it."""
+    try:
+        return Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+    except UnidentifiedImageError:
+        if not _open_heif_too():
+            raise
+    return Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+
+
 def prepare_photo(source: bytes | str | Path) -> PreparedPhoto:
     """Shrink, orient and re-encode one photo; raise PhotoError when it cannot be read."""
-    stream = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
     try:
-        with stream, Image.open(stream) as image:
+        with _open(source) as image:
             image.draft("RGB", (MAX_SIDE, MAX_SIDE))
             image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
             upright = ImageOps.exif_transpose(image)

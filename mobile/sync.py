@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import queue
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,9 +23,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import httpx
-
+from mobile.notices import (
+    AUDIT_MISSING,
+    LOGIN_REFUSED,
+    OFFLINE,
+    PHOTO_FILE_MISSING,
+    REFUSED,
+    SERVER_BUSY,
+    UNREACHABLE,
+    WAITING_FOR_PHOTOS,
+    Notice,
+)
 from mobile.store import FAILED, QUEUED, SENDING, SYNCED, OutboxEntry, Store
+
+# httpx imports its command-line client whenever rich, click and pygments are installed (as on
+# a desktop next to the server: about 9 MB and 0.2 s); the app never runs it, and the phone
+# build has none of them. A None entry makes that optional import fail, as it does there.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+import httpx  # noqa: E402
 
 API = "/api/v1"
 BASE_BACKOFF_S = 2.0
@@ -37,7 +54,11 @@ class LoginRequired(Exception):
 
 
 class LoginFailed(Exception):
-    """Wrong e-mail or password, or the server could not be reached."""
+    """Wrong e-mail or password, or the server could not be reached: ``notice`` says which."""
+
+    def __init__(self, notice: Notice) -> None:
+        super().__init__(notice.detail or notice.code)
+        self.notice = notice
 
 
 @dataclass(frozen=True)
@@ -75,6 +96,13 @@ def problem_message(response: httpx.Response) -> str:
             text = error.get("message") or error.get("code") or ""
             parts.append(f"{where}: {text}" if where else str(text))
     return "\n".join(parts)
+
+
+def refusal(response: httpx.Response) -> str:
+    """The outbox message of a refused upload: the server's words, labelled when shown."""
+    return Notice(
+        REFUSED, status=response.status_code, detail=problem_message(response)
+    ).to_message()
 
 
 class SyncClient:
@@ -141,9 +169,11 @@ class SyncClient:
                 f"{API}/auth/login", json={"email": email, "password": password}
             )
         except httpx.HTTPError as error:
-            raise LoginFailed(f"cannot reach the server: {error}") from error
+            raise LoginFailed(Notice(UNREACHABLE, detail=str(error))) from error
         if response.status_code != 200:
-            raise LoginFailed(problem_message(response))
+            raise LoginFailed(
+                Notice(LOGIN_REFUSED, status=response.status_code, detail=problem_message(response))
+            )
         body = response.json()
         user = body["user"]
         self.store.set_settings(
@@ -178,12 +208,20 @@ class SyncClient:
     def push(self) -> PushReport:
         """One pass over the due outbox entries: photos first, then audits."""
         report = PushReport()
-        due = self.store.due_outbox(self.wall_clock())
-        for entry in sorted(due, key=lambda e: e.kind != "photo"):
-            self._push_entry(entry, report)
+        due = sorted(self.store.due_outbox(self.wall_clock()), key=lambda e: e.kind != "photo")
+        for index, entry in enumerate(due):
+            unreachable = self._push_entry(entry, report)
+            if unreachable is not None:
+                # Every other entry would wait out the same connect timeout: back them all off
+                # now instead of trying each one against a server that is not there.
+                for waiting in due[index + 1 :]:
+                    self._retry_later(waiting, unreachable, None)
+                    report.retrying.append(waiting.uuid)
+                break
         return report
 
-    def _push_entry(self, entry: OutboxEntry, report: PushReport) -> None:
+    def _push_entry(self, entry: OutboxEntry, report: PushReport) -> Notice | None:
+        """Send one entry; the notice to show when the server could not be reached at all."""
         self.store.mark_outbox(entry.kind, entry.uuid, SENDING, message=entry.message)
         self.emit("outbox")
         try:
@@ -195,14 +233,17 @@ class SyncClient:
             self.store.mark_outbox(entry.kind, entry.uuid, QUEUED, message=entry.message)
             raise
         except httpx.HTTPError as error:
-            self._retry_later(entry, f"offline: {type(error).__name__}", None)
+            notice = Notice(OFFLINE, detail=type(error).__name__)
+            self._retry_later(entry, notice, None)
             report.retrying.append(entry.uuid)
             self.emit("offline", str(error))
-            return
+            # A dropped connection says nothing about the next request; a refused one does.
+            unreachable = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+            return notice if unreachable else None
         except _RetryLater as later:
-            self._retry_later(entry, later.message, later.after)
+            self._retry_later(entry, later.notice, later.after)
             report.retrying.append(entry.uuid)
-            return
+            return None
         self.store.mark_outbox(
             entry.kind,
             entry.uuid,
@@ -213,8 +254,9 @@ class SyncClient:
         )
         (report.synced if state == SYNCED else report.failed).append(entry.uuid)
         self.emit("outbox")
+        return None
 
-    def _retry_later(self, entry: OutboxEntry, message: str, after: float | None) -> None:
+    def _retry_later(self, entry: OutboxEntry, notice: Notice, after: float | None) -> None:
         if after is None:
             backoff = min(MAX_BACKOFF_S, BASE_BACKOFF_S * 2 ** min(entry.attempts, 16))
             after = backoff * self.rng.uniform(0.5, 1.0)
@@ -222,7 +264,7 @@ class SyncClient:
             entry.kind,
             entry.uuid,
             QUEUED,
-            message=message,
+            message=notice.to_message(),
             next_retry_at=self.wall_clock() + after,
             count_attempt=True,
         )
@@ -231,7 +273,7 @@ class SyncClient:
     def _send_photo(self, entry: OutboxEntry) -> tuple[str, str, dict[str, Any] | None]:
         photo = self.store.photo(entry.uuid)
         if photo is None or not photo.path.exists():
-            return FAILED, "the photo file is missing on this phone", None
+            return FAILED, Notice(PHOTO_FILE_MISSING).to_message(), None
         response = self._client().put(
             f"{API}/photos/{photo.uuid}",
             content=photo.path.read_bytes(),
@@ -244,18 +286,18 @@ class SyncClient:
         self._raise_for_transient(response)
         if response.status_code in (200, 201):
             return SYNCED, "", _json_or_none(response)
-        return FAILED, problem_message(response), _json_or_none(response)
+        return FAILED, refusal(response), _json_or_none(response)
 
     def _send_audit(self, entry: OutboxEntry) -> tuple[str, str, dict[str, Any] | None]:
         record = self.store.audit(entry.uuid)
         if record is None or record.body is None:
-            return FAILED, "the audit is missing on this phone", None
+            return FAILED, Notice(AUDIT_MISSING).to_message(), None
         body = dict(record.body)
         body["sent_at"] = datetime.now().astimezone().isoformat(timespec="seconds")
         response = self._client().put(f"{API}/audits/{entry.uuid}", json=body, headers=self._auth())
         self._raise_for_transient(response)
         if response.status_code not in (200, 201):
-            return FAILED, problem_message(response), _json_or_none(response)
+            return FAILED, refusal(response), _json_or_none(response)
         result = response.json()
         missing = [str(uuid) for uuid in result.get("missing_photos") or []]
         if missing:
@@ -265,7 +307,7 @@ class SyncClient:
                 if photo_entry is not None and photo_entry.state == SYNCED:
                     self.store.mark_outbox("photo", photo_uuid, QUEUED)
             self.store.mark_outbox(entry.kind, entry.uuid, SENDING, server_response=result)
-            raise _RetryLater(f"waiting for {len(missing)} photo(s) to arrive", None)
+            raise _RetryLater(Notice(WAITING_FOR_PHOTOS, count=len(missing)), None)
         return SYNCED, "", result
 
     def _raise_for_transient(self, response: httpx.Response) -> None:
@@ -274,7 +316,7 @@ class SyncClient:
         if response.status_code == 429 or response.status_code >= 500:
             retry_after = response.headers.get("Retry-After", "")
             after = float(retry_after) if retry_after.isdigit() else None
-            raise _RetryLater(f"server busy (HTTP {response.status_code})", after)
+            raise _RetryLater(Notice(SERVER_BUSY, status=response.status_code), after)
 
     # both -------------------------------------------------------------------------------------
 
@@ -291,9 +333,9 @@ class SyncClient:
 
 
 class _RetryLater(Exception):
-    def __init__(self, message: str, after: float | None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, notice: Notice, after: float | None) -> None:
+        super().__init__(notice.code)
+        self.notice = notice
         self.after = after
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.metrics import dp
@@ -13,7 +13,9 @@ from kivy.uix.recycleview import RecycleView
 from kivy.uix.screenmanager import Screen
 
 from mobile.screens.widgets import _
-from mobile.sync import SyncEvent
+
+if TYPE_CHECKING:  # httpx comes with mobile.sync: keep it off the start path
+    from mobile.sync import SyncEvent
 
 PULL_DISTANCE_DP = 60
 

@@ -18,10 +18,12 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
+from kivy.factory import Factory
 from kivy.metrics import dp
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
+from kivy.uix.dropdown import DropDown
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
 from kivy.uix.label import Label
@@ -71,11 +73,18 @@ def points_text(points: Fraction) -> str:
     return str(points.numerator) if points.denominator == 1 else f"{float(points):.1f}"
 
 
+def fit_to_text(button: Button) -> None:
+    """Widen a button to its label ("Комментарий" did not fit the English width)."""
+    least = button.width
+    button.bind(
+        texture_size=lambda _button, size: setattr(button, "width", max(least, size[0] + dp(24)))
+    )
+
+
 class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
     """One checklist item: question, hint, the editor for its kind, N/A, comment, photos."""
 
     title = StringProperty("")
-    hint = StringProperty("")
     state_text = StringProperty("")
 
     def __init__(self, screen: ChecklistScreen, entry: ChecklistItem, **kwargs: Any) -> None:
@@ -93,7 +102,11 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
         self.title = template_text(dict(item.text), lang) + (
             f"  [color=#ff9966]{' '.join(marks)}[/color]" if marks else ""
         )
-        self.hint = template_text(dict(item.hint), lang) if item.hint else ""
+        if item.hint:
+            # Only cards with a hint get its label: a page of cards builds measurably faster
+            # with every widget it does not create (here, the hint, body and photo row).
+            hint = Factory.HintLabel(text=template_text(dict(item.hint), lang))
+            self.add_widget(hint, index=len(self.children) - 1)
         self.toggles: dict[Any, ToggleButton] = {}
         self.value_input: TextInput | None = None
         self.timer_label: Label | None = None
@@ -112,14 +125,15 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
         self.comment_button = Button(
             text=_("Comment"), size_hint=(None, None), size=(dp(112), dp(48))
         )
+        fit_to_text(self.comment_button)
         self.comment_button.bind(on_release=lambda *_args: self.open_comment(focus=True))
         self.ids.actions.add_widget(self.comment_button)
-        self.photo_row = BoxLayout(size_hint_y=None, height=0, spacing=dp(4))
+        self.photo_row: BoxLayout | None = None
         if item.photo != "none" or item.kind == "photo":
             add_photo = Button(text=_("Add photo"), size_hint=(None, None), size=(dp(120), dp(48)))
+            fit_to_text(add_photo)
             add_photo.bind(on_release=lambda *_args: self.screen.add_photo(self.key))
             self.ids.actions.add_widget(add_photo)
-        self.ids.body.add_widget(self.photo_row)
         self._comment_event: Any = None
 
     # editors ------------------------------------------------------------------------------------
@@ -225,7 +239,8 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
                 hint_text=_("Comment"), multiline=False, size_hint_y=None, height=dp(48)
             )
             self.comment_input.bind(text=self._comment_typed, focus=self._comment_focus)
-            self.ids.body.add_widget(self.comment_input, index=len(self.ids.body.children))
+            # above the photos (if any) and the action buttons at the bottom of the card
+            self.add_widget(self.comment_input, index=1 if self.photo_row is None else 2)
             self.ids.actions.remove_widget(self.comment_button)
         if focus:
             self.comment_input.focus = True
@@ -284,6 +299,11 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
         )
 
     def _show_photos(self, photos: list[Any]) -> None:
+        if self.photo_row is None:
+            if not photos:
+                return
+            self.photo_row = BoxLayout(size_hint_y=None, height=0, spacing=dp(4))
+            self.add_widget(self.photo_row, index=1)  # just above the action buttons
         shown = [child.photo_uuid for child in reversed(self.photo_row.children)]
         if shown == [photo.uuid for photo in photos]:
             return
@@ -298,6 +318,11 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
             cell.add_widget(remove)
             self.photo_row.add_widget(cell)
         self.photo_row.height = dp(144) if photos else 0
+
+    def release_photos(self) -> None:
+        if self.photo_row is not None:
+            self.photo_row.clear_widgets()
+            self.photo_row.height = 0
 
     def tick(self, seconds: float | None) -> None:
         if self.timer_label is not None:
@@ -352,6 +377,11 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         if self._timer_event is not None:
             self._timer_event.cancel()
             self._timer_event = None
+        # Thumbnails are remade (a few ms each) when the checklist is shown again: a screen
+        # out of sight holds no textures.
+        self._thumbnails = {}
+        for card in self.cards.values():
+            card.release_photos()
 
     def show_section(self, section_index: int) -> None:
         """Jump to the first page of a section (unless already on one of its pages)."""
@@ -361,6 +391,21 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
             if section == section_index:
                 self.show_page(number)
                 return
+
+    def open_section_menu(self, opener: Button) -> DropDown:
+        """The section jump: a menu of the sections, built when opened.
+
+        A Spinner builds its menu whenever its values change, which was the largest single
+        cost of opening a checklist (a button per section, before the first frame).
+        """
+        menu = DropDown()
+        for number, title in enumerate(self.section_titles):
+            option = Factory.SectionOption(text=title)
+            option.bind(on_release=lambda _button, n=number: menu.select(n))
+            menu.add_widget(option)
+        menu.bind(on_select=lambda _menu, n: self.show_section(n))
+        menu.open(opener)
+        return menu
 
     def show_page(self, index: int) -> None:
         self.page_index = max(0, min(index, len(self.pages) - 1))

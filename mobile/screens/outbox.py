@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
@@ -11,7 +11,9 @@ from kivy.uix.screenmanager import Screen
 
 from mobile.screens.widgets import _
 from mobile.store import FAILED, OutboxEntry
-from mobile.sync import SyncEvent
+
+if TYPE_CHECKING:
+    from mobile.sync import SyncEvent
 
 
 def state_text(state: str) -> str:
@@ -71,7 +73,7 @@ class OutboxScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
             "title": f"{title}  ({entry.uuid[:8]})",
             "state": entry.state,
             "state_name": state_text(entry.state),
-            "message": entry.message,
+            "message": app.message_text(entry.message),
             "can_retry": entry.state == FAILED,
         }
 

@@ -73,6 +73,7 @@ class RunningServer:
     env: dict[str, str]
     port: int
     process: subprocess.Popen[bytes] | None = None
+    workers: int = 1
 
     @property
     def base_url(self) -> str:
@@ -95,8 +96,12 @@ class RunningServer:
             raise RuntimeError(f"shopscore {' '.join(arguments)}: {completed.stderr.decode()}")
 
     def start(self) -> None:
+        command = [
+            str(SHOPSCORE), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            "--workers", str(self.workers),
+        ]  # fmt: skip
         self.process = subprocess.Popen(
-            [str(SHOPSCORE), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            command,
             cwd=self.workdir,
             env=self.env,
             stdout=subprocess.DEVNULL,

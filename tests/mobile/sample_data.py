@@ -193,6 +193,12 @@ def long_template(item_count: int = 200, sections: int = 10) -> dict[str, Any]:
     }
 
 
+LONG_OUTLET_NAME = (
+    "Supermarket Społem Spółdzielnia Spożywców Śródmieście — sklep nr 17 przy "
+    "Alejach Jerozolimskich, wejście od podwórza"
+)
+
+
 def sync_payload(
     template: dict[str, Any] | None = None, assignment_count: int = 3
 ) -> dict[str, Any]:

@@ -75,9 +75,18 @@ def test_golden_cases_are_present() -> None:
     assert len(GOLDEN) >= 10
 
 
+def value_of(session: AuditSession, item: str) -> Any:
+    answer = session.answer_of(item)
+    assert answer is not None, f"{item} has no answer"
+    return answer.value
+
+
 def test_show_if_items_appear_and_disappear(store: Store) -> None:
     session = session_for(store, every_kind_template())
-    visible = lambda: [entry.key for entry in session.visible_items()]  # noqa: E731
+
+    def visible() -> list[str]:
+        return [entry.key for entry in session.visible_items()]
+
     assert "phone_use" not in visible()
     session.answer("greeted", False)
     assert ["greeted", "phone_use", "wait"] == visible()[:3]
@@ -85,7 +94,7 @@ def test_show_if_items_appear_and_disappear(store: Store) -> None:
     session.answer("greeted", True)
     assert "phone_use" not in visible()
     # the hidden answer is kept (and ignored by the score)
-    assert True is session.answer_of("phone_use").value
+    assert True is value_of(session, "phone_use")
     assert "phone_use" not in session.live_score().earned
 
 
@@ -125,7 +134,7 @@ def test_timer_start_survives_a_restart_of_the_app(store: Store) -> None:
     clock.now += timedelta(seconds=42)
     reopened = AuditSession(store, session.audit_uuid, clock=clock)  # the app was killed
     assert 42 == reopened.stop_timer("wait")
-    assert 42 == reopened.answer_of("wait").value
+    assert 42 == value_of(reopened, "wait")
     assert reopened.timer_started_at("wait") is None
 
 
@@ -161,6 +170,7 @@ def test_submit_queues_the_wire_body_and_photos(store: Store) -> None:
     canonical_json(body, session.template)  # the shared codec accepts the body
 
     record = store.audit(session.audit_uuid)
+    assert record is not None
     assert (SUBMITTED, body) == (record.state, record.body)
     assert [("photo", shelf_photos[0].uuid, QUEUED), ("audit", session.audit_uuid, QUEUED)] == [
         (entry.kind, entry.uuid, entry.state) for entry in store.outbox()
@@ -174,7 +184,7 @@ def test_start_visit_resumes_the_draft(store: Store) -> None:
     session.answer("greeted", True)
     again = start_visit(store, 1)
     assert session.audit_uuid == again.audit_uuid
-    assert True is again.answer_of("greeted").value
+    assert True is value_of(again, "greeted")
 
 
 def test_an_out_of_range_answer_is_a_problem_not_a_crash(store: Store) -> None:

@@ -10,6 +10,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -21,42 +23,44 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store(tmp_path / "phone")
     yield opened
     opened.close()
 
 
 def run_writer_and_kill(data_dir: Path, acks_before_kill: int, extra_delay_s: float) -> list[str]:
-    """Start the writer, let it acknowledge some actions, SIGKILL it, return what it printed."""
+    """Start the writer, let it acknowledge some actions, SIGKILL it, return its acks.
+
+    An action counts as acknowledged only once its whole line, newline included, was written
+    before the kill: a line cut short by the kill is not an acknowledgement.
+    """
     writer = subprocess.Popen(
         [sys.executable, "-m", "tests.mobile.store_writer", str(data_dir)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        text=True,
     )
     assert writer.stdout is not None
-    lines = []
-    while len(lines) < acks_before_kill:
-        line = writer.stdout.readline()
-        if not line:
+    output = b""
+    while output.count(b"\n") < acks_before_kill:
+        chunk = os.read(writer.stdout.fileno(), 65536)
+        if not chunk:
             break
-        lines.append(line.rstrip("\n"))
+        output += chunk
     time.sleep(extra_delay_s)
     os.kill(writer.pid, signal.SIGKILL)
-    # Whatever was printed before the kill was acknowledged: read it all.
-    rest, _ = writer.communicate()
-    lines += [line for line in rest.splitlines() if line]
+    rest, _ = writer.communicate()  # what it wrote between the last read and the kill
+    output += rest
     assert writer.returncode in (-signal.SIGKILL, 0)
-    return lines
+    complete = output[: output.rfind(b"\n") + 1]
+    return complete.decode("utf-8").splitlines()
 
 
 def check_nothing_acknowledged_is_lost(data_dir: Path, lines: list[str]) -> None:
     store = Store(data_dir)
     try:
-        assert [("ok",)] == sqlite3.connect(data_dir / "shopscore.sqlite3").execute(
-            "PRAGMA integrity_check"
-        ).fetchall()
+        with closing(sqlite3.connect(data_dir / "shopscore.sqlite3")) as raw:
+            assert [("ok",)] == raw.execute("PRAGMA integrity_check").fetchall()
         audit_uuid = lines[0].split()[1]
         answers = store.answers(audit_uuid)
         expected_values: dict[str, int] = {}
@@ -66,8 +70,8 @@ def check_nothing_acknowledged_is_lost(data_dir: Path, lines: list[str]) -> None
         for line in lines[1:]:
             kind, rest = line.split(" ", 1)
             if kind == "answer":
-                key, value = rest.split(" ")
-                expected_values[key] = int(value)
+                key, number = rest.split(" ")
+                expected_values[key] = int(number)
             elif kind == "comment":
                 key, text = rest.split(" ", 1)
                 expected_comments[key] = text
@@ -135,7 +139,7 @@ def test_pull_stores_assignments_templates_outlets_and_cursor(store: Store) -> N
     store.apply_pull(payload)
     assert [1, 2, 3] == [a["id"] for a in store.assignments()]
     assert payload["templates"][0] == store.template("store-visit", 1)
-    assert "Żabka Mokotów" == store.outlet(100)["name"]
+    assert "Żabka Mokotów" == (store.outlet(100) or {}).get("name")
     assert "c1" == store.get_setting("sync_cursor")
 
     update = {
@@ -168,8 +172,10 @@ def test_answers_keep_each_field_separately(store: Store) -> None:
     store.save_answer(audit, "wait", na=True)
     answer = store.answers(audit)["wait"]
     assert (75, True, "two tills closed") == (answer.value, answer.na, answer.comment)
-    assert DRAFT == store.audit(audit).state
-    assert audit == store.draft_for_assignment(1).uuid
+    record, draft = store.audit(audit), store.draft_for_assignment(1)
+    assert record is not None
+    assert draft is not None
+    assert (DRAFT, audit) == (record.state, draft.uuid)
 
 
 def test_outbox_states_retry_and_due_times(store: Store) -> None:
@@ -189,6 +195,7 @@ def test_outbox_states_retry_and_due_times(store: Store) -> None:
     assert store.next_retry_at() is None
     store.retry_outbox("audit", audit)
     entry = store.outbox_entry("audit", audit)
+    assert entry is not None
     assert (QUEUED, 0) == (entry.state, entry.attempts)
     with pytest.raises(ValueError):
         store.delete_photo(photo.uuid)  # submitted audits keep their photos

@@ -8,6 +8,19 @@ import httpx
 import pytest
 
 from mobile.i18n import BOLD_FONT, REGULAR_FONT, gettext_for, ngettext_for, template_text
+from mobile.notices import (
+    AUDIT_MISSING,
+    LOGIN_REFUSED,
+    OFFLINE,
+    PHOTO_FILE_MISSING,
+    REFUSED,
+    SERVER_BUSY,
+    UNREACHABLE,
+    WAITING_FOR_PHOTOS,
+    Notice,
+    message_text,
+    notice_text,
+)
 from mobile.sync import problem_message
 
 
@@ -22,7 +35,7 @@ def test_screens_speak_the_auditors_language(lang: str, expected: str) -> None:
     assert expected == gettext_for(lang)("Log out")
 
 
-def test_plural_forms_differ_between_polish_and_russian() -> None:
+def test_visit_counts_differ_between_polish_and_russian() -> None:
     # Polish 22 -> "few" form, 25 -> "many"; Russian 21 -> "one" form, Polish 21 -> "many".
     polish = ngettext_for("pl")
     russian = ngettext_for("ru")
@@ -69,3 +82,75 @@ def test_problem_message_names_every_error_of_a_422() -> None:
 
 def test_problem_message_of_a_non_json_answer() -> None:
     assert "HTTP 502" == problem_message(httpx.Response(502, text="Bad gateway"))
+
+
+# --------------------------------------------------------------------------------------------
+# what the outbox and the log-in screen say about sending (mobile.notices)
+
+EVERY_NOTICE = [
+    Notice(OFFLINE, detail="ConnectError"),
+    Notice(SERVER_BUSY, status=503),
+    Notice(WAITING_FOR_PHOTOS, count=2),
+    Notice(PHOTO_FILE_MISSING),
+    Notice(AUDIT_MISSING),
+    Notice(UNREACHABLE, detail="ConnectError"),
+    Notice(LOGIN_REFUSED, status=401, detail="The e-mail or password is wrong."),
+    Notice(REFUSED, status=409, detail="Another audit is stored under this id."),
+]
+
+
+def text_in(lang: str, notice: Notice) -> str:
+    return notice_text(notice, gettext_for(lang), ngettext_for(lang))
+
+
+def test_a_notice_survives_the_store_and_free_text_stays_as_it_was() -> None:
+    for notice in EVERY_NOTICE:
+        assert notice == Notice.from_message(notice.to_message())
+    assert Notice.from_message("offline: ConnectError") is None
+    assert "offline: ConnectError" == message_text("offline: ConnectError", str, ngettext_for("en"))
+
+
+def test_no_notice_shows_the_exception_name() -> None:
+    for notice in EVERY_NOTICE:
+        assert "ConnectError" not in text_in("en", notice)
+    assert "No connection to the server; will retry automatically." == text_in(
+        "en", EVERY_NOTICE[0]
+    )
+
+
+def test_a_refusal_shows_the_servers_words_after_a_labelled_status() -> None:
+    refusal = Notice(REFUSED, status=422, detail="The audit is not valid.\ngreeted: required")
+    label, server_words = text_in("en", refusal).split("\n", 1)
+    assert "The audit is not valid.\ngreeted: required" == server_words
+    assert "(HTTP 422)" in label
+    assert "Retry" in label
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk", "pl"])
+def test_every_notice_is_translated(lang: str) -> None:
+    for notice in EVERY_NOTICE:
+        translated = text_in(lang, notice)
+        assert text_in("en", notice) != translated, notice
+        if notice.detail and notice.code in (REFUSED, LOGIN_REFUSED):
+            assert translated.endswith("\n" + notice.detail)  # as the server sent it
+
+
+def test_photo_counts_follow_each_languages_plural_rules() -> None:
+    """Polish: 2-4 and 22-24 take one form, 5-21 and 25 another; Russian and Ukrainian put
+    21 with 1. Through the real catalogues, as the outbox shows them."""
+
+    def forms(lang: str) -> dict[int, str]:
+        return {
+            n: text_in(lang, Notice(WAITING_FOR_PHOTOS, count=n)).replace(str(n), "N")
+            for n in (1, 2, 5, 21, 22, 25)
+        }
+
+    polish, russian, ukrainian = forms("pl"), forms("ru"), forms("uk")
+    assert polish[2] == polish[22] != polish[5] == polish[21] == polish[25] != polish[1]
+    for eastern in (russian, ukrainian):
+        assert eastern[1] == eastern[21] != eastern[2] == eastern[22] != eastern[5]
+        assert eastern[5] == eastern[25]
+    assert "5 zdjęć" in text_in("pl", Notice(WAITING_FOR_PHOTOS, count=5))
+    assert "2 zdjęcia" in text_in("pl", Notice(WAITING_FOR_PHOTOS, count=2))
+    assert "21 снимок" in text_in("ru", Notice(WAITING_FOR_PHOTOS, count=21))
+    assert "5 знімків" in text_in("uk", Notice(WAITING_FOR_PHOTOS, count=5))

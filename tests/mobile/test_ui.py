@@ -19,6 +19,7 @@ from PIL import Image, ImageStat
 from mobile.store import QUEUED, SUBMITTED, SYNCED, Store
 from tests.mobile.conftest import ARTIFACTS, ROOT
 from tests.mobile.live_server import RunningServer, needs_sync_server
+from tests.mobile.sample_data import LONG_OUTLET_NAME
 
 pytestmark = pytest.mark.ui
 
@@ -46,9 +47,9 @@ def run_scenario(
     return result
 
 
-def assert_drawn(name: str) -> None:
+def assert_drawn(name: str, size: tuple[int, int] = (400, 760)) -> None:
     with Image.open(ARTIFACTS / name) as image:
-        assert (400, 760) == image.size
+        assert size == image.size
         spread = [high - low for low, high in ImageStat.Stat(image.convert("L")).extrema]
         assert spread[0] > 100, f"{name} looks blank"
 
@@ -66,6 +67,7 @@ def test_an_offline_visit_from_start_to_outbox(
     assert result["can_submit"] is True
     # greeted 5/5, wait ~1 s 10/10, friendly 4 of 1..5 = 3/4 -> 18/19 of welcome (weight 40);
     # spotless 10, offers 6, queue 3 (target 2, limit 8) 10/3, NPS 9 -> 9: 85/90 (weight 60)
+    assert {"ru": "Магазин", "pl": "Sklep"}[lang] == result["page_after_section_jump"]
     assert "94.6%" in result["score_text"]
     assert [["audit", QUEUED], ["photo", QUEUED]] == result["outbox_rows"]
     assert 10 == len(result["screenshots"])
@@ -81,6 +83,7 @@ def test_an_offline_visit_from_start_to_outbox(
         record = store.audit(result["audit_uuid"])
         assert record is not None
         assert SUBMITTED == record.state
+        assert record.body is not None
         answers = {answer["item"]: answer for answer in record.body["answers"]}
         assert "Nobody said hello" == answers["greeted"]["comment"]
         assert True is answers["greeted"]["value"]
@@ -93,6 +96,29 @@ def test_an_offline_visit_from_start_to_outbox(
         assert {QUEUED} == {entry.state for entry in store.outbox()}
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("size", ["360x640", "1280x800"])
+def test_long_outlet_names_wrap_then_end_in_an_ellipsis(
+    size: str, tmp_path: Path, kivy_env: dict[str, str]
+) -> None:
+    environment = dict(kivy_env, SHOPSCORE_WINDOW_SIZE=size)
+    result = run_scenario("long_names", "pl", tmp_path / "phone", environment)
+    width, height = (int(side) for side in size.split("x"))
+    assert [width, height] == result["window"]
+    assert_drawn(result["screenshots"][0], (width, height))
+    long_title = next(label for label in result["labels"] if label["full_text"] == LONG_OUTLET_NAME)
+    assert long_title["lines"] <= 2
+    if width < 600:  # a phone: the name does not fit in two lines, its start is kept
+        assert long_title["text"].endswith("…")
+        assert LONG_OUTLET_NAME.startswith(long_title["text"][:-1].rstrip())
+    else:
+        assert LONG_OUTLET_NAME == long_title["text"]
+    status = next(label for label in result["labels"] if label["text"] == "Zwrócony do poprawy")
+    assert status["texture"][0] <= status["size"][0]  # the status is shown whole
+    for label in result["labels"]:
+        assert label["inside_row"], label["text"]
+        assert label["texture"][1] <= label["size"][1] + 1, label["text"]  # no line overflows
 
 
 def test_the_review_lists_what_blocks_submitting(tmp_path: Path, kivy_env: dict[str, str]) -> None:
@@ -146,7 +172,7 @@ def test_log_in_visit_submit_and_the_outbox_drains_exactly_once(
 
     assert 1 == result["pulled_rows"]  # the one visit the admin assigned
     assert [["audit", QUEUED], ["photo", QUEUED]] == sorted(result["offline_rows"])
-    assert "Offline: will retry." == result["offline_status"]
+    assert "No connection to the server; will retry automatically." == result["offline_status"]
     assert [["audit", SYNCED], ["photo", SYNCED]] == sorted(result["drained_rows"])
     for name in result["screenshots"]:
         assert_drawn(name)

@@ -23,8 +23,9 @@ os.environ.setdefault("KIVY_NO_ARGS", "1")
 
 from kivy.config import Config
 
-Config.set("graphics", "width", "400")
-Config.set("graphics", "height", "760")
+WINDOW_SIZE = os.environ.get("SHOPSCORE_WINDOW_SIZE", "400x760")  # a phone-like default
+Config.set("graphics", "width", WINDOW_SIZE.split("x")[0])
+Config.set("graphics", "height", WINDOW_SIZE.split("x")[1])
 Config.set("kivy", "exit_on_escape", "0")
 
 from kivy.clock import Clock  # noqa: E402
@@ -32,7 +33,7 @@ from kivy.core.window import Window  # noqa: E402
 
 from mobile.app import ShopscoreApp  # noqa: E402
 from mobile.store import Store  # noqa: E402
-from tests.mobile.sample_data import PHOTO_DIR, sync_payload  # noqa: E402
+from tests.mobile.sample_data import LONG_OUTLET_NAME, PHOTO_DIR, sync_payload  # noqa: E402
 
 Steps = Generator[float, None, None]
 
@@ -133,8 +134,11 @@ def offline_visit(driver: Driver) -> Steps:
     yield from driver.screenshot("05-checklist-section1")
     driver.result["score_after_section1"] = checklist.score_text
 
-    checklist.show_section(1)
+    menu = checklist.open_section_menu(checklist.ids.sections)  # the section jump
     yield 0.2
+    driver.press(list(reversed(menu.container.children))[1])
+    yield 0.2
+    driver.result["page_after_section_jump"] = checklist.page_title
     driver.toggle(driver.card("clean").toggles["spotless"])
     driver.toggle(driver.card("offers").toggles["loyalty"])
     driver.toggle(driver.card("offers").toggles["bag"])
@@ -200,6 +204,42 @@ def problems_shown(driver: Driver) -> Steps:
     app.go("login")
     yield 0.2
     yield from driver.screenshot("00-login")
+
+
+def long_names(driver: Driver) -> Steps:
+    """The visit list with outlet names too long for a row: they wrap, then ellipsize."""
+    app = driver.app
+    with app.store.transaction() as db:
+        db.execute(
+            "UPDATE outlets SET body = json_set(body, '$.name', ?, '$.city', ?) WHERE id = 100",
+            (LONG_OUTLET_NAME, "Warszawa-Śródmieście Północne"),
+        )
+        db.execute(
+            "UPDATE assignments SET status = 'returned',"
+            " body = json_set(body, '$.status', 'returned') WHERE id = 1"
+        )
+    app.go("assignments")
+    yield 0.5
+    yield from driver.screenshot(f"15-long-names-{WINDOW_SIZE}")
+    rows = driver.screen("assignments").ids.list.layout_manager.children
+    labels = []
+    for row in rows:
+        for label in row.walk(restrict=True):
+            if label is not row and hasattr(label, "texture_size") and label.text:
+                labels.append(
+                    {
+                        "text": label.text,
+                        "texture": list(label.texture_size),
+                        "size": list(label.size),
+                        "inside_row": row.collide_widget(label)
+                        and label.x >= row.x - 1
+                        and label.right <= row.right + 1,
+                        "lines": len(label._label._cached_lines),
+                        "full_text": getattr(label, "full_text", label.text),
+                    }
+                )
+    driver.result["labels"] = labels
+    driver.result["window"] = [Window.width, Window.height]
 
 
 def wait_until(condition: Callable[[], bool], seconds: float) -> Steps:
@@ -304,8 +344,9 @@ SCENARIOS: dict[str, Callable[[Driver], Steps]] = {
     "offline_visit": offline_visit,
     "problems_shown": problems_shown,
     "online_visit": online_visit,
+    "long_names": long_names,
 }
-OFFLINE_SCENARIOS = ("offline_visit", "problems_shown")
+OFFLINE_SCENARIOS = ("offline_visit", "problems_shown", "long_names")
 
 
 def seed_store(data_dir: Path, lang: str, server: str) -> None:
