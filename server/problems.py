@@ -154,7 +154,21 @@ def refuse_impossible_ids(request: Request[Any, Any, Any]) -> None:
             raise NotFound(NOTHING_HERE)
 
 
+def number_too_large_handler(
+    _request: Request[Any, Any, Any], error: OverflowError
+) -> Response[Any]:
+    """An integer from the request that the database cannot hold (SQLite: beyond 64 bits)."""
+    return problem(
+        422,
+        "Invalid content",
+        _("A number in the request is larger than the server can store; check the ids sent."),
+        "number-too-large",
+        [{"item": None, "code": "number_too_large", "message": str(error)}],
+    )
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    OverflowError: number_too_large_handler,
     ServerError: server_error_handler,
     DomainError: domain_error_handler,
     ValidationException: validation_handler,
