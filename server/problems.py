@@ -20,6 +20,7 @@ from litestar.types import ExceptionHandlersMap
 
 from server.errors import BadRequest, NotFound, ServerError, ServiceUnavailable, TooManyRequests
 from server.i18n import _
+from server.ids import LARGEST_ID
 from shared.errors import DomainError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -142,13 +143,12 @@ class JsonCheckingRequest(Request[Any, Any, Any]):
             ) from error
 
 
-# Ids are PostgreSQL serials (32-bit): no record has a larger one, and SQLite overflows on
-# numbers beyond 64 bits, which made `/api/v1/users/15724488911290261504` a 500.
-LARGEST_ID = 2**31 - 1
-
-
 def refuse_impossible_ids(request: Request[Any, Any, Any]) -> None:
-    """`before_request` hook: an integer path parameter no record can have is a 404."""
+    """`before_request` hook: an integer path parameter no record can have is a 404.
+
+    Ids are PostgreSQL serials (32-bit): no record has a larger one, and SQLite overflows on
+    numbers beyond 64 bits, which made `/api/v1/users/15724488911290261504` a 500.
+    """
     for value in request.path_params.values():
         if isinstance(value, int) and abs(value) > LARGEST_ID:
             raise NotFound(NOTHING_HERE)

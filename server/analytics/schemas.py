@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from server.ids import Id
+
 
 class OutletRef(msgspec.Struct):
     id: int
@@ -13,9 +15,9 @@ class OutletRef(msgspec.Struct):
 
 class LeagueRow(msgspec.Struct, kw_only=True):
     outlet: OutletRef
-    region_id: int | None
-    client_id: int
-    wave_id: int
+    region_id: Id | None
+    client_id: Id
+    wave_id: Id
     audits: int
     score: float
     ci_low: float | None
@@ -28,7 +30,7 @@ class LeagueRow(msgspec.Struct, kw_only=True):
 
 
 class LeagueTable(msgspec.Struct, kw_only=True):
-    wave_ids: list[int]
+    wave_ids: list[Id]
     min_audits: int
     confidence: float
     interval: str
@@ -36,7 +38,7 @@ class LeagueTable(msgspec.Struct, kw_only=True):
 
 
 class TrendPoint(msgspec.Struct, kw_only=True):
-    wave_id: int
+    wave_id: Id
     wave: str
     starts_on: str
     audits: int
@@ -44,7 +46,7 @@ class TrendPoint(msgspec.Struct, kw_only=True):
 
 
 class RegionFigure(msgspec.Struct, kw_only=True):
-    region_id: int | None
+    region_id: Id | None
     name: str
     outlets: int
     audits: int
@@ -52,7 +54,7 @@ class RegionFigure(msgspec.Struct, kw_only=True):
 
 
 class HeatmapCell(msgspec.Struct, kw_only=True):
-    outlet_id: int
+    outlet_id: Id
     section: str
     percent: float
     audits: int
@@ -97,7 +99,7 @@ class NpsFigure(msgspec.Struct, kw_only=True):
 
 
 class CalibrationRow(msgspec.Struct, kw_only=True):
-    auditor_id: int
+    auditor_id: Id
     name: str
     audits: int
     compared_audits: int

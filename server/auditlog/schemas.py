@@ -7,11 +7,13 @@ from typing import Any
 
 import msgspec
 
+from server.ids import Id
+
 
 class AuditLogEntryOut(msgspec.Struct, kw_only=True):
     id: int
     at: dt.datetime
-    actor_id: int | None
+    actor_id: Id | None
     action: str
     entity: str
     entity_id: str

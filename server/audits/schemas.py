@@ -7,6 +7,8 @@ from typing import Any
 
 import msgspec
 
+from server.ids import Id
+
 
 class ScoreOut(msgspec.Struct, kw_only=True):
     percent: str | None
@@ -49,7 +51,7 @@ class ReturnNoteOut(msgspec.Struct, kw_only=True):
 
 class SyncAssignment(msgspec.Struct, kw_only=True):
     id: int
-    outlet_id: int
+    outlet_id: Id
     template: TemplateRef
     wave: WaveRef
     channel: str
@@ -76,7 +78,7 @@ class SyncPayload(msgspec.Struct, kw_only=True):
     assignments: list[SyncAssignment]
     templates: list[dict[str, Any]]
     outlets: list[SyncOutlet]
-    removed_assignment_ids: list[int]
+    removed_assignment_ids: list[Id]
 
 
 class AnswerOut(msgspec.Struct, kw_only=True):
@@ -99,11 +101,11 @@ class AuditOut(msgspec.Struct, kw_only=True):
     """One audit as agency staff (admin, its reviewer, its auditor) see it."""
 
     uuid: str
-    assignment_id: int
-    auditor_id: int
-    outlet_id: int
-    client_id: int
-    wave_id: int
+    assignment_id: Id
+    auditor_id: Id
+    outlet_id: Id
+    client_id: Id
+    wave_id: Id
     template: TemplateRef
     channel: str
     revision: int

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from server.ids import Id
+
 
 class LoginRequest(msgspec.Struct, kw_only=True):
     email: str
@@ -11,10 +13,10 @@ class LoginRequest(msgspec.Struct, kw_only=True):
 
 
 class Scope(msgspec.Struct, kw_only=True):
-    client_id: int | None
-    region_ids: list[int]
-    outlet_ids: list[int]
-    client_ids: list[int]
+    client_id: Id | None
+    region_ids: list[Id]
+    outlet_ids: list[Id]
+    client_ids: list[Id]
 
 
 class Me(msgspec.Struct, kw_only=True):

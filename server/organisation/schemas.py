@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from server.ids import Id
+
 CHANNELS = ("in_store", "phone", "email", "chat", "web", "social")
 
 
@@ -30,7 +32,7 @@ class ClientPage(msgspec.Struct, kw_only=True):
 
 class Region(msgspec.Struct, kw_only=True):
     id: int
-    client_id: int
+    client_id: Id
     name: str
 
 
@@ -49,8 +51,8 @@ class RegionPage(msgspec.Struct, kw_only=True):
 
 class Outlet(msgspec.Struct, kw_only=True):
     id: int
-    client_id: int
-    region_id: int | None
+    client_id: Id
+    region_id: Id | None
     code: str
     name: str
     address: str
@@ -63,10 +65,10 @@ class Outlet(msgspec.Struct, kw_only=True):
 
 
 class OutletCreate(msgspec.Struct, kw_only=True):
-    client_id: int
+    client_id: Id
     code: str
     name: str
-    region_id: int | None = None
+    region_id: Id | None = None
     address: str = ""
     city: str = ""
     lat: float | None = None
@@ -77,7 +79,7 @@ class OutletCreate(msgspec.Struct, kw_only=True):
 
 
 class OutletUpdate(msgspec.Struct, kw_only=True):
-    region_id: int | msgspec.UnsetType | None = msgspec.UNSET
+    region_id: Id | msgspec.UnsetType | None = msgspec.UNSET
     code: str | msgspec.UnsetType = msgspec.UNSET
     name: str | msgspec.UnsetType = msgspec.UNSET
     address: str | msgspec.UnsetType = msgspec.UNSET

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from server.ids import Id
+
 
 class User(msgspec.Struct, kw_only=True):
     id: int
@@ -12,10 +14,10 @@ class User(msgspec.Struct, kw_only=True):
     role: str
     language: str
     active: bool
-    client_id: int | None
-    region_ids: list[int]
-    outlet_ids: list[int]
-    client_ids: list[int]
+    client_id: Id | None
+    region_ids: list[Id]
+    outlet_ids: list[Id]
+    client_ids: list[Id]
 
 
 class UserCreate(msgspec.Struct, kw_only=True):
@@ -24,11 +26,11 @@ class UserCreate(msgspec.Struct, kw_only=True):
     role: str
     password: str
     language: str = "en"
-    client_id: int | None = None
-    region_ids: list[int] = msgspec.field(default_factory=list)
-    outlet_ids: list[int] = msgspec.field(default_factory=list)
+    client_id: Id | None = None
+    region_ids: list[Id] = msgspec.field(default_factory=list)
+    outlet_ids: list[Id] = msgspec.field(default_factory=list)
     # Clients a reviewer works for.
-    client_ids: list[int] = msgspec.field(default_factory=list)
+    client_ids: list[Id] = msgspec.field(default_factory=list)
 
 
 class UserUpdate(msgspec.Struct, kw_only=True):
@@ -36,9 +38,9 @@ class UserUpdate(msgspec.Struct, kw_only=True):
     language: str | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
     password: str | msgspec.UnsetType = msgspec.UNSET
-    region_ids: list[int] | msgspec.UnsetType = msgspec.UNSET
-    outlet_ids: list[int] | msgspec.UnsetType = msgspec.UNSET
-    client_ids: list[int] | msgspec.UnsetType = msgspec.UNSET
+    region_ids: list[Id] | msgspec.UnsetType = msgspec.UNSET
+    outlet_ids: list[Id] | msgspec.UnsetType = msgspec.UNSET
+    client_ids: list[Id] | msgspec.UnsetType = msgspec.UNSET
 
 
 class UserPage(msgspec.Struct, kw_only=True):
@@ -48,15 +50,15 @@ class UserPage(msgspec.Struct, kw_only=True):
 
 class Exclusion(msgspec.Struct, kw_only=True):
     id: int
-    user_id: int
-    client_id: int | None
-    outlet_id: int | None
+    user_id: Id
+    client_id: Id | None
+    outlet_id: Id | None
     reason: str
 
 
 class ExclusionCreate(msgspec.Struct, kw_only=True):
-    client_id: int | None = None
-    outlet_id: int | None = None
+    client_id: Id | None = None
+    outlet_id: Id | None = None
     reason: str = ""
 
 

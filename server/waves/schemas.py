@@ -6,10 +6,12 @@ import datetime as dt
 
 import msgspec
 
+from server.ids import Id
+
 
 class Wave(msgspec.Struct, kw_only=True):
     id: int
-    client_id: int
+    client_id: Id
     name: str
     starts_on: dt.date
     ends_on: dt.date
@@ -18,7 +20,7 @@ class Wave(msgspec.Struct, kw_only=True):
 
 
 class WaveCreate(msgspec.Struct, kw_only=True):
-    client_id: int
+    client_id: Id
     name: str
     starts_on: dt.date
     ends_on: dt.date
@@ -45,9 +47,9 @@ class TemplateRef(msgspec.Struct, kw_only=True):
 
 class Assignment(msgspec.Struct, kw_only=True):
     id: int
-    wave_id: int
-    outlet_id: int
-    auditor_id: int
+    wave_id: Id
+    outlet_id: Id
+    auditor_id: Id
     template: TemplateRef
     channel: str
     due_from: dt.date
@@ -57,19 +59,19 @@ class Assignment(msgspec.Struct, kw_only=True):
 
 
 class AssignmentCreate(msgspec.Struct, kw_only=True):
-    wave_id: int
-    outlet_id: int
-    auditor_id: int
+    wave_id: Id
+    outlet_id: Id
+    auditor_id: Id
     channel: str
     due_from: dt.date | None = None
     due_to: dt.date | None = None
     scenario: str = ""
     # Defaults to the wave's template for the channel.
-    template_id: int | None = None
+    template_id: Id | None = None
 
 
 class AssignmentUpdate(msgspec.Struct, kw_only=True):
-    auditor_id: int | msgspec.UnsetType = msgspec.UNSET
+    auditor_id: Id | msgspec.UnsetType = msgspec.UNSET
     due_from: dt.date | msgspec.UnsetType = msgspec.UNSET
     due_to: dt.date | msgspec.UnsetType = msgspec.UNSET
     scenario: str | msgspec.UnsetType = msgspec.UNSET
@@ -82,12 +84,12 @@ class AssignmentPage(msgspec.Struct, kw_only=True):
 
 class BulkAssign(msgspec.Struct, kw_only=True):
     # Defaults to every active auditor.
-    auditor_ids: list[int] | None = None
+    auditor_ids: list[Id] | None = None
     scenario: str = ""
 
 
 class Unassigned(msgspec.Struct, kw_only=True):
-    outlet_id: int
+    outlet_id: Id
     channel: str
     reason: str
 

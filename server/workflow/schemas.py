@@ -13,6 +13,8 @@ from typing import Any
 
 import msgspec
 
+from server.ids import Id
+
 # --- review ----------------------------------------------------------------------------------
 
 
@@ -36,9 +38,9 @@ class QueueEntry(msgspec.Struct, kw_only=True):
     uuid: uuid.UUID
     revision: int
     status: str
-    assignment_id: int
-    client_id: int
-    wave_id: int
+    assignment_id: Id
+    client_id: Id
+    wave_id: Id
     outlet: OutletRef
     auditor: AuditorRef
     template_key: str
@@ -83,13 +85,13 @@ class ReviewOutcome(msgspec.Struct, kw_only=True):
     revision: int
     released_at: dt.datetime | None
     return_notes: list[ReturnNoteOut] = msgspec.field(default_factory=list)
-    corrective_action_ids: list[int] = msgspec.field(default_factory=list)
+    corrective_action_ids: list[Id] = msgspec.field(default_factory=list)
 
 
 class HistoryEntry(msgspec.Struct, kw_only=True):
     id: int
     at: dt.datetime
-    actor_id: int | None
+    actor_id: Id | None
     actor_name: str | None
     action: str
     entity: str
@@ -109,9 +111,9 @@ class History(msgspec.Struct, kw_only=True):
 class ReleasedAuditSummary(msgspec.Struct, kw_only=True):
     uuid: uuid.UUID
     status: str
-    client_id: int
-    outlet_id: int
-    wave_id: int
+    client_id: Id
+    outlet_id: Id
+    wave_id: Id
     template_key: str
     template_version: int
     channel: str
@@ -172,7 +174,7 @@ class DisputeReject(msgspec.Struct, kw_only=True):
 class Dispute(msgspec.Struct, kw_only=True):
     id: int
     audit_uuid: uuid.UUID
-    outlet_id: int
+    outlet_id: Id
     item: str
     reason: str
     photo_uuid: uuid.UUID | None
@@ -196,13 +198,13 @@ class CorrectiveActionCreate(msgspec.Struct, kw_only=True):
     audit_uuid: uuid.UUID
     item: str
     description: str = ""
-    owner_id: int | None = None
+    owner_id: Id | None = None
     due_on: dt.date | None = None
 
 
 class CorrectiveActionUpdate(msgspec.Struct, kw_only=True):
     description: str | msgspec.UnsetType = msgspec.UNSET
-    owner_id: int | msgspec.UnsetType | None = msgspec.UNSET
+    owner_id: Id | msgspec.UnsetType | None = msgspec.UNSET
     due_on: dt.date | msgspec.UnsetType | None = msgspec.UNSET
 
 
@@ -217,7 +219,7 @@ class CommentCreate(msgspec.Struct, kw_only=True):
 
 class Comment(msgspec.Struct, kw_only=True):
     id: int
-    author_id: int | None
+    author_id: Id | None
     author_name: str | None
     at: dt.datetime
     text: str
@@ -226,12 +228,12 @@ class Comment(msgspec.Struct, kw_only=True):
 class CorrectiveAction(msgspec.Struct, kw_only=True):
     id: int
     audit_uuid: uuid.UUID
-    outlet_id: int
+    outlet_id: Id
     item: str
     description: str
     critical: bool
     automatic: bool
-    owner_id: int | None
+    owner_id: Id | None
     due_on: dt.date | None
     status: str
     evidence_photo_uuid: uuid.UUID | None
@@ -249,7 +251,7 @@ class CorrectiveActionPage(msgspec.Struct, kw_only=True):
 
 
 class WorkflowSettings(msgspec.Struct, kw_only=True):
-    client_id: int
+    client_id: Id
     dispute_window_days: int
     corrective_due_days: int
 
