@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 import swagger_ui_bundle
 from litestar import Litestar
 from litestar.datastructures import State
@@ -37,13 +39,15 @@ from server.problems import (
 from server.reporting.controllers import ReportController
 from server.security_headers import add_security_headers, inline_script_hashes_middleware
 from server.settings import Settings
-from server.storage import media_store_from_settings
+from server.storage import MediaStore, media_store_from_settings
 from server.templates.controllers import TemplateController
 from server.users.controllers import UserController
 from server.waves.controllers import AssignmentController, WaveController
 from server.workflow.controllers import ROUTES as WORKFLOW_ROUTES
 
 SWAGGER_ASSETS = "/schema/assets"
+
+logger = logging.getLogger("shopscore.storage")
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AuthController,
@@ -86,6 +90,25 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+async def remove_crash_leftovers(media_store: MediaStore) -> None:
+    """Delete the temporary files of puts a crash (SIGKILL) interrupted.
+
+    Only files older than the store's age limit go: other workers of this server may be
+    starting or writing right now, and their puts in progress are younger than that.
+    """
+    try:
+        removed = await anyio.to_thread.run_sync(media_store.remove_temporary_files)
+    except OSError:  # best effort: leftovers waste space but never break a start
+        logger.exception("could not remove temporary media files left by a crash")
+        return
+    if removed:
+        logger.warning(
+            "removed %d temporary media files left by a crash",
+            removed,
+            extra={"fields": {"removed": removed, "store": repr(media_store)}},
+        )
+
+
 def create_app(settings: Settings) -> Litestar:
     context = AppContext.build(settings)
     # Photos go where the settings say (MEDIA_STORE=local|s3); built once, shared by requests.
@@ -94,6 +117,7 @@ def create_app(settings: Settings) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await remove_crash_leftovers(media_store)
         await context.database.start()
         try:
             yield

@@ -1,11 +1,13 @@
 """Receiving a photo (`PUT /api/v1/photos/{uuid}`) and serving its derived images.
 
 201 stored; 200 the same bytes (same SHA-256) are already stored under that uuid; 409 the
-uuid holds other bytes. The image work (`server.photos.store_photo`: hash check, content
-sniffing, size limits, display image and thumbnail) runs in a worker thread, and the `photo`
-row is written only after the media store holds every file, so a row always points at media.
-A photo may arrive before or after its audit: when it arrives after, the photo flags of the
-audits that reference it are computed again.
+uuid holds other bytes, or the media store holds other bytes under one of the photo's content
+keys (damage an operator must repair; logged at error level, nothing recorded). The image
+work (`server.photos.store_photo`: hash check, content sniffing, size limits, display image
+and thumbnail) runs in a worker thread, and the `photo` row is written only after the media
+store holds every file, so a row always points at media. A photo may arrive before or after
+its audit: when it arrives after, the photo flags of the audits that reference it are
+computed again.
 """
 
 from __future__ import annotations
@@ -65,7 +67,10 @@ class PhotoIntake:
     async def put_photo(
         self, caller: Caller, photo_uuid: uuid_module.UUID, data: bytes, declared_sha256: str
     ) -> tuple[bool, PhotoReceipt]:
-        """Store the photo; (created, receipt). Raises 409 for other bytes under the uuid."""
+        """Store the photo; (created, receipt).
+
+        Raises 409 for other bytes under the uuid or under a content key in the media store.
+        """
         caller.require_role(AUDITOR, ADMIN)
         declared = declared_sha256.strip().lower()
         stored_hash = await self.known_hash(photo_uuid)

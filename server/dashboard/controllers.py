@@ -328,12 +328,13 @@ async def outlet_report(
 ) -> Response[bytes]:
     """The outlet's PDF quality report (latest released wave) in the page's language."""
     from reports import build_outlet_report
+    from server.audits.controllers import audit_resources
     from server.reporting.service import ReportService
-    from server.storage.local import LocalMediaStore
 
     caller = await session_caller(request)
     language = language_of(request, caller)
-    service = ReportService(LocalMediaStore(context_of(request).settings.media_dir))
+    # The app's own media store: the thumbnails may be on S3.
+    service = ReportService(audit_resources(request.app.state).store)
     data = await service.outlet_report(caller, outlet_id, None, language)
     # ReportLab is CPU-bound: off the event loop, like the API's report route.
     pdf = await asyncio.to_thread(build_outlet_report, data, language)

@@ -11,29 +11,48 @@ sent for two audits, or sent twice, is stored once, and a retry after a crash re
 
 Refusals are `PhotoError`s (server errors with their HTTP status): `PhotoHashMismatch` 422,
 `PhotoTooLarge` 413, `UnsupportedImage` 415, `DamagedImage` 422. Nothing is written when a photo
-is refused.
+is refused. A store holding other bytes under one of the content keys (damage, or another tool
+writing into it) is `StoredContentDiffers` 409, logged at error level: the stored object is
+kept, and resending cannot help until an operator repairs it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from server.errors import Conflict
+from server.i18n import _
 from server.photos import pipeline
-from server.photos.errors import BAD_DECLARED_HASH, HASH_MISMATCH, PhotoHashMismatch
-from server.storage import MediaStore, content_key
+from server.photos.errors import BAD_DECLARED_HASH, HASH_MISMATCH, PhotoError, PhotoHashMismatch
+from server.storage import MediaStore, ObjectConflict, content_key
 
-__all__ = ["PhotoLimits", "StoredPhoto", "store_photo"]
+__all__ = ["PhotoLimits", "StoredContentDiffers", "StoredPhoto", "store_photo"]
+
+logger = logging.getLogger("shopscore.storage")
 
 ORIGINALS: Final = "originals"
 DISPLAY: Final = "display"
 THUMBNAILS: Final = "thumbs"
 _HEX_SHA256: Final = re.compile(r"[0-9a-fA-F]{64}")
+
+
+STORED_CONTENT_DIFFERS: Final = _(
+    "The server's media store holds different bytes under this photo's hash. "
+    "An operator must repair the store; keep the photo and send it again later."
+)
+
+
+class StoredContentDiffers(PhotoError, Conflict):
+    """Other bytes sit in the store under a key named after this content's SHA-256: damage."""
+
+    code = "stored_content_differs"
 
 
 @dataclass(frozen=True)
@@ -77,7 +96,10 @@ def store_photo(
     declared_sha256: str,
     limits: PhotoLimits = PhotoLimits(),
 ) -> StoredPhoto:
-    """Check, derive and store one photo; raise a `PhotoError` (nothing written) if refused."""
+    """Check, derive and store one photo; raise a `PhotoError` (nothing written) if refused.
+
+    Raises `StoredContentDiffers` if the store holds other bytes under one of the content keys.
+    """
     photo_uuid = uuid if isinstance(uuid, uuid_module.UUID) else uuid_module.UUID(uuid)
     sha256 = _check_hash(data, declared_sha256)
     info = pipeline.inspect(data, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
@@ -86,10 +108,21 @@ def store_photo(
     original_key = content_key(ORIGINALS, sha256)
     display_key = content_key(DISPLAY, hashlib.sha256(derived.display).hexdigest(), ".jpg")
     thumbnail_key = content_key(THUMBNAILS, hashlib.sha256(derived.thumbnail).hexdigest(), ".jpg")
-    # Derived images first: once the original is present, everything it needs is too.
-    store.put(display_key, derived.display, content_type="image/jpeg")
-    store.put(thumbnail_key, derived.thumbnail, content_type="image/jpeg")
-    created = store.put(original_key, data, content_type=info.mime_type)
+    try:
+        # Derived images first: once the original is present, everything it needs is too.
+        store.put(display_key, derived.display, content_type="image/jpeg")
+        store.put(thumbnail_key, derived.thumbnail, content_type="image/jpeg")
+        created = store.put(original_key, data, content_type=info.mime_type)
+    except ObjectConflict as conflict:
+        key = str(conflict.args[0]) if conflict.args else ""
+        logger.error(
+            "%r holds other bytes under content key %s (photo %s): an operator must repair it",
+            store,
+            key,
+            photo_uuid,
+            extra={"fields": {"key": key, "photo": str(photo_uuid)}},
+        )
+        raise StoredContentDiffers(STORED_CONTENT_DIFFERS) from conflict
     return StoredPhoto(
         uuid=photo_uuid,
         sha256=sha256,

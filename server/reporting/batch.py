@@ -31,7 +31,7 @@ from server.i18n import _
 from server.reporting.render import write_report
 from server.reporting.service import ReportService, check_language, reading
 from server.settings import Settings
-from server.storage.local import LocalMediaStore
+from server.storage import media_store_from_settings
 from server.waves.tables import Wave
 from server.workflow.tables import ScoreRollup
 from shared.i18n import LANGUAGES
@@ -121,7 +121,7 @@ async def report_outlet(
     database = Database(settings.database_url)
     await database.start()
     try:
-        service = ReportService(LocalMediaStore(settings.media_dir))
+        service = ReportService(media_store_from_settings(settings))
         async with reading(database):
             outlet_id = await _outlet_by_code(wave_id, code)
             data = await service.outlet_report(OPERATOR, outlet_id, wave_id, lang)
@@ -138,7 +138,7 @@ class _Worker:
         self.loop = asyncio.new_event_loop()
         self.database = Database(settings.database_url)
         self.loop.run_until_complete(self.database.start())
-        self.service = ReportService(LocalMediaStore(settings.media_dir))
+        self.service = ReportService(media_store_from_settings(settings))
 
     def write(self, outlet_id: int | None, wave_id: int, lang: str, path: Path) -> Outcome:
         """Assemble and render one report (the comparison when `outlet_id` is None)."""

@@ -19,11 +19,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
 from reports import build_comparison_report, build_outlet_report
-from server.context import AppContext
+from server.audits.controllers import audit_resources
 from server.db import Database
 from server.dependencies import AuthenticatedCaller
 from server.reporting.service import ReportService, reading
-from server.storage.local import LocalMediaStore
 
 PDF = "application/pdf"
 _renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf")
@@ -32,8 +31,8 @@ Lang = Annotated[str | None, QueryParameter(description="en, ru, uk or pl; defau
 
 
 def provide_reports(state: State) -> ReportService:
-    context: AppContext = state.context
-    return ReportService(LocalMediaStore(context.settings.media_dir))
+    """Reports read thumbnails from the app's own media store (local disk or S3)."""
+    return ReportService(audit_resources(state).store)
 
 
 ReportsDep = NamedDependency[ReportService]

@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Final, cast
 
+import anyio.to_thread
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from reports import (
@@ -535,7 +536,8 @@ class ReportService:
                 if photo not in keys:
                     continue  # not uploaded yet: the report shows what has arrived
                 try:
-                    thumbnails.append(self.store.get(keys[photo]))
+                    # Off the event loop: on S3 each read is a network round trip.
+                    thumbnails.append(await anyio.to_thread.run_sync(self.store.get, keys[photo]))
                 except MediaStoreError:
                     continue
             evidence[row["item"]] = (row["comment"] or "", tuple(thumbnails))

@@ -19,6 +19,7 @@ from typing import BinaryIO, Final
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "STALE_TEMPORARY_SECONDS",
     "InvalidKey",
     "MediaNotFound",
     "MediaStore",
@@ -29,6 +30,9 @@ __all__ = [
 ]
 
 DEFAULT_CHUNK_SIZE: Final = 64 * 1024
+# A put's temporary file older than this belongs to a dead process, never to a put in progress
+# (even in another worker of the same server), so it is safe to remove.
+STALE_TEMPORARY_SECONDS: Final = 3600.0
 _SEGMENT: Final = r"[a-z0-9_-][a-z0-9._-]*"
 _KEY: Final = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
@@ -97,6 +101,13 @@ class MediaStore(abc.ABC):
     @abc.abstractmethod
     def open(self, key: str) -> BinaryIO:
         """A readable binary stream of the object (close it after use); `MediaNotFound` if none."""
+
+    def remove_temporary_files(self, older_than_seconds: float = STALE_TEMPORARY_SECONDS) -> int:
+        """Delete what interrupted puts left behind, if older than that; returns how many.
+
+        A store whose put is one request (S3) leaves nothing behind: nothing to do by default.
+        """
+        return 0
 
     def stream(self, key: str, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         """The object's bytes in chunks, e.g. for a streamed HTTP response.

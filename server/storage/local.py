@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 from server.storage.base import (
+    STALE_TEMPORARY_SECONDS,
     MediaNotFound,
     MediaStore,
     ObjectConflict,
@@ -92,8 +93,8 @@ class LocalMediaStore(MediaStore):
         except FileNotFoundError:
             raise MediaNotFound(key) from None
 
-    def remove_temporary_files(self, older_than_seconds: float = 3600) -> int:
-        """Delete temporary files a crash left behind; returns how many were removed."""
+    def remove_temporary_files(self, older_than_seconds: float = STALE_TEMPORARY_SECONDS) -> int:
+        """Delete temporary files a crash left behind, if older than that; returns how many."""
         cutoff = time.time() - older_than_seconds
         removed = 0
         for path in self.root.rglob(f"{_TEMPORARY_PREFIX}*"):

@@ -18,7 +18,7 @@ from server.app import create_app
 from server.settings import Settings, SettingsError
 from server.storage import content_key
 from tests.server.api import Api
-from tests.server.audits.helpers import PHOTOS, count_rows, new_uuid, put_photo
+from tests.server.audits.helpers import PHOTOS, new_uuid, put_photo
 from tests.server.conftest import create_first_admin
 from tests.server.storage.conftest import S3Server
 
@@ -82,34 +82,6 @@ async def test_a_photo_put_through_the_api_is_stored_in_the_bucket_and_served_ba
     with Image.open(io.BytesIO(display.content)) as image:
         assert (450, 600) == image.size  # upright: the file is 600 x 450 with orientation 6
     assert not (tmp_path / "media").exists() or not any((tmp_path / "media").rglob("*.*"))
-
-
-# The order "object, then row" is the same code on both engines.
-@pytest.mark.parametrize("engine", ["sqlite"])
-async def test_an_existing_object_is_never_overwritten_and_no_row_is_written(
-    database_url: str, tmp_path: Path, s3_server: S3Server, s3_bucket: str
-) -> None:
-    """Other bytes already under the photo's key (If-None-Match: * refuses the put): the
-    upload fails, the object stays as it was and the database gets no photo row."""
-    settings = Settings.from_env(s3_environment(database_url, tmp_path, s3_server, s3_bucket))
-    await create_first_admin(settings)
-    data = PHOTO.read_bytes()
-    original_key = content_key("originals", hashlib.sha256(data).hexdigest())
-    client_s3: Any = s3_server.client()
-    client_s3.put_object(Bucket=s3_bucket, Key=original_key, Body=b"someone else's bytes")
-    photo_uuid = new_uuid()
-
-    app = create_app(settings)
-    async with AsyncTestClient(app=app) as client:
-        api = Api(client, app)
-        admin = await api.admin()
-        response = await put_photo(api, admin, photo_uuid, data)
-        display = await client.get(f"/api/v1/photos/{photo_uuid}/display", headers=admin)
-
-    assert 500 == response.status_code
-    assert b"someone else's bytes" == bucket_object(s3_server, s3_bucket, original_key)
-    assert 0 == await count_rows(settings, "photo")
-    assert 404 == display.status_code
 
 
 @pytest.mark.parametrize(
