@@ -157,12 +157,17 @@ class Vocabulary:
         return self.items.get(key, key)
 
 
-async def load_vocabulary(template_keys: Iterable[str] | None, lang: str) -> Vocabulary:
+async def load_vocabulary(
+    template_keys: Iterable[str] | None, lang: str, *, preferred: str = ""
+) -> Vocabulary:
     """Every published version of the templates named (None: of every template), oldest first
-    (newer texts win)."""
+    (newer texts win); the `preferred` template's texts win over any other's, since different
+    checklists may use the same section and item keys."""
     if template_keys is None:
         rows = await _raw(
-            "SELECT body FROM checklist_template WHERE status <> 'draft' ORDER BY key, version"
+            "SELECT body FROM checklist_template WHERE status <> 'draft' "
+            "ORDER BY CASE WHEN key = {} THEN 1 ELSE 0 END, key, version",
+            preferred,
         )
         return Vocabulary((Template.from_dict(json.loads(row["body"])) for row in rows), lang)
     keys = sorted(set(template_keys))
@@ -401,7 +406,7 @@ class ReportService:
         figures = await self._figures_of(wave)
         # Every template's texts: open corrective actions and disputes may come from earlier
         # visits on other checklists (a phone call's item in an in-store visit's report).
-        vocabulary = await load_vocabulary(None, lang)
+        vocabulary = await load_vocabulary(None, lang, preferred=visit["template_key"])
         sections = _ratios(visit["section_ratios"])
         top_quartile = figures.region_section_top_quartile.get(outlet.region_id, {})
         percent = _number(visit["percent"])
