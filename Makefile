@@ -32,7 +32,7 @@ demo: setup ## migrate the embedded database, load the demo programme, start the
 	$(VENV)/bin/shopscore demo
 
 test: setup ## install everything and run every test suite (shared needs 100% branch coverage)
-	$(PY) -m pytest tests/shared -q -p no:cacheprovider --cov=shared --cov-branch --cov-report=term-missing --cov-fail-under=100
+	$(PY) -m pytest tests/shared -q -p no:cacheprovider -m "not slow" --cov=shared --cov-branch --cov-report=term-missing --cov-fail-under=100
 	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/shared -m "not slow"
 
 lint: setup ## ruff (format and lint) and mypy

@@ -1,6 +1,5 @@
 """Tests of `shared.answers`: reading one answer from JSON and writing it back."""
 
-
 from __future__ import annotations
 
 import math

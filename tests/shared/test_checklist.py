@@ -1,6 +1,5 @@
 """Tests of `shared.checklist`: reading, writing back, lookups, and every refusal with its path."""
 
-
 from __future__ import annotations
 
 import copy

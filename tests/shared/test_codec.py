@@ -1,6 +1,5 @@
 """Tests of `shared.codec.canonical_json`: the lead's wire example, each rule, and properties."""
 
-
 from __future__ import annotations
 
 import copy
@@ -133,6 +132,20 @@ def test_numbers_and_scalars(value: Any, expected: str) -> None:
 def test_timestamps_become_utc(text: str, expected: str) -> None:
     assert expected == utc_timestamp(text)
     assert {"finished_at": expected} == json.loads(canonical_json({"finished_at": text}))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-11-23T10:15:00", "must carry a UTC offset"),
+        ("23.11.2026 10:15", "must be an ISO 8601 timestamp"),
+        (None, "must be an ISO 8601 timestamp"),
+    ],
+)
+def test_a_bad_timestamp_is_refused_with_the_given_path(text: object, message: str) -> None:
+    with pytest.raises(WireFormatError) as caught:
+        utc_timestamp(text, "location.at")
+    assert ("location.at", message) == (caught.value.path, caught.value.reason)
 
 
 def test_null_timestamp_and_nested_keys() -> None:

@@ -1,6 +1,5 @@
 """Tests of `shared.lifecycle`: every (state, action, role) of each table; the dispute window."""
 
-
 from __future__ import annotations
 
 import itertools

@@ -1,6 +1,5 @@
 """Keeps the public API of `shared` honest: the names other parts code against exist."""
 
-
 from __future__ import annotations
 
 import dataclasses

@@ -1,6 +1,5 @@
 """Unit tests of `shared.scoring` beyond the golden cases: helpers, visibility and refusals."""
 
-
 from __future__ import annotations
 
 from decimal import Decimal

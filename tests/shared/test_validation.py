@@ -1,6 +1,5 @@
 """Tests of `shared.validation.validate` (DESIGN §4.8): one test per problem code and more."""
 
-
 from __future__ import annotations
 
 from typing import Any
