@@ -228,7 +228,10 @@ class AnalyticsService:
             count = int(row["n"])
             total = float(row["total"])
             score = total / count
-            interval = stats.t_interval_from_sums(count, total, float(row["squares"]))
+            # A t interval is symmetric; scores are not: cut it to the 0-100 scale.
+            interval = stats.within(
+                stats.t_interval_from_sums(count, total, float(row["squares"])), 0.0, 100.0
+            )
             earlier = (
                 float(row["previous_total"]) / row["previous_n"] if row["previous_n"] else None
             )

@@ -105,6 +105,13 @@ def t_interval_from_sums(
     return Interval(average - half_width, average + half_width)
 
 
+def within(interval: Interval | None, low: float, high: float) -> Interval | None:
+    """The interval cut to the range the measure can take (a score is never above 100%)."""
+    if interval is None:
+        return None
+    return Interval(max(low, interval.low), min(high, interval.high))
+
+
 def t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> Interval | None:
     """Student-t interval of the mean of `values` (sample standard deviation, n-1 df)."""
     return t_interval_from_sums(

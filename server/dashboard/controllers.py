@@ -16,18 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, UploadFile
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect, Stream
 from litestar.static_files import create_static_files_router
 
 from reports.charts import heatmap_chart, section_chart, to_svg, trend_chart
-from reports.model import Heatmap, SectionScore
+from reports.model import Heatmap, OutletReportData
 from reports.model import TrendPoint as ChartPoint
 from server.analytics import exports
 from server.analytics.filters import Filters, check_filters_in_scope, require_analytics_role
 from server.analytics.service import AnalyticsService
+from server.audits.controllers import PHOTO_ROUTE_MAX_BYTES
 from server.caller import ADMIN, HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, Caller
 from server.dashboard.web import (
     LANGUAGE_COOKIE,
@@ -35,6 +36,7 @@ from server.dashboard.web import (
     LoginRequired,
     add_security_headers,
     checked_form,
+    checked_form_with_files,
     context_of,
     inline_svg,
     is_https,
@@ -46,10 +48,12 @@ from server.dashboard.web import (
 from server.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
 from server.i18n import _
 from server.organisation.tables import Outlet, Region
+from server.photos import PhotoLimits, check_upload_size
 from server.reporting.service import load_vocabulary
 from server.waves.tables import Wave
 from server.workflow.corrective import CorrectiveService
 from server.workflow.disputes import DisputeService
+from server.workflow.evidence import Body, EvidencePhotos
 from server.workflow.released import ReleasedAudits
 from server.workflow.review import ReviewService
 from server.workflow.schemas import (
@@ -76,6 +80,8 @@ FLAG_LABELS = {
     "photo_outside_visit": _("Photo taken outside the visit"),
 }
 CORRECTIVE_STEPS = ("complete", "verify", "reopen")
+# Room for the text fields and multipart framing around a photo of the largest allowed size.
+FORM_OVERHEAD_BYTES = 64 * 1024
 CHANNELS = ("in_store", "phone", "email", "chat", "web", "social")
 
 
@@ -259,37 +265,16 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
     outlet = await Outlet.select().where(Outlet.id == outlet_id).first()
     if outlet is None:
         raise NotFound(_("There is no such outlet."))
-    network = Filters(client=outlet["client"])
-    # The network averages are aggregates of the whole client, as in the PDF report, so they
-    # are computed with the client's head-office scope; no other outlet's row is shown.
-    network_viewer = Caller(user_id=caller.user_id, role=HEAD_OFFICE, client_id=outlet["client"])
-    analytics = AnalyticsService()
     language = language_of(request, caller)
-    own_trend = {point.wave_id: point for point in await analytics.trend(caller, outlet_filters)}
-    network_trend = await analytics.trend(network_viewer, network)
-    points = [
-        ChartPoint(
-            wave=point.wave,
-            percent=own_trend[point.wave_id].score if point.wave_id in own_trend else None,
-            network_average=point.score,
-        )
-        for point in network_trend
-    ]
-    own_heat = await analytics.heatmap(caller, outlet_filters)
-    network_heat = await analytics.heatmap(network_viewer, network)
-    vocabulary = await load_vocabulary(None, language)
-    sections = []
-    for section in own_heat.sections:
-        own = [cell.percent for cell in own_heat.cells if cell.section == section]
-        everyone = [cell.percent for cell in network_heat.cells if cell.section == section]
-        sections.append(
-            SectionScore(
-                title=vocabulary.section(section),
-                percent=own[0] if own else None,
-                network_average=round(sum(everyone) / len(everyone), 1) if everyone else None,
-                region_top_quartile=None,
-            )
-        )
+    report = await _outlet_report_figures(request, caller, outlet_id, language)
+    if report is not None:
+        # The very figures of the outlet's PDF (latest released wave and visit, rounded the
+        # same way), so the page and the report it offers for download never disagree.
+        points = list(report.trend)
+        sections = list(report.sections)
+    else:
+        points = await _network_trend_only(caller, outlet["client"])
+        sections = []
     released = ReleasedAudits()
     page = await released.list(caller, None, 5, outlet_id, None)
     audits = [await released.get(caller, summary.uuid) for summary in page.items]
@@ -315,11 +300,38 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
         else None,
         audits=audits,
         actions=actions.items,
-        vocabulary=vocabulary,
+        vocabulary=await load_vocabulary(None, language),
         now=dt.datetime.now(dt.UTC),
         may_dispute=caller.role == OUTLET_MANAGER,
         steps=_corrective_steps_for(caller.role),
     )
+
+
+async def _outlet_report_figures(
+    request: Request[Any, Any, Any], caller: Caller, outlet_id: int, language: str
+) -> OutletReportData | None:
+    """The outlet PDF's data, or None while the outlet has no released audit."""
+    from server.audits.controllers import audit_resources
+    from server.reporting.service import ReportService
+
+    service = ReportService(audit_resources(request.app.state).store)
+    try:
+        return await service.outlet_report(caller, outlet_id, None, language)
+    except NotFound:
+        return None
+
+
+async def _network_trend_only(caller: Caller, client_id: int) -> list[ChartPoint]:
+    """The client's network average per wave, for an outlet with nothing released yet.
+
+    The averages are aggregates of the whole client, as in the PDF report, so they are computed
+    with the client's head-office scope; no other outlet's row is shown."""
+    network_viewer = Caller(user_id=caller.user_id, role=HEAD_OFFICE, client_id=client_id)
+    network_trend = await AnalyticsService().trend(network_viewer, Filters(client=client_id))
+    return [
+        ChartPoint(wave=point.wave, percent=None, network_average=round(point.score, 1))
+        for point in network_trend
+    ]
 
 
 @get("/outlets/{outlet_id:int}/report.pdf", include_in_schema=False)
@@ -503,9 +515,34 @@ async def return_audit(
     return _redirect("/review")
 
 
-@post("/disputes", include_in_schema=False, status_code=303)
+def _evidence_photos(request: Request[Any, Any, Any]) -> EvidencePhotos:
+    """The API's evidence-photo service: the same media store, limits and errors."""
+    from server.audits.controllers import audit_resources
+
+    resources = audit_resources(request.app.state)
+    return EvidencePhotos(context_of(request).database, resources.store, resources.limits)
+
+
+def _upload_body(upload: UploadFile, limits: PhotoLimits) -> Body:
+    """An uploaded form file as the evidence service's body: over the size limit is 413."""
+
+    async def read() -> bytes:
+        data = await upload.read()
+        check_upload_size(len(data), max_bytes=limits.max_bytes)
+        return data
+
+    return read
+
+
+@post(
+    "/disputes",
+    include_in_schema=False,
+    status_code=303,
+    request_max_body_size=PHOTO_ROUTE_MAX_BYTES + FORM_OVERHEAD_BYTES,
+)
 async def raise_dispute(request: Request[Any, Any, Any]) -> Response[Any]:
-    form = await checked_form(request)
+    """Raise a dispute on an item, with an optional photo (attached once the dispute exists)."""
+    form, files = await checked_form_with_files(request)
     caller = await session_caller(request)
     try:
         audit_uuid = uuid_module.UUID(form.get("audit_uuid", ""))
@@ -517,7 +554,32 @@ async def raise_dispute(request: Request[Any, Any, Any]) -> Response[Any]:
             audit_uuid=audit_uuid, item=form.get("item", ""), reason=form.get("reason", "")
         ),
     )
+    if "photo" in files:
+        photos = _evidence_photos(request)
+        await photos.attach_to_dispute(
+            caller, dispute.id, _upload_body(files["photo"], photos.limits), None
+        )
     return _redirect(f"/outlets/{dispute.outlet_id}")
+
+
+@get("/disputes/{dispute_id:int}/photo", include_in_schema=False)
+async def dispute_photo(
+    request: Request[Any, Any, Any], dispute_id: FromPath[int]
+) -> Response[bytes]:
+    """The dispute photo's thumbnail for whoever may read the dispute (as the API), else 404."""
+    caller = await session_caller(request)
+    data = await _evidence_photos(request).dispute_photo(caller, dispute_id, "thumbnail")
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private"})
+
+
+@get("/actions/{action_id:int}/evidence", include_in_schema=False)
+async def action_evidence(
+    request: Request[Any, Any, Any], action_id: FromPath[int]
+) -> Response[bytes]:
+    """A corrective action's evidence thumbnail for whoever may read the action, else 404."""
+    caller = await session_caller(request)
+    data = await _evidence_photos(request).action_photo(caller, action_id, "thumbnail")
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private"})
 
 
 @post("/disputes/{dispute_id:int}/{decision:str}", include_in_schema=False, status_code=303)
@@ -553,15 +615,26 @@ def _corrected_value(original: Any, text: str) -> Any:
         return text
 
 
-@post("/actions/{action_id:int}/{step:str}", include_in_schema=False, status_code=303)
+@post(
+    "/actions/{action_id:int}/{step:str}",
+    include_in_schema=False,
+    status_code=303,
+    request_max_body_size=PHOTO_ROUTE_MAX_BYTES + FORM_OVERHEAD_BYTES,
+)
 async def corrective_step(
     request: Request[Any, Any, Any], action_id: FromPath[int], step: FromPath[str]
 ) -> Response[Any]:
-    """Follow a corrective action: `complete` (managers), `verify` or `reopen`."""
-    form = await checked_form(request)
+    """Follow a corrective action: `complete` (managers, with an optional evidence photo
+    attached while the action is still open), `verify` or `reopen`."""
+    form, files = await checked_form_with_files(request)
     caller = await session_caller(request)
     if step not in CORRECTIVE_STEPS:
         raise NotFound(_("There is no such page."))
+    if step == "complete" and "evidence" in files:
+        photos = _evidence_photos(request)
+        await photos.attach_to_action(
+            caller, action_id, _upload_body(files["evidence"], photos.limits), None
+        )
     service = CorrectiveService(context_of(request).database)
     action = await service.step(
         caller, action_id, step, CorrectiveStep(comment=form.get("comment", ""))
@@ -665,6 +738,8 @@ DASHBOARD = Router(
         approve,
         return_audit,
         raise_dispute,
+        dispute_photo,
+        action_evidence,
         resolve_dispute,
         corrective_step,
         admin_lists,

@@ -26,7 +26,7 @@ from typing import Any
 
 import jinja2
 from litestar import Request, Response
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import Cookie, State, UploadFile
 
 from reports.labels import ACTION_STATUSES, CHANNELS, label
 from server.caller import Caller
@@ -121,12 +121,30 @@ def csrf_token(request: Request[Any, Any, Any]) -> tuple[str, Cookie | None]:
 
 async def checked_form(request: Request[Any, Any, Any]) -> dict[str, str]:
     """The submitted form, after checking its CSRF field against the cookie (else 403)."""
+    fields, _files = await checked_form_with_files(request)
+    return fields
+
+
+async def checked_form_with_files(
+    request: Request[Any, Any, Any],
+) -> tuple[dict[str, str], dict[str, UploadFile]]:
+    """A multipart form's text fields and its non-empty files, after the CSRF check (else 403).
+
+    A file input left empty arrives as a part without a file name: it is not in the files."""
     form = await request.form()
     sent = str(form.get(CSRF_FIELD, ""))
     expected = request.cookies.get(CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden(_("The form expired or came from another site; reload the page."))
-    return {key: str(value) for key, value in form.items()}
+    fields: dict[str, str] = {}
+    files: dict[str, UploadFile] = {}
+    for key, value in form.items():
+        if isinstance(value, UploadFile):
+            if value.filename:
+                files[key] = value
+        else:
+            fields[key] = str(value)
+    return fields, files
 
 
 def language_of(request: Request[Any, Any, Any], caller: Caller | None = None) -> str:

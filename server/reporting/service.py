@@ -586,13 +586,14 @@ class ReportService:
         vocabulary = await load_vocabulary([row["template_key"] for row in templates], lang)
         outlet_region = {row.outlet.id: row.region_id for row in league.rows}
         visits = sum(row.audits for row in league.rows)
+        network = await analytics.trend(caller, filters)
         return ComparisonReportData(
             client=names[0]["client_name"],
             wave=wave.name,
             generated_on=today or dt.date.today(),
-            network_percent=_rounded(
-                sum(row.score * row.audits for row in league.rows) / visits if visits else None
-            ),
+            # The mean of the audits themselves (as the dashboard's headline), not one rebuilt
+            # from the league's rounded outlet scores, which can differ in the last decimal.
+            network_percent=_rounded(network[0].score if network else None),
             league=tuple(
                 LeagueRow(
                     rank=row.rank or 0,

@@ -5,9 +5,11 @@ Screenshots go to test-artifacts/dashboard/ for people to look at.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -17,6 +19,9 @@ from tests.server.api import PASSWORD
 pytestmark = pytest.mark.ui
 
 PHONE = {"width": 390, "height": 844}
+# A real phone JPEG (rotated by EXIF): the server stores it upright and serves a thumbnail.
+PHOTOS = Path("/work/shared/testdata/photos")
+PHOTO = PHOTOS / "small_orientation_6.jpg"
 CONSOLE: list[str] = []  # browser console messages of every page (CSP violations show here)
 
 
@@ -105,6 +110,7 @@ def test_outlet_manager_disputes_and_the_reviewer_rejects(
     dispute = manager.locator("details").first
     dispute.locator("summary").click()
     dispute.get_by_label("Why is this wrong?").fill("The queue was short; see the CCTV.")
+    dispute.get_by_label("Photo (optional)").set_input_files(str(PHOTO))
     dispute.get_by_role("button", name="Raise dispute").click()
     expect(manager.get_by_text("A dispute is open on this audit.")).to_be_visible()
     manager.screenshot(path=str(artifacts / "outlet-dispute-raised.png"), full_page=True)
@@ -114,6 +120,11 @@ def test_outlet_manager_disputes_and_the_reviewer_rejects(
     disputes = reviewer.locator("article[id^=dispute-]")
     expect(disputes).to_have_count(1)
     expect(disputes).to_contain_text("The queue was short")
+    thumbnail = disputes.get_by_role("img", name="Photo sent with the dispute")
+    expect(thumbnail).to_be_visible()
+    # Loaded through the authorised route: a broken image has no natural width.
+    assert 0 < thumbnail.evaluate("image => image.naturalWidth")
+    reviewer.screenshot(path=str(artifacts / "review-dispute-photo.png"), full_page=True)
     reject = disputes.locator("form[action$=reject]")
     reject.get_by_label("Reply").fill("The recording shows 2 min.")
     disputes.get_by_role("button", name="Reject").click()
@@ -132,7 +143,57 @@ def test_head_office_follows_a_corrective_action(
     row = page.locator("tr", has_text="Emergency exit clear?")
     expect(row).to_contain_text("Open")
     row.get_by_label("Comment").fill("Exit cleared and checked daily.")
+    row.get_by_label("Evidence photo (optional)").set_input_files(str(PHOTO))
     row.get_by_role("button", name="Mark done").click()
     expect(page.locator("tr", has_text="Emergency exit clear?")).to_contain_text("Done")
+    evidence = page.locator("tr", has_text="Emergency exit clear?").get_by_role(
+        "img", name="Evidence photo"
+    )
+    expect(evidence).to_be_visible()
+    assert 0 < evidence.evaluate("image => image.naturalWidth")
     page.screenshot(path=str(artifacts / "outlet-corrective-done.png"), full_page=True)
     page.context.close()
+
+
+def test_dispute_photos_keep_the_csrf_check_and_the_photo_limits(
+    server: tuple[str, Programme],
+) -> None:
+    """Over plain HTTP: the multipart form still needs its CSRF field, and a file that is not
+    an image is refused with the photo pipeline's own status and message."""
+    base_url, programme = server
+    # A failed item of the outlet's first wave: the browser journey disputes a later audit.
+    visit = next(v for v in programme.visits if v.outlet == "own" and v.wait > 60)
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        login_page = client.get("/login")
+        client.post(
+            "/login",
+            data={"csrf_token": _csrf_of(login_page.text), "email": "outlet_manager@example.test",
+                  "password": PASSWORD},
+        )  # fmt: skip
+        outlet_page = client.get(f"/outlets/{programme.ids['outlet_own']}")
+        assert 200 == outlet_page.status_code
+        assert 'enctype="multipart/form-data"' in outlet_page.text
+        form = {"audit_uuid": visit.uuid, "item": "wait", "reason": "The queue was short."}
+        broken = {"photo": ("truncated.png", (PHOTOS / "truncated.png").read_bytes(), "image/png")}
+        forged = client.post("/disputes", data={**form, "csrf_token": "x" * 43}, files=broken)
+        assert 403 == forged.status_code
+        refused = client.post(
+            "/disputes", data={**form, "csrf_token": _csrf_of(outlet_page.text)}, files=broken
+        )
+        assert refused.status_code in (415, 422), refused.text[:300]
+        assert "DENY" == refused.headers["x-frame-options"]
+        api = client.post(
+            "/api/v1/auth/login",
+            json={"email": "outlet_manager@example.test", "password": PASSWORD},
+        )
+        headers = {"Authorization": "Bearer " + api.json()["token"]}
+        disputes = client.get("/api/v1/disputes", headers=headers).json()["items"]
+        # The dispute itself was raised (the photo is attached after it), without a photo.
+        (raised,) = [d for d in disputes if d["audit_uuid"] == visit.uuid and d["item"] == "wait"]
+        assert raised["photo_uuid"] is None
+
+
+def _csrf_of(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match is not None
+    return match.group(1)

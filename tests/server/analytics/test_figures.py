@@ -55,8 +55,9 @@ def expected_league(visits: list[Visit], min_audits: int = 3) -> dict[str, dict[
         rows[outlet] = {
             "audits": n,
             "score": round(mean, 2),
-            "ci_low": None if half is None else mean - half,
-            "ci_high": None if half is None else mean + half,
+            # Scores live on 0-100, so the interval is cut there.
+            "ci_low": None if half is None else max(0.0, mean - half),
+            "ci_high": None if half is None else min(100.0, mean + half),
             "change": None if not before else round(mean - statistics.mean(before), 2),
             "too_few_to_rank": n < min_audits,
         }

@@ -65,3 +65,11 @@ def test_net_promoter_score() -> None:
 def test_competition_ranks_share_ties() -> None:
     assert [1, 2, 2, 4] == stats.competition_ranks([90.0, 80.0, 80.0, 70.0])
     assert [3, 1, 2] == stats.competition_ranks([10.0, 30.0, 20.0])
+
+
+def test_an_interval_is_cut_to_the_scale_of_the_score() -> None:
+    wide = stats.t_interval([100.0, 60.0, 100.0])
+    assert wide is not None
+    assert wide.high > 100.0
+    assert stats.Interval(wide.low, 100.0) == stats.within(wide, 0.0, 100.0)
+    assert None is stats.within(None, 0.0, 100.0)
