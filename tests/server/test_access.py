@@ -284,6 +284,10 @@ SCOPED = [
     Scoped("GET", "/outlets/{outlet_id:int}/report.pdf", CLIENT_DATA, "outlet", session=True),
     Scoped("GET", "/photos/{photo_uuid:uuid}/thumbnail", EVERYONE_IN_SCOPE, "photo",
            session=True),
+    Scoped("GET", "/disputes/{dispute_id:int}/photo", CLIENT_DATA, "dispute",
+           session=True),
+    Scoped("GET", "/actions/{action_id:int}/evidence", CLIENT_DATA, "action",
+           session=True),
     Scoped("POST", "/review/{audit_uuid:uuid}/approve", REVIEW_OF_RELEASED, "audit",
            session=True, form={"note": ""}),
     Scoped("POST", "/review/{audit_uuid:uuid}/return", REVIEW_OF_RELEASED, "audit",
@@ -354,12 +358,43 @@ async def build_matrix_world(api: Api) -> World:
         photo = await put_photo(api, shopper_headers, photo_uuid, shopper_photo(scope, shopper))
         assert 201 == photo.status_code, photo.text
         audit = await put_audit(
-            api, shopper_headers, audit_uuid, audit_body(assignment_id, photos=[photo_uuid])
+            api,
+            shopper_headers,
+            audit_uuid,
+            audit_body(assignment_id, greeted=False, photos=[photo_uuid]),
         )
         assert 201 == audit.status_code, audit.text
         await api.ok("POST", f"/api/v1/review/audits/{audit_uuid}/approve", admin, {})
         world.ids[f"audit_{scope}"] = audit_uuid  # type: ignore[assignment]  # UUID routes
         world.ids[f"photo_{scope}"] = photo_uuid  # type: ignore[assignment]
+        # A corrective action with an evidence photo and a dispute with a photo on the failed
+        # item, so the dashboard's thumbnails of both are read at every scope too.
+        action = await api.ok(
+            "POST",
+            "/api/v1/corrective-actions",
+            admin,
+            {"audit_uuid": str(audit_uuid), "item": "greeted"},
+        )
+        evidence = await api.client.put(
+            f"/api/v1/corrective-actions/{action['id']}/evidence",
+            headers={**admin, "Content-Type": "image/jpeg"},
+            content=PHOTO_SOURCE.read_bytes(),
+        )
+        assert 201 == evidence.status_code, evidence.text
+        dispute = await api.ok(
+            "POST",
+            "/api/v1/disputes",
+            admin,
+            {"audit_uuid": str(audit_uuid), "item": "greeted", "reason": "We did greet."},
+        )
+        dispute_photo = await api.client.put(
+            f"/api/v1/disputes/{dispute['id']}/photo",
+            headers={**admin, "Content-Type": "image/jpeg"},
+            content=PHOTO_SOURCE.read_bytes(),
+        )
+        assert 201 == dispute_photo.status_code, dispute_photo.text
+        world.ids[f"action_{scope}"] = action["id"]
+        world.ids[f"dispute_{scope}"] = dispute["id"]
     ids["wave_own"], ids["wave_other_client"] = ids["wave_a"], ids["wave_b"]
     return world
 
