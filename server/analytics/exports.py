@@ -2,7 +2,8 @@
 
 CSV is UTF-8 with a BOM (so Excel detects the encoding) and `;` or `,` as separator; numbers
 are written plainly, never locale-formatted. XLSX uses openpyxl's write-only mode into a
-temporary file that is then streamed, so 100,000 audits never sit in memory at once. Raw
+temporary file that is then streamed, so 100,000 audits never sit in memory at once; a sheet
+holds at most Excel's 1,048,576 rows, so longer exports continue on "name (2)", ... Raw
 answers are read in keyset-paged batches, only for released audits in the caller's scope, and
 the auditor column exists only for agency staff (shopper anonymity).
 """
@@ -28,6 +29,8 @@ from server.caller import Caller
 from server.workflow.tables import ScoreRollup
 
 BATCH = 5000
+# Excel's row limit per sheet, the header row included.
+SHEET_ROWS = 1_048_576
 CHUNK_BYTES = 64 * 1024
 BOM = "\ufeff"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -128,13 +131,22 @@ async def csv_stream(
 
 
 async def xlsx_stream(
-    sheet_title: str, header: Sequence[str], rows: AsyncIterator[list[Any]]
+    sheet_title: str,
+    header: Sequence[str],
+    rows: AsyncIterator[list[Any]],
+    sheet_rows: int = SHEET_ROWS,
 ) -> AsyncIterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title)
     sheet.append(list(header))
+    sheets, filled = 1, 1
     async for row in rows:
+        if filled == sheet_rows:
+            sheets, filled = sheets + 1, 1
+            sheet = workbook.create_sheet(f"{sheet_title} ({sheets})")
+            sheet.append(list(header))
         sheet.append(row)
+        filled += 1
     descriptor, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(descriptor)
     try:

@@ -8,6 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from server.analytics.exports import iterate, xlsx_stream
 from tests.server.analytics.seed import Programme
 from tests.server.api import Api
 
@@ -73,3 +74,16 @@ async def test_answers_csv_shows_the_auditor_to_agency_staff_only(
     assert "shopper" not in text.lower()
     other_client = {v.uuid for v in programme.visits if v.outlet == "other_client"}
     assert not any(audit_uuid in text for audit_uuid in other_client)
+
+
+async def test_an_xlsx_export_longer_than_a_sheet_continues_on_the_next() -> None:
+    """Excel stops at 1,048,576 rows per sheet: the rows go on, header repeated, on "name (2)"."""
+    rows = [[number, f"item {number}", number / 2] for number in range(7)]
+    chunks = [
+        chunk async for chunk in xlsx_stream("answers", ["n", "item", "half"], iterate(rows), 4)
+    ]
+    workbook = load_workbook(io.BytesIO(b"".join(chunks)), read_only=True)
+    assert ["answers", "answers (2)", "answers (3)"] == workbook.sheetnames
+    read = [list(row) for sheet in workbook for row in sheet.iter_rows(values_only=True)]
+    header = ["n", "item", "half"]
+    assert [header, *rows[0:3], header, *rows[3:6], header, rows[6]] == read
