@@ -22,6 +22,7 @@ import collections
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import json
 import uuid as uuid_module
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -157,6 +158,13 @@ class Vocabulary:
         return self.items.get(key, key)
 
 
+@functools.lru_cache(maxsize=256)
+def parsed_template(body: str) -> Template:
+    """A published template body, parsed once: published versions never change, and every
+    dashboard page and report needs the texts of all of them."""
+    return Template.from_dict(json.loads(body))
+
+
 async def load_vocabulary(
     template_keys: Iterable[str] | None, lang: str, *, preferred: str = ""
 ) -> Vocabulary:
@@ -169,7 +177,7 @@ async def load_vocabulary(
             "ORDER BY CASE WHEN key = {} THEN 1 ELSE 0 END, key, version",
             preferred,
         )
-        return Vocabulary((Template.from_dict(json.loads(row["body"])) for row in rows), lang)
+        return Vocabulary((parsed_template(row["body"]) for row in rows), lang)
     keys = sorted(set(template_keys))
     if not keys:
         return Vocabulary((), lang)
@@ -178,7 +186,7 @@ async def load_vocabulary(
         "AND status <> 'draft' ORDER BY key, version",
         *keys,
     )
-    return Vocabulary((Template.from_dict(json.loads(row["body"])) for row in rows), lang)
+    return Vocabulary((parsed_template(row["body"]) for row in rows), lang)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
