@@ -136,7 +136,11 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         on_shutdown=[close_audit_resources],
-        middleware=[access_log_middleware, inline_script_hashes_middleware],
+        middleware=[
+            context.requests.middleware,
+            access_log_middleware,
+            inline_script_hashes_middleware,
+        ],
         before_send=[add_security_headers],
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_json_bytes,

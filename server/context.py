@@ -8,6 +8,7 @@ from server.auth.passwords import Passwords
 from server.auth.service import AuthService
 from server.auth.tokens import Tokens
 from server.db import Database
+from server.gauge import RequestGauge
 from server.settings import Settings
 
 
@@ -17,6 +18,8 @@ class AppContext:
     database: Database
     passwords: Passwords
     auth: AuthService
+    # HTTP requests in progress in this process (the SQLite write path reads it).
+    requests: RequestGauge
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
@@ -28,4 +31,5 @@ class AppContext:
             database=database,
             passwords=passwords,
             auth=AuthService(settings, database, passwords, tokens),
+            requests=RequestGauge(),
         )

@@ -28,10 +28,11 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
 
+DEFAULT_BUSY_TIMEOUT_MS = 15000
 SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA synchronous = FULL",
-    "PRAGMA busy_timeout = 15000",
+    f"PRAGMA busy_timeout = {DEFAULT_BUSY_TIMEOUT_MS}",
 )
 
 

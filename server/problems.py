@@ -143,8 +143,11 @@ class JsonCheckingRequest(Request[Any, Any, Any]):
             ) from error
 
 
-def refuse_impossible_ids(request: Request[Any, Any, Any]) -> None:
+async def refuse_impossible_ids(request: Request[Any, Any, Any]) -> None:
     """`before_request` hook: an integer path parameter no record can have is a 404.
+
+    A coroutine, because Litestar runs a plain function hook in a worker thread: a thread
+    hop on every request for a loop over the path parameters.
 
     Ids are PostgreSQL serials (32-bit): no record has a larger one, and SQLite overflows on
     numbers beyond 64 bits, which made `/api/v1/users/15724488911290261504` a 500.

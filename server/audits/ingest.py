@@ -13,7 +13,9 @@
   or 409 (other content). A transient clash (busy database, endless lost races) is 503 with
   Retry-After, never 409: the phone treats 409 as final.
 - Two trips to the database per new audit: every read in one `fetch_batch` (one snapshot),
-  then one write transaction of batched statements (`SqlRunner.write`).
+  then one write transaction of batched statements (`SqlRunner.write`). Reads besides the
+  write (template, photo facts, missing photos) use the shared read connection
+  (`Database.fetch`), never the writer's thread.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from server.audits.sql import (
     KEY,
     Busy,
     ChangedUnderfoot,
-    Connection,
+    Reader,
     Row,
     SqlRunner,
     Statement,
@@ -147,13 +149,10 @@ def score_out(card: dict[str, Any]) -> ScoreOut:
     )
 
 
-def _answer_json(value: Any) -> str:
-    """An answer's value or photo list as JSON text (a tuple is a list), 10x `json.dumps`."""
-    return msgspec.json.encode(value).decode()
-
-
 def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """JSON text of a value to store (an answer's value or photos, a score card, flags, a log
+    entry): compact, UTF-8 as is, a tuple as a list; msgspec is ~10x `json.dumps`."""
+    return msgspec.json.encode(value).decode()
 
 
 def _uuid_text(value: Any) -> str:
@@ -169,7 +168,7 @@ class TemplateCache:
     def cached(self, template_id: int) -> Template | None:
         return self._templates.get(template_id)
 
-    async def get(self, connection: Connection, template_id: int) -> Template:
+    async def get(self, connection: Reader, template_id: int) -> Template:
         template = self._templates.get(template_id)
         if template is None:
             rows = await connection.fetch(
@@ -272,8 +271,7 @@ class AuditIngest:
         context = self._assignment(assignment_rows, caller)
         template = self.templates.cached(context.template_id)
         if template is None:
-            async with self.sql.reading() as connection:
-                template = await self.templates.get(connection, context.template_id)
+            template = await self.templates.get(self.sql.database, context.template_id)
         existing = None
         other = False
         for row in audit_rows:
@@ -284,7 +282,7 @@ class AuditIngest:
                     revision=row[2],
                     status=row[3],
                     canonical_sha256=row[4],
-                    score=json.loads(row[5]),
+                    score=msgspec.json.decode(row[5]),
                 )
             else:
                 other = True
@@ -375,8 +373,7 @@ class AuditIngest:
         if photo_uuids:
             # Flags inform review and never block: a photo arriving during this request
             # is seen by the next revision or the reviewer, not necessarily by this one.
-            async with self.sql.reading() as connection:
-                facts = await photo_facts(connection, photo_uuids, audit_uuid)
+            facts = await photo_facts(self.sql.database, photo_uuids, audit_uuid)
         flags = visit_flags.visit_flags(visit, rules) + visit_flags.photo_flags(visit, facts, rules)
         card_dict = card.to_dict()
         percent = None if card.percent is None else Decimal(card.percent)
@@ -458,10 +455,10 @@ class AuditIngest:
                         KEY,
                         answer.item,
                         template.position(answer.item),
-                        _answer_json(answer.value),
+                        _json(answer.value),
                         answer.na,
                         answer.comment,
-                        _answer_json(answer.photos),
+                        _json(answer.photos),
                     )
                     for answer in incoming.answers
                 ],
@@ -513,8 +510,7 @@ class AuditIngest:
     async def _missing(self, audit_id: int, incoming: IncomingAudit) -> list[str]:
         if not any(answer.photos for answer in incoming.answers):
             return []
-        async with self.sql.reading() as connection:
-            return await missing_photos(connection, audit_id)
+        return await missing_photos(self.sql.database, audit_id)
 
     async def _receipt(
         self, audit_uuid: uuid_module.UUID, stored: StoredAudit, incoming: IncomingAudit
@@ -530,13 +526,13 @@ class AuditIngest:
         )
 
 
-async def missing_photos(connection: Connection, audit_id: int) -> list[str]:
+async def missing_photos(connection: Reader, audit_id: int) -> list[str]:
     rows = await connection.fetch(SELECT_MISSING, audit_id)
     return sorted(_uuid_text(row[0]) for row in rows)
 
 
 async def photo_facts(
-    connection: Connection, photo_uuids: list[str], audit_uuid: uuid_module.UUID
+    connection: Reader, photo_uuids: list[str], audit_uuid: uuid_module.UUID
 ) -> list[visit_flags.PhotoFacts]:
     """Capture times of the received photos among `photo_uuids` and other audits using them."""
     wanted = sorted({uuid_module.UUID(photo) for photo in photo_uuids}, key=str)

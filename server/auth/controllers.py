@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from server.auth.schemas import LoginRequest, LoginResponse, Me, PasswordChange
 from server.auth.service import TOKEN_TYPE, AuthService, describe
-from server.dependencies import AuthenticatedCaller
+from server.dependencies import AuthenticatedCaller, provide_database
 
 Auth = NamedDependency[AuthService]
 
@@ -28,8 +29,10 @@ class AuthController(Controller):
         return await auth.login(data.email, data.password, address)
 
     @get("/me")
-    async def me(self, caller: AuthenticatedCaller) -> Me:
-        return await describe(caller)
+    async def me(self, caller: AuthenticatedCaller, state: State) -> Me:
+        # The database from `state`, not as a second dependency: one dependency is awaited
+        # directly, two cost an anyio task group on every call.
+        return await describe(provide_database(state), caller)
 
     @post("/auth/logout", status_code=HTTP_204_NO_CONTENT)
     async def logout(self, caller: AuthenticatedCaller, auth: Auth) -> None:
@@ -43,4 +46,6 @@ class AuthController(Controller):
         auth: Auth,
     ) -> LoginResponse:
         token = await auth.change_password(caller, data.current_password, data.new_password)
-        return LoginResponse(token=token, token_type=TOKEN_TYPE, user=await describe(caller))
+        return LoginResponse(
+            token=token, token_type=TOKEN_TYPE, user=await describe(auth.database, caller)
+        )

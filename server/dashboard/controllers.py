@@ -707,7 +707,8 @@ def _error_page(request: Request[Any, Any, Any], error: Exception) -> Response[A
     )
 
 
-def _page_headers(response: Response[Any]) -> Response[Any]:
+async def _page_headers(response: Response[Any]) -> Response[Any]:
+    # A coroutine: Litestar would run a plain function hook in a worker thread.
     return add_security_headers(response)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -74,3 +75,10 @@ def test_upper_case_photo_uuid_is_accepted_as_given() -> None:
 def test_as_answers_accepts_objects_and_json_alike() -> None:
     ready = Answer(item="a", value=True)
     assert [ready, Answer(item="b", value=2)] == as_answers([ready, {"item": "b", "value": 2}])
+
+
+def test_any_mapping_is_read_like_a_dict() -> None:
+    data = {"item": "q", "value": 3, "photos": [PHOTO]}
+    assert Answer.from_dict(data) == Answer.from_dict(MappingProxyType(data))
+    with pytest.raises(AnswerError, match="is not a field"):
+        Answer.from_dict(MappingProxyType({"item": "q", "extra": 1}))

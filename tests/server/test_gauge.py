@@ -1,0 +1,66 @@
+"""The count of HTTP requests in progress (server/gauge.py) and the real app keeping it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from server.gauge import RequestGauge
+from tests.server.api import Api
+
+
+async def test_requests_are_counted_while_in_progress_and_uncounted_after(api: Api) -> None:
+    gauge = api.context.requests
+    assert 0 == gauge.in_flight
+    assert gauge.alone()
+    seen: list[int] = []
+    app = gauge.middleware(_recording_app(gauge, seen, asyncio.Barrier(3)))
+
+    await asyncio.gather(*(app(_http_scope(), _receive, _ignore) for _ in range(3)))
+    await app({"type": "lifespan"}, _receive, _ignore)
+
+    # The three ran at once (each saw all three), the lifespan scope was not counted.
+    assert [3, 3, 3, 0] == seen
+    assert 0 == gauge.in_flight
+
+    response = await api.call("GET", "/api/v1/me", {})
+    assert 401 == response.status_code
+    assert 0 == gauge.in_flight
+
+
+async def test_a_failing_request_is_uncounted_too() -> None:
+    gauge = RequestGauge()
+
+    async def failing(scope: object, receive: object, send: object) -> None:
+        assert 1 == gauge.in_flight
+        assert gauge.alone()
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await gauge.middleware(failing)(_http_scope(), _receive, _ignore)  # type: ignore[arg-type]
+    assert 0 == gauge.in_flight
+
+
+def _recording_app(gauge: RequestGauge, seen: list[int], barrier: asyncio.Barrier):  # type: ignore[no-untyped-def]
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        if scope["type"] != "http":
+            seen.append(gauge.in_flight)
+            return
+        await barrier.wait()  # all three requests are in progress here...
+        seen.append(gauge.in_flight)
+        await barrier.wait()  # ...and none ends before each has looked
+
+    return app
+
+
+def _http_scope() -> dict[str, object]:
+    return {"type": "http", "method": "GET", "path": "/"}
+
+
+async def _receive() -> dict[str, object]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _ignore(message: object) -> None:
+    return None
