@@ -23,7 +23,7 @@ import anyio.to_thread
 from server.audits import flags as visit_flags
 from server.audits.ingest import photo_facts
 from server.audits.schemas import PhotoReceipt
-from server.audits.sql import Connection, SqlRunner, UniqueViolation
+from server.audits.sql import Connection, Reader, SqlRunner, UniqueViolation
 from server.caller import ADMIN, AUDITOR, REVIEWER, Caller
 from server.errors import (
     Conflict,
@@ -60,8 +60,7 @@ class PhotoIntake:
     limits: PhotoLimits
 
     async def known_hash(self, photo_uuid: uuid_module.UUID) -> str | None:
-        async with self.sql.reading() as connection:
-            rows = await connection.fetch("SELECT sha256 FROM photo WHERE uuid = ?", photo_uuid)
+        rows = await self.sql.database.fetch("SELECT sha256 FROM photo WHERE uuid = ?", photo_uuid)
         return rows[0][0] if rows else None
 
     async def put_photo(
@@ -109,20 +108,20 @@ class PhotoIntake:
     async def image(self, caller: Caller, photo_uuid: uuid_module.UUID, variant: str) -> bytes:
         """The display JPEG or thumbnail of a photo the caller may see (else 404)."""
         column = {"display": "display_key", "thumbnail": "thumbnail_key"}[variant]
-        async with self.sql.reading() as connection:
-            rows = await connection.fetch(
-                f"SELECT id, {column}, uploaded_by FROM photo WHERE uuid = ?",  # noqa: S608
-                photo_uuid,
-            )
-            if not rows or not await _may_see(connection, caller, photo_uuid, rows[0][2]):
-                raise NotFound(_("There is no such photo."))
+        reader = self.sql.database
+        rows = await reader.fetch(
+            f"SELECT id, {column}, uploaded_by FROM photo WHERE uuid = ?",  # noqa: S608
+            photo_uuid,
+        )
+        if not rows or not await _may_see(reader, caller, photo_uuid, rows[0][2]):
+            raise NotFound(_("There is no such photo."))
         key: str = rows[0][1]
         data: bytes = await anyio.to_thread.run_sync(self.store.get, key)
         return data
 
 
 async def _may_see(
-    connection: Connection, caller: Caller, photo_uuid: uuid_module.UUID, uploader: int | None
+    connection: Reader, caller: Caller, photo_uuid: uuid_module.UUID, uploader: int | None
 ) -> bool:
     if caller.role == ADMIN:
         return True

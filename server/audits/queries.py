@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import uuid as uuid_module
 
-from server.audits.ingest import missing_photos, score_out
+from server.audits.ingest import score_out
 from server.audits.schemas import AnswerOut, AuditOut, PhotoRefOut, TemplateRef
 from server.audits.sql import SqlRunner
 from server.caller import ADMIN, AUDITOR, REVIEWER, Caller
@@ -22,6 +22,21 @@ SELECT_AUDIT = (
     "SELECT id, uuid, assignment, auditor, outlet, client, wave, template_key, "
     "template_version, channel, revision, status, started_at, finished_at, received_at, "
     "released_at, score, flags FROM audit WHERE uuid = ?"
+)
+# The audit's rows, by the audit's uuid, so that one snapshot reads everything.
+SELECT_ANSWERS = (
+    "SELECT item, value, na, comment, photos FROM audit_answer "
+    "WHERE audit = (SELECT id FROM audit WHERE uuid = ?) ORDER BY position, id"
+)
+SELECT_PHOTO_REFERENCES = (
+    "SELECT ap.photo_uuid, ap.item, p.id FROM audit_photo ap "
+    "LEFT JOIN photo p ON p.uuid = ap.photo_uuid "
+    "WHERE ap.audit = (SELECT id FROM audit WHERE uuid = ?) ORDER BY ap.id"
+)
+SELECT_MISSING_PHOTOS = (
+    "SELECT DISTINCT ap.photo_uuid FROM audit_photo ap LEFT JOIN photo p "
+    "ON p.uuid = ap.photo_uuid WHERE ap.audit = (SELECT id FROM audit WHERE uuid = ?) "
+    "AND p.id IS NULL"
 )
 
 
@@ -38,23 +53,19 @@ class AuditQueries:
 
     async def get_audit(self, caller: Caller, audit_uuid: uuid_module.UUID) -> AuditOut:
         caller.require_role(ADMIN, REVIEWER, AUDITOR)
-        async with self.sql.reading() as connection:
-            rows = await connection.fetch(SELECT_AUDIT, audit_uuid)
-            if not rows or not _in_scope(caller, auditor=rows[0][3], client=rows[0][5]):
-                raise NotFound(_("There is no such audit."))
-            row = rows[0]
-            audit_id = row[0]
-            answers = await connection.fetch(
-                "SELECT item, value, na, comment, photos FROM audit_answer "
-                "WHERE audit = ? ORDER BY position, id",
-                audit_id,
-            )
-            references = await connection.fetch(
-                "SELECT ap.photo_uuid, ap.item, p.id FROM audit_photo ap "
-                "LEFT JOIN photo p ON p.uuid = ap.photo_uuid WHERE ap.audit = ? ORDER BY ap.id",
-                audit_id,
-            )
-            missing = await missing_photos(connection, audit_id)
+        # One snapshot of the shared read connection: the audit and its rows, found by uuid.
+        rows, answers, references, missing_rows = await self.sql.database.fetch_batch(
+            [
+                (SELECT_AUDIT, (audit_uuid,)),
+                (SELECT_ANSWERS, (audit_uuid,)),
+                (SELECT_PHOTO_REFERENCES, (audit_uuid,)),
+                (SELECT_MISSING_PHOTOS, (audit_uuid,)),
+            ]
+        )
+        if not rows or not _in_scope(caller, auditor=rows[0][3], client=rows[0][5]):
+            raise NotFound(_("There is no such audit."))
+        row = rows[0]
+        missing = sorted(str(missing_row[0]) for missing_row in missing_rows)
         photos = []
         for photo_uuid, item, photo_id in references:
             received = photo_id is not None

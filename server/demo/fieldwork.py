@@ -362,8 +362,7 @@ class Fieldwork:
     async def _template(self, visit: Visit) -> Template:
         template = self.parsed.get(visit.template_id)
         if template is None:
-            async with self.sql.reading() as connection:
-                template = await self.templates.get(connection, visit.template_id)
+            template = await self.templates.get(self.sql.database, visit.template_id)
             self.parsed[visit.template_id] = template
         return template
 
