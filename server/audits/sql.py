@@ -87,7 +87,7 @@ class Statement:
 
 
 def _bind(values: Sequence[Any], key: Any) -> tuple[Any, ...]:
-    return tuple(key if value is KEY else value for value in values)
+    return tuple([key if value is KEY else value for value in values])  # a list: 2x a generator
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
