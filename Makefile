@@ -48,7 +48,7 @@ format: setup ## apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .
 
 bench: setup ## run the benchmarks; each prints ratios against a floor measured in the same run
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 soak: setup ## the long test forms (fuzzing, fault injection, load)
 	$(PY) -m pytest -q -p no:cacheprovider -m slow

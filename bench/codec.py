@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._timing import medians
 from bench.ingest import ITEMS, audit_of, template_of
 from shared.checklist import Template
 from shared.codec import canonical_json
@@ -41,22 +39,6 @@ RATIO_GOAL = 4.0
 SPEED_UP_GOAL = 2.5
 
 
-def cpu_seconds_per_call(function: Callable[[], object]) -> float:
-    started = time.process_time()
-    for _ in range(CALLS_PER_ROUND):
-        function()
-    return (time.process_time() - started) / CALLS_PER_ROUND
-
-
-def medians(candidates: dict[str, Callable[[], object]]) -> dict[str, float]:
-    """The median CPU seconds per call of each candidate, measured in interleaved rounds."""
-    samples: dict[str, list[float]] = {name: [] for name in candidates}
-    for _ in range(ROUNDS):
-        for name, function in candidates.items():
-            samples[name].append(cpu_seconds_per_call(function))
-    return {name: statistics.median(times) for name, times in samples.items()}
-
-
 def report(title: str, audit: dict[str, Any], template: Template, goals: bool = True) -> bool:
     if canonical_json(audit, template) != reference_canonical_json(audit, template):
         print(f"{title}: the canonical bytes differ from the first version's")
@@ -66,7 +48,9 @@ def report(title: str, audit: dict[str, Any], template: Template, goals: bool = 
             "json.dumps": lambda: json.dumps(audit, sort_keys=True),
             "canonical_json": lambda: canonical_json(audit, template),
             "first version": lambda: reference_canonical_json(audit, template),
-        }
+        },
+        rounds=ROUNDS,
+        calls_per_round=CALLS_PER_ROUND,
     )
     floor, current, first = times["json.dumps"], times["canonical_json"], times["first version"]
     print(f"{title}:")

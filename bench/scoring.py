@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import copy
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._timing import medians
 from bench.ingest import ITEMS, audit_of, template_of
 from shared.answers import Answer, as_answers
 from shared.checklist import Template
@@ -42,22 +40,6 @@ CALLS_PER_ROUND = 100
 SCORE_SPEED_UP_GOAL = 4.0
 VALIDATE_SPEED_UP_GOAL = 1.5
 COPIES = 5  # of the 10-item sample template: 50 items
-
-
-def cpu_seconds_per_call(function: Callable[[], object]) -> float:
-    started = time.process_time()
-    for _ in range(CALLS_PER_ROUND):
-        function()
-    return (time.process_time() - started) / CALLS_PER_ROUND
-
-
-def medians(candidates: dict[str, Callable[[], object]]) -> dict[str, float]:
-    """The median CPU seconds per call of each candidate, measured in interleaved rounds."""
-    samples: dict[str, list[float]] = {name: [] for name in candidates}
-    for _ in range(ROUNDS):
-        for name, function in candidates.items():
-            samples[name].append(cpu_seconds_per_call(function))
-    return {name: statistics.median(times) for name, times in samples.items()}
 
 
 def rich_case() -> tuple[Template, list[Answer]]:
@@ -109,7 +91,9 @@ def report(title: str, template: Template, answers: list[Answer], goals: bool) -
             "first score": lambda: reference_scoring.score(template, answers),
             "validate": lambda: validate(template, answers),
             "first validate": lambda: reference_validation.validate(template, answers),
-        }
+        },
+        rounds=ROUNDS,
+        calls_per_round=CALLS_PER_ROUND,
     )
     score_speed_up = times["first score"] / times["score"]
     validate_speed_up = times["first validate"] / times["validate"]
