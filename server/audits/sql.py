@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import functools
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
@@ -42,6 +43,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import convert_datetime_in
 
 from server.db import DEFAULT_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS, Database
 
@@ -88,6 +90,37 @@ class Statement:
 
 def _bind(values: Sequence[Any], key: Any) -> tuple[Any, ...]:
     return tuple([key if value is KEY else value for value in values])  # a list: 2x a generator
+
+
+class _SQLiteValues:
+    """Parameters of one SQLite transaction in the form `sqlite3` stores without adapting.
+
+    A bool is a subclass of int, so `sqlite3` looks for an adapter before storing it as 0/1
+    (~1 us each, and an audit has one per answer); a datetime goes through Piccolo's adapter
+    (~3 us), and an audit repeats its few timestamps across its rows. Here each becomes what
+    the adapter would have made of it, each datetime once per transaction: the same stored
+    values, about 0.1 ms less per audit.
+    """
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+        self._texts: dict[int, str] = {}
+
+    def bind(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        bound = []
+        for value in values:
+            kind = type(value)
+            if kind is bool:
+                value = int(value)
+            elif kind is dt.datetime:
+                text = self._texts.get(id(value))
+                if text is None:
+                    text = self._texts[id(value)] = convert_datetime_in(value)
+                value = text
+            elif value is KEY:
+                value = self.key
+            bound.append(value)
+        return tuple(bound)
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -160,15 +193,16 @@ class _SQLiteConnection:
                 finally:
                     connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             try:
+                values = _SQLiteValues(key)
                 for statement in statements:
                     if statement.many is not None:
                         connection.executemany(
-                            statement.sql, [_bind(row, key) for row in statement.many]
+                            statement.sql, [values.bind(row) for row in statement.many]
                         )
                         continue
-                    cursor = connection.execute(statement.sql, _bind(statement.params, key))
+                    cursor = connection.execute(statement.sql, values.bind(statement.params))
                     if statement.returns_key:
-                        key = cursor.fetchone()[0]
+                        key = values.key = cursor.fetchone()[0]
                     elif (
                         statement.expect_changes is not None
                         and cursor.rowcount != statement.expect_changes

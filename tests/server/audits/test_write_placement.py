@@ -9,8 +9,10 @@ the loop: it goes to the database thread, which waits for the lock with the busy
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 import threading
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,3 +136,27 @@ async def test_a_lock_held_past_the_busy_timeout_is_busy_and_nothing_is_written(
         await runner.close()
     with sqlite3.connect(path) as reader:
         assert 0 == reader.execute("SELECT count(*) FROM written").fetchone()[0]
+
+
+async def test_values_are_stored_as_sqlite3_with_piccolos_adapters_stores_them(path: Path) -> None:
+    """Booleans and datetimes are bound without the adapter protocol: the same stored values."""
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE typed (id INTEGER PRIMARY KEY, a, b, c, d, e)")
+    moment = dt.datetime(2026, 1, 6, 10, 15, 30, 250, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    naive = dt.datetime(2026, 1, 6, 10, 15)
+    values = (True, False, moment, naive, uuid.UUID(int=7))
+    insert = "INSERT INTO typed (a, b, c, d, e) VALUES (?, ?, ?, ?, ?)"
+    runner = SqlRunner(Database(f"sqlite:///{path}"))
+    try:
+        await runner.write([Statement(insert, values), Statement(insert, many=[values, values])])
+    finally:
+        await runner.close()
+    with sqlite3.connect(path) as connection:
+        connection.execute(insert, values)  # through the adapters Piccolo registers
+        rows = connection.execute(
+            "SELECT typeof(a), a, typeof(b), b, typeof(c), c, typeof(d), d, typeof(e), e "
+            "FROM typed ORDER BY id"
+        ).fetchall()
+    assert 4 == len(rows)
+    assert [rows[3]] * 4 == rows
+    assert ("integer", 1, "integer", 0, "text", "2026-01-06 08:15:30.000250+00:00") == rows[0][:6]
