@@ -16,6 +16,7 @@ clock starts (a phone's outbox holds its audits encoded) and written to one sock
 response is read up to its Content-Length (`KeepAliveClient`). httpx spends ~1.5 ms of client
 CPU per PUT of this size and `http.client` ~0.2 ms; at concurrency 1 on a 2-core machine the
 client's time is counted against the server.
+The server logs at WARNING, so without an access-log line per request (~20 us at INFO).
 
     .venv/bin/python bench/ingest.py [--audits 600] [--rounds 6]
 
