@@ -28,7 +28,7 @@ from server.audits.sql import SqlRunner
 from server.audits.sync import SyncService
 from server.caller import ADMIN, AUDITOR
 from server.context import AppContext
-from server.dependencies import AuthenticatedCaller, provide_caller
+from server.dependencies import AuthenticatedCaller
 from server.errors import Invalid
 from server.i18n import _
 from server.photos import PhotoLimits, check_upload_size
@@ -102,14 +102,14 @@ class AuditController(Controller):
         responses={201: ResponseSpec(AuditReceipt, description="A new audit was stored")},
         operation_class=AuditUploadOperation,
     )
-    async def put_audit(self, request: Request[Any, Any, Any]) -> Response[AuditReceipt]:
+    async def put_audit(
+        self,
+        request: Request[Any, Any, Any],
+        caller: AuthenticatedCaller,
+        state: State,
+        audit_uuid: FromPath[uuid_module.UUID],
+    ) -> Response[AuditReceipt]:
         """Store an audit: 201 new, 200 identical replay, 409 other content, 422 invalid."""
-        # The hot path of sync: the caller comes from the same provider as everywhere, called
-        # here rather than through dependency injection, and the uuid from the router's own
-        # parse; Litestar's signature and dependency machinery cost ~0.1 ms a request.
-        state = request.app.state
-        caller = await provide_caller(request, state)
-        audit_uuid: uuid_module.UUID = request.path_params["audit_uuid"]
         resources = audit_resources(state)
         body = decode_body(await request.body())
         ingest = AuditIngest(resources.sql, resources.templates)

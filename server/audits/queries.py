@@ -33,11 +33,6 @@ SELECT_PHOTO_REFERENCES = (
     "LEFT JOIN photo p ON p.uuid = ap.photo_uuid "
     "WHERE ap.audit = (SELECT id FROM audit WHERE uuid = ?) ORDER BY ap.id"
 )
-SELECT_MISSING_PHOTOS = (
-    "SELECT DISTINCT ap.photo_uuid FROM audit_photo ap LEFT JOIN photo p "
-    "ON p.uuid = ap.photo_uuid WHERE ap.audit = (SELECT id FROM audit WHERE uuid = ?) "
-    "AND p.id IS NULL"
-)
 
 
 def _moment(value: object) -> dt.datetime:
@@ -54,18 +49,20 @@ class AuditQueries:
     async def get_audit(self, caller: Caller, audit_uuid: uuid_module.UUID) -> AuditOut:
         caller.require_role(ADMIN, REVIEWER, AUDITOR)
         # One snapshot of the shared read connection: the audit and its rows, found by uuid.
-        rows, answers, references, missing_rows = await self.sql.database.fetch_batch(
+        rows, answers, references = await self.sql.database.fetch_batch(
             [
                 (SELECT_AUDIT, (audit_uuid,)),
                 (SELECT_ANSWERS, (audit_uuid,)),
                 (SELECT_PHOTO_REFERENCES, (audit_uuid,)),
-                (SELECT_MISSING_PHOTOS, (audit_uuid,)),
             ]
         )
         if not rows or not _in_scope(caller, auditor=rows[0][3], client=rows[0][5]):
             raise NotFound(_("There is no such audit."))
         row = rows[0]
-        missing = sorted(str(missing_row[0]) for missing_row in missing_rows)
+        # Referenced photos not received yet: the references already say which.
+        missing = sorted(
+            {str(photo_uuid) for photo_uuid, _item, photo_id in references if photo_id is None}
+        )
         photos = []
         for photo_uuid, item, photo_id in references:
             received = photo_id is not None

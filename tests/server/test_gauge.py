@@ -10,10 +10,8 @@ from server.gauge import RequestGauge
 from tests.server.api import Api
 
 
-async def test_requests_are_counted_while_in_progress_and_uncounted_after(api: Api) -> None:
-    gauge = api.context.requests
-    assert 0 == gauge.in_flight
-    assert gauge.alone()
+async def test_requests_are_counted_while_in_progress_and_uncounted_after() -> None:
+    gauge = RequestGauge()
     seen: list[int] = []
     app = gauge.middleware(_recording_app(gauge, seen, asyncio.Barrier(3)))
 
@@ -23,9 +21,24 @@ async def test_requests_are_counted_while_in_progress_and_uncounted_after(api: A
     # The three ran at once (each saw all three), the lifespan scope was not counted.
     assert [3, 3, 3, 0] == seen
     assert 0 == gauge.in_flight
+    assert gauge.alone()
 
-    response = await api.call("GET", "/api/v1/me", {})
-    assert 401 == response.status_code
+
+@pytest.mark.parametrize("engine", ["sqlite"])  # the middleware, not the engine, is tested
+async def test_the_app_counts_its_own_requests(api: Api) -> None:
+    """Through the real app: its response is sent while the request counts as in flight."""
+    gauge = api.context.requests
+    at_response: list[tuple[int, int]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.start":
+            at_response.append((int(str(message["status"])), gauge.in_flight))
+
+    scope = {**_http_scope(), "path": "/api/v1/me", "raw_path": b"/api/v1/me"}
+    scope.update(headers=[], query_string=b"", scheme="http", server=("test", 80))
+    await api.app(scope, _receive, send)  # type: ignore[arg-type]
+
+    assert [(401, 1)] == at_response
     assert 0 == gauge.in_flight
 
 
