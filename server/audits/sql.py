@@ -1,28 +1,34 @@
-"""Raw SQL on the hot path of sync: one connection per transaction, batched statements.
+"""Raw SQL on the hot path of sync: one writer connection, group-committed transactions.
 
 Piccolo opens a new SQLite connection (and a new thread) for every query outside a
 transaction and never sets `synchronous`, which made saving audits about 25 times slower
 than plain `sqlite3` (PITFALLS). Ingest therefore talks to the database through this small
 layer instead:
 
-- SQLite: one persistent `sqlite3` connection per app, used from one dedicated thread, with
-  the durability PRAGMAs of `server.db`; write transactions are `BEGIN IMMEDIATE`, so another
-  server process waits instead of failing at commit. One asyncio lock serialises
-  transactions on the connection (SQLite has one writer at a time anyway).
+- SQLite: one persistent `sqlite3` connection per app for writes, with the durability PRAGMAs
+  of `server.db`; write transactions are `BEGIN IMMEDIATE`, so another server process waits
+  instead of failing at commit. One asyncio lock serialises transactions on the connection
+  (SQLite has one writer at a time anyway).
 - PostgreSQL: a connection of Piccolo's asyncpg pool, in an asyncpg transaction.
 
 The ingest hot path crosses to the database thread as few times as it can: all its reads in
 one `fetch_batch` (`Database.fetch_batch`: on SQLite a separate WAL reader connection used on
 the event loop's thread, no hop at all), the whole write transaction as one `write` of
-`Statement`s (on SQLite a single hop to the database thread from BEGIN IMMEDIATE to COMMIT;
-on PostgreSQL one pooled connection in one transaction). A statement that meets a locked
-database or a serialization failure raises `Busy`: the caller answers 503, never 409.
+`Statement`s. A statement that meets a locked database or a serialization failure raises
+`Busy`: the caller answers 503, never 409.
 
-When the request writing is the only one in the process (`loop_is_free`), the SQLite write
-runs on the event loop's thread instead: nobody waits for the loop, and the two thread
-wake-ups of the hand-off (0.1 ms idle, milliseconds on a loaded machine) are saved. It then
-does not wait for the write lock: if another process holds it, the write goes to the
-database thread, which waits for it as usual.
+SQLite writes are group-committed. The statements run on the event loop's thread: they need
+the GIL throughout, and on another thread they would wait for it between rows while the loop
+serves requests. The COMMIT, which waits for the disk (fsync) with the GIL released, runs on
+the database thread, and the loop serves other requests meanwhile. Writes that arrive during
+a COMMIT wait for it, then go into the next transaction together, each in its own savepoint
+(a write that fails is undone alone), made durable by one COMMIT. Every writer learns its
+outcome only after that COMMIT. When one client alone is sending (`loop_is_free`, see
+server/gauge.py), its write runs whole on the loop's thread, COMMIT included: nobody waits
+for the loop, and the two thread wake-ups of the hand-off are saved. A write never waits for
+another process's lock on the loop: BEGIN IMMEDIATE is tried without waiting, and if the lock
+is taken the write (or the whole batch) goes to the database thread, which waits for it with
+the busy timeout.
 
 SQL is written once with `?` placeholders; they become `$1, $2...` for PostgreSQL. Values are
 plain Python objects (UUID, aware datetime, Decimal, bool): asyncpg encodes them natively and
@@ -153,6 +159,22 @@ def numbered_placeholders(sql: str) -> str:
     return "".join(numbered)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class WriteJob:
+    """The statements of one `SqlRunner.write` and the key they start with."""
+
+    statements: Sequence[Statement]
+    key: Any = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one job of a batch: its key, or the exception that undid it."""
+
+    value: Any = None
+    error: Exception | None = None
+
+
 class _SQLiteConnection:
     def __init__(
         self, connection: sqlite3.Connection, executor: ThreadPoolExecutor, busy_timeout_ms: int
@@ -176,44 +198,94 @@ class _SQLiteConnection:
         with _translated_sqlite_errors():
             self._connection.executemany(sql, rows)
 
-    def write_now(self, statements: Sequence[Statement], key: Any, *, wait: bool = True) -> Any:
-        """One IMMEDIATE transaction of `statements`, on the calling thread; the key.
-
-        With `wait=False`, raise `Busy` at once, having written nothing, when another
-        connection holds the write lock, instead of waiting up to the busy timeout.
-        """
+    def begin(self, *, wait: bool = True) -> None:
+        """BEGIN IMMEDIATE. With `wait=False`, raise `Busy` at once, having begun nothing,
+        when another connection holds the write lock, instead of waiting up to the busy
+        timeout."""
         connection = self._connection
         with _translated_sqlite_errors():
             if wait:
                 connection.execute("BEGIN IMMEDIATE")
-            else:
-                connection.execute("PRAGMA busy_timeout = 0")
-                try:
-                    connection.execute("BEGIN IMMEDIATE")
-                finally:
-                    connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+                return
+            connection.execute("PRAGMA busy_timeout = 0")
             try:
-                values = _SQLiteValues(key)
-                for statement in statements:
-                    if statement.many is not None:
-                        connection.executemany(
-                            statement.sql, [values.bind(row) for row in statement.many]
-                        )
-                        continue
-                    cursor = connection.execute(statement.sql, values.bind(statement.params))
-                    if statement.returns_key:
-                        key = values.key = cursor.fetchone()[0]
-                    elif (
-                        statement.expect_changes is not None
-                        and cursor.rowcount != statement.expect_changes
-                    ):
-                        raise ChangedUnderfoot(statement.sql)
-                connection.execute("COMMIT")
+                connection.execute("BEGIN IMMEDIATE")
+            finally:
+                connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+
+    def apply(self, jobs: Sequence[WriteJob]) -> list[Outcome]:
+        """Run each job's statements in the open transaction; the outcome of each.
+
+        A job that fails is undone alone (a savepoint each when there are several) and its
+        exception is its outcome; the others go on. A lone job that fails, or an error that
+        leaves the transaction unusable, rolls the whole transaction back and is raised.
+        """
+        connection = self._connection
+        if len(jobs) == 1:
+            try:
+                return [Outcome(self._statements(jobs[0].statements, jobs[0].key))]
             except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
+                self.rollback()
                 raise
-        return key
+        outcomes = []
+        try:
+            for job in jobs:
+                connection.execute("SAVEPOINT job")
+                try:
+                    key = self._statements(job.statements, job.key)
+                except Exception as error:  # it becomes that job's outcome
+                    connection.execute("ROLLBACK TO job")
+                    outcomes.append(Outcome(error=error))
+                else:
+                    outcomes.append(Outcome(key))
+                connection.execute("RELEASE job")
+        except BaseException:
+            self.rollback()
+            raise
+        return outcomes
+
+    def _statements(self, statements: Sequence[Statement], key: Any) -> Any:
+        connection = self._connection
+        values = _SQLiteValues(key)
+        with _translated_sqlite_errors():
+            for statement in statements:
+                if statement.many is not None:
+                    connection.executemany(
+                        statement.sql, [values.bind(row) for row in statement.many]
+                    )
+                    continue
+                cursor = connection.execute(statement.sql, values.bind(statement.params))
+                if statement.returns_key:
+                    values.key = cursor.fetchone()[0]
+                elif (
+                    statement.expect_changes is not None
+                    and cursor.rowcount != statement.expect_changes
+                ):
+                    raise ChangedUnderfoot(statement.sql)
+        return values.key
+
+    def finish(self, outcomes: Sequence[Outcome]) -> None:
+        """COMMIT if any job succeeded (ROLLBACK otherwise); a failed COMMIT rolls back."""
+        if not any(outcome.error is None for outcome in outcomes):
+            self.rollback()
+            return
+        try:
+            with _translated_sqlite_errors():
+                self._connection.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+    def rollback(self) -> None:
+        if self._connection.in_transaction:
+            self._connection.execute("ROLLBACK")
+
+    def write_batch(self, jobs: Sequence[WriteJob], *, wait: bool = True) -> list[Outcome]:
+        """One IMMEDIATE transaction of every job, on the calling thread (see `apply`)."""
+        self.begin(wait=wait)
+        outcomes = self.apply(jobs)
+        self.finish(outcomes)
+        return outcomes
 
     async def fetch(self, sql: str, *params: Any) -> list[Row]:
         rows: list[Row] = await self._run(self._fetch, sql, params)
@@ -306,14 +378,17 @@ class SqlRunner:
         loop_is_free: Callable[[], bool] | None = None,
     ) -> None:
         """`sqlite_busy_timeout_ms` replaces the PRAGMA's 15 s wait for the write lock;
-        `loop_is_free` says when an SQLite write may run on the event loop's thread (never
-        when not given)."""
+        `loop_is_free` says when a write may run whole, COMMIT included, on the event loop's
+        thread (never when not given)."""
         self.database = database
         self._busy_timeout_ms = sqlite_busy_timeout_ms
         self._loop_is_free = loop_is_free
         self._sqlite: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._lock = asyncio.Lock()
+        # SQLite writes waiting for the next group commit, and the task writing them.
+        self._pending: list[tuple[WriteJob, asyncio.Future[Any]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -371,22 +446,83 @@ class SqlRunner:
         Raises `UniqueViolation`, `ChangedUnderfoot` or `Busy`; nothing is kept then.
         """
         if self.is_sqlite:
-            async with self._lock:
-                connection = await self._sqlite_connection()
-                if self._loop_is_free is not None and self._loop_is_free():
-                    try:
-                        return connection.write_now(statements, key, wait=False)
-                    except Busy:
-                        pass  # another process is writing: wait for it off the loop
-                loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(
-                    self._executor, connection.write_now, statements, key
-                )
+            if self._writer is None and not self._lock.locked() and self._loop_is_free_now():
+                return await self._write_alone(WriteJob(statements, key))
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            self._pending.append((WriteJob(statements, key), future))
+            if self._writer is None:
+                self._writer = asyncio.create_task(self._write_pending())
+            return await future
         engine = self.database.engine
         assert isinstance(engine, PostgresEngine)
         assert engine.pool is not None, "the PostgreSQL pool starts with the app"
         async with engine.pool.acquire() as raw, raw.transaction():
             return await _PostgresConnection(raw).write_now(statements, key)
+
+    def _loop_is_free_now(self) -> bool:
+        return self._loop_is_free is not None and self._loop_is_free()
+
+    async def _write_alone(self, job: WriteJob) -> Any:
+        """The whole transaction on the loop's thread: nobody else waits for the loop."""
+        async with self._lock:
+            connection = await self._sqlite_connection()
+            try:
+                return connection.write_batch([job], wait=False)[0].value
+            except Busy:
+                pass  # another process is writing: wait for it off the loop
+            loop = asyncio.get_running_loop()
+            outcomes = await loop.run_in_executor(self._executor, connection.write_batch, [job])
+            return outcomes[0].value
+
+    async def _write_pending(self) -> None:
+        """Group commit: every write that arrived meanwhile goes into the next transaction.
+
+        While one COMMIT waits for the disk on the database thread, the loop serves other
+        requests, and the writes they reach wait here; they are then written together, each
+        in its own savepoint, and made durable by one COMMIT (one fsync) instead of one each.
+        """
+        try:
+            while self._pending:
+                async with self._lock:
+                    batch, self._pending = self._pending, []
+                    await self._write_batch(batch)
+        finally:
+            self._writer = None
+            left, self._pending = self._pending, []  # only if this task was cancelled
+            for _job, future in left:
+                future.cancel()
+
+    async def _write_batch(self, batch: list[tuple[WriteJob, asyncio.Future[Any]]]) -> None:
+        jobs = [job for job, _future in batch]
+        loop = asyncio.get_running_loop()
+        connection = await self._sqlite_connection()
+        try:
+            try:
+                connection.begin(wait=False)
+            except Busy:  # another process is writing: wait for it off the loop
+                outcomes = await loop.run_in_executor(self._executor, connection.write_batch, jobs)
+            else:
+                # The statements here (on the database thread they would wait for the
+                # loop's GIL between rows); the COMMIT, which waits for the disk, there.
+                outcomes = connection.apply(jobs)
+                await loop.run_in_executor(self._executor, connection.finish, outcomes)
+        except BaseException as error:  # every writer of the batch learns of it
+            for _job, future in batch:
+                if not future.done():
+                    if isinstance(error, Exception):
+                        future.set_exception(error)
+                    else:
+                        future.cancel()
+            if not isinstance(error, Exception):
+                raise
+            return
+        for (_job, future), outcome in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue  # its request was cancelled; the write stands, as any other
+            if outcome.error is None:
+                future.set_result(outcome.value)
+            else:
+                future.set_exception(outcome.error)
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[Connection]:

@@ -1,4 +1,4 @@
-"""The count of HTTP requests in progress (server/gauge.py) and the real app keeping it."""
+"""Whether one client alone is being served (server/gauge.py), and the real app keeping count."""
 
 from __future__ import annotations
 
@@ -53,6 +53,50 @@ async def test_a_failing_request_is_uncounted_too() -> None:
     with pytest.raises(RuntimeError):
         await gauge.middleware(failing)(_http_scope(), _receive, _ignore)  # type: ignore[arg-type]
     assert 0 == gauge.in_flight
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_one_connection_sending_in_turn_is_alone_once_the_others_are_quiet() -> None:
+    clock = Clock()
+    gauge = RequestGauge(quiet_seconds=0.25, clock=clock)
+    alone_inside: list[bool] = []
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        alone_inside.append(gauge.alone())
+
+    counted = gauge.middleware(app)  # type: ignore[arg-type]
+    phone, other = ("10.0.0.1", 50001), ("10.0.0.2", 50002)
+    for client, advance in [(phone, 0), (phone, 0.1), (phone, 0.2), (other, 0.01), (phone, 0.01),
+                            (phone, 0.1), (phone, 0.2)]:  # fmt: skip
+        clock.now += advance
+        await counted({**_http_scope(), "client": client}, _receive, _ignore)  # type: ignore[arg-type]
+
+    # A new connection counts as another client for 0.25 s, and so does every change.
+    assert [False, False, True, False, False, False, True] == alone_inside
+
+
+async def test_two_requests_at_once_are_not_alone_even_from_one_connection() -> None:
+    gauge = RequestGauge(quiet_seconds=0.0)
+    seen: list[bool] = []
+    barrier = asyncio.Barrier(2)
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        await barrier.wait()
+        seen.append(gauge.alone())
+        await barrier.wait()
+
+    counted = gauge.middleware(app)  # type: ignore[arg-type]
+    await asyncio.gather(*(counted(_http_scope(), _receive, _ignore) for _ in range(2)))  # type: ignore[arg-type]
+
+    assert [False, False] == seen
+    assert gauge.alone()
 
 
 def _recording_app(gauge: RequestGauge, seen: list[int], barrier: asyncio.Barrier):  # type: ignore[no-untyped-def]
