@@ -93,7 +93,7 @@ def written_by(path: Path, row_id: int) -> str:
 
 def rows(path: Path, table: str) -> list[tuple[object, ...]]:
     with sqlite3.connect(path) as connection:
-        return connection.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()  # noqa: S608
+        return connection.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
 
 
 def commits(statements_run: list[tuple[str, str]]) -> list[str]:
@@ -171,7 +171,7 @@ async def test_a_failing_write_is_undone_alone_and_the_others_of_its_commit_are_
 
     results = await asyncio.gather(
         runner.write(tag("a")),
-        runner.write(tag("b") + [Statement("INSERT INTO tagged (tag) VALUES ('a')")]),
+        runner.write([*tag("b"), Statement("INSERT INTO tagged (tag) VALUES ('a')")]),
         runner.write(tag("c")),
         return_exceptions=True,
     )
