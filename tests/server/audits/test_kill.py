@@ -1,6 +1,7 @@
 """Failures of a real `shopscore serve` process and of the phone's connection.
 
-- kill -9 of the server in the middle of a stream of PUTs: after a restart and a resend of
+- kill -9 of the server in the middle of a stream of PUTs, from one phone (each write whole
+  on the event loop) and from four at once (group commits): after a restart and a resend of
   everything, every audit that got 200/201 before the kill is stored exactly once (its resend
   is a 200 replay), nothing is half-written (each stored audit has all its answers and its
   revision row), and every other audit is then stored too.
@@ -27,7 +28,8 @@ import pytest
 
 from bench.ingest import ITEMS, LiveServer, audit_of, seed_programme
 
-AUDITS = 18
+AUDITS = 18  # per kill
+PHONES = (1, 4)
 DROPS = 2
 PHOTO = Path("/work/shared/testdata/photos/small_orientation_6.jpg")
 
@@ -36,7 +38,7 @@ PHOTO = Path("/work/shared/testdata/photos/small_orientation_6.jpg")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Any, list[int]]]:
     server = LiveServer(tmp_path_factory.mktemp("live"))
     try:
-        headers, assignments = seed_programme(server, AUDITS + DROPS)
+        headers, assignments = seed_programme(server, AUDITS * len(PHONES) + DROPS)
         yield server, headers, assignments
     finally:
         server.stop()
@@ -57,19 +59,19 @@ def consistency(database: Path) -> dict[str, tuple[int, int, int]]:
     return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
+@pytest.mark.parametrize("phones", PHONES)
 def test_kill_9_mid_stream_loses_nothing_acknowledged(
-    live: tuple[LiveServer, Any, list[int]],
+    live: tuple[LiveServer, Any, list[int]], phones: int
 ) -> None:
     server, headers, assignments = live
-    audits = [
-        (str(uuid.uuid4()), audit_of(a, ITEMS, n)) for n, a in enumerate(assignments[:AUDITS])
-    ]
+    mine = assignments[PHONES.index(phones) * AUDITS :][:AUDITS]
+    audits = [(str(uuid.uuid4()), audit_of(a, ITEMS, n)) for n, a in enumerate(mine)]
     acknowledged: list[str] = []
     enough = threading.Event()
 
-    def stream() -> None:
+    def stream(share: list[tuple[str, dict[str, Any]]]) -> None:
         with httpx.Client(base_url=server.url, headers=headers, timeout=10) as client:
-            for audit_uuid, body in audits:
+            for audit_uuid, body in share:
                 try:
                     response = client.put(f"/api/v1/audits/{audit_uuid}", json=body)
                 except httpx.TransportError:
@@ -79,11 +81,15 @@ def test_kill_9_mid_stream_loses_nothing_acknowledged(
                 if len(acknowledged) >= AUDITS // 3:
                     enough.set()
 
-    sender = threading.Thread(target=stream)
-    sender.start()
+    senders = [
+        threading.Thread(target=stream, args=(audits[phone::phones],)) for phone in range(phones)
+    ]
+    for sender in senders:
+        sender.start()
     assert enough.wait(60), "the server acknowledged too few audits"
     server.kill()
-    sender.join(30)
+    for sender in senders:
+        sender.join(30)
 
     after_crash = consistency(server.database)
     assert AUDITS > len(acknowledged)
@@ -147,10 +153,10 @@ def test_retry_after_a_dropped_connection_is_safe(
                      "X-Content-SHA256": hashlib.sha256(photo).hexdigest()}  # fmt: skip
     json_headers = {**headers, "Content-Type": "application/json"}
     photo_uuid, audit_uuid, partial_uuid, hasty_uuid = (str(uuid.uuid4()) for _ in range(4))
-    body = audit_of(assignments[AUDITS], ITEMS, 1)
+    body = audit_of(assignments[-2], ITEMS, 1)
     body["answers"][0]["photos"] = [photo_uuid]
     audit_bytes = json.dumps(body).encode()
-    partial = json.dumps(audit_of(assignments[AUDITS + 1], ITEMS, 2)).encode()
+    partial = json.dumps(audit_of(assignments[-1], ITEMS, 2)).encode()
 
     # The answer is lost after the server stored the request: the retry is a replay.
     send_and_drop(server, f"/api/v1/photos/{photo_uuid}", photo_headers, photo,
