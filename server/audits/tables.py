@@ -74,12 +74,10 @@ from server.waves.tables import Assignment, Wave
 
 class Audit(Table):
     uuid = UUID(unique=True)
-    assignment = ForeignKey(
-        references=Assignment, null=False, on_delete=OnDelete.restrict, index=True
-    )
+    assignment = ForeignKey(references=Assignment, null=False, on_delete=OnDelete.restrict)
     auditor = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict, index=True)
     outlet = ForeignKey(references=Outlet, null=False, on_delete=OnDelete.restrict, index=True)
-    client = ForeignKey(references=Client, null=False, on_delete=OnDelete.restrict, index=True)
+    client = ForeignKey(references=Client, null=False, on_delete=OnDelete.restrict)
     wave = ForeignKey(references=Wave, null=False, on_delete=OnDelete.restrict, index=True)
     template = ForeignKey(references=ChecklistTemplate, null=False, on_delete=OnDelete.restrict)
     template_key = Varchar(length=100)
@@ -109,7 +107,7 @@ class Audit(Table):
 
 
 class AuditRevision(Table):
-    audit = ForeignKey(references=Audit, null=False, on_delete=OnDelete.restrict, index=True)
+    audit = ForeignKey(references=Audit, null=False, on_delete=OnDelete.restrict)
     revision = Integer()
     canonical = Text()
     canonical_sha256 = Varchar(length=64)
@@ -121,7 +119,7 @@ class AuditRevision(Table):
 
 
 class AuditAnswer(Table):
-    audit = ForeignKey(references=Audit, null=False, on_delete=OnDelete.restrict, index=True)
+    audit = ForeignKey(references=Audit, null=False, on_delete=OnDelete.restrict)
     item = Varchar(length=100)
     position = Integer()
     value = Text(null=True, default=None)
@@ -146,7 +144,7 @@ class Photo(Table):
 
 
 class AuditPhoto(Table):
-    audit = ForeignKey(references=Audit, null=False, on_delete=OnDelete.restrict, index=True)
+    audit = ForeignKey(references=Audit, null=False, on_delete=OnDelete.restrict)
     photo_uuid = UUID(index=True)
     item = Varchar(length=100)
 
