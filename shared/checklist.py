@@ -213,6 +213,11 @@ class Template:
         """The item's 0-based index in template order; KeyError for an unknown item."""
         return self._order[key]
 
+    @property
+    def positions(self) -> Mapping[str, int]:
+        """Every item key and its 0-based index in template order (read-only use)."""
+        return self._order
+
     @classmethod
     def from_dict(cls, data: object) -> Template:
         """Read and validate a DESIGN §3 template; raise `TemplateError` naming the bad place."""

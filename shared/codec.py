@@ -190,11 +190,13 @@ def _normal_float(value: float) -> float | int:
 def _ordered_answers(answers: Any, template: Template | None) -> list[dict[str, Any]]:
     if not isinstance(answers, list):
         raise WireFormatError("must be a list", "answers")
-    filled = []
+    filled = answers  # normalised copies: defaults can be filled in place
     for index, answer in enumerate(answers):
         if not isinstance(answer, dict) or not isinstance(answer.get("item"), str):
             raise WireFormatError("must be an object with an item key", f"answers[{index}]")
-        filled.append({**ANSWER_DEFAULTS, **answer})
+        for name, default in ANSWER_DEFAULTS.items():
+            if name not in answer:
+                answer[name] = default
     items: list[str] = [answer["item"] for answer in filled]
     # Sort by (unknown to the template, template position, item key); unknown items get
     # position 0, so they end up after the known ones in order of their keys.
@@ -202,8 +204,11 @@ def _ordered_answers(answers: Any, template: Template | None) -> list[dict[str, 
     if template is None:
         keys = [(True, 0, item) for item in items]
     else:
-        known, position = template.has_item, template.position
-        keys = [(False, position(item), item) if known(item) else (True, 0, item) for item in items]
+        positions = template.positions
+        keys = [
+            (False, positions[item], item) if item in positions else (True, 0, item)
+            for item in items
+        ]
     if len(set(items)) < len(items):
         # The whole answer breaks ties between answers to one item, so that they too end up
         # in one order. Only repeated items can tie: the others need no (costly) tie-breaker.
