@@ -18,7 +18,7 @@ class AppContext:
     database: Database
     passwords: Passwords
     auth: AuthService
-    # HTTP requests in progress in this process (the SQLite write path reads it).
+    # Whether one client alone is being served (the SQLite write path asks it).
     requests: RequestGauge
 
     @classmethod

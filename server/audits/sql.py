@@ -280,9 +280,10 @@ class _SQLiteConnection:
         if self._connection.in_transaction:
             self._connection.execute("ROLLBACK")
 
-    def write_batch(self, jobs: Sequence[WriteJob], *, wait: bool = True) -> list[Outcome]:
-        """One IMMEDIATE transaction of every job, on the calling thread (see `apply`)."""
-        self.begin(wait=wait)
+    def write_batch(self, jobs: Sequence[WriteJob]) -> list[Outcome]:
+        """One IMMEDIATE transaction of every job, on the calling thread (see `apply`),
+        waiting for the write lock up to the busy timeout."""
+        self.begin()
         outcomes = self.apply(jobs)
         self.finish(outcomes)
         return outcomes
@@ -465,14 +466,29 @@ class SqlRunner:
     async def _write_alone(self, job: WriteJob) -> Any:
         """The whole transaction on the loop's thread: nobody else waits for the loop."""
         async with self._lock:
-            connection = await self._sqlite_connection()
-            try:
-                return connection.write_batch([job], wait=False)[0].value
-            except Busy:
-                pass  # another process is writing: wait for it off the loop
-            loop = asyncio.get_running_loop()
-            outcomes = await loop.run_in_executor(self._executor, connection.write_batch, [job])
-            return outcomes[0].value
+            [outcome] = await self._write_jobs([job], commit_on_loop=True)
+        return outcome.value  # a lone job that fails raises instead (`apply`)
+
+    async def _write_jobs(self, jobs: list[WriteJob], *, commit_on_loop: bool) -> list[Outcome]:
+        """One transaction of `jobs` (the lock held): statements on the loop's thread (on the
+        database thread they would wait for the loop's GIL between rows), the COMMIT there
+        too or on the database thread. If another process holds the write lock, the whole
+        transaction goes to the database thread, which waits for it."""
+        connection = await self._sqlite_connection()
+        loop = asyncio.get_running_loop()
+        try:
+            connection.begin(wait=False)
+        except Busy:
+            outcomes: list[Outcome] = await loop.run_in_executor(
+                self._executor, connection.write_batch, jobs
+            )
+            return outcomes
+        outcomes = connection.apply(jobs)
+        if commit_on_loop:
+            connection.finish(outcomes)
+        else:
+            await loop.run_in_executor(self._executor, connection.finish, outcomes)
+        return outcomes
 
     async def _write_pending(self) -> None:
         """Group commit: every write that arrived meanwhile goes into the next transaction.
@@ -493,19 +509,8 @@ class SqlRunner:
                 future.cancel()
 
     async def _write_batch(self, batch: list[tuple[WriteJob, asyncio.Future[Any]]]) -> None:
-        jobs = [job for job, _future in batch]
-        loop = asyncio.get_running_loop()
-        connection = await self._sqlite_connection()
         try:
-            try:
-                connection.begin(wait=False)
-            except Busy:  # another process is writing: wait for it off the loop
-                outcomes = await loop.run_in_executor(self._executor, connection.write_batch, jobs)
-            else:
-                # The statements here (on the database thread they would wait for the
-                # loop's GIL between rows); the COMMIT, which waits for the disk, there.
-                outcomes = connection.apply(jobs)
-                await loop.run_in_executor(self._executor, connection.finish, outcomes)
+            outcomes = await self._write_jobs([job for job, _future in batch], commit_on_loop=False)
         except BaseException as error:  # every writer of the batch learns of it
             for _job, future in batch:
                 if not future.done():
