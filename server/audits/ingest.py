@@ -155,6 +155,17 @@ def _json(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
+def _value_json(value: Any) -> str:
+    """`_json` of an answer's value; most are yes/no or unanswered: no encoder call."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    return _json(value)
+
+
 def _uuid_text(value: Any) -> str:
     return str(value)
 
@@ -447,6 +458,7 @@ class AuditIngest:
                 ),
             )
         )
+        positions = template.positions
         statements.append(
             Statement(
                 INSERT_ANSWER,
@@ -454,11 +466,11 @@ class AuditIngest:
                     (
                         KEY,
                         answer.item,
-                        template.position(answer.item),
-                        _json(answer.value),
+                        positions[answer.item],
+                        _value_json(answer.value),
                         answer.na,
                         answer.comment,
-                        _json(answer.photos),
+                        _json(answer.photos) if answer.photos else "[]",
                     )
                     for answer in incoming.answers
                 ],
