@@ -250,6 +250,11 @@ def serve(
 ) -> None:
     """The writer process: jobs from `reader`, outcomes to `writer`, until end of input."""
     parent = os.getppid()
+    # Ctrl-C in a terminal and a service manager's SIGTERM reach the whole process group: the
+    # writer ends only when the server closes its input (after the requests in flight) or
+    # dies, so that nothing the server still waits for is cut short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent()
     if os.getppid() != parent:  # the server died before the line above took effect
         return

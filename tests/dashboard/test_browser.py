@@ -100,6 +100,17 @@ def test_reviewer_approves_an_audit_from_the_queue(
     page.context.close()
 
 
+def loaded_width(image: Any) -> int:
+    """The natural width of an <img> once the browser is done with it (0 if it is broken):
+    being visible, it may still be loading."""
+    width: int = image.evaluate(
+        "image => image.complete ? image.naturalWidth : new Promise(done => {"
+        " image.addEventListener('load', () => done(image.naturalWidth));"
+        " image.addEventListener('error', () => done(0)); })"
+    )
+    return width
+
+
 def test_outlet_manager_disputes_and_the_reviewer_rejects(
     browser: Any, server: tuple[str, Programme], artifacts: Path
 ) -> None:
@@ -123,7 +134,7 @@ def test_outlet_manager_disputes_and_the_reviewer_rejects(
     thumbnail = disputes.get_by_role("img", name="Photo sent with the dispute")
     expect(thumbnail).to_be_visible()
     # Loaded through the authorised route: a broken image has no natural width.
-    assert 0 < thumbnail.evaluate("image => image.naturalWidth")
+    assert 0 < loaded_width(thumbnail)
     reviewer.screenshot(path=str(artifacts / "review-dispute-photo.png"), full_page=True)
     reject = disputes.locator("form[action$=reject]")
     reject.get_by_label("Reply").fill("The recording shows 2 min.")
@@ -150,7 +161,7 @@ def test_head_office_follows_a_corrective_action(
         "img", name="Evidence photo"
     )
     expect(evidence).to_be_visible()
-    assert 0 < evidence.evaluate("image => image.naturalWidth")
+    assert 0 < loaded_width(evidence)
     page.screenshot(path=str(artifacts / "outlet-corrective-done.png"), full_page=True)
     page.context.close()
 

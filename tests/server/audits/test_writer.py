@@ -300,6 +300,20 @@ async def test_a_writer_that_dies_fails_the_waiting_writes_and_the_next_write_st
     assert [1, 2] == [row[0] for row in rows(path, "written")]
 
 
+async def test_ctrl_c_and_sigterm_to_the_process_group_leave_the_writer_to_the_server(
+    runner: SqlRunner, path: Path
+) -> None:
+    """The server ends its writer itself, after the requests in flight."""
+    await runner.write([INSERT])
+    pid = writer_of(runner).pid
+    os.kill(pid, signal.SIGINT)
+    os.kill(pid, signal.SIGTERM)
+    await asyncio.sleep(0.1)
+
+    assert 2 == await runner.write([INSERT])
+    assert pid == writer_of(runner).pid
+
+
 async def test_closing_lets_the_writer_finish_what_it_was_sent(
     runner: SqlRunner, path: Path
 ) -> None:
