@@ -181,6 +181,21 @@ async def test_concurrent_writes_are_all_stored_with_distinct_keys(
     assert writer_of(runner).commits < 40  # at least some shared a COMMIT
 
 
+async def test_jobs_larger_than_the_pipe_buffer_arrive_whole_and_in_order(
+    runner: SqlRunner, path: Path
+) -> None:
+    """A pipe holds 64 KiB; each of these jobs is ~450 KB, so most of it waits for the writer
+    to read."""
+    tags = [[f"{job}-{row:04d}-" + "x" * 200 for row in range(2000)] for job in range(3)]
+    insert = "INSERT INTO written (tag) VALUES (?)"
+
+    await asyncio.gather(
+        *(runner.write([Statement(insert, many=[(tag,) for tag in job])]) for job in tags)
+    )
+
+    assert [tag for job in tags for tag in job] == [row[1] for row in rows(path, "written")]
+
+
 async def test_a_failing_write_is_undone_alone_and_the_others_of_its_commit_are_kept(
     runner: SqlRunner, path: Path
 ) -> None:
