@@ -21,8 +21,8 @@ __all__ = ["Answer", "AnswerValue", "as_answers"]
 AnswerValue: TypeAlias = bool | int | float | str | tuple[str, ...] | None
 
 _FIELDS = ("item", "value", "na", "comment", "photos")
-_new_instance = object.__new__
 _FIELD_SET = frozenset(_FIELDS)
+_new_instance = object.__new__
 
 
 @dataclass(frozen=True)

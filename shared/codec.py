@@ -190,14 +190,13 @@ def _normal_float(value: float) -> float | int:
 def _ordered_answers(answers: Any, template: Template | None) -> list[dict[str, Any]]:
     if not isinstance(answers, list):
         raise WireFormatError("must be a list", "answers")
-    filled = answers  # normalised copies: defaults can be filled in place
-    for index, answer in enumerate(answers):
+    for index, answer in enumerate(answers):  # normalised copies: defaults go in in place
         if not isinstance(answer, dict) or not isinstance(answer.get("item"), str):
             raise WireFormatError("must be an object with an item key", f"answers[{index}]")
         for name, default in ANSWER_DEFAULTS.items():
             if name not in answer:
                 answer[name] = default
-    items: list[str] = [answer["item"] for answer in filled]
+    items: list[str] = [answer["item"] for answer in answers]
     # Sort by (unknown to the template, template position, item key); unknown items get
     # position 0, so they end up after the known ones in order of their keys.
     keys: list[tuple[Any, ...]]
@@ -215,7 +214,7 @@ def _ordered_answers(answers: Any, template: Template | None) -> list[dict[str, 
         repeated = {item for item, count in Counter(items).items() if count > 1}
         keys = [
             (*key, _ENCODER.encode(answer).encode() if key[2] in repeated else b"")
-            for key, answer in zip(keys, filled, strict=True)
+            for key, answer in zip(keys, answers, strict=True)
         ]
-    order = sorted(range(len(filled)), key=keys.__getitem__)
-    return [filled[index] for index in order]
+    order = sorted(range(len(answers)), key=keys.__getitem__)
+    return [answers[index] for index in order]

@@ -323,7 +323,8 @@ class SqlRunner:
 
         Raises `UniqueViolation`, `ChangedUnderfoot` or `Busy`; nothing is kept then. On
         SQLite the writer process runs it (server/audits/writer.py), group-committed with the
-        writes that arrive meanwhile.
+        writes that arrive meanwhile; or, for a client alone, this process on the loop's
+        thread (see the module's docstring).
         """
         if self.is_sqlite:
             writer = self._writer

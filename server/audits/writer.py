@@ -47,9 +47,15 @@ __all__ = [
     "KEY",
     "Busy",
     "ChangedUnderfoot",
+    "Job",
+    "Outcome",
     "Statement",
+    "Transactions",
     "UniqueViolation",
     "WriterProcess",
+    "bind_key",
+    "main",
+    "translated_sqlite_errors",
 ]
 
 

@@ -1,7 +1,8 @@
 """Failures of a real `shopscore serve` process and of the phone's connection.
 
 - kill -9 of the server in the middle of a stream of PUTs, from one phone (each write whole
-  on the event loop) and from four at once (group commits): after a restart and a resend of
+  on the event loop) and from four at once (group-committed by the writer process, which dies
+  with the server): after a restart and a resend of
   everything, every audit that got 200/201 before the kill is stored exactly once (its resend
   is a 200 replay), nothing is half-written (each stored audit has all its answers and its
   revision row), and every other audit is then stored too.
