@@ -3,21 +3,32 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+LOCK := requirements.lock
+# The lock is resolved for CPython 3.11 on every platform, with the hash of every file.
+LOCK_COMMAND := $(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra mobile \
+	--extra postgres --generate-hashes --universal --python-version 3.11 --quiet -o $(LOCK)
 PO_FILES := $(wildcard shared/locale/*/LC_MESSAGES/shopscore.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help setup demo test test-shared test-rest lint audit format bench soak mobile translations extract clean
+.PHONY: help setup upgrade lock demo test test-shared test-rest lint audit format bench soak mobile translations extract clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,mobile,postgres]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-setup: $(STAMP) translations ## create .venv and install everything
+setup: $(STAMP) translations ## create .venv and install exactly the versions in requirements.lock
+
+upgrade: setup ## resolve requirements.lock again (newest allowed versions), reinstall, run every test
+	$(LOCK_COMMAND) --upgrade
+	$(MAKE) setup test
+
+lock: setup ## resolve requirements.lock again after a change of pyproject.toml, keeping other versions
+	$(LOCK_COMMAND)
 
 shared/locale/%/LC_MESSAGES/shopscore.mo: shared/locale/%/LC_MESSAGES/shopscore.po $(STAMP)
 	$(VENV)/bin/pybabel compile --use-fuzzy -D shopscore -i $< -o $@ >/dev/null

@@ -50,7 +50,9 @@ def phone_photo(path: Path) -> None:
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
-    with Image.open("/work/shared/testdata/photos/iphone11.heic") as source:
+    with Image.open(
+        Path(__file__).resolve().parent.parent / "tests/fixtures/photos/iphone11.heic"
+    ) as source:
         source.convert("RGB").resize((4032, 3024)).save(path, "JPEG", quality=92)
 
 

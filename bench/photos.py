@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from server.photos.pipeline import derive
 
-SOURCE_PHOTO = Path("/work/shared/testdata/photos/iphone11.heic")
+SOURCE_PHOTO = Path(Path(__file__).resolve().parent.parent / "tests/fixtures/photos/iphone11.heic")
 WIDTH, HEIGHT = 4032, 3024
 RATIO_GOAL = 2.0
 SCALING_GOAL = 1.8

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import msgspec
 from litestar import Litestar, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
 from litestar.types import ExceptionHandlersMap
@@ -129,14 +129,16 @@ def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) 
 class JsonCheckingRequest(Request[Any, Any, Any]):
     """Litestar's request, with JSON bodies msgspec cannot decode refused as 400, not 500.
 
-    Litestar turns `msgspec.DecodeError` into a 400 but not the `UnicodeDecodeError` (invalid
-    UTF-8) and `RecursionError` (nesting too deep) that msgspec raises for some bodies.
+    Depending on its version, msgspec reports invalid UTF-8 and nesting too deep as
+    `DecodeError` (which Litestar wraps in `SerializationException`, a bare 400) or as
+    `UnicodeDecodeError` / `RecursionError` (a 500): every one becomes the same 400 with an
+    `invalid_json` entry.
     """
 
     async def json(self) -> Any:
         try:
             return await super().json()
-        except (UnicodeDecodeError, RecursionError) as error:
+        except (SerializationException, UnicodeDecodeError, RecursionError) as error:
             raise BadRequest(
                 _("The body is not valid JSON (invalid UTF-8 or nested too deeply)."),
                 [{"item": None, "code": "invalid_json", "message": str(error)}],

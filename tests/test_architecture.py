@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -99,3 +101,22 @@ def test_the_checker_sees_every_form_of_import() -> None:
     }
     assert expected == imported_modules(source, "reports.outlet", is_package=False)
     assert {"reports.pdf.fonts"} == imported_modules("from .fonts import x", "reports.pdf", True)
+
+
+def tracked_files() -> list[Path]:
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    return [ROOT / name for name in listed.split("\0") if name]
+
+
+def test_no_tracked_file_names_a_path_outside_the_repository() -> None:
+    """A clone anywhere else must run: no absolute path into a development machine."""
+    outside = re.compile(r"""["'](/(?:work|home|root|Users)/[^"']*)["']""")
+    found = []
+    for path in tracked_files():
+        if path.suffix not in {".py", ".toml", ".cfg", ".md", ".kv", ".spec", ""}:
+            continue
+        text = path.read_text("utf-8", errors="replace")
+        found += [f"{path.relative_to(ROOT)}: {match}" for match in outside.findall(text)]
+    assert [] == found

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.fixtures import PHOTOS
 from tests.server.analytics.seed import Programme
 from tests.server.api import PASSWORD
 
@@ -20,7 +21,6 @@ pytestmark = pytest.mark.ui
 
 PHONE = {"width": 390, "height": 844}
 # A real phone JPEG (rotated by EXIF): the server stores it upright and serves a thumbnail.
-PHOTOS = Path("/work/shared/testdata/photos")
 PHOTO = PHOTOS / "small_orientation_6.jpg"
 CONSOLE: list[str] = []  # browser console messages of every page (CSP violations show here)
 

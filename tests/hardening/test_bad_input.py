@@ -28,6 +28,7 @@ from PIL import Image
 from server.app import create_app
 from server.problems import PROBLEM_MEDIA_TYPE
 from server.settings import Settings
+from tests.fixtures import PHOTOS
 from tests.hardening.conftest import hardening_settings, stored_state
 from tests.server.api import Api, World
 from tests.server.conftest import create_first_admin
@@ -39,7 +40,7 @@ from tests.server.photos.images import (
 )
 from tests.server.workflow.helpers import answers, build_review_world
 
-SHARED_PHOTOS = sorted(Path("/work/shared/testdata/photos").iterdir())
+SHARED_PHOTOS = sorted(PHOTOS.iterdir())
 # The shared files the pipeline refuses even with their true hash (DESIGN §7).
 REFUSED_SHARED_FILES = {"SOURCES.md": 415, "bomb.gif": 415, "empty.jpg": 422, "truncated.png": 422}
 MAX_PHOTO_BYTES = 3 * 1024 * 1024

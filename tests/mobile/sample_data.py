@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-PHOTO_DIR = "/work/shared/testdata/photos"
+from tests.fixtures import PHOTOS
+
+PHOTO_DIR = str(PHOTOS)
 
 
 def texts(en: str, ru: str, pl: str | None = None, uk: str | None = None) -> dict[str, str]:

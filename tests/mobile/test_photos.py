@@ -11,8 +11,7 @@ from PIL import Image
 from PIL.JpegImagePlugin import JpegImageFile
 
 from mobile.photos import MAX_SIDE, PhotoError, make_thumbnail, prepare_photo
-
-PHOTOS = Path("/work/shared/testdata/photos")
+from tests.fixtures import PHOTOS
 
 
 def opened(data: bytes) -> Image.Image:

@@ -9,6 +9,7 @@ tests of a server that is down need no server at all and always run.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import random
 import socket
@@ -376,7 +377,10 @@ def test_a_conflict_is_shown_and_not_retried_forever(server: RunningServer, phon
     push_until_quiet(client, now)
     percent = acknowledged_percent(phone, session.audit_uuid)
     with phone.transaction() as db:  # other content under the same uuid
-        body = dict(audit_body(phone, session.audit_uuid), finished_at="2026-11-23T23:59:00+01:00")
+        body = audit_body(phone, session.audit_uuid)
+        # A later finish than the one stored: other content, still a valid visit on any date.
+        finished = dt.datetime.fromisoformat(body["finished_at"]) + dt.timedelta(minutes=1)
+        body["finished_at"] = finished.isoformat()
         db.execute(
             "UPDATE audits SET body = ? WHERE uuid = ?",
             (json.dumps(body), session.audit_uuid),

@@ -1,7 +1,7 @@
 """Realistic report data for the report tests and bench/reports.py.
 
 Outlets of a Polish/Ukrainian/Russian-speaking retail network, checklist texts in the report's
-language, and thumbnails made from the real phone photos in /work/shared/testdata/photos/
+language, and thumbnails made from the real phone photos in tests/fixtures/photos/
 the way the server makes them (upright, 400 px, JPEG).
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from datetime import date
 from functools import cache
-from pathlib import Path
 
 import pillow_heif
 from PIL import Image, ImageOps
@@ -32,8 +31,8 @@ from reports.model import (
     Strength,
     TrendPoint,
 )
+from tests.fixtures import PHOTOS
 
-PHOTOS = Path("/work/shared/testdata/photos")
 PHOTO_FILES = ("gps_nikon.jpg", "orientation_6.jpg", "cmyk.jpg", "flower.webp", "iphone11.heic")
 LANGUAGES = ("en", "ru", "uk", "pl")
 # Planted in every free-text field an auditor could have touched; must never reach a PDF.

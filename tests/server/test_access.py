@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 from typing import Any
 
 from PIL import ExifTags, Image
 
 from server.dashboard.web import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
+from tests.fixtures import PHOTOS
 from tests.server.access import (
     AGENCY_ONLY,
     CLIENT_DATA,
@@ -42,7 +42,7 @@ from tests.server.api import ADMIN_EMAIL, PASSWORD, Api, World, build_world, sam
 from tests.server.audits.helpers import audit_body, new_uuid, put_audit, put_photo
 
 EMAILS = {"admin": ADMIN_EMAIL}
-PHOTO_SOURCE = Path("/work/shared/testdata/photos/small_orientation_6.jpg")
+PHOTO_SOURCE = PHOTOS / "small_orientation_6.jpg"
 
 OUTLETS_A = {"outlet_own", "outlet_other_outlet", "outlet_other_region"}
 CSV = b"code,name,city,lat,lon\nIMP-1,Imported,Warsaw,52.2,21.0\n"

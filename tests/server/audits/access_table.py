@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from pathlib import Path
 from typing import Any
 
+from tests.fixtures import PHOTOS
 from tests.server.access import Case, statuses
 from tests.server.api import Api, World
 from tests.server.workflow.access_table import _store_visit
 
-PHOTO = Path("/work/shared/testdata/photos/small_orientation_6.jpg")
+PHOTO = PHOTOS / "small_orientation_6.jpg"
 
 
 def _audit(world: World) -> dict[str, Any]:

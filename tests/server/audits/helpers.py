@@ -6,7 +6,6 @@ import datetime
 import hashlib
 import sqlite3
 import uuid
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -14,8 +13,6 @@ import asyncpg
 from server.audits.sql import numbered_placeholders
 from server.settings import Settings
 from tests.server.api import Api
-
-PHOTOS = Path("/work/shared/testdata/photos")
 
 
 def audit_body(

@@ -28,11 +28,12 @@ import httpx
 import pytest
 
 from bench.ingest import ITEMS, LiveServer, audit_of, seed_programme
+from tests.fixtures import PHOTOS
 
 AUDITS = 18  # per kill
 PHONES = (1, 4)
 DROPS = 2
-PHOTO = Path("/work/shared/testdata/photos/small_orientation_6.jpg")
+PHOTO = PHOTOS / "small_orientation_6.jpg"
 
 
 @pytest.fixture(scope="module")

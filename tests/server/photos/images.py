@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from pathlib import Path
 
 from PIL import ExifTags, Image, ImageChops, ImageCms, ImageStat
 
-PHOTOS = Path("/work/shared/testdata/photos")
+from tests.fixtures import PHOTOS
 
 
 def photo(name: str) -> bytes:

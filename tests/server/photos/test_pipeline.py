@@ -65,7 +65,7 @@ def assert_derived_jpegs_fit(derived_width: int, derived_height: int, side: int)
     assert side >= max(derived_width, derived_height)
 
 
-# --- every file of /work/shared/testdata/photos ---------------------------------------------
+# --- every file of tests/fixtures/photos ---------------------------------------------
 
 
 def test_bomb_gif_is_refused_as_unsupported_without_decoding() -> None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import uuid
-from pathlib import Path
 from typing import Any
 
+from tests.fixtures import PHOTOS
 from tests.server.api import Api, World, build_world
 from tests.server.workflow.helpers import SENTINEL_EMAIL, SENTINEL_NAME, critical_template
 
-PHOTO = Path("/work/shared/testdata/photos/small_orientation_6.jpg")
+PHOTO = PHOTOS / "small_orientation_6.jpg"
 OUTLET_NAME_RU = "Магазин «Арбат»"
 COMMENT_RU = "Продавец не поздоровался"
 UNRELEASED_COMMENT = "UNRELEASED-VISIT-MARKER"

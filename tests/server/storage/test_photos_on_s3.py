@@ -10,9 +10,10 @@ from PIL import Image
 
 from server.photos import store_photo
 from server.storage import S3MediaStore
+from tests.fixtures import PHOTOS
 from tests.server.storage.conftest import S3Server
 
-PHOTO = "/work/shared/testdata/photos/orientation_6.jpg"
+PHOTO = str(PHOTOS / "orientation_6.jpg")
 
 
 def test_a_photo_stored_on_s3_twice_is_written_once(s3_server: S3Server, s3_bucket: str) -> None:

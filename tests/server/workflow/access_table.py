@@ -11,9 +11,9 @@ allowed role makes leaves the later allowed roles with 409.
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
+from tests.fixtures import PHOTOS
 from tests.server.access import Case, admin_only, statuses
 from tests.server.api import Api, World
 
@@ -72,7 +72,7 @@ SETTINGS = "/api/v1/clients/{client_id:int}/workflow-settings"
 OWN = {"audit_uuid": "audit_own"}
 OTHER_CLIENT = {"audit_uuid": "audit_other_client"}
 NOT_AUDITOR = statuses(200, auditor=403)
-PHONE_PHOTO = Path("/work/shared/testdata/photos/small_orientation_6.jpg").read_bytes()
+PHONE_PHOTO = PHOTOS / "small_orientation_6.jpg".read_bytes()
 EVERYONE_BUT_AUDITOR = {
     role: {"dispute"}
     for role in ("admin", "reviewer", "head_office", "regional_manager", "outlet_manager")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from pathlib import Path
 
+from tests.fixtures import PHOTOS
 from tests.server.api import Api
 from tests.server.workflow.helpers import ReviewWorld, answers, upload
 
-PHOTO = Path("/work/shared/testdata/photos/small_orientation_6.jpg")
+PHOTO = PHOTOS / "small_orientation_6.jpg"
 
 
 async def actions_of(api: Api, headers: dict[str, str], audit_uuid: str) -> list[dict[str, object]]:

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from pathlib import Path
 from typing import Any
 
+from tests.fixtures import PHOTOS
 from tests.server.api import Api
 from tests.server.workflow.helpers import SENTINEL_NAME, ReviewWorld, answers, audit_body, upload
 
-PHOTO = Path("/work/shared/testdata/photos/gps_nikon.jpg")
-EVIDENCE = Path("/work/shared/testdata/photos/orientation_6.jpg")
+PHOTO = PHOTOS / "gps_nikon.jpg"
+EVIDENCE = PHOTOS / "orientation_6.jpg"
 
 
 async def test_audit_from_put_to_corrective_action(api: Api, review: ReviewWorld) -> None:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from PIL import Image
 
+from tests.fixtures import PHOTOS
 from tests.server.api import Api
 from tests.server.workflow.helpers import ReviewWorld, answers, upload
 
-PHOTOS = Path("/work/shared/testdata/photos")
 PORTRAIT_PHONE_PHOTO = PHOTOS / "orientation_6.jpg"  # landscape pixels, EXIF "rotate 90"
 GPS_PHOTO = PHOTOS / "gps_nikon.jpg"
 HEIC_PHOTO = PHOTOS / "iphone11.heic"
