@@ -30,8 +30,8 @@ from litestar.testing import AsyncTestClient  # noqa: E402 -- after the path set
 
 from server.app import create_app  # noqa: E402
 from server.auth.passwords import Passwords  # noqa: E402
-from server.db import Database, migrate  # noqa: E402
-from server.settings import Argon2Parameters, Settings  # noqa: E402
+from server.core.database import Database, migrate  # noqa: E402
+from server.core.settings import Argon2Parameters, Settings  # noqa: E402
 
 CACHE = ROOT / "var" / "bench" / "analytics.db"
 OUTLETS = 2000

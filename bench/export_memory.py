@@ -41,7 +41,7 @@ if __name__ == "__main__":
 from bench.analytics import CACHE, EMAIL, PASSWORD, build  # noqa: E402 -- after the path set-up
 from server.analytics import exports  # noqa: E402
 from server.app import create_app  # noqa: E402
-from server.settings import Argon2Parameters, Settings  # noqa: E402
+from server.core.settings import Argon2Parameters, Settings  # noqa: E402
 
 GOAL = 1.5
 EXPORT = "/api/v1/analytics/exports/answers"

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from server.access.caller import Caller
 from server.auth.service import load_caller
-from server.caller import Caller
-from server.db import SQLITE_PRAGMAS, Database, migrate
+from server.core.database import SQLITE_PRAGMAS, Database, migrate
 from server.organisation.csv_import import OutletImport, parse_outlets_csv
 from server.organisation.schemas import ClientCreate
 from server.organisation.service import OrganisationService

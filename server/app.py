@@ -21,24 +21,24 @@ from server.auditlog.controllers import AuditLogController
 from server.audits.controllers import MEDIA_STORE_STATE_KEY, close_audit_resources
 from server.audits.controllers import ROUTES as AUDIT_ROUTES
 from server.auth.controllers import AuthController
-from server.context import AppContext
-from server.dashboard.controllers import DASHBOARD
-from server.dependencies import DEPENDENCIES
-from server.logs import access_log_middleware, configure_logging
-from server.organisation.controllers import (
-    ClientController,
-    OutletController,
-    RegionController,
-)
-from server.problems import (
+from server.core.context import AppContext
+from server.core.dependencies import DEPENDENCIES
+from server.core.logs import access_log_middleware, configure_logging
+from server.core.problems import (
     EXCEPTION_HANDLERS,
     JsonCheckingRequest,
     document_problem_responses,
     refuse_impossible_ids,
 )
+from server.core.security_headers import add_security_headers, inline_script_hashes_middleware
+from server.core.settings import Settings
+from server.dashboard.controllers import DASHBOARD
+from server.organisation.controllers import (
+    ClientController,
+    OutletController,
+    RegionController,
+)
 from server.reporting.controllers import ReportController
-from server.security_headers import add_security_headers, inline_script_hashes_middleware
-from server.settings import Settings
 from server.storage import MediaStore, media_store_from_settings
 from server.templates.controllers import TemplateController
 from server.users.controllers import UserController

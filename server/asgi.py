@@ -3,6 +3,6 @@
 import os
 
 from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
 
 app = create_app(Settings.from_env(os.environ))

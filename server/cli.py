@@ -9,8 +9,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from server.db import Database, migrate
-from server.settings import Settings
+from server.core.database import Database, migrate
+from server.core.settings import Settings
 
 
 def _settings() -> Settings:
@@ -57,7 +57,7 @@ async def _create_user(
 
 
 async def _load_starters(settings: Settings) -> list[str]:
-    from server.starters import load_starters
+    from server.templates.starters import load_starters
 
     database = Database(settings.database_url)
     await database.start()
@@ -70,7 +70,7 @@ async def _load_starters(settings: Settings) -> list[str]:
 def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from server.backup import BackupError, backup, restore
+    from server.backup.archive import BackupError, backup, restore
 
     try:
         if args.command == "backup":
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_report_parser(commands)
     args = parser.parse_args(argv)
 
-    from server.errors import ServerError
+    from server.core.errors import ServerError
 
     try:
         if args.command == "serve":

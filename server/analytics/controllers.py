@@ -25,7 +25,7 @@ from server.analytics.schemas import (
     TrendPoint,
 )
 from server.analytics.service import AnalyticsService
-from server.dependencies import AuthenticatedCaller
+from server.core.dependencies import AuthenticatedCaller
 
 FilterDep = NamedDependency[Filters]
 

@@ -23,9 +23,9 @@ from litestar.openapi.spec import Operation
 from litestar.response import Stream
 from openpyxl import Workbook
 
+from server.access.caller import Caller
 from server.analytics.filters import Filters, scope_where
 from server.analytics.schemas import LeagueTable
-from server.caller import Caller
 from server.workflow.tables import ScoreRollup
 
 BATCH = 5000

@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from server.caller import (
+from server.access.caller import (
     ADMIN,
     AUDITOR,
     HEAD_OFFICE,
@@ -21,8 +21,8 @@ from server.caller import (
     REVIEWER,
     Caller,
 )
-from server.errors import Forbidden, NotFound
-from server.i18n import _
+from server.core.errors import Forbidden, NotFound
+from server.core.i18n import _
 from server.organisation.tables import Outlet, Region
 from server.waves.tables import Wave
 

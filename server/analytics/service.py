@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
+from server.access.caller import Caller
 from server.analytics import stats
 from server.analytics.filters import (
     AGENCY_ANALYTICS_ROLES,
@@ -51,9 +52,8 @@ from server.analytics.schemas import (
     RegionFigure,
     TrendPoint,
 )
-from server.caller import Caller
-from server.errors import Forbidden
-from server.i18n import _
+from server.core.errors import Forbidden
+from server.core.i18n import _
 from server.workflow.tables import ScoreRollup
 
 INTERVAL_METHOD = "student-t on audit percents"

@@ -9,7 +9,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from server.auditlog import service
 from server.auditlog.schemas import AuditLogPage
-from server.dependencies import AuthenticatedCaller
+from server.core.dependencies import AuthenticatedCaller
 
 
 class AuditLogController(Controller):

@@ -7,10 +7,10 @@ from typing import Any
 
 import msgspec
 
+from server.access.caller import ADMIN, Caller
 from server.auditlog.schemas import AuditLogEntryOut, AuditLogPage
 from server.auditlog.tables import AuditLogEntry
-from server.caller import ADMIN, Caller
-from server.pagination import decode_cursor, encode_cursor
+from server.core.pagination import decode_cursor, encode_cursor
 
 
 def _to_json(record: Any) -> str | None:

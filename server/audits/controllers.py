@@ -19,6 +19,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
+from server.access.caller import ADMIN, AUDITOR
 from server.audits.ingest import AuditIngest, TemplateCache, decode_body
 from server.audits.openapi import AuditUploadOperation, PhotoUploadOperation
 from server.audits.photo_intake import PhotoIntake
@@ -26,11 +27,10 @@ from server.audits.queries import AuditQueries
 from server.audits.schemas import AuditOut, AuditReceipt, PhotoReceipt, SyncPayload
 from server.audits.sql import SqlRunner
 from server.audits.sync import SyncService
-from server.caller import ADMIN, AUDITOR
-from server.context import AppContext
-from server.dependencies import AuthenticatedCaller
-from server.errors import Invalid
-from server.i18n import _
+from server.core.context import AppContext
+from server.core.dependencies import AuthenticatedCaller
+from server.core.errors import Invalid
+from server.core.i18n import _
 from server.photos import PhotoLimits, check_upload_size
 from server.storage import MediaStore, media_store_from_settings
 

@@ -30,6 +30,7 @@ from typing import Any, Final
 
 import msgspec
 
+from server.access.caller import ADMIN, AUDITOR, Caller
 from server.audits import flags as visit_flags
 from server.audits.schemas import AuditReceipt, ScoreOut
 from server.audits.sql import (
@@ -43,9 +44,8 @@ from server.audits.sql import (
     UniqueViolation,
 )
 from server.audits.wire import IncomingAudit, read_audit
-from server.caller import ADMIN, AUDITOR, Caller
-from server.errors import Conflict, Invalid, NotFound, ServiceUnavailable
-from server.i18n import _
+from server.core.errors import Conflict, Invalid, NotFound, ServiceUnavailable
+from server.core.i18n import _
 from shared.checklist import Template
 from shared.codec import canonical_json
 from shared.lifecycle import INITIAL_AUDIT_STATE, RETURNED, transition

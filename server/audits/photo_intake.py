@@ -20,16 +20,16 @@ from typing import Final
 
 import anyio.to_thread
 
+from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
 from server.audits import flags as visit_flags
 from server.audits.ingest import photo_facts
 from server.audits.schemas import PhotoReceipt
 from server.audits.sql import Connection, Reader, SqlRunner, UniqueViolation
-from server.caller import ADMIN, AUDITOR, REVIEWER, Caller
-from server.errors import (
+from server.core.errors import (
     Conflict,
     NotFound,
 )
-from server.i18n import _
+from server.core.i18n import _
 from server.photos import PhotoLimits, StoredPhoto, store_photo
 from server.storage import MediaStore
 from shared.lifecycle import RELEASED_STATES

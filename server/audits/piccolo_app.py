@@ -10,6 +10,6 @@ APP_CONFIG = AppConfig(
     app_name="audits",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
     table_classes=list(AUDIT_TABLES),
-    migration_dependencies=["server.piccolo_app"],
+    migration_dependencies=["server.core.piccolo_app"],
     commands=[],
 )

@@ -11,12 +11,12 @@ import datetime as dt
 import json
 import uuid as uuid_module
 
+from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
 from server.audits.ingest import score_out
 from server.audits.schemas import AnswerOut, AuditOut, PhotoRefOut, TemplateRef
 from server.audits.sql import SqlRunner
-from server.caller import ADMIN, AUDITOR, REVIEWER, Caller
-from server.errors import NotFound
-from server.i18n import _
+from server.core.errors import NotFound
+from server.core.i18n import _
 
 SELECT_AUDIT = (
     "SELECT id, uuid, assignment, auditor, outlet, client, wave, template_key, "

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from server.ids import Id
+from server.core.ids import Id
 
 
 class ScoreOut(msgspec.Struct, kw_only=True):

@@ -6,9 +6,9 @@ than plain `sqlite3` (PITFALLS). Ingest therefore talks to the database through 
 layer instead:
 
 - SQLite: one persistent `sqlite3` connection per app for writes, with the durability PRAGMAs
-  of `server.db`; write transactions are `BEGIN IMMEDIATE`, so another server process waits
-  instead of failing at commit. One asyncio lock serialises transactions on the connection
-  (SQLite has one writer at a time anyway).
+  of `server.core.database`; write transactions are `BEGIN IMMEDIATE`, so another server
+  process waits instead of failing at commit. One asyncio lock serialises transactions on
+  the connection (SQLite has one writer at a time anyway).
 - PostgreSQL: a connection of Piccolo's asyncpg pool, in an asyncpg transaction.
 
 The ingest hot path crosses to the database thread as few times as it can: all its reads in
@@ -22,7 +22,7 @@ group-commits every job that has arrived: each job in its own savepoint (a write
 is undone alone), all made durable by one COMMIT, every writer answered only after it. The
 loop only pickles the job and reads the answer, through the selector it already waits on:
 on a thread, the statements would wait for the loop's GIL between rows and each hand-off for
-the switch interval. When one client alone is sending (`loop_is_free`, see server/gauge.py)
+the switch interval. When one client alone is sending (`loop_is_free`, see server/core/gauge.py)
 and the writer has nothing in hand, the write runs whole on the loop's thread on this
 process's own connection instead, COMMIT included: nobody waits for the loop, and the two
 process wake-ups of the hand-off are saved. That write never waits for another process's
@@ -63,7 +63,7 @@ from server.audits.writer import (
     bind_key,
     translated_sqlite_errors,
 )
-from server.db import DEFAULT_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS, Database
+from server.core.database import DEFAULT_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS, Database
 
 __all__ = [
     "KEY",

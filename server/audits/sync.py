@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from typing import Any, Final
 
-from server import piccolo_conf
+from server.access.caller import AUDITOR, Caller
 from server.audits.schemas import (
     ReturnNoteOut,
     SyncAssignment,
@@ -27,9 +27,9 @@ from server.audits.schemas import (
     WaveRef,
 )
 from server.audits.sql import Connection, SqlRunner
-from server.caller import AUDITOR, Caller
-from server.errors import BadRequest
-from server.i18n import _
+from server.core import piccolo_conf
+from server.core.errors import BadRequest
+from server.core.i18n import _
 from shared.lifecycle import DISPUTED, RETURNED
 
 CANCELLED: Final = "cancelled"

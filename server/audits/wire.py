@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from server.i18n import _
+from server.core.i18n import _
 from shared.answers import Answer
 from shared.codec import VOLATILE_KEYS
 from shared.errors import DomainError

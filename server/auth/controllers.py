@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from server.auth.schemas import LoginRequest, LoginResponse, Me, PasswordChange
 from server.auth.service import TOKEN_TYPE, AuthService, describe
-from server.dependencies import AuthenticatedCaller, provide_database
+from server.core.dependencies import AuthenticatedCaller, provide_database
 
 Auth = NamedDependency[AuthService]
 

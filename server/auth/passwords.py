@@ -15,7 +15,7 @@ from anyio import CapacityLimiter
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from server.settings import Argon2Parameters
+from server.core.settings import Argon2Parameters
 
 DEFAULT_CONCURRENT_HASHES = 2
 

@@ -13,16 +13,16 @@ import dataclasses
 import datetime as dt
 import math
 
+from server.access.caller import Caller
 from server.auditlog import service as auditlog
 from server.auth.passwords import Passwords
 from server.auth.schemas import LoginResponse, Me, Scope
 from server.auth.tables import LoginFailure
 from server.auth.tokens import Tokens
-from server.caller import Caller
-from server.db import Database
-from server.errors import Invalid, TooManyRequests, Unauthorized
-from server.i18n import _
-from server.settings import Settings
+from server.core.database import Database
+from server.core.errors import Invalid, TooManyRequests, Unauthorized
+from server.core.i18n import _
+from server.core.settings import Settings
 from server.users.tables import ReviewerClient, User, UserOutlet, UserRegion
 
 MIN_PASSWORD_LENGTH = 10

@@ -15,8 +15,8 @@ from typing import Any, Final
 
 import jwt
 
-from server.errors import Unauthorized
-from server.i18n import _
+from server.core.errors import Unauthorized
+from server.core.i18n import _
 
 # Tokens remembered at once; beyond that the oldest is forgotten (and verified again if used).
 VERIFIED_TOKENS_KEPT: Final = 4096

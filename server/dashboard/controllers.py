@@ -25,11 +25,13 @@ from litestar.static_files import create_static_files_router
 from reports.charts import heatmap_chart, section_chart, to_svg, trend_chart
 from reports.model import Heatmap, OutletReportData
 from reports.model import TrendPoint as ChartPoint
+from server.access.caller import ADMIN, HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, Caller
 from server.analytics import exports
 from server.analytics.filters import Filters, check_filters_in_scope, require_analytics_role
 from server.analytics.service import AnalyticsService
 from server.audits.controllers import PHOTO_ROUTE_MAX_BYTES
-from server.caller import ADMIN, HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, Caller
+from server.core.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
+from server.core.i18n import _
 from server.dashboard.web import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
@@ -45,8 +47,6 @@ from server.dashboard.web import (
     session_caller,
     session_cookie,
 )
-from server.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
-from server.i18n import _
 from server.organisation.tables import Outlet, Region
 from server.photos import PhotoLimits, check_upload_size
 from server.reporting.service import load_vocabulary

@@ -29,10 +29,10 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie, State, UploadFile
 
 from reports.labels import ACTION_STATUSES, CHANNELS, label
-from server.caller import Caller
-from server.context import AppContext
-from server.errors import Forbidden, Unauthorized
-from server.i18n import _
+from server.access.caller import Caller
+from server.core.context import AppContext
+from server.core.errors import Forbidden, Unauthorized
+from server.core.i18n import _
 from server.reporting.service import Vocabulary
 from shared.i18n import LANGUAGES, negotiate, translation
 

@@ -12,11 +12,11 @@ import asyncio
 from collections.abc import Callable
 
 from server.auth.passwords import Passwords
-from server.db import Database, migrate
+from server.core.database import Database, migrate
+from server.core.settings import Settings
 from server.demo.fieldwork import fill_waves
 from server.demo.programme import ADMIN, AUDITORS, DEMO_ARGON2, build_programme, people
 from server.organisation.tables import Client
-from server.settings import Settings
 
 __all__ = ["ADMIN", "load_demo", "print_logins", "run_demo"]
 

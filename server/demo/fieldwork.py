@@ -31,19 +31,19 @@ from collections import Counter
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from server.access.caller import Caller
 from server.audits.ingest import AuditIngest, TemplateCache
 from server.audits.photo_intake import PhotoIntake
 from server.audits.sql import SqlRunner
 from server.audits.tables import Audit
 from server.auth.service import load_caller
-from server.caller import Caller
-from server.db import Database
+from server.core.database import Database
+from server.core.settings import Settings
 from server.demo import texts
 from server.demo.answers import DrawnAudit, PhotoShot, draw_audit, passes
 from server.demo.photos import SHOP_FRONT, PhotoSet
 from server.demo.programme import QUARTERS
 from server.photos import PhotoLimits
-from server.settings import Settings
 from server.storage import media_store_from_settings
 from server.users.tables import User
 from server.waves.tables import Assignment

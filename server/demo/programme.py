@@ -13,15 +13,15 @@ import datetime as dt
 import random
 from typing import Any, Final
 
+from server.access.caller import Caller
 from server.auth.passwords import Passwords
 from server.auth.service import load_caller
-from server.caller import Caller
-from server.db import Database
+from server.core.database import Database
+from server.core.settings import Argon2Parameters
 from server.organisation.schemas import ClientCreate, OutletCreate, RegionCreate
 from server.organisation.service import OrganisationService
 from server.organisation.tables import Client, Outlet
-from server.settings import Argon2Parameters
-from server.starters import load_starters
+from server.templates.starters import load_starters
 from server.templates.tables import ChecklistTemplate
 from server.users.schemas import UserCreate
 from server.users.service import UserService

@@ -9,10 +9,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from server.db import Database
-from server.dependencies import AuthenticatedCaller
-from server.errors import PayloadTooLarge, UnsupportedMediaType
-from server.i18n import _
+from server.core.database import Database
+from server.core.dependencies import AuthenticatedCaller
+from server.core.errors import PayloadTooLarge, UnsupportedMediaType
+from server.core.i18n import _
+from server.core.settings import Settings
 from server.organisation.csv_import import OutletImport
 from server.organisation.schemas import (
     Client,
@@ -30,7 +31,6 @@ from server.organisation.schemas import (
     RegionUpdate,
 )
 from server.organisation.service import OrganisationService
-from server.settings import Settings
 
 DatabaseDep = NamedDependency[Database]
 Organisation = NamedDependency[OrganisationService]

@@ -14,16 +14,16 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from server.access.caller import ADMIN, Caller
 from server.auditlog import service as auditlog
-from server.caller import ADMIN, Caller
-from server.db import Database
-from server.errors import Invalid
-from server.i18n import _
+from server.core.database import Database
+from server.core.errors import Invalid
+from server.core.i18n import _
+from server.core.validation import check_channels, check_coordinates, check_text, check_timezone
 from server.organisation.schemas import ImportReport
 from server.organisation.service import OrganisationService
 from server.organisation.tables import Outlet as OutletTable
 from server.organisation.tables import Region as RegionTable
-from server.validation import check_channels, check_coordinates, check_text, check_timezone
 
 REQUIRED_COLUMNS = ("code", "name")
 OPTIONAL_COLUMNS = ("region", "address", "city", "lat", "lon", "timezone", "channels", "active")

@@ -6,7 +6,7 @@ from typing import Any
 
 from piccolo.custom_types import Combinable
 
-from server.caller import (
+from server.access.caller import (
     ADMIN,
     AUDITOR,
     HEAD_OFFICE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from server.ids import Id
+from server.core.ids import Id
 
 CHANNELS = ("in_store", "phone", "email", "chat", "web", "social")
 

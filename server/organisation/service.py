@@ -8,11 +8,13 @@ from typing import Any
 
 import msgspec
 
+from server.access.caller import ADMIN, Caller
 from server.auditlog import service as auditlog
-from server.caller import ADMIN, Caller
-from server.db import Database
-from server.errors import Conflict, Invalid, NotFound
-from server.i18n import _
+from server.core.database import Database
+from server.core.errors import Conflict, Invalid, NotFound
+from server.core.i18n import _
+from server.core.pagination import decode_cursor, encode_cursor
+from server.core.validation import check_channels, check_coordinates, check_text, check_timezone
 from server.organisation import queries
 from server.organisation.schemas import (
     Client,
@@ -31,8 +33,6 @@ from server.organisation.schemas import (
 from server.organisation.tables import Client as ClientTable
 from server.organisation.tables import Outlet as OutletTable
 from server.organisation.tables import Region as RegionTable
-from server.pagination import decode_cursor, encode_cursor
-from server.validation import check_channels, check_coordinates, check_text, check_timezone
 
 
 def _now() -> dt.datetime:

@@ -8,8 +8,8 @@ How `PUT /api/v1/photos/{uuid}` uses it (DESIGN §5, §7):
 3. `stored = await anyio.to_thread.run_sync(store_photo, store, uuid, body, declared_sha256)`
    (CPU-bound: about 80 ms of CPU for a 12 MP JPEG). It writes the original and derived
    images; then record `stored` in the database and answer 201.
-4. A `PhotoError` is a `server.errors.ServerError` with its own status (413, 415 or 422):
-   let it propagate and `server.problems` answers with the problem detail. Nothing was
+4. A `PhotoError` is a `server.core.errors.ServerError` with its own status (413, 415 or 422):
+   let it propagate and `server.core.problems` answers with the problem detail. Nothing was
    written. `error.translated(translation(lang))` gives the message in the caller's language.
 """
 

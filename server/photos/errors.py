@@ -1,8 +1,8 @@
 """Why a photo upload is refused: errors the server's one handler turns into problem details.
 
-Each refusal is a `server.errors.ServerError` of the right HTTP kind (`PhotoTooLarge` is a
+Each refusal is a `server.core.errors.ServerError` of the right HTTP kind (`PhotoTooLarge` is a
 `PayloadTooLarge`, 413; `UnsupportedImage` an `UnsupportedMediaType`, 415; `DamagedImage` and
-`PhotoHashMismatch` are `Invalid`, 422), so `server.problems` answers with the right status
+`PhotoHashMismatch` are `Invalid`, 422), so `server.core.problems` answers with the right status
 and no route needs to translate them. Each also carries a stable `code` and a message a person
 can act on: an English template marked for translation plus its parameters, so it can be shown
 in the caller's language with `error.translated(translation(lang))`; `error.detail` (and
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from server.errors import Invalid, PayloadTooLarge, ServerError, UnsupportedMediaType
+from server.core.errors import Invalid, PayloadTooLarge, ServerError, UnsupportedMediaType
 
 __all__ = [
     "DamagedImage",

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from server.errors import Conflict
-from server.i18n import _
+from server.core.errors import Conflict
+from server.core.i18n import _
 from server.photos import pipeline
 from server.photos.errors import BAD_DECLARED_HASH, HASH_MISMATCH, PhotoError, PhotoHashMismatch
 from server.storage import MediaStore, ObjectConflict, content_key

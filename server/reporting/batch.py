@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import TextIO
 
 from reports import ComparisonReportData, OutletReportData
-from server.caller import ADMIN, Caller
-from server.db import Database
-from server.errors import NotFound
-from server.i18n import _
+from server.access.caller import ADMIN, Caller
+from server.core.database import Database
+from server.core.errors import NotFound
+from server.core.i18n import _
+from server.core.settings import Settings
 from server.reporting.render import write_report
 from server.reporting.service import ReportService, check_language, reading
-from server.settings import Settings
 from server.storage import media_store_from_settings
 from server.waves.tables import Wave
 from server.workflow.tables import ScoreRollup

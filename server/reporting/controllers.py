@@ -20,8 +20,8 @@ from litestar.params import FromPath, QueryParameter
 
 from reports import build_comparison_report, build_outlet_report
 from server.audits.controllers import audit_resources
-from server.db import Database
-from server.dependencies import AuthenticatedCaller
+from server.core.database import Database
+from server.core.dependencies import AuthenticatedCaller
 from server.reporting.service import ReportService, reading
 
 PDF = "application/pdf"

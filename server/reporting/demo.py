@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from server.db import Database
+from server.core.database import Database
+from server.core.settings import Settings
 from server.reporting.batch import report_wave
-from server.settings import Settings
 from server.workflow.tables import ScoreRollup
 
 DEFAULT_OUT = Path("out")

@@ -50,14 +50,14 @@ from reports import (
     TrendPoint,
 )
 from reports.model import Channel, DisputeDecision
+from server.access.caller import AUDITOR, Caller
 from server.analytics import stats
 from server.analytics.filters import Filters, outlet_in_scope, require_analytics_role
 from server.analytics.schemas import HeatmapFigure
 from server.analytics.service import AnalyticsService
-from server.caller import AUDITOR, Caller
-from server.db import Database
-from server.errors import BadRequest, NotFound
-from server.i18n import _
+from server.core.database import Database
+from server.core.errors import BadRequest, NotFound
+from server.core.i18n import _
 from server.storage.base import MediaStore, MediaStoreError
 from server.workflow.tables import ScoreRollup
 from shared.checklist import Template

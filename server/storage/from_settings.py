@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.settings import Settings
+from server.core.settings import Settings
 from server.storage.base import MediaStore
 from server.storage.local import LocalMediaStore
 from server.storage.s3 import S3MediaStore

@@ -12,12 +12,12 @@ import datetime as dt
 import json
 from typing import Any
 
+from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
 from server.auditlog import service as auditlog
-from server.caller import ADMIN, AUDITOR, REVIEWER, Caller
-from server.db import Database
-from server.errors import Conflict, Invalid, NotFound
-from server.i18n import _
-from server.pagination import decode_cursor, encode_cursor
+from server.core.database import Database
+from server.core.errors import Conflict, Invalid, NotFound
+from server.core.i18n import _
+from server.core.pagination import decode_cursor, encode_cursor
 from server.templates.schemas import TemplateDetail, TemplatePage, TemplateSummary
 from server.templates.tables import ChecklistTemplate
 from server.waves.tables import Assignment

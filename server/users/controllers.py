@@ -9,8 +9,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from server.auth.passwords import Passwords
-from server.db import Database
-from server.dependencies import AuthenticatedCaller
+from server.core.database import Database
+from server.core.dependencies import AuthenticatedCaller
 from server.users.schemas import (
     Exclusion,
     ExclusionCreate,

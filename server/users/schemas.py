@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from server.ids import Id
+from server.core.ids import Id
 
 
 class User(msgspec.Struct, kw_only=True):

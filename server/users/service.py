@@ -8,10 +8,7 @@ from typing import Any
 
 import msgspec
 
-from server.auditlog import service as auditlog
-from server.auth.passwords import Passwords
-from server.auth.service import check_password_strength
-from server.caller import (
+from server.access.caller import (
     ADMIN,
     AUDITOR,
     CLIENT_ROLES,
@@ -21,11 +18,14 @@ from server.caller import (
     ROLES,
     Caller,
 )
-from server.db import Database
-from server.errors import Conflict, Invalid, NotFound
-from server.i18n import _
+from server.auditlog import service as auditlog
+from server.auth.passwords import Passwords
+from server.auth.service import check_password_strength
+from server.core.database import Database
+from server.core.errors import Conflict, Invalid, NotFound
+from server.core.i18n import _
+from server.core.pagination import decode_cursor, encode_cursor
 from server.organisation.tables import Client, Outlet, Region
-from server.pagination import decode_cursor, encode_cursor
 from server.users.schemas import (
     Exclusion,
     ExclusionCreate,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import msgspec
 
-from server.ids import Id
+from server.core.ids import Id
 
 
 class Wave(msgspec.Struct, kw_only=True):

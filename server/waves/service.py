@@ -14,17 +14,17 @@ from typing import Any
 
 import msgspec
 
+from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
 from server.auditlog import service as auditlog
-from server.caller import ADMIN, AUDITOR, REVIEWER, Caller
-from server.db import Database
-from server.errors import Conflict, Invalid, NotFound
-from server.i18n import _
+from server.core.database import Database
+from server.core.errors import Conflict, Invalid, NotFound
+from server.core.i18n import _
+from server.core.pagination import decode_cursor, encode_cursor
+from server.core.validation import check_text
 from server.organisation.schemas import CHANNELS
 from server.organisation.tables import Client, Outlet
-from server.pagination import decode_cursor, encode_cursor
 from server.templates.tables import ChecklistTemplate
 from server.users.tables import User
-from server.validation import check_text
 from server.waves.eligibility import ineligibility_reason
 from server.waves.schemas import (
     Assignment,

@@ -17,8 +17,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from server.audits.tables import Audit, AuditAnswer, AuditPhoto, Photo
-from server.caller import (
+from server.access.caller import (
     ADMIN,
     HEAD_OFFICE,
     OUTLET_MANAGER,
@@ -26,8 +25,9 @@ from server.caller import (
     REVIEWER,
     Caller,
 )
-from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.i18n import _
+from server.audits.tables import Audit, AuditAnswer, AuditPhoto, Photo
+from server.core.errors import Conflict, Forbidden, Invalid, NotFound
+from server.core.i18n import _
 from server.templates.tables import ChecklistTemplate
 from shared.checklist import Template
 from shared.errors import TransitionError

@@ -12,8 +12,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from server.audits.controllers import DEPENDENCIES as AUDIT_RESOURCES
 from server.audits.controllers import PHOTO_ROUTE_MAX_BYTES, AuditResources
-from server.db import Database
-from server.dependencies import AuthenticatedCaller
+from server.core.database import Database
+from server.core.dependencies import AuthenticatedCaller
 from server.workflow import rules
 from server.workflow.corrective import CorrectiveService
 from server.workflow.disputes import DisputeService

@@ -22,9 +22,7 @@ from typing import Any, Final
 
 import msgspec
 
-from server.auditlog import service as auditlog
-from server.audits.tables import Audit
-from server.caller import (
+from server.access.caller import (
     AUDITOR,
     CLIENT_ROLES,
     HEAD_OFFICE,
@@ -32,10 +30,12 @@ from server.caller import (
     REGIONAL_MANAGER,
     Caller,
 )
-from server.db import Database
-from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.i18n import _
-from server.pagination import decode_cursor, encode_cursor
+from server.auditlog import service as auditlog
+from server.audits.tables import Audit
+from server.core.database import Database
+from server.core.errors import Conflict, Forbidden, Invalid, NotFound
+from server.core.i18n import _
+from server.core.pagination import decode_cursor, encode_cursor
 from server.users.tables import User, UserOutlet, UserRegion
 from server.workflow.access import (
     AuditRecord,

@@ -19,13 +19,13 @@ import uuid as uuid_module
 from decimal import Decimal
 from typing import Any
 
+from server.access.caller import AUDITOR, OUTLET_MANAGER, REGIONAL_MANAGER, Caller
 from server.auditlog import service as auditlog
 from server.audits.tables import Audit, AuditAnswer
-from server.caller import AUDITOR, OUTLET_MANAGER, REGIONAL_MANAGER, Caller
-from server.db import Database
-from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.i18n import _
-from server.pagination import decode_cursor, encode_cursor
+from server.core.database import Database
+from server.core.errors import Conflict, Forbidden, Invalid, NotFound
+from server.core.i18n import _
+from server.core.pagination import decode_cursor, encode_cursor
 from server.workflow.access import (
     AuditRecord,
     aware,

@@ -33,12 +33,12 @@ from typing import Any, Final
 import anyio.to_thread
 from litestar import Request
 
+from server.access.caller import Caller
 from server.auditlog import service as auditlog
 from server.audits.tables import Photo
-from server.caller import Caller
-from server.db import Database
-from server.errors import Conflict, Forbidden, NotFound
-from server.i18n import _
+from server.core.database import Database
+from server.core.errors import Conflict, Forbidden, NotFound
+from server.core.i18n import _
 from server.photos import PhotoLimits, StoredPhoto, check_upload_size, store_photo
 from server.storage import MediaStore
 from server.workflow.access import require_action_role

@@ -12,11 +12,11 @@ import json
 import uuid as uuid_module
 from typing import Any
 
+from server.access.caller import AUDITOR, OUTLET_MANAGER, REGIONAL_MANAGER, Caller
 from server.audits.tables import Audit
-from server.caller import AUDITOR, OUTLET_MANAGER, REGIONAL_MANAGER, Caller
-from server.errors import Forbidden, NotFound
-from server.i18n import _
-from server.pagination import decode_cursor, encode_cursor
+from server.core.errors import Forbidden, NotFound
+from server.core.i18n import _
+from server.core.pagination import decode_cursor, encode_cursor
 from server.workflow.access import audit_pk, aware, load_answers, percent_text
 from server.workflow.rules import client_rules
 from server.workflow.schemas import (

@@ -18,13 +18,13 @@ from typing import Any
 
 from piccolo.custom_types import Combinable
 
+from server.access.caller import ADMIN, REVIEWER, Caller
 from server.auditlog import service as auditlog
 from server.auditlog.tables import AuditLogEntry
 from server.audits.tables import Audit
-from server.caller import ADMIN, REVIEWER, Caller
-from server.db import Database
-from server.errors import BadRequest, Invalid
-from server.i18n import _
+from server.core.database import Database
+from server.core.errors import BadRequest, Invalid
+from server.core.i18n import _
 from server.waves.tables import Assignment
 from server.workflow.access import (
     audit_pk,

@@ -10,11 +10,11 @@ import datetime as dt
 
 import msgspec
 
+from server.access.caller import ADMIN, Caller
 from server.auditlog import service as auditlog
-from server.caller import ADMIN, Caller
-from server.db import Database
-from server.errors import Invalid, NotFound
-from server.i18n import _
+from server.core.database import Database
+from server.core.errors import Invalid, NotFound
+from server.core.i18n import _
 from server.organisation.tables import Client
 from server.workflow.schemas import WorkflowSettings, WorkflowSettingsUpdate
 from server.workflow.tables import ClientWorkflowSettings

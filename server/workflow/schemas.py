@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from server.ids import Id
+from server.core.ids import Id
 
 # --- review ----------------------------------------------------------------------------------
 

@@ -27,8 +27,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from server.app import create_app
-from server.db import Database, migrate
-from server.settings import Argon2Parameters, Settings
+from server.core.database import Database, migrate
+from server.core.settings import Argon2Parameters, Settings
 from tests.server.api import Api, World, build_world
 from tests.server.conftest import create_first_admin
 

@@ -26,8 +26,8 @@ from litestar.testing import AsyncTestClient, TestClient
 from PIL import Image
 
 from server.app import create_app
-from server.problems import PROBLEM_MEDIA_TYPE
-from server.settings import Settings
+from server.core.problems import PROBLEM_MEDIA_TYPE
+from server.core.settings import Settings
 from tests.fixtures import PHOTOS
 from tests.hardening.conftest import hardening_settings, stored_state
 from tests.server.api import Api, World

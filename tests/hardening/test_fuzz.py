@@ -38,8 +38,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from server.app import create_app
-from server.problems import PROBLEM_MEDIA_TYPE
-from server.settings import Settings
+from server.core.problems import PROBLEM_MEDIA_TYPE
+from server.core.settings import Settings
 from tests.hardening.conftest import Seeded, clone_seeded, running_server
 from tests.server.api import ADMIN_EMAIL, PASSWORD
 

@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from server.app import create_app
-from server.problems import PROBLEM_MEDIA_TYPE
+from server.core.problems import PROBLEM_MEDIA_TYPE
 from tests.hardening.conftest import hardening_settings
 from tests.server.api import Api
 from tests.server.conftest import create_first_admin
@@ -141,7 +141,7 @@ async def test_path_id_no_record_can_have_is_404_not_500(api: Api, method: str, 
 async def test_body_id_beyond_sqlite_integers_is_a_validation_problem_not_500(api: Api) -> None:
     """The soak fuzz over HTTP, as admin: a wave for client 4064352960497723113472.
 
-    Ids are validated against the 32-bit key range (server/ids.py) before any query."""
+    Ids are validated against the 32-bit key range (server/core/ids.py) before any query."""
     body = {
         "": [],
         "ends_on": "4784-01-01",

@@ -37,7 +37,7 @@ def missing_sync_route() -> str:
     """Why the sync tests cannot run yet ("" when the server has the audit PUT route)."""
     try:
         from server.app import create_app
-        from server.settings import Settings
+        from server.core.settings import Settings
     except ImportError as error:
         return f"the server app cannot be imported: {error}"
     with tempfile.TemporaryDirectory() as unused:

@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.server import conftest as server_fixtures
 from tests.server.api import Api
 

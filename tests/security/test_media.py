@@ -11,11 +11,12 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from server.settings import Settings
+from server.core.settings import Settings
+from tests.fixtures import PHOTOS
 from tests.server.api import Api
-from tests.server.audits.helpers import PHOTOS, put_photo
+from tests.server.audits.helpers import put_photo
 
-SERVER_FILE = Path(__file__).parents[2] / "server" / "settings.py"
+SERVER_FILE = Path(__file__).parents[2] / "server" / "core" / "settings.py"
 
 
 def file_routes(api: Api) -> list[str]:
@@ -63,7 +64,7 @@ async def test_path_traversal_is_404(api: Api, settings: Settings) -> None:
     secret = SERVER_FILE.read_bytes()[:80]
     media_file = next(path for path in settings.media_dir.rglob("*") if path.is_file())
     climbs = ["..%2f" * depth for depth in (1, 3, 6, 10)] + ["%2e%2e/" * 3, "..%5c" * 3]
-    targets = ["server/settings.py", "server/dashboard/web.py", "etc/passwd",
+    targets = ["server/core/settings.py", "server/dashboard/web.py", "etc/passwd",
                str(media_file).lstrip("/")]  # fmt: skip
     attempts = [
         f"{prefix}/{climb}{target}"

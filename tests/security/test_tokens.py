@@ -19,7 +19,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.warnings import InsecureKeyLengthWarning
 
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.security.dashboard import bearer_token, session
 from tests.server.api import PASSWORD, Api
 

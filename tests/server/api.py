@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from server.context import AppContext
+from server.core.context import AppContext
 
 PASSWORD = "correct horse battery"
 ADMIN_EMAIL = "admin@agency.test"

@@ -19,8 +19,8 @@ from litestar.testing import AsyncTestClient
 
 from server.app import create_app
 from server.auth.passwords import Passwords
-from server.db import Database, migrate
-from server.settings import Argon2Parameters, Settings
+from server.core.database import Database, migrate
+from server.core.settings import Argon2Parameters, Settings
 from server.users.schemas import UserCreate
 from server.users.service import UserService
 from tests.server.api import ADMIN_EMAIL, PASSWORD, Api

@@ -29,9 +29,10 @@ from litestar.testing import AsyncTestClient
 
 from server.app import create_app
 from server.cli import main
-from server.settings import Settings
+from server.core.settings import Settings
+from tests.fixtures import PHOTOS
 from tests.server.api import Api, World, build_world
-from tests.server.audits.helpers import PHOTOS, audit_body, new_uuid, put_audit, put_photo
+from tests.server.audits.helpers import audit_body, new_uuid, put_audit, put_photo
 
 PHOTO_FILES = ("small_orientation_6.jpg", "cmyk.jpg", "flower.webp")
 _photo_numbers = itertools.count()

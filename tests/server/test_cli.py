@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from server.db import Database
+from server.core.database import Database
+from server.core.settings import Settings
 from server.demo import load_demo
 from server.organisation.tables import Client, Outlet
-from server.settings import Settings
 from server.templates.tables import ChecklistTemplate
 from server.users.tables import User
 from server.waves.tables import Assignment, Wave

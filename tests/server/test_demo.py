@@ -21,11 +21,11 @@ from pypdf import PdfReader
 
 from server.app import create_app
 from server.audits.tables import Audit
-from server.db import Database
+from server.core.database import Database
+from server.core.settings import Argon2Parameters, Settings
 from server.demo import load_demo
 from server.demo.fieldwork import plan_visits
 from server.reporting.demo import write_demo_reports
-from server.settings import Argon2Parameters, Settings
 from server.users.tables import User
 from server.waves.tables import Wave
 from server.workflow.tables import CorrectiveAction, Dispute, ScoreRollup

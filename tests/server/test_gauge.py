@@ -1,4 +1,4 @@
-"""Whether one client alone is being served (server/gauge.py), and the real app keeping count."""
+"""Whether one client alone is being served (server/core/gauge.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from server.gauge import RequestGauge
+from server.core.gauge import RequestGauge
 from tests.server.api import Api
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from piccolo.apps.migrations.tables import Migration
 
-from server.db import Database, DurableSQLiteEngine, migrate
-from server.piccolo_app import ALL_TABLES
+from server.core.database import Database, DurableSQLiteEngine, migrate
+from server.core.piccolo_app import ALL_TABLES
 
 
 async def test_migrate_from_empty_then_again(empty_database_url: str) -> None:

@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from server.auth.tokens import VERIFIED_TOKENS_KEPT, Tokens
-from server.errors import Unauthorized
+from server.core.errors import Unauthorized
 
 SECRET = "token-test-secret-" + "k" * 32
 

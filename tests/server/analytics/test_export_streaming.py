@@ -31,7 +31,7 @@ from bench.export_memory import asgi_request
 from server.analytics import exports
 from server.app import create_app
 from server.auth.passwords import Passwords
-from server.settings import Argon2Parameters, Settings
+from server.core.settings import Argon2Parameters, Settings
 
 WAVES = 4
 ANSWERS = 50

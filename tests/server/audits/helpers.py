@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from server.audits.sql import numbered_placeholders
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.server.api import Api
 
 

@@ -15,7 +15,7 @@ from server.audits.flags import (
     photo_flags,
     visit_flags,
 )
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.server.api import Api, World
 from tests.server.audits.helpers import audit_body, new_uuid, put_audit, sql
 

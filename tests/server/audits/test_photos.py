@@ -8,10 +8,10 @@ import hashlib
 import pytest
 from PIL import Image
 
-from server.settings import Settings
+from server.core.settings import Settings
+from tests.fixtures import PHOTOS
 from tests.server.api import Api, World
 from tests.server.audits.helpers import (
-    PHOTOS,
     audit_body,
     count_rows,
     new_uuid,

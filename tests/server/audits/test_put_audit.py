@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from server.settings import Settings
+from server.core.settings import Settings
 from shared.checklist import Template
 from shared.scoring import score
 from tests.server.api import Api, World, sample_template

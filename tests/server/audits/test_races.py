@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.server.api import Api, World
 from tests.server.audits.helpers import audit_body, count_rows, new_uuid, put_audit
 

@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from server.app import create_app
 from server.audits.controllers import STATE_KEY, AuditResources
 from server.audits.sql import SqlRunner
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.server.api import Api, World
 from tests.server.audits.helpers import audit_body, count_rows, new_uuid, put_audit, set_status
 

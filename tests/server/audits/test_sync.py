@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.server.api import Api, World
 from tests.server.audits.helpers import audit_body, new_uuid, put_audit, set_status
 

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from server.audits.sql import Busy, SqlRunner, Statement, UniqueViolation
-from server.db import DEFAULT_BUSY_TIMEOUT_MS, Database, enable_wal
+from server.core.database import DEFAULT_BUSY_TIMEOUT_MS, Database, enable_wal
 
 INSERT = Statement("INSERT INTO written (tag) VALUES ('x') RETURNING id", returns_key=True)
 ROOT = Path(__file__).resolve().parents[3]
@@ -353,7 +353,7 @@ def test_the_writer_dies_with_the_server(path: Path) -> None:
         f"""
         import asyncio, os, signal
         from server.audits.sql import SqlRunner, Statement
-        from server.db import Database
+        from server.core.database import Database
 
         async def main():
             runner = SqlRunner(Database("sqlite:///{path}"))

@@ -8,9 +8,9 @@ import pytest
 
 import server.photos
 import server.storage
+from server.core.problems import server_error_handler
 from server.photos import DamagedImage, PhotoError, PhotoTooLarge, UnsupportedImage, inspect
 from server.photos.errors import TOO_MANY_PIXELS
-from server.problems import server_error_handler
 from tests.server.photos.images import photo, png_header_only
 
 

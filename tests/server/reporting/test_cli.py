@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from server.cli import main
+from server.core.settings import Settings
 from server.reporting.demo import write_demo_reports
-from server.settings import Settings
 from tests.reports.pdf import page_texts
 from tests.server.reporting.conftest import SECRET_KEY
 from tests.server.reporting.seed import OUTLET_NAME_RU, ReportWorld

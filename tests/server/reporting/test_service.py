@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from reports import Rank, TrendPoint
-from server.caller import HEAD_OFFICE, OUTLET_MANAGER, Caller
-from server.db import Database
+from server.access.caller import HEAD_OFFICE, OUTLET_MANAGER, Caller
+from server.core.database import Database
+from server.core.settings import Settings
 from server.reporting.service import ReportService
-from server.settings import Settings
 from server.storage.local import LocalMediaStore
 from tests.server.reporting.seed import COMMENT_RU, ReportWorld
 

@@ -15,10 +15,11 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 
 from server.app import create_app
-from server.settings import Settings, SettingsError
+from server.core.settings import Settings, SettingsError
 from server.storage import content_key
+from tests.fixtures import PHOTOS
 from tests.server.api import Api
-from tests.server.audits.helpers import PHOTOS, new_uuid, put_photo
+from tests.server.audits.helpers import new_uuid, put_photo
 from tests.server.conftest import create_first_admin
 from tests.server.storage.conftest import S3Server
 

@@ -20,11 +20,12 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from server.app import create_app
+from server.core.settings import Settings
 from server.photos.service import STORED_CONTENT_DIFFERS, StoredContentDiffers
-from server.settings import Settings
 from server.storage import content_key, media_store_from_settings
+from tests.fixtures import PHOTOS
 from tests.server.api import Api
-from tests.server.audits.helpers import PHOTOS, count_rows, new_uuid, put_photo
+from tests.server.audits.helpers import count_rows, new_uuid, put_photo
 from tests.server.conftest import create_first_admin
 from tests.server.storage.conftest import S3Server
 from tests.server.storage.test_app_on_s3 import s3_environment

@@ -16,7 +16,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.reports.pdf import image_streams
 from tests.server.analytics.test_dashboard_http import log_in
 from tests.server.api import Api

@@ -16,7 +16,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
 from server.storage import LocalMediaStore
 from server.storage.base import STALE_TEMPORARY_SECONDS
 

@@ -72,7 +72,7 @@ SETTINGS = "/api/v1/clients/{client_id:int}/workflow-settings"
 OWN = {"audit_uuid": "audit_own"}
 OTHER_CLIENT = {"audit_uuid": "audit_other_client"}
 NOT_AUDITOR = statuses(200, auditor=403)
-PHONE_PHOTO = PHOTOS / "small_orientation_6.jpg".read_bytes()
+PHONE_PHOTO = (PHOTOS / "small_orientation_6.jpg").read_bytes()
 EVERYONE_BUT_AUDITOR = {
     role: {"dispute"}
     for role in ("admin", "reviewer", "head_office", "regional_manager", "outlet_manager")

@@ -21,7 +21,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from server.app import create_app
-from server.settings import Argon2Parameters, Settings
+from server.core.settings import Argon2Parameters, Settings
 from tests.server.api import Api, World
 from tests.server.conftest import TEMPLATE_DATABASE, create_first_admin
 from tests.server.postgres import PostgresServer

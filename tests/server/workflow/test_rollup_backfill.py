@@ -8,7 +8,7 @@ import random
 import uuid
 from typing import Any
 
-from server.db import Database
+from server.core.database import Database
 from tests.server.analytics.starters import random_answers, starter
 from tests.server.api import Api
 from tests.server.workflow.helpers import ReviewWorld, sql, stored_uuid

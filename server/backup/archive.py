@@ -43,7 +43,7 @@ from typing import IO, Any
 
 import asyncpg
 
-from server.settings import Settings
+from server.core.settings import Settings
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -347,7 +347,7 @@ def _restore_sqlite(snapshot: Path, target: Path, force: bool) -> dict[str, int]
     restored = sqlite3.connect(target)
     try:
         source.backup(restored, pages=-1)
-        restored.execute("PRAGMA journal_mode = WAL")  # the server's mode (server.db)
+        restored.execute("PRAGMA journal_mode = WAL")  # the server's mode (server.core.database)
         return _sqlite_counts(restored)
     finally:
         restored.close()

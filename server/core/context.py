@@ -7,9 +7,9 @@ import dataclasses
 from server.auth.passwords import Passwords
 from server.auth.service import AuthService
 from server.auth.tokens import Tokens
-from server.db import Database
-from server.gauge import RequestGauge
-from server.settings import Settings
+from server.core.database import Database
+from server.core.gauge import RequestGauge
+from server.core.settings import Settings
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -8,14 +8,14 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
+from server.access.caller import Caller
 from server.auth.passwords import Passwords
 from server.auth.service import AuthService
-from server.caller import Caller
-from server.context import AppContext
-from server.db import Database
-from server.errors import Unauthorized
-from server.i18n import _
-from server.settings import Settings
+from server.core.context import AppContext
+from server.core.database import Database
+from server.core.errors import Unauthorized
+from server.core.i18n import _
+from server.core.settings import Settings
 
 
 def _context(state: State) -> AppContext:

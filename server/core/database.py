@@ -26,7 +26,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
-os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
+os.environ.setdefault("PICCOLO_CONF", "server.core.piccolo_conf")
 
 DEFAULT_BUSY_TIMEOUT_MS = 15000
 SQLITE_PRAGMAS = (
@@ -137,7 +137,7 @@ class Database:
         """Make this engine the one Piccolo uses for every table and for migrations."""
         from piccolo.apps.migrations.tables import Migration
 
-        from server import piccolo_conf
+        from server.core import piccolo_conf
 
         piccolo_conf.DB = self.engine  # type: ignore[assignment]
         # Piccolo's own migration table too, or a second database in the same process would

@@ -1,4 +1,4 @@
-"""Piccolo's configuration module: the app registry, and the engine `server.db` binds.
+"""Piccolo's configuration module: the app registry, and the engine `server.core.database` binds.
 
 `DB` starts as the embedded default so Piccolo's own CLI (`piccolo migrations new --auto`)
 works from a clone; the running server and `shopscore migrate` replace it from settings.
@@ -11,7 +11,7 @@ DB = SQLiteEngine(path="var/shopscore.db")
 
 APP_REGISTRY = AppRegistry(
     apps=[
-        "server.piccolo_app",
+        "server.core.piccolo_app",
         "server.audits.piccolo_app",
         "server.workflow.piccolo_app",
         "server.analytics.piccolo_app",

@@ -1,4 +1,4 @@
-"""Errors that server services raise; one handler (`server.problems`) maps them to HTTP.
+"""Errors that server services raise; one handler (`server.core.problems`) maps them to HTTP.
 
 Services never raise HTTP exceptions: they raise these, each with the status it stands for and
 a message a person can act on.

@@ -18,9 +18,15 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
 from litestar.types import ExceptionHandlersMap
 
-from server.errors import BadRequest, NotFound, ServerError, ServiceUnavailable, TooManyRequests
-from server.i18n import _
-from server.ids import LARGEST_ID
+from server.core.errors import (
+    BadRequest,
+    NotFound,
+    ServerError,
+    ServiceUnavailable,
+    TooManyRequests,
+)
+from server.core.i18n import _
+from server.core.ids import LARGEST_ID
 from shared.errors import DomainError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 
-from server.db import Database
+from server.core.database import Database
 from server.templates.service import TemplateService
 from server.templates.tables import ChecklistTemplate
 from shared.starters import PACKAGE, STARTERS

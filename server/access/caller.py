@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Final
 
-from server.errors import Forbidden
-from server.i18n import _
+from server.core.errors import Forbidden
+from server.core.i18n import _
 
 ADMIN: Final = "admin"
 REVIEWER: Final = "reviewer"

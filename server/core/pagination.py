@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
-from server.errors import BadRequest
-from server.i18n import _
+from server.core.errors import BadRequest
+from server.core.i18n import _
 
 
 def encode_cursor(last_id: int) -> str:

@@ -1,0 +1,1 @@
+"""`shopscore backup` / `shopscore restore`: one archive with the database and every photo."""
