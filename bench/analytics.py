@@ -1,4 +1,4 @@
-"""Analytics benchmark: the league table request against a full scan of the raw answers (issue 6).
+"""Analytics benchmark: the league table request against a full scan of the raw answers.
 
 Builds (once; cached under var/bench/) an SQLite database with the real schema: 2,000 outlets
 in 20 regions, 12 waves, about 100,000 released audits with 50 answers each (about 5 million

@@ -1,4 +1,4 @@
-"""Micro-benchmark of `shared.codec.canonical_json`, which runs on every audit PUT (issue 4).
+"""Micro-benchmark of `shared.codec.canonical_json`, which runs on every audit PUT.
 
 The audit is the one bench/ingest.py sends (50 yes/no answers, three timestamps with an
 offset, a location), canonicalised against its template. It is timed against

@@ -1,4 +1,4 @@
-"""Raw-answer export memory benchmark: the CSV and XLSX exports stream (issue 6, point 2).
+"""Raw-answer export memory benchmark: the CSV and XLSX exports stream.
 
 Reuses the cached database of `bench/analytics.py` (var/bench/analytics.db: about 100,000
 released audits, 5 million answers; built by that script's `build` only if missing). For each

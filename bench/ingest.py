@@ -1,4 +1,4 @@
-"""Ingest benchmark: audits of 50 answers PUT over HTTP vs plain sqlite3 (issue 4, Speed).
+"""Ingest benchmark: audits of 50 answers PUT over HTTP vs plain sqlite3 (README, Speed).
 
 Starts a real `shopscore serve` process on a temporary SQLite file, seeds a programme over
 HTTP (a 50-item template, assignments), then PUTs audits and times them, in two ways:

@@ -1,4 +1,4 @@
-"""Benchmark of the field app (issue 7, "Speed"): run `.venv/bin/python bench/mobile.py`.
+"""Benchmark of the field app (its speed goals): run `.venv/bin/python bench/mobile.py`.
 
 Under Xvfb with the real Kivy window (a private Xvfb is started when DISPLAY is not set):
 1. Cold start to a drawn assignment list of 500 assignments, from process launch to the frame

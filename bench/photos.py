@@ -1,4 +1,4 @@
-"""Benchmark of the photo pipeline (issue 4, "Speed"): run `.venv/bin/python bench/photos.py`.
+"""Benchmark of the photo pipeline (its speed goals): run `.venv/bin/python bench/photos.py`.
 
 1. A 12-megapixel phone-like JPEG (4032 x 3024, EXIF orientation 6, GPS, capture time) is built
    from the shared iPhone test photo with some sensor grain added.

@@ -1,5 +1,5 @@
 """Micro-benchmark of `shared.scoring.score` and `shared.validation.validate`, which the server
-runs on every audit PUT (issue 4), against the frozen first versions of both.
+runs on every audit PUT, against the frozen first versions of both.
 
 Two templates: the one bench/ingest.py sends (50 yes/no items, its answers), and a richer one
 of 50 items with every kind (tests/shared/samples.py's `full_template` five times over: show_if,
