@@ -2,8 +2,8 @@
 
 Every change is saved to the store at once. Which items are visible, what blocks submitting
 and the live score all come from ``shared`` (the same code the server scores with), so the
-auditor sees the score the server will compute. ``submit`` builds the audit wire body (DESIGN
-§5) and queues it with its photos in the outbox in one transaction.
+auditor sees the score the server will compute. ``submit`` builds the audit wire body
+(docs/contract.md#sync-audits) and queues it with its photos in the outbox in one transaction.
 """
 
 from __future__ import annotations
@@ -258,6 +258,6 @@ class AuditSession:
 
 
 def visible_item_keys(template: Template, answers: list[Answer]) -> set[str]:
-    """The keys of the items visible with these answers (DESIGN §4 rule 1, from shared)."""
+    """The keys of the items visible with these answers (docs/contract.md#scoring, rule 1)."""
     by_item = {answer.item: answer for answer in answers}
     return {key for key, shown in visible_items(template, by_item).items() if shown}

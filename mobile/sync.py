@@ -1,4 +1,4 @@
-"""The phone's sync client: log in, pull assignments, push photos and audits (DESIGN §5).
+"""The phone's sync client: log in, pull assignments, push photos and audits.
 
 ``SyncClient`` does the HTTP work synchronously with httpx and keeps every state in the
 ``Store``: it holds no globals, so a fleet of simulated phones is just many clients, each with

@@ -1,9 +1,9 @@
 """JPEG photos in PDFs: embedded as they are (DCTDecode), never decoded, minus their metadata.
 
 Thumbnails reach the reports already upright and stripped of personal EXIF by the photo
-pipeline (DESIGN §7); `without_metadata` is the last guard, since a PDF embeds JPEG bytes as
-they are: an EXIF `Artist`, a camera owner or a GPS block would otherwise travel inside the
-report. Only whole segments are dropped; the compressed image data is never touched.
+pipeline (docs/contract.md#photos); `without_metadata` is the last guard, since a PDF embeds
+JPEG bytes as they are: an EXIF `Artist`, a camera owner or a GPS block would otherwise travel
+inside the report. Only whole segments are dropped; the compressed image data is never touched.
 
 `JpegImage` exists because ReportLab's own `Image`/`drawImage` decode every JPEG to RGB just to
 name it (an MD5 of the pixels), which costs time and, through a reference cycle in

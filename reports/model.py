@@ -2,7 +2,8 @@
 
 Everything is frozen and holds only values already in the report's language (item and section
 texts picked for that language by the caller). There is deliberately no field for an auditor:
-shopper anonymity (DESIGN §1) is kept by construction, not by remembering to leave it out.
+shopper anonymity (docs/contract.md#roles) is kept by construction, not by remembering to leave
+it out.
 
 Scores are percentages 0-100 (one decimal, as stored); pass rates are ratios 0-1; changes are
 in percentage points. `None` means "no figure" (no score, no previous wave, too few data).

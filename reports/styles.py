@@ -66,7 +66,7 @@ def register_fonts() -> None:
 
 register_fonts()
 # ASCII-85 re-encoding of every image stream in pure Python costs 2-3x the build time and 20 %
-# size (PITFALLS); the PDF is binary anyway.
+# size (measured); the PDF is binary anyway.
 rl_config.useA85 = 0
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies), chosen so that the ones

@@ -2,7 +2,7 @@
 
 Analytics reads `score_rollup` (owned by the workflow app); the covering index it needs for a
 league table that never touches table rows lives here, so its migration cannot collide with
-the workflow engineer's.
+those of the workflow app.
 """
 
 import os

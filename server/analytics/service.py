@@ -1,4 +1,4 @@
-"""Head-office figures computed from the score rollup (DESIGN §8): never from raw answers.
+"""Head-office figures computed from the score rollup, never from raw answers.
 
 The league table is aggregated in SQL (count, sum and sum of squares of the percents per outlet
 and wave), so its cost grows with the number of outlets, not audits. The other figures read the

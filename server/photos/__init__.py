@@ -1,6 +1,6 @@
 """Photos: the image pipeline (`pipeline`), its refusals (`errors`) and storing (`service`).
 
-How `PUT /api/v1/photos/{uuid}` uses it (DESIGN §5, §7):
+How `PUT /api/v1/photos/{uuid}` uses it (docs/contract.md#sync-photos, #photos):
 
 1. `check_upload_size(int(content_length))` before reading the body (the route's own request
    body limit must be above 25 MB, since Litestar's default is 10 MB).

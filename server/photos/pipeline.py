@@ -1,7 +1,7 @@
 """The photo pipeline: check an uploaded image and derive the display and thumbnail JPEGs.
 
 Pure functions over bytes (no database, no HTTP, no clock), safe to run in a worker thread or
-process. DESIGN §7:
+process. The rules are in docs/contract.md#photos:
 
 - `inspect` decides, from the content only and without decoding pixels, whether a file is an
   acceptable photo: JPEG, PNG, WebP or HEIC, at most `max_bytes` bytes and `max_pixels` pixels.
@@ -9,7 +9,7 @@ process. DESIGN §7:
 - `derive` makes a display JPEG (longest side 1600 px) and a thumbnail (400 px), upright, with
   no EXIF but the capture time, and returns the capture time as a value.
 
-Fast path (PITFALLS, Pillow): JPEG draft mode first (the decoder scales by 1/2, 1/4 or 1/8 while
+Fast path (measured with Pillow): JPEG draft mode first (the decoder scales by 1/2, 1/4 or 1/8 while
 decoding), then `thumbnail()`, and only then the EXIF orientation, on the small image. Applying
 the orientation first would decode the full-size image.
 """

@@ -1,7 +1,7 @@
 """Store one uploaded photo: check its hash, inspect it, derive its images, write them all.
 
-`store_photo` is what the `PUT /api/v1/photos/{uuid}` route calls (DESIGN §5, §7). It is plain
-synchronous code with no database, so the route runs it in a worker thread
+`store_photo` is what the `PUT /api/v1/photos/{uuid}` route calls (docs/contract.md#photos).
+It is plain synchronous code with no database, so the route runs it in a worker thread
 (`anyio.to_thread.run_sync`) and then records the returned `StoredPhoto` in its own tables, only
 after every object is stored. Deciding 201/200/409 for the uuid is the route's job: it knows
 which hash the uuid already holds; this function only stores content.
@@ -57,7 +57,7 @@ class StoredContentDiffers(PhotoError, Conflict):
 
 @dataclass(frozen=True)
 class PhotoLimits:
-    """What an upload may weigh: bytes of the file and pixels of the image (DESIGN §7)."""
+    """What an upload may weigh: bytes of the file and pixels of the image."""
 
     max_bytes: int = pipeline.DEFAULT_MAX_BYTES
     max_pixels: int = pipeline.DEFAULT_MAX_PIXELS

@@ -1,4 +1,4 @@
-"""PDF reports served and batch-written by the server (issue 5, points 6-8).
+"""PDF reports served and batch-written by the server (docs/contract.md#reports).
 
 `service` assembles the plain data classes of `reports` from the score rollup, outlets,
 regions, waves, disputes and corrective actions (raw answers only for the failed items'

@@ -1,9 +1,9 @@
-"""Assembling the report data classes of `reports` from the score rollup (DESIGN §8, §9).
+"""Assembling the report data classes of `reports` from the score rollup (docs/contract.md#reports).
 
 Figures come from `score_rollup` / `score_rollup_item` (released audits only, so nothing
 unreleased can reach a report); the only raw answers read are the comments and photos of the
 failed items of the one audit an outlet report is about. No auditor column is ever selected:
-the report data classes have no place for one either (shopper anonymity, DESIGN §1).
+the report data classes have no place for one either (shopper anonymity, docs/contract.md#roles).
 
 Definitions:
 - the outlet report is about the outlet's latest released visit in the wave (its score, band,

@@ -1,4 +1,4 @@
-"""`S3MediaStore`: media in an S3-compatible object store (production; DESIGN §8).
+"""`S3MediaStore`: media in an S3-compatible object store (production, `MEDIA_STORE=s3`).
 
 A put is a single `PutObject` with `If-None-Match: *`, so an existing object is never
 overwritten; when the store answers that the key exists (412, or 409 for a concurrent put), the

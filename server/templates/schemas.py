@@ -1,4 +1,5 @@
-"""Wire shapes of checklist templates; the body itself is the DESIGN §3 JSON."""
+"""Wire shapes of checklist templates; the body itself is the template JSON
+(docs/contract.md#templates)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,13 @@
-"""Disputes (DESIGN §6): an outlet manager objects to items of a released audit.
+"""Disputes (docs/contract.md#disputes): an outlet manager objects to items of a released audit.
 
 Who raises: `shared.lifecycle` lets the outlet manager (and an admin acting for the client)
 dispute; head office and regional managers read disputes and outcomes but do not raise them
-(DESIGN §1 gives "raise disputes" to the outlet manager only). A dispute names one item, within
-the client's window after release (default 7 days, both ends inclusive). A reviewer of the
-client upholds it (the answer is corrected, the audit re-scored with `shared.scoring`, the
-rollup rewritten and new critical failures get corrective actions, all in one transaction) or
-rejects it; either way with a reply the manager reads. The audit is `disputed` while any of
-its disputes is open and `approved` again when the last one is resolved.
+(docs/contract.md#roles gives "raise disputes" to the outlet manager only). A dispute names
+one item, within the client's window after release (default 7 days, both ends inclusive). A
+reviewer of the client upholds it (the answer is corrected, the audit re-scored with
+`shared.scoring`, the rollup rewritten and new critical failures get corrective actions, all in
+one transaction) or rejects it; either way with a reply the manager reads. The audit is
+`disputed` while any of its disputes is open and `approved` again when the last one is resolved.
 """
 
 from __future__ import annotations

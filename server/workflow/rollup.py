@@ -1,12 +1,12 @@
 """The score rollup: one row per released audit, rewritten on release and on an upheld dispute.
 
 League tables, trends, best-vs-rest and Pareto analyses read only `score_rollup` and
-`score_rollup_item` (DESIGN §8), never raw answers. `write_rollup` must run inside the
+`score_rollup_item` (docs/contract.md#rollup), never raw answers. `write_rollup` must run inside the
 transaction that releases the audit or corrects its answers, so the rollup never disagrees
 with the audit it summarises.
 
 Two answers that are not points are copied into the row, because analytics may not read raw
-answers (DESIGN §8) and templates have no field marking them (DESIGN §3):
+answers and templates have no field marking them (docs/contract.md#templates):
 
 - `nps`: the value of the first visible, answered `nps` item (0-10, scored or not); `nps_item`
   is that item's key. Null when the template asks none or it was left unanswered / N/A.

@@ -1,6 +1,7 @@
 """Per-client workflow rules: the dispute window and how long a corrective action may take.
 
-A client without a row uses the defaults (DESIGN §6: 7 days to dispute); admins change them.
+A client without a row uses the defaults (docs/contract.md#disputes: 7 days to dispute);
+admins change them.
 """
 
 from __future__ import annotations
