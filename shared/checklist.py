@@ -1,6 +1,6 @@
-"""Checklist templates (DESIGN §3): frozen dataclasses and their strict JSON reader.
+"""Checklist templates (docs/contract.md#templates): frozen dataclasses, strict JSON reader.
 
-`Template.from_dict` is the only way in from JSON: it refuses anything DESIGN §3 does not allow
+`Template.from_dict` is the only way in from JSON: it refuses anything the format does not allow
 with a `TemplateError` whose `path` names the place (`sections[2].items[4].target`), so the rest
 of the code can trust a `Template` completely. `Template.to_dict` writes the same JSON back
 with every default filled in; `Template.from_dict(t.to_dict()) == t`.
@@ -94,7 +94,7 @@ class Item:
 
     @property
     def scored(self) -> bool:
-        """True when the item can earn points (DESIGN §3: `points` > 0)."""
+        """True when the item can earn points (`points` > 0)."""
         return self.points > 0
 
     def option(self, key: str) -> Option | None:
@@ -220,7 +220,7 @@ class Template:
 
     @classmethod
     def from_dict(cls, data: object) -> Template:
-        """Read and validate a DESIGN §3 template; raise `TemplateError` naming the bad place."""
+        """Read and validate a template's JSON; raise `TemplateError` naming the bad place."""
         return _read_template(data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -429,7 +429,7 @@ def _read_item(value: object, path: str, earlier_items: dict[str, Item]) -> Item
     if key in earlier_items:
         raise TemplateError(f"duplicate item key {key!r}", fields.at("key"))
     kind = fields.choice("kind", KINDS)
-    # DESIGN §3's own example leaves `text` out of some items, so an item may have none.
+    # `text` is optional (docs/contract.md#templates): an item may have none.
     text = fields.texts("text", {})
     points = fields.number("points", 0, non_negative=True)
     if points > 0 and kind not in SCORABLE_KINDS:

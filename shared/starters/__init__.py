@@ -1,4 +1,4 @@
-"""Starter checklist templates shipped with Shopscore: DESIGN §3 JSON in en, ru, uk and pl.
+"""Starter checklist templates shipped with Shopscore: template JSON in en, ru, uk and pl.
 
 An agency copies one as its first checklist and adapts it. `shared` does no I/O, so this
 package only names the files; the caller reads them, for example::
