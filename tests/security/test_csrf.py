@@ -4,7 +4,7 @@ double-submit token, with a token but no cookie, and with a token that does not 
 same request with a matching pair gets past the check (the control).
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

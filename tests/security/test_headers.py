@@ -4,7 +4,7 @@ methods and API errors. HSTS and Secure cookies appear when the request came ove
 scheme, or X-Forwarded-Proto from the reverse proxy), never over plain HTTP.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ API and on the dashboard's login form; a throttled caller gets 429 with Retry-Af
 The test settings allow 3 failures per account and 6 per address in a 15-minute window.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ path traversal through the static mounts and the media routes is 404, and the ph
 refuse anonymous callers.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ expired or revoked token is refused with 401 on the API and sends the browser to
 A token forged correctly with the server's own key is accepted, so the refusals are real.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ the exact records each role must see. The table must cover every route of the ap
 route without rows here fails `test_every_route_is_in_the_table`.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

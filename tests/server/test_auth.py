@@ -1,6 +1,6 @@
 """Login, tokens, revocation, disabled users and throttling (issue 3 §3)."""
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ backup taken while PUTs keep arriving must be a consistent snapshot (complete au
 photo's files present with the right hash, row counts as the manifest says).
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

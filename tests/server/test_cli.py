@@ -1,6 +1,6 @@
 """The `shopscore` command line and the demo programme, on both engines."""
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

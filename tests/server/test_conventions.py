@@ -1,6 +1,6 @@
 """API conventions: problem details for every error, cursor pagination, the audit log."""
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

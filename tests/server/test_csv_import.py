@@ -1,6 +1,6 @@
 """CSV import of outlets: separators, BOM, every bad row reported, all or nothing, re-import."""
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ module: it takes tens of seconds), and the checks log in with the printed demo l
 the HTTP API, so they also prove the logins work and every screen has data to show.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

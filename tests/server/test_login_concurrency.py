@@ -6,7 +6,7 @@ same event loop. Were the hash computed on the loop, a probe sent during it woul
 whole hash; in a worker thread, every probe answers in a small fraction of that time.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

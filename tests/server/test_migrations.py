@@ -1,7 +1,7 @@
 """Migrations run forward from an empty database on SQLite and PostgreSQL, and re-running
 them changes nothing."""
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Templates: validated by `shared`, versioned, published versions immutable."""
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Waves, assignment eligibility (exclusions, revisit lockout) and even bulk assignment."""
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

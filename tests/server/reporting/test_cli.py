@@ -5,7 +5,7 @@ thumbnail replaced by bytes that are not a JPEG, in a copy of the media folder) 
 outlets and the comparison report must still be written.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

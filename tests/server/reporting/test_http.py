@@ -4,7 +4,7 @@ Every PDF is read back with pypdf; the seeded figures come from the scores the s
 when the audits were PUT (`Visit.percent`), not from the code under test.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

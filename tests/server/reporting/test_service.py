@@ -4,7 +4,7 @@ Expected ranks, changes and averages come from the percents the server returned 
 audit was PUT (`Visit.percent`), with the definitions in `server.reporting.service`.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ This test writes (a dispute upheld, actions created), so it uses its own databas
 server suite's `api` fixture rather than the folder's shared seeded one.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

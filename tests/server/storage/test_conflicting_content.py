@@ -7,7 +7,7 @@ store needs an operator, the error is logged at error level, the stored object i
 was and no photo row is written.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

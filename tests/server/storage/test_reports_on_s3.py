@@ -6,7 +6,7 @@ photo's thumbnail exactly as stored (a DCTDecode image stream, not re-encoded), 
 API route and from the dashboard's download route.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 

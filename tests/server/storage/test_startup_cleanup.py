@@ -4,7 +4,7 @@ Several workers start and serve at once, so a young temporary file may be anothe
 in progress: only files older than the store's age limit go.
 """
 
-# the team writes asserts as `expected == actual`
+# asserts are written as `expected == actual`
 
 from __future__ import annotations
 
