@@ -1,1 +1,1 @@
-"""The fleet of simulated phones: fault injection on sync (issue 8 point 3)."""
+"""The fleet of simulated phones: fault injection on sync."""

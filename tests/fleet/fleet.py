@@ -1,6 +1,6 @@
 """A fleet of simulated phones: each its own store and the app's own ``SyncClient``.
 
-Used by the fault-injection test (issue 8 point 3). The server side is a real ``shopscore
+Used by the fault-injection test. The server side is a real ``shopscore
 serve`` process (``tests.mobile.live_server.RunningServer``); the programme (auditors, outlets,
 a published template, a wave and one assignment per audit) is seeded through the admin API
 by ``tests.fleet.programme``.

@@ -1,1 +1,1 @@
-"""Hardening suites of issue 8: API fuzzing and bad input."""
+"""Hardening suites: API fuzzing and bad input."""

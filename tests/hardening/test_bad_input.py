@@ -41,7 +41,7 @@ from tests.server.photos.images import (
 from tests.server.workflow.helpers import answers, build_review_world
 
 SHARED_PHOTOS = sorted(PHOTOS.iterdir())
-# The shared files the pipeline refuses even with their true hash (DESIGN §7).
+# The shared files the pipeline refuses even with their true hash (docs/contract.md#photos).
 REFUSED_SHARED_FILES = {"SOURCES.md": 415, "bomb.gif": 415, "empty.jpg": 422, "truncated.png": 422}
 MAX_PHOTO_BYTES = 3 * 1024 * 1024
 MAX_JSON_BYTES = 256 * 1024

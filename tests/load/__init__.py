@@ -1,1 +1,1 @@
-"""Load tests: 200 concurrent auditors syncing against a two-worker server (issue 8 point 4)."""
+"""Load tests: 200 concurrent auditors syncing against a two-worker server."""

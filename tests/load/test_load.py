@@ -1,4 +1,4 @@
-"""Load: 200 concurrent auditors syncing against ``shopscore serve --workers 2`` (issue 8 point 4).
+"""Load: 200 concurrent auditors syncing against ``shopscore serve --workers 2``.
 
 The server runs on SQLite and on PostgreSQL, seeded through the admin API (outlets by CSV
 import, 200 auditors, a wave assigned to them in bulk). Locust (``tests/load/locustfile.py``)

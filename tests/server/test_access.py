@@ -1,4 +1,4 @@
-"""Table-driven access control: every route, every role, in and out of scope (DESIGN §1).
+"""Table-driven access control: every route, every role, in and out of scope.
 
 Each case names a route as the app declares it, the records it is called on (own, other
 outlet, other region, other client) and the status every role must get; list cases also name

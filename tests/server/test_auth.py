@@ -1,4 +1,4 @@
-"""Login, tokens, revocation, disabled users and throttling (issue 3 §3)."""
+"""Login, tokens, revocation, disabled users and throttling."""
 
 # asserts are written as `expected == actual`
 

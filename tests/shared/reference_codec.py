@@ -2,7 +2,7 @@
 
 Do not edit or "improve" this file: it is the oracle that `test_codec_reference.py` compares
 the optimised `shared.codec` against, byte for byte and error for error, so that the canonical
-form stored in the database (DESIGN §5, "identical replay") can never drift. Copied verbatim
+form stored in the database (docs/contract.md#sync-replays) can never drift. Copied verbatim
 from shared/codec.py (only this docstring and `__all__` differ).
 """
 

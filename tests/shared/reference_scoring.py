@@ -58,7 +58,7 @@ def index_answers(answers: Iterable[Answer | Mapping[str, Any]]) -> dict[str, An
 
 
 def is_answered(answer: Answer | None) -> bool:
-    """DESIGN §4.1: an answer exists, is not N/A, and its value is not null."""
+    """An answer exists, is not N/A, and its value is not null (docs/contract.md#scoring)."""
     return answer is not None and not answer.na and answer.value is not None
 
 
@@ -80,7 +80,7 @@ def shows(source: Item, value: AnswerValue, values: tuple[Any, ...]) -> bool:
 
 
 def visible_items(template: Template, answers_by_item: Mapping[str, Answer]) -> dict[str, bool]:
-    """Every item key, in template order, mapped to whether the item is visible (DESIGN §4.1).
+    """Every item key, in template order, mapped to whether the item is visible (contract, rule 1).
 
     `show_if` always names an earlier item, so one pass in template order is enough.
     """
@@ -201,7 +201,7 @@ class ScoreCard:
 
 
 def score(template: Template, answers: Iterable[Answer | Mapping[str, Any]]) -> ScoreCard:
-    """Score `answers` (Answer objects or their JSON) against `template` per DESIGN §4.
+    """Score `answers` (Answer objects or their JSON) against `template` (docs/contract.md#scoring).
 
     Answers to unknown or hidden items are ignored; an item answered twice, or a counted item
     whose value cannot be scored, raises `AnswerError`. Items of a weight-0 section are still

@@ -150,6 +150,6 @@ def _in_range(item: Item, value: int | float) -> bool:
 
 
 def _fails(item: Item, value: AnswerValue) -> bool:
-    """Whether a valid answer makes a scored item fail (DESIGN §4.3)."""
+    """Whether a valid answer makes a scored item fail (docs/contract.md#scoring)."""
     points, picked_fail = earned_points(item, value)
     return picked_fail or points < to_fraction(item.points)

@@ -161,7 +161,7 @@ def full_answers() -> list[dict[str, Any]]:
 
 
 def store_visit() -> dict[str, Any]:
-    """The DESIGN §3 example template, with the texts its example leaves out."""
+    """A small store visit: a yes/no item, a timer, and a `good: false` item with a `show_if`."""
     return {
         "key": "store-visit",
         "version": 1,

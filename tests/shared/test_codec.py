@@ -1,4 +1,4 @@
-"""Tests of `shared.codec.canonical_json`: the lead's wire example, each rule, and properties."""
+"""Tests of `shared.codec.canonical_json`: a wire example, each rule, and properties."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ SECOND_PHOTO = "9b1d7c1e-0c1a-4e9e-8f43-2a6f2b7c9e22"
 
 
 def wire_example() -> dict[str, Any]:
-    """The audit body of `PUT /api/v1/audits/{uuid}` as the lead specified it."""
+    """An audit body of `PUT /api/v1/audits/{uuid}` (docs/contract.md#sync-audits)."""
     return {
         "assignment_id": 17,
         "template": {"key": "store-visit", "version": 1},

@@ -31,7 +31,7 @@ from shared.lifecycle import (
 
 AUDIT_ACTIONS = ("submit", "approve", "return", "dispute", "resolve", "uphold", "reject", "verify")
 
-# Written out from DESIGN §1 and §6, independently of the module's own table.
+# Written out from docs/contract.md#lifecycle, independently of the module's own table.
 EXPECTED_AUDIT = {
     ("submitted", "approve", "admin"): "approved",
     ("submitted", "approve", "reviewer"): "approved",

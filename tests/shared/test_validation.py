@@ -1,4 +1,4 @@
-"""Tests of `shared.validation.validate` (DESIGN §4.8): one test per problem code and more."""
+"""Tests of `shared.validation.validate`: one test per problem code and more."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ def audit_body(
     version: int = 1,
     key: str = "store-visit",
 ) -> dict[str, Any]:
-    """A complete audit of `tests.server.api.sample_template` in the lead's wire format."""
+    """A complete audit of `tests.server.api.sample_template` (docs/contract.md#sync-audits)."""
     body: dict[str, Any] = {
         "assignment_id": assignment_id,
         "template": {"key": key, "version": version},

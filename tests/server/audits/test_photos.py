@@ -20,7 +20,7 @@ from tests.server.audits.helpers import (
     sql,
 )
 
-# What the route answers for each file of the shared test photos (DESIGN §7).
+# What the route answers for each file of the shared test photos (docs/contract.md#photos).
 EXPECTED_STATUS = {
     "cmyk.jpg": 201,
     "flower.webp": 201,

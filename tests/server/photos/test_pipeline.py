@@ -1,4 +1,4 @@
-"""The photo pipeline on every shared test photo and on generated edge cases (DESIGN §7)."""
+"""The photo pipeline on every shared test photo and on generated edge cases."""
 
 from __future__ import annotations
 

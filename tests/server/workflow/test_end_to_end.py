@@ -1,4 +1,4 @@
-"""One audit's whole life in plain HTTP calls, on SQLite and PostgreSQL (issue 4, "done when").
+"""One audit's whole life in plain HTTP calls, on SQLite and PostgreSQL.
 
 The auditor PUTs the audit before its real phone photo (missing_photos), then the photo, then
 replays; the reviewer returns it with a note, the auditor reads the note through sync and sends

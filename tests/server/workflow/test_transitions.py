@@ -1,4 +1,4 @@
-"""Every workflow transition by every role, allowed and refused (DESIGN §1, §6).
+"""Every workflow transition by every role, allowed and refused (docs/contract.md#lifecycle).
 
 One row per (action, state the record is in): the status each role gets and, when allowed,
 the state the record is in afterwards. A refused call must leave the record unchanged, so
