@@ -1,7 +1,9 @@
-"""The dependency rules of DESIGN §2, checked on the import statements of the source tree.
+"""The layout rules of docs/architecture.md, checked on the tracked source tree.
 
 `shared` imports nothing outside the standard library; `mobile` and `reports` never import
-`server`; `reports` never imports `mobile`.
+`server`; `reports` never imports `mobile`. The map in docs/architecture.md names exactly the
+folders of the tree, and no file outside docs/ cites a document outside the repository or a
+numbered task: a clone explains itself.
 """
 
 from __future__ import annotations
@@ -120,3 +122,54 @@ def test_no_tracked_file_names_a_path_outside_the_repository() -> None:
         text = path.read_text("utf-8", errors="replace")
         found += [f"{path.relative_to(ROOT)}: {match}" for match in outside.findall(text)]
     assert [] == found
+
+
+# Documents that live outside the repository, and numbered tasks. Written so that this file
+# does not match itself.
+OUTSIDE_CITATION = re.compile(r"DESIGN(?:\.md| §)|PITFALL[S]|\b[Ii]ssue #?[0-9]+")
+
+
+def test_no_file_cites_a_document_outside_the_repository_or_a_task_number() -> None:
+    """Cite docs/contract.md#<anchor> or say it in plain words instead."""
+    found = []
+    for path in tracked_files():
+        relative = path.relative_to(ROOT)
+        if relative.parts[0] == "docs" or path.suffix not in {".py", ".md", ".kv"}:
+            continue
+        if not path.exists():  # deleted in the working tree, not yet in git
+            continue
+        lines = path.read_text("utf-8", errors="replace").splitlines()
+        found += [
+            f"{relative}:{number}: {line.strip()}"
+            for number, line in enumerate(lines, 1)
+            if OUTSIDE_CITATION.search(line)
+        ]
+    assert [] == found
+
+
+def test_the_citation_check_sees_each_form() -> None:
+    # Built from parts, so that this file does not cite them itself.
+    design, pitfalls, issue = "DESIGN", "PIT" + "FALLS", "Is" + "sue"
+    cited = [
+        f"see {design}.md",
+        f"({design} §5)",
+        f"{pitfalls} says",
+        "is" + "sue 4",
+        f"{issue} #12",
+    ]
+    plain = ["docs/contract.md#sync", "DESIGNER", "an issue", "issues 4 ways"]
+    assert cited == [text for text in cited if OUTSIDE_CITATION.search(text)]
+    assert [] == [text for text in plain if OUTSIDE_CITATION.search(text)]
+
+
+def mapped_folders() -> set[str]:
+    """The folders the map of docs/architecture.md names in its first column."""
+    text = (ROOT / "docs" / "architecture.md").read_text("utf-8")
+    return set(re.findall(r"^\| `([^`]+)/` \|", text, re.MULTILINE))
+
+
+def test_the_architecture_map_names_exactly_the_folders_of_the_tree() -> None:
+    parts = [path.relative_to(ROOT).parts for path in tracked_files()]
+    top = {part[0] for part in parts if len(part) > 1}
+    features = {f"server/{part[1]}" for part in parts if len(part) > 2 and part[0] == "server"}
+    assert top | features == mapped_folders()
