@@ -13,6 +13,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -25,6 +26,9 @@ from server.users.schemas import UserCreate
 from server.users.service import UserService
 from tests.server.api import ADMIN_EMAIL, PASSWORD, Api
 from tests.server.postgres import PostgresServer, start_postgres
+
+if TYPE_CHECKING:
+    from tests.server.storage.conftest import S3Server
 
 TEMPLATE_DATABASE = "shopscore_template"
 _database_numbers = itertools.count(1)
@@ -45,6 +49,22 @@ def postgres_server() -> Iterator[PostgresServer]:
     finally:
         server.stop()
         shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """One moto server (S3 protocol) for the session; `s3_bucket` gives each test a bucket."""
+    from moto.server import ThreadedMotoServer
+
+    from tests.server.storage.conftest import S3Server, free_loopback_port
+
+    port = free_loopback_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield S3Server(endpoint=f"http://127.0.0.1:{port}")
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

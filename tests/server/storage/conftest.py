@@ -1,15 +1,17 @@
-"""Fixtures for the media store tests: a real S3-protocol server (moto) on a loopback port."""
+"""Fixtures for the media store tests: a bucket of its own for each test.
+
+The moto server (S3 protocol, on a loopback port) is `s3_server` of `tests/server/conftest.py`,
+shared with the tests that run several server processes on one store.
+"""
 
 from __future__ import annotations
 
 import itertools
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 
 @dataclass(frozen=True)
@@ -34,18 +36,6 @@ def free_loopback_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-@pytest.fixture(scope="session")
-def s3_server() -> Iterator[S3Server]:
-    """One moto server for the session; each test gets its own bucket (`s3_bucket`)."""
-    port = free_loopback_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield S3Server(endpoint=f"http://127.0.0.1:{port}")
-    finally:
-        server.stop()
 
 
 _bucket_numbers = itertools.count()
