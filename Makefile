@@ -39,8 +39,13 @@ extract: setup ## re-extract messages and update every catalogue
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -k N_ -o shared/locale/shopscore.pot --no-location --sort-output .
 	$(VENV)/bin/pybabel update -D shopscore -i shared/locale/shopscore.pot -d shared/locale --no-fuzzy-matching
 
-demo: setup ## migrate the embedded database, load the demo programme, start the server
-	$(VENV)/bin/shopscore demo
+# PORT and HOST count only when given on make's command line (make demo PORT=8001): some
+# shells export HOST as the machine's name, which would open the demo to the network.
+given = $(and $(filter command line,$(origin $(1))),$($(1)))
+DEMO_OPTIONS = $(if $(call given,HOST),--host $(HOST)) $(if $(call given,PORT),--port $(PORT))
+
+demo: setup ## load the demo, write its reports to ./out, serve it (PORT=8000 HOST=127.0.0.1; Ctrl+C stops)
+	$(VENV)/bin/shopscore demo $(DEMO_OPTIONS)
 
 test: setup ## install everything and run every test suite (shared needs 100% branch coverage)
 	$(PY) -m pytest tests/shared -q -p no:cacheprovider -m "not slow" --cov=shared --cov-branch --cov-report=term-missing --cov-fail-under=100

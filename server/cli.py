@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import getpass
 import os
+import shutil
+import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from server.access.caller import ROLES
 from server.core.database import Database, migrate
 from server.core.settings import Settings
+
+# How far past a taken port `port_problem` looks for a free one to suggest.
+PORTS_TO_SUGGEST = 20
 
 
 def _settings() -> Settings:
@@ -30,6 +38,71 @@ def serve(host: str, port: int, workers: int) -> None:
         access_log=False,  # the app logs requests itself, without bodies or headers
         log_level="info",
     )
+
+
+def _bind_error(host: str, port: int) -> OSError | None:
+    """Why uvicorn could not listen on host:port now (None: it could), by binding as it does."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            # As uvicorn does: a port left in TIME_WAIT by a stopped server is free to reuse.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        return error
+    return None
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """What stops the server from listening on host:port, and what to do; None when it can."""
+    error = _bind_error(host, port)
+    if error is None:
+        return None
+    if error.errno != errno.EADDRINUSE:
+        return f"cannot listen on {host}:{port}: {error.strerror or error}"
+    free = next(
+        (
+            candidate
+            for candidate in range(port + 1, min(port + PORTS_TO_SUGGEST, 65535) + 1)
+            if _bind_error(host, candidate) is None
+        ),
+        None,
+    )
+    other = free or port + 1
+    return (
+        f"port {port} on {host} is already in use (another Shopscore demo or server?).\n"
+        f"Nothing was loaded. Choose another port"
+        + (f" ({free} is free)" if free else "")
+        + f": make demo PORT={other}, or {shopscore_command()} demo --port {other}"
+    )
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]], indent: str = "  ") -> list[str]:
+    """Rows as lines of left-aligned columns under `header`, for a terminal."""
+    cells = [[str(cell) for cell in row] for row in (header, *rows)]
+    widths = [max(len(row[column]) for row in cells) for column in range(len(header))]
+    return [
+        indent
+        + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    ]
+
+
+def shopscore_command() -> str:
+    """How the reader can type this command: `shopscore` on the PATH, else the .venv's."""
+    if shutil.which("shopscore"):
+        return "shopscore"
+    script = Path(sys.executable).parent / "shopscore"
+    return shown(script) if script.exists() else "shopscore"
+
+
+def shown(path: Path) -> str:
+    """`path` as short as a reader can use it: relative to the working folder when inside it."""
+    resolved = path.resolve()
+    try:
+        return "./" + str(resolved.relative_to(Path.cwd()))
+    except ValueError:
+        return str(resolved)
 
 
 async def _migrate(settings: Settings) -> None:
@@ -68,8 +141,6 @@ async def _load_starters(settings: Settings) -> list[str]:
 
 
 def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from server.backup.archive import BackupError, backup, restore
 
     try:
@@ -99,18 +170,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     user_parser = commands.add_parser("user", help="manage users")
     user_commands = user_parser.add_subparsers(dest="user_command", required=True)
     create_parser = user_commands.add_parser("create", help="create a user (e.g. the first admin)")
-    create_parser.add_argument("--role", required=True)
+    create_parser.add_argument("--role", required=True, choices=ROLES)
     create_parser.add_argument("--email", required=True)
     create_parser.add_argument("--password", help="prompted for when omitted")
     create_parser.add_argument("--name", default="")
-    create_parser.add_argument("--client-id", type=int, default=None)
+    create_parser.add_argument(
+        "--client-id",
+        type=int,
+        default=None,
+        help="the client of a client user (head_office, regional_manager, outlet_manager)",
+    )
     templates_parser = commands.add_parser("templates", help="manage checklist templates")
     templates_commands = templates_parser.add_subparsers(dest="templates_command", required=True)
     templates_commands.add_parser("load-starters", help="create and publish the starter templates")
-    demo_parser = commands.add_parser("demo", help="load the demo programme and start the server")
+    demo_parser = commands.add_parser(
+        "demo", help="load the demo programme, write its reports into ./out, start the server"
+    )
     demo_parser.add_argument("--host", default="127.0.0.1")
-    demo_parser.add_argument("--port", type=int, default=8000)
+    demo_parser.add_argument("--port", type=int, default=8000, help="default: 8000")
     demo_parser.add_argument("--no-serve", action="store_true", help="load the data only")
+    commands.add_parser("waves", help="list the waves: id, name, client, dates, released audits")
     backup_parser = commands.add_parser(
         "backup", help="write the database and every media file into one tar archive"
     )
@@ -122,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     restore_parser.add_argument(
         "--force", action="store_true", help="empty a non-empty database and media dir first"
     )
-    from server.reporting.batch import add_report_parser, run_report_command
+    from server.reporting.batch import add_report_parser, print_waves, run_report_command
 
     add_report_parser(commands)
     args = parser.parse_args(argv)
@@ -152,12 +231,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("loaded: " + (", ".join(loaded) if loaded else "nothing new"))
         elif args.command == "report":
             return run_report_command(_settings(), args)
+        elif args.command == "waves":
+            print_waves(_settings())
         elif args.command in ("backup", "restore"):
             return _backup_or_restore(_settings(), args)
         elif args.command == "demo":
+            # Before anything is created or loaded: a taken port must cost seconds, not a load.
+            problem = None if args.no_serve else port_problem(args.host, args.port)
+            if problem is not None:
+                print(f"error: {problem}", file=sys.stderr)
+                return 1
             from server.demo import run_demo
 
-            run_demo(_settings(), args.host, args.port, serve=not args.no_serve)
+            try:
+                run_demo(_settings(), args.host, args.port, serve=not args.no_serve)
+            except KeyboardInterrupt:
+                print(
+                    "\ninterrupted: the next `make demo` carries on where the load stopped",
+                    file=sys.stderr,
+                )
+                return 130
     except ServerError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         for entry in error.errors or []:

@@ -2,20 +2,28 @@
 
 `load_demo` creates the programme (`programme`: clients, outlets, people, waves) once, then
 fills the waves with audits and everything that follows them (`fieldwork`); a re-run finds it
-all there and adds nothing. `run_demo` also writes the latest released wave's reports into
-./out/ and prints every login with its password before serving.
+all there and adds nothing. `run_demo` also writes every client's latest released wave's
+reports into ./out/, prints every login (role, e-mail, password, language, scope), the
+addresses, how to stop and what stays, then serves until Ctrl+C.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from server.auth.passwords import Passwords
+from server.cli import serve as serve_forever
+from server.cli import shopscore_command, shown, table
 from server.core.database import Database, migrate
 from server.core.settings import Settings
 from server.demo.fieldwork import fill_waves
-from server.demo.programme import ADMIN, AUDITORS, DEMO_ARGON2, build_programme, people
+from server.demo.programme import ADMIN, DEMO_ARGON2, build_programme, people
 from server.organisation.tables import Client
 
 __all__ = ["ADMIN", "load_demo", "print_logins", "run_demo"]
@@ -25,10 +33,21 @@ def _quiet(_line: str) -> None:
     """Say nothing (the default of `load_demo`)."""
 
 
+async def _migrate_quietly(database: Database) -> None:
+    """Migrate, showing the migration tool's own report only when it fails."""
+    report = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(report):
+            await migrate(database)
+    except BaseException:
+        sys.stderr.write(report.getvalue())
+        raise
+
+
 async def load_demo(settings: Settings, say: Callable[[str], None] = _quiet) -> bool:
     """Create the demo programme and its audits; False when everything was already there."""
     database = Database(settings.database_url)
-    await migrate(database)
+    await _migrate_quietly(database)
     await database.start()
     try:
         created = False
@@ -46,27 +65,61 @@ async def load_demo(settings: Settings, say: Callable[[str], None] = _quiet) -> 
         await database.close()
 
 
-def print_logins(host: str, port: int) -> None:
+def print_logins() -> None:
+    """Every demo login as a table: role, e-mail, password, language, scope."""
+    print("\nLogins (dashboard and API; auditors also in the field app):")
+    rows = [
+        (person.role, person.email, person.password, person.language, person.scope_text)
+        for person in people()
+    ]
+    for line in table(("role", "e-mail", "password", "language", "scope"), rows):
+        print(line)
+
+
+def what_stays(settings: Settings, out_dir: Path) -> str:
+    """Where the demo's data and reports are kept once the server stops."""
+    if settings.is_sqlite:
+        database = f"the database {shown(settings.sqlite_path)}"
+    else:
+        database = "the database (DATABASE_URL)"
+    photos = f"photos in {shown(settings.media_dir)}" if settings.media_store == "local" else ""
+    kept = ", ".join(part for part in (database, photos) if part)
+    return f"{kept} and the reports in {shown(out_dir)}"
+
+
+def print_addresses(settings: Settings, host: str, port: int, out_dir: Path) -> None:
+    """Where to open the demo, how to stop it and what stays afterwards."""
     base = f"http://{host}:{port}"
-    print(f"\nShopscore demo\n  Dashboard: {base}/\n  API:       {base}/api/v1")
-    print(f"  API docs:  {base}/schema\n")
-    print("  Logins (e-mail / password):")
-    for email, role, password, _scope in people():
-        if role == "auditor" and not email.startswith("auditor1@"):
-            continue
-        if role == "auditor":
-            email = f"auditor1..{AUDITORS}@shopscore.demo"
-        print(f"    {role:<17} {email:<28} {password}")
-    print()
+    print(
+        f"\nShopscore demo: {base}/ (log in with any login above)\n"
+        f"  API:       {base}/api/v1, documented at {base}/schema\n"
+        f"  Field app: `make mobile` in another terminal; server {base}, an auditor login\n"
+        f"Stop it with Ctrl+C. What stays: {what_stays(settings, out_dir)};\n"
+        "the next `make demo` reuses them (delete them to start afresh).\n"
+    )
 
 
 def run_demo(settings: Settings, host: str, port: int, serve: bool = True) -> None:
+    """Load the demo, write its reports, print the logins, serve until Ctrl+C (if `serve`)."""
+    from server.reporting.demo import DEFAULT_OUT, write_demo_reports
+
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # Each line as it comes, also into a pipe or a log file: the load takes a while.
+        sys.stdout.reconfigure(line_buffering=True)
+    started = time.perf_counter()
+    where = shown(settings.sqlite_path) if settings.is_sqlite else "the database (DATABASE_URL)"
+    print(f"Loading the demo into {where} (under a minute the first time, seconds afterwards)...")
     asyncio.run(load_demo(settings, say=print))
-    from server.reporting.demo import write_demo_reports
-
-    write_demo_reports(settings)
-    print_logins(host, port)
-    if serve:
-        from server.cli import serve as serve_forever
-
-        serve_forever(host, port, workers=1)
+    print(f"loaded in {time.perf_counter() - started:.1f} s")
+    write_demo_reports(settings, DEFAULT_OUT)
+    print_logins()
+    if not serve:
+        serve_command = f"{shopscore_command()} serve --port {port}"
+        print(
+            f"\nLoaded, not served (--no-serve). Serve it with `{serve_command}`.\n"
+            f"What stays: {what_stays(settings, DEFAULT_OUT)}."
+        )
+        return
+    print_addresses(settings, host, port, DEFAULT_OUT)
+    serve_forever(host, port, workers=1)
+    print(f"\nDemo stopped. Kept: {what_stays(settings, DEFAULT_OUT)}.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from server.access.caller import Caller
 from server.auth.passwords import Passwords
@@ -112,30 +112,66 @@ SCENARIOS = (
 )
 
 
-def people() -> list[tuple[str, str, str, dict[str, Any]]]:
-    """(e-mail, role, password, scope keys) of every demo login; scopes resolved later."""
-    people: list[tuple[str, str, str, dict[str, Any]]] = [(ADMIN[0], ADMIN[1], ADMIN[2], {})]
+class Person(NamedTuple):
+    """One demo login: who, with what password, reading which language, seeing what."""
+
+    email: str
+    role: str
+    password: str
+    language: str
+    # Scope by name, resolved to ids when the person is created: "clients" (a reviewer's),
+    # "client", "regions", "outlets".
+    scope: dict[str, Any]
+
+    @property
+    def scope_text(self) -> str:
+        """The scope in words, as the demo's list of logins shows it."""
+        client = self.scope.get("client")
+        if self.role == "admin":
+            return "every client"
+        if self.role == "reviewer":
+            return "reviews " + ", ".join(self.scope["clients"])
+        if self.role == "auditor":
+            return "own assignments (field app)"
+        if self.scope.get("outlets"):
+            return "outlet " + ", ".join(self.scope["outlets"]) + f" ({client})"
+        if self.scope.get("regions"):
+            return "region " + ", ".join(self.scope["regions"]) + f" ({client})"
+        return f"client {client}"
+
+
+def people() -> list[Person]:
+    """Every demo login; each client user reads the language of their part of the chain."""
+    people = [Person(ADMIN[0], ADMIN[1], ADMIN[2], "en", {})]
     people += [
-        (f"reviewer{n}@shopscore.demo", "reviewer", "demo-review-pass", {"clients": clients})
+        Person(
+            f"reviewer{n}@shopscore.demo",
+            "reviewer",
+            "demo-review-pass",
+            "en",
+            {"clients": clients},
+        )
         for n, clients in ((1, ("Polmarket",)), (2, ("Polmarket", "Sever Coffee")))
     ]
     people += [
-        (f"auditor{n}@shopscore.demo", "auditor", "demo-audit-pass", {})
+        Person(f"auditor{n}@shopscore.demo", "auditor", "demo-audit-pass", "en", {})
         for n in range(1, AUDITORS + 1)
     ]
     people += [
-        ("hq@polmarket.demo", "head_office", "demo-client-pass", {"client": "Polmarket"}),
-        ("hq@severcoffee.demo", "head_office", "demo-client-pass", {"client": "Sever Coffee"}),
-        ("mazowsze@polmarket.demo", "regional_manager", "demo-client-pass",
-         {"client": "Polmarket", "regions": ("Mazowsze",)}),
-        ("kyiv@polmarket.demo", "regional_manager", "demo-client-pass",
-         {"client": "Polmarket", "regions": ("Kyiv",)}),
-        ("centre@severcoffee.demo", "regional_manager", "demo-client-pass",
-         {"client": "Sever Coffee", "regions": ("Tsentralny",)}),
-        ("pm-001@polmarket.demo", "outlet_manager", "demo-client-pass",
-         {"client": "Polmarket", "outlets": ("PM-001",)}),
-        ("sc-001@severcoffee.demo", "outlet_manager", "demo-client-pass",
-         {"client": "Sever Coffee", "outlets": ("SC-001",)}),
+        Person("hq@polmarket.demo", "head_office", "demo-client-pass", "pl",
+               {"client": "Polmarket"}),
+        Person("hq@severcoffee.demo", "head_office", "demo-client-pass", "ru",
+               {"client": "Sever Coffee"}),
+        Person("mazowsze@polmarket.demo", "regional_manager", "demo-client-pass", "pl",
+               {"client": "Polmarket", "regions": ("Mazowsze",)}),
+        Person("kyiv@polmarket.demo", "regional_manager", "demo-client-pass", "uk",
+               {"client": "Polmarket", "regions": ("Kyiv",)}),
+        Person("centre@severcoffee.demo", "regional_manager", "demo-client-pass", "ru",
+               {"client": "Sever Coffee", "regions": ("Tsentralny",)}),
+        Person("pm-001@polmarket.demo", "outlet_manager", "demo-client-pass", "pl",
+               {"client": "Polmarket", "outlets": ("PM-001",)}),
+        Person("sc-001@severcoffee.demo", "outlet_manager", "demo-client-pass", "ru",
+               {"client": "Sever Coffee", "outlets": ("SC-001",)}),
     ]  # fmt: skip
     return people
 
@@ -185,7 +221,7 @@ async def build_programme(database: Database, passwords: Passwords) -> None:
                 ),
             )
             outlet_ids[code] = await _outlet_id(client.id, code)
-    for email, role, password, scope in people()[1:]:
+    for email, role, password, language, scope in people()[1:]:
         clients = scope.get("clients", ())
         regions = scope.get("regions", ())
         outlets = scope.get("outlets", ())
@@ -197,7 +233,7 @@ async def build_programme(database: Database, passwords: Passwords) -> None:
                 name=NAMES.get(email) or email.split("@")[0].title(),
                 role=role,
                 password=password,
-                language={"Polmarket": "pl", "Sever Coffee": "ru"}.get(str(person_client), "en"),
+                language=language,
                 client_id=client_ids[person_client] if person_client else None,
                 region_ids=[region_ids[name] for name in regions],
                 outlet_ids=[outlet_ids[code] for code in outlets],

@@ -1,10 +1,11 @@
-"""`shopscore report ...`: write report PDFs from the command line.
+"""`shopscore report ...` and `shopscore waves`: report PDFs from the command line.
 
 `report outlet CODE --wave W` writes one outlet's report. `report wave W --out DIR` writes the
 report of every outlet assigned in the wave plus the comparison report with a pool of
 processes, each assembling (database reads, thumbnails) and rendering whole reports, with a
 progress bar on stderr and a summary at the end. An outlet that fails is reported and the
-others carry on; an outlet with nothing released is skipped.
+others carry on; an outlet with nothing released is skipped. A wave is named by its name (as
+`shopscore waves` lists them) or its id; an unknown one is answered with the list of waves.
 
 The command runs as the operator (agency admin scope): it is a server-side tool.
 """
@@ -19,12 +20,14 @@ import os
 import re
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TextIO
 
 from reports import ComparisonReportData, OutletReportData
 from server.access.caller import ADMIN, Caller
+from server.cli import shopscore_command, table
 from server.core.database import Database
 from server.core.errors import NotFound
 from server.core.i18n import _
@@ -41,6 +44,36 @@ COMPARISON = "comparison"
 WRITTEN, SKIPPED, FAILED = "written", "skipped", "failed"
 Outcome = tuple[str, str]
 BAR_WIDTH = 30
+# How many outlet codes an unknown code's error message shows.
+CODES_SHOWN = 8
+
+
+class ReportCommandError(Exception):
+    """A wave or outlet the command line names that is not there, said with what is."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WaveInfo:
+    """A wave as the command line shows it."""
+
+    id: int
+    name: str
+    client_id: int
+    client: str
+    starts_on: str
+    ends_on: str
+    released: int  # released audits: what the reports are made of
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReportJob:
+    """One PDF to write: an outlet's report, or the wave's comparison when outlet_id is None."""
+
+    label: str
+    outlet_id: int | None
+    wave_id: int
+    lang: str
+    path: Path
 
 
 @dataclasses.dataclass
@@ -85,12 +118,106 @@ class ProgressBar:
         self.stream.flush()
 
 
-def _safe_name(code: str) -> str:
+def safe_name(code: str) -> str:
     """An outlet code as a file name (codes come from client CSV files)."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", code).strip("._") or "outlet"
 
 
-async def _outlets_of_wave(wave_id: int) -> list[tuple[int, str]]:
+async def all_waves() -> list[WaveInfo]:
+    """Every wave, by client and date, with its count of released audits."""
+    rows: list[dict[str, object]] = await ScoreRollup.raw(
+        "SELECT w.id, w.name, c.id AS client_id, c.name AS client, w.starts_on, w.ends_on, "
+        "(SELECT COUNT(*) FROM score_rollup r WHERE r.wave = w.id) AS released "
+        "FROM wave w JOIN client c ON c.id = w.client ORDER BY c.name, w.starts_on, w.id"
+    )
+    return [
+        WaveInfo(
+            id=int(str(row["id"])),
+            name=str(row["name"]),
+            client_id=int(str(row["client_id"])),
+            client=str(row["client"]),
+            starts_on=str(row["starts_on"]),
+            ends_on=str(row["ends_on"]),
+            released=int(str(row["released"])),
+        )
+        for row in rows
+    ]
+
+
+def waves_table(waves: Sequence[WaveInfo]) -> list[str]:
+    """The waves as the lines of a table: id, name, client, dates, released audits."""
+    return table(
+        ("id", "wave", "client", "dates", "released audits"),
+        [
+            (wave.id, wave.name, wave.client, f"{wave.starts_on} to {wave.ends_on}", wave.released)
+            for wave in waves
+        ],
+    )
+
+
+def pick_wave(wanted: str, waves: Sequence[WaveInfo]) -> WaveInfo:
+    """The wave called `wanted` (exactly, else ignoring case) or with that id."""
+    text = wanted.strip()
+    for matches in (
+        [wave for wave in waves if wave.name == text],
+        [wave for wave in waves if wave.name.casefold() == text.casefold()],
+        [wave for wave in waves if text.isdigit() and wave.id == int(text)],
+    ):
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise ReportCommandError(
+                f'{len(matches)} waves are called "{text}": give the id of one of them\n'
+                + "\n".join(waves_table(matches))
+            )
+    if not waves:
+        raise ReportCommandError(
+            f'there is no wave "{text}": the database has no wave yet (`make demo` loads some)'
+        )
+    raise ReportCommandError(
+        f'there is no wave "{text}"; give the name or the id of one of these:\n'
+        + "\n".join(waves_table(waves))
+    )
+
+
+async def _find_wave(database: Database, wanted: str) -> WaveInfo:
+    await database.start()
+    try:
+        return pick_wave(wanted, await all_waves())
+    finally:
+        await database.close()
+
+
+def find_wave(settings: Settings, wanted: str) -> WaveInfo:
+    """The wave a command line names (by name or id); ReportCommandError lists the others."""
+    return asyncio.run(_find_wave(Database(settings.database_url), wanted))
+
+
+async def _list_waves(database: Database) -> list[WaveInfo]:
+    await database.start()
+    try:
+        return await all_waves()
+    finally:
+        await database.close()
+
+
+def print_waves(settings: Settings) -> None:
+    """`shopscore waves`: every wave, and how to write its reports."""
+    waves = asyncio.run(_list_waves(Database(settings.database_url)))
+    if not waves:
+        print("no wave yet (`make demo` loads a demo programme with four)")
+        return
+    print("\n".join(waves_table(waves)))
+    example = max(waves, key=lambda wave: (wave.released > 0, wave.starts_on, wave.id))
+    command = shopscore_command()
+    print(
+        f'\nreports of a wave: {command} report wave "{example.name}" --out DIR '
+        f"[--lang {'|'.join(LANGUAGES)}]\n"
+        f'one outlet\'s:      {command} report outlet CODE --wave "{example.name}" -o FILE.pdf'
+    )
+
+
+async def outlets_of_wave(wave_id: int) -> list[tuple[int, str]]:
     rows: list[dict[str, object]] = await ScoreRollup.raw(
         "SELECT DISTINCT o.id, o.code FROM outlet o WHERE o.id IN "
         "(SELECT a.outlet FROM assignment a WHERE a.wave = {} "
@@ -101,30 +228,36 @@ async def _outlets_of_wave(wave_id: int) -> list[tuple[int, str]]:
     return [(int(str(row["id"])), str(row["code"])) for row in rows]
 
 
-async def _outlet_by_code(wave_id: int, code: str) -> int:
-    rows: list[dict[str, int]] = await ScoreRollup.raw(
-        "SELECT o.id FROM outlet o JOIN wave w ON w.client = o.client "
-        "WHERE w.id = {} AND o.code = {}",
-        wave_id,
-        code,
+async def _outlet_by_code(wave: WaveInfo, code: str) -> int:
+    rows: list[dict[str, object]] = await ScoreRollup.raw(
+        "SELECT o.id, o.code FROM outlet o WHERE o.client = {} ORDER BY o.code", wave.client_id
     )
-    if not rows:
-        raise NotFound(_("The wave's client has no outlet with this code."))
-    return rows[0]["id"]
+    for row in rows:
+        if row["code"] == code:
+            return int(str(row["id"]))
+    codes = [str(row["code"]) for row in rows]
+    shown = ", ".join(codes[:CODES_SHOWN]) + (
+        f" ... {codes[-1]} ({len(codes)} outlets)" if len(codes) > CODES_SHOWN else ""
+    )
+    raise ReportCommandError(
+        f'{wave.client} (the client of wave "{wave.name}") has no outlet "{code}"'
+        + (f"; its outlets: {shown}" if codes else "; it has no outlet yet")
+    )
 
 
 async def report_outlet(
-    settings: Settings, code: str, wave_id: int, lang: str, output: Path
+    settings: Settings, code: str, wave_id: int | str, lang: str, output: Path
 ) -> int:
-    """Write the report of the outlet `code` in `wave_id` to `output`; return its size."""
+    """Write the report of the outlet `code` in the wave (id or name) to `output`; its size."""
     check_language(lang)
     database = Database(settings.database_url)
     await database.start()
     try:
         service = ReportService(media_store_from_settings(settings))
         async with reading(database):
-            outlet_id = await _outlet_by_code(wave_id, code)
-            data = await service.outlet_report(OPERATOR, outlet_id, wave_id, lang)
+            wave = pick_wave(str(wave_id), await all_waves())
+            outlet_id = await _outlet_by_code(wave, code)
+            data = await service.outlet_report(OPERATOR, outlet_id, wave.id, lang)
     finally:
         await database.close()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -178,7 +311,7 @@ async def _wave_outlets(settings: Settings, wave_id: int) -> list[tuple[int, str
     try:
         if not await Wave.exists().where(Wave.id == wave_id):
             raise NotFound(_("There is no such wave."))
-        return await _outlets_of_wave(wave_id)
+        return await outlets_of_wave(wave_id)
     finally:
         await database.close()
 
@@ -191,22 +324,36 @@ def report_wave(
     jobs: int | None = None,
     progress: TextIO | None = None,
 ) -> WaveReportSummary:
-    """Every outlet report of the wave and its comparison report, made by `jobs` processes.
+    """Every outlet report of the wave and its comparison report, made by `jobs` processes."""
+    check_language(lang)
+    outlets = asyncio.run(_wave_outlets(settings, wave_id))
+    work = [
+        ReportJob(code, outlet_id, wave_id, lang, out_dir / f"{safe_name(code)}.{lang}.pdf")
+        for outlet_id, code in outlets
+    ]
+    work.append(ReportJob(COMPARISON, None, wave_id, lang, out_dir / f"{COMPARISON}.pdf"))
+    return write_reports(settings, work, jobs, progress)
+
+
+def write_reports(
+    settings: Settings,
+    work: Sequence[ReportJob],
+    jobs: int | None = None,
+    progress: TextIO | None = None,
+) -> WaveReportSummary:
+    """Write every report of `work` (of any waves, in any languages) with `jobs` processes.
 
     Each process assembles and renders whole reports: assembling (database reads, thumbnails)
     costs about as much as rendering, so both must run in parallel to scale with cores.
     """
-    check_language(lang)
+    for job in work:
+        check_language(job.lang)
     started = time.perf_counter()
-    processes = max(1, jobs or os.cpu_count() or 1)
-    outlets = asyncio.run(_wave_outlets(settings, wave_id))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    processes = max(1, min(jobs or os.cpu_count() or 1, len(work)))
     summary = WaveReportSummary(processes=processes)
-    jobs_by_name: list[tuple[str, int | None, Path]] = [
-        (code, outlet_id, out_dir / f"{_safe_name(code)}.{lang}.pdf") for outlet_id, code in outlets
-    ]
-    jobs_by_name.append((COMPARISON, None, out_dir / f"{COMPARISON}.pdf"))
-    bar = ProgressBar(len(jobs_by_name), progress or sys.stderr)
+    for folder in {job.path.parent for job in work}:
+        folder.mkdir(parents=True, exist_ok=True)
+    bar = ProgressBar(len(work), progress or sys.stderr)
     # spawn: the parent may hold database connections and threads that a fork would copy.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
@@ -215,23 +362,23 @@ def report_wave(
         initializer=_start_worker,
         initargs=(settings,),
     ) as pool:
-        futures: dict[Future[Outcome], tuple[str, int | None, Path]] = {
-            pool.submit(_write_in_worker, outlet_id, wave_id, lang, path): (code, outlet_id, path)
-            for code, outlet_id, path in jobs_by_name
+        futures: dict[Future[Outcome], ReportJob] = {
+            pool.submit(_write_in_worker, job.outlet_id, job.wave_id, job.lang, job.path): job
+            for job in work
         }
         for future in as_completed(futures):
-            code, _outlet_id, path = futures[future]
+            job = futures[future]
             try:
                 outcome, message = future.result()
             except Exception as error:  # a crashed process: reported, the others carry on
                 outcome, message = FAILED, f"{type(error).__name__}: {error}"
             if outcome == WRITTEN:
-                summary.written.append(path)
+                summary.written.append(job.path)
             elif outcome == SKIPPED:
-                summary.skipped.append(code)
+                summary.skipped.append(job.label)
             else:
-                summary.failed.append((code, message))
-            bar.advance(code)
+                summary.failed.append((job.label, message))
+            bar.advance(job.label)
     summary.written.sort()
     summary.skipped.sort()
     summary.failed.sort()
@@ -245,13 +392,18 @@ def add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     report_commands = report_parser.add_subparsers(dest="report_command", required=True)
     outlet_parser = report_commands.add_parser("outlet", help="one outlet's quality report")
     outlet_parser.add_argument("code", help="the outlet's code")
-    outlet_parser.add_argument("--wave", type=int, required=True, help="wave id")
+    outlet_parser.add_argument(
+        "--wave", required=True, help='the wave\'s name (e.g. "Polmarket Q2 2026") or id'
+    )
     outlet_parser.add_argument("--lang", default="en", choices=LANGUAGES)
     outlet_parser.add_argument("-o", "--output", type=Path, required=True, help="PDF file")
     wave_parser = report_commands.add_parser(
         "wave", help="every outlet report of a wave and its comparison report"
     )
-    wave_parser.add_argument("wave", type=int, help="wave id")
+    wave_parser.add_argument(
+        "wave",
+        help='the wave\'s name (e.g. "Polmarket Q2 2026") or id; `shopscore waves` lists them',
+    )
     wave_parser.add_argument("--out", type=Path, required=True, help="folder for the PDFs")
     wave_parser.add_argument("--lang", default="en", choices=LANGUAGES)
     wave_parser.add_argument(
@@ -261,11 +413,18 @@ def add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 def run_report_command(settings: Settings, args: argparse.Namespace) -> int:
     """Run a parsed `shopscore report ...` command; returns the exit status."""
-    if args.report_command == "outlet":
-        size = asyncio.run(report_outlet(settings, args.code, args.wave, args.lang, args.output))
-        print(f"wrote {args.output} ({size} bytes)")
-        return 0
-    summary = report_wave(settings, args.wave, args.out, args.lang, args.jobs)
+    try:
+        if args.report_command == "outlet":
+            size = asyncio.run(
+                report_outlet(settings, args.code, args.wave, args.lang, args.output)
+            )
+            print(f"wrote {args.output} ({size} bytes)")
+            return 0
+        wave = find_wave(settings, args.wave)
+    except ReportCommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    summary = report_wave(settings, wave.id, args.out, args.lang, args.jobs)
     for line in summary.lines(args.out):
         print(line, file=sys.stderr if line.startswith("FAILED") else sys.stdout)
     return 1 if summary.failed else 0

@@ -2,7 +2,9 @@
 
 The demo is loaded through the real services into a fresh SQLite file (one load for the whole
 module: it takes tens of seconds), and the checks log in with the printed demo logins and call
-the HTTP API, so they also prove the logins work and every screen has data to show.
+the HTTP API, so they also prove the logins work and every screen has data to show. Then what
+`shopscore demo` prints and writes: the reports of each client, every login, and, served by a
+real subprocess on that database, the address, how to stop it (Ctrl+C) and what stays.
 """
 
 # asserts are written as `expected == actual`
@@ -10,11 +12,18 @@ the HTTP API, so they also prove the logins work and every screen has data to sh
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 from pypdf import PdfReader
@@ -23,12 +32,14 @@ from server.app import create_app
 from server.audits.tables import Audit
 from server.core.database import Database
 from server.core.settings import Argon2Parameters, Settings
-from server.demo import load_demo
+from server.demo import load_demo, run_demo
 from server.demo.fieldwork import plan_visits
+from server.demo.programme import people
 from server.reporting.demo import write_demo_reports
 from server.users.tables import User
 from server.waves.tables import Wave
 from server.workflow.tables import CorrectiveAction, Dispute, ScoreRollup
+from shared.i18n import translation
 from tests.server.api import Api
 
 T = TypeVar("T")
@@ -198,22 +209,120 @@ async def test_the_plan_is_the_same_on_every_load(demo: Settings) -> None:
     assert len({visit.uuid for visit in first}) == len(first)
 
 
-def test_the_demo_reports_are_written_as_readable_pdfs(
+def _text(path: Path) -> str:
+    return "".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_the_demo_reports_every_client_in_its_managers_languages(
     demo: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_demo_reports(demo, tmp_path / "out")
-    folders = list((tmp_path / "out").iterdir())
-    assert 1 == len(folders)
-    written = sorted(path.name for path in folders[0].glob("*.pdf"))
-    assert "comparison.pdf" in written
-    assert 28 == len([name for name in written if name.startswith("PM-")])
-    for path in folders[0].glob("*.pdf"):
-        reader = PdfReader(path)
-        assert len(reader.pages) >= 1
-    comparison = PdfReader(folders[0] / "comparison.pdf")
-    text = "".join(page.extract_text() for page in comparison.pages)
-    assert "Polmarket Q2 2026" in text
-    assert str(folders[0].resolve()) in capsys.readouterr().out
+    out = tmp_path / "out"
+    # Sever Coffee's latest wave is still in the field: its latest released one is reported.
+    assert ["polmarket-q2-2026", "sever-coffee-q1-2026"] == sorted(
+        path.name for path in out.iterdir()
+    )
+    polmarket = sorted(path.name for path in (out / "polmarket-q2-2026").iterdir())
+    sever = sorted(path.name for path in (out / "sever-coffee-q1-2026").iterdir())
+    # Odd numbers are in Mazowsze (its manager reads Polish), even ones in Kyiv (Ukrainian).
+    assert [f"PM-{number:03d}.{'pl' if number % 2 else 'uk'}.pdf" for number in range(1, 29)] + [
+        "comparison.pdf"
+    ] == polmarket
+    assert [f"SC-{number:03d}.ru.pdf" for number in range(1, 13)] + ["comparison.pdf"] == sever
+    for path, lang in (
+        (out / "polmarket-q2-2026" / "PM-001.pl.pdf", "pl"),
+        (out / "polmarket-q2-2026" / "PM-002.uk.pdf", "uk"),
+        (out / "polmarket-q2-2026" / "comparison.pdf", "pl"),
+        (out / "sever-coffee-q1-2026" / "comparison.pdf", "ru"),
+    ):
+        summary = translation(lang).gettext("Summary")
+        assert "Summary" != summary
+        assert summary in _text(path)
+    assert "Polmarket Q2 2026" in _text(out / "polmarket-q2-2026" / "comparison.pdf")
+    assert "Sever Coffee Q1 2026" in _text(out / "sever-coffee-q1-2026" / "comparison.pdf")
+    printed = capsys.readouterr().out
+    for folder, wave, outlets in (
+        ("polmarket-q2-2026", "Polmarket Q2 2026", "28 outlet reports (14 pl, 14 uk)"),
+        ("sever-coffee-q1-2026", "Sever Coffee Q1 2026", "12 outlet reports (12 ru)"),
+    ):
+        line = next(line for line in printed.splitlines() if wave in line)
+        assert str((out / folder).resolve()) in line
+        assert outlets in line
+    assert "Sever Coffee Q2 2026: nothing released yet" in printed
+
+
+def test_the_demo_prints_every_login_with_its_scope(
+    demo: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    run_demo(demo, "127.0.0.1", 8123, serve=False)
+    printed = capsys.readouterr().out
+    assert "demo programme already present" in printed
+    assert "./out/polmarket-q2-2026/" in printed
+    assert (tmp_path / "out" / "polmarket-q2-2026" / "PM-001.pl.pdf").is_file()
+    header = next(line for line in printed.splitlines() if "e-mail" in line)
+    assert ["role", "e-mail", "password", "language", "scope"] == header.split()
+    rows = {line.split()[1]: line.split(maxsplit=4) for line in printed.splitlines()
+            if "@" in line and len(line.split()) >= 5}  # fmt: skip
+    assert 22 == len(people()) == len(rows)
+    assert ["auditor", "auditor7@shopscore.demo", "demo-audit-pass"] == rows[
+        "auditor7@shopscore.demo"
+    ][:3]
+    assert "region Kyiv (Polmarket)" == rows["kyiv@polmarket.demo"][4]
+    assert "outlet PM-001 (Polmarket)" == rows["pm-001@polmarket.demo"][4]
+    assert "client Sever Coffee" == rows["hq@severcoffee.demo"][4]
+    assert "reviews Polmarket, Sever Coffee" == rows["reviewer2@shopscore.demo"][4]
+    assert "shopscore serve --port 8123" in printed
+    assert "auditor1..12" not in printed
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_the_served_demo_says_how_to_stop_and_what_stays(demo: Settings, tmp_path: Path) -> None:
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": demo.database_url,
+        "MEDIA_DIR": str(demo.media_dir),
+        "SECRET_KEY": demo.secret_key,
+        "SHOPSCORE_CHEAP_ARGON2": "1",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "demo", "--port", str(port)],
+        env=environment, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, server.communicate()
+            assert time.monotonic() < deadline, "the demo did not start serving"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code < 500:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        server.send_signal(signal.SIGINT)  # what Ctrl+C sends
+        stdout, stderr = server.communicate(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
+    assert 0 == server.returncode, stderr
+    assert f"Shopscore demo: http://127.0.0.1:{port}/" in stdout
+    assert "Stop it with Ctrl+C" in stdout
+    assert f"the database {demo.sqlite_path.resolve()}" in stdout
+    assert "the reports in ./out" in stdout
+    assert stdout.rstrip().splitlines()[-1].startswith("Demo stopped. Kept: the database")
+    assert (tmp_path / "out" / "sever-coffee-q1-2026" / "SC-001.ru.pdf").is_file()
 
 
 @pytest.mark.slow

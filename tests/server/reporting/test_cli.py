@@ -1,8 +1,9 @@
-"""`shopscore report outlet|wave` on the seeded programme, through the real `main()`.
+"""`shopscore report outlet|wave` and `shopscore waves` on the seeded programme, via `main()`.
 
 `report wave` runs with a pool of two processes; one outlet is broken on purpose (its photo
 thumbnail replaced by bytes that are not a JPEG, in a copy of the media folder) and the other
-outlets and the comparison report must still be written.
+outlets and the comparison report must still be written. Waves are named by name or id; an
+unknown wave or outlet is answered with what there is.
 """
 
 # asserts are written as `expected == actual`
@@ -99,7 +100,68 @@ def test_report_of_an_unknown_wave_is_an_error(
     cli_environment: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert 1 == main(["report", "wave", "999999", "--out", str(tmp_path / "none")])
-    assert "error:" in capsys.readouterr().err
+    assert 'error: there is no wave "999999"' in capsys.readouterr().err
+    assert not (tmp_path / "none").exists()
+
+
+def test_a_wave_is_named_by_its_name_in_any_case_or_by_its_id(
+    cli_environment: Path,
+    programme: ReportWorld,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    by_name = tmp_path / "by-name.pdf"
+    by_id = tmp_path / "by-id.pdf"
+    assert 0 == main(["report", "outlet", "OWN", "--wave", "Q1 a, second", "-o", str(by_name)])
+    wave_id = str(programme.ids["wave_a2"])
+    assert 0 == main(["report", "outlet", "OWN", "--wave", wave_id, "-o", str(by_id)])
+    for output in (by_name, by_id):
+        assert OUTLET_NAME_RU in " ".join(page_texts(output.read_bytes()))
+    out = tmp_path / "wave"
+    assert 0 == main(["report", "wave", "q1 A", "--out", str(out), "--jobs", "1"])
+    assert "OWN.en.pdf" in {path.name for path in out.iterdir()}
+    capsys.readouterr()
+
+
+def test_an_unknown_wave_lists_the_waves_there_are(
+    cli_environment: Path,
+    programme: ReportWorld,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    output = tmp_path / "none.pdf"
+    assert 1 == main(["report", "outlet", "OWN", "--wave", "Q9 nowhere", "-o", str(output)])
+    error = capsys.readouterr().err
+    assert 'there is no wave "Q9 nowhere"' in error
+    assert "outlet with this code" not in error
+    listed = {line.split()[0]: line for line in error.splitlines()[2:]}
+    for key, name in (("wave_a1", "Q1 a"), ("wave_a2", "Q1 a, second"), ("wave_b", "Q1 b")):
+        assert name in listed[str(programme.ids[key])]
+    assert not output.exists()
+
+
+def test_an_unknown_outlet_names_the_client_and_its_outlets(
+    cli_environment: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "none.pdf"
+    assert 1 == main(["report", "outlet", "NOPE", "--wave", "Q1 a", "-o", str(output)])
+    error = capsys.readouterr().err
+    assert 'has no outlet "NOPE"' in error
+    assert "OWN" in error.split("its outlets:")[1]
+    assert not output.exists()
+
+
+def test_waves_lists_every_wave_with_its_id_and_released_audits(
+    cli_environment: Path, programme: ReportWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert 0 == main(["waves"])
+    lines = capsys.readouterr().out.splitlines()
+    assert ["id", "wave", "client"] == lines[0].split()[:3]
+    rows = {line.split()[0]: line for line in lines[1:] if line.strip()[:1].isdigit()}
+    second = rows[str(programme.ids["wave_a2"])]
+    assert "Q1 a, second" in second
+    assert "0" != second.split()[-1]  # it holds released audits
+    assert 'shopscore report wave "' in "\n".join(lines)
 
 
 def test_report_wave_skips_outlets_with_nothing_released(
@@ -117,16 +179,20 @@ def test_report_wave_skips_outlets_with_nothing_released(
     assert "skipped (nothing released): OTHER_CLIENT" in capsys.readouterr().out
 
 
-def test_demo_writes_the_latest_released_wave(
+def test_demo_writes_each_clients_latest_released_wave(
     seeded_settings: Settings,
     programme: ReportWorld,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    write_demo_reports(seeded_settings, tmp_path / "out")
-    folder = tmp_path / "out" / f"wave-{programme.ids['wave_a2']}"
+    write_demo_reports(seeded_settings, tmp_path / "out", jobs=1)
+    # Client a: its second wave (the later one); client b has released nothing.
+    assert ["q1-a-second"] == [path.name for path in (tmp_path / "out").iterdir()]
+    folder = tmp_path / "out" / "q1-a-second"
     assert 4 == len(list(folder.glob("*.pdf")))
-    assert str(folder.resolve()) in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert str(folder.resolve()) in printed
+    assert "Q1 a, second" in printed
 
 
 def test_demo_without_released_audits_skips_the_reports(
