@@ -18,7 +18,6 @@ from litestar.types import ControllerRouterHandler
 
 from server.analytics.controllers import AnalyticsController
 from server.auditlog.controllers import AuditLogController
-from server.audits.controllers import MEDIA_STORE_STATE_KEY, close_audit_resources
 from server.audits.controllers import ROUTES as AUDIT_ROUTES
 from server.auth.controllers import AuthController
 from server.core.context import AppContext
@@ -38,8 +37,9 @@ from server.organisation.controllers import (
     OutletController,
     RegionController,
 )
+from server.photos.upload import apply_photo_limit
 from server.reporting.controllers import ReportController
-from server.storage import MediaStore, media_store_from_settings
+from server.storage import MediaStore
 from server.templates.controllers import TemplateController
 from server.users.controllers import UserController
 from server.waves.controllers import AssignmentController, WaveController
@@ -111,13 +111,11 @@ async def remove_crash_leftovers(media_store: MediaStore) -> None:
 
 def create_app(settings: Settings) -> Litestar:
     context = AppContext.build(settings)
-    # Photos go where the settings say (MEDIA_STORE=local|s3); built once, shared by requests.
-    media_store = media_store_from_settings(settings)
     configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        await remove_crash_leftovers(media_store)
+        await remove_crash_leftovers(context.media_store)
         await context.database.start()
         try:
             yield
@@ -135,9 +133,7 @@ def create_app(settings: Settings) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        on_shutdown=[close_audit_resources],
         middleware=[
-            context.requests.middleware,
             access_log_middleware,
             inline_script_hashes_middleware,
         ],
@@ -146,7 +142,8 @@ def create_app(settings: Settings) -> Litestar:
         request_max_body_size=settings.max_json_bytes,
         request_class=JsonCheckingRequest,
         before_request=refuse_impossible_ids,
-        state=State({"context": context, MEDIA_STORE_STATE_KEY: media_store}),
+        state=State({"context": context}),
     )
     document_problem_responses(app)
+    apply_photo_limit(app, context.photo_limits)
     return app

@@ -16,8 +16,11 @@ from typing import Final
 from shared.errors import TransitionError
 
 __all__ = [
+    "ASSIGNED",
+    "ASSIGNMENT_STATES",
     "AUDIT_STATES",
     "AUDIT_TRANSITIONS",
+    "CANCELLED",
     "CORRECTIVE_ACTION_CREATORS",
     "CORRECTIVE_STATES",
     "CORRECTIVE_TRANSITIONS",
@@ -61,6 +64,10 @@ DISPUTE_STATES: Final = (OPEN, UPHELD, REJECTED)
 DISPUTE_OUTCOMES: Final = (UPHELD, REJECTED)
 
 DONE: Final = "done"
+# An assignment withdrawn before its visit, or a corrective action an upheld dispute removed.
+CANCELLED: Final = "cancelled"
+ASSIGNED: Final = "assigned"
+ASSIGNMENT_STATES: Final = (ASSIGNED, SUBMITTED, CANCELLED)
 VERIFIED: Final = "verified"
 CORRECTIVE_STATES: Final = (OPEN, DONE, VERIFIED)
 

@@ -10,6 +10,7 @@ import msgspec
 from server.access.caller import ADMIN, Caller
 from server.auditlog.schemas import AuditLogEntryOut, AuditLogPage
 from server.auditlog.tables import AuditLogEntry
+from server.core.database import open_transaction
 from server.core.pagination import decode_cursor, encode_cursor
 
 
@@ -27,19 +28,22 @@ async def record(
     before: Any = None,
     after: Any = None,
     reason: str = "",
+    at: dt.datetime | None = None,
 ) -> None:
-    """Add one entry; call it inside the transaction that makes the change."""
-    await AuditLogEntry.insert(
-        AuditLogEntry(
-            at=dt.datetime.now(dt.UTC),
-            actor=actor.user_id if actor else None,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=_to_json(before),
-            after=_to_json(after),
-            reason=reason,
-        )
+    """Add one entry, in the transaction that makes the change (`at`: when it was made, now if
+    not given). The one place the audit log is written."""
+    await open_transaction().insert(
+        "audit_log",
+        {
+            "at": at or dt.datetime.now(dt.UTC),
+            "actor": actor.user_id if actor else None,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": _to_json(before),
+            "after": _to_json(after),
+            "reason": reason,
+        },
     )
 
 

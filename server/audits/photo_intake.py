@@ -24,44 +24,36 @@ from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
 from server.audits import flags as visit_flags
 from server.audits.ingest import photo_facts
 from server.audits.schemas import PhotoReceipt
-from server.audits.sql import Connection, Reader, SqlRunner, UniqueViolation
-from server.core.errors import (
-    Conflict,
-    NotFound,
-)
+from server.core.context import AppContext
+from server.core.database import Connection, Database, UniqueViolation
+from server.core.errors import Conflict, NotFound
 from server.core.i18n import _
 from server.photos import PhotoLimits, StoredPhoto, store_photo
 from server.storage import MediaStore
 from shared.lifecycle import RELEASED_STATES
 
-INSERT_PHOTO: Final = (
-    "INSERT INTO photo (uuid, sha256, media_type, width, height, size_bytes, captured_at, "
-    "original_key, display_key, thumbnail_key, uploaded_by, received_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 SELECT_AUDITS_USING: Final = (
-    "SELECT a.id, a.uuid, a.channel, a.started_at, a.finished_at, a.flags, o.timezone "
+    "SELECT a.id AS id, a.uuid AS uuid, a.channel AS channel, a.started_at AS started_at, "
+    "a.finished_at AS finished_at, a.flags AS flags, o.timezone AS timezone "
     "FROM audit_photo ap JOIN audit a ON a.id = ap.audit JOIN outlet o ON o.id = a.outlet "
     "WHERE ap.photo_uuid = ?"
 )
 
 
-def _timestamp(value: object) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    moment = dt.datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 @dataclasses.dataclass(slots=True)
 class PhotoIntake:
-    sql: SqlRunner
+    database: Database
     store: MediaStore
     limits: PhotoLimits
 
+    @classmethod
+    def of(cls, context: AppContext) -> PhotoIntake:
+        """On the app's database, media store and photo limits."""
+        return cls(context.database, context.media_store, context.photo_limits)
+
     async def known_hash(self, photo_uuid: uuid_module.UUID) -> str | None:
-        rows = await self.sql.database.fetch("SELECT sha256 FROM photo WHERE uuid = ?", photo_uuid)
-        return rows[0][0] if rows else None
+        rows = await self.database.fetch("SELECT sha256 FROM photo WHERE uuid = ?", photo_uuid)
+        return rows[0]["sha256"] if rows else None
 
     async def put_photo(
         self, caller: Caller, photo_uuid: uuid_module.UUID, data: bytes, declared_sha256: str
@@ -80,15 +72,25 @@ class PhotoIntake:
             store_photo, self.store, photo_uuid, data, declared, self.limits
         )
         now = dt.datetime.now(dt.UTC)
-        captured = photo.taken_at.isoformat() if photo.taken_at else None
         try:
-            async with self.sql.transaction() as connection:
-                await connection.execute(
-                    INSERT_PHOTO,
-                    photo_uuid, photo.sha256, photo.mime_type, photo.width, photo.height,
-                    photo.size_bytes, captured, photo.original_key, photo.display_key,
-                    photo.thumbnail_key, caller.user_id, now,
-                )  # fmt: skip
+            async with self.database.transaction() as connection:
+                await connection.insert(
+                    "photo",
+                    {
+                        "uuid": photo_uuid,
+                        "sha256": photo.sha256,
+                        "media_type": photo.mime_type,
+                        "width": photo.width,
+                        "height": photo.height,
+                        "size_bytes": photo.size_bytes,
+                        "captured_at": photo.taken_at.isoformat() if photo.taken_at else None,
+                        "original_key": photo.original_key,
+                        "display_key": photo.display_key,
+                        "thumbnail_key": photo.thumbnail_key,
+                        "uploaded_by": caller.user_id,
+                        "received_at": now,
+                    },
+                )
                 await refresh_photo_flags(connection, photo_uuid)
         except UniqueViolation:
             stored_hash = await self.known_hash(photo_uuid)
@@ -108,32 +110,41 @@ class PhotoIntake:
     async def image(self, caller: Caller, photo_uuid: uuid_module.UUID, variant: str) -> bytes:
         """The display JPEG or thumbnail of a photo the caller may see (else 404)."""
         column = {"display": "display_key", "thumbnail": "thumbnail_key"}[variant]
-        reader = self.sql.database
-        rows = await reader.fetch(
-            f"SELECT id, {column}, uploaded_by FROM photo WHERE uuid = ?",  # noqa: S608
+        rows = await self.database.fetch(
+            f"SELECT {column} AS media_key, uploaded_by FROM photo WHERE uuid = ?",  # noqa: S608
             photo_uuid,
         )
-        if not rows or not await _may_see(reader, caller, photo_uuid, rows[0][2]):
+        if not rows or not await _may_see(
+            self.database, caller, photo_uuid, rows[0]["uploaded_by"]
+        ):
             raise NotFound(_("There is no such photo."))
-        key: str = rows[0][1]
+        key: str = rows[0]["media_key"]
         data: bytes = await anyio.to_thread.run_sync(self.store.get, key)
         return data
 
 
 async def _may_see(
-    connection: Reader, caller: Caller, photo_uuid: uuid_module.UUID, uploader: int | None
+    connection: Database, caller: Caller, photo_uuid: uuid_module.UUID, uploader: int | None
 ) -> bool:
     if caller.role == ADMIN:
         return True
     if caller.role == AUDITOR and uploader == caller.user_id:
         return True
     rows = await connection.fetch(
-        "SELECT a.auditor, a.client, a.outlet, a.status, o.region FROM audit_photo ap "
+        "SELECT a.auditor AS auditor, a.client AS client, a.outlet AS outlet, a.status AS status, "
+        "o.region AS region FROM audit_photo ap "
         "JOIN audit a ON a.id = ap.audit JOIN outlet o ON o.id = a.outlet "
         "WHERE ap.photo_uuid = ?",
         photo_uuid,
     )
-    for auditor, client, outlet, status, region in rows:
+    for row in rows:
+        auditor, client, outlet, status = (
+            row["auditor"],
+            row["client"],
+            row["outlet"],
+            row["status"],
+        )
+        region = row["region"]
         if caller.role == AUDITOR and auditor == caller.user_id:
             return True
         if caller.role == REVIEWER and client in caller.reviewer_client_ids:
@@ -150,32 +161,34 @@ async def _may_see(
 
 async def refresh_photo_flags(connection: Connection, photo_uuid: uuid_module.UUID) -> None:
     """Recompute the photo flags of every audit referencing a photo that has just arrived."""
-    audits = await connection.fetch(SELECT_AUDITS_USING, photo_uuid)
-    for audit_id, audit_uuid, channel, started, finished, flags_text, timezone in audits:
+    for audit in await connection.fetch(SELECT_AUDITS_USING, photo_uuid):
         references = await connection.fetch(
-            "SELECT photo_uuid FROM audit_photo WHERE audit = ?", audit_id
+            "SELECT photo_uuid FROM audit_photo WHERE audit = ?", audit["id"]
         )
-        audit_key = uuid_module.UUID(str(audit_uuid))
-        facts = await photo_facts(connection, [str(row[0]) for row in references], audit_key)
+        facts = await photo_facts(
+            connection, [str(row["photo_uuid"]) for row in references], audit["uuid"]
+        )
         visit = visit_flags.Visit(
-            channel=channel,
-            started_at=_timestamp(started),
-            finished_at=_timestamp(finished),
+            channel=audit["channel"],
+            started_at=audit["started_at"],
+            finished_at=audit["finished_at"],
             sent_at=None,
-            received_at=_timestamp(started),
+            received_at=audit["started_at"],
             lat=None,
             lon=None,
             accuracy_m=None,
             outlet_lat=None,
             outlet_lon=None,
-            outlet_timezone=timezone,
+            outlet_timezone=audit["timezone"],
         )
         kept = [
-            flag for flag in json.loads(flags_text) if flag["code"] not in visit_flags.PHOTO_FLAGS
+            flag
+            for flag in json.loads(audit["flags"])
+            if flag["code"] not in visit_flags.PHOTO_FLAGS
         ]
         fresh = kept + visit_flags.photo_flags(visit, facts)
         await connection.execute(
             "UPDATE audit SET flags = ? WHERE id = ?",
             json.dumps(fresh, separators=(",", ":")),
-            audit_id,
+            audit["id"],
         )

@@ -7,14 +7,13 @@ anonymised view, since this one names the auditor.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import uuid as uuid_module
 
 from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
 from server.audits.ingest import score_out
 from server.audits.schemas import AnswerOut, AuditOut, PhotoRefOut, TemplateRef
-from server.audits.sql import SqlRunner
+from server.core.database import Database
 from server.core.errors import NotFound
 from server.core.i18n import _
 
@@ -25,86 +24,73 @@ SELECT_AUDIT = (
 )
 # The audit's rows, by the audit's uuid, so that one snapshot reads everything.
 SELECT_ANSWERS = (
-    "SELECT item, value, na, comment, photos FROM audit_answer "
-    "WHERE audit = (SELECT id FROM audit WHERE uuid = ?) ORDER BY position, id"
+    "SELECT item, value, na, comment, photos FROM audit_answer WHERE audit = ? "
+    "ORDER BY position, id"
 )
 SELECT_PHOTO_REFERENCES = (
-    "SELECT ap.photo_uuid, ap.item, p.id FROM audit_photo ap "
-    "LEFT JOIN photo p ON p.uuid = ap.photo_uuid "
-    "WHERE ap.audit = (SELECT id FROM audit WHERE uuid = ?) ORDER BY ap.id"
+    "SELECT ap.photo_uuid AS photo_uuid, ap.item AS item, p.id AS photo_id FROM audit_photo ap "
+    "LEFT JOIN photo p ON p.uuid = ap.photo_uuid WHERE ap.audit = ? ORDER BY ap.id"
 )
-
-
-def _moment(value: object) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    moment = dt.datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 @dataclasses.dataclass(slots=True)
 class AuditQueries:
-    sql: SqlRunner
+    database: Database
 
     async def get_audit(self, caller: Caller, audit_uuid: uuid_module.UUID) -> AuditOut:
         caller.require_role(ADMIN, REVIEWER, AUDITOR)
-        # One snapshot of the shared read connection: the audit and its rows, found by uuid.
-        rows, answers, references = await self.sql.database.fetch_batch(
-            [
-                (SELECT_AUDIT, (audit_uuid,)),
-                (SELECT_ANSWERS, (audit_uuid,)),
-                (SELECT_PHOTO_REFERENCES, (audit_uuid,)),
-            ]
-        )
-        if not rows or not _in_scope(caller, auditor=rows[0][3], client=rows[0][5]):
-            raise NotFound(_("There is no such audit."))
-        row = rows[0]
-        # Referenced photos not received yet: the references already say which.
-        missing = sorted(
-            {str(photo_uuid) for photo_uuid, _item, photo_id in references if photo_id is None}
-        )
+        async with self.database.snapshot() as connection:
+            rows = await connection.fetch(SELECT_AUDIT, audit_uuid)
+            if not rows or not _in_scope(
+                caller, auditor=rows[0]["auditor"], client=rows[0]["client"]
+            ):
+                raise NotFound(_("There is no such audit."))
+            row = rows[0]
+            answers = await connection.fetch(SELECT_ANSWERS, row["id"])
+            references = await connection.fetch(SELECT_PHOTO_REFERENCES, row["id"])
         photos = []
-        for photo_uuid, item, photo_id in references:
-            received = photo_id is not None
-            base = f"/api/v1/photos/{photo_uuid}"
+        for reference in references:
+            received = reference["photo_id"] is not None
+            base = f"/api/v1/photos/{reference['photo_uuid']}"
             photos.append(
                 PhotoRefOut(
-                    uuid=str(photo_uuid),
-                    item=item,
+                    uuid=str(reference["photo_uuid"]),
+                    item=reference["item"],
                     received=received,
                     display_url=f"{base}/display" if received else None,
                     thumbnail_url=f"{base}/thumbnail" if received else None,
                 )
             )
         return AuditOut(
-            uuid=str(row[1]),
-            assignment_id=row[2],
-            auditor_id=row[3],
-            outlet_id=row[4],
-            client_id=row[5],
-            wave_id=row[6],
-            template=TemplateRef(key=row[7], version=row[8]),
-            channel=row[9],
-            revision=row[10],
-            status=row[11],
-            started_at=_moment(row[12]),
-            finished_at=_moment(row[13]),
-            received_at=_moment(row[14]),
-            released_at=None if row[15] is None else _moment(row[15]),
-            score=score_out(json.loads(row[16])),
-            flags=json.loads(row[17]),
+            uuid=str(row["uuid"]),
+            assignment_id=row["assignment"],
+            auditor_id=row["auditor"],
+            outlet_id=row["outlet"],
+            client_id=row["client"],
+            wave_id=row["wave"],
+            template=TemplateRef(key=row["template_key"], version=row["template_version"]),
+            channel=row["channel"],
+            revision=row["revision"],
+            status=row["status"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+            received_at=row["received_at"],
+            released_at=row["released_at"],
+            score=score_out(json.loads(row["score"])),
+            flags=json.loads(row["flags"]),
             answers=[
                 AnswerOut(
-                    item=item,
-                    value=None if value is None else json.loads(value),
-                    na=bool(na),
-                    comment=comment,
-                    photos=json.loads(photo_list),
+                    item=answer["item"],
+                    value=None if answer["value"] is None else json.loads(answer["value"]),
+                    na=answer["na"],
+                    comment=answer["comment"],
+                    photos=json.loads(answer["photos"]),
                 )
-                for item, value, na, comment, photo_list in answers
+                for answer in answers
             ],
             photos=photos,
-            missing_photos=missing,
+            # Referenced photos not received yet: the references already say which.
+            missing_photos=sorted({photo.uuid for photo in photos if not photo.received}),
         )
 
 

@@ -26,19 +26,21 @@ from server.audits.schemas import (
     TemplateRef,
     WaveRef,
 )
-from server.audits.sql import Connection, SqlRunner
 from server.core import piccolo_conf
+from server.core.database import Connection, Database, marks
 from server.core.errors import BadRequest
 from server.core.i18n import _
-from shared.lifecycle import DISPUTED, RETURNED
+from shared.lifecycle import CANCELLED, DISPUTED, RETURNED
 
-CANCELLED: Final = "cancelled"
 EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 SELECT_ASSIGNMENTS: Final = (
-    "SELECT a.id, a.outlet, t.key, t.version, a.template, w.id, w.name, a.channel, "
-    "a.due_from, a.due_to, a.scenario, a.status, au.status, au.uuid, au.revision, "
-    "a.updated_at, au.updated_at, o.updated_at "
+    "SELECT a.id AS id, a.outlet AS outlet_id, t.key AS template_key, "
+    "t.version AS template_version, a.template AS template_id, w.id AS wave_id, "
+    "w.name AS wave_name, a.channel AS channel, a.due_from AS due_from, a.due_to AS due_to, "
+    "a.scenario AS scenario, a.status AS status, au.status AS audit_status, "
+    "au.uuid AS audit_uuid, au.revision AS audit_revision, a.updated_at AS changed, "
+    "au.updated_at AS audit_changed, o.updated_at AS outlet_changed "
     "FROM assignment a JOIN wave w ON w.id = a.wave "
     "JOIN checklist_template t ON t.id = a.template JOIN outlet o ON o.id = a.outlet "
     "LEFT JOIN audit au ON au.assignment = a.id "
@@ -66,27 +68,14 @@ def decode_cursor(cursor: str | None) -> dt.datetime:
     return moment
 
 
-def _moment(value: object) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    moment = dt.datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def _date(value: object) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
 @dataclasses.dataclass(slots=True)
 class SyncService:
-    sql: SqlRunner
+    database: Database
 
     async def sync(self, caller: Caller, cursor: str | None) -> SyncPayload:
         caller.require_role(AUDITOR)
         since = decode_cursor(cursor)
-        async with self.sql.reading() as connection:
+        async with self.database.snapshot() as connection:
             rows = await connection.fetch(SELECT_ASSIGNMENTS, caller.user_id, since, since, since)
             latest = since
             assignments: list[SyncAssignment] = []
@@ -94,36 +83,38 @@ class SyncService:
             template_ids: set[int] = set()
             outlet_ids: set[int] = set()
             for row in rows:
-                for changed in row[15:18]:
-                    moment = _moment(changed)
-                    if moment is not None and moment > latest:
-                        latest = moment
-                if row[11] == CANCELLED:
-                    removed.append(row[0])
+                changes = (row["changed"], row["audit_changed"], row["outlet_changed"])
+                latest = max([latest, *(moment for moment in changes if moment is not None)])
+                if row["status"] == CANCELLED:
+                    removed.append(row["id"])
                     continue
-                audit_status = row[12]
-                status = row[11] if audit_status is None else audit_status
+                audit_status = row["audit_status"]
+                status = row["status"] if audit_status is None else audit_status
                 if status == DISPUTED:
                     status = "approved"
                 notes = []
                 if audit_status == RETURNED:
-                    notes = await _return_notes(connection, row[13], row[14])
+                    notes = await _return_notes(
+                        connection, row["audit_uuid"], row["audit_revision"]
+                    )
                 assignments.append(
                     SyncAssignment(
-                        id=row[0],
-                        outlet_id=row[1],
-                        template=TemplateRef(key=row[2], version=row[3]),
-                        wave=WaveRef(id=row[5], name=row[6]),
-                        channel=row[7],
-                        due_from=_date(row[8]),
-                        due_to=_date(row[9]),
-                        scenario=row[10],
+                        id=row["id"],
+                        outlet_id=row["outlet_id"],
+                        template=TemplateRef(
+                            key=row["template_key"], version=row["template_version"]
+                        ),
+                        wave=WaveRef(id=row["wave_id"], name=row["wave_name"]),
+                        channel=row["channel"],
+                        due_from=row["due_from"],
+                        due_to=row["due_to"],
+                        scenario=row["scenario"],
                         status=status,
                         return_notes=notes,
                     )
                 )
-                template_ids.add(row[4])
-                outlet_ids.add(row[1])
+                template_ids.add(row["template_id"])
+                outlet_ids.add(row["outlet_id"])
             templates = await _templates(connection, sorted(template_ids))
             outlets = await _outlets(connection, sorted(outlet_ids))
         return SyncPayload(
@@ -135,18 +126,14 @@ class SyncService:
         )
 
 
-def _marks(count: int) -> str:
-    return ", ".join("?" * count)
-
-
 async def _templates(connection: Connection, ids: list[int]) -> list[dict[str, Any]]:
     if not ids:
         return []
     rows = await connection.fetch(
-        f"SELECT body FROM checklist_template WHERE id IN ({_marks(len(ids))}) ORDER BY id",  # noqa: S608
+        f"SELECT body FROM checklist_template WHERE id IN ({marks(len(ids))}) ORDER BY id",  # noqa: S608
         *ids,
     )
-    return [json.loads(row[0]) for row in rows]
+    return [json.loads(row["body"]) for row in rows]
 
 
 async def _outlets(connection: Connection, ids: list[int]) -> list[SyncOutlet]:
@@ -154,22 +141,10 @@ async def _outlets(connection: Connection, ids: list[int]) -> list[SyncOutlet]:
         return []
     rows = await connection.fetch(
         "SELECT id, code, name, address, city, lat, lon, timezone FROM outlet "  # noqa: S608
-        f"WHERE id IN ({_marks(len(ids))}) ORDER BY id",
+        f"WHERE id IN ({marks(len(ids))}) ORDER BY id",
         *ids,
     )
-    return [
-        SyncOutlet(
-            id=row[0],
-            code=row[1],
-            name=row[2],
-            address=row[3],
-            city=row[4],
-            lat=row[5],
-            lon=row[6],
-            timezone=row[7],
-        )
-        for row in rows
-    ]
+    return [SyncOutlet(**dict(row)) for row in rows]
 
 
 async def _return_notes(
@@ -183,4 +158,4 @@ async def _return_notes(
         audit_uuid,
         revision,
     )
-    return [ReturnNoteOut(item=row[0], note=row[1]) for row in rows]
+    return [ReturnNoteOut(item=row["item"], note=row["note"]) for row in rows]

@@ -19,7 +19,7 @@ from server.auth.passwords import Passwords
 from server.auth.schemas import LoginResponse, Me, Scope
 from server.auth.tables import LoginFailure
 from server.auth.tokens import Tokens
-from server.core.database import Database
+from server.core.database import Database, Row
 from server.core.errors import Invalid, TooManyRequests, Unauthorized
 from server.core.i18n import _
 from server.core.settings import Settings
@@ -94,9 +94,8 @@ class AuthService:
         return row.caller(user_id)
 
     async def _caller_row(self, user_id: int) -> CallerRow | None:
-        sql = CALLER_SQL_SQLITE if self.database.is_sqlite else CALLER_SQL_POSTGRES
-        rows = await self.database.fetch(sql, user_id)
-        return CallerRow(*rows[0]) if rows else None
+        rows = await self.database.fetch(CALLER_SQL, user_id)
+        return CallerRow.of(rows) if rows else None
 
     async def logout(self, caller: Caller) -> None:
         async with self.database.transaction():
@@ -131,49 +130,56 @@ def check_password_strength(password: str) -> None:
         )
 
 
-def _caller_sql(aggregate: str) -> str:
-    """The user and their whole scope in one row; `aggregate` joins ids with commas."""
-    return (
-        "SELECT u.active, u.token_generation, u.role, u.client, u.language, "  # noqa: S608
-        f"(SELECT {aggregate.format('region')} FROM user_region WHERE user_region.user = u.id), "
-        f"(SELECT {aggregate.format('outlet')} FROM user_outlet WHERE user_outlet.user = u.id), "
-        f"(SELECT {aggregate.format('client')} FROM reviewer_client "
-        "WHERE reviewer_client.user = u.id) "
-        "FROM app_user u WHERE u.id = ?"
-    )
-
-
-CALLER_SQL_SQLITE = _caller_sql("group_concat({0})")
-CALLER_SQL_POSTGRES = _caller_sql("string_agg({0}::text, ',')")
+# The user and their whole scope: one row per region, outlet or reviewed client (one row with
+# no scope at all for a user who has none).
+CALLER_SQL = (
+    "SELECT u.active AS active, u.token_generation AS token_generation, u.role AS role, "
+    "u.client AS client, u.language AS language, s.kind AS kind, s.scope_id AS scope_id "
+    "FROM app_user u LEFT JOIN ("
+    "SELECT user_region.user AS user_id, 'region' AS kind, region AS scope_id FROM user_region "
+    "UNION ALL SELECT user_outlet.user, 'outlet', outlet FROM user_outlet "
+    "UNION ALL SELECT reviewer_client.user, 'client', client FROM reviewer_client"
+    ") s ON s.user_id = u.id WHERE u.id = ?"
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CallerRow:
-    """One row of `CALLER_SQL`."""
+    """A user with their scope, as `CALLER_SQL` reads them."""
 
     active: bool
     token_generation: int
     role: str
     client: int | None
     language: str
-    region_ids: str | None
-    outlet_ids: str | None
-    reviewer_client_ids: str | None
+    scope: dict[str, frozenset[int]]
+
+    @classmethod
+    def of(cls, rows: list[Row]) -> CallerRow:
+        scope: dict[str, set[int]] = {"region": set(), "outlet": set(), "client": set()}
+        for row in rows:
+            if row["kind"] is not None:
+                scope[row["kind"]].add(row["scope_id"])
+        first = rows[0]
+        return cls(
+            active=bool(first["active"]),
+            token_generation=first["token_generation"],
+            role=first["role"],
+            client=first["client"],
+            language=first["language"],
+            scope={kind: frozenset(ids) for kind, ids in scope.items()},
+        )
 
     def caller(self, user_id: int) -> Caller:
         return Caller(
             user_id=user_id,
             role=self.role,
             client_id=self.client,
-            region_ids=_ids(self.region_ids),
-            outlet_ids=_ids(self.outlet_ids),
-            reviewer_client_ids=_ids(self.reviewer_client_ids),
+            region_ids=self.scope["region"],
+            outlet_ids=self.scope["outlet"],
+            reviewer_client_ids=self.scope["client"],
             language=self.language,
         )
-
-
-def _ids(joined: str | None) -> frozenset[int]:
-    return frozenset(int(part) for part in joined.split(",")) if joined else frozenset()
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -204,11 +210,10 @@ async def describe(database: Database, caller: Caller) -> Me:
     """The caller as `GET /me` shows them (one short read on the shared read connection)."""
     rows = await database.fetch("SELECT email, name FROM app_user WHERE id = ?", caller.user_id)
     assert rows, "the caller was just read"
-    email, name = rows[0]
     return Me(
         id=caller.user_id,
-        email=email,
-        name=name,
+        email=rows[0]["email"],
+        name=rows[0]["name"],
         role=caller.role,
         language=caller.language,
         scope=Scope(

@@ -1,4 +1,5 @@
-"""The objects one running app shares between requests, built once from the settings."""
+"""The objects one running app shares between requests, built once from the settings and
+handed to handlers as dependencies (server/core/dependencies.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from server.auth.passwords import Passwords
 from server.auth.service import AuthService
 from server.auth.tokens import Tokens
 from server.core.database import Database
-from server.core.gauge import RequestGauge
 from server.core.settings import Settings
+from server.photos import PhotoLimits
+from server.storage import MediaStore, media_store_from_settings
+from server.templates.published import PublishedTemplates
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -18,12 +21,14 @@ class AppContext:
     database: Database
     passwords: Passwords
     auth: AuthService
-    # Whether one client alone is being served (the SQLite write path asks it).
-    requests: RequestGauge
+    # Where photos are kept: local disk or an S3-compatible store, as the settings say.
+    media_store: MediaStore
+    photo_limits: PhotoLimits
+    templates: PublishedTemplates
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, settings.database_busy_timeout_ms)
         passwords = Passwords(settings.argon2)
         tokens = Tokens(settings.secret_key, settings.access_token_minutes)
         return cls(
@@ -31,5 +36,7 @@ class AppContext:
             database=database,
             passwords=passwords,
             auth=AuthService(settings, database, passwords, tokens),
-            requests=RequestGauge(),
+            media_store=media_store_from_settings(settings),
+            photo_limits=PhotoLimits(max_bytes=settings.max_photo_bytes),
+            templates=PublishedTemplates(),
         )

@@ -1,110 +1,330 @@
-"""Database engines and transactions for SQLite (embedded) and PostgreSQL (production).
+"""The one way to the database, SQLite (embedded) or PostgreSQL (production), for every feature.
 
-Piccolo finds its engine through a module-level lookup (`piccolo_conf.DB` and each table's
-`_meta.db`), so `Database.bind()` points both at the engine built from the settings: the one
-place where that global is set. SQLite connections get the durability PRAGMAs on every
-connection (Piccolo opens one per query outside a transaction and never sets `synchronous`);
-write transactions are IMMEDIATE so concurrent writers wait instead of failing at commit.
+`Database` is the only place that knows the engines. It offers three things:
 
-`Database.fetch` / `fetch_batch` are the read path of per-request hot spots (the caller of
-every request, the reads of audit ingest): one persistent SQLite connection used on the
-event loop's thread (WAL readers never wait for the writer), or a connection of the
-PostgreSQL pool, instead of Piccolo's new connection and thread per query.
+- `fetch(sql, *params)`: the rows of one read, outside any transaction;
+- `snapshot()`: a connection whose reads all see one state of the data;
+- `transaction()`: the connection of a write transaction. Every write of the server goes
+  through it; a nested call joins the transaction already open.
+
+SQL is written once with `?` placeholders (PostgreSQL gets `$1, $2, ...`). Rows are read by
+column name (`row["status"]`) and hold the same Python types on both engines: aware datetimes,
+UUIDs, booleans, Decimals, dates. Piccolo queries (`await Outlet.select()`) run on the same
+connections: inside `transaction()` or `snapshot()` they join it; outside, a Piccolo read runs
+like `fetch` and a Piccolo write in a transaction of its own. Piccolo's own
+`engine.transaction()` (migrations use it) is this `transaction()` too.
+
+SQLite: plain `sqlite3` connections used on the event loop's thread, with the durability
+PRAGMAs (WAL, `synchronous=FULL`) on each. A statement takes tens of microseconds, less than
+handing it to a thread and back, so nothing is handed over: a write transaction runs whole on
+the loop, its COMMIT (the fsync that makes an acknowledged audit survive a crash) included.
+Write transactions of this process take turns (an asyncio lock) on one connection and begin
+`IMMEDIATE`; while another process holds SQLite's write lock, the transaction waits for it
+asynchronously, the loop serving other requests meanwhile, for up to `busy_timeout_ms`, then
+raises `Busy`. Reads use separate, query-only connections: in WAL mode a reader never waits
+for the writer.
+
+PostgreSQL: asyncpg connections of Piccolo's pool; transactions are asyncpg transactions,
+snapshots REPEATABLE READ, READ ONLY.
+
+Errors: a unique key violated raises `UniqueViolation`; a database too busy to answer in time
+(write lock not free, serialization failure, deadlock, no connection) raises `Busy`, which
+the API answers with 503 and Retry-After.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
+import dataclasses
+import functools
+import itertools
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import aiosqlite
-from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
 os.environ.setdefault("PICCOLO_CONF", "server.core.piccolo_conf")
 
-DEFAULT_BUSY_TIMEOUT_MS = 15000
-SQLITE_PRAGMAS = (
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA synchronous = FULL",
-    f"PRAGMA busy_timeout = {DEFAULT_BUSY_TIMEOUT_MS}",
+DEFAULT_BUSY_TIMEOUT_MS = 15_000
+SQLITE_PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL")
+# Piccolo's own connection settings: declared column types come back as Python types.
+SQLITE_TYPES = sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES
+# How long a write waits between two attempts to take another process's write lock.
+LOCK_POLL_SECONDS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
+
+
+class DatabaseError(Exception):
+    """A statement the database refused for a reason the caller can act on."""
+
+
+class UniqueViolation(DatabaseError):
+    """A row with the same unique key exists already (someone else stored it first)."""
+
+
+class Busy(DatabaseError):
+    """The database could not run the statement in time; nothing was changed."""
+
+
+class Row(Protocol):
+    """One row: by column name (`row["id"]`) or position (`row[0]`)."""
+
+    def __getitem__(self, key: str | int, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+    def keys(self) -> Any: ...
+
+
+@functools.lru_cache(maxsize=512)
+def numbered_placeholders(sql: str) -> str:
+    """`?` placeholders as PostgreSQL's `$1, $2...` (the server's SQL has no `?` in literals)."""
+    parts = sql.split("?")
+    return parts[0] + "".join(f"${index}{part}" for index, part in enumerate(parts[1:], 1))
+
+
+class Connection:
+    """The connection of a transaction or snapshot: reads and writes with `?` placeholders."""
+
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
+        raise NotImplementedError
+
+    async def execute(self, sql: str, *params: Any) -> int:
+        """Run one statement; the number of rows it changed."""
+        raise NotImplementedError
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    async def insert(self, table: str, row: Mapping[str, Any], returning: str | None = None) -> Any:
+        """Insert one row given as {column: value}; the `returning` column's value, if asked."""
+        sql = _insert_sql(table, tuple(row))
+        if returning is None:
+            await self.execute(sql, *row.values())
+            return None
+        rows = await self.fetch(f"{sql} RETURNING {returning}", *row.values())
+        return rows[0][0]
+
+    async def update(
+        self, table: str, values: Mapping[str, Any], where: str, *where_params: Any
+    ) -> int:
+        """Set the columns of `values` on the rows `where` selects; how many rows changed."""
+        columns = ", ".join(f"{name} = ?" for name in values)
+        return await self.execute(
+            f"UPDATE {table} SET {columns} WHERE {where}",  # noqa: S608 - names are the server's own
+            *values.values(),
+            *where_params,
+        )
+
+    async def insert_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert rows that all name the same columns, in one batched statement."""
+        if rows:
+            columns = tuple(rows[0])
+            await self.executemany(
+                _insert_sql(table, columns), [tuple(row[name] for name in columns) for row in rows]
+            )
+
+
+def marks(count: int) -> str:
+    """`?, ?, ?`: the placeholders of an `IN (...)` list of `count` values."""
+    return ", ".join("?" * count)
+
+
+@functools.lru_cache(maxsize=128)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    marks = ", ".join("?" * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - names are the server's own
+
+
+@contextlib.contextmanager
+def _sqlite_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        if "UNIQUE constraint failed" in str(error):
+            raise UniqueViolation(str(error)) from error
+        raise
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise Busy(str(error)) from error
+        raise
+
+
+class _SQLiteConnection(Connection):
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
+        with _sqlite_errors():
+            return self.raw.execute(sql, params).fetchall()
+
+    async def execute(self, sql: str, *params: Any) -> int:
+        with _sqlite_errors():
+            return self.raw.execute(sql, params).rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with _sqlite_errors():
+            self.raw.executemany(sql, rows)
+
+
+@contextlib.contextmanager
+def _postgres_errors() -> Iterator[None]:
+    import asyncpg
+
+    try:
+        yield
+    except asyncpg.UniqueViolationError as error:
+        raise UniqueViolation(str(error)) from error
+    except (
+        asyncpg.SerializationError,
+        asyncpg.DeadlockDetectedError,
+        asyncpg.LockNotAvailableError,
+        asyncpg.TooManyConnectionsError,
+    ) as error:
+        raise Busy(str(error)) from error
+
+
+class _PostgresConnection(Connection):
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
+        with _postgres_errors():
+            rows: list[Row] = await self.raw.fetch(numbered_placeholders(sql), *params)
+        return rows
+
+    async def execute(self, sql: str, *params: Any) -> int:
+        with _postgres_errors():
+            status: str = await self.raw.execute(numbered_placeholders(sql), *params)
+        # asyncpg answers with the command tag, e.g. "UPDATE 1" or "INSERT 0 1".
+        last = status.rsplit(" ", 1)[-1]
+        return int(last) if last.isdigit() else 0
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with _postgres_errors():
+            await self.raw.executemany(numbered_placeholders(sql), list(rows))
+
+
+class _PiccoloOnSQLite:
+    """The part of aiosqlite's connection Piccolo's SQLite engine uses, run on our connection.
+
+    Piccolo sets `row_factory` and calls `execute`, awaited or as an async context manager
+    whose cursor has `fetchall()`; its rows are dicts.
+    """
+
+    row_factory: Any = None
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> _PiccoloResult:
+        if sql.startswith("PRAGMA foreign_keys"):  # Piccolo sends it before every query
+            return _PiccoloResult([])
+        cursor = self._raw.cursor()
+        cursor.row_factory = dict_factory
+        with _sqlite_errors():
+            return _PiccoloResult(cursor.execute(sql, parameters).fetchall())
+
+
+class _PiccoloResult:
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def __await__(self) -> Any:
+        return self._itself().__await__()
+
+    async def _itself(self) -> _PiccoloResult:
+        return self
+
+    async def __aenter__(self) -> _PiccoloResult:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    async def fetchall(self) -> list[Any]:
+        return self._rows
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Joined:
+    """An open transaction or snapshot, as Piccolo (its `connection`) and the server see it."""
+
+    connection: Any
+    ours: Connection
+    writes: bool
+
+
+# The transaction or snapshot open in this context, whichever `Database` opened it. Piccolo's
+# queries look here (each engine's `current_transaction`), so they join it even when another
+# app in the same process bound Piccolo's tables to its own engine since.
+_OPEN: contextvars.ContextVar[_Joined | None] = contextvars.ContextVar(
+    "shopscore_open_transaction", default=None
 )
 
 
-class DurableSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine with WAL, synchronous=FULL and a busy timeout everywhere."""
+class _SQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine, running every query through the `Database` that owns it."""
 
-    async def get_connection(self) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(**self.connection_kwargs)
-        connection.row_factory = dict_factory  # type: ignore[assignment]
-        for pragma in SQLITE_PRAGMAS:
-            await connection.execute(pragma)
-        return connection
+    def __init__(self, database: Database, path: Path) -> None:
+        super().__init__(path=str(path))
+        self.current_transaction = _OPEN  # type: ignore[assignment]
+        self._database = database
+
+    def transaction(self, *_args: Any, **_kwargs: Any) -> Any:
+        return self._database.transaction()
 
     async def _run_in_new_connection(
-        self,
-        query: str,
-        args: list[Any] | None = None,
-        query_type: str = "generic",
-        table: Any = None,
+        self, query: str, args: Any = None, query_type: str = "generic", table: Any = None
     ) -> Any:
-        connection = await self.get_connection()
-        try:
-            async with connection.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()
-            await connection.commit()
-            return rows
-        finally:
-            await connection.close()
+        return await self._database._outside_transaction(query, list(args or []))
+
+    async def get_connection(self) -> Any:
+        raise RuntimeError("Piccolo queries run through server.core.database.Database")
 
 
-class _SQLiteReader:
-    """One autocommit `sqlite3` connection for short reads, used on the event loop's thread.
+class _PostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine; its transactions are the `Database`'s."""
 
-    A WAL reader never waits for a writer, so these reads take tens of microseconds, less
-    than handing them to a worker thread and back (which under CPU load costs milliseconds
-    of scheduling each way). Writes never come here: they may wait for the write lock.
+    def __init__(self, database: Database, dsn: str) -> None:
+        super().__init__(config={"dsn": dsn})
+        self.current_transaction = _OPEN  # type: ignore[assignment]
+        self._database = database
+
+    def transaction(self, *_args: Any, **_kwargs: Any) -> Any:
+        return self._database.transaction()
+
+    async def _run_in_pool(self, query: str, args: Any = None) -> Any:
+        with _postgres_errors():
+            return await super()._run_in_pool(query, args)
+
+    async def _run_in_new_connection(self, query: str, args: Any = None) -> Any:
+        with _postgres_errors():
+            return await super()._run_in_new_connection(query, args)
+
+
+def open_transaction() -> Connection:
+    """The connection of the write transaction open in this context.
+
+    For what must be written in the same transaction as the change that calls it (the audit
+    log); outside a write transaction it is a programming error.
     """
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._connection: sqlite3.Connection | None = None
-
-    def _open(self) -> sqlite3.Connection:
-        if self._connection is None:
-            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            for pragma in SQLITE_PRAGMAS:
-                connection.execute(pragma)
-            self._connection = connection
-        return self._connection
-
-    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        return self._open().execute(sql, params).fetchall()
-
-    def fetch_batch(
-        self, queries: Sequence[tuple[str, Sequence[Any]]]
-    ) -> list[list[tuple[Any, ...]]]:
-        """Every query's rows from one snapshot (one read transaction)."""
-        connection = self._open()
-        connection.execute("BEGIN")
-        try:
-            return [connection.execute(sql, params).fetchall() for sql, params in queries]
-        finally:
-            connection.execute("COMMIT")
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+    joined = _OPEN.get()
+    if joined is None or not joined.writes:
+        raise RuntimeError("call this inside Database.transaction()")
+    return joined.ours
 
 
 def enable_wal(path: Path) -> None:
-    """Switch the file to WAL mode (persistent in the file, so once is enough)."""
+    """Switch the file to WAL mode (kept in the file, so once is enough)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(path)
     try:
@@ -114,20 +334,24 @@ def enable_wal(path: Path) -> None:
 
 
 class Database:
-    """The engine behind every query, plus the transaction helper every service uses."""
+    """The engine behind every query, with the transactions and snapshots every service uses."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
         self.url = database_url
-        self.engine: Engine[Any]
+        self.busy_timeout_ms = busy_timeout_ms
+        self.path: Path | None
+        self.engine: _SQLiteEngine | _PostgresEngine
         if database_url.startswith("sqlite:"):
-            self.path: Path | None = Path(database_url.removeprefix("sqlite:///"))
-            self.engine = DurableSQLiteEngine(path=str(self.path), timeout=15)
+            self.path = Path(database_url.removeprefix("sqlite:///"))
+            self.engine = _SQLiteEngine(self, self.path)
         elif database_url.startswith(("postgresql:", "postgres:")):
             self.path = None
-            self.engine = PostgresEngine(config={"dsn": database_url})
+            self.engine = _PostgresEngine(self, database_url)
         else:
             raise ValueError(f"unsupported DATABASE_URL scheme: {database_url.split(':')[0]}")
-        self._reader: _SQLiteReader | None = None
+        self._write_lock = asyncio.Lock()
+        self._writer: sqlite3.Connection | None = None
+        self._idle_readers: list[sqlite3.Connection] = []
 
     @property
     def is_sqlite(self) -> bool:
@@ -143,7 +367,6 @@ class Database:
         # Piccolo's own migration table too, or a second database in the same process would
         # read the first one's migration history.
         Migration._meta.db = self.engine
-        # Every registered app (the core and each feature's own app), not only the core one.
         for app_config in piccolo_conf.APP_REGISTRY.app_configs.values():
             for table in app_config.table_classes:
                 table._meta.db = self.engine
@@ -158,95 +381,181 @@ class Database:
             await self.engine.start_connection_pool(min_size=1, max_size=10)
 
     async def close(self) -> None:
-        if self._reader is not None:
-            reader, self._reader = self._reader, None
+        readers, self._idle_readers = self._idle_readers, []
+        for reader in readers:
             reader.close()
-        if isinstance(self.engine, PostgresEngine):
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.close()
+        if isinstance(self.engine, PostgresEngine) and self.engine.pool is not None:
             await self.engine.close_connection_pool()
 
-    async def fetch(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        """Rows of one short read query (`?` placeholders) outside any transaction.
+    # --- reads -------------------------------------------------------------------------------
 
-        Reuses one connection (SQLite, on the loop's thread) or the pool (PostgreSQL): tens
-        of microseconds instead of the milliseconds of a Piccolo query opening a connection.
-        """
-        batch = await self.fetch_batch([(sql, params)])
-        return batch[0]
-
-    async def fetch_batch(
-        self, queries: Sequence[tuple[str, Sequence[Any]]]
-    ) -> list[list[tuple[Any, ...]]]:
-        """The rows of each short read query, all from one snapshot, in one trip."""
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
+        """The rows of one read query, outside any transaction."""
+        joined = self._joined()
+        if joined is not None:
+            return await joined.ours.fetch(sql, *params)
         if self.path is not None:
-            if self._reader is None:
-                self._reader = _SQLiteReader(self.path)
-            if len(queries) == 1:
-                sql, params = queries[0]
-                return [self._reader.fetch(sql, params)]
-            return self._reader.fetch_batch(queries)
-        assert isinstance(self.engine, PostgresEngine)
-        if self.engine.pool is None:
-            connection = await self.engine.get_new_connection()
+            reader = self._reader()
             try:
-                return await _postgres_batch(connection, queries)
+                with _sqlite_errors():
+                    return reader.execute(sql, params).fetchall()
             finally:
-                await connection.close()
-        async with self.engine.pool.acquire() as connection:
-            return await _postgres_batch(connection, queries)
+                self._idle_readers.append(reader)
+        async with self._postgres_connection() as raw:
+            return await _PostgresConnection(raw).fetch(sql, *params)
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """One write transaction (IMMEDIATE on SQLite); nested calls join the outer one."""
-        if isinstance(self.engine, SQLiteEngine):
-            async with self.engine.transaction(transaction_type=TransactionType.immediate):
-                yield
-        else:
-            async with self.engine.transaction():
-                yield
+    async def snapshot(self) -> AsyncIterator[Connection]:
+        """A connection whose reads (Piccolo's too) all see one state of the data."""
+        joined = self._joined()
+        if joined is not None:
+            yield joined.ours
+            return
+        if self.path is not None:
+            reader = self._reader()
+            reader.execute("BEGIN")
+            try:
+                ours: Connection = _SQLiteConnection(reader)
+                with self._joining(_Joined(_PiccoloOnSQLite(reader), ours, writes=False)):
+                    yield ours
+            finally:
+                reader.execute("COMMIT")
+                self._idle_readers.append(reader)
+            return
+        async with (
+            self._postgres_connection() as raw,
+            raw.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            ours = _PostgresConnection(raw)
+            with self._joining(_Joined(raw, ours, writes=False)):
+                yield ours
 
-    async def execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        """Run one statement for many rows on the current transaction's connection.
+    # --- writes ------------------------------------------------------------------------------
 
-        The bulk path (CSV import, audit answers): Piccolo has no executemany, and building
-        a Table object per row costs more than the insert. `sql` uses `?` placeholders.
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """One write transaction, committed when the block ends without an exception.
+
+        A call inside an open transaction joins it. Raises `UniqueViolation` or `Busy` (the
+        transaction is then rolled back, nothing kept).
         """
-        transaction = self.engine.current_transaction.get()
-        if transaction is None:
-            raise RuntimeError("execute_many runs inside Database.transaction()")
-        if self.is_sqlite:
-            await transaction.connection.executemany(sql, rows)
-        else:
-            await transaction.connection.executemany(_numbered_placeholders(sql), rows)
+        joined = self._joined()
+        if joined is not None:
+            if not joined.writes:
+                raise RuntimeError("a write transaction cannot start inside a snapshot")
+            yield joined.ours
+            return
+        if self.path is not None:
+            async with self._write_lock:
+                writer = await self._begin_immediate()
+                ours: Connection = _SQLiteConnection(writer)
+                try:
+                    with self._joining(_Joined(_PiccoloOnSQLite(writer), ours, writes=True)):
+                        yield ours
+                    with _sqlite_errors():
+                        writer.execute("COMMIT")
+                except BaseException:
+                    if writer.in_transaction:
+                        writer.execute("ROLLBACK")
+                    raise
+            return
+        async with self._postgres_connection() as raw:
+            with _postgres_errors():
+                async with raw.transaction():
+                    ours = _PostgresConnection(raw)
+                    with self._joining(_Joined(raw, ours, writes=True)):
+                        yield ours
 
+    # --- engines -----------------------------------------------------------------------------
 
-async def _postgres_batch(
-    connection: Any, queries: Sequence[tuple[str, Sequence[Any]]]
-) -> list[list[tuple[Any, ...]]]:
-    if len(queries) == 1:
-        sql, params = queries[0]
-        return [
-            [
-                tuple(record)
-                for record in await connection.fetch(_numbered_placeholders(sql), *params)
-            ]
-        ]
-    async with connection.transaction(isolation="repeatable_read", readonly=True):
-        return [
-            [
-                tuple(record)
-                for record in await connection.fetch(_numbered_placeholders(sql), *params)
-            ]
-            for sql, params in queries
-        ]
+    def _joined(self) -> _Joined | None:
+        return _OPEN.get()
 
+    @contextlib.contextmanager
+    def _joining(self, joined: _Joined) -> Iterator[None]:
+        token = _OPEN.set(joined)
+        try:
+            yield
+        finally:
+            _OPEN.reset(token)
 
-def _numbered_placeholders(sql: str) -> str:
-    """`?` placeholders as PostgreSQL's `$1, $2...` (our SQL never has `?` in literals)."""
-    parts = sql.split("?")
-    return "".join(
-        part + (f"${index}" if index < len(parts) else "")
-        for index, part in enumerate(parts, start=1)
-    )
+    def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None
+        connection = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, detect_types=SQLITE_TYPES
+        )
+        connection.row_factory = sqlite3.Row
+        for pragma in SQLITE_PRAGMAS:
+            connection.execute(pragma)
+        return connection
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._idle_readers:
+            return self._idle_readers.pop()
+        reader = self._connect()
+        reader.execute("PRAGMA query_only = ON")
+        # A WAL reader waits only while another connection recovers the file after a crash.
+        reader.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
+        return reader
+
+    def write_connection(self) -> sqlite3.Connection:
+        """SQLite's one write connection of this process (transactions run on it)."""
+        if self._writer is None:
+            self._writer = self._connect()
+            # Never wait on the loop's thread: `_begin_immediate` waits for another process's
+            # write lock asynchronously.
+            self._writer.execute("PRAGMA busy_timeout = 0")
+        return self._writer
+
+    async def _begin_immediate(self) -> sqlite3.Connection:
+        """The write connection, in a transaction holding SQLite's write lock."""
+        writer = self.write_connection()
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        for attempt in itertools.count():
+            try:
+                writer.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise Busy("another process held the write lock too long") from error
+                await asyncio.sleep(LOCK_POLL_SECONDS[min(attempt, len(LOCK_POLL_SECONDS) - 1)])
+            else:
+                return writer
+        raise AssertionError("itertools.count() never ends")
+
+    @contextlib.asynccontextmanager
+    async def _postgres_connection(self) -> AsyncIterator[Any]:
+        assert isinstance(self.engine, PostgresEngine)
+        with _postgres_errors():
+            if self.engine.pool is None:  # `shopscore migrate` and other one-off commands
+                raw = await self.engine.get_new_connection()
+                try:
+                    yield raw
+                finally:
+                    await raw.close()
+                return
+            async with self.engine.pool.acquire() as raw:
+                yield raw
+
+    async def _outside_transaction(self, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+        """A Piccolo query outside a transaction on SQLite: a read on a reader, a write in a
+        transaction of its own."""
+        first = sql.lstrip()[:6].upper()
+        if first.startswith(("SELECT", "WITH")):
+            reader = self._reader()
+            try:
+                return _PiccoloOnSQLite(reader).execute(sql, args)._rows
+            finally:
+                self._idle_readers.append(reader)
+        async with self.transaction():
+            joined = self._joined()
+            assert joined is not None
+            result: list[dict[str, Any]] = joined.connection.execute(sql, args)._rows
+            return result
 
 
 async def migrate(database: Database) -> None:
@@ -259,3 +568,6 @@ async def migrate(database: Database) -> None:
     response = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not response.success:
         raise RuntimeError(f"migration failed: {response.message}")
+    if database.path is not None:
+        # Fold the WAL into the file, so that the migrated file is whole on its own.
+        database.write_connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")

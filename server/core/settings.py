@@ -84,6 +84,8 @@ class Settings:
     login_failures_per_address: int = 30
     argon2: Argon2Parameters = dataclasses.field(default_factory=Argon2Parameters)
     default_lockout_days: int = 90
+    # How long a write waits for another process to release SQLite's write lock, then 503.
+    database_busy_timeout_ms: int = 15_000
     log_level: str = "INFO"
     # Where photos are stored: "local" (media_dir) or "s3" (then `s3` says where).
     media_store: str = "local"
@@ -126,6 +128,7 @@ class Settings:
             login_failures_per_address=int(environ.get("LOGIN_FAILURES_PER_ADDRESS", 30)),
             argon2=Argon2Parameters.cheap_for_tests() if cheap else Argon2Parameters(),
             default_lockout_days=int(environ.get("DEFAULT_LOCKOUT_DAYS", 90)),
+            database_busy_timeout_ms=int(environ.get("DATABASE_BUSY_TIMEOUT_MS", 15_000)),
             log_level=environ.get("LOG_LEVEL", "INFO"),
             media_store=media_store,
             s3=S3Settings.from_env(environ) if media_store == "s3" else None,

@@ -29,7 +29,6 @@ from server.access.caller import ADMIN, HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, C
 from server.analytics import exports
 from server.analytics.filters import Filters, check_filters_in_scope, require_analytics_role
 from server.analytics.service import AnalyticsService
-from server.audits.controllers import PHOTO_ROUTE_MAX_BYTES
 from server.core.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
 from server.core.i18n import _
 from server.dashboard.web import (
@@ -49,6 +48,7 @@ from server.dashboard.web import (
 )
 from server.organisation.tables import Outlet, Region
 from server.photos import PhotoLimits, check_upload_size
+from server.photos.upload import TAKES_PHOTO
 from server.reporting.service import load_vocabulary
 from server.waves.tables import Wave
 from server.workflow.corrective import CorrectiveService
@@ -81,7 +81,6 @@ FLAG_LABELS = {
 }
 CORRECTIVE_STEPS = ("complete", "verify", "reopen")
 # Room for the text fields and multipart framing around a photo of the largest allowed size.
-FORM_OVERHEAD_BYTES = 64 * 1024
 CHANNELS = ("in_store", "phone", "email", "chat", "web", "social")
 
 
@@ -311,10 +310,9 @@ async def _outlet_report_figures(
     request: Request[Any, Any, Any], caller: Caller, outlet_id: int, language: str
 ) -> OutletReportData | None:
     """The outlet PDF's data, or None while the outlet has no released audit."""
-    from server.audits.controllers import audit_resources
     from server.reporting.service import ReportService
 
-    service = ReportService(audit_resources(request.app.state).store)
+    service = ReportService(context_of(request).media_store)
     try:
         return await service.outlet_report(caller, outlet_id, None, language)
     except NotFound:
@@ -340,13 +338,12 @@ async def outlet_report(
 ) -> Response[bytes]:
     """The outlet's PDF quality report (latest released wave) in the page's language."""
     from reports import build_outlet_report
-    from server.audits.controllers import audit_resources
     from server.reporting.service import ReportService
 
     caller = await session_caller(request)
     language = language_of(request, caller)
     # The app's own media store: the thumbnails may be on S3.
-    service = ReportService(audit_resources(request.app.state).store)
+    service = ReportService(context_of(request).media_store)
     data = await service.outlet_report(caller, outlet_id, None, language)
     # ReportLab is CPU-bound: off the event loop, like the API's report route.
     pdf = await asyncio.to_thread(build_outlet_report, data, language)
@@ -362,12 +359,10 @@ async def photo_thumbnail(
     request: Request[Any, Any, Any], photo_uuid: FromPath[uuid_module.UUID]
 ) -> Response[bytes]:
     """A thumbnail the session's caller may see (the same check as the API's), else 404."""
-    from server.audits.controllers import audit_resources
     from server.audits.photo_intake import PhotoIntake
 
     caller = await session_caller(request)
-    resources = audit_resources(request.app.state)
-    intake = PhotoIntake(resources.sql, resources.store, resources.limits)
+    intake = PhotoIntake.of(context_of(request))
     data = await intake.image(caller, photo_uuid, "thumbnail")
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private"})
 
@@ -517,10 +512,8 @@ async def return_audit(
 
 def _evidence_photos(request: Request[Any, Any, Any]) -> EvidencePhotos:
     """The API's evidence-photo service: the same media store, limits and errors."""
-    from server.audits.controllers import audit_resources
-
-    resources = audit_resources(request.app.state)
-    return EvidencePhotos(context_of(request).database, resources.store, resources.limits)
+    context = context_of(request)
+    return EvidencePhotos(context.database, context.media_store, context.photo_limits)
 
 
 def _upload_body(upload: UploadFile, limits: PhotoLimits) -> Body:
@@ -538,7 +531,7 @@ def _upload_body(upload: UploadFile, limits: PhotoLimits) -> Body:
     "/disputes",
     include_in_schema=False,
     status_code=303,
-    request_max_body_size=PHOTO_ROUTE_MAX_BYTES + FORM_OVERHEAD_BYTES,
+    opt=TAKES_PHOTO,
 )
 async def raise_dispute(request: Request[Any, Any, Any]) -> Response[Any]:
     """Raise a dispute on an item, with an optional photo (attached once the dispute exists)."""
@@ -619,7 +612,7 @@ def _corrected_value(original: Any, text: str) -> Any:
     "/actions/{action_id:int}/{step:str}",
     include_in_schema=False,
     status_code=303,
-    request_max_body_size=PHOTO_ROUTE_MAX_BYTES + FORM_OVERHEAD_BYTES,
+    opt=TAKES_PHOTO,
 )
 async def corrective_step(
     request: Request[Any, Any, Any], action_id: FromPath[int], step: FromPath[str]

@@ -32,9 +32,8 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from server.access.caller import Caller
-from server.audits.ingest import AuditIngest, TemplateCache
+from server.audits.ingest import AuditIngest
 from server.audits.photo_intake import PhotoIntake
-from server.audits.sql import SqlRunner
 from server.audits.tables import Audit
 from server.auth.service import load_caller
 from server.core.database import Database
@@ -45,6 +44,7 @@ from server.demo.photos import SHOP_FRONT, PhotoSet
 from server.demo.programme import QUARTERS
 from server.photos import PhotoLimits
 from server.storage import media_store_from_settings
+from server.templates.published import PublishedTemplates
 from server.users.tables import User
 from server.waves.tables import Assignment
 from server.workflow.corrective import CorrectiveService
@@ -318,10 +318,9 @@ class Fieldwork:
 
     def __init__(self, database: Database, settings: Settings) -> None:
         self.database = database
-        self.sql = SqlRunner(database)
-        self.templates = TemplateCache()
+        self.templates = PublishedTemplates()
         self.intake = PhotoIntake(
-            self.sql,
+            database,
             media_store_from_settings(settings),
             PhotoLimits(max_bytes=settings.max_photo_bytes),
         )
@@ -333,9 +332,6 @@ class Fieldwork:
         self.by_email: dict[str, Caller] = {}
         self.parsed: dict[int, Template] = {}
         self.summary = FieldworkSummary()
-
-    async def close(self) -> None:
-        await self.sql.close()
 
     async def _load_people(self) -> None:
         for row in await User.select(User.id, User.email):
@@ -362,7 +358,7 @@ class Fieldwork:
     async def _template(self, visit: Visit) -> Template:
         template = self.parsed.get(visit.template_id)
         if template is None:
-            template = await self.templates.get(self.sql.database, visit.template_id)
+            template = await self.templates.get(self.database, visit.template_id)
             self.parsed[visit.template_id] = template
         return template
 
@@ -486,7 +482,7 @@ class Fieldwork:
         self, auditor: Caller, visit: Visit, body: dict[str, Any], received: dt.datetime
     ) -> None:
         at = received.astimezone(dt.UTC)
-        ingest = AuditIngest(self.sql, self.templates, clock=lambda: at)
+        ingest = AuditIngest(self.database, self.templates, clock=lambda: at)
         await ingest.put_audit(auditor, visit.uuid, body)
 
     @staticmethod
@@ -590,8 +586,4 @@ def _passing_value(template: Template, item_key: str) -> Any:
 
 async def fill_waves(database: Database, settings: Settings) -> FieldworkSummary:
     """Add whatever the demo waves still lack; a complete demo is left as it is."""
-    fieldwork = Fieldwork(database, settings)
-    try:
-        return await fieldwork.run()
-    finally:
-        await fieldwork.close()
+    return await Fieldwork(database, settings).run()

@@ -9,11 +9,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from server.core.database import Database
-from server.core.dependencies import AuthenticatedCaller
+from server.core.dependencies import AuthenticatedCaller, DatabaseDep, SettingsDep
 from server.core.errors import PayloadTooLarge, UnsupportedMediaType
 from server.core.i18n import _
-from server.core.settings import Settings
 from server.organisation.csv_import import OutletImport
 from server.organisation.schemas import (
     Client,
@@ -32,9 +30,7 @@ from server.organisation.schemas import (
 )
 from server.organisation.service import OrganisationService
 
-DatabaseDep = NamedDependency[Database]
 Organisation = NamedDependency[OrganisationService]
-SettingsDep = NamedDependency[Settings]
 
 # Excel and some browsers label CSV files as these.
 CSV_MEDIA_TYPES = frozenset({"text/csv", "application/vnd.ms-excel", "text/plain"})

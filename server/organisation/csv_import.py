@@ -196,7 +196,7 @@ class OutletImport:
         await self.organisation.get_client(caller, client_id)
         outlets = parse_outlets_csv(content)
         now = dt.datetime.now(dt.UTC)
-        async with self.database.transaction():
+        async with self.database.transaction() as connection:
             region_ids = await self._region_ids(client_id, {o.region for o in outlets if o.region})
             existing = {
                 row["code"]
@@ -204,7 +204,7 @@ class OutletImport:
                     OutletTable.client == client_id
                 )
             }
-            await self.database.execute_many(
+            await connection.executemany(
                 UPSERT_OUTLET,
                 [
                     (

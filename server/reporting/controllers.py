@@ -14,14 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
 from litestar import Controller, Response, get
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
 from reports import build_comparison_report, build_outlet_report
-from server.audits.controllers import audit_resources
-from server.core.database import Database
-from server.core.dependencies import AuthenticatedCaller
+from server.core.dependencies import AuthenticatedCaller, DatabaseDep, MediaStoreDep
 from server.reporting.service import ReportService, reading
 
 PDF = "application/pdf"
@@ -30,13 +27,12 @@ _renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf")
 Lang = Annotated[str | None, QueryParameter(description="en, ru, uk or pl; default: yours")]
 
 
-def provide_reports(state: State) -> ReportService:
+def provide_reports(media_store: MediaStoreDep) -> ReportService:
     """Reports read thumbnails from the app's own media store (local disk or S3)."""
-    return ReportService(audit_resources(state).store)
+    return ReportService(media_store)
 
 
 ReportsDep = NamedDependency[ReportService]
-DatabaseDep = NamedDependency[Database]
 
 
 async def _render(function: functools.partial[bytes]) -> bytes:

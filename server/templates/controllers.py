@@ -9,12 +9,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from server.core.database import Database
-from server.core.dependencies import AuthenticatedCaller
+from server.core.dependencies import AuthenticatedCaller, DatabaseDep
 from server.templates.schemas import TemplateDetail, TemplatePage
 from server.templates.service import TemplateService
 
-DatabaseDep = NamedDependency[Database]
 Templates = NamedDependency[TemplateService]
 
 

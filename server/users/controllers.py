@@ -8,9 +8,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from server.auth.passwords import Passwords
-from server.core.database import Database
-from server.core.dependencies import AuthenticatedCaller
+from server.core.dependencies import AuthenticatedCaller, DatabaseDep, PasswordsDep
 from server.users.schemas import (
     Exclusion,
     ExclusionCreate,
@@ -22,8 +20,6 @@ from server.users.schemas import (
 )
 from server.users.service import UserService
 
-DatabaseDep = NamedDependency[Database]
-PasswordsDep = NamedDependency[Passwords]
 Users = NamedDependency[UserService]
 
 

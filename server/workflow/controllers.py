@@ -10,10 +10,13 @@ from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from server.audits.controllers import DEPENDENCIES as AUDIT_RESOURCES
-from server.audits.controllers import PHOTO_ROUTE_MAX_BYTES, AuditResources
-from server.core.database import Database
-from server.core.dependencies import AuthenticatedCaller
+from server.core.dependencies import (
+    AuthenticatedCaller,
+    DatabaseDep,
+    MediaStoreDep,
+    PhotoLimitsDep,
+)
+from server.photos.upload import TAKES_PHOTO
 from server.workflow import rules
 from server.workflow.corrective import CorrectiveService
 from server.workflow.disputes import DisputeService
@@ -43,11 +46,10 @@ from server.workflow.schemas import (
     WorkflowSettingsUpdate,
 )
 
-DatabaseDep = NamedDependency[Database]
 Reviews = NamedDependency[ReviewService]
 Disputes = NamedDependency[DisputeService]
 Corrective = NamedDependency[CorrectiveService]
-Resources = NamedDependency[AuditResources]
+Evidence = NamedDependency[EvidencePhotos]
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 
 
@@ -66,14 +68,18 @@ def provide_corrective(database: DatabaseDep) -> CorrectiveService:
 REVIEWS = {"reviews": Provide(provide_reviews, sync_to_thread=False)}
 DISPUTES = {"disputes": Provide(provide_disputes, sync_to_thread=False)}
 CORRECTIVE = {"corrective": Provide(provide_corrective, sync_to_thread=False)}
-# The photo routes need the sync feature's media store and photo limits as well.
-DISPUTES_WITH_MEDIA = {**DISPUTES, **AUDIT_RESOURCES}
-CORRECTIVE_WITH_MEDIA = {**CORRECTIVE, **AUDIT_RESOURCES}
 
 
-def evidence_photos(database: Database, resources: AuditResources) -> EvidencePhotos:
-    """The client users' photo service on the same media store and limits as the sync routes."""
-    return EvidencePhotos(database, resources.store, resources.limits)
+def provide_evidence(
+    database: DatabaseDep, media_store: MediaStoreDep, photo_limits: PhotoLimitsDep
+) -> EvidencePhotos:
+    """The client users' photo service, on the app's media store and photo limits."""
+    return EvidencePhotos(database, media_store, photo_limits)
+
+
+EVIDENCE = {"evidence": Provide(provide_evidence, sync_to_thread=False)}
+DISPUTES_WITH_MEDIA = {**DISPUTES, **EVIDENCE}
+CORRECTIVE_WITH_MEDIA = {**CORRECTIVE, **EVIDENCE}
 
 
 def _status(created: bool) -> int:
@@ -181,22 +187,20 @@ class DisputeController(Controller):
     ) -> Dispute:
         return await disputes.get(caller, dispute_id)
 
-    @put("/{dispute_id:int}/photo", status_code=200, request_max_body_size=PHOTO_ROUTE_MAX_BYTES)
+    @put("/{dispute_id:int}/photo", status_code=200, opt=TAKES_PHOTO)
     async def attach_photo(
         self,
         request: Request[Any, Any, Any],
         caller: AuthenticatedCaller,
-        database: DatabaseDep,
-        resources: Resources,
+        evidence: Evidence,
         disputes: Disputes,
         dispute_id: FromPath[int],
     ) -> Response[Dispute]:
         """The image body becomes the open dispute's photo: 201 new, 200 the same bytes."""
-        photos = evidence_photos(database, resources)
-        created = await photos.attach_to_dispute(
+        created = await evidence.attach_to_dispute(
             caller,
             dispute_id,
-            photo_body(request, resources.limits),
+            photo_body(request, evidence.limits),
             request.headers.get("x-content-sha256"),
         )
         return Response(await disputes.get(caller, dispute_id), status_code=_status(created))
@@ -205,14 +209,12 @@ class DisputeController(Controller):
     async def photo(
         self,
         caller: AuthenticatedCaller,
-        database: DatabaseDep,
-        resources: Resources,
+        evidence: Evidence,
         dispute_id: FromPath[int],
         variant: FromPath[str],
     ) -> Response[bytes]:
         """The dispute photo's `display` JPEG (1600 px) or `thumbnail` (400 px)."""
-        photos = evidence_photos(database, resources)
-        data = await photos.dispute_photo(caller, dispute_id, variant)
+        data = await evidence.dispute_photo(caller, dispute_id, variant)
         return Response(data, media_type="image/jpeg")
 
     @post("/{dispute_id:int}/uphold", status_code=200)
@@ -292,22 +294,20 @@ class CorrectiveActionController(Controller):
         """The owner reports the fix done, with an evidence photo and a comment."""
         return await corrective.step(caller, action_id, "complete", data)
 
-    @put("/{action_id:int}/evidence", status_code=200, request_max_body_size=PHOTO_ROUTE_MAX_BYTES)
+    @put("/{action_id:int}/evidence", status_code=200, opt=TAKES_PHOTO)
     async def attach_evidence(
         self,
         request: Request[Any, Any, Any],
         caller: AuthenticatedCaller,
-        database: DatabaseDep,
-        resources: Resources,
+        evidence: Evidence,
         corrective: Corrective,
         action_id: FromPath[int],
     ) -> Response[CorrectiveAction]:
         """The image body becomes the open action's evidence: 201 new, 200 the same bytes."""
-        photos = evidence_photos(database, resources)
-        created = await photos.attach_to_action(
+        created = await evidence.attach_to_action(
             caller,
             action_id,
-            photo_body(request, resources.limits),
+            photo_body(request, evidence.limits),
             request.headers.get("x-content-sha256"),
         )
         return Response(await corrective.get(caller, action_id), status_code=_status(created))
@@ -316,14 +316,12 @@ class CorrectiveActionController(Controller):
     async def evidence(
         self,
         caller: AuthenticatedCaller,
-        database: DatabaseDep,
-        resources: Resources,
+        evidence: Evidence,
         action_id: FromPath[int],
         variant: FromPath[str],
     ) -> Response[bytes]:
         """The evidence photo's `display` JPEG (1600 px) or `thumbnail` (400 px)."""
-        photos = evidence_photos(database, resources)
-        data = await photos.action_photo(caller, action_id, variant)
+        data = await evidence.action_photo(caller, action_id, variant)
         return Response(data, media_type="image/jpeg")
 
     @post("/{action_id:int}/verify", status_code=200)

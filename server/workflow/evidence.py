@@ -39,7 +39,8 @@ from server.audits.tables import Photo
 from server.core.database import Database
 from server.core.errors import Conflict, Forbidden, NotFound
 from server.core.i18n import _
-from server.photos import PhotoLimits, StoredPhoto, check_upload_size, store_photo
+from server.photos import PhotoLimits, StoredPhoto, store_photo
+from server.photos.upload import read_upload
 from server.storage import MediaStore
 from server.workflow.access import require_action_role
 from server.workflow.corrective import CorrectiveService
@@ -56,10 +57,7 @@ def photo_body(request: Request[Any, Any, Any], limits: PhotoLimits) -> Body:
     """Reads the uploaded bytes when called; too many by Content-Length is 413 unread."""
 
     async def read() -> bytes:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit():
-            check_upload_size(int(length), max_bytes=limits.max_bytes)
-        return b"".join([chunk async for chunk in request.stream()])
+        return await read_upload(request, limits)
 
     return read
 

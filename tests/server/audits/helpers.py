@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from server.audits.sql import numbered_placeholders
+from server.core.database import numbered_placeholders
 from server.core.settings import Settings
 from tests.server.api import Api
 

@@ -8,6 +8,7 @@ a busy database is a 503 with Retry-After, never a 409. Both engines.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator
 
@@ -15,8 +16,6 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from server.app import create_app
-from server.audits.controllers import STATE_KEY, AuditResources
-from server.audits.sql import SqlRunner
 from server.core.settings import Settings
 from tests.server.api import Api, World
 from tests.server.audits.helpers import audit_body, count_rows, new_uuid, put_audit, set_status
@@ -26,9 +25,9 @@ from tests.server.audits.helpers import audit_body, count_rows, new_uuid, put_au
 async def second_worker(api: Api, world: World, settings: Settings) -> AsyncIterator[Api]:
     """Another app on the same database, as a second `shopscore serve` worker would be.
 
-    Started after the world is built: Piccolo binds its engine per process, so two apps in
-    one process must not both run Piccolo transactions; the sync paths raced here use each
-    app's own connections (`SqlRunner`, `Database.fetch`), as separate processes would.
+    Started after the world is built: Piccolo binds its tables to the engine of the last app
+    started, but every transaction and read of sync runs on the connections of the app that
+    serves the request, as separate processes would.
     """
     app = create_app(settings)
     async with AsyncTestClient(app=app) as client:
@@ -81,15 +80,17 @@ async def test_a_write_lock_held_too_long_is_503_with_retry_after_and_nothing_st
     api: Api, world: World, settings: Settings
 ) -> None:
     """Another process holds SQLite's write lock past the busy timeout."""
-    resources = AuditResources.build(api.context)
-    resources.sql = SqlRunner(api.context.database, sqlite_busy_timeout_ms=200)
-    api.app.state[STATE_KEY] = resources
+    impatient = create_app(dataclasses.replace(settings, database_busy_timeout_ms=200))
     holder = sqlite3.connect(settings.sqlite_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        response = await put_audit(
-            api, world.headers["admin"], new_uuid(), audit_body(world.ids["assignment_own"])
-        )
+        async with AsyncTestClient(app=impatient) as client:
+            response = await put_audit(
+                Api(client, impatient),
+                world.headers["admin"],
+                new_uuid(),
+                audit_body(world.ids["assignment_own"]),
+            )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
