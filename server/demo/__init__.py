@@ -94,8 +94,8 @@ def print_addresses(settings: Settings, host: str, port: int, out_dir: Path) -> 
         f"\nShopscore demo: {base}/ (log in with any login above)\n"
         f"  API:       {base}/api/v1, documented at {base}/schema\n"
         f"  Field app: `make mobile` in another terminal; server {base}, an auditor login\n"
-        f"Stop it with Ctrl+C. What stays: {what_stays(settings, out_dir)};\n"
-        "the next `make demo` reuses them (delete them to start afresh).\n"
+        "Stop it with Ctrl+C. What stays, for the next `make demo` to reuse (delete it to start\n"
+        f"afresh): {what_stays(settings, out_dir)}.\n"
     )
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import os
 import re
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -151,7 +153,9 @@ def write_demo_reports(
         print("reports: no released audit in the demo yet, so no PDF was written")
         return []
     work = [job for plan in plans for job in plan.jobs]
-    summary = write_reports(settings, work, jobs)
+    # The progress bar redraws one line: in a log file it would only be noise.
+    progress = sys.stderr if sys.stderr.isatty() else io.StringIO()
+    summary = write_reports(settings, work, jobs, progress)
     written = set(summary.written)
     print(
         f"\nReports (PDF), {len(written)} written in {summary.seconds:.1f} s with "
