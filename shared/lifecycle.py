@@ -1,4 +1,4 @@
-"""Audit, dispute and corrective-action lifecycles (DESIGN §6) as pure transition tables.
+"""Audit, dispute and corrective-action lifecycles (docs/contract.md#lifecycle) as tables.
 
 Each table maps (state, action) to the new state and the roles allowed to take that step. The
 server asks `transition` (or `dispute_transition`, `corrective_transition`) before it changes

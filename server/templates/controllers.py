@@ -45,7 +45,7 @@ class TemplateController(Controller):
         templates: Templates,
         data: JSONBody[dict[str, Any]],
     ) -> TemplateDetail:
-        """Create a draft from DESIGN §3 JSON; the server numbers the version."""
+        """Create a draft from the template JSON (docs/contract.md); the server numbers it."""
         return await templates.create_template(caller, data)
 
     @get("/{template_id:int}")
@@ -101,5 +101,5 @@ class TemplateController(Controller):
         templates: Templates,
         template_id: FromPath[int],
     ) -> dict[str, Any]:
-        """The template exactly as DESIGN §3 JSON, for download or another server."""
+        """The template exactly as its JSON, for download or another server."""
         return (await templates.get_template(caller, template_id)).body
