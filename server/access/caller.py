@@ -1,8 +1,8 @@
-"""Who is calling: the `Caller` every service receives, with the role's scope.
+"""Who is calling: the `Caller` every service receives, with the role and its scope.
 
-Scope filtering happens in the queries, from this object; a record outside the scope is
-reported as not found (404), so its existence does not leak. A role that may not use an
-endpoint at all gets 403.
+What a caller may see is decided in one place, `server.access.scope`, from this object; a
+record outside the scope is reported as not found (404), so its existence does not leak. A
+role that may not use an operation at all gets 403 (`require_role`).
 """
 
 from __future__ import annotations
@@ -12,17 +12,31 @@ from typing import Final
 
 from server.core.errors import Forbidden
 from server.core.i18n import _
-
-ADMIN: Final = "admin"
-REVIEWER: Final = "reviewer"
-AUDITOR: Final = "auditor"
-HEAD_OFFICE: Final = "head_office"
-REGIONAL_MANAGER: Final = "regional_manager"
-OUTLET_MANAGER: Final = "outlet_manager"
+from shared.lifecycle import (
+    ADMIN,
+    AUDITOR,
+    HEAD_OFFICE,
+    OUTLET_MANAGER,
+    REGIONAL_MANAGER,
+    REVIEWER,
+    ROLES,
+)
 
 AGENCY_ROLES: Final = (ADMIN, REVIEWER, AUDITOR)
 CLIENT_ROLES: Final = (HEAD_OFFICE, REGIONAL_MANAGER, OUTLET_MANAGER)
-ROLES: Final = AGENCY_ROLES + CLIENT_ROLES
+
+__all__ = [
+    "ADMIN",
+    "AGENCY_ROLES",
+    "AUDITOR",
+    "CLIENT_ROLES",
+    "HEAD_OFFICE",
+    "OUTLET_MANAGER",
+    "REGIONAL_MANAGER",
+    "REVIEWER",
+    "ROLES",
+    "Caller",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -48,13 +62,3 @@ class Caller:
         """Refuse (403) a caller whose role may not use this operation at all."""
         if self.role not in roles:
             raise Forbidden(_("Your role may not do this."))
-
-    def client_ids_in_scope(self) -> frozenset[int] | None:
-        """The clients whose data the caller may see at all; None means every client."""
-        if self.role == ADMIN:
-            return None
-        if self.role == REVIEWER:
-            return self.reviewer_client_ids
-        if self.client_id is not None and self.role in CLIENT_ROLES:
-            return frozenset({self.client_id})
-        return frozenset()

@@ -21,6 +21,7 @@ from server.access.caller import (
     REVIEWER,
     Caller,
 )
+from server.access.scope import Columns, Record, can_see, scope_of
 from server.core.errors import Forbidden, NotFound
 from server.core.i18n import _
 from server.organisation.tables import Outlet, Region
@@ -44,10 +45,6 @@ class Filters:
     visited_to: dt.date | None = None
 
 
-def _placeholders(values: frozenset[int] | list[int]) -> str:
-    return ", ".join("{}" for _value in values)
-
-
 @dataclasses.dataclass
 class Where:
     """A growing list of SQL conditions with their arguments."""
@@ -60,17 +57,17 @@ class Where:
         self.args.extend(args)
 
     def add_in(self, column: str, values: frozenset[int]) -> None:
-        if not values:
+        ordered = sorted(values)
+        if not ordered:
             self.conditions.append("1 = 0")
             return
-        ordered = sorted(values)
-        self.conditions.append(f"{column} IN ({_placeholders(ordered)})")
+        self.conditions.append(f"{column} IN ({', '.join('{}' for _value in ordered)})")
         self.args.extend(ordered)
 
     @property
     def uses_outlet(self) -> bool:
         """Whether a condition names the outlet table `o` (so the query must join it)."""
-        return any(condition.startswith("o.") for condition in self.conditions)
+        return any("o." in condition for condition in self.conditions)
 
     def sql(self) -> str:
         return " AND ".join(self.conditions) if self.conditions else "1 = 1"
@@ -83,23 +80,22 @@ def require_analytics_role(caller: Caller) -> None:
 
 async def check_filters_in_scope(caller: Caller, filters: Filters) -> None:
     """A filter naming a record outside the caller's scope is reported as not found."""
-    clients = caller.client_ids_in_scope()
-    if filters.client is not None and clients is not None and filters.client not in clients:
+    if filters.client is not None and not can_see(caller, Record(client_id=filters.client)):
         raise NotFound(_("There is no such client."))
     if filters.wave is not None:
         wave = await Wave.select(Wave.client).where(Wave.id == filters.wave).first()
-        if wave is None or (clients is not None and wave["client"] not in clients):
+        if wave is None or not can_see(caller, Record(client_id=wave["client"])):
             raise NotFound(_("There is no such wave."))
     if filters.region is not None:
         region = await Region.select(Region.client).where(Region.id == filters.region).first()
-        if (
-            region is None
-            or (clients is not None and region["client"] not in clients)
-            or (caller.role == REGIONAL_MANAGER and filters.region not in caller.region_ids)
-            or (
-                caller.role == OUTLET_MANAGER
-                and not await _region_has_own_outlet(caller, filters.region)
-            )
+        inside = await Outlet.select(Outlet.id).where(Outlet.region == filters.region)
+        if region is None or not can_see(
+            caller,
+            Record(
+                client_id=region["client"],
+                region_id=filters.region,
+                outlet_ids=frozenset(row["id"] for row in inside),
+            ),
         ):
             raise NotFound(_("There is no such region."))
     if filters.outlet is not None:
@@ -108,47 +104,24 @@ async def check_filters_in_scope(caller: Caller, filters: Filters) -> None:
             .where(Outlet.id == filters.outlet)
             .first()
         )
-        if outlet is None or not outlet_in_scope(
-            caller, outlet["client"], outlet["region"], filters.outlet
+        if outlet is None or not can_see(
+            caller,
+            Record(
+                client_id=outlet["client"], region_id=outlet["region"], outlet_id=filters.outlet
+            ),
         ):
             raise NotFound(_("There is no such outlet."))
 
 
-async def _region_has_own_outlet(caller: Caller, region_id: int) -> bool:
-    if not caller.outlet_ids:
-        return False
-    count = await Outlet.count().where(
-        Outlet.region == region_id, Outlet.id.is_in(sorted(caller.outlet_ids))
-    )
-    return bool(count)
-
-
-def outlet_in_scope(caller: Caller, client_id: int, region_id: int | None, outlet_id: int) -> bool:
-    if caller.role == ADMIN:
-        return True
-    if caller.role == REVIEWER:
-        return client_id in caller.reviewer_client_ids
-    if caller.client_id != client_id:
-        return False
-    if caller.role == HEAD_OFFICE:
-        return True
-    if caller.role == REGIONAL_MANAGER:
-        return region_id is not None and region_id in caller.region_ids
-    if caller.role == OUTLET_MANAGER:
-        return outlet_id in caller.outlet_ids
-    return False
+# The rollup rows `r` and their outlets `o`: released data only, by construction.
+ROLLUP_COLUMNS = Columns(client="r.client", region="o.region", outlet="r.outlet")
 
 
 def scope_where(caller: Caller, filters: Filters, *, with_wave: bool = True) -> Where:
     """Conditions on `r` (score_rollup) and `o` (outlet) for the caller and the filters."""
     where = Where()
-    clients = caller.client_ids_in_scope()
-    if clients is not None:
-        where.add_in("r.client", clients)
-    if caller.role == REGIONAL_MANAGER:
-        where.add_in("o.region", caller.region_ids)
-    elif caller.role == OUTLET_MANAGER:
-        where.add_in("r.outlet", caller.outlet_ids)
+    scope_sql, scope_args = scope_of(caller).sql(ROLLUP_COLUMNS, placeholder="{}")
+    where.add(scope_sql, *scope_args)
     if filters.client is not None:
         where.add("r.client = {}", filters.client)
     if with_wave and filters.wave is not None:

@@ -30,6 +30,7 @@ from fractions import Fraction
 from typing import Any
 
 from server.access.caller import Caller
+from server.access.scope import Columns, scope_of
 from server.analytics import stats
 from server.analytics.filters import (
     AGENCY_ANALYTICS_ROLES,
@@ -136,20 +137,12 @@ class AnalyticsService:
     # --- league table ---------------------------------------------------------------------
 
     async def _waves(self, caller: Caller, filters: Filters) -> list[dict[str, Any]]:
-        clients = caller.client_ids_in_scope()
-        sql = "SELECT id, client, name, starts_on FROM wave"
-        args: list[Any] = []
-        conditions = []
-        if clients is not None:
-            conditions.append(
-                "client IN (" + ", ".join("{}" for _c in clients) + ")" if clients else "1 = 0"
-            )
-            args.extend(sorted(clients))
+        # Waves are client-level records: the client decides who may see them.
+        visible, args = scope_of(caller).sql(Columns(client="client"), placeholder="{}")
+        sql = f"SELECT id, client, name, starts_on FROM wave WHERE {visible}"  # noqa: S608
         if filters.client is not None:
-            conditions.append("client = {}")
+            sql += " AND client = {}"
             args.append(filters.client)
-        if conditions:
-            sql += " WHERE " + " AND ".join(conditions)
         return await _raw(sql + " ORDER BY starts_on, id", args)
 
     async def _latest_wave_with_data(

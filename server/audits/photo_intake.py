@@ -20,9 +20,11 @@ from typing import Final
 
 import anyio.to_thread
 
-from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
+from server.access.caller import ADMIN, AUDITOR, Caller
+from server.access.scope import Record, can_see
 from server.audits import flags as visit_flags
 from server.audits.ingest import photo_facts
+from server.audits.queries import audit_record
 from server.audits.schemas import PhotoReceipt
 from server.core.context import AppContext
 from server.core.database import Connection, Database, UniqueViolation
@@ -30,7 +32,6 @@ from server.core.errors import Conflict, NotFound
 from server.core.i18n import _
 from server.photos import PhotoLimits, StoredPhoto, store_photo
 from server.storage import MediaStore
-from shared.lifecycle import RELEASED_STATES
 
 SELECT_AUDITS_USING: Final = (
     "SELECT a.id AS id, a.uuid AS uuid, a.channel AS channel, a.started_at AS started_at, "
@@ -124,39 +125,19 @@ class PhotoIntake:
 
 
 async def _may_see(
-    connection: Database, caller: Caller, photo_uuid: uuid_module.UUID, uploader: int | None
+    database: Database, caller: Caller, photo_uuid: uuid_module.UUID, uploader: int | None
 ) -> bool:
-    if caller.role == ADMIN:
+    """Its uploader sees a photo, and whoever may see an audit that references it."""
+    if can_see(caller, Record(client_id=None, auditor_id=uploader)):
         return True
-    if caller.role == AUDITOR and uploader == caller.user_id:
-        return True
-    rows = await connection.fetch(
-        "SELECT a.auditor AS auditor, a.client AS client, a.outlet AS outlet, a.status AS status, "
-        "o.region AS region FROM audit_photo ap "
+    rows = await database.fetch(
+        "SELECT a.auditor AS auditor, a.client AS client, a.outlet AS outlet, "
+        "a.status AS status, o.region AS region FROM audit_photo ap "
         "JOIN audit a ON a.id = ap.audit JOIN outlet o ON o.id = a.outlet "
         "WHERE ap.photo_uuid = ?",
         photo_uuid,
     )
-    for row in rows:
-        auditor, client, outlet, status = (
-            row["auditor"],
-            row["client"],
-            row["outlet"],
-            row["status"],
-        )
-        region = row["region"]
-        if caller.role == AUDITOR and auditor == caller.user_id:
-            return True
-        if caller.role == REVIEWER and client in caller.reviewer_client_ids:
-            return True
-        if caller.is_client_user and client == caller.client_id and status in RELEASED_STATES:
-            if caller.role == "head_office":
-                return True
-            if caller.role == "regional_manager" and region in caller.region_ids:
-                return True
-            if caller.role == "outlet_manager" and outlet in caller.outlet_ids:
-                return True
-    return False
+    return any(can_see(caller, audit_record(row)) for row in rows)
 
 
 async def refresh_photo_flags(connection: Connection, photo_uuid: uuid_module.UUID) -> None:

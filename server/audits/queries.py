@@ -11,16 +11,22 @@ import json
 import uuid as uuid_module
 
 from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
+from server.access.scope import Record, can_see
 from server.audits.ingest import score_out
 from server.audits.schemas import AnswerOut, AuditOut, PhotoRefOut, TemplateRef
-from server.core.database import Database
+from server.core.database import Database, Row
 from server.core.errors import NotFound
 from server.core.i18n import _
+from shared.lifecycle import RELEASED_STATES
 
 SELECT_AUDIT = (
-    "SELECT id, uuid, assignment, auditor, outlet, client, wave, template_key, "
-    "template_version, channel, revision, status, started_at, finished_at, received_at, "
-    "released_at, score, flags FROM audit WHERE uuid = ?"
+    "SELECT a.id AS id, a.uuid AS uuid, a.assignment AS assignment, a.auditor AS auditor, "
+    "a.outlet AS outlet, o.region AS region, a.client AS client, a.wave AS wave, "
+    "a.template_key AS template_key, a.template_version AS template_version, "
+    "a.channel AS channel, a.revision AS revision, a.status AS status, "
+    "a.started_at AS started_at, a.finished_at AS finished_at, a.received_at AS received_at, "
+    "a.released_at AS released_at, a.score AS score, a.flags AS flags "
+    "FROM audit a JOIN outlet o ON o.id = a.outlet WHERE a.uuid = ?"
 )
 # The audit's rows, by the audit's uuid, so that one snapshot reads everything.
 SELECT_ANSWERS = (
@@ -41,9 +47,7 @@ class AuditQueries:
         caller.require_role(ADMIN, REVIEWER, AUDITOR)
         async with self.database.snapshot() as connection:
             rows = await connection.fetch(SELECT_AUDIT, audit_uuid)
-            if not rows or not _in_scope(
-                caller, auditor=rows[0]["auditor"], client=rows[0]["client"]
-            ):
+            if not rows or not can_see(caller, audit_record(rows[0])):
                 raise NotFound(_("There is no such audit."))
             row = rows[0]
             answers = await connection.fetch(SELECT_ANSWERS, row["id"])
@@ -94,9 +98,12 @@ class AuditQueries:
         )
 
 
-def _in_scope(caller: Caller, *, auditor: int, client: int) -> bool:
-    if caller.role == ADMIN:
-        return True
-    if caller.role == REVIEWER:
-        return client in caller.reviewer_client_ids
-    return auditor == caller.user_id
+def audit_record(row: Row) -> Record:
+    """Where a row of the audit table (with its outlet's `region`) sits, for the access rule."""
+    return Record(
+        client_id=row["client"],
+        region_id=row["region"],
+        outlet_id=row["outlet"],
+        auditor_id=row["auditor"],
+        released=row["status"] in RELEASED_STATES,
+    )

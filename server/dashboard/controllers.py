@@ -26,6 +26,7 @@ from reports.charts import heatmap_chart, section_chart, to_svg, trend_chart
 from reports.model import Heatmap, OutletReportData
 from reports.model import TrendPoint as ChartPoint
 from server.access.caller import ADMIN, HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, Caller
+from server.access.scope import Columns, scope_of
 from server.analytics import exports
 from server.analytics.filters import Filters, check_filters_in_scope, require_analytics_role
 from server.analytics.service import AnalyticsService
@@ -129,20 +130,20 @@ def _redirect(path: str) -> Redirect:
 
 async def _filter_choices(caller: Caller) -> dict[str, Any]:
     """Waves and regions the caller may filter by (for the league table's form)."""
-    clients = caller.client_ids_in_scope()
-    waves_query = Wave.select(Wave.id, Wave.name, Wave.client, Wave.starts_on).order_by(
-        Wave.starts_on, ascending=False
+    scope = scope_of(caller)
+    waves = (
+        await Wave.select(Wave.id, Wave.name, Wave.client, Wave.starts_on)
+        .where(*scope.piccolo(Columns(client=Wave.client)))
+        .order_by(Wave.starts_on, ascending=False)
     )
-    regions_query = Region.select(Region.id, Region.name, Region.client).order_by(Region.name)
-    if clients is not None:
-        waves_query = waves_query.where(Wave.client.is_in(sorted(clients) or [-1]))
-        regions_query = regions_query.where(Region.client.is_in(sorted(clients) or [-1]))
-    regions = await regions_query
-    if caller.role == "regional_manager":
-        regions = [region for region in regions if region["id"] in caller.region_ids]
-    elif caller.role == OUTLET_MANAGER:
+    regions = (
+        await Region.select(Region.id, Region.name, Region.client)
+        .where(*scope.piccolo(Columns(client=Region.client, region=Region.id)))
+        .order_by(Region.name)
+    )
+    if caller.role == OUTLET_MANAGER:  # their outlets are the whole of what they see
         regions = []
-    return {"waves": await waves_query, "regions": regions, "channels": CHANNELS}
+    return {"waves": waves, "regions": regions, "channels": CHANNELS}
 
 
 # --- session -------------------------------------------------------------------------------

@@ -52,8 +52,6 @@ class OrganisationService:
 
     async def list_clients(self, caller: Caller, cursor: str | None, limit: int) -> ClientPage:
         filters = queries.client_filters(caller)
-        if filters is None:
-            return ClientPage(items=[], next_cursor=None)
         query = ClientTable.select().order_by(ClientTable.id).limit(limit + 1)
         after = decode_cursor(cursor)
         if after is not None:
@@ -66,9 +64,7 @@ class OrganisationService:
 
     async def get_client(self, caller: Caller, client_id: int) -> Client:
         filters = queries.client_filters(caller)
-        row = None
-        if filters is not None:
-            row = await ClientTable.select().where(ClientTable.id == client_id, *filters).first()
+        row = await ClientTable.select().where(ClientTable.id == client_id, *filters).first()
         if row is None:
             raise NotFound(_("No such client."))
         return queries.client_from_row(row)
@@ -119,8 +115,6 @@ class OrganisationService:
     ) -> RegionPage:
         await self.get_client(caller, client_id)
         filters = queries.region_filters(caller)
-        if filters is None:
-            return RegionPage(items=[], next_cursor=None)
         filters = [*filters, RegionTable.client == client_id]
         after = decode_cursor(cursor)
         if after is not None:
@@ -131,9 +125,7 @@ class OrganisationService:
 
     async def get_region(self, caller: Caller, region_id: int) -> Region:
         filters = queries.region_filters(caller)
-        row = None
-        if filters is not None:
-            row = await RegionTable.select().where(RegionTable.id == region_id, *filters).first()
+        row = await RegionTable.select().where(RegionTable.id == region_id, *filters).first()
         if row is None:
             raise NotFound(_("No such region."))
         return queries.region_from_row(row)
@@ -181,10 +173,7 @@ class OrganisationService:
         city: str | None = None,
         active: bool | None = None,
     ) -> OutletPage:
-        filters = await queries.outlet_filters(caller)
-        if filters is None:
-            return OutletPage(items=[], next_cursor=None)
-        filters = list(filters)
+        filters = queries.outlet_filters(caller)
         after = decode_cursor(cursor)
         if after is not None:
             filters.append(OutletTable.id > after)
@@ -204,10 +193,8 @@ class OrganisationService:
         return OutletPage(items=items, next_cursor=_next(rows, limit, items))
 
     async def get_outlet(self, caller: Caller, outlet_id: int) -> Outlet:
-        filters = await queries.outlet_filters(caller)
-        row = None
-        if filters is not None:
-            row = await OutletTable.select().where(OutletTable.id == outlet_id, *filters).first()
+        filters = queries.outlet_filters(caller)
+        row = await OutletTable.select().where(OutletTable.id == outlet_id, *filters).first()
         if row is None:
             raise NotFound(_("No such outlet."))
         return queries.outlet_from_row(row)

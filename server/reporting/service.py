@@ -51,8 +51,9 @@ from reports import (
 )
 from reports.model import Channel, DisputeDecision
 from server.access.caller import AUDITOR, Caller
+from server.access.scope import Record, can_see
 from server.analytics import stats
-from server.analytics.filters import Filters, outlet_in_scope, require_analytics_role
+from server.analytics.filters import Filters, require_analytics_role
 from server.analytics.schemas import HeatmapFigure
 from server.analytics.service import AnalyticsService
 from server.core.database import Database
@@ -396,8 +397,9 @@ class ReportService:
         require_analytics_role(caller)
         check_language(lang)
         outlet = await _outlet(outlet_id)
-        if outlet is None or not outlet_in_scope(
-            caller, outlet.client_id, outlet.region_id, outlet.id
+        if outlet is None or not can_see(
+            caller,
+            Record(client_id=outlet.client_id, region_id=outlet.region_id, outlet_id=outlet.id),
         ):
             raise NotFound(_("There is no such outlet."))
         wave = await self._report_wave(outlet, wave_id)
@@ -568,8 +570,7 @@ class ReportService:
         require_analytics_role(caller)
         check_language(lang)
         wave = await _wave(wave_id)
-        clients = caller.client_ids_in_scope()
-        if wave is None or (clients is not None and wave.client_id not in clients):
+        if wave is None or not can_see(caller, Record(client_id=wave.client_id)):
             raise NotFound(_("There is no such wave."))
         analytics = AnalyticsService()
         filters = Filters(client=wave.client_id, wave=wave.id, region=region_id)

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
+from server.access.scope import Columns, scope_of
 from server.auditlog import service as auditlog
 from server.core.database import Database
 from server.core.errors import Conflict, Invalid, NotFound
@@ -91,20 +92,15 @@ class WaveService:
 
     # Waves --------------------------------------------------------------------------------
 
-    def _wave_filters(self, caller: Caller) -> list[Any] | None:
+    def _wave_filters(self, caller: Caller) -> list[Any]:
         if caller.role == AUDITOR:
             caller.require_role(ADMIN)
-        ids = caller.client_ids_in_scope()
-        if ids is None:
-            return []
-        return [WaveTable.client.is_in(sorted(ids))] if ids else None
+        return scope_of(caller).piccolo(Columns(client=WaveTable.client))
 
     async def list_waves(
         self, caller: Caller, cursor: str | None, limit: int, client_id: int | None = None
     ) -> WavePage:
         filters = self._wave_filters(caller)
-        if filters is None:
-            return WavePage(items=[], next_cursor=None)
         after = decode_cursor(cursor)
         if after is not None:
             filters.append(WaveTable.id > after)
@@ -121,9 +117,7 @@ class WaveService:
 
     async def get_wave(self, caller: Caller, wave_id: int) -> Wave:
         filters = self._wave_filters(caller)
-        row = None
-        if filters is not None:
-            row = await WaveTable.select().where(WaveTable.id == wave_id, *filters).first()
+        row = await WaveTable.select().where(WaveTable.id == wave_id, *filters).first()
         if row is None:
             raise NotFound(_("No such wave."))
         return _wave_from_row(row)
@@ -178,14 +172,16 @@ class WaveService:
 
     # Assignments --------------------------------------------------------------------------
 
-    def _assignment_filters(self, caller: Caller) -> list[Any] | None:
+    def _assignment_filters(self, caller: Caller) -> list[Any]:
         caller.require_role(ADMIN, REVIEWER, AUDITOR)
-        if caller.role == ADMIN:
-            return []
-        if caller.role == AUDITOR:
-            return [AssignmentTable.auditor == caller.user_id]
-        ids = sorted(caller.reviewer_client_ids)
-        return [AssignmentTable.wave.client.is_in(ids)] if ids else None
+        return scope_of(caller).piccolo(
+            Columns(
+                client=AssignmentTable.wave.client,
+                region=AssignmentTable.outlet.region,
+                outlet=AssignmentTable.outlet,
+                auditor=AssignmentTable.auditor,
+            )
+        )
 
     async def list_assignments(
         self,
@@ -198,8 +194,6 @@ class WaveService:
         status: str | None = None,
     ) -> AssignmentPage:
         filters = self._assignment_filters(caller)
-        if filters is None:
-            return AssignmentPage(items=[], next_cursor=None)
         after = decode_cursor(cursor)
         for condition, wanted in (
             (AssignmentTable.id > (after or 0), after),
@@ -221,13 +215,11 @@ class WaveService:
 
     async def get_assignment(self, caller: Caller, assignment_id: int) -> Assignment:
         filters = self._assignment_filters(caller)
-        row = None
-        if filters is not None:
-            row = await (
-                AssignmentTable.select(*ASSIGNMENT_COLUMNS)
-                .where(AssignmentTable.id == assignment_id, *filters)
-                .first()
-            )
+        row = await (
+            AssignmentTable.select(*ASSIGNMENT_COLUMNS)
+            .where(AssignmentTable.id == assignment_id, *filters)
+            .first()
+        )
         if row is None:
             raise NotFound(_("No such assignment."))
         return _assignment_from_row(row)

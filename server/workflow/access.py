@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import sqlite3
 import uuid as uuid_module
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -19,12 +18,9 @@ from typing import Any
 
 from server.access.caller import (
     ADMIN,
-    HEAD_OFFICE,
-    OUTLET_MANAGER,
-    REGIONAL_MANAGER,
-    REVIEWER,
     Caller,
 )
+from server.access.scope import Record, can_see
 from server.audits.tables import Audit, AuditAnswer, AuditPhoto, Photo
 from server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from server.core.i18n import _
@@ -115,28 +111,19 @@ def record_from_row(row: Mapping[str, Any]) -> AuditRecord:
     )
 
 
-def outlet_in_scope(caller: Caller, client_id: int, region_id: int | None, outlet_id: int) -> bool:
-    """Whether the outlet is within the caller's organisational scope (agency or client)."""
-    if caller.role == ADMIN:
-        return True
-    if caller.role == REVIEWER:
-        return client_id in caller.reviewer_client_ids
-    if caller.client_id != client_id:
-        return False
-    if caller.role == HEAD_OFFICE:
-        return True
-    if caller.role == REGIONAL_MANAGER:
-        return region_id is not None and region_id in caller.region_ids
-    if caller.role == OUTLET_MANAGER:
-        return outlet_id in caller.outlet_ids
-    return False
+def as_record(audit: AuditRecord) -> Record:
+    """Where the audit sits, for the access rule."""
+    return Record(
+        client_id=audit.client_id,
+        region_id=audit.region_id,
+        outlet_id=audit.outlet_id,
+        auditor_id=audit.auditor_id,
+        released=audit.released,
+    )
 
 
 def may_see(caller: Caller, audit: AuditRecord) -> bool:
-    """Agency reviewers see their clients' audits; client users only released ones in scope."""
-    if not outlet_in_scope(caller, audit.client_id, audit.region_id, audit.outlet_id):
-        return False
-    return not caller.is_client_user or audit.released
+    return can_see(caller, as_record(audit))
 
 
 async def load_audit(caller: Caller, audit_uuid: uuid_module.UUID) -> AuditRecord:
@@ -237,14 +224,6 @@ async def change_status(
     )
     if not changed:
         raise Conflict(_("The audit changed while you were working on it; reload it."))
-
-
-def is_unique_violation(error: Exception) -> bool:
-    """Whether an INSERT lost a race on a unique key (SQLite or asyncpg, by class name so
-    that asyncpg stays an optional dependency)."""
-    if isinstance(error, sqlite3.IntegrityError):
-        return "UNIQUE" in str(error)
-    return type(error).__name__ == "UniqueViolationError"
 
 
 async def check_photo_reference(

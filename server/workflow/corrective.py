@@ -30,9 +30,10 @@ from server.access.caller import (
     REGIONAL_MANAGER,
     Caller,
 )
+from server.access.scope import Columns, Record, can_see, scope_of
 from server.auditlog import service as auditlog
 from server.audits.tables import Audit
-from server.core.database import Database
+from server.core.database import Database, UniqueViolation
 from server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from server.core.i18n import _
 from server.core.pagination import decode_cursor, encode_cursor
@@ -41,9 +42,7 @@ from server.workflow.access import (
     AuditRecord,
     aware,
     check_photo_reference,
-    is_unique_violation,
     load_audit,
-    outlet_in_scope,
     require_action_role,
     take_step,
 )
@@ -287,8 +286,14 @@ class CorrectiveService:
     async def load_row(self, caller: Caller, action_id: int) -> dict[str, Any]:
         self._require_reader(caller)
         row = await ActionTable.select(*ACTION_COLUMNS).where(ActionTable.id == action_id).first()
-        if row is None or not outlet_in_scope(
-            caller, row["outlet_client"], row["outlet_region"], row["outlet"]
+        if row is None or not can_see(
+            caller,
+            Record(
+                client_id=row["outlet_client"],
+                region_id=row["outlet_region"],
+                outlet_id=row["outlet"],
+                released=True,  # actions exist for released audits only
+            ),
         ):
             raise NotFound(_("There is no such corrective action."))
         return row
@@ -327,14 +332,13 @@ class CorrectiveService:
         audit_uuid: uuid_module.UUID | None = None,
     ) -> CorrectiveActionPage:
         self._require_reader(caller)
-        filters: list[Any] = []
-        scope = caller.client_ids_in_scope()
-        if scope is not None:
-            filters.append(ActionTable.outlet.client.is_in(sorted(scope) or [-1]))
-        if caller.role == REGIONAL_MANAGER:
-            filters.append(ActionTable.outlet.region.is_in(sorted(caller.region_ids) or [-1]))
-        if caller.role == OUTLET_MANAGER:
-            filters.append(ActionTable.outlet.is_in(sorted(caller.outlet_ids) or [-1]))
+        filters: list[Any] = scope_of(caller).piccolo(
+            Columns(
+                client=ActionTable.outlet.client,
+                region=ActionTable.outlet.region,
+                outlet=ActionTable.outlet,
+            )
+        )
         if outlet_id is not None:
             filters.append(ActionTable.outlet == outlet_id)
         if status is not None:
@@ -391,10 +395,8 @@ class CorrectiveService:
                         updated_at=now,
                     )
                 )
-            except Exception as error:
-                if is_unique_violation(error):
-                    raise Conflict(_("This item already has a corrective action.")) from error
-                raise
+            except UniqueViolation as error:
+                raise Conflict(_("This item already has a corrective action.")) from error
             action_id = int(rows[0]["id"])
             await auditlog.record(
                 caller,

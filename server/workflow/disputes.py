@@ -19,10 +19,11 @@ import uuid as uuid_module
 from decimal import Decimal
 from typing import Any
 
-from server.access.caller import AUDITOR, OUTLET_MANAGER, REGIONAL_MANAGER, Caller
+from server.access.caller import AUDITOR, Caller
+from server.access.scope import Columns, scope_of
 from server.auditlog import service as auditlog
 from server.audits.tables import Audit, AuditAnswer
-from server.core.database import Database
+from server.core.database import Database, UniqueViolation
 from server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from server.core.i18n import _
 from server.core.pagination import decode_cursor, encode_cursor
@@ -31,7 +32,6 @@ from server.workflow.access import (
     aware,
     change_status,
     check_photo_reference,
-    is_unique_violation,
     load_answers,
     load_audit,
     load_template,
@@ -158,10 +158,8 @@ class DisputeService:
                         original_answer=None if original is None else json.dumps(original),
                     )
                 )
-            except Exception as error:
-                if is_unique_violation(error):
-                    raise Conflict(_("This item already has an open dispute.")) from error
-                raise
+            except UniqueViolation as error:
+                raise Conflict(_("This item already has an open dispute.")) from error
             dispute_id = int(rows[0]["id"])
             await auditlog.record(
                 caller,
@@ -282,14 +280,13 @@ class DisputeService:
     ) -> DisputePage:
         if caller.role == AUDITOR:
             raise Forbidden(_("Your role may not do this."))
-        filters: list[Any] = []
-        scope = caller.client_ids_in_scope()
-        if scope is not None:
-            filters.append(DisputeTable.outlet.client.is_in(sorted(scope) or [-1]))
-        if caller.role == REGIONAL_MANAGER:
-            filters.append(DisputeTable.outlet.region.is_in(sorted(caller.region_ids) or [-1]))
-        if caller.role == OUTLET_MANAGER:
-            filters.append(DisputeTable.outlet.is_in(sorted(caller.outlet_ids) or [-1]))
+        filters: list[Any] = scope_of(caller).piccolo(
+            Columns(
+                client=DisputeTable.outlet.client,
+                region=DisputeTable.outlet.region,
+                outlet=DisputeTable.outlet,
+            )
+        )
         if audit_uuid is not None:
             filters.append(DisputeTable.audit_uuid == audit_uuid)
         if status is not None:

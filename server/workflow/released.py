@@ -12,7 +12,8 @@ import json
 import uuid as uuid_module
 from typing import Any
 
-from server.access.caller import AUDITOR, OUTLET_MANAGER, REGIONAL_MANAGER, Caller
+from server.access.caller import AUDITOR, Caller
+from server.access.scope import Columns, scope_of
 from server.audits.tables import Audit
 from server.core.errors import Forbidden, NotFound
 from server.core.i18n import _
@@ -73,15 +74,18 @@ class ReleasedAudits:
     def _filters(self, caller: Caller) -> list[Any]:
         if caller.role == AUDITOR:
             raise Forbidden(_("Your role may not do this."))
-        filters: list[Any] = [Audit.status.is_in(sorted(RELEASED_STATES))]
-        scope = caller.client_ids_in_scope()
-        if scope is not None:
-            filters.append(Audit.client.is_in(sorted(scope) or [-1]))
-        if caller.role == REGIONAL_MANAGER:
-            filters.append(Audit.outlet.region.is_in(sorted(caller.region_ids) or [-1]))
-        if caller.role == OUTLET_MANAGER:
-            filters.append(Audit.outlet.is_in(sorted(caller.outlet_ids) or [-1]))
-        return filters
+        return [
+            Audit.status.is_in(sorted(RELEASED_STATES)),
+            *scope_of(caller).piccolo(
+                Columns(
+                    client=Audit.client,
+                    region=Audit.outlet.region,
+                    outlet=Audit.outlet,
+                    auditor=Audit.auditor,
+                    status=Audit.status,
+                )
+            ),
+        ]
 
     async def list(
         self,

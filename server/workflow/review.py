@@ -19,6 +19,7 @@ from typing import Any
 from piccolo.custom_types import Combinable
 
 from server.access.caller import ADMIN, REVIEWER, Caller
+from server.access.scope import Columns, scope_of
 from server.auditlog import service as auditlog
 from server.auditlog.tables import AuditLogEntry
 from server.audits.tables import Audit
@@ -143,10 +144,18 @@ class ReviewService:
     ) -> QueuePage:
         """Submitted audits of the caller's clients, oldest first, with proof-of-visit flags."""
         caller.require_role(ADMIN, REVIEWER)
-        filters: list[Any] = [Audit.status == SUBMITTED]
-        scope = caller.client_ids_in_scope()
-        if scope is not None:
-            filters.append(Audit.client.is_in(sorted(scope) or [-1]))
+        filters: list[Any] = [
+            Audit.status == SUBMITTED,
+            *scope_of(caller).piccolo(
+                Columns(
+                    client=Audit.client,
+                    region=Audit.outlet.region,
+                    outlet=Audit.outlet,
+                    auditor=Audit.auditor,
+                    status=Audit.status,
+                )
+            ),
+        ]
         if client_id is not None:
             filters.append(Audit.client == client_id)
         after = decode_queue_cursor(cursor)

@@ -12,6 +12,7 @@ import datetime as dt
 import msgspec
 
 from server.access.caller import ADMIN, Caller
+from server.access.scope import Record, can_see
 from server.auditlog import service as auditlog
 from server.core.database import Database
 from server.core.errors import Invalid, NotFound
@@ -44,8 +45,7 @@ async def client_rules(client_id: int) -> ClientRules:
 
 
 async def get_settings(caller: Caller, client_id: int) -> WorkflowSettings:
-    scope = caller.client_ids_in_scope()
-    if (scope is not None and client_id not in scope) or not await Client.exists().where(
+    if not can_see(caller, Record(client_id=client_id)) or not await Client.exists().where(
         Client.id == client_id
     ):
         raise NotFound(_("No such client."))

@@ -83,7 +83,7 @@ CORE_CASES = [
     Case("GET", "/api/v1/regions/{region_id:int}", statuses(200, auditor=404),
          {"region_id": "region_north"}),
     Case("GET", "/api/v1/regions/{region_id:int}", statuses(200, auditor=404,
-         regional_manager=404), {"region_id": "region_south"}),
+         regional_manager=404, outlet_manager=404), {"region_id": "region_south"}),
     Case("GET", "/api/v1/regions/{region_id:int}", statuses(404, admin=200),
          {"region_id": "region_b"}),
     Case("GET", "/api/v1/outlets/{outlet_id:int}", statuses(200), {"outlet_id": "outlet_own"}),
