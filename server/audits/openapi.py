@@ -4,8 +4,8 @@ OpenAPI document.
 Both handlers read the raw body themselves (the audit to collect every problem by item key
 instead of stopping at the first type error, the photo to stream it under its size limit), so
 Litestar cannot describe the body from a `data` parameter. These operation classes add the
-description: the audit wire format of DESIGN §5 as `server/audits/wire.py` reads it, and the
-image bytes with their `X-Content-SHA256` header.
+description: the audit wire format (docs/contract.md#sync-audits) as `server/audits/wire.py`
+reads it, and the image bytes with their `X-Content-SHA256` header.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ ANSWER_SCHEMA: Final = Schema(
 AUDIT_SCHEMA: Final = Schema(
     type=OpenAPIType.OBJECT,
     title="AuditUpload",
-    description="An audit as the phone sends it (DESIGN §5). `sent_at` and `client_score` "
-    "may differ between retries of the same audit; every other field decides whether a "
+    description="An audit as the phone sends it (docs/contract.md#sync-audits). `sent_at` and "
+    "`client_score` may differ between retries of the same audit; every other field decides whether a "
     "retry is an identical replay (200) or other content (409).",
     required=["assignment_id", "template", "started_at", "finished_at", "answers"],
     additional_properties=False,
@@ -104,7 +104,7 @@ class AuditUploadOperation(Operation):
         self.request_body = RequestBody(
             content={"application/json": OpenAPIMediaType(schema=AUDIT_SCHEMA)},
             required=True,
-            description="The audit (DESIGN §5)",
+            description="The audit (docs/contract.md#sync-audits)",
         )
 
 

@@ -1,4 +1,4 @@
-"""Wire shapes of the sync endpoints (msgspec structs written by hand, see PITFALLS)."""
+"""Wire shapes of the sync endpoints (msgspec structs written by hand: no Piccolo plugin serves current Litestar)."""
 
 from __future__ import annotations
 

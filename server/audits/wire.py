@@ -1,4 +1,4 @@
-"""Reading the body of `PUT /api/v1/audits/{uuid}` (the lead's audit wire format).
+"""Reading the body of `PUT /api/v1/audits/{uuid}` (docs/contract.md#sync-audits).
 
 `read_audit` checks the envelope (assignment, template, times, location, answers) and
 collects every problem instead of stopping at the first, so the phone can show them all.
