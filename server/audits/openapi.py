@@ -56,8 +56,8 @@ AUDIT_SCHEMA: Final = Schema(
     type=OpenAPIType.OBJECT,
     title="AuditUpload",
     description="An audit as the phone sends it (docs/contract.md#sync-audits). `sent_at` and "
-    "`client_score` may differ between retries of the same audit; every other field decides whether a "
-    "retry is an identical replay (200) or other content (409).",
+    "`client_score` may differ between retries of the same audit; every other field decides "
+    "whether a retry is an identical replay (200) or other content (409).",
     required=["assignment_id", "template", "started_at", "finished_at", "answers"],
     additional_properties=False,
     properties={

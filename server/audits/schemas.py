@@ -1,4 +1,5 @@
-"""Wire shapes of the sync endpoints (msgspec structs written by hand: no Piccolo plugin serves current Litestar)."""
+"""Wire shapes of the sync endpoints: msgspec structs written by hand (no Piccolo plugin serves
+current Litestar)."""
 
 from __future__ import annotations
 
