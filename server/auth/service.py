@@ -30,6 +30,14 @@ TOKEN_TYPE = "bearer"  # noqa: S105 -- the OAuth token type name, not a secret
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Attempt:
+    """A login attempt, recorded as a failure of its account until the password proves right."""
+
+    id: int
+    at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class AuthService:
     settings: Settings
     database: Database
@@ -38,25 +46,20 @@ class AuthService:
 
     async def login(self, email: str, password: str, address: str) -> LoginResponse:
         email = email.strip().lower()
-        subjects = (f"account:{email}", f"address:{address}")
-        await self._refuse_if_throttled(subjects)
+        account, place = f"account:{email}", f"address:{address}"
+        attempt = await self._count_attempt(account, place)
         user = await User.objects().where(User.email == email).first()
         # In a worker thread: at production cost the check would stall the loop for ~0.4 s.
         verified = await self.passwords.verify_in_worker(
             user.password_hash if user else None, password
         )
-        if not verified or user is None or not user.active:
-            async with self.database.transaction():
-                now = dt.datetime.now(dt.UTC)
-                window = dt.timedelta(seconds=self.settings.login_window_seconds)
-                # Failures older than the window no longer count: keep the table small.
-                await LoginFailure.delete().where(LoginFailure.failed_at < now - window)
-                await LoginFailure.insert(
-                    *[LoginFailure(subject=subject, failed_at=now) for subject in subjects]
-                )
-            raise Unauthorized(_("The e-mail or password is wrong, or the account is disabled."))
         async with self.database.transaction():
-            await LoginFailure.delete().where(LoginFailure.subject == subjects[0])
+            if not verified or user is None or not user.active:
+                await LoginFailure.insert(LoginFailure(subject=place, failed_at=attempt.at))
+            else:  # the attempt was no failure, and clears its account's earlier ones
+                await LoginFailure.delete().where(LoginFailure.subject == account)
+        if not verified or user is None or not user.active:
+            raise Unauthorized(_("The e-mail or password is wrong, or the account is disabled."))
         row = await self._caller_row(user.id)
         assert row is not None, "the user was just read"
         caller = row.caller(user.id)
@@ -65,26 +68,49 @@ class AuthService:
             token=token, token_type=TOKEN_TYPE, user=await describe(self.database, caller)
         )
 
-    async def _refuse_if_throttled(self, subjects: tuple[str, str]) -> None:
+    async def _count_attempt(self, account: str, place: str) -> Attempt:
+        """Record this attempt against its account (a failure until the password proves right),
+        then refuse it (429) when the account or the address has failed too often lately.
+
+        Recording before counting keeps simultaneous guesses at one account from all passing
+        the count: at most the limit of them reach the password check. An address counts only
+        checked failures, so that many people logging in at once behind one office router are
+        not refused. A refused attempt is not kept: waiting the Retry-After time is enough.
+        """
         window = dt.timedelta(seconds=self.settings.login_window_seconds)
         now = dt.datetime.now(dt.UTC)
-        limits = (
-            self.settings.login_failures_per_account,
-            self.settings.login_failures_per_address,
-        )
-        for subject, limit in zip(subjects, limits, strict=True):
-            rows = await (
+        async with self.database.transaction():
+            # Failures older than the window no longer count: keep the table small.
+            await LoginFailure.delete().where(LoginFailure.failed_at < now - window)
+            [row] = await LoginFailure.insert(
+                LoginFailure(subject=account, failed_at=now)
+            ).returning(LoginFailure.id)
+        attempt = Attempt(row["id"], now)
+        limits = {
+            account: self.settings.login_failures_per_account,
+            place: self.settings.login_failures_per_address,
+        }
+        for subject, limit in limits.items():
+            earlier = await (
                 LoginFailure.select(LoginFailure.failed_at)
-                .where(LoginFailure.subject == subject, LoginFailure.failed_at > now - window)
+                .where(
+                    LoginFailure.subject == subject,
+                    LoginFailure.failed_at > now - window,
+                    LoginFailure.id != attempt.id,
+                )
                 .order_by(LoginFailure.failed_at, ascending=False)
                 .limit(limit)
             )
-            if len(rows) >= limit:
-                oldest_counted = _aware(rows[-1]["failed_at"])
-                wait = math.ceil((oldest_counted + window - now).total_seconds())
+            if len(earlier) >= limit:
+                async with self.database.transaction():
+                    await LoginFailure.delete().where(LoginFailure.id == attempt.id)
+                # Allowed again once the oldest of the failures that count leaves the window.
+                wait = math.ceil((earlier[-1]["failed_at"] + window - now).total_seconds())
                 raise TooManyRequests(
-                    _("Too many failed logins; wait before trying again."), retry_after_seconds=wait
+                    _("Too many failed logins; wait before trying again."),
+                    retry_after_seconds=max(wait, 1),
                 )
+        return attempt
 
     async def caller_from_token(self, token: str) -> Caller:
         user_id, generation = self.tokens.read(token)
@@ -180,10 +206,6 @@ class CallerRow:
             reviewer_client_ids=self.scope["client"],
             language=self.language,
         )
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 async def load_caller(user_id: int) -> Caller:

@@ -4,7 +4,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
+
+from server.app import create_app
+from server.core.settings import Settings
 from tests.server.api import ADMIN_EMAIL, PASSWORD, Api
+from tests.server.conftest import create_first_admin
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -105,3 +112,33 @@ async def test_failed_logins_are_throttled_per_address(api: Api) -> None:
         "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": PASSWORD}
     )
     assert 429 == throttled.status_code
+
+
+async def test_simultaneous_guesses_at_one_account_reach_the_password_check_at_most_the_limit(
+    settings: Settings,
+) -> None:
+    """Ten wrong passwords sent at once: each is counted before its (slow) check, so at most
+    the limit of 3 are checked (401) and the rest are refused (429) without one."""
+    await create_first_admin(settings)
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # ASGI typing differs
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        guesses = await asyncio.gather(
+            *[
+                client.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": "guess"})
+                for _guess in range(10)
+            ]
+        )
+        statuses = sorted(response.status_code for response in guesses)
+        assert statuses.count(401) <= settings.login_failures_per_account
+        assert set(statuses) <= {401, 429}
+        assert 429 in statuses
+        # Only checked guesses count: the right password is refused while they reach the limit.
+        checked = statuses.count(401)
+        then = await client.post(
+            "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": PASSWORD}
+        )
+        assert (429 if checked >= settings.login_failures_per_account else 200) == then.status_code
