@@ -1,4 +1,4 @@
-"""The canonical form of an audit body, which decides an "identical replay" (DESIGN §5).
+"""The canonical form of an audit body, which decides an "identical replay" (docs/contract.md).
 
 Two bodies of `PUT /api/v1/audits/{uuid}` are the same audit iff `canonical_json` gives the
 same bytes for both: the phone may resend with keys in another order, `75.0` for `75`, a
@@ -6,10 +6,7 @@ timestamp in another offset, answers in another order or without default fields,
 `sent_at` or `client_score`, and still be recognised as a replay.
 
 The canonical bytes are stored with every audit revision, so they must never change for a
-given body: tests/shared/test_codec_reference.py compares this module with a frozen copy of
-its first (slower) version. It runs on every PUT, hence the speed-minded shape: plain values
-are copied without a function call, error paths are only assembled when an error is raised,
-and answers are only dumped to break ties when two of them name the same item.
+given body.
 """
 
 from __future__ import annotations
@@ -30,18 +27,6 @@ __all__ = ["ANSWER_DEFAULTS", "VOLATILE_KEYS", "canonical_json", "utc_timestamp"
 VOLATILE_KEYS: Final = frozenset({"sent_at", "client_score"})
 ANSWER_DEFAULTS: Final[Mapping[str, Any]] = {"na": False, "comment": "", "photos": []}
 
-# Values of exactly these types are canonical as they are (subclasses take the long way).
-_UNCHANGED: Final = frozenset({str, int, bool, type(None)})
-# Whether a key names a timestamp, remembered for the few key names audits use (one dict
-# look-up beats two string tests); bounded in number and length: the keys come from clients.
-_TIMESTAMP_KEYS: Final[dict[str, bool]] = {}
-_TIMESTAMP_KEYS_KEPT: Final = 512
-_TIMESTAMP_KEY_LENGTH_KEPT: Final = 40
-# The normalised tree is freshly built and acyclic, so the circular-reference check is waste.
-_ENCODER: Final = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
-)
-
 
 def canonical_json(audit: object, template: Template | None = None) -> bytes:
     """UTF-8 JSON of `audit` with sorted keys, no whitespace and volatile keys dropped.
@@ -56,165 +41,79 @@ def canonical_json(audit: object, template: Template | None = None) -> bytes:
     if not isinstance(audit, Mapping):
         raise WireFormatError("an audit must be an object")
     body = {key: value for key, value in audit.items() if key not in VOLATILE_KEYS}
-    try:
-        normal = _normal_mapping(body)
-    except _Refusal as refusal:
-        raise WireFormatError(refusal.reason, refusal.path()) from None
+    normal = _normal_mapping(body, "")
     if "answers" in normal:
         normal["answers"] = _ordered_answers(normal["answers"], template)
-    return _ENCODER.encode(normal).encode()
+    return _dump(normal)
 
 
 def utc_timestamp(text: object, path: str = "") -> str:
     """An ISO 8601 timestamp with an offset, rendered in UTC as `YYYY-MM-DDTHH:MM:SS[.f]Z`."""
-    try:
-        return _utc(text)
-    except _Refusal as refusal:
-        raise WireFormatError(refusal.reason, path) from None
-
-
-class _Refusal(Exception):
-    """A `WireFormatError` on its way out, collecting its path one level at a time."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.steps: list[str | int] = []  # innermost first: a key, or an index into a list
-
-    def path(self) -> str:
-        """The path as `a.b[2].c`, built exactly as the first version of this module did."""
-        path = ""
-        for step in reversed(self.steps):
-            if isinstance(step, int):
-                path = f"{path}[{step}]"
-            else:
-                path = f"{path}.{step}" if path else step
-        return path
-
-
-def _utc(text: object) -> str:
     if not isinstance(text, str):
-        raise _Refusal("must be an ISO 8601 timestamp")
+        raise WireFormatError("must be an ISO 8601 timestamp", path)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise _Refusal("must be an ISO 8601 timestamp") from None
+        raise WireFormatError("must be an ISO 8601 timestamp", path) from None
     if moment.utcoffset() is None:
-        raise _Refusal("must carry a UTC offset")
+        raise WireFormatError("must carry a UTC offset", path)
     moment = moment.astimezone(UTC)
-    if moment.year >= 1000:
-        # isoformat() leaves out a zero fraction just as the format below does; cut "+00:00".
-        return moment.isoformat()[:-6] + "Z"
-    # strftime does not pad years before 1000 to four digits; the canonical form keeps that.
     fraction = f".{moment.microsecond:06d}" if moment.microsecond else ""
     return f"{moment:%Y-%m-%dT%H:%M:%S}{fraction}Z"
 
 
+def _dump(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def _is_timestamp_key(name: str) -> bool:
-    stamp = name == "at" or name.endswith("_at")
-    if (
-        type(name) is str
-        and len(name) <= _TIMESTAMP_KEY_LENGTH_KEPT
-        and len(_TIMESTAMP_KEYS) < _TIMESTAMP_KEYS_KEPT
-    ):
-        _TIMESTAMP_KEYS[name] = stamp
-    return stamp
+    return name == "at" or name.endswith("_at")
 
 
-def _normal_mapping(mapping: Mapping[Any, Any]) -> dict[str, Any]:
-    normal: dict[str, Any] = {}
+def _normal_mapping(mapping: Mapping[Any, Any], path: str) -> dict[str, Any]:
+    normal = {}
     for name, inner in mapping.items():
-        stamp = _TIMESTAMP_KEYS.get(name) if type(name) is str else None
-        if stamp is None:
-            if not isinstance(name, str):
-                raise _Refusal("keys must be strings")
-            stamp = _is_timestamp_key(name)
-        try:
-            kind = type(inner)
-            if stamp and inner is not None:
-                normal[name] = _utc(inner)
-            elif kind in _UNCHANGED:
-                normal[name] = inner
-            elif kind is list:
-                normal[name] = _normal_list(inner) if inner else []
-            elif kind is dict:
-                normal[name] = _normal_mapping(inner)
-            else:
-                normal[name] = _normal_value(inner)
-        except _Refusal as refusal:
-            refusal.steps.append(name)
-            raise
-    return normal
-
-
-def _normal_list(items: list[Any] | tuple[Any, ...]) -> list[Any]:
-    normal = []
-    for index, inner in enumerate(items):
-        kind = type(inner)
-        if kind in _UNCHANGED:
-            normal.append(inner)
+        if not isinstance(name, str):
+            raise WireFormatError("keys must be strings", path)
+        inner_path = f"{path}.{name}" if path else name
+        if _is_timestamp_key(name) and inner is not None:
+            normal[name] = utc_timestamp(inner, inner_path)
         else:
-            try:
-                normal.append(_normal_mapping(inner) if kind is dict else _normal_value(inner))
-            except _Refusal as refusal:
-                refusal.steps.append(index)
-                raise
+            normal[name] = _normal(inner, inner_path)
     return normal
 
 
-def _normal_value(value: Any) -> Any:
-    """A value that is not a plain str, int, bool, None or dict, nor under a timestamp key."""
-    kind = type(value)
-    if kind is list:
-        return _normal_list(value)
-    if kind is float:
-        return _normal_float(value)
-    # Subclasses and other types: the checks in their original order.
-    if isinstance(value, Mapping):
-        return _normal_mapping(value)
-    if isinstance(value, list | tuple):
-        return _normal_list(value)
-    if isinstance(value, bool | int | str):
+def _normal(value: Any, path: str) -> Any:
+    """`value` in canonical form; `path` names it in a `WireFormatError`."""
+    if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
-        return _normal_float(value)
-    raise _Refusal("is not a JSON value")
-
-
-def _normal_float(value: float) -> float | int:
-    if not math.isfinite(value):
-        raise _Refusal("must be a finite number")
-    return int(value) if value.is_integer() else value
+        if not math.isfinite(value):
+            raise WireFormatError("must be a finite number", path)
+        return int(value) if value.is_integer() else value
+    if isinstance(value, (list, tuple)):
+        return [_normal(inner, f"{path}[{index}]") for index, inner in enumerate(value)]
+    if isinstance(value, Mapping):
+        return _normal_mapping(value, path)
+    raise WireFormatError("is not a JSON value", path)
 
 
 def _ordered_answers(answers: Any, template: Template | None) -> list[dict[str, Any]]:
     if not isinstance(answers, list):
         raise WireFormatError("must be a list", "answers")
-    for index, answer in enumerate(answers):  # normalised copies: defaults go in in place
+    filled = []
+    for index, answer in enumerate(answers):
         if not isinstance(answer, dict) or not isinstance(answer.get("item"), str):
             raise WireFormatError("must be an object with an item key", f"answers[{index}]")
-        for name, default in ANSWER_DEFAULTS.items():
-            if name not in answer:
-                answer[name] = default
-    items: list[str] = [answer["item"] for answer in answers]
-    # Sort by (unknown to the template, template position, item key); unknown items get
-    # position 0, so they end up after the known ones in order of their keys.
-    keys: list[tuple[Any, ...]]
-    if template is None:
-        keys = [(True, 0, item) for item in items]
-    else:
-        positions = template.positions
-        keys = [
-            (False, positions[item], item) if item in positions else (True, 0, item)
-            for item in items
-        ]
-    if len(set(items)) < len(items):
-        # The whole answer breaks ties between answers to one item, so that they too end up
-        # in one order. Only repeated items can tie: the others need no (costly) tie-breaker.
-        repeated = {item for item, count in Counter(items).items() if count > 1}
-        keys = [
-            (*key, _ENCODER.encode(answer).encode() if key[2] in repeated else b"")
-            for key, answer in zip(keys, answers, strict=True)
-        ]
-    order = sorted(range(len(answers)), key=keys.__getitem__)
-    return [answers[index] for index in order]
+        filled.append({**ANSWER_DEFAULTS, **answer})
+    answers_per_item = Counter(answer["item"] for answer in filled)
+
+    def order(answer: dict[str, Any]) -> tuple[bool, int, str, bytes]:
+        item: str = answer["item"]
+        known = template is not None and template.has_item(item)
+        position = template.position(item) if template is not None and known else 0
+        # Answers to one item would tie: their whole JSON puts them in one order too.
+        tie_breaker = _dump(answer) if answers_per_item[item] > 1 else b""
+        return not known, position, item, tie_breaker
+
+    return sorted(filled, key=order)

@@ -1,29 +1,40 @@
-"""Scoring of an audit exactly per DESIGN §4, in exact `Fraction` arithmetic.
+"""Scoring of an audit by the rules of docs/contract.md, in exact `Fraction` arithmetic.
 
 The same code gives the phone its live score and the server its authoritative one. Besides
 `score`, the phone uses `visible_items` / `is_visible` to show and hide items as the auditor
 answers, and `is_answered` / `earned_points` to mark single items.
 
-The server scores every audit it receives, so `score` is built for speed without giving up
-exactness: what depends only on the template (its numbers as fractions, the scored items by
-section, the bands in order) is worked out once per template object and kept, and sums are
-taken over integer numerators and denominators, with one `Fraction` (one gcd) per result.
-tests/shared/test_scoring_reference.py proves the results equal those of the first, plain
-version (tests/shared/reference_scoring.py) for random templates and answers.
+The rules, in the order `score` applies them:
+
+- An item is *answered* when its answer is not N/A and its value is not null (an empty `multi`
+  list is an answer). It is *visible* when it has no `show_if`, or the item named there is
+  visible, answered, and answered with one of the listed values. It is *counted* when it has
+  points, is visible and is answered. Answers to hidden items are kept but ignored.
+- A counted item *earns* points by its kind (`earned_points`) and *fails* when it earns less
+  than its points or a picked option says `fail`; a failing critical item is a critical failure.
+- A section's ratio is its counted items' earned points over their points; a section with no
+  counted item, or of weight 0, is left out. The total is 100 times the weighted mean of the
+  ratios left in; none left means no score.
+- A critical failure applies the template's policy: `zero_total` makes the total 0,
+  `zero_section` makes its section's ratio 0, `{"cap": P}` caps the total at P.
+- The percentage is the total rounded half-up to one decimal; the band is the first, highest
+  `min` first, that the percentage reaches; passed means the percentage reaches the pass mark.
+
+A JSON number is taken at its shortest decimal text, so 0.1 is exactly 1/10.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
-from math import gcd
-from typing import Any, Final
+from typing import Any
 
 from shared.answers import Answer, AnswerValue, as_answers
-from shared.checklist import Item, Number, Section, Template, is_number
+from shared.checklist import Item, Number, Template, is_number
 from shared.errors import AnswerError
 
 __all__ = [
@@ -39,40 +50,23 @@ __all__ = [
     "visible_items",
 ]
 
-_ZERO: Final = Fraction(0)
-# Templates use few distinct numbers; reading a float's text into a Fraction takes microseconds.
-_FRACTIONS_KEPT: Final = 1024
-# Templates kept with their scoring plan: a server or a phone works with a handful at a time.
-_PLANS_KEPT: Final = 64
 
-
-def _exact(value: Number) -> Fraction:
+# Every audit reads the same few numbers of its template again, and reading a float's text
+# takes longer than scoring a yes/no item. typed=True because equal numbers may read apart:
+# 2**60 == float(2**60), whose text is 1152921504606847000. A Fraction is immutable: sharing
+# one is safe.
+@lru_cache(maxsize=1024, typed=True)
+def to_fraction(value: Number) -> Fraction:
+    """A JSON number as an exact fraction, a float taken at its shortest text (0.1 -> 1/10)."""
     if isinstance(value, float):
         return Fraction(repr(value))
     return Fraction(value)
 
 
-# typed: 1 and 1.0 are equal keys otherwise; Fractions are immutable, so sharing one is safe.
-_kept_fraction = lru_cache(maxsize=_FRACTIONS_KEPT, typed=True)(_exact)
-
-
-def to_fraction(value: Number) -> Fraction:
-    """A JSON number as an exact fraction, a float taken at its shortest text (0.1 -> 1/10)."""
-    if type(value) is int or type(value) is float:
-        return _kept_fraction(value)
-    return _exact(value)  # bool or another subclass: rare, so not kept beside plain numbers
-
-
-def _tenths(numerator: int, denominator: int) -> int:
-    """int(numerator / denominator * 10 + 1/2), truncated toward zero like `int()`, exactly."""
-    scaled, doubled = 20 * numerator + denominator, 2 * denominator
-    return scaled // doubled if scaled >= 0 else -(-scaled // doubled)
-
-
 def round_half_up(total: Fraction) -> Decimal:
     """A non-negative percentage rounded half-up to one decimal: 87.25 -> Decimal('87.3')."""
-    tenths = _tenths(total.numerator, total.denominator)
-    return Decimal(f"{tenths // 10}.{tenths % 10}")
+    whole, tenth = divmod(math.floor(total * 10 + Fraction(1, 2)), 10)
+    return Decimal(f"{whole}.{tenth}")
 
 
 def index_answers(answers: Iterable[Answer | Mapping[str, Any]]) -> dict[str, Answer]:
@@ -86,7 +80,7 @@ def index_answers(answers: Iterable[Answer | Mapping[str, Any]]) -> dict[str, An
 
 
 def is_answered(answer: Answer | None) -> bool:
-    """DESIGN §4.1: an answer exists, is not N/A, and its value is not null."""
+    """An answer exists, is not N/A, and its value is not null."""
     return answer is not None and not answer.na and answer.value is not None
 
 
@@ -104,21 +98,14 @@ def shows(source: Item, value: AnswerValue, values: tuple[Any, ...]) -> bool:
     if not is_number(value):
         return False
     assert isinstance(value, int | float)  # is_number said so; this tells the type checker
-    return to_fraction(value) in {to_fraction(expected) for expected in values}
+    return any(to_fraction(value) == to_fraction(expected) for expected in values)
 
 
 def visible_items(template: Template, answers_by_item: Mapping[str, Answer]) -> dict[str, bool]:
-    """Every item key, in template order, mapped to whether the item is visible (DESIGN §4.1).
+    """Every item key, in template order, mapped to whether the item is visible.
 
     `show_if` always names an earlier item, so one pass in template order is enough.
     """
-    return _visible(_plan_of(id(template), template), answers_by_item)
-
-
-def _visible(plan: _Plan, answers_by_item: Mapping[str, Answer]) -> dict[str, bool]:
-    if not plan.conditional:
-        return dict.fromkeys(plan.keys, True)
-    template = plan.template
     visible: dict[str, bool] = {}
     for item in template.items():
         condition = item.show_if
@@ -147,39 +134,29 @@ def earned_points(item: Item, value: AnswerValue) -> tuple[Fraction, bool]:
     Raise `AnswerError` for a value that cannot be scored (wrong kind, out of range, unknown
     option); `shared.validation` reports the same cases as problems before this is reached.
     """
-    # Comparisons and formulas below work on numerators and denominators (all denominators are
-    # positive), building at most one Fraction: the same value as the Fraction arithmetic.
     points = to_fraction(item.points)
     if item.kind == "yes_no":
         if not isinstance(value, bool):
             raise AnswerError("must be true or false", item.key)
-        return (points if value is item.good else _ZERO), False
+        return (points if value == item.good else Fraction(0)), False
     if item.kind in ("choice", "multi"):
         return _option_points(item, value, points)
     if not is_number(value):
         raise AnswerError("must be a number", item.key)
     assert isinstance(value, int | float)  # is_number said so; this tells the type checker
     number = to_fraction(value)
-    numerator, denominator = number.numerator, number.denominator
     if item.kind == "scale":
         # The reader requires both for a scale item.
         assert item.min is not None
         assert item.max is not None
         low, high = to_fraction(item.min), to_fraction(item.max)
-        above_low = numerator * low.denominator - low.numerator * denominator
-        below_high = high.numerator * denominator - numerator * high.denominator
-        if above_low < 0 or below_high < 0:
+        if not low <= number <= high:
             raise AnswerError(f"must be between {item.min} and {item.max}", item.key)
-        # points * (number - low) / (high - low)
-        span = high.numerator * low.denominator - low.numerator * high.denominator
-        return Fraction(
-            points.numerator * above_low * high.denominator,
-            points.denominator * span * denominator,
-        ), False
+        return points * (number - low) / (high - low), False
     if item.kind == "nps":
-        if numerator < 0 or numerator > 10 * denominator:
+        if not 0 <= number <= 10:
             raise AnswerError("must be between 0 and 10", item.key)
-        return Fraction(points.numerator * numerator, points.denominator * denominator * 10), False
+        return points * number / 10, False
     # The reader requires both for a scored number or timer item.
     assert item.target is not None
     assert item.limit is not None
@@ -187,6 +164,7 @@ def earned_points(item: Item, value: AnswerValue) -> tuple[Fraction, bool]:
 
 
 def _option_points(item: Item, value: AnswerValue, points: Fraction) -> tuple[Fraction, bool]:
+    """A choice earns its option's points; a multi the sum of its picks, at most `points`."""
     if item.kind == "choice":
         if not isinstance(value, str):
             raise AnswerError("must be an option key", item.key)
@@ -195,48 +173,25 @@ def _option_points(item: Item, value: AnswerValue, points: Fraction) -> tuple[Fr
         if not isinstance(value, tuple):
             raise AnswerError("must be a list of option keys", item.key)
         picks = tuple(dict.fromkeys(value))  # picking an option twice counts it once
-    options = [item.option(pick) for pick in picks]
-    if any(option is None for option in options):
+    picked = [item.option(pick) for pick in picks]
+    if None in picked:
         raise AnswerError("names an option the item does not have", item.key)
-    picked = [option for option in options if option is not None]
-    numerator, denominator = 0, 1
-    for option in picked:
-        option_points = to_fraction(option.points)
-        numerator, denominator = _add(
-            numerator, denominator, option_points.numerator, option_points.denominator
-        )
-    # min(points, the sum): the sum only when it is less
-    if numerator * points.denominator < points.numerator * denominator:
-        earned = Fraction(numerator, denominator)
-    else:
-        earned = points
-    return earned, any(option.fail for option in picked)
+    options = [option for option in picked if option is not None]
+    earned = min(points, sum((to_fraction(option.points) for option in options), Fraction(0)))
+    return earned, any(option.fail for option in options)
 
 
 def _target_points(
     points: Fraction, value: Fraction, target: Fraction, limit: Fraction
 ) -> Fraction:
     """Full points at or beyond target, none at or beyond limit, linear between."""
-    value_numerator, value_denominator = value.numerator, value.denominator
-    target_numerator, target_denominator = target.numerator, target.denominator
-    limit_numerator, limit_denominator = limit.numerator, limit.denominator
-    if target_numerator * limit_denominator > limit_numerator * target_denominator:
-        # higher is better: mirror the scale so that lower is better
-        value_numerator, target_numerator = -value_numerator, -target_numerator
-        limit_numerator = -limit_numerator
-    if value_numerator * target_denominator <= target_numerator * value_denominator:
+    if target > limit:  # higher is better: mirror the scale so that lower is better
+        value, target, limit = -value, -target, -limit
+    if value <= target:
         return points
-    if value_numerator * limit_denominator >= limit_numerator * value_denominator:
-        return _ZERO
-    # points * (limit - value) / (limit - target)
-    return Fraction(
-        points.numerator
-        * (limit_numerator * value_denominator - value_numerator * limit_denominator)
-        * target_denominator,
-        points.denominator
-        * (limit_numerator * target_denominator - target_numerator * limit_denominator)
-        * value_denominator,
-    )
+    if value >= limit:
+        return Fraction(0)
+    return points * (limit - value) / (limit - target)
 
 
 @dataclass(frozen=True)
@@ -268,91 +223,8 @@ class ScoreCard:
         }
 
 
-# --- what scoring needs of a template, worked out once per template object ------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _ScoredItem:
-    item: Item
-    key: str
-    points: Fraction
-    numerator: int
-    denominator: int
-    critical: bool
-    yes_no: bool
-    good: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _ScoredSection:
-    key: str
-    in_total: bool  # weight is not 0
-    weight_numerator: int
-    weight_denominator: int
-    items: tuple[_ScoredItem, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    template: Template  # held, so that its id() cannot name another template while kept
-    keys: tuple[str, ...]
-    conditional: bool  # some item has a show_if
-    sections: tuple[_ScoredSection, ...]
-    bands: tuple[tuple[str, int, int], ...]  # key, min as numerator and denominator; highest first
-    pass_mark: tuple[int, int] | None
-    cap: Fraction | None
-
-
-def _scored_item(item: Item) -> _ScoredItem:
-    points = to_fraction(item.points)
-    return _ScoredItem(
-        item=item,
-        key=item.key,
-        points=points,
-        numerator=points.numerator,
-        denominator=points.denominator,
-        critical=item.critical,
-        yes_no=item.kind == "yes_no",
-        good=item.good,
-    )
-
-
-def _ratio(value: Number) -> tuple[int, int]:
-    fraction = to_fraction(value)
-    return fraction.numerator, fraction.denominator
-
-
-def _scored_section(section: Section) -> _ScoredSection:
-    weight_numerator, weight_denominator = _ratio(section.weight)
-    return _ScoredSection(
-        key=section.key,
-        in_total=section.weight != 0,
-        weight_numerator=weight_numerator,
-        weight_denominator=weight_denominator,
-        items=tuple(_scored_item(item) for item in section.items if item.scored),
-    )
-
-
-# Keyed by id() AND the template: the id makes a look-up never compare two templates (equality
-# would compare every text, and 1 == 1.0 although 2**60 and float(2**60) score differently),
-# and the kept template makes a reused id impossible. lru_cache because it is thread-safe.
-@lru_cache(maxsize=_PLANS_KEPT)
-def _plan_of(template_id: int, template: Template) -> _Plan:
-    items = list(template.items())
-    bands = sorted(template.bands, key=lambda band: to_fraction(band.min), reverse=True)
-    return _Plan(
-        template=template,
-        keys=tuple(item.key for item in items),
-        conditional=any(item.show_if is not None for item in items),
-        sections=tuple(_scored_section(section) for section in template.sections),
-        bands=tuple((band.key, *_ratio(band.min)) for band in bands),
-        pass_mark=None if template.pass_mark is None else _ratio(template.pass_mark),
-        cap=None if template.critical_cap is None else to_fraction(template.critical_cap),
-    )
-
-
 def score(template: Template, answers: Iterable[Answer | Mapping[str, Any]]) -> ScoreCard:
-    """Score `answers` (Answer objects or their JSON) against `template` per DESIGN §4.
+    """Score `answers` (Answer objects or their JSON) against `template`.
 
     Answers to unknown or hidden items are ignored; an item answered twice, or a counted item
     whose value cannot be scored, raises `AnswerError`. Items of a weight-0 section are still
@@ -361,101 +233,56 @@ def score(template: Template, answers: Iterable[Answer | Mapping[str, Any]]) -> 
     the total, after `zero_section`.
     """
     answers_by_item = index_answers(answers)
-    plan = _plan_of(id(template), template)
-    visible = _visible(plan, answers_by_item)
-    zero_section = template.critical_policy == "zero_section"
+    visible = visible_items(template, answers_by_item)
     earned: dict[str, Fraction] = {}
     possible: dict[str, Fraction] = {}
     failed: list[str] = []
     critical_failures: list[str] = []
     ratios: dict[str, Fraction] = {}
-    # The weighted sum of the ratios and the sum of their weights, as numerator, denominator.
-    weighted_numerator, weighted_denominator = 0, 1
-    weights_numerator, weights_denominator = 0, 1
-    for section in plan.sections:
-        # Earned and possible points of the section's counted items, as numerator, denominator.
-        earned_numerator, earned_denominator = 0, 1
-        possible_numerator, possible_denominator = 0, 1
-        counted = critical_failure = False
-        for entry in section.items:
-            answer = answers_by_item.get(entry.key)
-            if answer is None or answer.na or answer.value is None or not visible[entry.key]:
-                continue
-            value = answer.value
-            if entry.yes_no and type(value) is bool:
-                # What earned_points and the comparison below give, without the arithmetic.
-                fails = value is not entry.good
-                points = _ZERO if fails else entry.points
-            else:
-                points, picked_fail = earned_points(entry.item, value)
-                fails = (
-                    points.numerator * entry.denominator < entry.numerator * points.denominator
-                    or picked_fail
-                )
-            earned[entry.key] = points
-            possible[entry.key] = entry.points
-            counted = True
-            if fails:
-                failed.append(entry.key)
-                if entry.critical:
-                    critical_failures.append(entry.key)
+    weights: dict[str, Fraction] = {}
+    for section in template.sections:
+        counted = [
+            item
+            for item in section.items
+            if item.scored and visible[item.key] and is_answered(answers_by_item.get(item.key))
+        ]
+        critical_failure = False
+        for item in counted:
+            points, picked_fail = earned_points(item, answers_by_item[item.key].value)
+            earned[item.key] = points
+            possible[item.key] = to_fraction(item.points)
+            if points < possible[item.key] or picked_fail:
+                failed.append(item.key)
+                if item.critical:
+                    critical_failures.append(item.key)
                     critical_failure = True
-            if not section.in_total:
-                continue
-            # Whole points (the usual case) add without a call.
-            if points.denominator == earned_denominator:
-                earned_numerator += points.numerator
-            else:
-                earned_numerator, earned_denominator = _add(
-                    earned_numerator, earned_denominator, points.numerator, points.denominator
-                )
-            if entry.denominator == possible_denominator:
-                possible_numerator += entry.numerator
-            else:
-                possible_numerator, possible_denominator = _add(
-                    possible_numerator, possible_denominator, entry.numerator, entry.denominator
-                )
-        if not counted or not section.in_total:
+        if not counted or section.weight == 0:
             continue
-        if zero_section and critical_failure:
-            ratio = _ZERO
+        if critical_failure and template.critical_policy == "zero_section":
+            ratios[section.key] = Fraction(0)
         else:
-            ratio = Fraction(
-                earned_numerator * possible_denominator, earned_denominator * possible_numerator
-            )
-        ratios[section.key] = ratio
-        weighted_numerator, weighted_denominator = _add(
-            weighted_numerator,
-            weighted_denominator,
-            section.weight_numerator * ratio.numerator,
-            section.weight_denominator * ratio.denominator,
-        )
-        weights_numerator, weights_denominator = _add(
-            weights_numerator,
-            weights_denominator,
-            section.weight_numerator,
-            section.weight_denominator,
-        )
+            section_earned = sum((earned[item.key] for item in counted), Fraction(0))
+            section_possible = sum((possible[item.key] for item in counted), Fraction(0))
+            ratios[section.key] = section_earned / section_possible
+        weights[section.key] = to_fraction(section.weight)
 
     total: Fraction | None = None
     if ratios:
-        total = Fraction(
-            100 * weighted_numerator * weights_denominator,
-            weighted_denominator * weights_numerator,
-        )
+        weighted = sum((weights[key] * ratios[key] for key in ratios), Fraction(0))
+        total = 100 * weighted / sum(weights.values(), Fraction(0))
         if critical_failures and template.critical_policy == "zero_total":
-            total = _ZERO
+            total = Fraction(0)
         elif critical_failures and template.critical_policy == "cap":
-            assert plan.cap is not None  # set together by the reader
-            total = min(total, plan.cap)
+            assert template.critical_cap is not None  # set together by the reader
+            total = min(total, to_fraction(template.critical_cap))
 
     percent = None if total is None else round_half_up(total)
     return ScoreCard(
         total=total,
         percent=percent,
         sections=ratios,
-        band=_band(plan, percent),
-        passed=_passed(plan, percent),
+        band=_band(template, percent),
+        passed=_passed(template, percent),
         failed=tuple(failed),
         critical_failures=tuple(critical_failures),
         earned=earned,
@@ -463,32 +290,16 @@ def score(template: Template, answers: Iterable[Answer | Mapping[str, Any]]) -> 
     )
 
 
-def _add(
-    numerator: int, denominator: int, other_numerator: int, other_denominator: int
-) -> tuple[int, int]:
-    """The sum of two fractions given as positive-denominator pairs, not reduced (exact)."""
-    if other_denominator == denominator:
-        return numerator + other_numerator, denominator
-    common = gcd(denominator, other_denominator)
-    return (
-        numerator * (other_denominator // common) + other_numerator * (denominator // common),
-        denominator // common * other_denominator,
-    )
-
-
-def _band(plan: _Plan, percent: Decimal | None) -> str | None:
+def _band(template: Template, percent: Decimal | None) -> str | None:
     if percent is None:
         return None
-    numerator, denominator = percent.as_integer_ratio()
-    for key, low_numerator, low_denominator in plan.bands:
-        if numerator * low_denominator >= low_numerator * denominator:
-            return key
+    for band in sorted(template.bands, key=lambda band: to_fraction(band.min), reverse=True):
+        if percent >= to_fraction(band.min):  # a Decimal and a Fraction compare exactly
+            return band.key
     return None  # only when the template has no bands: the reader makes the last one start at 0
 
 
-def _passed(plan: _Plan, percent: Decimal | None) -> bool | None:
-    if percent is None or plan.pass_mark is None:
+def _passed(template: Template, percent: Decimal | None) -> bool | None:
+    if percent is None or template.pass_mark is None:
         return None
-    numerator, denominator = percent.as_integer_ratio()
-    pass_numerator, pass_denominator = plan.pass_mark
-    return numerator * pass_denominator >= pass_numerator * denominator
+    return percent >= to_fraction(template.pass_mark)

@@ -1,11 +1,8 @@
-"""Checks an audit's answers before submit (DESIGN §4.8); the server repeats them on receipt.
+"""Checks an audit's answers before submit (docs/contract.md); the server repeats them on receipt.
 
 `validate` never raises on bad answers: it lists every `Problem` so the phone can point the
 auditor at each one. A `Problem.message` is a fixed English sentence marked for translation;
 show it with `translation(lang).gettext(problem.message)`.
-
-The server validates every audit it receives: tests/shared/test_validation_reference.py proves
-that this (quicker) version finds exactly the problems of its first version, in the same order.
 """
 
 from __future__ import annotations
@@ -68,14 +65,15 @@ def validate(template: Template, answers: Iterable[Answer | Mapping[str, Any]]) 
     """
     problems: list[Problem] = []
     answers_by_item: dict[str, Answer] = {}
+    repeated: set[str] = set()
     for answer in as_answers(answers):
         if not template.has_item(answer.item):
             problems.append(_problem(answer.item, UNKNOWN_ITEM))
-        elif answer.item in answers_by_item:
-            if not any(p.item == answer.item and p.code == DUPLICATE_ANSWER for p in problems):
-                problems.append(_problem(answer.item, DUPLICATE_ANSWER))
-        else:
+        elif answer.item not in answers_by_item:
             answers_by_item[answer.item] = answer
+        elif answer.item not in repeated:  # reported once, however often it is repeated
+            repeated.add(answer.item)
+            problems.append(_problem(answer.item, DUPLICATE_ANSWER))
     visible = visible_items(template, answers_by_item)
     for item in template.items():
         code = _item_problem(item, answers_by_item.get(item.key), visible[item.key])
@@ -136,29 +134,20 @@ def _value_problem(item: Item, value: AnswerValue) -> str | None:
 
 
 def _in_range(item: Item, value: int | float) -> bool:
-    # Compared as numerators and denominators (positive): as exact as Fractions, and quicker.
     number = to_fraction(value)
-    numerator, denominator = number.numerator, number.denominator
     if item.kind == "scale":
         # The reader requires both for a scale item.
         assert item.min is not None
         assert item.max is not None
-        low, high = to_fraction(item.min), to_fraction(item.max)
-        return (
-            low.numerator * denominator <= numerator * low.denominator
-            and numerator * high.denominator <= high.numerator * denominator
-        )
+        return to_fraction(item.min) <= number <= to_fraction(item.max)
     if item.kind == "nps":
-        return denominator == 1 and 0 <= numerator <= 10
+        return number.denominator == 1 and 0 <= number <= 10
     if item.kind == "timer":
-        return numerator >= 0
+        return number >= 0
     return True  # a number item accepts any number
 
 
 def _fails(item: Item, value: AnswerValue) -> bool:
-    """Whether a valid answer makes a scored item fail (DESIGN §4.3)."""
+    """Whether a valid answer makes a scored item fail (docs/contract.md)."""
     earned, picked_fail = earned_points(item, value)
-    points = to_fraction(item.points)
-    return (
-        picked_fail or earned.numerator * points.denominator < points.numerator * earned.denominator
-    )
+    return picked_fail or earned < to_fraction(item.points)

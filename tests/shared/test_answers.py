@@ -7,6 +7,8 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.answers import Answer, as_answers
 from shared.errors import AnswerError
@@ -82,3 +84,38 @@ def test_any_mapping_is_read_like_a_dict() -> None:
     assert Answer.from_dict(data) == Answer.from_dict(MappingProxyType(data))
     with pytest.raises(AnswerError, match="is not a field"):
         Answer.from_dict(MappingProxyType({"item": "q", "extra": 1}))
+
+
+VALUES = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5)
+    | st.lists(st.text(max_size=3), max_size=3)
+)
+UUIDS = st.uuids().map(str) | st.uuids().map(lambda photo: str(photo).upper())
+
+
+@st.composite
+def answer_json(draw: st.DrawFn) -> dict[str, Any]:
+    """An answer as JSON; the fields with a default are sometimes left out."""
+    answer: dict[str, Any] = {"item": draw(st.text(min_size=1, max_size=5))}
+    for name, strategy in [
+        ("value", VALUES),
+        ("na", st.booleans()),
+        ("comment", st.text(max_size=5)),
+        ("photos", st.lists(UUIDS, max_size=2)),
+    ]:
+        if draw(st.booleans()):
+            answer[name] = draw(strategy)
+    return answer
+
+
+@settings(max_examples=80, deadline=None, database=None)
+@given(answer_json())
+def test_an_answer_reads_back_what_it_writes(data: dict[str, Any]) -> None:
+    answer = Answer.from_dict(data)
+    defaults = {"value": None, "na": False, "comment": "", "photos": []}
+    assert {**defaults, **data} == answer.to_dict()
+    assert answer == Answer.from_dict(answer.to_dict())

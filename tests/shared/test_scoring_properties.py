@@ -1,16 +1,25 @@
-"""Hypothesis properties of `shared.scoring.score` over random templates and answers."""
+"""Hypothesis properties of `shared.scoring.score` over random templates and answers: what the
+scoring rules of docs/contract.md imply for a whole audit, checked without recomputing a score.
+
+`cases` are small templates of scorable items with integer numbers; `audits` (strategies.py)
+use every feature, decimal numbers included.
+"""
 
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.checklist import SCORABLE_KINDS, Template
-from shared.scoring import ScoreCard, score
+from shared.errors import AnswerError
+from shared.scoring import ScoreCard, index_answers, score, to_fraction, visible_items
+from tests.shared.strategies import BAD_VALUES, Audit, audits
 
 Case = tuple[dict[str, Any], list[dict[str, Any]]]
 
@@ -159,7 +168,7 @@ def test_scaling_every_weight_changes_nothing(case: Case, factor: int) -> None:
 
 
 @PROPERTY
-@given(cases(), st.sampled_from([Fraction(1, 4), Fraction(3), Fraction(5, 2)]))
+@given(cases(), st.sampled_from([Fraction(1, 4), Fraction(3), Fraction(5, 2), Fraction(1, 10)]))
 def test_scaling_every_points_value_changes_nothing(case: Case, factor: Fraction) -> None:
     template, answers = copy.deepcopy(case)
     for section in template["sections"]:
@@ -261,3 +270,281 @@ def test_a_critical_failure_under_cap_gives_at_most_the_cap(case: Case, cap: int
     card = _score(_with_critical_failure(case, {"cap": cap}))
     assert card.total is not None
     assert card.total <= cap
+
+
+# --- every feature ---------------------------------------------------------------------------
+
+
+def _card(case: Audit) -> ScoreCard:
+    return score(Template.from_dict(case[0]), case[1])
+
+
+def _with_policy(case: Audit, policy: Any) -> Audit:
+    template, answers = copy.deepcopy(case)
+    template["critical_policy"] = policy
+    return template, answers
+
+
+# {"cap": 100} never changes a total: scores under it are the scores without any policy.
+NO_POLICY: Any = {"cap": 100}
+
+
+@PROPERTY
+@given(audits())
+def test_every_figure_of_a_card_is_in_range(case: Audit) -> None:
+    check_figures(case)
+
+
+def check_figures(case: Audit) -> None:
+    card = _card(case)
+    assert (card.total is None) == (card.percent is None) == (not card.sections)
+    if card.total is not None:
+        assert 0 <= card.total <= 100
+        assert card.percent is not None
+        assert 0 <= card.percent <= 100
+    assert all(0 <= ratio <= 1 for ratio in card.sections.values())
+    assert card.earned.keys() == card.possible.keys()
+    assert all(0 <= card.earned[key] <= card.possible[key] for key in card.earned)
+    assert all(points > 0 for points in card.possible.values())
+
+
+@PROPERTY
+@given(audits())
+def test_an_item_fails_below_its_points_or_on_a_fail_option(case: Audit) -> None:
+    check_failures(case)
+
+
+def check_failures(case: Audit) -> None:
+    template = Template.from_dict(case[0])
+    card = score(template, case[1])
+    order = list(template.positions)
+    assert list(card.failed) == sorted(card.failed, key=order.index)
+    assert set(card.failed) <= set(card.possible)
+    short = {key for key in card.earned if card.earned[key] < card.possible[key]}
+    answers = index_answers(case[1])
+    picked_a_fail = set()
+    for key in card.possible:
+        item, value = template.item(key), answers[key].value
+        picks = (value,) if item.kind == "choice" else value if item.kind == "multi" else ()
+        assert isinstance(picks, tuple)
+        if any(option.fail for option in item.options if option.key in picks):
+            picked_a_fail.add(key)
+    assert short | picked_a_fail == set(card.failed)
+    expected = tuple(key for key in card.failed if template.item(key).critical)
+    assert expected == card.critical_failures
+
+
+@PROPERTY
+@given(audits(), st.data())
+def test_answers_to_hidden_items_are_ignored(case: Audit, data: st.DataObject) -> None:
+    template_data, answers = case
+    template = Template.from_dict(template_data)
+    visible = visible_items(template, index_answers(answers))
+    hidden = [key for key, shown in visible.items() if not shown]
+    junk = {key: data.draw(st.sampled_from([*BAD_VALUES, None])) for key in hidden}
+    changed = [answer for answer in answers if answer["item"] not in junk]
+    changed += [{"item": key, "value": value} for key, value in junk.items()]
+    card = score(template, changed)
+    assert card == score(template, answers)
+    assert set(hidden).isdisjoint(card.possible)
+
+
+def _dependants(template: dict[str, Any], source: str) -> set[str]:
+    """The items shown only through `source`, directly or through another such item."""
+    found = {source}
+    for section in template["sections"]:
+        for item in section["items"]:
+            if "show_if" in item and item["show_if"]["item"] in found:
+                found.add(item["key"])
+    return found - {source}
+
+
+@PROPERTY
+@given(audits(), st.data())
+def test_items_shown_by_an_unanswered_item_never_count(case: Audit, data: st.DataObject) -> None:
+    template, answers = case
+    sources = sorted(
+        {
+            item["show_if"]["item"]
+            for section in template["sections"]
+            for item in section["items"]
+            if "show_if" in item
+        }
+    )
+    if not sources:
+        return
+    source = data.draw(st.sampled_from(sources))
+    how = data.draw(st.sampled_from(["missing", "na", "null"]))
+    changed = [answer for answer in answers if answer["item"] != source]
+    if how != "missing":
+        changed.append({"item": source, "value": None, "na": how == "na"})
+    card = _card((template, changed))
+    assert _dependants(template, source).isdisjoint(card.possible)
+    assert source not in card.possible
+
+
+@PROPERTY
+@given(audits(), st.data())
+def test_an_item_marked_na_is_not_counted(case: Audit, data: st.DataObject) -> None:
+    template, answers = case
+    if not answers:
+        return
+    key = data.draw(st.sampled_from(answers))["item"]
+    changed = [answer for answer in answers if answer["item"] != key]
+    changed.append({"item": key, "value": data.draw(st.sampled_from([True, 1, None])), "na": True})
+    assert key not in _card((template, changed)).possible
+
+
+@PROPERTY
+@given(audits())
+def test_without_failures_the_total_is_100(case: Audit) -> None:
+    card = _card(case)
+    if card.total is not None and not card.failed:
+        assert (Fraction(100), "100.0") == (card.total, str(card.percent))
+    if card.total is not None and not any(card.earned.values()):
+        assert Fraction(0) == card.total
+
+
+@PROPERTY
+@given(audits())
+def test_the_total_is_a_weighted_mean_of_the_section_ratios(case: Audit) -> None:
+    card = _card(_with_policy(case, NO_POLICY))
+    if card.total is None:
+        return
+    assert 100 * min(card.sections.values()) <= card.total <= 100 * max(card.sections.values())
+    template = Template.from_dict(case[0])
+    in_total = {section.key for section in template.sections if section.weight != 0}
+    assert set(card.sections) <= in_total
+
+
+@PROPERTY
+@given(audits())
+def test_critical_policies_act_only_on_a_critical_failure(case: Audit) -> None:
+    check_policies(case)
+
+
+def check_policies(case: Audit) -> None:
+    plain = _card(_with_policy(case, NO_POLICY))
+    zero_total = _card(_with_policy(case, "zero_total"))
+    zero_section = _card(_with_policy(case, "zero_section"))
+    capped = _card(_with_policy(case, {"cap": 50}))
+    for card in (zero_total, zero_section, capped):
+        assert (card.failed, card.critical_failures) == (plain.failed, plain.critical_failures)
+        assert (card.earned, card.possible) == (plain.earned, plain.possible)
+    if not plain.critical_failures:
+        assert plain == zero_total == zero_section == capped
+        return
+    assert plain.total is None or Fraction(0) == zero_total.total
+    assert zero_total.sections == plain.sections
+    assert capped.total == (None if plain.total is None else min(plain.total, Fraction(50)))
+    template = Template.from_dict(case[0])
+    for key, ratio in plain.sections.items():
+        section = next(section for section in template.sections if section.key == key)
+        failing = {item.key for item in section.items} & set(plain.critical_failures)
+        assert zero_section.sections[key] == (Fraction(0) if failing else ratio)
+
+
+# Answers that earn an item's full points, by kind.
+BEST: dict[str, Any] = {
+    "yes_no": lambda item: item.get("good", True),
+    "scale": lambda item: item["max"],
+    "number": lambda item: item["target"],
+    "timer": lambda item: item["target"],
+    "nps": lambda item: 10,
+}
+
+
+@PROPERTY
+@given(audits(), st.data())
+def test_full_points_on_an_item_never_lower_the_total(case: Audit, data: st.DataObject) -> None:
+    template, answers = case
+    sources = {
+        item["show_if"]["item"]
+        for section in template["sections"]
+        for item in section["items"]
+        if "show_if" in item
+    }
+    candidates = [
+        item
+        for section in template["sections"]
+        for item in section["items"]
+        if item["kind"] in BEST and item["points"] and item["key"] not in sources
+    ]
+    if not candidates:
+        return
+    item = data.draw(st.sampled_from(candidates))
+    changed = [answer for answer in answers if answer["item"] != item["key"]]
+    changed.append({"item": item["key"], "value": BEST[item["kind"]](item)})
+    before, after = _card(case), _card((template, changed))
+    if before.total is not None:
+        assert after.total is not None
+        assert before.total <= after.total
+    if item["key"] in after.possible:
+        assert after.earned[item["key"]] == after.possible[item["key"]]
+
+
+@PROPERTY
+@given(audits(), st.data())
+def test_a_pass_mark_or_band_at_the_percentage_is_reached(case: Audit, data: st.DataObject) -> None:
+    """Marks are compared at their decimal text: 0.1 (a float a little above 1/10) is reached
+    by a percentage of 0.1."""
+    card = _card(case)
+    if card.percent is None:
+        return
+    template, answers = copy.deepcopy(case)
+    mark = float(card.percent)  # 87.3 for Decimal("87.3")
+    above = float(card.percent + data.draw(st.sampled_from([Decimal("0.1"), Decimal(1)])))
+    bands = [{"min": above, "key": "above"}] if above <= 100 else []
+    bands.append({"min": mark, "key": "at"})
+    if mark > 0:
+        bands.append({"min": 0, "key": "below"})
+    template.update(pass_mark=mark, bands=bands)
+    again = _card((template, answers))
+    assert (True, "at") == (again.passed, again.band)
+    if above <= 100:
+        template["pass_mark"] = above
+        assert _card((template, answers)).passed is False
+
+
+@PROPERTY
+@given(audits())
+def test_band_and_pass_follow_the_percentage(case: Audit) -> None:
+    card = _card(case)
+    template = Template.from_dict(case[0])
+    if card.percent is None:
+        assert (None, None) == (card.band, card.passed)
+        return
+    reached = [band for band in template.bands if to_fraction(band.min) <= card.percent]
+    highest = max(reached, key=lambda band: to_fraction(band.min), default=None)
+    assert (None if highest is None else highest.key) == card.band
+    if template.pass_mark is None:
+        assert card.passed is None
+    else:
+        assert card.passed == (card.percent >= to_fraction(template.pass_mark))
+
+
+@PROPERTY
+@given(audits(), st.sampled_from(BAD_VALUES))
+def test_answers_to_unknown_items_are_ignored(case: Audit, value: Any) -> None:
+    template, answers = case
+    assert _card(case) == _card((template, [*answers, {"item": "ghost", "value": value}]))
+
+
+@PROPERTY
+@given(audits(), st.data())
+def test_an_item_answered_twice_cannot_be_scored(case: Audit, data: st.DataObject) -> None:
+    template, answers = case
+    if not answers:
+        return
+    again = data.draw(st.sampled_from(answers))
+    with pytest.raises(AnswerError, match="answered more than once"):
+        _card((template, [*answers, again]))
+
+
+@pytest.mark.slow
+@settings(max_examples=4000, deadline=None, database=None)
+@given(audits())
+def test_figures_failures_and_policies_of_many_more_audits(case: Audit) -> None:
+    check_figures(case)
+    check_failures(case)
+    check_policies(case)
