@@ -32,7 +32,7 @@ from shared.codec import canonical_json
 
 ROUNDS = 15
 CALLS_PER_ROUND = 200
-# A walk over every value in Python costs about 6x the C encoder's pass. The goal leaves room
+# A walk over every value in Python costs 5-6x the C encoder's pass. The goal leaves room
 # for noise and catches what costs more: serialising every answer to order them (the first
 # version of the codec did, at 10x), or work that grows faster than the body.
 RATIO_GOAL = 8.0

@@ -70,7 +70,7 @@ class Answer:
 
 
 def _read_value(value: object) -> AnswerValue:
-    if value is None or isinstance(value, bool | int | str):
+    if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
