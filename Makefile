@@ -18,7 +18,10 @@ help: ## list the targets
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# setuptools warns on every editable install that a folder named like a package shadows
+	@# it: here that folder is the package itself.
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --no-deps \
+		--no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP) translations ## create .venv and install exactly the versions in requirements.lock
@@ -31,7 +34,7 @@ lock: setup ## resolve requirements.lock again after a change of pyproject.toml,
 	$(LOCK_COMMAND)
 
 shared/locale/%/LC_MESSAGES/shopscore.mo: shared/locale/%/LC_MESSAGES/shopscore.po $(STAMP)
-	$(VENV)/bin/pybabel compile --use-fuzzy -D shopscore -i $< -o $@ >/dev/null
+	$(VENV)/bin/pybabel -q compile --use-fuzzy -D shopscore -i $< -o $@
 
 translations: $(MO_FILES) ## compile the gettext catalogues
 

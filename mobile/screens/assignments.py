@@ -13,6 +13,7 @@ from kivy.uix.recycleview import RecycleView
 from kivy.uix.screenmanager import Screen
 
 from mobile.screens.widgets import _
+from shared.lifecycle import CANCELLED
 
 if TYPE_CHECKING:  # httpx comes with mobile.sync: keep it off the start path
     from mobile.sync import SyncEvent
@@ -78,7 +79,7 @@ class AssignmentsScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         outlets = app.store.outlets_by_id()
         rows = []
         for assignment in app.store.assignments():
-            if assignment["status"] == "cancelled":
+            if assignment["status"] == CANCELLED:
                 continue
             outlet = outlets.get(assignment["outlet_id"], {})
             rows.append(

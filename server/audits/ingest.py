@@ -31,6 +31,7 @@ from server.auditlog import service as auditlog
 from server.audits import flags as visit_flags
 from server.audits.schemas import AuditReceipt, ScoreOut
 from server.audits.wire import IncomingAudit, read_audit
+from server.core.clock import utc_now
 from server.core.database import Busy, Connection, Database, UniqueViolation, marks
 from server.core.errors import Conflict, Invalid, NotFound, ServiceUnavailable
 from server.core.i18n import _
@@ -144,17 +145,13 @@ def _json(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 @dataclasses.dataclass(slots=True)
 class AuditIngest:
     """The use case behind `PUT /api/v1/audits/{uuid}`."""
 
     database: Database
     templates: PublishedTemplates
-    clock: Callable[[], dt.datetime] = _now
+    clock: Callable[[], dt.datetime] = utc_now
 
     async def put_audit(
         self, caller: Caller, audit_uuid: uuid_module.UUID, body: object

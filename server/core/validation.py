@@ -7,7 +7,7 @@ import functools
 import zoneinfo
 from typing import Any
 
-from server.organisation.schemas import CHANNELS
+from shared.checklist import CHANNELS
 
 Problem = dict[str, Any]
 

@@ -67,6 +67,7 @@ from server.workflow.schemas import (
     ReturnNoteIn,
     ReturnRequest,
 )
+from shared.checklist import CHANNELS
 from shared.i18n import LANGUAGES, translation
 from shared.lifecycle import CORRECTIVE_TRANSITIONS
 
@@ -82,7 +83,6 @@ FLAG_LABELS = {
 }
 CORRECTIVE_STEPS = ("complete", "verify", "reopen")
 # Room for the text fields and multipart framing around a photo of the largest allowed size.
-CHANNELS = ("in_store", "phone", "email", "chat", "web", "social")
 
 
 def _optional_int(value: str | None) -> int | None:

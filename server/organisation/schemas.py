@@ -6,8 +6,6 @@ import msgspec
 
 from server.core.ids import Id
 
-CHANNELS = ("in_store", "phone", "email", "chat", "web", "social")
-
 
 class Client(msgspec.Struct, kw_only=True):
     id: int

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any
 
 import msgspec
 
 from server.access.caller import ADMIN, Caller
 from server.auditlog import service as auditlog
+from server.core.clock import utc_now
 from server.core.database import Database
 from server.core.errors import Conflict, Invalid, NotFound
 from server.core.i18n import _
@@ -33,10 +33,6 @@ from server.organisation.schemas import (
 from server.organisation.tables import Client as ClientTable
 from server.organisation.tables import Outlet as OutletTable
 from server.organisation.tables import Region as RegionTable
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _refuse(problems: list[dict[str, Any]]) -> None:
@@ -76,7 +72,7 @@ class OrganisationService:
             if await ClientTable.exists().where(ClientTable.name == data.name):
                 raise Conflict(_("A client with this name already exists."))
             rows = await ClientTable.insert(
-                ClientTable(name=data.name, lockout_days=data.lockout_days, created_at=_now())
+                ClientTable(name=data.name, lockout_days=data.lockout_days, created_at=utc_now())
             )
             client = Client(id=rows[0]["id"], name=data.name, lockout_days=data.lockout_days)
             await auditlog.record(caller, "create", "client", client.id, after=client)
@@ -279,7 +275,7 @@ def _outlet_values(outlet: Outlet) -> dict[str, Any]:
         "timezone": outlet.timezone,
         "channels": "|".join(outlet.channels),
         "active": outlet.active,
-        "updated_at": _now(),
+        "updated_at": utc_now(),
     }
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 
 from server.users.tables import AuditorExclusion
 from server.waves.tables import Assignment
+from shared.lifecycle import CANCELLED
 
 
 async def ineligibility_reason(
@@ -32,7 +33,7 @@ async def ineligibility_reason(
     query = Assignment.select(Assignment.id, Assignment.due_from, Assignment.due_to).where(
         Assignment.auditor == auditor_id,
         Assignment.outlet == outlet_id,
-        Assignment.status != "cancelled",
+        Assignment.status != CANCELLED,
         Assignment.due_from < due_to + lockout,
         Assignment.due_to > due_from - lockout,
     )

@@ -17,12 +17,12 @@ import msgspec
 from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
 from server.access.scope import Columns, scope_of
 from server.auditlog import service as auditlog
+from server.core.clock import utc_now
 from server.core.database import Database
 from server.core.errors import Conflict, Invalid, NotFound
 from server.core.i18n import _
 from server.core.pagination import decode_cursor, encode_cursor
 from server.core.validation import check_text
-from server.organisation.schemas import CHANNELS
 from server.organisation.tables import Client, Outlet
 from server.templates.tables import ChecklistTemplate
 from server.users.tables import User
@@ -43,8 +43,8 @@ from server.waves.schemas import (
 )
 from server.waves.tables import Assignment as AssignmentTable
 from server.waves.tables import Wave as WaveTable
-
-ASSIGNED, CANCELLED = "assigned", "cancelled"
+from shared.checklist import CHANNELS
+from shared.lifecycle import ASSIGNED, CANCELLED
 
 
 def _wave_from_row(row: dict[str, Any]) -> Wave:
@@ -80,10 +80,6 @@ def _assignment_from_row(row: dict[str, Any]) -> Assignment:
         scenario=row["scenario"],
         status=row["status"],
     )
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -136,7 +132,7 @@ class WaveService:
                     starts_on=wave.starts_on,
                     ends_on=wave.ends_on,
                     templates=json.dumps(wave.templates),
-                    created_at=_now(),
+                    created_at=utc_now(),
                 )
             )
             wave = msgspec.structs.replace(wave, id=rows[0]["id"])
@@ -250,7 +246,7 @@ class WaveService:
                     due_to=due_to,
                     scenario=data.scenario,
                     status=ASSIGNED,
-                    updated_at=_now(),
+                    updated_at=utc_now(),
                 )
             )
             assignment = await self.get_assignment(caller, rows[0]["id"])
@@ -283,7 +279,7 @@ class WaveService:
                 due_from=after.due_from,
                 due_to=after.due_to,
                 scenario=after.scenario,
-                updated_at=_now(),
+                updated_at=utc_now(),
             ).where(AssignmentTable.id == assignment_id)
             await auditlog.record(caller, "update", "assignment", assignment_id, before, after)
         return after
@@ -295,7 +291,7 @@ class WaveService:
             before = await self.get_assignment(caller, assignment_id)
             if before.status not in (ASSIGNED, CANCELLED):
                 raise Conflict(_("An assignment with a submitted audit cannot be cancelled."))
-            await AssignmentTable.update(status=CANCELLED, updated_at=_now()).where(
+            await AssignmentTable.update(status=CANCELLED, updated_at=utc_now()).where(
                 AssignmentTable.id == assignment_id
             )
             after = msgspec.structs.replace(before, status=CANCELLED)
@@ -369,7 +365,7 @@ class WaveService:
                         due_to=wave.ends_on,
                         scenario=data.scenario,
                         status=ASSIGNED,
-                        updated_at=_now(),
+                        updated_at=utc_now(),
                     )
                     # Inserted one by one: the lockout check of the next visit must see it.
                     inserted = await AssignmentTable.insert(row)

@@ -79,12 +79,6 @@ AUDIT_COLUMNS = (
 )
 
 
-def aware(moment: Any) -> dt.datetime:
-    """A stored timestamp as an aware datetime (SQLite may hand back naive UTC or text)."""
-    parsed = moment if isinstance(moment, dt.datetime) else dt.datetime.fromisoformat(str(moment))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def percent_text(value: Any) -> str | None:
     """A stored percentage as one-decimal text ("100.0"): SQLite hands back Decimal("100")."""
     return None if value is None else f"{Decimal(str(value)):.1f}"
@@ -106,8 +100,8 @@ def record_from_row(row: Mapping[str, Any]) -> AuditRecord:
         channel=row["channel"],
         revision=row["revision"],
         status=row["status"],
-        started_at=aware(row["started_at"]),
-        released_at=None if row["released_at"] is None else aware(row["released_at"]),
+        started_at=row["started_at"],
+        released_at=row["released_at"],
     )
 
 

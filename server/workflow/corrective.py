@@ -18,7 +18,7 @@ import dataclasses
 import datetime as dt
 import json
 import uuid as uuid_module
-from typing import Any, Final
+from typing import Any
 
 import msgspec
 
@@ -33,6 +33,7 @@ from server.access.caller import (
 from server.access.scope import Columns, Record, can_see, scope_of
 from server.auditlog import service as auditlog
 from server.audits.tables import Audit
+from server.core.clock import utc_now
 from server.core.database import Database, UniqueViolation
 from server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from server.core.i18n import _
@@ -40,7 +41,6 @@ from server.core.pagination import decode_cursor, encode_cursor
 from server.users.tables import User, UserOutlet, UserRegion
 from server.workflow.access import (
     AuditRecord,
-    aware,
     check_photo_reference,
     load_audit,
     require_action_role,
@@ -60,6 +60,7 @@ from server.workflow.tables import CorrectiveAction as ActionTable
 from server.workflow.tables import CorrectiveComment
 from shared.checklist import Template
 from shared.lifecycle import (
+    CANCELLED,
     CORRECTIVE_ACTION_CREATORS,
     CORRECTIVE_TRANSITIONS,
     DONE,
@@ -69,17 +70,12 @@ from shared.lifecycle import (
 from shared.scoring import ScoreCard
 
 MAX_TEXT = 4000
-CANCELLED: Final = "cancelled"
 
 ACTION_COLUMNS = (
     *ActionTable.all_columns(),
     ActionTable.outlet.client.as_alias("outlet_client"),
     ActionTable.outlet.region.as_alias("outlet_region"),
 )
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _uuid(value: Any) -> uuid_module.UUID | None:
@@ -101,8 +97,8 @@ def _action_from_row(
         due_on=row["due_on"],
         status=row["status"],
         evidence_photo_uuid=_uuid(row["evidence_photo_uuid"]),
-        created_at=aware(row["created_at"]),
-        updated_at=aware(row["updated_at"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
         comments=comments or [],
     )
 
@@ -162,7 +158,7 @@ async def create_automatic(
         return []
     rules = await client_rules(audit.client_id)
     owner = await default_owner(audit.outlet_id)
-    now = _now()
+    now = utc_now()
     rows = await ActionTable.insert(
         *[
             ActionTable(
@@ -228,7 +224,7 @@ async def _set_status_by_system(
 ) -> None:
     """A status change the workflow makes itself (not a role's step), logged with its reason."""
     await ActionTable.update(
-        {ActionTable.status: new_status, ActionTable.updated_at: _now()}
+        {ActionTable.status: new_status, ActionTable.updated_at: utc_now()}
     ).where(ActionTable.id == action_id, ActionTable.status == status)
     await auditlog.record(
         caller,
@@ -312,7 +308,7 @@ class CorrectiveService:
                 id=row["id"],
                 author_id=row["author"],
                 author_name=row["author_name"],
-                at=aware(row["at"]),
+                at=row["at"],
                 text=row["text"],
             )
             for row in rows
@@ -378,7 +374,7 @@ class CorrectiveService:
             if data.owner_id is not None:
                 await _check_owner(data.owner_id, audit.client_id, audit.region_id, audit.outlet_id)
             rules = await client_rules(audit.client_id)
-            now = _now()
+            now = utc_now()
             try:
                 rows = await ActionTable.insert(
                     ActionTable(
@@ -429,7 +425,7 @@ class CorrectiveService:
             if not isinstance(data.due_on, msgspec.UnsetType):
                 changes[ActionTable.due_on] = data.due_on
             if changes:
-                changes[ActionTable.updated_at] = _now()
+                changes[ActionTable.updated_at] = utc_now()
                 await ActionTable.update(changes).where(ActionTable.id == action_id)
                 after = await self.get(caller, action_id)
                 await auditlog.record(
@@ -449,7 +445,7 @@ class CorrectiveService:
             new_status = take_step(
                 CORRECTIVE_TRANSITIONS, corrective_transition, status, action, caller.role
             )
-            now = _now()
+            now = utc_now()
             changes: dict[Any, Any] = {ActionTable.status: new_status, ActionTable.updated_at: now}
             if action == "complete" and data.evidence_photo_uuid is not None:
                 if data.evidence_photo_uuid != _uuid(row["evidence_photo_uuid"]):
@@ -490,5 +486,5 @@ class CorrectiveService:
         _check_text("text", data.text, required=True)
         async with self.database.transaction():
             await self.load_row(caller, action_id)
-            await self._add_comment(caller, action_id, data.text, _now())
+            await self._add_comment(caller, action_id, data.text, utc_now())
         return await self.get(caller, action_id)

@@ -13,7 +13,6 @@ one transaction) or rejects it; either way with a reply the manager reads. The a
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import uuid as uuid_module
 from decimal import Decimal
@@ -23,13 +22,13 @@ from server.access.caller import AUDITOR, Caller
 from server.access.scope import Columns, scope_of
 from server.auditlog import service as auditlog
 from server.audits.tables import Audit, AuditAnswer
+from server.core.clock import utc_now
 from server.core.database import Database, UniqueViolation
 from server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from server.core.i18n import _
 from server.core.pagination import decode_cursor, encode_cursor
 from server.workflow.access import (
     AuditRecord,
-    aware,
     change_status,
     check_photo_reference,
     load_answers,
@@ -67,10 +66,6 @@ from shared.validation import validate
 MAX_TEXT = 4000
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def _json_or_none(text: str | None) -> dict[str, Any] | None:
     return None if text is None else dict(json.loads(text))
 
@@ -84,9 +79,9 @@ def _dispute_from_row(row: dict[str, Any]) -> Dispute:
         reason=row["reason"],
         photo_uuid=None if row["photo_uuid"] is None else uuid_module.UUID(str(row["photo_uuid"])),
         status=row["status"],
-        raised_at=aware(row["raised_at"]),
+        raised_at=row["raised_at"],
         reply=row["reply"],
-        resolved_at=None if row["resolved_at"] is None else aware(row["resolved_at"]),
+        resolved_at=row["resolved_at"],
         original_answer=_json_or_none(row["original_answer"]),
         corrected_answer=_json_or_none(row["corrected_answer"]),
     )
@@ -119,7 +114,7 @@ class DisputeService:
                 AUDIT_TRANSITIONS, transition, audit.status, "dispute", caller.role
             )
             await check_photo_reference(caller, data.photo_uuid, audit.uuid)
-            now = _now()
+            now = utc_now()
             rules = await client_rules(audit.client_id)
             assert audit.released_at is not None  # a released state always has it
             if not dispute_window_open(audit.released_at, now, rules.dispute_window):
@@ -204,7 +199,7 @@ class DisputeService:
             new_state = take_step(
                 DISPUTE_TRANSITIONS, dispute_transition, row["status"], action, caller.role
             )
-            now = _now()
+            now = utc_now()
             corrected_json = None
             card: ScoreCard | None = None
             if correction is not None:
@@ -349,7 +344,7 @@ async def _correct_answer(
             Audit.score: json.dumps(card.to_dict()),
         }
     ).where(Audit.uuid == audit.uuid)
-    now = _now()
+    now = utc_now()
     assert audit.released_at is not None  # disputes exist only on released audits
     await write_rollup(audit, template, card, new_answers, audit.released_at, rescored_at=now)
     await create_automatic(audit, template, card, now)

@@ -18,7 +18,7 @@ from server.audits.tables import Audit
 from server.core.errors import Forbidden, NotFound
 from server.core.i18n import _
 from server.core.pagination import decode_cursor, encode_cursor
-from server.workflow.access import audit_pk, aware, load_answers, percent_text
+from server.workflow.access import audit_pk, load_answers, percent_text
 from server.workflow.rules import client_rules
 from server.workflow.schemas import (
     ReleasedAnswer,
@@ -60,8 +60,8 @@ def _summary_fields(row: dict[str, Any]) -> dict[str, Any]:
         "template_key": row["template_key"],
         "template_version": row["template_version"],
         "channel": row["channel"],
-        "visited_at": aware(row["started_at"]),
-        "released_at": aware(row["released_at"]),
+        "visited_at": row["started_at"],
+        "released_at": row["released_at"],
         "percent": percent_text(row["score_percent"]),
         "band": row["score_band"],
         "passed": None if row["score_passed"] is None else bool(row["score_passed"]),
@@ -129,5 +129,5 @@ class ReleasedAudits:
             failed=list(card.get("failed", [])),
             critical_failures=list(card.get("critical_failures", [])),
             answers=[ReleasedAnswer(**answer) for answer in await load_answers(row["id"])],
-            dispute_deadline=dispute_deadline(aware(row["released_at"]), rules.dispute_window),
+            dispute_deadline=dispute_deadline(row["released_at"], rules.dispute_window),
         )

@@ -23,13 +23,13 @@ from server.access.scope import Columns, scope_of
 from server.auditlog import service as auditlog
 from server.auditlog.tables import AuditLogEntry
 from server.audits.tables import Audit
+from server.core.clock import utc_now
 from server.core.database import Database
 from server.core.errors import BadRequest, Invalid
 from server.core.i18n import _
 from server.waves.tables import Assignment
 from server.workflow.access import (
     audit_pk,
-    aware,
     change_status,
     load_answers,
     load_audit,
@@ -61,10 +61,6 @@ MAX_NOTE = 2000
 MAX_NOTES = 200
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def encode_queue_cursor(received_at: dt.datetime, audit_id: int) -> str:
     text = f"{received_at.isoformat()}|{audit_id}"
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
@@ -76,7 +72,10 @@ def decode_queue_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         moment, audit_id = text.rsplit("|", 1)
-        return aware(dt.datetime.fromisoformat(moment)), int(audit_id)
+        received_at = dt.datetime.fromisoformat(moment)
+        if received_at.tzinfo is None:
+            raise ValueError(moment)
+        return received_at, int(audit_id)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise BadRequest(_("The cursor is not one this server gave out.")) from error
 
@@ -121,9 +120,9 @@ def _queue_entry(row: dict[str, Any]) -> QueueEntry:
         template_key=row["template_key"],
         template_version=row["template_version"],
         channel=row["channel"],
-        started_at=aware(row["started_at"]),
-        finished_at=aware(row["finished_at"]),
-        received_at=aware(row["received_at"]),
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        received_at=row["received_at"],
         percent=percent_text(row["score_percent"]),
         band=row["score_band"],
         passed=None if row["score_passed"] is None else bool(row["score_passed"]),
@@ -176,7 +175,7 @@ class ReviewService:
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_cursor = encode_queue_cursor(aware(last["received_at"]), last["id"])
+            next_cursor = encode_queue_cursor(last["received_at"], last["id"])
         return QueuePage(items=items, next_cursor=next_cursor)
 
     async def approve(
@@ -191,7 +190,7 @@ class ReviewService:
             template = await load_template(audit.template_id)
             answers = await load_answers(audit.id)
             card = score(template, answers)
-            now = _now()
+            now = utc_now()
             await change_status(audit, new_status, now, released_at=now)
             await set_assignment_status(audit.assignment_id, new_status, now)
             await auditlog.record(
@@ -224,7 +223,7 @@ class ReviewService:
             )
             template = await load_template(audit.template_id)
             _check_notes(data, {item.key for item in template.items()})
-            now = _now()
+            now = utc_now()
             await change_status(audit, new_status, now)
             await set_assignment_status(audit.assignment_id, new_status, now)
             await ReturnNote.insert(
@@ -312,7 +311,7 @@ def _status_of(recorded: str | None) -> str | None:
 def _history_entry(row: dict[str, Any]) -> HistoryEntry:
     return HistoryEntry(
         id=row["id"],
-        at=aware(row["at"]),
+        at=row["at"],
         actor_id=row["actor"],
         actor_name=row["actor_name"],
         action=row["action"],
