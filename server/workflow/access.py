@@ -20,7 +20,7 @@ from server.access.caller import (
     ADMIN,
     Caller,
 )
-from server.access.scope import Record, can_see
+from server.access.scope import Columns, Record, can_see
 from server.audits.tables import Audit, AuditAnswer, AuditPhoto, Photo
 from server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from server.core.i18n import _
@@ -103,6 +103,16 @@ def record_from_row(row: Mapping[str, Any]) -> AuditRecord:
         started_at=row["started_at"],
         released_at=row["released_at"],
     )
+
+
+# Where an audit row sits, for list queries on the audit table (server.access.scope).
+AUDIT_SCOPE = Columns(
+    client=Audit.client,
+    region=Audit.outlet.region,
+    outlet=Audit.outlet,
+    auditor=Audit.auditor,
+    status=Audit.status,
+)
 
 
 def as_record(audit: AuditRecord) -> Record:

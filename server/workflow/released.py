@@ -13,12 +13,12 @@ import uuid as uuid_module
 from typing import Any
 
 from server.access.caller import AUDITOR, Caller
-from server.access.scope import Columns, scope_of
+from server.access.scope import scope_of
 from server.audits.tables import Audit
 from server.core.errors import Forbidden, NotFound
 from server.core.i18n import _
 from server.core.pagination import decode_cursor, encode_cursor
-from server.workflow.access import audit_pk, load_answers, percent_text
+from server.workflow.access import AUDIT_SCOPE, audit_pk, load_answers, percent_text
 from server.workflow.rules import client_rules
 from server.workflow.schemas import (
     ReleasedAnswer,
@@ -76,15 +76,7 @@ class ReleasedAudits:
             raise Forbidden(_("Your role may not do this."))
         return [
             Audit.status.is_in(sorted(RELEASED_STATES)),
-            *scope_of(caller).piccolo(
-                Columns(
-                    client=Audit.client,
-                    region=Audit.outlet.region,
-                    outlet=Audit.outlet,
-                    auditor=Audit.auditor,
-                    status=Audit.status,
-                )
-            ),
+            *scope_of(caller).piccolo(AUDIT_SCOPE),
         ]
 
     async def list(

@@ -19,7 +19,7 @@ from typing import Any
 from piccolo.custom_types import Combinable
 
 from server.access.caller import ADMIN, REVIEWER, Caller
-from server.access.scope import Columns, scope_of
+from server.access.scope import scope_of
 from server.auditlog import service as auditlog
 from server.auditlog.tables import AuditLogEntry
 from server.audits.tables import Audit
@@ -29,6 +29,7 @@ from server.core.errors import BadRequest, Invalid
 from server.core.i18n import _
 from server.waves.tables import Assignment
 from server.workflow.access import (
+    AUDIT_SCOPE,
     audit_pk,
     change_status,
     load_answers,
@@ -145,15 +146,7 @@ class ReviewService:
         caller.require_role(ADMIN, REVIEWER)
         filters: list[Any] = [
             Audit.status == SUBMITTED,
-            *scope_of(caller).piccolo(
-                Columns(
-                    client=Audit.client,
-                    region=Audit.outlet.region,
-                    outlet=Audit.outlet,
-                    auditor=Audit.auditor,
-                    status=Audit.status,
-                )
-            ),
+            *scope_of(caller).piccolo(AUDIT_SCOPE),
         ]
         if client_id is not None:
             filters.append(Audit.client == client_id)
