@@ -263,7 +263,8 @@ class AuditIngest:
         incoming, card, context = submission.incoming, submission.card, snapshot.context
         received_at = submission.received_at
         flags = await self._flags(submission, context)
-        score_text = _json(card.to_dict())
+        card_dict = card.to_dict()
+        score_text = _json(card_dict)
         location = incoming.location
         content = {
             "canonical": submission.canonical.decode(),
@@ -350,7 +351,7 @@ class AuditIngest:
             revision=revision,
             status=status,
             canonical_sha256=submission.digest,
-            score=card.to_dict(),
+            score=card_dict,
         )
 
     async def _write_rows(
