@@ -60,6 +60,11 @@ SELECT_AUDITS_OF: Final = (
     "SELECT id, uuid, assignment, revision, status, canonical_sha256, score FROM audit "
     "WHERE uuid = ? OR assignment = ?"
 )
+# Who uploaded the stored photos among those an audit references.
+SELECT_UPLOADERS: Final = (
+    "SELECT p.uuid AS uuid, p.uploaded_by AS uploaded_by, u.role AS role FROM photo p "
+    "LEFT JOIN app_user u ON u.id = p.uploaded_by WHERE p.uuid IN ({marks})"
+)
 SELECT_MISSING: Final = (
     "SELECT DISTINCT ap.photo_uuid AS photo_uuid FROM audit_photo ap LEFT JOIN photo p "
     "ON p.uuid = ap.photo_uuid WHERE ap.audit = ? AND p.id IS NULL"
@@ -111,6 +116,8 @@ class Snapshot:
     existing: StoredAudit | None
     # Another audit uuid already filed for the same assignment (one audit per visit).
     other_audit_for_assignment: bool
+    # Referenced photos already stored that someone else than the visit's auditor uploaded.
+    foreign_photos: frozenset[str]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -170,7 +177,7 @@ class AuditIngest:
                 submission = Submission(
                     audit_uuid=audit_uuid,
                     incoming=incoming,
-                    card=self._check(incoming, snapshot.context, snapshot.template),
+                    card=self._check(incoming, snapshot),
                     canonical=canonical,
                     digest=hashlib.sha256(canonical).hexdigest(),
                     received_at=received_at,
@@ -205,9 +212,18 @@ class AuditIngest:
     async def _read(
         self, caller: Caller, audit_uuid: uuid_module.UUID, incoming: IncomingAudit
     ) -> Snapshot:
+        photos = sorted({photo for answer in incoming.answers for photo in answer.photos})
         async with self.database.snapshot() as connection:
             assignments = await connection.fetch(SELECT_ASSIGNMENT, incoming.assignment_id)
             audits = await connection.fetch(SELECT_AUDITS_OF, audit_uuid, incoming.assignment_id)
+            uploaders = (
+                await connection.fetch(
+                    SELECT_UPLOADERS.format(marks=marks(len(photos))),
+                    *(uuid_module.UUID(photo) for photo in photos),
+                )
+                if photos
+                else []
+            )
         if not assignments or (
             caller.role == AUDITOR and assignments[0]["auditor_id"] != caller.user_id
         ):
@@ -226,11 +242,17 @@ class AuditIngest:
                     score=msgspec.json.decode(row["score"]),
                 )
         other = any(row["uuid"] != audit_uuid for row in audits)
-        return Snapshot(context, template, existing, other)
+        # An audit may name only its own auditor's photos (or an admin's, uploaded on their
+        # behalf): naming one would otherwise make it readable to whoever may see the audit.
+        foreign = frozenset(
+            str(row["uuid"])
+            for row in uploaders
+            if row["uploaded_by"] != context.auditor_id and row["role"] != ADMIN
+        )
+        return Snapshot(context, template, existing, other, foreign)
 
-    def _check(
-        self, incoming: IncomingAudit, context: AssignmentContext, template: Template
-    ) -> ScoreCard:
+    def _check(self, incoming: IncomingAudit, snapshot: Snapshot) -> ScoreCard:
+        context, template = snapshot.context, snapshot.template
         if (incoming.template_key, incoming.template_version) != (
             context.template_key,
             context.template_version,
@@ -249,11 +271,21 @@ class AuditIngest:
             )
         if context.status == CANCELLED:
             raise Conflict(_("This assignment was cancelled."))
-        problems = validate(template, incoming.answers)
+        problems = [problem.to_dict() for problem in validate(template, incoming.answers)]
+        problems += [
+            {
+                "item": answer.item,
+                "code": "foreign_photo",
+                "message": _(
+                    "Photo {photo} was sent by someone else; take and send your own."
+                ).format(photo=photo),
+            }
+            for answer in incoming.answers
+            for photo in answer.photos
+            if photo in snapshot.foreign_photos
+        ]
         if problems:
-            raise Invalid(
-                _("The answers cannot be accepted."), [problem.to_dict() for problem in problems]
-            )
+            raise Invalid(_("The answers cannot be accepted."), problems)
         return score(template, incoming.answers)
 
     async def _store(

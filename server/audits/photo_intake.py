@@ -127,15 +127,21 @@ class PhotoIntake:
 async def _may_see(
     database: Database, caller: Caller, photo_uuid: uuid_module.UUID, uploader: int | None
 ) -> bool:
-    """Its uploader sees a photo, and whoever may see an audit that references it."""
+    """Its uploader sees a photo, and whoever may see an audit of that uploader (or any audit,
+    for a photo an admin uploaded) that references it: naming someone else's photo in an audit
+    shows it to nobody (docs/contract.md#photos)."""
     if can_see(caller, Record(client_id=None, auditor_id=uploader)):
         return True
     rows = await database.fetch(
         "SELECT a.auditor AS auditor, a.client AS client, a.outlet AS outlet, "
         "a.status AS status, o.region AS region FROM audit_photo ap "
         "JOIN audit a ON a.id = ap.audit JOIN outlet o ON o.id = a.outlet "
-        "WHERE ap.photo_uuid = ?",
+        "LEFT JOIN app_user u ON u.id = ? "
+        "WHERE ap.photo_uuid = ? AND (a.auditor = ? OR u.role = ?)",
+        uploader,
         photo_uuid,
+        uploader,
+        ADMIN,
     )
     return any(can_see(caller, audit_record(row)) for row in rows)
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from server.core.i18n import _
+from server.core.ids import LARGEST_ID
 from shared.answers import Answer
 from shared.codec import VOLATILE_KEYS
 from shared.errors import DomainError
@@ -132,9 +133,19 @@ def read_audit(body: object) -> tuple[IncomingAudit | None, list[Problem]]:
                 _problem(str(key), "unknown_field", _("This field is not part of an audit."))
             )
     assignment_id = body.get("assignment_id")
-    if not isinstance(assignment_id, int) or isinstance(assignment_id, bool):
+    if (
+        not isinstance(assignment_id, int)
+        or isinstance(assignment_id, bool)
+        or not 1 <= assignment_id <= LARGEST_ID
+    ):
         problems.append(
-            _problem("assignment_id", "invalid_assignment", _("Give the assignment's id."))
+            _problem(
+                "assignment_id",
+                "invalid_assignment",
+                _("Give the assignment's id, a whole number from 1 to {largest}.").format(
+                    largest=LARGEST_ID
+                ),
+            )
         )
     template = body.get("template")
     key = template.get("key") if isinstance(template, Mapping) else None
