@@ -205,7 +205,6 @@ class ShopscoreApp(App):  # type: ignore[misc]  # Kivy is untyped
 
     def _after_login(self, failure: Notice | None, on_done: Callable[[str | None], None]) -> None:
         if failure is None:
-            self.lang = self.store.get_setting("language", self.lang)
             on_done(None)
         else:
             on_done(notice_text(failure, self._, self.ngettext))

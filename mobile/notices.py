@@ -21,6 +21,8 @@ AUDIT_MISSING = "audit_missing"
 REFUSED = "refused"
 UNREACHABLE = "unreachable"
 LOGIN_REFUSED = "login_refused"
+CONFLICT = "conflict"
+UNCHANGED = "unchanged"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,18 @@ def notice_text(
     if notice.code == LOGIN_REFUSED:
         label = _("The server refused the login; check the e-mail and password. The server says:")
         return label + "\n" + notice.detail
+    if notice.code == CONFLICT:
+        label = _(
+            "The server already holds another version of this visit, sent from another phone "
+            "or under another audit. Your answers stay on this phone; tell your coordinator, "
+            "who can sort it out on the server. The server says:"
+        )
+        return label + "\n" + notice.detail
+    if notice.code == UNCHANGED:
+        return _(
+            "Nothing was changed, so the audit is still returned for correction. Open the "
+            "visit, correct what the reviewer noted and submit it again."
+        )
     if notice.code == REFUSED:
         label = _(
             "Refused by the server (HTTP %(status)d); tell your coordinator, and tap Retry "

@@ -16,6 +16,7 @@ from typing import Any
 
 from mobile.photos import prepare_photo
 from mobile.store import DRAFT, AuditRecord, Store, StoredPhoto
+from mobile.visits import can_start, visit_of
 from shared.answers import Answer
 from shared.checklist import Item, Section, Template
 from shared.scoring import ScoreCard, score, visible_items
@@ -44,6 +45,10 @@ class NotADraft(Exception):
     """The audit was already submitted and can no longer change on the phone."""
 
 
+class VisitClosed(Exception):
+    """The visit is sent, waiting for review or done: it cannot be started again."""
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     """One item of the template with its section, in template order."""
@@ -67,13 +72,17 @@ def start_visit(
     location: dict[str, Any] | None = None,
     clock: Clock = local_now,
 ) -> AuditSession:
-    """The "start visit" button: resume the assignment's draft, or create the audit now."""
-    draft = store.draft_for_assignment(assignment_id)
-    if draft is not None:
-        return AuditSession(store, draft.uuid, clock=clock)
+    """The "start visit" button: resume the assignment's draft (a returned audit's too), or
+    create the audit now; a visit already sent or done raises ``VisitClosed``."""
     assignment = store.assignment(assignment_id)
     if assignment is None:
         raise KeyError(f"assignment {assignment_id} is not on this phone")
+    visit = visit_of(store, assignment_id)
+    if visit is None or not can_start(visit):
+        raise VisitClosed(f"assignment {assignment_id} cannot be started again")
+    draft = store.draft_for_assignment(assignment_id)
+    if draft is not None:
+        return AuditSession(store, draft.uuid, clock=clock)
     template_ref = assignment["template"]
     audit_uuid = store.start_audit(
         assignment_id,
@@ -244,9 +253,11 @@ class AuditSession:
         problems = self.problems()
         if problems:
             raise SubmitBlocked(problems)
-        finished_at = self.clock().isoformat(timespec="seconds")
+        # A correction keeps the visit's own end: the visit did not happen again.
+        finished_at = self.record.finished_at or self.clock().isoformat(timespec="seconds")
         body = self.wire_body(finished_at)
-        photo_uuids = [photo.uuid for photo in self.photos()]
+        # Photos the server already holds (of a returned audit) are referenced, not sent.
+        photo_uuids = [photo.uuid for photo in self.photos() if not photo.remote]
         self.store.submit_audit(self.audit_uuid, finished_at, body, photo_uuids)
         return body
 

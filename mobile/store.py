@@ -5,6 +5,11 @@ one transaction per user action, with WAL and ``synchronous=FULL``: once a metho
 change survives the app or the phone being killed. The outbox keeps the sync state of every
 submitted audit and photo. Never JsonStore (it rewrites its file without fsync).
 
+A returned audit arrives with the pull (docs/contract.md#sync-pull) and becomes a draft under
+its own uuid, filled with the server's latest revision; its photos that this phone did not take
+are kept as *remote* photos (the server holds them: they are referenced, never uploaded) and
+shown from the thumbnail the sync client downloads.
+
 The store knows nothing of Kivy or HTTP; the session, the sync client and the screens use it.
 One ``Store`` may be shared by the UI thread and the sync thread: a lock serialises access.
 """
@@ -38,7 +43,8 @@ CREATE TABLE IF NOT EXISTS audits (
     finished_at TEXT,
     location TEXT,
     state TEXT NOT NULL DEFAULT 'draft',
-    body TEXT);
+    body TEXT,
+    base_revision INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS answers (
     audit_uuid TEXT NOT NULL REFERENCES audits(uuid),
     item TEXT NOT NULL,
@@ -53,7 +59,9 @@ CREATE TABLE IF NOT EXISTS photos (
     sha256 TEXT NOT NULL,
     path TEXT NOT NULL,
     content_type TEXT NOT NULL,
-    position INTEGER NOT NULL);
+    position INTEGER NOT NULL,
+    remote INTEGER NOT NULL DEFAULT 0,
+    source_url TEXT);
 CREATE TABLE IF NOT EXISTS outbox (
     kind TEXT NOT NULL,
     uuid TEXT NOT NULL,
@@ -64,6 +72,12 @@ CREATE TABLE IF NOT EXISTS outbox (
     server_response TEXT,
     PRIMARY KEY (kind, uuid));
 """
+# Columns added since the first release, for stores made before them: (table, column, type).
+ADDED_COLUMNS = (
+    ("audits", "base_revision", "INTEGER NOT NULL DEFAULT 0"),
+    ("photos", "remote", "INTEGER NOT NULL DEFAULT 0"),
+    ("photos", "source_url", "TEXT"),
+)
 
 QUEUED = "queued"
 SENDING = "sending"
@@ -95,6 +109,15 @@ class StoredPhoto:
     sha256: str
     path: Path
     content_type: str
+    # A photo the server already holds (of a returned audit this phone did not take): its
+    # file is the downloaded thumbnail, and it is referenced, never uploaded.
+    remote: bool = False
+    source_url: str | None = None
+
+    @property
+    def on_phone(self) -> bool:
+        """Whether its file is here to show (a remote thumbnail may not be downloaded yet)."""
+        return self.path.exists()
 
 
 @dataclass(frozen=True)
@@ -110,6 +133,12 @@ class AuditRecord:
     location: dict[str, Any] | None
     state: str
     body: dict[str, Any] | None
+    # The server revision this audit corrects (a returned audit); 0 for a new audit.
+    base_revision: int = 0
+
+    @property
+    def is_correction(self) -> bool:
+        return self.base_revision > 0
 
 
 @dataclass(frozen=True)
@@ -146,6 +175,10 @@ class Store:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
+            for table, column, kind in ADDED_COLUMNS:
+                present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         with self._lock:
@@ -188,7 +221,15 @@ class Store:
     # pulled data --------------------------------------------------------------------------
 
     def apply_pull(self, payload: dict[str, Any]) -> None:
-        """Store one ``GET /api/v1/sync`` answer (and its cursor) in a single transaction."""
+        """Store one ``GET /api/v1/sync`` answer (and its cursor) in a single transaction.
+
+        A returned audit becomes (or becomes again) a draft to correct, unless this phone is
+        already correcting that revision or still has its correction to send.
+        """
+        assignments = [dict(assignment) for assignment in payload.get("assignments", [])]
+        returned = [
+            (assignment, assignment.pop("returned_audit", None)) for assignment in assignments
+        ]
         with self.transaction() as db:
             db.executemany(
                 "INSERT INTO templates (key, version, body) VALUES (?, ?, ?)"
@@ -204,11 +245,11 @@ class Store:
                 "INSERT INTO assignments (id, status, due_to, body) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
                 " due_to = excluded.due_to, body = excluded.body",
-                [
-                    (a["id"], a["status"], a["due_to"], json.dumps(a))
-                    for a in payload.get("assignments", [])
-                ],
+                [(a["id"], a["status"], a["due_to"], json.dumps(a)) for a in assignments],
             )
+            for assignment, audit in returned:
+                if audit is not None:
+                    _take_returned_audit(db, assignment, audit, self.photo_dir)
             db.executemany(
                 "DELETE FROM assignments WHERE id = ?",
                 [(i,) for i in payload.get("removed_assignment_ids", [])],
@@ -276,10 +317,25 @@ class Store:
     def audits(self) -> list[AuditRecord]:
         return [_audit_record(row) for row in self._query("SELECT * FROM audits ORDER BY rowid")]
 
+    def audit_for_assignment(self, assignment_id: int) -> AuditRecord | None:
+        """The assignment's audit on this phone: a correction first, then the latest one."""
+        rows = self._query(
+            "SELECT * FROM audits WHERE assignment_id = ?"
+            " ORDER BY base_revision DESC, rowid DESC LIMIT 1",
+            (assignment_id,),
+        )
+        return _audit_record(rows[0]) if rows else None
+
+    def audit_states(self) -> dict[int, str]:
+        """Each assignment's audit state on this phone (draft or submitted), for the list."""
+        rows = self._query("SELECT assignment_id, state FROM audits ORDER BY base_revision, rowid")
+        return {row["assignment_id"]: row["state"] for row in rows}
+
     def draft_for_assignment(self, assignment_id: int) -> AuditRecord | None:
         """The unfinished audit of an assignment, so a visit resumes where it was."""
         rows = self._query(
-            "SELECT * FROM audits WHERE assignment_id = ? AND state = ? ORDER BY rowid DESC",
+            "SELECT * FROM audits WHERE assignment_id = ? AND state = ?"
+            " ORDER BY base_revision DESC, rowid DESC",
             (assignment_id, DRAFT),
         )
         return _audit_record(rows[0]) if rows else None
@@ -335,13 +391,7 @@ class Store:
         """Write the file durably (temp file, fsync, rename) and then record it."""
         photo_uuid = str(uuid.uuid4())
         path = self.photo_dir / f"{photo_uuid}.jpg"
-        temporary = path.with_suffix(".part")
-        with open(temporary, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-        _fsync_directory(self.photo_dir)
+        _write_durably(path, data)
         with self.transaction() as db:
             (position,) = db.execute(
                 "SELECT COALESCE(MAX(position), -1) + 1 FROM photos"
@@ -388,12 +438,30 @@ class Store:
             )
             queue = [("photo", photo_uuid) for photo_uuid in photo_uuids]
             queue.append(("audit", audit_uuid))
+            # A correction sends its audit again; its photos already sent stay sent.
             db.executemany(
                 "INSERT INTO outbox (kind, uuid, state) VALUES (?, ?, 'queued')"
                 " ON CONFLICT (kind, uuid) DO UPDATE SET state = 'queued', message = '',"
-                " next_retry_at = 0",
+                " next_retry_at = 0, attempts = 0"
+                " WHERE outbox.kind = 'audit' OR outbox.state <> 'synced'",
                 queue,
             )
+
+    def reopen_audit(self, audit_uuid: str) -> None:
+        """A sent correction the server still holds as returned goes back to being a draft."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE audits SET state = ?, body = NULL WHERE uuid = ?", (DRAFT, audit_uuid)
+            )
+
+    def photos_to_download(self) -> list[StoredPhoto]:
+        """Remote photos whose thumbnail is not on the phone yet."""
+        rows = self._query("SELECT * FROM photos WHERE remote = 1 AND source_url IS NOT NULL")
+        return [photo for photo in map(_stored_photo, rows) if not photo.path.exists()]
+
+    def save_photo_file(self, photo: StoredPhoto, data: bytes) -> None:
+        """Keep a downloaded thumbnail durably (temp file, fsync, rename)."""
+        _write_durably(photo.path, data)
 
     # outbox -------------------------------------------------------------------------------
 
@@ -460,6 +528,113 @@ class Store:
             )
 
 
+def _take_returned_audit(
+    db: sqlite3.Connection, assignment: dict[str, Any], audit: dict[str, Any], photo_dir: Path
+) -> None:
+    """Make the returned revision the draft to correct, unless this phone has newer work."""
+    audit_uuid, revision = str(audit["uuid"]), int(audit["revision"])
+    row = db.execute(
+        "SELECT state, base_revision FROM audits WHERE uuid = ?", (audit_uuid,)
+    ).fetchone()
+    if row is not None:
+        if row["state"] == DRAFT and row["base_revision"] >= revision:
+            return  # already being corrected here: the auditor's changes stay
+        if row["state"] == SUBMITTED:
+            entry = db.execute(
+                "SELECT state FROM outbox WHERE kind = 'audit' AND uuid = ?", (audit_uuid,)
+            ).fetchone()
+            if entry is not None and entry["state"] != SYNCED:
+                return  # this phone's correction is still to be sent: it will answer the return
+        db.execute(
+            "UPDATE audits SET state = ?, body = NULL, base_revision = ?, started_at = ?,"
+            " finished_at = ?, location = ? WHERE uuid = ?",
+            (
+                DRAFT,
+                revision,
+                audit["started_at"],
+                audit["finished_at"],
+                _location_text(audit.get("location")),
+                audit_uuid,
+            ),
+        )
+    else:
+        template = assignment["template"]
+        db.execute(
+            "INSERT INTO audits (uuid, assignment_id, template_key, template_version, started_at,"
+            " finished_at, location, state, base_revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                audit_uuid,
+                assignment["id"],
+                template["key"],
+                template["version"],
+                audit["started_at"],
+                audit["finished_at"],
+                _location_text(audit.get("location")),
+                DRAFT,
+                revision,
+            ),
+        )
+    db.execute("DELETE FROM answers WHERE audit_uuid = ?", (audit_uuid,))
+    db.executemany(
+        "INSERT INTO answers (audit_uuid, item, value, na, comment) VALUES (?, ?, ?, ?, ?)",
+        [
+            (
+                audit_uuid,
+                answer["item"],
+                json.dumps(answer.get("value")),
+                int(bool(answer.get("na"))),
+                answer.get("comment") or "",
+            )
+            for answer in audit.get("answers", [])
+        ],
+    )
+    links = {photo["uuid"]: photo for photo in audit.get("photos", [])}
+    wanted = [
+        (str(photo_uuid), answer["item"], position)
+        for answer in audit.get("answers", [])
+        for position, photo_uuid in enumerate(answer.get("photos") or [])
+    ]
+    kept = {photo_uuid for photo_uuid, _item, _position in wanted}
+    db.executemany(
+        "DELETE FROM photos WHERE uuid = ?",
+        [
+            (row["uuid"],)
+            for row in db.execute("SELECT uuid FROM photos WHERE audit_uuid = ?", (audit_uuid,))
+            if row["uuid"] not in kept
+        ],
+    )
+    for photo_uuid, item, position in wanted:
+        link = links.get(photo_uuid, {})
+        db.execute(
+            "INSERT INTO photos (uuid, audit_uuid, item, sha256, path, content_type, position,"
+            " remote, source_url) VALUES (?, ?, ?, '', ?, 'image/jpeg', ?, 1, ?)"
+            " ON CONFLICT (uuid) DO UPDATE SET item = excluded.item,"
+            " position = excluded.position",
+            (
+                photo_uuid,
+                audit_uuid,
+                item,
+                str(photo_dir / f"{photo_uuid}.thumbnail.jpg"),
+                position,
+                link.get("thumbnail_url"),
+            ),
+        )
+
+
+def _location_text(location: dict[str, Any] | None) -> str | None:
+    return json.dumps(location) if location else None
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    temporary = path.with_suffix(".part")
+    with open(temporary, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+    _fsync_directory(path.parent)
+
+
 def _fsync_directory(directory: Path) -> None:
     # A rename is durable only once its directory entry is flushed too.
     descriptor = os.open(directory, os.O_RDONLY)
@@ -480,6 +655,7 @@ def _audit_record(row: sqlite3.Row) -> AuditRecord:
         location=json.loads(row["location"]) if row["location"] else None,
         state=row["state"],
         body=json.loads(row["body"]) if row["body"] else None,
+        base_revision=row["base_revision"],
     )
 
 
@@ -491,6 +667,8 @@ def _stored_photo(row: sqlite3.Row) -> StoredPhoto:
         sha256=row["sha256"],
         path=Path(row["path"]),
         content_type=row["content_type"],
+        remote=bool(row["remote"]),
+        source_url=row["source_url"],
     )
 
 

@@ -25,11 +25,13 @@ from typing import Any
 
 from mobile.notices import (
     AUDIT_MISSING,
+    CONFLICT,
     LOGIN_REFUSED,
     OFFLINE,
     PHOTO_FILE_MISSING,
     REFUSED,
     SERVER_BUSY,
+    UNCHANGED,
     UNREACHABLE,
     WAITING_FOR_PHOTOS,
     Notice,
@@ -99,10 +101,12 @@ def problem_message(response: httpx.Response) -> str:
 
 
 def refusal(response: httpx.Response) -> str:
-    """The outbox message of a refused upload: the server's words, labelled when shown."""
-    return Notice(
-        REFUSED, status=response.status_code, detail=problem_message(response)
-    ).to_message()
+    """The outbox message of a refused upload: the server's words, labelled when shown.
+
+    A 409 gets its own explanation: the phone cannot fix it by sending again.
+    """
+    code = CONFLICT if response.status_code == 409 else REFUSED
+    return Notice(code, status=response.status_code, detail=problem_message(response)).to_message()
 
 
 class SyncClient:
@@ -176,11 +180,12 @@ class SyncClient:
             )
         body = response.json()
         user = body["user"]
+        # The app's language stays the one the auditor chose on the phone, whatever the
+        # profile on the server says.
         self.store.set_settings(
             token=body["token"],
             user_email=str(user.get("email", email)),
             user_name=str(user.get("name", "")),
-            language=str(user.get("language") or self.store.get_setting("language", "en")),
         )
         return dict(user)
 
@@ -299,6 +304,10 @@ class SyncClient:
         if response.status_code not in (200, 201):
             return FAILED, refusal(response), _json_or_none(response)
         result = response.json()
+        if result.get("status") == "returned":
+            # An unchanged correction is a replay: the audit stays returned. Back to the auditor.
+            self.store.reopen_audit(entry.uuid)
+            return FAILED, Notice(UNCHANGED).to_message(), result
         missing = [str(uuid) for uuid in result.get("missing_photos") or []]
         if missing:
             # The server lacks some photos: make sure they are queued, and come back later.
@@ -320,10 +329,32 @@ class SyncClient:
 
     # both -------------------------------------------------------------------------------------
 
+    def download_photos(self) -> int:
+        """Fetch the thumbnails of returned audits' photos this phone did not take.
+
+        A photo that cannot be fetched now is tried again at the next sync; the checklist
+        shows a placeholder meanwhile. Returns how many arrived.
+        """
+        arrived = 0
+        for photo in self.store.photos_to_download():
+            assert photo.source_url is not None
+            response = self._client().get(photo.source_url, headers=self._auth())
+            if response.status_code == 401:
+                raise LoginRequired(problem_message(response))
+            if response.status_code != 200:
+                continue
+            self.store.save_photo_file(photo, response.content)
+            arrived += 1
+        if arrived:
+            self.emit("photos")
+        return arrived
+
     def sync_once(self) -> PushReport:
-        """Push what is due, then pull; LoginRequired and httpx errors of pull propagate."""
+        """Push what is due, pull, then fetch the photos of returned audits; LoginRequired
+        and httpx errors of pull propagate."""
         report = self.push()
         self.pull()
+        self.download_photos()
         return report
 
     def retry(self, kind: str, entry_uuid: str) -> None:

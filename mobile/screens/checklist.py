@@ -36,6 +36,7 @@ from mobile.photos import PhotoError, make_thumbnail
 from mobile.screens.widgets import _
 from mobile.session import AuditSession, ChecklistItem
 from mobile.store import StoredPhoto
+from mobile.visits import notes_by_item
 from shared.answers import Answer
 from shared.checklist import Template
 from shared.scoring import ScoreCard
@@ -86,6 +87,7 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
 
     title = StringProperty("")
     state_text = StringProperty("")
+    note = StringProperty("")
 
     def __init__(self, screen: ChecklistScreen, entry: ChecklistItem, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -266,7 +268,10 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
 
     # showing the saved state -------------------------------------------------------------------
 
-    def show(self, answer: Answer | None, photos: list[Any], score_card: ScoreCard) -> None:
+    def show(
+        self, answer: Answer | None, photos: list[Any], score_card: ScoreCard, note: str = ""
+    ) -> None:
+        self.note = note
         value = answer.value if answer else None
         na = bool(answer and answer.na)
         picked = set(value) if isinstance(value, tuple) else {value}
@@ -304,15 +309,23 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
                 return
             self.photo_row = BoxLayout(size_hint_y=None, height=0, spacing=dp(4))
             self.add_widget(self.photo_row, index=1)  # just above the action buttons
-        shown = [child.photo_uuid for child in reversed(self.photo_row.children)]
-        if shown == [photo.uuid for photo in photos]:
+        shown = [(child.photo_uuid, child.has_image) for child in reversed(self.photo_row.children)]
+        if shown == [(photo.uuid, photo.on_phone) for photo in photos]:
             return
         self.photo_row.clear_widgets()
         for photo in photos:
             cell = BoxLayout(orientation="vertical", size_hint_x=None, width=dp(96))
             cell.photo_uuid = photo.uuid
-            texture = self.screen.thumbnail_texture(photo)
-            cell.add_widget(Image(texture=texture, fit_mode="contain"))
+            cell.has_image = photo.on_phone
+            if photo.on_phone:
+                texture = self.screen.thumbnail_texture(photo)
+                cell.add_widget(Image(texture=texture, fit_mode="contain"))
+            else:
+                # a photo of a returned audit whose thumbnail is still on its way
+                waiting = Label(text=_("Loading photo…"), font_size="12sp", halign="center")
+                waiting.bind(size=lambda label, size: setattr(label, "text_size", size))
+                waiting.valign = "middle"
+                cell.add_widget(waiting)
             remove = Button(text=_("Delete"), size_hint_y=None, height=dp(48))
             remove.bind(on_release=lambda *_args, u=photo.uuid: self.screen.delete_photo(u))
             cell.add_widget(remove)
@@ -348,6 +361,16 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         self._thumbnails: dict[str, Any] = {}
         self.pages: list[tuple[int, list[ChecklistItem]]] = []
         self._timer_event: Any = None
+        self.notes: dict[str, list[str]] = {}
+
+    def on_kv_post(self, _base_widget: Any) -> None:
+        App.get_running_app().sync_listeners.append(self._on_sync_event)
+
+    def _on_sync_event(self, event: Any) -> None:
+        # thumbnails of a returned audit's photos arrived while it is open
+        shown = self.manager is not None and self.manager.current == self.name
+        if event.kind == "photos" and self.session is not None and shown:
+            self.refresh()
 
     def prepare(self, session: AuditSession | None = None, page: int = 0) -> None:
         if session is not None and session is not self.session:
@@ -360,7 +383,10 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
             self.session_id = template_id
             self.cards = self._cards_by_template.setdefault(template_id, {})
         assert self.session is not None
-        lang = App.get_running_app().lang
+        app: Any = App.get_running_app()
+        lang = app.lang
+        assignment = app.store.assignment(self.session.record.assignment_id) or {}
+        self.notes = notes_by_item(assignment.get("return_notes", []))
         sections = self.session.template.sections
         self.section_titles = [template_text(dict(s.title), lang) for s in sections]
         self.pages = []
@@ -440,7 +466,8 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
                 container.add_widget(self.cards[entry.key])
         for entry in wanted:
             item_photos = [photo for photo in photos if photo.item == entry.key]
-            self.cards[entry.key].show(by_item.get(entry.key), item_photos, score_card)
+            note = "\n".join(self.notes.get(entry.key, []))
+            self.cards[entry.key].show(by_item.get(entry.key), item_photos, score_card, note)
         self._tick_timers()
 
     def _tick_timers(self) -> None:

@@ -52,19 +52,7 @@ class AuditQueries:
             row = rows[0]
             answers = await connection.fetch(SELECT_ANSWERS, row["id"])
             references = await connection.fetch(SELECT_PHOTO_REFERENCES, row["id"])
-        photos = []
-        for reference in references:
-            received = reference["photo_id"] is not None
-            base = f"/api/v1/photos/{reference['photo_uuid']}"
-            photos.append(
-                PhotoRefOut(
-                    uuid=str(reference["photo_uuid"]),
-                    item=reference["item"],
-                    received=received,
-                    display_url=f"{base}/display" if received else None,
-                    thumbnail_url=f"{base}/thumbnail" if received else None,
-                )
-            )
+        photos = photo_references(references)
         return AuditOut(
             uuid=str(row["uuid"]),
             assignment_id=row["assignment"],
@@ -82,20 +70,43 @@ class AuditQueries:
             released_at=row["released_at"],
             score=score_out(json.loads(row["score"])),
             flags=json.loads(row["flags"]),
-            answers=[
-                AnswerOut(
-                    item=answer["item"],
-                    value=None if answer["value"] is None else json.loads(answer["value"]),
-                    na=answer["na"],
-                    comment=answer["comment"],
-                    photos=json.loads(answer["photos"]),
-                )
-                for answer in answers
-            ],
+            answers=answers_out(answers),
             photos=photos,
             # Referenced photos not received yet: the references already say which.
             missing_photos=sorted({photo.uuid for photo in photos if not photo.received}),
         )
+
+
+def answers_out(rows: list[Row]) -> list[AnswerOut]:
+    """Rows of `SELECT_ANSWERS` as the wire shows them."""
+    return [
+        AnswerOut(
+            item=row["item"],
+            value=None if row["value"] is None else json.loads(row["value"]),
+            na=row["na"],
+            comment=row["comment"],
+            photos=json.loads(row["photos"]),
+        )
+        for row in rows
+    ]
+
+
+def photo_references(rows: list[Row]) -> list[PhotoRefOut]:
+    """Rows of `SELECT_PHOTO_REFERENCES` with where to read each received photo's images."""
+    references = []
+    for row in rows:
+        received = row["photo_id"] is not None
+        base = f"/api/v1/photos/{row['photo_uuid']}"
+        references.append(
+            PhotoRefOut(
+                uuid=str(row["photo_uuid"]),
+                item=row["item"],
+                received=received,
+                display_url=f"{base}/display" if received else None,
+                thumbnail_url=f"{base}/thumbnail" if received else None,
+            )
+        )
+    return references
 
 
 def audit_record(row: Row) -> Record:

@@ -50,6 +50,30 @@ class ReturnNoteOut(msgspec.Struct, kw_only=True):
     note: str
 
 
+class LocationOut(msgspec.Struct, kw_only=True):
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    at: dt.datetime | None
+
+
+class ReturnedAudit(msgspec.Struct, kw_only=True):
+    """The latest revision of a returned audit, for correcting it on any of its auditor's phones.
+
+    The phone sends the correction under `uuid`; the server stores it as revision
+    `revision + 1` (docs/contract.md#sync-pull). Photos are their auditor's own: `photos` says
+    where their thumbnail and display image can be read (null until the server has the photo).
+    """
+
+    uuid: str
+    revision: int
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    location: LocationOut | None
+    answers: list[AnswerOut]
+    photos: list[PhotoRefOut]
+
+
 class SyncAssignment(msgspec.Struct, kw_only=True):
     id: int
     outlet_id: Id
@@ -61,6 +85,8 @@ class SyncAssignment(msgspec.Struct, kw_only=True):
     scenario: str
     status: str
     return_notes: list[ReturnNoteOut]
+    # Optional additions (older phones ignore them): the returned audit to correct.
+    returned_audit: ReturnedAudit | None = None
 
 
 class SyncOutlet(msgspec.Struct, kw_only=True):

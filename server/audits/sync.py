@@ -6,6 +6,10 @@ review returned or approved it) or its outlet changed; a cancelled one is listed
 `removed_assignment_ids` instead. Templates and outlets come along with the assignments that
 need them. The status the phone sees is the audit's once one exists (`disputed` shows as
 `approved`: to the auditor the audit is done), else the assignment's own.
+
+A returned audit travels with its latest revision (uuid, revision, visit times, location,
+answers and photo references), so that any phone of its auditor opens it filled in and sends
+the correction under the same uuid (docs/contract.md#sync-pull).
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ import json
 from typing import Any, Final
 
 from server.access.caller import AUDITOR, Caller
+from server.audits.queries import (
+    SELECT_ANSWERS,
+    SELECT_PHOTO_REFERENCES,
+    answers_out,
+    photo_references,
+)
 from server.audits.schemas import (
+    LocationOut,
+    ReturnedAudit,
     ReturnNoteOut,
     SyncAssignment,
     SyncOutlet,
@@ -39,7 +51,10 @@ SELECT_ASSIGNMENTS: Final = (
     "t.version AS template_version, a.template AS template_id, w.id AS wave_id, "
     "w.name AS wave_name, a.channel AS channel, a.due_from AS due_from, a.due_to AS due_to, "
     "a.scenario AS scenario, a.status AS status, au.status AS audit_status, "
-    "au.uuid AS audit_uuid, au.revision AS audit_revision, a.updated_at AS changed, "
+    "au.uuid AS audit_uuid, au.revision AS audit_revision, au.id AS audit_id, "
+    "au.started_at AS started_at, au.finished_at AS finished_at, au.lat AS lat, "
+    "au.lon AS lon, au.accuracy_m AS accuracy_m, au.located_at AS located_at, "
+    "a.updated_at AS changed, "
     "au.updated_at AS audit_changed, o.updated_at AS outlet_changed "
     "FROM assignment a JOIN wave w ON w.id = a.wave "
     "JOIN checklist_template t ON t.id = a.template JOIN outlet o ON o.id = a.outlet "
@@ -93,10 +108,12 @@ class SyncService:
                 if status == DISPUTED:
                     status = "approved"
                 notes = []
+                returned = None
                 if audit_status == RETURNED:
                     notes = await _return_notes(
                         connection, row["audit_uuid"], row["audit_revision"]
                     )
+                    returned = await _returned_audit(connection, row)
                 assignments.append(
                     SyncAssignment(
                         id=row["id"],
@@ -111,6 +128,7 @@ class SyncService:
                         scenario=row["scenario"],
                         status=status,
                         return_notes=notes,
+                        returned_audit=returned,
                     )
                 )
                 template_ids.add(row["template_id"])
@@ -159,3 +177,23 @@ async def _return_notes(
         revision,
     )
     return [ReturnNoteOut(item=row["item"], note=row["note"]) for row in rows]
+
+
+async def _returned_audit(connection: Connection, row: Any) -> ReturnedAudit:
+    """The latest revision of a returned audit: what the phone needs to correct it."""
+    answers = await connection.fetch(SELECT_ANSWERS, row["audit_id"])
+    references = await connection.fetch(SELECT_PHOTO_REFERENCES, row["audit_id"])
+    location = None
+    if row["lat"] is not None and row["lon"] is not None:
+        location = LocationOut(
+            lat=row["lat"], lon=row["lon"], accuracy_m=row["accuracy_m"], at=row["located_at"]
+        )
+    return ReturnedAudit(
+        uuid=str(row["audit_uuid"]),
+        revision=row["audit_revision"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        location=location,
+        answers=answers_out(answers),
+        photos=photo_references(references),
+    )

@@ -22,11 +22,18 @@ from typing import Any
 import httpx
 import pytest
 
-from mobile.notices import OFFLINE, REFUSED, Notice
+from mobile.i18n import gettext_for, ngettext_for
+from mobile.notices import CONFLICT, OFFLINE, REFUSED, UNCHANGED, Notice, message_text
 from mobile.session import AuditSession, start_visit
 from mobile.store import FAILED, QUEUED, SYNCED, OutboxEntry, Store
 from mobile.sync import BackgroundSync, LoginFailed, LoginRequired, SyncClient, SyncEvent
-from tests.mobile.live_server import AUDITOR, RunningServer, free_port, needs_sync_server
+from tests.mobile.live_server import (
+    AUDITOR,
+    RunningServer,
+    admin_client,
+    free_port,
+    needs_sync_server,
+)
 from tests.mobile.sample_data import PHOTO_DIR, every_kind_template, sync_payload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -390,7 +397,7 @@ def test_a_conflict_is_shown_and_not_retried_forever(server: RunningServer, phon
     entry = audit_entry(phone, session.audit_uuid)
     assert FAILED == entry.state
     assert 409 == server_answer(entry)["status"]
-    assert (REFUSED, 409) == (notice_of(entry).code, notice_of(entry).status)
+    assert (CONFLICT, 409) == (notice_of(entry).code, notice_of(entry).status)
     assert notice_of(entry).detail.startswith(server_answer(entry)["detail"])  # its words
     assert [] == [e for e in phone.due_outbox(now[0] + 10**9) if e.kind == "audit"]
     assert_stored_once(server, phone, session.audit_uuid, percent)  # the first one stays, once
@@ -511,3 +518,137 @@ def test_an_answer_lost_after_the_server_stored_the_audit_is_replayed_once(
         assert_stored_once(server, phone, session.audit_uuid)
     finally:
         relay.close()
+
+
+# --------------------------------------------------------------------------------------------
+# correcting a returned audit (docs/contract.md#sync-pull, #review)
+
+
+def return_to_auditor(server: RunningServer, audit_uuid: str, notes: list[dict[str, Any]]) -> None:
+    with admin_client(server.base_url) as admin:
+        answer = admin.post(f"/review/audits/{audit_uuid}/return", json={"notes": notes})
+        assert 200 == answer.status_code, answer.text
+
+
+def photo_is_jpeg(path: Path) -> bool:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.format == "JPEG"
+
+
+@needs_sync_server
+@pytest.mark.parametrize("corrected_on", ["another phone", "the same phone"])
+def test_a_returned_audit_is_corrected_and_arrives_as_revision_2(
+    corrected_on: str, server: RunningServer, tmp_path: Path
+) -> None:
+    now = [time.time()]
+    first = Store(tmp_path / "first-phone")
+    second = Store(tmp_path / "second-phone")
+    try:
+        sender = logged_in_phone(first, server.base_url, now)
+        sent = submitted_audit(first)
+        push_until_quiet(sender, now)
+        sent_body = audit_body(first, sent.audit_uuid)
+        return_to_auditor(
+            server,
+            sent.audit_uuid,
+            [{"item": "friendly", "note": "Why only 5? Say what they did."}, {"note": "Thanks"}],
+        )
+        if corrected_on == "the same phone":
+            phone, client = first, sender
+            client.sync_once()
+        else:
+            phone = second
+            client = logged_in_phone(second, server.base_url, now)
+            client.download_photos()
+        (assignment,) = phone.assignments()
+        assert "returned" == assignment["status"]
+        assert ["friendly", None] == [note["item"] for note in assignment["return_notes"]]
+
+        session = start_visit(phone, assignment["id"])
+        # the same audit, filled in with what the server holds, its photos shown
+        assert sent.audit_uuid == session.audit_uuid
+        assert session.record.is_correction
+        assert sent_body["answers"] == [answer.to_dict() for answer in session.answers()]
+        assert [] == session.problems()
+        photos = session.photos()
+        assert photos
+        assert all(photo.on_phone and photo_is_jpeg(photo.path) for photo in photos)
+        assert (corrected_on == "another phone") == all(photo.remote for photo in photos)
+
+        session.comment("friendly", "Smiled, offered a basket and help to find water.")
+        session.submit()
+        push_until_quiet(client, now)
+
+        entry = audit_entry(phone, sent.audit_uuid)
+        assert SYNCED == entry.state, entry.message
+        receipt = server_answer(entry)
+        assert (2, "submitted") == (receipt["revision"], receipt["status"])
+        assert [(2, "submitted", receipt["score"]["percent"])] == server.audits_stored(
+            sent.audit_uuid
+        )
+        assert [(1,), (2,)] == server.rows(
+            "SELECT r.revision FROM audit_revision r JOIN audit a ON a.id = r.audit"
+            " ORDER BY r.revision"
+        )
+        # the photos were referenced, not sent again: each stored once
+        for photo in first.photos(sent.audit_uuid):
+            assert 1 == server.photos_stored(photo.sha256)
+        if phone is second:
+            assert ["audit"] == [e.kind for e in phone.outbox()]
+        stored = server.rows("SELECT comment FROM audit_answer WHERE item = 'friendly'")
+        assert [("Smiled, offered a basket and help to find water.",)] == stored
+        # the visit is sent: the next pull shows it submitted, nothing left to correct
+        client.sync_once()
+        assert "submitted" == phone.assignment(assignment["id"])["status"]  # type: ignore[index]
+        assert phone.draft_for_assignment(assignment["id"]) is None
+    finally:
+        first.close()
+        second.close()
+
+
+@needs_sync_server
+def test_an_unchanged_correction_goes_back_to_the_auditor(
+    server: RunningServer, phone: Store
+) -> None:
+    now = [time.time()]
+    client = logged_in_phone(phone, server.base_url, now)
+    sent = submitted_audit(phone)
+    push_until_quiet(client, now)
+    return_to_auditor(server, sent.audit_uuid, [{"item": "greeted", "note": "Really?"}])
+    client.sync_once()
+    session = start_visit(phone, phone.assignments()[0]["id"])
+    session.submit()  # nothing changed: the server keeps it returned
+    push_until_quiet(client, now)
+    entry = audit_entry(phone, sent.audit_uuid)
+    assert (FAILED, UNCHANGED) == (entry.state, notice_of(entry).code)
+    assert phone.draft_for_assignment(session.record.assignment_id) is not None
+    assert [(1, "returned")] == [row[:2] for row in server.audits_stored(sent.audit_uuid)]
+
+
+@needs_sync_server
+def test_a_second_audit_for_a_visit_is_a_conflict_explained_in_words(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    now = [time.time()]
+    first, second = Store(tmp_path / "first"), Store(tmp_path / "second")
+    try:
+        first_client = logged_in_phone(first, server.base_url, now)
+        second_client = logged_in_phone(second, server.base_url, now)
+        submitted_audit(first)
+        push_until_quiet(first_client, now)
+        twin = submitted_audit(second)  # made before this phone heard of the first one
+        push_until_quiet(second_client, now)
+        entry = audit_entry(second, twin.audit_uuid)
+        assert (FAILED, CONFLICT, 409) == (
+            entry.state,
+            notice_of(entry).code,
+            notice_of(entry).status,
+        )
+        words = message_text(entry.message, gettext_for("uk"), ngettext_for("uk"))
+        assert "409" not in words.splitlines()[0]
+        assert words.endswith("\n" + notice_of(entry).detail)
+    finally:
+        first.close()
+        second.close()

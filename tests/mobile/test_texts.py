@@ -10,11 +10,13 @@ import pytest
 from mobile.i18n import BOLD_FONT, REGULAR_FONT, gettext_for, ngettext_for, template_text
 from mobile.notices import (
     AUDIT_MISSING,
+    CONFLICT,
     LOGIN_REFUSED,
     OFFLINE,
     PHOTO_FILE_MISSING,
     REFUSED,
     SERVER_BUSY,
+    UNCHANGED,
     UNREACHABLE,
     WAITING_FOR_PHOTOS,
     Notice,
@@ -95,7 +97,9 @@ EVERY_NOTICE = [
     Notice(AUDIT_MISSING),
     Notice(UNREACHABLE, detail="ConnectError"),
     Notice(LOGIN_REFUSED, status=401, detail="The e-mail or password is wrong."),
-    Notice(REFUSED, status=409, detail="Another audit is stored under this id."),
+    Notice(REFUSED, status=422, detail="The answers cannot be accepted."),
+    Notice(CONFLICT, status=409, detail="Another audit is stored under this id."),
+    Notice(UNCHANGED),
 ]
 
 
@@ -131,7 +135,7 @@ def test_every_notice_is_translated(lang: str) -> None:
     for notice in EVERY_NOTICE:
         translated = text_in(lang, notice)
         assert text_in("en", notice) != translated, notice
-        if notice.detail and notice.code in (REFUSED, LOGIN_REFUSED):
+        if notice.detail and notice.code in (REFUSED, LOGIN_REFUSED, CONFLICT):
             assert translated.endswith("\n" + notice.detail)  # as the server sent it
 
 

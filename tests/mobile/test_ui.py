@@ -16,10 +16,13 @@ import httpx
 import pytest
 from PIL import Image, ImageStat
 
+from mobile.session import start_visit
 from mobile.store import QUEUED, SUBMITTED, SYNCED, Store
+from mobile.sync import SyncClient
 from tests.mobile.conftest import ARTIFACTS, ROOT
-from tests.mobile.live_server import RunningServer, needs_sync_server
+from tests.mobile.live_server import AUDITOR, RunningServer, admin_client, needs_sync_server
 from tests.mobile.sample_data import LONG_OUTLET_NAME
+from tests.mobile.test_sync import fill_valid_answers
 
 pytestmark = pytest.mark.ui
 
@@ -114,7 +117,7 @@ def test_long_outlet_names_wrap_then_end_in_an_ellipsis(
         assert LONG_OUTLET_NAME.startswith(long_title["text"][:-1].rstrip())
     else:
         assert LONG_OUTLET_NAME == long_title["text"]
-    status = next(label for label in result["labels"] if label["text"] == "Zwrócony do poprawy")
+    status = next(label for label in result["labels"] if label["text"] == "Popraw")
     assert status["texture"][0] <= status["size"][0]  # the status is shown whole
     for label in result["labels"]:
         assert label["inside_row"], label["text"]
@@ -207,3 +210,55 @@ def test_log_in_visit_submit_and_the_outbox_drains_exactly_once(
     assert 200 == replay.status_code
     assert entry.server_response["revision"] == replay.json()["revision"]
     assert 1 == server.rows("SELECT COUNT(*) FROM audit")[0][0]
+
+
+@needs_sync_server
+def test_a_returned_audit_is_corrected_in_the_app_on_another_phone(
+    tmp_path: Path, kivy_env: dict[str, str], server: RunningServer
+) -> None:
+    """The audit was made elsewhere (here by a phone's sync client), returned by a reviewer
+    with a note on one item; the auditor corrects it in the app and it arrives as revision 2."""
+    audit_uuid, photo_sha256 = send_and_return(server, tmp_path / "first-phone")
+    result = run_scenario(
+        "correct_returned_audit", "uk", tmp_path / "second-phone", kivy_env, server.base_url
+    )
+
+    assert ["GroupHeader", "AssignmentRow"] == [row[0] for row in result["list_rows"]]
+    assert "Виправити" == result["list_rows"][1][2]
+    # the sample checklist says it in Russian for Ukrainian too
+    assert "Доброжелательность: Чому лише 5? Опишіть, що вони зробили." in result["notes"]
+    assert "friendly" not in result["notes"]  # the item's text, not its key
+    assert "Виправити аудит" == result["start_label"]
+    assert audit_uuid == result["audit_uuid"]
+    assert 5 == {a["item"]: a for a in result["answers_on_open"]}["friendly"]["value"]
+    assert "Чому лише 5?" in result["friendly_note"]
+    assert (2, "submitted") == (result["receipt"]["revision"], result["receipt"]["status"])
+    assert [(2, "submitted", result["receipt"]["score"]["percent"])] == server.audits_stored(
+        audit_uuid
+    )
+    assert 1 == server.photos_stored(photo_sha256)
+    for name in result["screenshots"]:
+        assert_drawn(name)
+
+
+def send_and_return(server: RunningServer, data_dir: Path) -> tuple[str, str]:
+    """One phone makes and sends the visit; the reviewer returns it with a note on an item."""
+    store = Store(data_dir)
+    try:
+        client = SyncClient(store)
+        client.login(server.base_url, AUDITOR[0], AUDITOR[1])
+        client.pull()
+        session = start_visit(store, store.assignments()[0]["id"])
+        fill_valid_answers(session)
+        session.submit()
+        client.push()
+        client.close()
+        assert {SYNCED} == {entry.state for entry in store.outbox()}
+        (photo,) = store.photos(session.audit_uuid)
+    finally:
+        store.close()
+    with admin_client(server.base_url) as admin:
+        note = {"item": "friendly", "note": "Чому лише 5? Опишіть, що вони зробили."}
+        answer = admin.post(f"/review/audits/{session.audit_uuid}/return", json={"notes": [note]})
+        assert 200 == answer.status_code, answer.text
+    return session.audit_uuid, photo.sha256

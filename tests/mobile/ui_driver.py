@@ -48,6 +48,11 @@ class ScriptedCamera:
         on_done(self.files.pop(0) if self.files else None)
 
 
+def visit_rows(assignments: Any) -> list[dict[str, Any]]:
+    """The visit list's rows of visits (without the group headings)."""
+    return [row for row in assignments.ids.list.data if row.get("viewclass") == "AssignmentRow"]
+
+
 class Driver:
     """What a scenario may use: the app, screenshots, the result to report."""
 
@@ -103,7 +108,7 @@ def offline_visit(driver: Driver) -> Steps:
     assert app.root.current == "assignments", app.root.current
     yield from driver.screenshot("01-assignments")
     assignments = driver.screen("assignments")
-    driver.result["assignment_rows"] = len(assignments.ids.list.data)
+    driver.result["assignment_rows"] = len(visit_rows(assignments))
     app.go("briefing", assignment_id=1)
     yield 0.2
     yield from driver.screenshot("02-briefing")
@@ -279,14 +284,14 @@ def online_visit(driver: Driver) -> Steps:
     yield from driver.screenshot("11-login-filled")
     driver.press(login.ids.log_in)
     yield from wait_until(lambda: app.root.current == "assignments", 20)
-    rows = driver.screen("assignments").ids.list
-    yield from wait_until(lambda: bool(rows.data), 20)
+    assignments = driver.screen("assignments")
+    yield from wait_until(lambda: bool(visit_rows(assignments)), 20)
     yield from driver.screenshot("12-assignments-pulled")
-    driver.result["pulled_rows"] = len(rows.data)
+    driver.result["pulled_rows"] = len(visit_rows(assignments))
     signal(driver, "pulled")
     yield from wait_until(signalled(driver, "server-down"), 30)
 
-    app.go("briefing", assignment_id=rows.data[0]["assignment_id"])
+    app.go("briefing", assignment_id=visit_rows(assignments)[0]["assignment_id"])
     yield 0.2
     driver.press(driver.screen("briefing").ids.start)
     yield 0.3
@@ -340,11 +345,80 @@ def online_visit(driver: Driver) -> Steps:
     driver.result["audit_uuid"] = session.audit_uuid
 
 
+def correct_returned_audit(driver: Driver) -> Steps:
+    """On a phone that never saw the audit: log in, find the returned visit, read the notes,
+    open the audit filled in (its photos downloaded), correct one answer, submit, watch it go.
+    """
+    app = driver.app
+    yield 0.5
+    log_in(driver)
+    assignments = driver.screen("assignments")
+    yield from wait_until(lambda: app.root.current == "assignments", 20)
+    yield from wait_until(lambda: bool(visit_rows(assignments)), 20)
+    yield from driver.screenshot("20-returned-in-the-list")
+    driver.result["list_rows"] = [
+        [row.get("viewclass"), row.get("title"), row.get("status")]
+        for row in assignments.ids.list.data
+    ]
+    visit = visit_rows(assignments)[0]
+    app.go("briefing", assignment_id=visit["assignment_id"])
+    yield 0.3
+    briefing = driver.screen("briefing")
+    driver.result["notes"] = briefing.notes
+    driver.result["start_label"] = briefing.start_label
+    yield from driver.screenshot("21-returned-briefing")
+    driver.press(briefing.ids.start)
+    yield 0.3
+    checklist = driver.screen("checklist")
+    session = checklist.session
+    driver.result["audit_uuid"] = session.audit_uuid
+    driver.result["answers_on_open"] = [answer.to_dict() for answer in session.answers()]
+    driver.result["friendly_note"] = driver.card("friendly").note
+    yield from driver.screenshot("22-returned-checklist")
+    # the shelf photo's thumbnail comes from the server in the sync thread
+    checklist.show_section(1)
+    yield from wait_until(lambda: all(photo.on_phone for photo in session.photos()), 20)
+    yield 0.3
+    checklist.ids.scroll.scroll_to(driver.card("shelf"), animate=False)
+    yield 0.3
+    yield from driver.screenshot("23-returned-photo")
+    checklist.show_section(0)
+    yield 0.2
+    driver.toggle(driver.card("friendly").toggles[4])
+    driver.card("friendly").open_comment().text = "Polite, but did not offer help."
+    yield 1.0
+    checklist.review()
+    yield 0.3
+    review = driver.screen("review")
+    driver.result["can_submit"] = review.can_submit
+    driver.press(review.ids.submit)
+    yield from wait_until(lambda: app.root.current == "outbox", 10)
+    outbox = driver.screen("outbox")
+    yield from wait_until(
+        lambda: bool(app.store.outbox()) and {e.state for e in app.store.outbox()} == {"synced"},
+        40,
+    )
+    yield 0.5
+    yield from driver.screenshot("24-correction-sent")
+    driver.result["outbox_rows"] = [dict(row) for row in outbox.ids.list.data]
+    entry = app.store.outbox_entry("audit", session.audit_uuid)
+    driver.result["receipt"] = entry.server_response if entry else None
+
+
+def log_in(driver: Driver) -> None:
+    login = driver.screen("login")
+    login.ids.server.text = driver.server
+    login.ids.email.text = "anna.auditor@example.com"
+    login.ids.password.text = "correct horse battery staple"
+    driver.press(login.ids.log_in)
+
+
 SCENARIOS: dict[str, Callable[[Driver], Steps]] = {
     "offline_visit": offline_visit,
     "problems_shown": problems_shown,
     "online_visit": online_visit,
     "long_names": long_names,
+    "correct_returned_audit": correct_returned_audit,
 }
 OFFLINE_SCENARIOS = ("offline_visit", "problems_shown", "long_names")
 
