@@ -6,7 +6,7 @@ import io
 import struct
 import zlib
 
-from PIL import ExifTags, Image, ImageChops, ImageCms, ImageStat
+from PIL import ExifTags, Image, ImageChops, ImageCms, ImageOps, ImageStat
 
 from tests.fixtures import PHOTOS
 
@@ -131,3 +131,94 @@ def as_srgb(image: Image.Image) -> Image.Image:
     converted = ImageCms.profileToProfile(image, source, srgb, outputMode="RGB")
     assert converted is not None
     return converted
+
+
+# --- damaged and multi-picture files, built at run time from the shared photos -----------------
+
+
+def mpo(name: str) -> tuple[bytes, Image.Image, Image.Image]:
+    """A two-picture MPO, as cameras write under a .jpg name, made from a shared photo: its
+    first frame is the photo (with its EXIF), the second the photo upside down.
+
+    Returns the bytes and both pictures as they should be shown (EXIF orientation applied).
+    """
+    source = open_image(photo(name))
+    first = source.convert("RGB")
+    second = first.transpose(Image.Transpose.ROTATE_180)
+    output = io.BytesIO()
+    exif = source.info.get("exif", b"")
+    first.save(output, "MPO", save_all=True, append_images=[second], exif=exif)
+    upright = ImageOps.exif_transpose(source).convert("RGB")
+    return output.getvalue(), upright, upright.transpose(Image.Transpose.ROTATE_180)
+
+
+def as_png(name: str) -> bytes:
+    """A shared photo re-encoded as an RGB PNG (several IDAT chunks for a camera photo)."""
+    return encode(open_image(photo(name)).convert("RGB"), "PNG")
+
+
+def png_chunks(data: bytes) -> list[tuple[bytes, int, int]]:
+    """(type, payload start, payload end) of every chunk of a well-formed PNG."""
+    chunks = []
+    position = 8
+    while position < len(data):
+        length, chunk_type = struct.unpack_from(">I4s", data, position)
+        chunks.append((chunk_type, position + 8, position + 8 + length))
+        position += 12 + length
+    return chunks
+
+
+def png_with_damaged_pixel_data(
+    data: bytes, at: float, count: int = 16, fix_crc: bool = True
+) -> bytes:
+    """`data` (a PNG) with `count` bytes inverted at fraction `at` of its zlib stream, the CRC
+    of the chunk holding them recomputed (unless `fix_crc` is false) so only decoding can tell."""
+    damaged = bytearray(data)
+    spans = [(start, end) for chunk_type, start, end in png_chunks(data) if chunk_type == b"IDAT"]
+    stream = [position for start, end in spans for position in range(start, end)]
+    first = min(int(len(stream) * at), len(stream) - count)
+    for position in stream[first : first + count]:
+        damaged[position] ^= 0xFF
+    if fix_crc:
+        for start, end in spans:
+            damaged[end : end + 4] = struct.pack(">I", zlib.crc32(damaged[start - 4 : end]))
+    return bytes(damaged)
+
+
+def png_with_chunk_before_iend(data: bytes, chunk_type: bytes, payload: bytes) -> bytes:
+    """`data` (a PNG) with one more chunk just before IEND, after the pixel data."""
+    iend = len(data) - 12
+    assert data[iend + 4 : iend + 8] == b"IEND"
+    return data[:iend] + _png_chunk(chunk_type, payload) + data[iend:]
+
+
+def cut_heic_with_fitting_boxes(data: bytes, keep: int) -> bytes:
+    """The first `keep` bytes of a HEIC whose last box is `mdat`, with that box's declared size
+    shrunk to what is left: every top-level box fits the file, the item data does not."""
+    position = 0
+    while True:
+        size, box_type = struct.unpack_from(">I4s", data, position)
+        header = 16 if size == 1 else 8
+        if size == 1:
+            (size,) = struct.unpack_from(">Q", data, position + 8)
+        if box_type == b"mdat":
+            break
+        position += size
+    assert position + header < keep < position + size
+    cut = bytearray(data[:keep])
+    if header == 16:
+        cut[position + 8 : position + 16] = struct.pack(">Q", keep - position)
+    else:
+        cut[position : position + 4] = struct.pack(">I", keep - position)
+    return bytes(cut)
+
+
+def rgb_png_of_stream(width: int, height: int, stream: bytes) -> bytes:
+    """An RGB PNG of `width` x `height` whose one IDAT chunk holds `stream`, whatever it is."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", stream)
+        + _png_chunk(b"IEND", b"")
+    )

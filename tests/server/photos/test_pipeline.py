@@ -183,16 +183,15 @@ def test_orientation_6_photos_are_derived_upright(name: str) -> None:
     assert 8 > mean_difference(upright.resize(thumbnail.size), thumbnail)
 
 
-def test_truncated_png_passes_the_header_check_but_is_refused_when_decoded() -> None:
-    data = photo("truncated.png")
+def test_truncated_png_is_refused_from_its_chunks_before_any_decoding() -> None:
+    data = photo("truncated.png")  # headers intact, pixel data cut short, no IEND
 
-    info = inspect(data)  # headers are intact; only the pixel data is cut short
-    with pytest.raises(DamagedImage) as refused:
-        derive(data)
+    for step in (inspect, derive):
+        with pytest.raises(DamagedImage) as refused:
+            step(data)
 
-    assert "PNG" == info.format
-    assert 422 == refused.value.status
-    assert "PNG photo is damaged" in str(refused.value)
+        assert 422 == refused.value.status
+        assert "PNG photo is damaged" in str(refused.value)
 
 
 # --- generated edge cases ---------------------------------------------------------------------

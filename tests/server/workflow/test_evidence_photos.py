@@ -7,14 +7,17 @@ by the reviewer and the managers in scope. Another outlet's manager gets 404, an
 
 from __future__ import annotations
 
+import hashlib
 import io
 import uuid
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
 from tests.fixtures import PHOTOS
 from tests.server.api import Api
+from tests.server.photos.images import mean_difference, mpo
 from tests.server.workflow.helpers import ReviewWorld, answers, upload
 
 PORTRAIT_PHONE_PHOTO = PHOTOS / "orientation_6.jpg"  # landscape pixels, EXIF "rotate 90"
@@ -194,3 +197,33 @@ async def test_corrective_action_evidence_from_an_iphone(api: Api, review: Revie
     )  # fmt: skip
     b_office = await api.login("b.office@example.test")
     assert 404 == (await api.client.get(base + "/evidence/display", headers=b_office)).status_code
+
+
+async def test_evidence_from_a_multi_picture_camera_jpeg_and_a_cut_photo(
+    api: Api, review: ReviewWorld
+) -> None:
+    released = await review.approved(audit_answers=answers(exit_clear=False))
+    page = await api.ok(
+        "GET", f"/api/v1/corrective-actions?audit_uuid={released.uuid}", review.headers["admin"]
+    )
+    [action] = page["items"]
+    base = f"/api/v1/corrective-actions/{action['id']}"
+    manager = review.headers["outlet_manager"]
+
+    async def send(data: bytes) -> Any:
+        headers = {**manager, "X-Content-SHA256": hashlib.sha256(data).hexdigest()}
+        return await api.client.put(base + "/evidence", headers=headers, content=data)
+
+    heic = HEIC_PHOTO.read_bytes()
+    cut = await send(heic[: len(heic) // 2])
+    assert (422, "application/problem+json") == (cut.status_code, cut.headers["content-type"])
+    assert (await api.ok("GET", base, manager))["evidence_photo_uuid"] is None
+
+    data, first, second = mpo("orientation_6.jpg")
+    stored = await send(data)
+    assert 201 == stored.status_code, stored.text
+    display = await api.client.get(base + "/evidence/display", headers=review.headers["reviewer"])
+    with Image.open(io.BytesIO(display.content)) as shown:
+        assert ("JPEG", first.size) == (shown.format, shown.size)
+        assert 15 > mean_difference(first, shown)
+        assert 40 < mean_difference(second, shown)
