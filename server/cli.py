@@ -1,4 +1,5 @@
-"""The `shopscore` command: serve, migrate, create users, load starter templates, demo."""
+"""The `shopscore` command: serve, migrate, create users, load starter templates, check the
+audit log, demo."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from server.access.caller import ROLES
+from server.auditlog.chain import Head
 from server.core.database import Database, migrate
 from server.core.settings import Settings
 
@@ -140,6 +142,25 @@ async def _load_starters(settings: Settings) -> list[str]:
         await database.close()
 
 
+def _chain_head(text: str) -> Head:
+    try:
+        return Head.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+async def _verify_log(settings: Settings, anchor: Head | None) -> int:
+    from server.auditlog.service import verify_log
+
+    database = Database(settings.database_url)
+    try:
+        result = await verify_log(database, anchor)
+    finally:
+        await database.close()
+    print(result.summary(), file=sys.stdout if result.intact else sys.stderr)
+    return 0 if result.intact else 1
+
+
 def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
     from server.backup.archive import BackupError, backup, restore
 
@@ -201,6 +222,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     restore_parser.add_argument(
         "--force", action="store_true", help="empty a non-empty database and media dir first"
     )
+    verify_parser = commands.add_parser(
+        "verify-log",
+        help="check the audit log's hash chain: the first entry edited, inserted or deleted",
+    )
+    verify_parser.add_argument(
+        "--head",
+        metavar="SEQUENCE:SHA256",
+        type=_chain_head,
+        help="an earlier head (from verify-log or a backup manifest) the log must still hold",
+    )
     from server.reporting.batch import add_report_parser, print_waves, run_report_command
 
     add_report_parser(commands)
@@ -233,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_report_command(_settings(), args)
         elif args.command == "waves":
             print_waves(_settings())
+        elif args.command == "verify-log":
+            return asyncio.run(_verify_log(_settings(), args.head))
         elif args.command in ("backup", "restore"):
             return _backup_or_restore(_settings(), args)
         elif args.command == "demo":

@@ -1,4 +1,5 @@
-"""Writing and reading the audit log: who changed what, when, before and after."""
+"""Writing and reading the audit log: who changed what, when, before and after; checking its
+hash chain (docs/contract.md#audit-log, server/auditlog/chain.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from typing import Any
 import msgspec
 
 from server.access.caller import ADMIN, Caller
+from server.auditlog import chain
 from server.auditlog.schemas import AuditLogEntryOut, AuditLogPage
 from server.auditlog.tables import AuditLogEntry
-from server.core.database import open_transaction
+from server.core.database import Database, open_transaction
 from server.core.pagination import decode_cursor, encode_cursor
+
+_HEAD = "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1"
 
 
 def _to_json(record: Any) -> str | None:
@@ -31,20 +35,38 @@ async def record(
     at: dt.datetime | None = None,
 ) -> None:
     """Add one entry, in the transaction that makes the change (`at`: when it was made, now if
-    not given). The one place the audit log is written."""
-    await open_transaction().insert(
-        "audit_log",
-        {
-            "at": at or dt.datetime.now(dt.UTC),
-            "actor": actor.user_id if actor else None,
-            "action": action,
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "before": _to_json(before),
-            "after": _to_json(after),
-            "reason": reason,
-        },
+    not given), linked to the entry before it. The one place the audit log is written."""
+    connection = open_transaction()
+    # Until this transaction ends no other can read the same head and link to it too.
+    await connection.lock(chain.APPEND_LOCK)
+    head = await connection.fetch(_HEAD)
+    sequence, previous_hash = (
+        (head[0]["sequence"] + 1, head[0]["entry_hash"]) if head else (1, chain.GENESIS)
     )
+    when = at or dt.datetime.now(dt.UTC)
+    entry = {
+        "sequence": sequence,
+        # Stored as the instant in UTC, which both engines give back as it is hashed.
+        "at": when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC),
+        "actor": actor.user_id if actor else None,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "before": _to_json(before),
+        "after": _to_json(after),
+        "reason": reason,
+        "previous_hash": previous_hash,
+    }
+    entry["entry_hash"] = chain.entry_hash(entry)
+    await connection.insert("audit_log", entry)
+
+
+async def verify_log(database: Database, anchor: chain.Head | None = None) -> chain.Verification:
+    """Check the whole chain in one snapshot: the first entry edited, inserted, deleted or
+    reordered, or the number of entries and the head. `anchor`: an earlier head (from an
+    earlier check or a backup manifest) the chain must still hold."""
+    async with database.snapshot() as connection:
+        return await chain.verify(connection.fetch, anchor)
 
 
 async def list_entries(

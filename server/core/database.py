@@ -5,7 +5,8 @@
 - `fetch(sql, *params)`: the rows of one read, outside any transaction;
 - `snapshot()`: a connection whose reads all see one state of the data;
 - `transaction()`: the connection of a write transaction. Every write of the server goes
-  through it; a nested call joins the transaction already open.
+  through it; a nested call joins the transaction already open. Its `lock(name)` makes a
+  read-then-write take turns with other transactions' (the audit log's chain appends so).
 
 SQL is written once with `?` placeholders (PostgreSQL gets `$1, $2, ...`). Rows are read by
 column name (`row["status"]`) and hold the same Python types on both engines: aware datetimes,
@@ -39,6 +40,7 @@ import contextlib
 import contextvars
 import dataclasses
 import functools
+import hashlib
 import itertools
 import os
 import sqlite3
@@ -102,6 +104,13 @@ class Connection:
         raise NotImplementedError
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    async def lock(self, name: str) -> None:
+        """Hold the lock `name` until this write transaction ends, waiting while another
+        transaction holds it: for a read-then-write that must not interleave with another
+        transaction's, such as appending to the audit log's chain. SQLite: nothing to do, write
+        transactions already take turns. PostgreSQL: a transaction-level advisory lock."""
         raise NotImplementedError
 
     async def insert(self, table: str, row: Mapping[str, Any], returning: str | None = None) -> Any:
@@ -174,6 +183,9 @@ class _SQLiteConnection(Connection):
         with _sqlite_errors():
             self.raw.executemany(sql, rows)
 
+    async def lock(self, name: str) -> None:
+        return None
+
 
 @contextlib.contextmanager
 def _postgres_errors() -> Iterator[None]:
@@ -211,6 +223,16 @@ class _PostgresConnection(Connection):
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with _postgres_errors():
             await self.raw.executemany(numbered_placeholders(sql), list(rows))
+
+    async def lock(self, name: str) -> None:
+        with _postgres_errors():
+            await self.raw.execute("SELECT pg_advisory_xact_lock($1)", _advisory_key(name))
+
+
+@functools.lru_cache(maxsize=32)
+def _advisory_key(name: str) -> int:
+    """A PostgreSQL advisory lock's 64-bit key for `name`, the same in every process."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 class _PiccoloOnSQLite:

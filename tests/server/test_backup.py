@@ -4,7 +4,10 @@ Data goes in through the HTTP API (audits with photos); backup and restore run t
 CLI's `main` in a worker thread, as an operator would run them beside a live server. A quiet
 round trip must give back every row of every table and every media file byte for byte; a
 backup taken while PUTs keep arriving must be a consistent snapshot (complete audits, every
-photo's files present with the right hash, row counts as the manifest says).
+photo's files present with the right hash, row counts as the manifest says). The audit log's
+hash chain survives the round trip, and an archive whose log was changed (its database's
+SHA-256 brought up to date) or whose manifest names another head is refused before anything
+is touched.
 """
 
 # asserts are written as `expected == actual`
@@ -13,29 +16,39 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import itertools
 import json
+import logging
 import os
+import re
 import sqlite3
 import struct
+import subprocess
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
 from litestar.testing import AsyncTestClient
+from piccolo.apps.migrations.commands.forwards import run_forwards
 
 from server.app import create_app
 from server.cli import main
+from server.core.database import Database
 from server.core.settings import Settings
 from tests.fixtures import PHOTOS
 from tests.server.api import Api, World, build_world
 from tests.server.audits.helpers import audit_body, new_uuid, put_audit, put_photo
+from tests.server.postgres import PostgresServer
 
 PHOTO_FILES = ("small_orientation_6.jpg", "cmyk.jpg", "flower.webp")
 _photo_numbers = itertools.count()
+_edit_numbers = itertools.count()
 
 
 def distinct_photo() -> bytes:
@@ -264,3 +277,248 @@ async def _rows(database_url: str, statement: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in await pg.fetch(statement)]
     finally:
         await pg.close()
+
+
+# --- the audit log's hash chain (docs/contract.md#audit-log) -------------------------------
+
+
+def archived_manifest(archive: Path) -> dict[str, Any]:
+    with tarfile.open(archive) as tar:
+        manifest: dict[str, Any] = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    return manifest
+
+
+def rewritten(
+    archive: Path,
+    target: Path,
+    change_database: Callable[[Path], None] | None = None,
+    change_manifest: Callable[[dict[str, Any]], None] | None = None,
+) -> Path:
+    """A copy of the archive whose database (and manifest) someone changed, with the database's
+    SHA-256 in the manifest brought up to date: only the audit log's chain can tell."""
+    manifest = archived_manifest(archive)
+    member = manifest["database"]["member"]
+    database = target.with_suffix(".database")
+    with tarfile.open(archive) as source, tarfile.open(target, "w") as copy:
+        database.write_bytes(source.extractfile(member).read())  # type: ignore[union-attr]
+        if change_database is not None:
+            change_database(database)
+        manifest["database"]["sha256"] = hashlib.sha256(database.read_bytes()).hexdigest()
+        if change_manifest is not None:
+            change_manifest(manifest)
+        for info in source.getmembers():
+            if info.name == member:
+                data = database.read_bytes()
+            elif info.name == "manifest.json":
+                data = json.dumps(manifest).encode()
+            else:
+                data = source.extractfile(info).read()  # type: ignore[union-attr]
+            info.size = len(data)
+            copy.addfile(info, io.BytesIO(data))
+    return target
+
+
+def database_editor(
+    engine: str, request: pytest.FixtureRequest
+) -> Callable[[str], Callable[[Path], None]]:
+    """`edit(statement)`: a change of the archived database file by one SQL statement, as a
+    person with sqlite3, or with pg_restore, psql and pg_dump, would make it."""
+    if engine == "sqlite":
+
+        def edit_sqlite(statement: str) -> Callable[[Path], None]:
+            def change(path: Path) -> None:
+                connection = sqlite3.connect(path)
+                try:
+                    connection.execute(statement)
+                    connection.commit()
+                finally:
+                    connection.close()
+
+            return change
+
+        return edit_sqlite
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+
+    def edit_postgres(statement: str) -> Callable[[Path], None]:
+        def change(dump: Path) -> None:
+            name = f"edit_{os.getpid()}_{next(_edit_numbers)}"
+            server.sql(f"CREATE DATABASE {name}")
+            url = server.url(name)
+            tool = server.bin_dir
+            try:
+                for command in (
+                    [tool / "pg_restore", "--no-owner", f"--dbname={url}", dump],
+                    [tool / "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url,
+                     "-c", statement],
+                    [tool / "pg_dump", "--format=custom", "--no-owner", f"--file={dump}", url],
+                ):  # fmt: skip
+                    subprocess.run([str(part) for part in command], check=True, capture_output=True)
+            finally:
+                server.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+        return change
+
+    return edit_postgres
+
+
+async def shopscore_output(
+    settings: Settings, capsys: pytest.CaptureFixture[str], *arguments: str
+) -> tuple[int, str]:
+    capsys.readouterr()
+    status = await shopscore(settings, *arguments)
+    captured = capsys.readouterr()
+    return status, (captured.out + captured.err).strip()
+
+
+async def test_restore_keeps_the_audit_log_chain_and_refuses_a_changed_one(
+    api: Api,
+    settings: Settings,
+    empty_database_url: str,
+    tmp_path: Path,
+    engine: str,
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    world = await build_world(api)
+    auditor, assignment = (await visits_to_make(api, world, 1))[0]
+    await submit_visit(api, auditor, assignment, distinct_photo())
+    # Text a dump must give back byte for byte: tabs, newlines, backslashes, quotes, non-ASCII.
+    awkward = 'tab\there, line\nbreak, back\\slash, quote " and Grüße, 日本'
+    await api.ok("PATCH", f"/api/v1/clients/{world.ids['client_a']}", world.headers["admin"],
+                 {"name": awkward})  # fmt: skip
+    entries = await _rows(settings.database_url, "SELECT sequence, entry_hash FROM audit_log "
+                                                 "ORDER BY sequence")  # fmt: skip
+    head = {"sequence": entries[-1][0], "entry_hash": entries[-1][1]}
+    archive = tmp_path / "shopscore.tar"
+    assert 0 == await shopscore(settings, "backup", str(archive))
+    assert {"entries": len(entries), **head, "problem": None} == archived_manifest(archive)[
+        "audit_log"
+    ]
+    target = restored_settings(settings, empty_database_url, tmp_path)
+    assert 0 == await shopscore(target, "restore", str(archive))
+    status, output = await shopscore_output(target, capsys, "verify-log")
+    assert (0, f"audit log intact: {len(entries)} entries, head {head['sequence']}:"
+               f"{head['entry_hash']}") == (status, output)  # fmt: skip
+    restored = await table_rows(target.database_url)
+    restored_media = media_hashes(target.media_dir)
+
+    edit = database_editor(engine, request)
+    middle = len(entries) // 2
+    refusals = {
+        "reason edited": (
+            rewritten(archive, tmp_path / "edited.tar", edit(
+                f"UPDATE audit_log SET reason = 'nothing to see' WHERE sequence = {middle}")),
+            rf"the archived audit log does not verify: entry {middle} \(id \d+\): hash mismatch",
+        ),
+        "newest entry deleted": (
+            rewritten(archive, tmp_path / "cut.tar", edit(
+                f"DELETE FROM audit_log WHERE sequence = {len(entries)}")),
+            rf"the archived audit log ends at entry {len(entries) - 1}:[0-9a-f]{{64}} .*"
+            rf"the manifest says {len(entries)}:{head['entry_hash']}",
+        ),
+        "manifest's head changed": (
+            rewritten(archive, tmp_path / "manifest.tar", change_manifest=lambda manifest:
+                      manifest["audit_log"].update(entry_hash="0" * 64)),
+            rf"the manifest says {len(entries)}:{'0' * 64}",
+        ),
+    }  # fmt: skip
+    for name, (changed, message) in refusals.items():
+        status, output = await shopscore_output(target, capsys, "restore", "--force", str(changed))
+        assert 1 == status, name
+        assert re.search(message, output), (name, output)
+        # Refused before anything was touched, --force notwithstanding.
+        assert restored == await table_rows(target.database_url), name
+        assert restored_media == media_hashes(target.media_dir), name
+
+
+async def test_a_log_broken_before_the_backup_is_kept_as_it_was(
+    api: Api,
+    settings: Settings,
+    empty_database_url: str,
+    tmp_path: Path,
+    engine: str,
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The data stays recoverable: the archive records the break, the restore accepts exactly
+    that break, and the restored log still shows it; a further change is refused."""
+    admin = await api.admin()
+    for number in range(4):
+        await api.ok("POST", "/api/v1/clients", admin, {"name": f"Client {number}"})
+    await _execute(
+        settings.database_url, "UPDATE audit_log SET reason = 'edited' WHERE sequence = 3"
+    )
+    status, broken = await shopscore_output(settings, capsys, "verify-log")
+    assert 1 == status
+    archive = tmp_path / "broken.tar"
+    with caplog.at_level(logging.WARNING, logger="shopscore.backup"):
+        assert 0 == await shopscore(settings, "backup", str(archive))
+    problem = archived_manifest(archive)["audit_log"]["problem"]
+    assert problem.startswith("entry 3 (id ")
+    assert problem in caplog.text
+    target = restored_settings(settings, empty_database_url, tmp_path)
+    assert 0 == await shopscore(target, "restore", str(archive))
+    assert (1, broken) == await shopscore_output(target, capsys, "verify-log")
+    edit = database_editor(engine, request)
+    also = edit("UPDATE audit_log SET reason = 'also edited' WHERE sequence = 2")
+    earlier = rewritten(archive, tmp_path / "earlier.tar", also)
+    status, output = await shopscore_output(target, capsys, "restore", "--force", str(earlier))
+    assert 1 == status
+    assert re.search(r"does not verify: entry 2 \(id \d+\): hash mismatch", output), output
+
+
+async def _execute(database_url: str, statement: str) -> None:
+    if database_url.startswith("sqlite"):
+        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        try:
+            connection.execute(statement)
+            connection.commit()
+        finally:
+            connection.close()
+        return
+    pg = await asyncpg.connect(database_url)
+    try:
+        await pg.execute(statement)
+    finally:
+        await pg.close()
+
+
+async def test_an_archive_from_before_the_chain_restores_and_is_chained_by_migrate(
+    engine: str,
+    empty_database_url: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source = Database(empty_database_url)
+    source.bind()
+    ran = await run_forwards(app_name="shopscore", migration_id="2026-11-23T09:00:00:000000")
+    assert ran.success, ran.message
+    async with source.transaction() as connection:
+        for number in range(3):
+            await connection.insert(
+                "audit_log",
+                {"at": dt.datetime.now(dt.UTC), "actor": None, "action": "create",
+                 "entity": "client", "entity_id": str(number), "reason": ""},
+            )  # fmt: skip
+    await source.close()
+    settings = Settings(database_url=empty_database_url, media_dir=tmp_path / "media",
+                        secret_key="x" * 48)  # fmt: skip
+    archive = tmp_path / "older.tar"
+    assert 0 == await shopscore(settings, "backup", str(archive))
+    assert "audit_log" not in archived_manifest(archive)
+    if engine == "sqlite":
+        target_url = f"sqlite:///{tmp_path / 'target.db'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        name = f"older_{os.getpid()}_{next(_edit_numbers)}"
+        server.sql(f"CREATE DATABASE {name}")
+        request.addfinalizer(lambda: server.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        target_url = server.url(name)
+    target = restored_settings(settings, target_url, tmp_path)
+    assert 0 == await shopscore(target, "restore", str(archive))
+    assert 0 == await shopscore(target, "migrate")
+    status, output = await shopscore_output(target, capsys, "verify-log")
+    assert 0 == status, output
+    assert output.startswith("audit log intact: 3 entries, head 3:")
