@@ -50,6 +50,28 @@ class VisitClosed(Exception):
 
 
 @dataclass(frozen=True)
+class Progress:
+    """How far the audit is: visible required items answered (or N/A), of all of them."""
+
+    answered: int
+    required: int
+
+
+@dataclass(frozen=True)
+class ChecklistState:
+    """Everything the checklist shows, computed from one reading of the saved answers."""
+
+    answers: list[Answer]
+    visible: set[str]
+    problems: list[Problem]
+    score: ScoreCard
+    progress: Progress
+
+    def answer(self, item: str) -> Answer | None:
+        return next((answer for answer in self.answers if answer.item == item), None)
+
+
+@dataclass(frozen=True)
 class ChecklistItem:
     """One item of the template with its section, in template order."""
 
@@ -224,13 +246,45 @@ class AuditSession:
 
     def live_score(self) -> ScoreCard:
         """The score so far; an answer the scorer cannot read (out of range...) is left out."""
+        return self.state().score
+
+    def progress(self) -> Progress:
+        return self.state().progress
+
+    def state(self) -> ChecklistState:
+        """Answers, visible items, problems, live score and progress, read once."""
         answers = self.answers()
-        unreadable = {
+        problems = list(validate(self.template, answers))
+        unreadable = {problem.item for problem in problems if problem.code in UNSCORABLE_PROBLEMS}
+        card = score(self.template, [a for a in answers if a.item not in unreadable])
+        visible = visible_item_keys(self.template, answers)
+        required = [
+            entry.key for entry in self.checklist if entry.key in visible and entry.item.required
+        ]
+        # A required item counts as answered once validation no longer asks for its answer
+        # (a photo item: its photo).
+        missing = {
             problem.item
-            for problem in validate(self.template, answers)
-            if problem.code in UNSCORABLE_PROBLEMS
+            for problem in problems
+            if problem.code == "required"
+            or (problem.code == "photo_required" and self._by_key[problem.item].kind == "photo")
         }
-        return score(self.template, [a for a in answers if a.item not in unreadable])
+        progress = Progress(
+            answered=sum(1 for key in required if key not in missing), required=len(required)
+        )
+        return ChecklistState(answers, visible, problems, card, progress)
+
+    def page_of(self, item: str) -> int:
+        """The index of the section holding ``item`` (KeyError for an unknown item)."""
+        section = self._by_key[item].section
+        return next(n for n, s in enumerate(self.template.sections) if s is section)
+
+    @property
+    def shows_score(self) -> bool:
+        """Whether the programme lets the shopper see the live score (the server says so in
+        sync; docs/contract.md#sync-pull). Scoring still runs: the server scores anyway."""
+        assignment = self.store.assignment(self.record.assignment_id) or {}
+        return bool(assignment.get("live_score", True))
 
     # submitting -------------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ CHANNELS: Final = ("in_store", "phone", "email", "chat", "web", "social")
 KINDS: Final = ("yes_no", "scale", "choice", "multi", "number", "timer", "nps", "text", "photo")
 SCORABLE_KINDS: Final = ("yes_no", "scale", "choice", "multi", "number", "timer", "nps")
 NUMERIC_KINDS: Final = ("scale", "number", "timer", "nps")
+LABELLED_KINDS: Final = ("scale", "nps")  # may name their two ends (min_label, max_label)
 PHOTO_RULES: Final = ("none", "optional", "required", "on_fail")
 CRITICAL_POLICIES: Final = ("zero_total", "zero_section", "cap")
 REQUIRED_LANGUAGE: Final = "en"
@@ -87,6 +88,9 @@ class Item:
     good: bool = True  # yes_no: the answer that earns the points
     min: Number | None = None  # scale
     max: Number | None = None  # scale
+    # scale, nps: optional words at the two ends ("Rude" ... "Very friendly"), shown on the phone
+    min_label: Texts | None = None
+    max_label: Texts | None = None
     options: tuple[Option, ...] = ()  # choice, multi
     unit: str | None = None  # number, timer
     target: Number | None = None  # number, timer
@@ -115,6 +119,10 @@ class Item:
             data["text"] = dict(self.text)
         if self.hint is not None:
             data["hint"] = dict(self.hint)
+        for name in ("min_label", "max_label"):
+            label = getattr(self, name)
+            if label is not None:
+                data[name] = dict(label)
         if self.show_if is not None:
             data["show_if"] = self.show_if.to_dict()
         if self.kind == "yes_no":
@@ -459,6 +467,9 @@ def _read_item(value: object, path: str, earlier_items: dict[str, Item]) -> Item
         extra["options"] = _read_options(fields.array("options"), fields.at("options"), points)
     elif kind in ("number", "timer"):
         extra.update(_read_target_and_limit(fields, kind, points))
+    if kind in LABELLED_KINDS:
+        extra["min_label"] = fields.texts("min_label", None)
+        extra["max_label"] = fields.texts("max_label", None)
     fields.refuse_unread(f"a {kind} item")
     return Item(
         key=key,

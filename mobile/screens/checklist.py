@@ -20,7 +20,7 @@ from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.factory import Factory
 from kivy.metrics import dp
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.dropdown import DropDown
@@ -45,6 +45,9 @@ TYPING_SAVE_DELAY_S = 0.6
 THUMBNAIL_PX = 192
 PAGE_SIZE = 8  # items per page: a long section is split so a page builds quickly
 MAX_TOGGLE_SCALE = 10
+COMMENT_DP = 72  # three lines of a comment before it grows
+COMMENT_MAX_DP = 200  # then it scrolls inside
+FLASH_S = 1.2
 
 
 def score_text(card: ScoreCard, template: Template) -> str:
@@ -88,6 +91,7 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
     title = StringProperty("")
     state_text = StringProperty("")
     note = StringProperty("")
+    highlight = NumericProperty(0)
 
     def __init__(self, screen: ChecklistScreen, entry: ChecklistItem, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -152,8 +156,10 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
                 self._toggle_row(editor, [(v, str(v)) for v in range(low, high + 1)], single=True)
             else:
                 self._number_input(editor, f"{low}–{high}")
+            self._end_labels(editor, lang)
         elif kind == "nps":
             self._toggle_row(editor, [(v, str(v)) for v in range(11)], single=True, cols=6)
+            self._end_labels(editor, lang)
         elif kind in ("choice", "multi"):
             options = [(o.key, template_text(dict(o.text), lang)) for o in item.options]
             self._toggle_row(editor, options, single=kind == "choice", cols=1)
@@ -165,6 +171,24 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
             self.value_input = TextInput(size_hint_y=None, height=dp(96))
             self.value_input.bind(focus=self._text_focus)
             editor.add_widget(self.value_input)
+
+    def _end_labels(self, editor: Any, lang: str) -> None:
+        """The template's words for the two ends of a scale, under it (when it has them)."""
+        item = self.entry.item
+        if item.min_label is None and item.max_label is None:
+            return
+        row = Factory.ScaleEnds()
+        row.low = template_text(dict(item.min_label), lang) if item.min_label else ""
+        row.high = template_text(dict(item.max_label), lang) if item.max_label else ""
+        editor.add_widget(row)
+
+    def flash(self) -> None:
+        """Light the card up for a moment: the item the review pointed at."""
+        from kivy.animation import Animation
+
+        Animation.cancel_all(self, "highlight")
+        self.highlight = 1
+        Animation(highlight=0, duration=FLASH_S).start(self)
 
     def _toggle_row(
         self, editor: Any, choices: list[tuple[Any, str]], *, single: bool, cols: int = 0
@@ -237,8 +261,14 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
     def open_comment(self, focus: bool = False) -> TextInput:
         """Show the comment box (the auditor pressed "Comment", or a comment exists)."""
         if self.comment_input is None:
+            # Several lines: a comment explains what happened (Enter starts a new line).
             self.comment_input = TextInput(
-                hint_text=_("Comment"), multiline=False, size_hint_y=None, height=dp(48)
+                hint_text=_("Comment"), multiline=True, size_hint_y=None, height=dp(COMMENT_DP)
+            )
+            self.comment_input.bind(
+                minimum_height=lambda box, least: setattr(
+                    box, "height", min(dp(COMMENT_MAX_DP), max(dp(COMMENT_DP), least))
+                )
             )
             self.comment_input.bind(text=self._comment_typed, focus=self._comment_focus)
             # above the photos (if any) and the action buttons at the bottom of the card
@@ -269,7 +299,12 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
     # showing the saved state -------------------------------------------------------------------
 
     def show(
-        self, answer: Answer | None, photos: list[Any], score_card: ScoreCard, note: str = ""
+        self,
+        answer: Answer | None,
+        photos: list[Any],
+        score_card: ScoreCard,
+        note: str = "",
+        shows_score: bool = True,
     ) -> None:
         self.note = note
         value = answer.value if answer else None
@@ -299,7 +334,7 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
         possible = score_card.possible.get(self.key)
         self.state_text = (
             f"{points_text(earned)} / {points_text(possible)}"
-            if earned is not None and possible is not None
+            if shows_score and earned is not None and possible is not None
             else ""
         )
 
@@ -346,6 +381,9 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
 
 class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
     score_text = StringProperty("")
+    progress_text = StringProperty("")
+    progress = NumericProperty(0)
+    shows_score = BooleanProperty(True)
     page_title = StringProperty("")
     page_index = NumericProperty(0)
     page_count = NumericProperty(0)
@@ -372,8 +410,12 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         if event.kind == "photos" and self.session is not None and shown:
             self.refresh()
 
-    def prepare(self, session: AuditSession | None = None, page: int = 0) -> None:
+    def prepare(
+        self, session: AuditSession | None = None, page: int | None = None, item: str | None = None
+    ) -> None:
+        """Show an audit: at ``item``, at ``page``, else where it was (back from the review)."""
         if session is not None and session is not self.session:
+            self.page_index = 0
             self.session = session
             self._thumbnails = {}
             # Cards are kept per template version and reused by its next audits: Kivy's
@@ -395,7 +437,11 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
             for start in range(0, max(1, len(entries)), PAGE_SIZE):
                 self.pages.append((number, entries[start : start + PAGE_SIZE]))
         self.page_count = len(self.pages)
-        self.show_page(page)
+        self.shows_score = self.session.shows_score
+        if item is not None:
+            self.show_item(item)
+        else:
+            self.show_page(self.page_index if page is None else page)
         if self._timer_event is None:
             self._timer_event = Clock.schedule_interval(lambda _dt: self._tick_timers(), 1)
 
@@ -433,6 +479,23 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         menu.open(opener)
         return menu
 
+    def show_item(self, key: str) -> None:
+        """Go to the page holding an item and bring its card into view (from the review)."""
+        number = next(
+            (
+                n
+                for n, (_section, entries) in enumerate(self.pages)
+                if key in {e.key for e in entries}
+            ),
+            self.page_index,
+        )
+        self.show_page(number)
+        card = self.cards.get(key)
+        if card is not None and card.parent is not None:
+            # the card's place is known once the page is laid out
+            Clock.schedule_once(lambda _dt: self.ids.scroll.scroll_to(card, animate=False), 0)
+            card.flash()
+
     def show_page(self, index: int) -> None:
         self.page_index = max(0, min(index, len(self.pages) - 1))
         section = self.pages[self.page_index][0]
@@ -448,11 +511,21 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
     def refresh(self, rebuild: bool = False) -> None:
         """Show the saved answers: visible cards in order, each card's state, the live score."""
         assert self.session is not None
-        answers = self.session.answers()
-        by_item = {answer.item: answer for answer in answers}
-        visible = {entry.key for entry in self.session.visible_items()}
-        score_card = self.session.live_score()
-        self.score_text = score_text(score_card, self.session.template)
+        state = self.session.state()
+        by_item = {answer.item: answer for answer in state.answers}
+        visible = state.visible
+        score_card = state.score
+        self.score_text = score_text(score_card, self.session.template) if self.shows_score else ""
+        section = self.pages[self.page_index][0]
+        self.progress_text = "{} · {}".format(
+            _("Section %(number)d of %(count)d")
+            % {"number": section + 1, "count": len(self.section_titles)},
+            _("%(answered)d of %(required)d answered")
+            % {"answered": state.progress.answered, "required": state.progress.required},
+        )
+        self.progress = (
+            state.progress.answered / state.progress.required if state.progress.required else 1
+        )
         photos = self.session.photos()
         wanted = [entry for entry in self.pages[self.page_index][1] if entry.key in visible]
         for entry in wanted:
@@ -467,7 +540,9 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         for entry in wanted:
             item_photos = [photo for photo in photos if photo.item == entry.key]
             note = "\n".join(self.notes.get(entry.key, []))
-            self.cards[entry.key].show(by_item.get(entry.key), item_photos, score_card, note)
+            self.cards[entry.key].show(
+                by_item.get(entry.key), item_photos, score_card, note, self.shows_score
+            )
         self._tick_timers()
 
     def _tick_timers(self) -> None:

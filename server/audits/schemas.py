@@ -85,8 +85,10 @@ class SyncAssignment(msgspec.Struct, kw_only=True):
     scenario: str
     status: str
     return_notes: list[ReturnNoteOut]
-    # Optional additions (older phones ignore them): the returned audit to correct.
+    # Optional additions (older phones ignore them): the returned audit to correct, and
+    # whether the client lets the shopper see the live score (client_visit_rules).
     returned_audit: ReturnedAudit | None = None
+    live_score: bool = True
 
 
 class SyncOutlet(msgspec.Struct, kw_only=True):

@@ -7,9 +7,11 @@ review returned or approved it) or its outlet changed; a cancelled one is listed
 need them. The status the phone sees is the audit's once one exists (`disputed` shows as
 `approved`: to the auditor the audit is done), else the assignment's own.
 
-A returned audit travels with its latest revision (uuid, revision, visit times, location,
-answers and photo references), so that any phone of its auditor opens it filled in and sends
-the correction under the same uuid (docs/contract.md#sync-pull).
+Each assignment says whether its client lets the shopper see the live score
+(`client_visit_rules.live_score`). A returned audit travels with its latest revision (uuid,
+revision, visit times, location, answers and photo references), so that any phone of its
+auditor opens it filled in and sends the correction under the same uuid
+(docs/contract.md#sync-pull).
 """
 
 from __future__ import annotations
@@ -54,11 +56,12 @@ SELECT_ASSIGNMENTS: Final = (
     "au.uuid AS audit_uuid, au.revision AS audit_revision, au.id AS audit_id, "
     "au.started_at AS started_at, au.finished_at AS finished_at, au.lat AS lat, "
     "au.lon AS lon, au.accuracy_m AS accuracy_m, au.located_at AS located_at, "
-    "a.updated_at AS changed, "
+    "COALESCE(r.live_score, ?) AS live_score, a.updated_at AS changed, "
     "au.updated_at AS audit_changed, o.updated_at AS outlet_changed "
     "FROM assignment a JOIN wave w ON w.id = a.wave "
     "JOIN checklist_template t ON t.id = a.template JOIN outlet o ON o.id = a.outlet "
     "LEFT JOIN audit au ON au.assignment = a.id "
+    "LEFT JOIN client_visit_rules r ON r.client = w.client "
     "WHERE a.auditor = ? AND (a.updated_at > ? OR au.updated_at > ? OR o.updated_at > ?) "
     "ORDER BY a.id"
 )
@@ -91,7 +94,9 @@ class SyncService:
         caller.require_role(AUDITOR)
         since = decode_cursor(cursor)
         async with self.database.snapshot() as connection:
-            rows = await connection.fetch(SELECT_ASSIGNMENTS, caller.user_id, since, since, since)
+            rows = await connection.fetch(
+                SELECT_ASSIGNMENTS, True, caller.user_id, since, since, since
+            )
             latest = since
             assignments: list[SyncAssignment] = []
             removed: list[int] = []
@@ -129,6 +134,7 @@ class SyncService:
                         status=status,
                         return_notes=notes,
                         returned_audit=returned,
+                        live_score=bool(row["live_score"]),
                     )
                 )
                 template_ids.add(row["template_id"])

@@ -43,9 +43,10 @@ its offset when the camera recorded one, else the camera's local time; null if u
 storage keys of the `original`, `display` and `thumbnail` files, `uploaded_by`,
 `received_at`.
 
-`client_visit_rules` — per-client proof-of-visit settings: `max_distance_m`, how far from the
+`client_visit_rules` — per-client visit settings: `max_distance_m`, how far from the
 outlet's coordinates a GPS fix may be before the audit is flagged off-site (default 300 m when
-a client has no row).
+a client has no row); `live_score`, whether the phone shows the shopper the live score while
+auditing (default true; sync sends it with each assignment).
 
 `audit_photo` — the photo UUIDs the current revision of an audit references (a photo may
 arrive before or after its audit, so this is not a foreign key to `photo`); a referenced
@@ -152,6 +153,7 @@ class AuditPhoto(Table):
 class ClientVisitRules(Table):
     client = ForeignKey(references=Client, null=False, unique=True, on_delete=OnDelete.restrict)
     max_distance_m = DoublePrecision(default=300.0)
+    live_score = Boolean(default=True)
 
 
 AUDIT_TABLES = [Audit, AuditRevision, AuditAnswer, Photo, AuditPhoto, ClientVisitRules]

@@ -77,6 +77,10 @@ def every_kind_template(key: str = "store-visit", version: int = 1) -> dict[str,
                         "min": 1,
                         "max": 5,
                         "points": 4,
+                        "min_label": texts("Rude", "Грубо", "Niegrzecznie", "Грубо"),
+                        "max_label": texts(
+                            "Very friendly", "Очень приветливо", "Bardzo uprzejmie", "Дуже привітно"
+                        ),
                     },
                 ],
             },
@@ -145,6 +149,10 @@ def every_kind_template(key: str = "store-visit", version: int = 1) -> dict[str,
                             "Czy poleciłbyś sklep?",
                         ),
                         "points": 10,
+                        "min_label": texts(
+                            "Not at all", "Ни в коем случае", "Zdecydowanie nie", "У жодному разі"
+                        ),
+                        "max_label": texts("Certainly", "Непременно", "Na pewno", "Неодмінно"),
                     },
                     {
                         "key": "shelf",

@@ -192,3 +192,24 @@ def test_an_out_of_range_answer_is_a_problem_not_a_crash(store: Store) -> None:
     session.answer("friendly", 9)
     assert ("friendly", "out_of_range") in {(p.item, p.code) for p in session.problems()}
     assert "friendly" not in session.live_score().earned
+
+
+def test_progress_counts_visible_required_items_answered_or_na(store: Store) -> None:
+    session = session_for(store, every_kind_template())
+    # 8 required and visible: phone_use is hidden until greeted is "no", notes is optional
+    assert (0, 8) == (session.progress().answered, session.progress().required)
+    session.answer("greeted", False)  # shows phone_use: one more to answer
+    assert (1, 9) == (session.progress().answered, session.progress().required)
+    session.set_na("wait", True)
+    session.attach_photo("shelf", PHOTO)  # a photo item is answered by its photo
+    session.answer("notes", "optional: not counted")
+    assert (3, 9) == (session.progress().answered, session.progress().required)
+    assert 1 == session.page_of("clean")
+
+
+def test_the_programme_may_hide_the_live_score(store: Store) -> None:
+    payload = sync_payload(every_kind_template(), assignment_count=2)
+    payload["assignments"][1]["live_score"] = False
+    store.apply_pull(payload)
+    assert start_visit(store, 1).shows_score is True  # the default, and older servers
+    assert start_visit(store, 2).shows_score is False

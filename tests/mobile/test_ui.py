@@ -128,6 +128,16 @@ def test_the_review_lists_what_blocks_submitting(tmp_path: Path, kivy_env: dict[
     result = run_scenario("problems_shown", "uk", tmp_path / "phone", kivy_env)
     assert result["can_submit"] is False
     assert result["problems_text"].count("•") >= 7
+    assert result["problem_buttons"] == result["problems_text"].count("•")
+    # "Section 1 of 2 · 0 of 8 answered" (the hidden item is not counted)
+    assert result["progress_on_open"].startswith("Розділ 1 з 2 · ")
+    assert result["progress_on_open"].endswith("0 з 8")
+    # a tap on a problem opens its item, in the second section, in view
+    after = result["after_tap"]
+    assert ("checklist", "Магазин") == (after["screen"], after["page_title"])
+    assert after["progress"].startswith("Розділ 2 з 2")
+    assert after["queue_shown"] is True
+    assert after["queue_on_screen"] is True
     for name in result["screenshots"]:
         assert_drawn(name)
 

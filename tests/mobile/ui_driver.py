@@ -200,12 +200,35 @@ def problems_shown(driver: Driver) -> Steps:
     yield 0.1
     driver.press(driver.screen("briefing").ids.start)
     yield 0.2
-    driver.screen("checklist").review()
+    checklist = driver.screen("checklist")
+    driver.result["progress_on_open"] = checklist.progress_text
+    session = checklist.session
+    driver.result["queue_text"] = session.template_data["sections"][1]["items"][2]["text"][
+        driver.lang
+    ]
+    checklist.review()
     yield 0.3
     review = driver.screen("review")
     driver.result["can_submit"] = review.can_submit
     driver.result["problems_text"] = review.problems_text
     yield from driver.screenshot("10-review-problems")
+    # a tap on a problem of the second section opens its item there
+    buttons = list(reversed(review.ids.problems.children))
+    driver.result["problem_buttons"] = len(buttons)
+    target = next(
+        button for button in buttons if button.text.startswith(driver.result["queue_text"])
+    )
+    driver.press(target)
+    yield 0.4
+    checklist = driver.screen("checklist")
+    driver.result["after_tap"] = {
+        "screen": app.root.current,
+        "page_title": checklist.page_title,
+        "progress": checklist.progress_text,
+        "queue_shown": "queue" in [card.key for card in checklist.ids.item_list.children],
+        "queue_on_screen": checklist.ids.scroll.collide_widget(driver.card("queue")),
+    }
+    yield from driver.screenshot("10b-problem-opened")
     app.go("login")
     yield 0.2
     yield from driver.screenshot("00-login")

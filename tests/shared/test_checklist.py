@@ -282,6 +282,21 @@ REFUSALS: dict[str, tuple[Mutation, str, str]] = {
         "not a field of a nps item",
     ),
     "good not a bool": (on_item(0, 2, good="false"), "sections[0].items[2].good", "true or false"),
+    "end label without en": (
+        on_item(1, 0, min_label={"pl": "Słabo"}),
+        "sections[1].items[0].min_label.en",
+        "is required",
+    ),
+    "end label not texts": (
+        on_item(2, 0, max_label="Surely"),
+        "sections[2].items[0].max_label",
+        "texts by language",
+    ),
+    "end label on a yes_no item": (
+        on_item(0, 0, min_label={"en": "No"}),
+        "sections[0].items[0].min_label",
+        "not a field of a yes_no item",
+    ),
 }
 
 
@@ -355,6 +370,27 @@ def test_the_design_example_with_items_lacking_text_is_accepted() -> None:
     assert {} == template.item("wait").text
     assert "text" not in template.to_dict()["sections"][0]["items"][1]
     assert template == Template.from_dict(template.to_dict())
+
+
+def test_scales_and_nps_may_name_their_ends() -> None:
+    """docs/contract.md#templates: optional `min_label` and `max_label` texts."""
+    data = full_template()
+    item(data, 1, 0).update(min_label={"en": "Clueless", "pl": "Bez pojęcia"})
+    item(data, 1, 0).update(max_label={"en": "Expert"})
+    item(data, 2, 0).update(max_label={"en": "Surely"})
+    template = Template.from_dict(data)
+    knowledge, recommend = template.item("knowledge"), template.item("recommend")
+    assert ({"en": "Clueless", "pl": "Bez pojęcia"}, {"en": "Expert"}) == (
+        knowledge.min_label,
+        knowledge.max_label,
+    )
+    assert (None, {"en": "Surely"}) == (recommend.min_label, recommend.max_label)
+    written = template.to_dict()["sections"]
+    assert {"en": "Expert"} == written[1]["items"][0]["max_label"]
+    assert "min_label" not in written[2]["items"][0]
+    assert template == Template.from_dict(template.to_dict())
+    plain = Template.from_dict(full_template()).item("knowledge")
+    assert (None, None) == (plain.min_label, plain.max_label)
 
 
 def test_lookups_follow_template_order() -> None:

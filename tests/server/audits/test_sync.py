@@ -5,7 +5,7 @@ from __future__ import annotations
 from server.core.settings import Settings
 from tests.fixtures import PHOTOS
 from tests.server.api import Api, World
-from tests.server.audits.helpers import audit_body, new_uuid, put_audit, put_photo, set_status
+from tests.server.audits.helpers import audit_body, new_uuid, put_audit, put_photo, set_status, sql
 
 
 async def test_first_sync_sends_own_assignments_with_their_outlets_and_templates(
@@ -131,3 +131,22 @@ async def test_assignments_without_a_returned_audit_carry_none(api: Api, world: 
     await put_audit(api, headers, new_uuid(), audit_body(world.ids["assignment_own"]))
     payload = await api.ok("GET", "/api/v1/sync", headers)
     assert [None] == [a["returned_audit"] for a in payload["assignments"]]
+
+
+async def test_a_client_may_hide_the_live_score_from_its_shoppers(
+    api: Api, world: World, settings: Settings
+) -> None:
+    """`client_visit_rules.live_score` reaches the phone with each assignment (default true)."""
+    headers = world.headers["auditor"]
+    before = await api.ok("GET", "/api/v1/sync", headers)
+    await sql(
+        settings,
+        "INSERT INTO client_visit_rules (client, max_distance_m, live_score) VALUES (?, ?, ?)",
+        world.ids["client_a"],
+        300.0,
+        False,
+    )
+    after = await api.ok("GET", "/api/v1/sync", headers)
+
+    assert [True] == [assignment["live_score"] for assignment in before["assignments"]]
+    assert [False] == [assignment["live_score"] for assignment in after["assignments"]]
