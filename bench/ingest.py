@@ -355,7 +355,8 @@ class PlainSqlite:
                 f"SELECT {names} FROM {table} WHERE audit = ? ORDER BY id", (audit[0],)
             ).fetchall()
         log = self.source.execute(
-            "SELECT at, actor, action, entity, entity_id, before, after, reason FROM audit_log "
+            "SELECT at, actor, action, entity, entity_id, before, after, reason, sequence, "
+            "previous_hash, entry_hash FROM audit_log "
             "WHERE entity = 'audit' AND entity_id = ? ORDER BY id",
             (audit_uuid,),
         ).fetchone()
@@ -384,7 +385,8 @@ class PlainSqlite:
             target.execute("UPDATE assignment SET status = 'submitted' WHERE id = ?", (audit[2],))
             target.execute(
                 "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, "
-                "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "reason, sequence, previous_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                "?, ?, ?)",
                 log,
             )
             target.execute("COMMIT")
