@@ -30,6 +30,7 @@ from reports.model import (
     SectionScore,
     Strength,
     TrendPoint,
+    Verification,
 )
 from reports.outlet import build_outlet_report
 
@@ -49,6 +50,7 @@ __all__ = [
     "SectionScore",
     "Strength",
     "TrendPoint",
+    "Verification",
     "build_comparison_report",
     "build_outlet_report",
     "heatmap_chart",

@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
-from reports import styles
+from reports import styles, verification
 from reports.charts import heatmap_chart
 from reports.i18n import Formatter, Translations, translation
 from reports.labels import CHANNELS, label, para
@@ -56,8 +56,8 @@ class _ComparisonReport:
             header_right=f"{report_title} · {data.wave} · {scope}",
             footer_left=_("Generated on %(date)s")
             % {"date": self.formatter.day(data.generated_on)},
-            page_label=lambda page, pages: (
-                _("Page %(page)s of %(pages)s") % {"page": page, "pages": pages}
+            page_label=lambda page, pages: verification.page_label(
+                data.verification, _("Page %(page)s of %(pages)s") % {"page": page, "pages": pages}
             ),
         )
         story: list[Flowable] = [
@@ -91,11 +91,15 @@ class _ComparisonReport:
             para(_("Comparison report"), styles.TITLE),
             para(data.client, styles.SUBTITLE),
             Spacer(1, 4 * mm),
-            Table(
-                [[para(name, styles.SMALL), para(value, styles.BODY)] for name, value in facts],
-                colWidths=[40 * mm, styles.CONTENT_WIDTH - 40 * mm],
-                hAlign="LEFT",
-                style=styles.layout_style(("LEFTPADDING", (0, 0), (-1, -1), 0)),
+            verification.beside_facts(
+                Table(
+                    [[para(name, styles.SMALL), para(value, styles.BODY)] for name, value in facts],
+                    colWidths=[40 * mm, verification.facts_width(data.verification) - 40 * mm],
+                    hAlign="LEFT",
+                    style=styles.layout_style(("LEFTPADDING", (0, 0), (-1, -1), 0)),
+                ),
+                data.verification,
+                self.translations,
             ),
         ]
 

@@ -21,6 +21,19 @@ ActionStatus = Literal["open", "done", "verified"]
 
 
 @dataclass(frozen=True, slots=True)
+class Verification:
+    """How a reader checks that a PDF is one the server issued (docs/contract.md#reports).
+
+    `code` is shown as given on every page; `address` is the page where it can be typed in;
+    `url` (the page of this very code) is what the QR code holds.
+    """
+
+    code: str
+    address: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class Rank:
     """A position in a ranking: `position` of `out_of` (1 is best)."""
 
@@ -125,6 +138,7 @@ class OutletReportData:
     strengths: tuple[Strength, ...] = ()
     disputes: tuple[DisputeOutcome, ...] = ()
     corrective_actions: tuple[CorrectiveAction, ...] = ()
+    verification: Verification | None = None
 
     @property
     def change(self) -> float | None:
@@ -225,3 +239,4 @@ class ComparisonReportData:
     channels: tuple[ChannelRow, ...] = ()
     region: str | None = None
     visits: int = 0
+    verification: Verification | None = None

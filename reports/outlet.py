@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
-from reports import styles
+from reports import styles, verification
 from reports.charts import section_chart, trend_chart
 from reports.i18n import Formatter, Translations, translation
 from reports.jpeg import JpegImage
@@ -60,8 +60,8 @@ class _OutletReport:
                 "code": data.outlet.code,
                 "date": self.formatter.day(data.generated_on),
             },
-            page_label=lambda page, pages: (
-                _("Page %(page)s of %(pages)s") % {"page": page, "pages": pages}
+            page_label=lambda page, pages: verification.page_label(
+                data.verification, _("Page %(page)s of %(pages)s") % {"page": page, "pages": pages}
             ),
         )
         story: list[Flowable] = [
@@ -150,7 +150,7 @@ class _OutletReport:
                     para(label(CHANNELS, data.channel, self.translations), styles.BODY),
                 ],
             ],
-            colWidths=[35 * mm, styles.CONTENT_WIDTH - 35 * mm],
+            colWidths=[35 * mm, verification.facts_width(data.verification) - 35 * mm],
             style=styles.layout_style(
                 ("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")
             ),
@@ -163,7 +163,7 @@ class _OutletReport:
                 styles.SUBTITLE,
             ),
             Spacer(1, 4 * mm),
-            facts,
+            verification.beside_facts(facts, data.verification, self.translations),
             Spacer(1, 5 * mm),
             Table(
                 [[score_box, figures]],
