@@ -518,6 +518,22 @@ class Store:
                 ),
             )
 
+    def audit_body_text(self, audit_uuid: str) -> str:
+        """The frozen wire body of a submitted audit, as stored ("" for a draft)."""
+        rows = self._query("SELECT body FROM audits WHERE uuid = ?", (audit_uuid,))
+        return str(rows[0]["body"] or "") if rows else ""
+
+    def retry_audit(self, audit_uuid: str) -> None:
+        """The auditor's "retry now" for a whole audit: its refused or waiting parts (the audit
+        and its photos) are due at once, with a fresh attempt count."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state = 'queued', next_retry_at = 0, attempts = 0"
+                " WHERE state IN ('failed', 'queued') AND ((kind = 'audit' AND uuid = ?)"
+                " OR (kind = 'photo' AND uuid IN (SELECT uuid FROM photos WHERE audit_uuid = ?)))",
+                (audit_uuid, audit_uuid),
+            )
+
     def retry_outbox(self, kind: str, entry_uuid: str) -> None:
         """The auditor's "retry": a failed entry is queued again with a fresh attempt count."""
         with self.transaction() as db:

@@ -362,6 +362,11 @@ class SyncClient:
         self.store.retry_outbox(kind, entry_uuid)
         self.emit("outbox")
 
+    def retry_audit(self, audit_uuid: str) -> None:
+        """The auditor's "retry now" of an audit and its photos."""
+        self.store.retry_audit(audit_uuid)
+        self.emit("outbox")
+
 
 class _RetryLater(Exception):
     def __init__(self, notice: Notice, after: float | None) -> None:

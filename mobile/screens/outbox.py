@@ -1,19 +1,26 @@
-"""Outbox: every submitted audit and photo with its sync state, the server's message, a retry."""
+"""Outbox: one row per submitted audit (outlet, photos sent n of m, bytes, state in words, the
+server's message) with "retry now"; the rows come from ``mobile.outbox``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
+from kivy.factory import Factory
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
+from mobile.outbox import AuditSending, audits_in_outbox, size_text
 from mobile.screens.widgets import _
-from mobile.store import FAILED, OutboxEntry
 
 if TYPE_CHECKING:
     from mobile.sync import SyncEvent
+
+ROW_HEIGHT_DP = 150
+SENT_ROW_HEIGHT_DP = 64
 
 
 def state_text(state: str) -> str:
@@ -26,17 +33,40 @@ def state_text(state: str) -> str:
     return names.get(state, state)
 
 
-class OutboxRow(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
-    kind = StringProperty("")
-    entry_uuid = StringProperty("")
+def progress_text(sending: AuditSending) -> str:
+    """ "Photos sent: 3 of 5 · 2.1 of 4.8 MB", or the size alone for an audit without photos."""
+    if sending.photos == 0:
+        return size_text(sending.bytes_total)
+    photos = _("Photos sent: %(sent)d of %(count)d") % {
+        "sent": sending.photos_sent,
+        "count": sending.photos,
+    }
+    if sending.bytes_sent in (0, sending.bytes_total):
+        return f"{photos} · {size_text(sending.bytes_total)}"
+    return "{} · {}".format(
+        photos,
+        _("%(sent)s of %(total)s")
+        % {"sent": size_text(sending.bytes_sent), "total": size_text(sending.bytes_total)},
+    )
+
+
+class OutboxRow(ButtonBehavior, BoxLayout):  # type: ignore[misc]  # Kivy is untyped
+    """One audit; a tap shows the whole message, "Retry now" sends it at once."""
+
+    audit_uuid = StringProperty("")
     title = StringProperty("")
+    detail = StringProperty("")
     state = StringProperty("")
     state_name = StringProperty("")
     message = StringProperty("")
     can_retry = BooleanProperty(False)
 
     def retry(self) -> None:
-        App.get_running_app().screen("outbox").retry(self.kind, self.entry_uuid)
+        App.get_running_app().screen("outbox").retry(self.audit_uuid)
+
+    def on_release(self) -> None:
+        if self.message:
+            App.get_running_app().screen("outbox").show_message(self.title, self.message)
 
 
 class OutboxScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
@@ -50,38 +80,44 @@ class OutboxScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
 
     def show(self) -> None:
         app: Any = App.get_running_app()
-        entries = app.store.outbox()
-        self.ids.list.data = [self._row(entry) for entry in reversed(entries)]
-        waiting = sum(1 for entry in entries if entry.state in ("queued", "sending"))
-        self.summary = app.ngettext("%(count)d waiting", "%(count)d waiting", waiting) % {
-            "count": waiting
-        }
+        sendings = audits_in_outbox(app.store)
+        self.ids.list.data = [self._row(sending) for sending in sendings]
+        waiting = sum(1 for sending in sendings if sending.state in ("queued", "sending"))
+        self.summary = app.ngettext(
+            "%(count)d audit waiting", "%(count)d audits waiting", waiting
+        ) % {"count": waiting}
 
-    def _row(self, entry: OutboxEntry) -> dict[str, Any]:
+    def _row(self, sending: AuditSending) -> dict[str, Any]:
         app: Any = App.get_running_app()
-        if entry.kind == "audit":
-            record = app.store.audit(entry.uuid)
-            assignment = app.store.assignment(record.assignment_id) if record else None
-            outlet = app.store.outlet(assignment["outlet_id"]) if assignment else None
-            title = _("Audit") + (f": {outlet['name']}" if outlet else "")
-        else:
-            photo = app.store.photo(entry.uuid)
-            title = _("Photo") + (f": {photo.item}" if photo else "")
+        title = sending.outlet_name or _("Audit")
+        if sending.correction:
+            title = _("%(outlet)s (correction)") % {"outlet": title}
+        message = app.message_text(sending.message)
+        # a sent audit needs no room for a message or a button
+        height = ROW_HEIGHT_DP if message or sending.can_retry else SENT_ROW_HEIGHT_DP
         return {
-            "kind": entry.kind,
-            "entry_uuid": entry.uuid,
-            "title": f"{title}  ({entry.uuid[:8]})",
-            "state": entry.state,
-            "state_name": state_text(entry.state),
-            "message": app.message_text(entry.message),
-            "can_retry": entry.state == FAILED,
+            "row_size": (None, dp(height)),
+            "audit_uuid": sending.audit_uuid,
+            "title": title,
+            "detail": progress_text(sending),
+            "state": sending.state,
+            "state_name": state_text(sending.state),
+            "message": message,
+            "can_retry": sending.can_retry,
         }
 
-    def retry(self, kind: str, entry_uuid: str) -> None:
+    def retry(self, audit_uuid: str) -> None:
         app: Any = App.get_running_app()
-        app.sync().retry(kind, entry_uuid)
+        app.sync().retry_audit(audit_uuid)
         app.sync_now()
         self.show()
+
+    def show_message(self, title: str, message: str) -> Any:
+        """The whole message of a row, in a popup (a row shows its first lines)."""
+        popup = Factory.MessagePopup(title=title)
+        popup.message = message
+        popup.open()
+        return popup
 
     def _on_sync_event(self, event: SyncEvent) -> None:
         if event.kind in ("outbox", "pulled") and self.manager.current == self.name:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 
+from reports.signing import ReportSigner
 from server.auth.passwords import Passwords
 from server.auth.service import AuthService
 from server.auth.tokens import Tokens
 from server.core.database import Database
 from server.core.settings import Settings
 from server.photos import PhotoLimits
+from server.reporting.issuing import load_signer
 from server.storage import MediaStore, media_store_from_settings
 from server.templates.published import PublishedTemplates
 
@@ -25,6 +27,8 @@ class AppContext:
     media_store: MediaStore
     photo_limits: PhotoLimits
     templates: PublishedTemplates
+    # Signs every report PDF the server issues (docs/contract.md#reports).
+    report_signer: ReportSigner
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
@@ -39,4 +43,5 @@ class AppContext:
             media_store=media_store_from_settings(settings),
             photo_limits=PhotoLimits(max_bytes=settings.max_photo_bytes),
             templates=PublishedTemplates(),
+            report_signer=load_signer(settings),
         )

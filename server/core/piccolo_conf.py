@@ -15,5 +15,6 @@ APP_REGISTRY = AppRegistry(
         "server.audits.piccolo_app",
         "server.workflow.piccolo_app",
         "server.analytics.piccolo_app",
+        "server.reporting.piccolo_app",
     ]
 )

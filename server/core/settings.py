@@ -14,6 +14,11 @@ from pathlib import Path
 
 DEFAULT_VAR_DIR = Path("./var")
 MEDIA_STORES = ("local", "s3")
+DEFAULT_ORGANISATION = "Shopscore"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+# The signing identity generated when none is configured (docs/contract.md#reports).
+SIGNING_KEY_NAME = "signing_key.pem"
+SIGNING_CERT_NAME = "signing_cert.pem"
 
 
 class SettingsError(ValueError):
@@ -90,6 +95,15 @@ class Settings:
     # Where photos are stored: "local" (media_dir) or "s3" (then `s3` says where).
     media_store: str = "local"
     s3: S3Settings | None = None
+    # The key and certificate (PEM) that sign every report. `from_env` always names files:
+    # the configured ones, else the identity generated once into var_dir. A Settings made in
+    # code without them (tests) signs with an identity made for the process.
+    signing_cert_file: Path | None = None
+    signing_key_file: Path | None = None
+    # Who the generated certificate names.
+    signing_organisation: str = DEFAULT_ORGANISATION
+    # Where people reach this server: the reports' QR codes and verification address.
+    public_url: str = DEFAULT_PUBLIC_URL
 
     def __post_init__(self) -> None:
         if self.media_store not in MEDIA_STORES:
@@ -98,6 +112,12 @@ class Settings:
             )
         if self.media_store == "s3" and self.s3 is None:
             raise SettingsError("MEDIA_STORE=s3 needs the S3 settings (S3_BUCKET and the keys)")
+        if (self.signing_cert_file is None) != (self.signing_key_file is None):
+            raise SettingsError("SIGNING_CERT_FILE and SIGNING_KEY_FILE are set together")
+        if not self.public_url.startswith(("http://", "https://")) or self.public_url.endswith("/"):
+            raise SettingsError(
+                f"PUBLIC_URL must be an http(s) address without a final /, not {self.public_url!r}"
+            )
 
     @property
     def is_sqlite(self) -> bool:
@@ -112,9 +132,21 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], var_dir: Path = DEFAULT_VAR_DIR) -> Settings:
-        """Read the settings; a missing SECRET_KEY is generated once and kept in var_dir."""
+        """Read the settings; a missing SECRET_KEY, or signing key and certificate, is generated
+        once and kept in var_dir."""
         cheap = environ.get("SHOPSCORE_CHEAP_ARGON2", "") == "1"
         media_store = environ.get("MEDIA_STORE", "local").strip().lower() or "local"
+        organisation = environ.get("SIGNING_ORGANISATION", "").strip() or DEFAULT_ORGANISATION
+        cert_file = environ.get("SIGNING_CERT_FILE", "").strip()
+        key_file = environ.get("SIGNING_KEY_FILE", "").strip()
+        if bool(cert_file) != bool(key_file):
+            raise SettingsError("SIGNING_CERT_FILE and SIGNING_KEY_FILE are set together")
+        if cert_file:
+            signing_cert_file, signing_key_file = Path(cert_file), Path(key_file)
+        else:
+            signing_cert_file, signing_key_file = load_or_create_signing_identity(
+                var_dir, organisation
+            )
         return cls(
             database_url=environ.get("DATABASE_URL", f"sqlite:///{var_dir}/shopscore.db"),
             media_dir=Path(environ.get("MEDIA_DIR", str(var_dir / "media"))),
@@ -132,6 +164,10 @@ class Settings:
             log_level=environ.get("LOG_LEVEL", "INFO"),
             media_store=media_store,
             s3=S3Settings.from_env(environ) if media_store == "s3" else None,
+            signing_cert_file=signing_cert_file,
+            signing_key_file=signing_key_file,
+            signing_organisation=organisation,
+            public_url=environ.get("PUBLIC_URL", "").strip().rstrip("/") or DEFAULT_PUBLIC_URL,
         )
 
 
@@ -149,3 +185,41 @@ def load_or_create_secret_key(var_dir: Path) -> str:
         handle.flush()
         os.fsync(handle.fileno())
     return key
+
+
+def _create_once(path: Path, content: bytes) -> bool:
+    """Write `path` (mode 0600) whole, unless it exists; True when this call created it.
+
+    Written under another name, then linked: a process starting at the same moment (another
+    server worker) sees either no file or the whole of it, never a half-written one.
+    """
+    if path.exists():
+        return False
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        temporary.unlink()
+
+
+def load_or_create_signing_identity(var_dir: Path, organisation: str) -> tuple[Path, Path]:
+    """The (certificate, key) files in var_dir, created (mode 0600) on first run: a new key and
+    a self-signed certificate naming `organisation`. Once made they are kept, whatever the
+    organisation says later: reports already issued stay verifiable."""
+    from reports.signing import new_signing_key, self_signed_certificate
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key_path, cert_path = var_dir / SIGNING_KEY_NAME, var_dir / SIGNING_CERT_NAME
+    if not cert_path.exists():
+        _create_once(key_path, new_signing_key())
+        _create_once(cert_path, self_signed_certificate(key_path.read_bytes(), organisation))
+    return cert_path, key_path

@@ -7,7 +7,6 @@ page, a forbidden action a 403 page. Every unsafe request checks the CSRF field 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import logging
@@ -32,6 +31,7 @@ from server.analytics.filters import Filters, check_filters_in_scope, require_an
 from server.analytics.service import AnalyticsService
 from server.core.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
 from server.core.i18n import _
+from server.dashboard.verify import ROUTES as VERIFY_ROUTES
 from server.dashboard.web import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
@@ -337,17 +337,19 @@ async def _network_trend_only(caller: Caller, client_id: int) -> list[ChartPoint
 async def outlet_report(
     request: Request[Any, Any, Any], outlet_id: FromPath[int]
 ) -> Response[bytes]:
-    """The outlet's PDF quality report (latest released wave) in the page's language."""
-    from reports import build_outlet_report
+    """The outlet's PDF quality report (latest released wave) in the page's language, issued
+    (signed and recorded) like the API's."""
+    from server.reporting.issuing import ReportIssuer
     from server.reporting.service import ReportService
 
     caller = await session_caller(request)
     language = language_of(request, caller)
+    context = context_of(request)
     # The app's own media store: the thumbnails may be on S3.
-    service = ReportService(context_of(request).media_store)
-    data = await service.outlet_report(caller, outlet_id, None, language)
-    # ReportLab is CPU-bound: off the event loop, like the API's report route.
-    pdf = await asyncio.to_thread(build_outlet_report, data, language)
+    service = ReportService(context.media_store)
+    data, subject = await service.outlet_report_to_issue(caller, outlet_id, None, language)
+    issuer = ReportIssuer(context.database, context.report_signer, context.settings.public_url)
+    pdf = await issuer.issue(data, subject, language, caller.user_id)
     return Response(
         pdf,
         media_type="application/pdf",
@@ -738,6 +740,7 @@ DASHBOARD = Router(
         resolve_dispute,
         corrective_step,
         admin_lists,
+        *VERIFY_ROUTES,
         STATIC,
     ],
     after_request=_page_headers,

@@ -1,11 +1,13 @@
 """`shopscore report ...` and `shopscore waves`: report PDFs from the command line.
 
-`report outlet CODE --wave W` writes one outlet's report. `report wave W --out DIR` writes the
-report of every outlet assigned in the wave plus the comparison report with a pool of
-processes, each assembling (database reads, thumbnails) and rendering whole reports, with a
-progress bar on stderr and a summary at the end. An outlet that fails is reported and the
-others carry on; an outlet with nothing released is skipped. A wave is named by its name (as
-`shopscore waves` lists them) or its id; an unknown one is answered with the list of waves.
+Every PDF is issued like the server's (`server.reporting.issuing`: verification code,
+signature, record). `report outlet CODE --wave W` writes one outlet's report.
+`report wave W --out DIR` writes the report of every outlet assigned in the wave plus the
+comparison report with a pool of processes, each assembling (database reads, thumbnails),
+rendering and signing whole reports, with a progress bar on stderr and a summary at the end.
+An outlet that fails is reported and the others carry on; an outlet with nothing released is
+skipped. A wave is named by its name (as `shopscore waves` lists them) or its id; an unknown
+one is answered with the list of waves.
 
 The command runs as the operator (agency admin scope): it is a server-side tool.
 """
@@ -32,6 +34,7 @@ from server.core.database import Database
 from server.core.errors import NotFound
 from server.core.i18n import _
 from server.core.settings import Settings
+from server.reporting.issuing import ReportSubject, load_signer, record, signed_report
 from server.reporting.render import write_report
 from server.reporting.service import ReportService, check_language, reading
 from server.storage import media_store_from_settings
@@ -257,11 +260,13 @@ async def report_outlet(
         async with reading(database):
             wave = pick_wave(str(wave_id), await all_waves())
             outlet_id = await _outlet_by_code(wave, code)
-            data = await service.outlet_report(OPERATOR, outlet_id, wave.id, lang)
+            data, subject = await service.outlet_report_to_issue(OPERATOR, outlet_id, wave.id, lang)
+        report = signed_report(data, lang, load_signer(settings), settings.public_url)
+        await record(database, report, data, subject, lang, issued_to=None)
     finally:
         await database.close()
     output.parent.mkdir(parents=True, exist_ok=True)
-    return write_report(data, lang, output)
+    return write_report(report.pdf, output)
 
 
 class _Worker:
@@ -272,12 +277,19 @@ class _Worker:
         self.database = Database(settings.database_url)
         self.loop.run_until_complete(self.database.start())
         self.service = ReportService(media_store_from_settings(settings))
+        self.signer = load_signer(settings)
+        self.public_url = settings.public_url
 
     def write(self, outlet_id: int | None, wave_id: int, lang: str, path: Path) -> Outcome:
-        """Assemble and render one report (the comparison when `outlet_id` is None)."""
+        """Assemble, issue (sign and record) and write one report (the comparison when
+        `outlet_id` is None)."""
         try:
-            data = self.loop.run_until_complete(self._assemble(outlet_id, wave_id, lang))
-            write_report(data, lang, path)
+            data, subject = self.loop.run_until_complete(self._assemble(outlet_id, wave_id, lang))
+            report = signed_report(data, lang, self.signer, self.public_url)
+            self.loop.run_until_complete(
+                record(self.database, report, data, subject, lang, issued_to=None)
+            )
+            write_report(report.pdf, path)
         except NotFound:
             return SKIPPED, ""
         except Exception as error:  # one bad outlet must not stop the wave
@@ -286,11 +298,11 @@ class _Worker:
 
     async def _assemble(
         self, outlet_id: int | None, wave_id: int, lang: str
-    ) -> OutletReportData | ComparisonReportData:
+    ) -> tuple[OutletReportData | ComparisonReportData, ReportSubject]:
         async with reading(self.database):
             if outlet_id is None:
-                return await self.service.comparison_report(OPERATOR, wave_id, lang)
-            return await self.service.outlet_report(OPERATOR, outlet_id, wave_id, lang)
+                return await self.service.comparison_report_to_issue(OPERATOR, wave_id, lang)
+            return await self.service.outlet_report_to_issue(OPERATOR, outlet_id, wave_id, lang)
 
 
 # The worker of this process, when it is a report process of `report_wave`.

@@ -59,6 +59,7 @@ from server.analytics.service import AnalyticsService
 from server.core.database import Database
 from server.core.errors import BadRequest, NotFound
 from server.core.i18n import _
+from server.reporting.issuing import COMPARISON, OUTLET, ReportSubject
 from server.storage.base import MediaStore, MediaStoreError
 from server.workflow.tables import ScoreRollup
 from shared.checklist import Template
@@ -394,6 +395,18 @@ class ReportService:
         today: dt.date | None = None,
     ) -> OutletReportData:
         """The outlet report of `outlet_id` in `wave_id` (default: its latest released wave)."""
+        data, _subject = await self.outlet_report_to_issue(caller, outlet_id, wave_id, lang, today)
+        return data
+
+    async def outlet_report_to_issue(
+        self,
+        caller: Caller,
+        outlet_id: int,
+        wave_id: int | None,
+        lang: str,
+        today: dt.date | None = None,
+    ) -> tuple[OutletReportData, ReportSubject]:
+        """The outlet report and what it is about, by id, for the record of its issue."""
         require_analytics_role(caller)
         check_language(lang)
         outlet = await _outlet(outlet_id)
@@ -420,6 +433,7 @@ class ReportService:
         sections = _ratios(visit["section_ratios"])
         top_quartile = figures.region_section_top_quartile.get(outlet.region_id, {})
         percent = _number(visit["percent"])
+        subject = ReportSubject(OUTLET, outlet.client_id, wave.id, outlet_id=outlet.id)
         return OutletReportData(
             client=outlet.client_name,
             outlet=Outlet(outlet.name, outlet.code, outlet.address, outlet.region_name),
@@ -449,7 +463,7 @@ class ReportService:
             ),
             trend=figures.trend(outlet.id),
             **await self._visit_details(visit, outlet.id, vocabulary, figures),
-        )
+        ), subject
 
     async def _report_wave(self, outlet: OutletRecord, wave_id: int | None) -> WaveRef:
         if wave_id is None:
@@ -567,6 +581,20 @@ class ReportService:
         today: dt.date | None = None,
     ) -> ComparisonReportData:
         """The comparison report of a wave, limited to what the caller may see."""
+        data, _subject = await self.comparison_report_to_issue(
+            caller, wave_id, lang, region_id, today
+        )
+        return data
+
+    async def comparison_report_to_issue(
+        self,
+        caller: Caller,
+        wave_id: int,
+        lang: str,
+        region_id: int | None = None,
+        today: dt.date | None = None,
+    ) -> tuple[ComparisonReportData, ReportSubject]:
+        """The comparison report and what it is about, by id, for the record of its issue."""
         require_analytics_role(caller)
         check_language(lang)
         wave = await _wave(wave_id)
@@ -596,6 +624,7 @@ class ReportService:
         outlet_region = {row.outlet.id: row.region_id for row in league.rows}
         visits = sum(row.audits for row in league.rows)
         network = await analytics.trend(caller, filters)
+        subject = ReportSubject(COMPARISON, wave.client_id, wave.id, region_id=region_id)
         return ComparisonReportData(
             client=names[0]["client_name"],
             wave=wave.name,
@@ -655,7 +684,7 @@ class ReportService:
             ),
             region=region_names.get(region_id) if region_id is not None else None,
             visits=visits,
-        )
+        ), subject
 
     async def _previous_regions(
         self, analytics: AnalyticsService, caller: Caller, wave: WaveRef, region_id: int | None

@@ -72,7 +72,12 @@ def test_an_offline_visit_from_start_to_outbox(
     # spotless 10, offers 6, queue 3 (target 2, limit 8) 10/3, NPS 9 -> 9: 85/90 (weight 60)
     assert {"ru": "Магазин", "pl": "Sklep"}[lang] == result["page_after_section_jump"]
     assert "94.6%" in result["score_text"]
-    assert [["audit", QUEUED], ["photo", QUEUED]] == result["outbox_rows"]
+    # one row for the visit: the outlet, its one photo not sent yet, the size, in words
+    (row,) = result["outbox_rows"]
+    assert (QUEUED, True) == (row["state"], row["can_retry"])
+    assert {"ru": "Żabka Mokotów", "pl": "Żabka Mokotów"}[lang] == row["title"]
+    assert {"ru": "Фото отправлено: 0 из 1", "pl": "Wysłane zdjęcia: 0 z 1"}[lang] in row["detail"]
+    assert row["detail"].endswith(" kB")
     assert 10 == len(result["screenshots"])
     # switching the language in the settings re-translates the screen at once
     assert {"ru": "Выйти", "pl": "Wyloguj się"}[lang] == result["log_out_before"]
@@ -184,9 +189,23 @@ def test_log_in_visit_submit_and_the_outbox_drains_exactly_once(
     assert 0 == app.returncode, result.get("error") or stderr[-3000:]
 
     assert 1 == result["pulled_rows"]  # the one visit the admin assigned
-    assert [["audit", QUEUED], ["photo", QUEUED]] == sorted(result["offline_rows"])
+    (offline,) = result["offline_rows"]
+    assert ("Żabka Mokotów", QUEUED, "Waiting to send") == (
+        offline["title"],
+        offline["state"],
+        offline["state_name"],
+    )
+    assert offline["detail"].startswith("Photos sent: 0 of 1 · ")
+    assert "No connection to the server; will retry automatically." == offline["message"]
     assert "No connection to the server; will retry automatically." == result["offline_status"]
-    assert [["audit", SYNCED], ["photo", SYNCED]] == sorted(result["drained_rows"])
+    (drained,) = result["drained_rows"]
+    assert (SYNCED, "Sent", "", False) == (
+        drained["state"],
+        drained["state_name"],
+        drained["message"],
+        drained["can_retry"],
+    )
+    assert drained["detail"].startswith("Photos sent: 1 of 1 · ")
     for name in result["screenshots"]:
         assert_drawn(name)
     store = Store(data_dir)
@@ -247,6 +266,8 @@ def test_a_returned_audit_is_corrected_in_the_app_on_another_phone(
         audit_uuid
     )
     assert 1 == server.photos_stored(photo_sha256)
+    (row,) = result["outbox_rows"]  # the audit alone: its photo is on the server already
+    assert ("Żabka Mokotów (виправлення)", SYNCED) == (row["title"], row["state"])
     for name in result["screenshots"]:
         assert_drawn(name)
 

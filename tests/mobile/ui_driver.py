@@ -48,6 +48,12 @@ class ScriptedCamera:
         on_done(self.files.pop(0) if self.files else None)
 
 
+def outbox_rows(outbox: Any) -> list[dict[str, Any]]:
+    """What each row of the outbox says: title, detail, state, message, retry offered."""
+    keys = ("title", "detail", "state", "state_name", "message", "can_retry")
+    return [{key: row[key] for key in keys} for row in outbox.ids.list.data]
+
+
 def visit_rows(assignments: Any) -> list[dict[str, Any]]:
     """The visit list's rows of visits (without the group headings)."""
     return [row for row in assignments.ids.list.data if row.get("viewclass") == "AssignmentRow"]
@@ -177,9 +183,7 @@ def offline_visit(driver: Driver) -> Steps:
     yield 1.0
     assert app.root.current == "outbox", app.root.current
     yield from driver.screenshot("08-outbox")
-    driver.result["outbox_rows"] = [
-        (row["kind"], row["state"]) for row in driver.screen("outbox").ids.list.data
-    ]
+    driver.result["outbox_rows"] = outbox_rows(driver.screen("outbox"))
     app.go("settings")
     yield 0.2
     yield from driver.screenshot("09-settings")
@@ -350,7 +354,7 @@ def online_visit(driver: Driver) -> Steps:
     yield 0.3
     yield from driver.screenshot("13-outbox-offline")
     outbox = driver.screen("outbox")
-    driver.result["offline_rows"] = [[row["kind"], row["state"]] for row in outbox.ids.list.data]
+    driver.result["offline_rows"] = outbox_rows(outbox)
     driver.result["offline_status"] = app.status
     signal(driver, "queued-offline")
     yield from wait_until(signalled(driver, "server-up"), 30)
@@ -364,7 +368,7 @@ def online_visit(driver: Driver) -> Steps:
     )
     yield 0.3
     yield from driver.screenshot("14-outbox-drained")
-    driver.result["drained_rows"] = [[row["kind"], row["state"]] for row in outbox.ids.list.data]
+    driver.result["drained_rows"] = outbox_rows(outbox)
     driver.result["audit_uuid"] = session.audit_uuid
 
 
@@ -423,7 +427,7 @@ def correct_returned_audit(driver: Driver) -> Steps:
     )
     yield 0.5
     yield from driver.screenshot("24-correction-sent")
-    driver.result["outbox_rows"] = [dict(row) for row in outbox.ids.list.data]
+    driver.result["outbox_rows"] = outbox_rows(outbox)
     entry = app.store.outbox_entry("audit", session.audit_uuid)
     driver.result["receipt"] = entry.server_response if entry else None
 

@@ -313,7 +313,12 @@ UNSCOPED = [
     Case("GET", "/review", statuses(403, admin=200, reviewer=200), session=True),
     Case("GET", "/admin", admin_only(200), session=True),
     Case("GET", "/login", statuses(200), session=True),
+    # Public pages (no login): the verification of a report issued for the own outlet.
+    Case("GET", "/verify", statuses(200), session=True),
+    Case("GET", "/verify/{code:str}", statuses(200), {"code": "report_code"}, session=True),
 ]  # fmt: skip
+PUBLIC_PAGES = {"/login", "/verify", "/verify/{code:str}"}
+REPORT_CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 MATRIX = [case for row in SCOPED for case in row.cases()] + UNSCOPED
 # Outlet codes of the matrix world, by scope: a role must never read one outside its scope.
 OUTLET_CODES = {scope: scope.upper() for scope in SCOPES}
@@ -396,6 +401,10 @@ async def build_matrix_world(api: Api) -> World:
         world.ids[f"action_{scope}"] = action["id"]
         world.ids[f"dispute_{scope}"] = dispute["id"]
     ids["wave_own"], ids["wave_other_client"] = ids["wave_a"], ids["wave_b"]
+    # A report issued for the own outlet: the verification page of its code is public.
+    report = await api.client.get(f"/api/v1/outlets/{ids['outlet_own']}/report.pdf", headers=admin)
+    text = readable_texts("application/pdf", report.content)[-1]
+    world.ids["report_code"] = REPORT_CODE.findall(text)[0]  # type: ignore[assignment]
     return world
 
 
@@ -446,7 +455,7 @@ async def test_scope_matrix_and_shopper_anonymity(api: Api) -> None:
             )
             api.client.cookies.clear()
             if role == "anonymous":
-                expected = (200 if case.route == "/login" else 303) if case.session else 401
+                expected = (200 if case.route in PUBLIC_PAGES else 303) if case.session else 401
             else:
                 expected = case.expected[role]
             if expected != response.status_code:

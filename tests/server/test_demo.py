@@ -40,6 +40,7 @@ from server.users.tables import User
 from server.waves.tables import Wave
 from server.workflow.tables import CorrectiveAction, Dispute, ScoreRollup
 from shared.i18n import translation
+from tests.reports.pdfsig import VALID, pdfsig, signature_lines
 from tests.server.api import Api
 
 T = TypeVar("T")
@@ -238,6 +239,11 @@ def test_the_demo_reports_every_client_in_its_managers_languages(
         summary = translation(lang).gettext("Summary")
         assert "Summary" != summary
         assert summary in _text(path)
+    # Every PDF is signed: poppler's pdfsig finds each signature valid (the certificate is
+    # self-signed, so not trusted: tests/reports/pdfsig.py).
+    pdfs = sorted(out.rglob("*.pdf"))
+    assert 42 == len(pdfs)
+    assert [] == [path for path in pdfs if [VALID] != signature_lines(pdfsig(path))]
     assert "Polmarket Q2 2026" in _text(out / "polmarket-q2-2026" / "comparison.pdf")
     assert "Sever Coffee Q1 2026" in _text(out / "sever-coffee-q1-2026" / "comparison.pdf")
     printed = capsys.readouterr().out

@@ -21,12 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
 from litestar.testing import AsyncTestClient
 
+from reports.signing import new_signing_key, self_signed_certificate
 from server.app import create_app
-from server.core.settings import Settings
+from server.core.settings import Settings, SettingsError
 from tests.fixtures import PHOTOS
-from tests.server.api import ADMIN_EMAIL, PASSWORD, Api
+from tests.reports.pdf import page_texts
+from tests.reports.pdfsig import VALID, pdfsig, signature_lines
+from tests.server.api import ADMIN_EMAIL, PASSWORD, Api, World, build_world
 from tests.server.conftest import create_first_admin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,8 +56,17 @@ CHANGED = {
     "S3_ENDPOINT_URL": ("http://127.0.0.1:9000", "s3"),
     "S3_REGION": ("eu-central-1", "s3"),
     "S3_PREFIX": ("shopscore", "s3"),
+    "SIGNING_CERT_FILE": ("/etc/shopscore/other-cert.pem", "signing_cert_file"),
+    "SIGNING_KEY_FILE": ("/etc/shopscore/other-key.pem", "signing_key_file"),
+    "SIGNING_ORGANISATION": ("Acme Audits", "signing_organisation"),
+    "PUBLIC_URL": ("https://audits.example.test", "public_url"),
 }
 S3 = {"S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "k", "S3_SECRET_ACCESS_KEY": "s"}
+# The signing files are configured together (each is changed on top of the pair).
+SIGNING = {
+    "SIGNING_CERT_FILE": "/etc/shopscore/cert.pem",
+    "SIGNING_KEY_FILE": "/etc/shopscore/key.pem",
+}
 
 
 def readme_settings() -> set[str]:
@@ -80,6 +93,8 @@ def test_each_setting_is_read_from_the_environment(name: str, tmp_path: Path) ->
         base |= {"MEDIA_STORE": "s3", **S3}
     elif name == "MEDIA_STORE":
         base |= S3
+    elif name in SIGNING:
+        base |= SIGNING
     before = Settings.from_env(base, var_dir=tmp_path)
     after = Settings.from_env({**base, name: value}, var_dir=tmp_path)
     assert getattr(before, field) != getattr(after, field)
@@ -90,6 +105,79 @@ def test_a_missing_secret_key_is_generated_once_and_kept_private(tmp_path: Path)
     again = Settings.from_env({}, var_dir=tmp_path)
     assert first.secret_key == again.secret_key
     assert 0o600 == stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
+
+
+def test_a_missing_signing_identity_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    first = Settings.from_env({"SIGNING_ORGANISATION": "Acme Audits"}, var_dir=tmp_path)
+    again = Settings.from_env({"SIGNING_ORGANISATION": "Renamed"}, var_dir=tmp_path)
+    assert (tmp_path / "signing_cert.pem", tmp_path / "signing_key.pem") == (
+        first.signing_cert_file,
+        first.signing_key_file,
+    )
+    assert (first.signing_cert_file, first.signing_key_file) == (
+        again.signing_cert_file,
+        again.signing_key_file,
+    )
+    for name in ("signing_cert.pem", "signing_key.pem"):
+        assert 0o600 == stat.S_IMODE(os.stat(tmp_path / name).st_mode)
+    # Kept as first made, naming the organisation of the first start: reports already issued
+    # stay verifiable.
+    certificate = x509.load_pem_x509_certificate((tmp_path / "signing_cert.pem").read_bytes())
+    assert "CN=Acme Audits reports,O=Acme Audits" == certificate.subject.rfc4514_string()
+    assert ["secret_key", "signing_cert.pem", "signing_key.pem"] == sorted(
+        path.name for path in tmp_path.iterdir()
+    )
+
+
+def test_signing_files_go_together_and_the_public_url_is_an_address(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError):
+        Settings.from_env({"SIGNING_CERT_FILE": "/etc/cert.pem"}, var_dir=tmp_path)
+    with pytest.raises(SettingsError):
+        Settings.from_env({"PUBLIC_URL": "audits.example.test"}, var_dir=tmp_path)
+    trailing = Settings.from_env({"PUBLIC_URL": "https://audits.example.test/"}, var_dir=tmp_path)
+    assert "https://audits.example.test" == trailing.public_url
+
+
+async def test_the_signing_key_and_public_url_sign_and_address_every_report(
+    with_admin: Settings, tmp_path: Path
+) -> None:
+    """The configured certificate signs the PDFs (pdfsig names it) and PUBLIC_URL is the
+    address their QR codes and verification lines give."""
+    key = new_signing_key()
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(self_signed_certificate(key, "Configured Agency"))
+    key_file.write_bytes(key)
+    changes = {
+        "signing_cert_file": cert_file,
+        "signing_key_file": key_file,
+        "public_url": "https://audits.example.test",
+    }
+    async with client_of(with_admin, **changes) as client:
+        api = Api(client, client.app)  # type: ignore[arg-type]
+        world = await build_world(api)
+        pdf = await outlet_report_of(api, world)
+    report = pdfsig(pdf)
+    assert [VALID] == signature_lines(report)
+    assert "CN=Configured Agency reports,O=Configured Agency" in report
+    assert "https://audits.example.test/verify" in " ".join(page_texts(pdf))
+
+
+async def outlet_report_of(api: Api, world: World) -> bytes:
+    """An outlet report: the own outlet's audit released first."""
+    from tests.server.audits.helpers import audit_body, new_uuid, put_audit
+
+    audit_uuid = new_uuid()
+    sent = await put_audit(
+        api, world.headers["auditor"], audit_uuid, audit_body(world.ids["assignment_own"])
+    )
+    assert 201 == sent.status_code, sent.text
+    admin = world.headers["admin"]
+    await api.ok("POST", f"/api/v1/review/audits/{audit_uuid}/approve", admin, {})
+    response = await api.client.get(
+        f"/api/v1/outlets/{world.ids['outlet_own']}/report.pdf", headers=admin
+    )
+    assert 200 == response.status_code, response.text
+    return response.content
 
 
 @pytest.fixture

@@ -1,0 +1,97 @@
+"""What the outbox shows: one line per submitted audit, its photos counted with it.
+
+The store keeps one outbox entry per audit and per photo (each is sent on its own, photos
+first); the auditor thinks in visits. ``audits_in_outbox`` folds the entries of each audit
+into one ``AuditSending``: the outlet, photos sent n of m, the bytes to send, one state and
+the message that matters. Plain data for the outbox screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mobile.store import FAILED, QUEUED, SENDING, SYNCED, OutboxEntry, Store
+
+
+@dataclass(frozen=True)
+class AuditSending:
+    """One submitted audit on its way to the server."""
+
+    audit_uuid: str
+    assignment_id: int | None
+    outlet_name: str
+    correction: bool
+    photos_sent: int
+    photos: int
+    bytes_total: int
+    bytes_sent: int
+    state: str
+    message: str
+
+    @property
+    def can_retry(self) -> bool:
+        """Refused, or waiting for its next try: the auditor may send it now."""
+        return self.state in (FAILED, QUEUED)
+
+
+def combined_state(entries: list[OutboxEntry]) -> str:
+    """Refused if any part was refused; sent when every part is; sending while one is."""
+    states = {entry.state for entry in entries}
+    if FAILED in states:
+        return FAILED
+    if states == {SYNCED}:
+        return SYNCED
+    if SENDING in states:
+        return SENDING
+    return QUEUED
+
+
+def audits_in_outbox(store: Store) -> list[AuditSending]:
+    """Every audit in the outbox, the latest submitted first."""
+    entries = store.outbox()
+    photo_entries = {entry.uuid: entry for entry in entries if entry.kind == "photo"}
+    outlets = store.outlets_by_id()
+    sendings = []
+    for entry in reversed([e for e in entries if e.kind == "audit"]):
+        record = store.audit(entry.uuid)
+        assignment = store.assignment(record.assignment_id) if record else None
+        outlet = outlets.get(int(assignment["outlet_id"])) if assignment else None
+        photos = [
+            (photo, photo_entries[photo.uuid])
+            for photo in (store.photos(entry.uuid) if record else [])
+            if photo.uuid in photo_entries
+        ]
+        parts = [entry] + [photo_entry for _photo, photo_entry in photos]
+        body_bytes = len(store.audit_body_text(entry.uuid))
+        sizes = [(photo.path.stat().st_size if photo.path.exists() else 0) for photo, _ in photos]
+        sent_bytes = sum(
+            size
+            for size, (_photo, photo_entry) in zip(sizes, photos, strict=True)
+            if photo_entry.state == SYNCED
+        ) + (body_bytes if entry.state == SYNCED else 0)
+        # The message that matters: a refusal first, else the audit's own (waiting...).
+        refused = [part for part in parts if part.state == FAILED and part.message]
+        message = refused[0].message if refused else entry.message
+        state = combined_state(parts)
+        sendings.append(
+            AuditSending(
+                audit_uuid=entry.uuid,
+                assignment_id=record.assignment_id if record else None,
+                outlet_name=str(outlet["name"]) if outlet else "",
+                correction=bool(record and record.is_correction),
+                photos_sent=sum(1 for _photo, part in photos if part.state == SYNCED),
+                photos=len(photos),
+                bytes_total=body_bytes + sum(sizes),
+                bytes_sent=sent_bytes,
+                state=state,
+                message="" if state == SYNCED else message,
+            )
+        )
+    return sendings
+
+
+def size_text(count: int) -> str:
+    """Bytes for the eye: "850 kB", "4.2 MB" (the decimal units phones show)."""
+    if count < 1_000_000:
+        return f"{max(1, round(count / 1000))} kB" if count else "0 kB"
+    return f"{count / 1_000_000:.1f} MB"
