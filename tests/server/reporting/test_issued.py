@@ -22,7 +22,7 @@ from server.cli import main
 from server.core.settings import Settings
 from server.dashboard.web import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
 from server.reporting.issuing import CODE_ALPHABET, CODE_LENGTH, normalised_code, shown_code
-from server.reporting.verification import MISSES_PER_WINDOW
+from server.reporting.verification import MAX_REPORT_BYTES, MISSES_PER_WINDOW
 from tests.reports.pdf import page_texts
 from tests.reports.pdfsig import MISMATCH, VALID, one_byte_changed, pdfsig, signature_lines
 from tests.server.api import Api
@@ -243,3 +243,25 @@ async def test_unknown_codes_are_404_and_limited_per_address(
     assert int(limited.headers["retry-after"]) > 0
     # Once limited, an address gets no answer for any code: it cannot go on probing.
     assert 429 == (await reader.client.get(f"/verify/{known}")).status_code
+
+
+async def test_checking_files_stores_nothing_and_refuses_what_cannot_be_a_report(
+    reader: Api, programme: ReportWorld, seeded_settings: Settings
+) -> None:
+    pdf = await issued_outlet_report(reader, programme)
+    code = normalised_code(code_of(pdf))
+    assert code is not None
+    count = "SELECT COUNT(*) AS n FROM issued_report"
+    before = await sql(seeded_settings.database_url, count)
+    assert 200 == (await check_file(reader, code, pdf)).status_code
+    assert 200 == (await check_file(reader, code, b"not a PDF at all")).status_code
+    too_large = await check_file(reader, code, b"%PDF" + b"\0" * (MAX_REPORT_BYTES + 1))
+    assert 413 == too_large.status_code
+    no_file = await reader.client.post(
+        f"/verify/{code}",
+        data={CSRF_FIELD: CSRF},
+        headers={"Cookie": f"{CSRF_COOKIE}={CSRF}"},
+    )
+    assert 200 == no_file.status_code  # the record again, with its form: nothing to say yet
+    assert "This file is" not in no_file.text
+    assert before == await sql(seeded_settings.database_url, count)
