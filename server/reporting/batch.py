@@ -36,7 +36,7 @@ from server.core.i18n import _
 from server.core.settings import Settings
 from server.reporting.issuing import ReportSubject, load_signer, record, signed_report
 from server.reporting.render import write_report
-from server.reporting.service import ReportService, check_language, reading
+from server.reporting.service import ReportService, check_language
 from server.storage import media_store_from_settings
 from server.waves.tables import Wave
 from server.workflow.tables import ScoreRollup
@@ -257,7 +257,7 @@ async def report_outlet(
     await database.start()
     try:
         service = ReportService(media_store_from_settings(settings))
-        async with reading(database):
+        async with database.snapshot():
             wave = pick_wave(str(wave_id), await all_waves())
             outlet_id = await _outlet_by_code(wave, code)
             data, subject = await service.outlet_report_to_issue(OPERATOR, outlet_id, wave.id, lang)
@@ -299,7 +299,7 @@ class _Worker:
     async def _assemble(
         self, outlet_id: int | None, wave_id: int, lang: str
     ) -> tuple[OutletReportData | ComparisonReportData, ReportSubject]:
-        async with reading(self.database):
+        async with self.database.snapshot():
             if outlet_id is None:
                 return await self.service.comparison_report_to_issue(OPERATOR, wave_id, lang)
             return await self.service.outlet_report_to_issue(OPERATOR, outlet_id, wave_id, lang)

@@ -16,7 +16,7 @@ from litestar.params import FromPath, QueryParameter
 
 from server.core.dependencies import AppContextDep, AuthenticatedCaller, DatabaseDep
 from server.reporting.issuing import ReportIssuer
-from server.reporting.service import ReportService, reading
+from server.reporting.service import ReportService
 
 PDF = "application/pdf"
 
@@ -70,7 +70,7 @@ class ReportController(Controller):
     ) -> Response[bytes]:
         """The outlet quality report (PDF, signed) of one wave; outlets out of scope are 404."""
         language = lang or caller.language
-        async with reading(database):
+        async with database.snapshot():
             data, subject = await reports.outlet_report_to_issue(caller, outlet_id, wave, language)
         pdf = await issuer.issue(data, subject, language, caller.user_id)
         return _pdf(pdf, f"report-{data.outlet.code}-{language}.pdf")
@@ -88,7 +88,7 @@ class ReportController(Controller):
     ) -> Response[bytes]:
         """The comparison report (PDF, signed) of a wave, over the outlets the caller may see."""
         language = lang or caller.language
-        async with reading(database):
+        async with database.snapshot():
             data, subject = await reports.comparison_report_to_issue(
                 caller, wave_id, language, region
             )

@@ -19,18 +19,16 @@ Definitions:
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import json
 import uuid as uuid_module
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Final, cast
 
 import anyio.to_thread
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from reports import (
     ChannelRow,
@@ -56,7 +54,6 @@ from server.analytics import stats
 from server.analytics.filters import Filters, require_analytics_role
 from server.analytics.schemas import HeatmapFigure
 from server.analytics.service import AnalyticsService
-from server.core.database import Database
 from server.core.errors import BadRequest, NotFound
 from server.core.i18n import _
 from server.reporting.issuing import COMPARISON, OUTLET, ReportSubject
@@ -77,22 +74,6 @@ async def _raw(sql: str, *args: Any) -> list[dict[str, Any]]:
     """Run `sql`, built only from fixed fragments; every value goes through a placeholder."""
     rows: list[dict[str, Any]] = await ScoreRollup.raw(sql, *args)
     return rows
-
-
-@contextlib.asynccontextmanager
-async def reading(database: Database) -> AsyncIterator[None]:
-    """Every read of one report on one connection, in one transaction.
-
-    The report then sees one state of the data, and on SQLite its dozen queries stop paying
-    for a new connection (and its PRAGMAs) each: assembling an outlet report measured 9 ms
-    this way against 22-36 ms without. DEFERRED takes no write lock, so readers never queue.
-    """
-    if isinstance(database.engine, SQLiteEngine):
-        async with database.engine.transaction(transaction_type=TransactionType.deferred):
-            yield
-    else:
-        async with database.engine.transaction():
-            yield
 
 
 def _placeholders(count: int) -> str:
