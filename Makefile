@@ -10,7 +10,7 @@ LOCK_COMMAND := $(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra mo
 PO_FILES := $(wildcard shared/locale/*/LC_MESSAGES/shopscore.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help setup upgrade lock demo test test-shared test-rest lint audit format bench soak mobile translations extract clean
+.PHONY: help setup upgrade lock demo test test-shared test-rest lint audit format bench soak mobile look translations extract clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ soak: setup ## the long test forms (fuzzing, fault injection, load)
 
 mobile: setup ## run the field app on the desktop against the demo server
 	$(PY) -m mobile
+
+look: setup ## screenshots of every screen of the field app, each language, 360 and 720 dp wide, in ./out/look/mobile
+	$(PY) -m tests.mobile.look
 
 clean: ## remove the virtual environment and generated files
 	rm -rf $(VENV) var out .pytest_cache .mypy_cache .ruff_cache

@@ -170,15 +170,15 @@ class AssignmentsScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
 
     def _row(self, visit: Visit) -> dict[str, Any]:
         assignment, outlet = visit.assignment, visit.outlet
+        name = outlet.get("name", f"#{assignment['outlet_id']}")
+        city = outlet.get("city", "")
         return {
             "viewclass": "AssignmentRow",
             "assignment_id": visit.id,
-            "title": outlet.get("name", f"#{assignment['outlet_id']}"),
-            "subtitle": "{} · {} · {}".format(
-                assignment["due_to"],
-                outlet.get("city", ""),
-                channel_text(assignment["channel"]),
-            ),
+            # the outlet and its city may take two lines (then "…"); the line under it holds
+            # only short words of the app, which always fit
+            "title": f"{name} · {city}" if city else name,
+            "subtitle": "{} · {}".format(assignment["due_to"], channel_text(assignment["channel"])),
             "status": row_status_text(visit.group),
             "group": visit.group,
             "row_size": (None, dp(ROW_HEIGHT_DP)),

@@ -200,6 +200,12 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
         group = f"{self.screen.session_id}:{self.key}" if single else None
         for value, text in choices:
             toggle = ToggleButton(text=text, group=group, allow_no_selection=True)
+            if columns == 1:
+                # an option's words wrap onto a second line rather than run off the button
+                toggle.halign = "center"
+                toggle.bind(
+                    width=lambda button, width: setattr(button, "text_size", (width - dp(12), None))
+                )
             toggle.bind(on_release=lambda button, v=value: self._toggled(v, button))
             self.toggles[value] = toggle
             grid.add_widget(toggle)

@@ -32,7 +32,9 @@ from kivy.clock import Clock  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
 
 from mobile.app import ShopscoreApp  # noqa: E402
-from mobile.store import Store  # noqa: E402
+from mobile.notices import LOGIN_REFUSED, OFFLINE, REFUSED, Notice, notice_text  # noqa: E402
+from mobile.store import FAILED, Store  # noqa: E402
+from tests.mobile import fit  # noqa: E402
 from tests.mobile.sample_data import LONG_OUTLET_NAME, PHOTO_DIR, sync_payload  # noqa: E402
 
 Steps = Generator[float, None, None]
@@ -440,14 +442,173 @@ def log_in(driver: Driver) -> None:
     driver.press(login.ids.log_in)
 
 
+def seed_every_state(data_dir: Path, lang: str, server: str) -> None:
+    """A phone with a visit in every state, an outbox in every state, long names and notes."""
+    payload = sync_payload(assignment_count=6)
+    payload["outlets"][0]["name"] = LONG_OUTLET_NAME
+    visits = payload["assignments"]
+    visits[1]["status"] = "returned"
+    visits[1]["return_notes"] = [
+        {"item": "friendly", "note": "Which words did the cashier use? Describe them exactly."},
+        {"item": None, "note": "Add the receipt's number to the notes, please."},
+    ]
+    visits[1]["returned_audit"] = {
+        "uuid": "5d1c6f0e-7a42-4b8e-9f3c-2a1b0c9d8e7f",
+        "revision": 1,
+        "started_at": "2026-11-21T09:00:00Z",
+        "finished_at": "2026-11-21T09:25:00Z",
+        "location": None,
+        "answers": [
+            {"item": "greeted", "value": True, "na": False, "comment": "", "photos": []},
+            {"item": "friendly", "value": 2, "na": False, "comment": "Rude", "photos": []},
+        ],
+        "photos": [],
+    }
+    visits[2]["live_score"] = False  # a programme that hides the score
+    visits[4]["status"] = "submitted"
+    visits[5]["status"] = "approved"
+    visits[5]["wave"] = {"id": 6, "name": "October 2026"}
+    store = Store(data_dir)
+    store.apply_pull(payload)
+    store.set_settings(
+        server=server, token="expired-offline-token", language=lang, user_email="anna@example.com"
+    )
+    from mobile.session import start_visit
+
+    start_visit(store, 3).answer("greeted", True)  # in progress
+    sent = start_visit(store, 4)  # sent from this phone, refused by the server
+    for key, value in (("greeted", True), ("wait", 30), ("friendly", 5), ("clean", "spotless")):
+        sent.answer(key, value)
+    for key, value in (("offers", ["bag"]), ("queue", 1), ("recommend", 9)):
+        sent.answer(key, value)
+    sent.attach_photo("shelf", Path(PHOTO_DIR) / "gps_nikon.jpg")
+    sent.submit()
+    refusal = Notice(
+        REFUSED,
+        status=422,
+        detail="The answers cannot be accepted.\ngreeted: This question must be answered."
+        "\nshelf: A photo is needed.",
+    )
+    store.mark_outbox("audit", sent.audit_uuid, FAILED, message=refusal.to_message())
+    store.close()
+
+
+def walk_every_screen(driver: Driver) -> Steps:
+    """Every screen in every state worth seeing, each checked for cut text (tests.mobile.fit)
+    and photographed: the layout check of one language at one window size."""
+    app = driver.app
+    size = f"{Window.width}x{Window.height}"
+    found: list[dict[str, Any]] = []
+    driver.result["problems"] = found
+    driver.result["checked"] = []
+    app.status = notice_text(Notice(OFFLINE), app._, app.ngettext)
+
+    def look(name: str) -> Steps:
+        yield 0.35
+        yield from driver.screenshot(f"{size}-{name}")
+        for child in list(Window.children):
+            found.extend(fit.problems(child, name))
+        driver.result["checked"].append(name)
+
+    # the check itself can fail: three labels cut in the three ways it looks for
+    probes = fit_probes()
+    for probe in probes:
+        Window.add_widget(probe)
+    yield 0.2
+    driver.result["probe_problems"] = [
+        problem["why"] for probe in probes for problem in fit.problems(probe, "probe")
+    ]
+    for probe in probes:
+        Window.remove_widget(probe)
+
+    assignments = driver.screen("assignments")
+    app.go("assignments")
+    yield from look("01-visits")
+    assignments.toggle_group("done")
+    yield 0.1
+    assignments.ids.list.scroll_y = 0
+    yield from look("02-visits-done-shown")
+    assignments.ids.search.text = "Zzyzx"
+    yield 0.5
+    yield from look("03-visits-search-nothing")
+    assignments.ids.search.text = ""
+    for number, name in ((2, "04-briefing-returned"), (5, "05-briefing-sent"), (1, "06-briefing")):
+        app.go("briefing", assignment_id=number)
+        yield from look(name)
+    driver.press(driver.screen("briefing").ids.start)
+    yield 0.3
+    checklist = driver.screen("checklist")
+    yield from look("07-checklist")
+    menu = checklist.open_section_menu(checklist.ids.sections)
+    yield from look("08-checklist-sections")
+    menu.dismiss()
+    checklist.show_section(1)
+    checklist.add_photo("shelf")
+    yield 0.3
+    checklist.ids.scroll.scroll_y = 0
+    yield from look("09-checklist-section-2")
+    checklist.review()
+    yield from look("10-review-problems")
+    review = driver.screen("review")
+    fill_everything(checklist)
+    review.prepare()
+    yield from look("11-review-ready")
+    app.go("briefing", assignment_id=2)
+    yield 0.1
+    driver.press(driver.screen("briefing").ids.start)
+    yield from look("12-checklist-correction")
+    app.go("briefing", assignment_id=3)
+    yield 0.1
+    driver.press(driver.screen("briefing").ids.start)
+    yield from look("13-checklist-score-hidden")
+    app.go("outbox")
+    yield from look("14-outbox")
+    outbox = driver.screen("outbox")
+    refused = next(row for row in outbox.ids.list.data if row["state"] == "failed")
+    popup = outbox.show_message(refused["title"], refused["message"])
+    yield from look("15-outbox-message")
+    popup.dismiss()
+    app.go("settings")
+    yield from look("16-settings")
+    app.go("login")
+    driver.screen("login").message = notice_text(
+        Notice(LOGIN_REFUSED, status=401, detail="The e-mail or the password is wrong."),
+        app._,
+        app.ngettext,
+    )
+    yield from look("17-login")
+
+
+def fit_probes() -> list[Any]:
+    """Labels cut on purpose: too narrow, too low for its lines, shortened to "…"."""
+    from kivy.uix.label import Label
+
+    narrow = Label(text="Налаштування", size_hint=(None, None), size=(40, 30), pos=(10, 10))
+    low = Label(text="Немає зв'язку із сервером; повторимо автоматично.", size_hint=(None, None))
+    low.size, low.pos, low.text_size = (120, 20), (10, 60), (120, None)
+    short = Label(text="Zwrócony do poprawy", shorten=True, size_hint=(None, None))
+    short.size, short.pos, short.text_size = (60, 30), (10, 100), (60, 30)
+    return [narrow, low, short]
+
+
+def fill_everything(checklist: Any) -> None:
+    """Answer the every-kind checklist completely (the photo is there already)."""
+    for key, value in (("greeted", True), ("wait", 30), ("friendly", 5), ("clean", "spotless")):
+        checklist.answer(key, value)
+    for key, value in (("offers", ["bag"]), ("queue", 1), ("recommend", 9)):
+        checklist.answer(key, value)
+
+
 SCENARIOS: dict[str, Callable[[Driver], Steps]] = {
     "offline_visit": offline_visit,
     "problems_shown": problems_shown,
     "online_visit": online_visit,
     "long_names": long_names,
     "correct_returned_audit": correct_returned_audit,
+    "walk_every_screen": walk_every_screen,
 }
 OFFLINE_SCENARIOS = ("offline_visit", "problems_shown", "long_names")
+SEEDS: dict[str, Callable[[Path, str, str], None]] = {"walk_every_screen": seed_every_state}
 
 
 def seed_store(data_dir: Path, lang: str, server: str) -> None:
@@ -462,7 +623,9 @@ def seed_store(data_dir: Path, lang: str, server: str) -> None:
 
 def run(scenario_name: str, data_dir: Path, artifacts: Path, lang: str, server: str) -> int:
     artifacts.mkdir(parents=True, exist_ok=True)
-    if scenario_name in OFFLINE_SCENARIOS:
+    if scenario_name in SEEDS:
+        SEEDS[scenario_name](data_dir, lang, server)
+    elif scenario_name in OFFLINE_SCENARIOS:
         seed_store(data_dir, lang, server)
     else:
         Store(data_dir).set_settings(language=lang)
