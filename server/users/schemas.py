@@ -27,6 +27,8 @@ class UserCreate(msgspec.Struct, kw_only=True):
     password: str
     language: str = "en"
     client_id: Id | None = None
+    # A regional manager's regions (their scope), or an auditor's home regions: where the
+    # planner sends them in person (docs/contract.md#planning).
     region_ids: list[Id] = msgspec.field(default_factory=list)
     outlet_ids: list[Id] = msgspec.field(default_factory=list)
     # Clients a reviewer works for.

@@ -262,8 +262,10 @@ async def _check_scope(
             refuse("client_id", "client users need an existing client_id")
     elif client_id is not None:
         refuse("client_id", "agency users do not belong to a client")
-    if region_ids and role != REGIONAL_MANAGER:
-        refuse("region_ids", "only regional managers have regions")
+    if region_ids and role not in (REGIONAL_MANAGER, AUDITOR):
+        # An auditor's regions are their home regions (docs/contract.md#planning): where the
+        # planner sends them in person. They widen nothing an auditor may see.
+        refuse("region_ids", "only regional managers and auditors (home regions) have regions")
     if role == REGIONAL_MANAGER and not region_ids:
         refuse("region_ids", "a regional manager needs at least one region")
     if outlet_ids and role != OUTLET_MANAGER:
@@ -276,6 +278,11 @@ async def _check_scope(
         found = await Region.count().where(Region.id.is_in(region_ids), Region.client == client_id)
         if found != len(set(region_ids)):
             refuse("region_ids", "every region must exist in the user's client")
+    elif region_ids:
+        # Auditors work for every client: their home regions may be any client's.
+        found = await Region.count().where(Region.id.is_in(region_ids))
+        if found != len(set(region_ids)):
+            refuse("region_ids", "every region must exist")
     if outlet_ids and client_id is not None:
         found = await Outlet.count().where(Outlet.id.is_in(outlet_ids), Outlet.client == client_id)
         if found != len(set(outlet_ids)):

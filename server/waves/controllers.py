@@ -1,4 +1,4 @@
-"""HTTP endpoints of waves, assignments and bulk assignment."""
+"""HTTP endpoints of waves, assignments, bulk assignment and planning a wave's visits."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Annotated
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from server.core.database import Database
 from server.core.dependencies import AuthenticatedCaller
+from server.waves.planning import PlanningService
 from server.waves.schemas import (
     Assignment,
     AssignmentCreate,
@@ -18,15 +19,20 @@ from server.waves.schemas import (
     AssignmentUpdate,
     BulkAssign,
     BulkAssignReport,
+    PlanRequest,
+    PublishedVisits,
+    VisitsPublish,
     Wave,
     WaveCreate,
     WavePage,
+    WavePlan,
     WaveUpdate,
 )
 from server.waves.service import WaveService
 
 DatabaseDep = NamedDependency[Database]
 Waves = NamedDependency[WaveService]
+Planning = NamedDependency[PlanningService]
 
 Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
 
@@ -35,7 +41,14 @@ def provide_waves(database: DatabaseDep) -> WaveService:
     return WaveService(database)
 
 
-WAVES = {"waves": Provide(provide_waves, sync_to_thread=False)}
+def provide_planning(database: DatabaseDep) -> PlanningService:
+    return PlanningService(database)
+
+
+WAVES = {
+    "waves": Provide(provide_waves, sync_to_thread=False),
+    "planning": Provide(provide_planning, sync_to_thread=False),
+}
 
 
 class WaveController(Controller):
@@ -91,6 +104,30 @@ class WaveController(Controller):
         data: JSONBody[BulkAssign],
     ) -> BulkAssignReport:
         return await waves.bulk_assign(caller, wave_id, data)
+
+    @post("/{wave_id:int}/plan", status_code=HTTP_200_OK)
+    async def plan(
+        self,
+        caller: AuthenticatedCaller,
+        planning: Planning,
+        wave_id: FromPath[int],
+        data: JSONBody[PlanRequest],
+    ) -> WavePlan:
+        """Propose who visits which outlet, on which channel, when (not stored); visits no
+        auditor may take are listed with the reason (docs/contract.md#planning)."""
+        return await planning.plan(caller, wave_id, data)
+
+    @post("/{wave_id:int}/assignments/bulk", status_code=HTTP_201_CREATED)
+    async def publish_visits(
+        self,
+        caller: AuthenticatedCaller,
+        planning: Planning,
+        wave_id: FromPath[int],
+        data: JSONBody[VisitsPublish],
+    ) -> PublishedVisits:
+        """Store the visits of an (edited) proposal as assignments, all or none; every problem
+        is named (`visits[i].field`). Phones get them at their next sync."""
+        return await planning.publish(caller, wave_id, data)
 
 
 class AssignmentController(Controller):
