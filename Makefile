@@ -72,8 +72,8 @@ bench: setup ## run the benchmarks; each prints ratios against a floor measured 
 soak: setup ## the long test forms (fuzzing, fault injection, load)
 	$(PY) -m pytest -q -p no:cacheprovider -m slow
 
-mobile: setup ## run the field app on the desktop against the demo server
-	$(PY) -m mobile
+mobile: setup ## run the field app on the desktop against the demo server (SHOPSCORE_SERVER=)
+	SHOPSCORE_SERVER=$${SHOPSCORE_SERVER:-http://127.0.0.1:8000} $(PY) -m mobile
 
 look: setup ## screenshots of every screen of the field app, each language, 360 and 720 dp wide, in ./out/look/mobile
 	$(PY) -m tests.mobile.look

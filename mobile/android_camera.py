@@ -14,13 +14,16 @@ from typing import Any
 from android import activity
 from jnius import autoclass, cast
 
-from mobile.camera import PhotoCallback
+from mobile.camera import CodeCallback, PhotoCallback, scan_with_pictures
 
 REQUEST_IMAGE_CAPTURE = 0x5C0
 
 
 class AndroidCamera:
-    """Asks the system camera app for one picture written to a file of ours."""
+    """Asks the system camera app for one picture written to a file of ours; reads a QR code
+    from such a picture (the setup link)."""
+
+    can_scan = True
 
     def __init__(self) -> None:
         self._pending: tuple[Path, PhotoCallback] | None = None
@@ -44,6 +47,9 @@ class AndroidCamera:
         intent.addFlags(intent_class.FLAG_GRANT_WRITE_URI_PERMISSION)
         self._pending = (path, on_done)
         context.startActivityForResult(intent, REQUEST_IMAGE_CAPTURE)
+
+    def scan_code(self, target_dir: Path, on_done: CodeCallback) -> None:
+        scan_with_pictures(self, target_dir, on_done)
 
     def _on_activity_result(self, request_code: int, result_code: int, _intent: Any) -> None:
         if request_code != REQUEST_IMAGE_CAPTURE or self._pending is None:

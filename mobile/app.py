@@ -103,7 +103,52 @@ class ShopscoreApp(App):  # type: ignore[misc]  # Kivy is untyped
     def on_start(self) -> None:
         self.go(self.root.current)
         self._start_gps()
+        self._listen_for_links()
         Window.bind(on_flip=self._after_first_frame)
+
+    # setting the phone up ----------------------------------------------------------------------
+
+    def server_address(self) -> str:
+        """The server this phone talks to: set by a setup link, else the build's, else ""."""
+        from mobile.setup_link import built_in_server
+
+        return self.store.get_setting("server") or built_in_server()
+
+    def accept_setup_link(self, text: str) -> bool:
+        """Take a setup link (opened, scanned or pasted): remember the server and the e-mail.
+
+        A link to another server than the one logged in to ends that session: its token,
+        cursor and visits belong to the other server. Returns False for text that is no link.
+        """
+        from mobile.setup_link import parse_setup_link
+
+        setup = parse_setup_link(text)
+        if setup is None:
+            return False
+        if self.store.get_setting("token") and setup.server != self.store.get_setting("server"):
+            self.store.delete_settings("token", "sync_cursor")
+        self.store.set_settings(server=setup.server)
+        if setup.email:
+            self.store.set_settings(user_email=setup.email)
+        if not self.store.get_setting("token"):
+            self.go("login")
+        return True
+
+    def _listen_for_links(self) -> None:
+        from kivy.utils import platform
+
+        if platform != "android":
+            return
+        try:  # pragma: no cover - on a device only
+            from mobile.android_link import link_at_start, on_new_link
+        except ImportError:
+            return
+        link = link_at_start()  # pragma: no cover
+        if link:  # pragma: no cover
+            self.accept_setup_link(link)
+        on_new_link(  # pragma: no cover
+            lambda text: Clock.schedule_once(lambda _dt: self.accept_setup_link(text))
+        )
 
     def _after_first_frame(self, *_args: Any) -> None:
         """Work that must not delay the first screen, started once it is on the glass.

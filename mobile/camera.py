@@ -4,6 +4,10 @@ The checklist asks a ``Camera`` for a picture and gets a file path (or None when
 cancels) through a callback. On the desktop the picture comes from a file chooser; on Android
 from the system camera through an intent (plyer's camera crashes with FileUriExposedException
 on recent Android, so it is not used). The Android module is imported only on Android.
+
+A camera that ``can_scan`` also reads a QR code (the setup link on the login screen): it takes
+a picture the same way and decodes it with zbar (``mobile.qr``) off the UI thread. The desktop
+has no camera to scan with: there the auditor pastes the link.
 """
 
 from __future__ import annotations
@@ -14,17 +18,45 @@ from pathlib import Path
 from typing import Protocol
 
 PhotoCallback = Callable[[Path | None], None]
+CodeCallback = Callable[[str | None], None]
 
 
 class Camera(Protocol):
-    """Something that can hand the app one picture file."""
+    """Something that can hand the app one picture file, and perhaps read a QR code."""
+
+    can_scan: bool
 
     def take_picture(self, target_dir: Path, on_done: PhotoCallback) -> None:
         """Start taking or choosing a picture; call ``on_done`` with its path or None."""
 
+    def scan_code(self, target_dir: Path, on_done: CodeCallback) -> None:
+        """Read a QR code; call ``on_done`` with its text, or None (cancelled, none found)."""
+
+
+def scan_with_pictures(camera: Camera, target_dir: Path, on_done: CodeCallback) -> None:
+    """A scan made of a picture: take it, decode it in a thread, answer on the UI thread."""
+    import threading
+
+    from kivy.clock import Clock
+
+    from mobile.qr import read_qr
+
+    def decode(path: Path | None) -> None:
+        text = read_qr(path) if path is not None else None
+        if path is not None:
+            path.unlink(missing_ok=True)  # a picture of a code is not a photo of the visit
+        Clock.schedule_once(lambda _dt: on_done(text))
+
+    camera.take_picture(
+        target_dir,
+        lambda path: threading.Thread(target=decode, args=(path,), daemon=True).start(),
+    )
+
 
 class DesktopFilePicker:
     """Chooses an existing image file in a Kivy file chooser popup (desktop and tests)."""
+
+    can_scan = False
 
     def __init__(self, start_dir: str | os.PathLike[str] | None = None) -> None:
         self.start_dir = Path(start_dir) if start_dir else Path.home()
@@ -63,6 +95,9 @@ class DesktopFilePicker:
             )
         )
         popup.open()
+
+    def scan_code(self, target_dir: Path, on_done: CodeCallback) -> None:
+        on_done(None)  # no camera: the login screen offers pasting the link instead
 
 
 def default_camera() -> Camera:

@@ -31,6 +31,7 @@ from server.analytics.filters import Filters, check_filters_in_scope, require_an
 from server.analytics.service import AnalyticsService
 from server.core.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
 from server.core.i18n import _
+from server.dashboard.setup_links import auditor_setups
 from server.dashboard.verify import ROUTES as VERIFY_ROUTES
 from server.dashboard.web import (
     LANGUAGE_COOKIE,
@@ -649,16 +650,22 @@ async def admin_lists(request: Request[Any, Any, Any]) -> Response[str]:
 
     caller = await session_caller(request)
     caller.require_role(ADMIN)
+    people = await User.select(User.id, User.name, User.email, User.role, User.active).order_by(
+        User.id
+    )
     return render(
         request,
         "admin.html",
         caller=caller,
+        setups=auditor_setups(
+            people,
+            context_of(request).settings.public_url,
+            translated(language_of(request, caller), _("QR code of the setup link")),
+        ),
         outlets=await Outlet.select(Outlet.id, Outlet.code, Outlet.name, Outlet.city).order_by(
             Outlet.code
         ),
-        people=await User.select(User.id, User.name, User.email, User.role, User.active).order_by(
-            User.id
-        ),
+        people=people,
         templates=await ChecklistTemplate.select(
             ChecklistTemplate.id,
             ChecklistTemplate.key,

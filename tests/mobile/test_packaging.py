@@ -108,6 +108,22 @@ def test_camera_location_and_internet_are_permitted(
     assert set() == {"CAMERA", "ACCESS_FINE_LOCATION", "INTERNET"} - permissions
 
 
+def test_setup_links_open_the_app_and_its_qr_code_can_be_read(
+    app_section: configparser.SectionProxy,
+) -> None:
+    """docs/contract.md#phone-setup: the manifest sends shopscore://setup links to the app,
+    one activity takes them, and zbar reads the code from a camera picture."""
+    filters = (ROOT / app_section.get("android.manifest.intent_filters")).read_text()
+    assert '<data android:scheme="shopscore" android:host="setup" />' in filters
+    assert "android.intent.category.BROWSABLE" in filters
+    assert "singleTask" == app_section.get("android.manifest.launch_mode")
+    assert {"pyzbar", "libzbar"} <= requirement_names(app_section)
+    assert "CAMERA" in spec_list(app_section, "android.permissions")
+    files = {path.as_posix() for path in packaged_files(app_section)}
+    expected = {"mobile/android/intent_filters.xml", "mobile/qr.py", "mobile/android_link.py"}
+    assert set() == expected - files
+
+
 def test_the_app_shared_code_catalogues_and_fonts_are_shipped(
     app_section: configparser.SectionProxy,
 ) -> None:

@@ -190,6 +190,16 @@ def test_log_in_visit_submit_and_the_outbox_drains_exactly_once(
     result = json.loads((data_dir / "result.json").read_text())
     assert 0 == app.returncode, result.get("error") or stderr[-3000:]
 
+    # no address to type: none until the setup code is scanned, then the server and e-mail
+    assert {"server": "", "changing": True, "can_scan": True} == result["login_before_setup"]
+    after_setup = result["login_after_setup"]
+    assert (server.base_url, "anna.auditor@example.com") == (
+        after_setup["server"],
+        after_setup["email"],
+    )
+    assert "127.0.0.1" in after_setup["message"]
+    # the language picked on the login screen stays (the profile says English)
+    assert ["pl", "pl"] == result["language_after_login"]
     assert 1 == result["pulled_rows"]  # the one visit the admin assigned
     (offline,) = result["offline_rows"]
     assert ("Żabka Mokotów", QUEUED, "Waiting to send") == (
@@ -310,7 +320,15 @@ def test_every_screen_shows_its_texts_whole(
     result = run_scenario("walk_every_screen", lang, tmp_path / "phone", environment)
 
     assert ["wider than its box", "taller than its box", "shortened"] == result["probe_problems"]
-    assert 17 == len(result["checked"])
+    assert 19 == len(result["checked"])
+    assert {
+        "accepted": True,
+        "token": "",
+        "server": "https://shopscore.example.com",
+        "email": "nina@x.pl",
+        "screen": "login",
+        "not_a_link": False,
+    } == result["other_server_link"]
     assert [] == result["problems"]
     width, height = (int(side) for side in size.split("x"))
     for name in result["screenshots"]:

@@ -34,6 +34,7 @@ from kivy.core.window import Window  # noqa: E402
 from mobile.app import ShopscoreApp  # noqa: E402
 from mobile.notices import LOGIN_REFUSED, OFFLINE, REFUSED, Notice, notice_text  # noqa: E402
 from mobile.store import FAILED, Store  # noqa: E402
+from server.dashboard.setup_links import setup_link  # noqa: E402
 from tests.mobile import fit  # noqa: E402
 from tests.mobile.sample_data import LONG_OUTLET_NAME, PHOTO_DIR, sync_payload  # noqa: E402
 
@@ -41,10 +42,17 @@ Steps = Generator[float, None, None]
 
 
 class ScriptedCamera:
-    """A camera that hands over the next of the given files (the test's phone photos)."""
+    """A camera that hands over the next of the given files (the test's phone photos), and
+    reads the next of the given QR codes."""
+
+    can_scan = True
 
     def __init__(self, files: list[Path]) -> None:
         self.files = list(files)
+        self.codes: list[str | None] = []
+
+    def scan_code(self, target_dir: Path, on_done: Callable[[str | None], None]) -> None:
+        on_done(self.codes.pop(0) if self.codes else None)
 
     def take_picture(self, target_dir: Path, on_done: Callable[[Path | None], None]) -> None:
         on_done(self.files.pop(0) if self.files else None)
@@ -307,9 +315,24 @@ def online_visit(driver: Driver) -> Steps:
     yield 0.5
     assert app.root.current == "login", app.root.current
     login = driver.screen("login")
-    login.ids.server.text = driver.server
-    login.ids.email.text = "anna.auditor@example.com"
-    login.ids.password.text = "correct horse battery staple"
+    driver.result["login_before_setup"] = {
+        "server": login.server,
+        "changing": login.changing,
+        "can_scan": login.can_scan,
+    }
+    yield from driver.screenshot("11a-login-no-server")
+    login.ids.language.text = "Polski"  # chosen before logging in, kept after
+    yield 0.1
+    log_in_typed = login.ids.password
+    app.camera.codes.append(setup_link(driver.server, "anna.auditor@example.com"))
+    driver.press(login.ids.scan)
+    log_in_typed.text = "correct horse battery staple"
+    yield 0.1
+    driver.result["login_after_setup"] = {
+        "server": login.server,
+        "email": login.ids.email.text,
+        "message": login.message,
+    }
     yield from driver.screenshot("11-login-filled")
     driver.press(login.ids.log_in)
     yield from wait_until(lambda: app.root.current == "assignments", 20)
@@ -317,6 +340,8 @@ def online_visit(driver: Driver) -> Steps:
     yield from wait_until(lambda: bool(visit_rows(assignments)), 20)
     yield from driver.screenshot("12-assignments-pulled")
     driver.result["pulled_rows"] = len(visit_rows(assignments))
+    driver.result["language_after_login"] = [app.lang, app.store.get_setting("language")]
+    app.set_language("en")
     signal(driver, "pulled")
     yield from wait_until(signalled(driver, "server-down"), 30)
 
@@ -435,9 +460,12 @@ def correct_returned_audit(driver: Driver) -> Steps:
 
 
 def log_in(driver: Driver) -> None:
+    """As an auditor does: scan the setup code the dashboard shows, type the password."""
     login = driver.screen("login")
-    login.ids.server.text = driver.server
-    login.ids.email.text = "anna.auditor@example.com"
+    driver.app.camera.codes.append(
+        setup_link(driver.server, "anna.auditor@example.com")  # the dashboard's link
+    )
+    driver.press(login.ids.scan)
     login.ids.password.text = "correct horse battery staple"
     driver.press(login.ids.log_in)
 
@@ -577,6 +605,21 @@ def walk_every_screen(driver: Driver) -> Steps:
         app.ngettext,
     )
     yield from look("17-login")
+    app.store.delete_settings("server", "token")  # a new phone: set up by the link
+    app.go("login")
+    yield from look("18-login-setup")
+    # a logged-in phone opened with a link to another server: that session ends
+    app.store.set_settings(server="http://127.0.0.1:9", token="a token of that server")
+    accepted = app.accept_setup_link(setup_link("https://shopscore.example.com", "nina@x.pl"))
+    driver.result["other_server_link"] = {
+        "accepted": accepted,
+        "token": app.store.get_setting("token"),
+        "server": app.store.get_setting("server"),
+        "email": driver.screen("login").ids.email.text,
+        "screen": app.root.current,
+        "not_a_link": app.accept_setup_link("https://shopscore.example.com"),
+    }
+    yield from look("19-login-set-up")
 
 
 def fit_probes() -> list[Any]:
