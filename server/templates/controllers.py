@@ -1,19 +1,66 @@
-"""HTTP endpoints of checklist templates."""
+"""HTTP endpoints of checklist templates: JSON, XLSForm-style workbooks and the preview."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from server.core.dependencies import AuthenticatedCaller, DatabaseDep
-from server.templates.schemas import TemplateDetail, TemplatePage
+from server.access.caller import ADMIN
+from server.core.dependencies import AuthenticatedCaller, DatabaseDep, SettingsDep
+from server.templates.schemas import (
+    TemplateDetail,
+    TemplateImport,
+    TemplatePage,
+    TemplatePreview,
+)
 from server.templates.service import TemplateService
+from server.templates.upload import MULTIPART, read_workbook_upload
+from server.templates.xlsform import XLSX_MEDIA_TYPE
 
 Templates = NamedDependency[TemplateService]
+Language = Annotated[
+    Literal["en", "ru", "uk", "pl"] | None,
+    QueryParameter(description="en, ru, uk or pl; default: yours"),
+]
+
+
+@dataclass
+class WorkbookUploadOperation(Operation):
+    """The operation of `POST /api/v1/templates/import`: an .xlsx body, or a form with it."""
+
+    def __post_init__(self) -> None:
+        binary = Schema(type=OpenAPIType.STRING, format="binary")  # type: ignore[arg-type]
+        form = Schema(
+            type=OpenAPIType.OBJECT,
+            properties={"file": binary},
+            required=["file"],
+        )
+        self.request_body = RequestBody(
+            content={
+                XLSX_MEDIA_TYPE: OpenAPIMediaType(schema=binary),
+                MULTIPART: OpenAPIMediaType(schema=form),
+            },
+            required=True,
+            description="An XLSForm-style workbook: survey, choices, settings and bands sheets "
+            "(docs/contract.md#xlsform); at most MAX_CSV_BYTES",
+        )
+
+
+@dataclass
+class WorkbookDownloadOperation(Operation):
+    """The operation of `GET /api/v1/templates/{id}/export.xlsx`: its 200 is a workbook."""
+
+    def to_schema(self) -> dict[str, Any]:
+        schema = super().to_schema()
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        schema["responses"]["200"]["content"] = {XLSX_MEDIA_TYPE: binary}
+        return schema
 
 
 def provide_templates(database: DatabaseDep) -> TemplateService:
@@ -47,6 +94,29 @@ class TemplateController(Controller):
     ) -> TemplateDetail:
         """Create a draft from the template JSON (docs/contract.md); the server numbers it."""
         return await templates.create_template(caller, data)
+
+    @post(
+        "/import",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=None,  # read_workbook_upload applies MAX_CSV_BYTES
+        operation_class=WorkbookUploadOperation,
+    )
+    async def import_workbook(
+        self,
+        caller: AuthenticatedCaller,
+        templates: Templates,
+        settings: SettingsDep,
+        request: Request[Any, Any, Any],
+        partial: Annotated[
+            bool, QueryParameter(description="leave out what a checklist cannot express")
+        ] = False,
+    ) -> TemplateImport:
+        """Create a draft from an XLSForm-style workbook; every problem is named by its cell
+        (422, nothing stored). With `partial=true`, what a checklist cannot express is left
+        out and listed."""
+        caller.require_role(ADMIN)  # before a byte of the body is read
+        content = await read_workbook_upload(request, settings.max_csv_bytes)
+        return await templates.import_workbook(caller, content, partial)
 
     @get("/{template_id:int}")
     async def get_template(
@@ -103,3 +173,35 @@ class TemplateController(Controller):
     ) -> dict[str, Any]:
         """The template exactly as its JSON, for download or another server."""
         return (await templates.get_template(caller, template_id)).body
+
+    @get(
+        "/{template_id:int}/export.xlsx",
+        media_type=XLSX_MEDIA_TYPE,
+        operation_class=WorkbookDownloadOperation,
+    )
+    async def export_workbook(
+        self,
+        caller: AuthenticatedCaller,
+        templates: Templates,
+        template_id: FromPath[int],
+    ) -> Response[bytes]:
+        """The template as an XLSForm-style workbook, which imports back into the same
+        checklist."""
+        name, content = await templates.export_workbook(caller, template_id)
+        return Response(
+            content,
+            media_type=XLSX_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @get("/{template_id:int}/preview")
+    async def preview(
+        self,
+        caller: AuthenticatedCaller,
+        templates: Templates,
+        template_id: FromPath[int],
+        lang: Language = None,
+    ) -> TemplatePreview:
+        """The checklist as the phone shows it in one language: sections, questions, options,
+        hints and points, with the texts that fall back to English named."""
+        return await templates.preview(caller, template_id, lang or caller.language)

@@ -2,24 +2,46 @@
 
 Creating a template whose key already has a published version makes version N+1; a draft can
 be replaced until it is published; archiving hides a version from new waves but keeps it for
-the audits that were made with it.
+the audits that were made with it. A draft can also come from an XLSForm-style workbook, any
+version can be exported as one, and previewed as the phone shows it in each language
+(docs/contract.md#xlsform).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
+import re
 from typing import Any
+
+import anyio.to_thread
 
 from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
 from server.auditlog import service as auditlog
 from server.core.database import Database
-from server.core.errors import Conflict, Invalid, NotFound
+from server.core.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from server.core.i18n import _
 from server.core.pagination import decode_cursor, encode_cursor
-from server.templates.schemas import TemplateDetail, TemplatePage, TemplateSummary
+from server.templates import xlsform
+from server.templates.preview import preview
+from server.templates.schemas import (
+    TemplateDetail,
+    TemplateImport,
+    TemplatePage,
+    TemplatePreview,
+    TemplateSummary,
+    WorkbookProblem,
+)
 from server.templates.tables import ChecklistTemplate
+from server.templates.upload import SEND_A_WORKBOOK, TOO_LARGE
 from server.waves.tables import Assignment
 from shared.checklist import Template
 from shared.errors import TemplateError
@@ -232,6 +254,53 @@ class TemplateService:
                 raise Conflict(_("Published versions are kept; archive them instead."))
             await ChecklistTemplate.delete().where(ChecklistTemplate.id == template_id)
             await auditlog.record(caller, "delete", "template", template_id, before.body)
+
+    # Workbooks and preview (docs/contract.md#xlsform) ----------------------------------------
+
+    async def import_workbook(
+        self, caller: Caller, content: bytes, partial: bool = False
+    ) -> TemplateImport:
+        """A new draft from an XLSForm-style workbook; nothing is stored when it has problems.
+
+        With `partial`, what a checklist cannot express is left out and listed instead.
+        """
+        caller.require_role(ADMIN)
+        read = functools.partial(xlsform.read_workbook, content, partial=partial)
+        try:
+            # Parsing a large workbook takes a while: never on the event loop.
+            result = await anyio.to_thread.run_sync(read)
+        except xlsform.NotAWorkbook as error:
+            raise UnsupportedMediaType(
+                SEND_A_WORKBOOK,
+                errors=[{"item": None, "code": "not_a_workbook", "message": str(error)}],
+            ) from error
+        except xlsform.WorkbookTooLarge as error:
+            raise PayloadTooLarge(
+                TOO_LARGE, errors=[{"item": None, "code": "too_large", "message": str(error)}]
+            ) from error
+        if result.template is None:
+            raise Invalid(
+                _("The workbook cannot be imported; see errors."),
+                errors=[problem.entry() for problem in result.problems],
+            )
+        detail = await self.create_template(caller, result.template)
+        return TemplateImport(
+            template=detail,
+            left_out=[WorkbookProblem(**problem.entry()) for problem in result.left_out],
+        )
+
+    async def export_workbook(self, caller: Caller, template_id: int) -> tuple[str, bytes]:
+        """(file name, .xlsx bytes) of a template the caller may read."""
+        detail = await self.get_template(caller, template_id)
+        template = Template.from_dict(detail.body)
+        content = await anyio.to_thread.run_sync(xlsform.write_workbook, template)
+        safe_key = re.sub(r"[^A-Za-z0-9._-]+", "_", detail.key)
+        return f"{safe_key}-v{detail.version}.xlsx", content
+
+    async def preview(self, caller: Caller, template_id: int, lang: str) -> TemplatePreview:
+        """The checklist as the phone shows it in `lang`, drafts included."""
+        detail = await self.get_template(caller, template_id)
+        return preview(detail, Template.from_dict(detail.body), lang)
 
     async def _load(self, template_id: int) -> TemplateDetail:
         row = await ChecklistTemplate.select().where(ChecklistTemplate.id == template_id).first()
