@@ -2,8 +2,9 @@
 
 Upload paths: the auditors' photo sync (`PUT /api/v1/photos/{uuid}`), the client users' dispute
 photo and corrective-action evidence, the audit sync (`PUT /api/v1/audits/{uuid}`), template
-upload (`POST /api/v1/templates`) and the CSV outlet import. Each is sent every file of the
-shared test photos and generated attacks; each input is its own test id. Before and after
+upload (`POST /api/v1/templates`), the checklist workbook import, the CSV outlet import, and
+planning a wave and publishing its visits. Each is sent every file of the shared test photos
+and generated attacks; each input is its own test id. Before and after
 each request the row count of every table and a digest of the media directory are taken and
 must be equal.
 """
@@ -38,6 +39,7 @@ from tests.server.photos.images import (
     jpeg_claiming_size,
     png_header_only,
 )
+from tests.server.templates.workbooks import odk_workbook, shopscore_workbook, workbook
 from tests.server.workflow.helpers import answers, build_review_world
 
 SHARED_PHOTOS = sorted(PHOTOS.iterdir())
@@ -195,6 +197,106 @@ CSV_INPUTS = [
 ]
 
 
+def xlsx_members(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return output.getvalue()
+
+
+def truncated_sheets() -> bytes:
+    """A real workbook whose sheets' XML is cut in half."""
+    with zipfile.ZipFile(io.BytesIO(shopscore_workbook())) as source:
+        return xlsx_members(
+            {
+                member: data[: len(data) // 2] if member.startswith("xl/worksheets/") else data
+                for member in source.namelist()
+                if (data := source.read(member)) is not None
+            }
+        )
+
+
+def entity_expansion() -> bytes:
+    """A workbook whose survey sheet defines nested entities ("billion laughs")."""
+    entities = '<!ENTITY lol0 "lol">' + "".join(
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)
+    )
+    with zipfile.ZipFile(io.BytesIO(shopscore_workbook())) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    members["xl/worksheets/sheet1.xml"] = (
+        f'<?xml version="1.0"?><!DOCTYPE worksheet [{entities}]>'
+        + sheet.replace("<t>type</t>", "<t>&lol9;</t>", 1)
+    ).encode()
+    return xlsx_members(members)
+
+
+def many_rows() -> bytes:
+    return workbook({"survey": [["type", "name", "label::en"]] + [["text", f"q{n}", "Q"]
+                                                                    for n in range(5_001)],
+                     "settings": [["form_id"], ["many"]]})  # fmt: skip
+
+
+def multipart(parts: list[tuple[str, str | None, bytes]]) -> tuple[bytes, str]:
+    boundary = "shopscore-bad-input-boundary"
+    body = b""
+    for name, filename, data in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + data
+        body += b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+FORM_WITHOUT_FILE, FORM_TYPE = multipart([("note", None, b"a checklist")])
+OVERSIZED_FORM, _FORM_TYPE = multipart([("file", "big.xlsx", b"PK" + bytes(MAX_CSV_BYTES))])
+assert FORM_TYPE == _FORM_TYPE
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_INPUTS = [
+    *(BadInput(f"shared-{path.name}", file_body(path), XLSX,
+               expected=415 if path.stat().st_size <= MAX_CSV_BYTES else 413)
+      for path in SHARED_PHOTOS),
+    BadInput("empty-body", lambda: b"", XLSX, expected=415),
+    BadInput("csv-as-xlsx", lambda: b"type,name,label\ntext,a,A\n", XLSX, expected=415),
+    BadInput("xls-97-2003", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096), XLSX,
+             expected=415),
+    BadInput("zip-not-a-workbook", zip_archive, XLSX, expected=415),
+    BadInput("zip-behind-jpeg-magic", lambda: b"\xff\xd8\xff\xe0" + zip_archive(), XLSX,
+             expected=415),
+    BadInput("zip-bomb", lambda: xlsx_members({"[Content_Types].xml": b"<Types/>",
+                                                "xl/worksheets/sheet1.xml": bytes(70 << 20)}),
+             XLSX, expected=413),
+    BadInput("truncated-sheets", truncated_sheets, XLSX, expected=422),
+    BadInput("entity-expansion", entity_expansion, XLSX, expected=422),
+    BadInput("over-5000-rows", many_rows, XLSX, expected=422),
+    BadInput("odk-workbook-without-partial", odk_workbook, XLSX, expected=422),
+    BadInput("formula-and-unknown-list", lambda: workbook({
+        "survey": [["type", "name", "label::en", "points"], ["select_one nowhere", "a", "A"],
+                   ["yes_no", "b", "B", "=SUM(1,2)"]],
+        "settings": [["form_id"], ["f"]]}), XLSX, expected=422),
+    BadInput("over-the-size-limit", lambda: b"PK" + bytes(MAX_CSV_BYTES), XLSX, expected=413),
+    BadInput("form-without-file", lambda: FORM_WITHOUT_FILE, FORM_TYPE, expected=415),
+    BadInput("form-over-the-size-limit", lambda: OVERSIZED_FORM, FORM_TYPE, expected=413),
+    BadInput("form-without-boundary", lambda: b"--x\r\n", "multipart/form-data", expected=415),
+]  # fmt: skip
+PLAN_INPUTS = [
+    # Every field of a plan request is optional and unknown ones are ignored, as on every JSON
+    # route: `{"assignment_id": 10...0}` asks for the default plan, which is no bad input.
+    *(i for i in JSON_INPUTS if i.name not in ("huge-integers",)),
+    BadInput("unknown-auditor", lambda: b'{"auditor_ids": [2147483647]}', "application/json",
+             expected=422),
+    BadInput("max-zero", lambda: b'{"max_per_auditor": 0}', "application/json", expected=400),
+]  # fmt: skip
+PUBLISH_INPUTS = [
+    *JSON_INPUTS,
+    BadInput("no-visits", lambda: b'{"visits": []}', "application/json", expected=400),
+    BadInput("a-visit-of-nowhere", lambda: b'{"visits": [{"outlet_id": 2147483647, '
+             b'"channel": "in_store", "auditor_id": 2147483647}]}', "application/json",
+             expected=422),
+]  # fmt: skip
+
+
 @dataclasses.dataclass(frozen=True)
 class Target:
     method: str
@@ -217,6 +319,11 @@ TARGETS = {
     "csv-import": Target(
         "POST", lambda ids: f"/api/v1/clients/{ids['client_a']}/outlets/import", "admin"
     ),
+    "xlsx-import": Target("POST", lambda ids: "/api/v1/templates/import", "admin"),
+    "wave-plan": Target("POST", lambda ids: f"/api/v1/waves/{ids['wave_a']}/plan", "admin"),
+    "visits-publish": Target(
+        "POST", lambda ids: f"/api/v1/waves/{ids['wave_a']}/assignments/bulk", "admin"
+    ),
 }
 INPUTS = {
     "photo-sync": PHOTO_INPUTS + SYNC_PHOTO_ONLY,
@@ -225,6 +332,9 @@ INPUTS = {
     "audit-sync": JSON_INPUTS + AUDIT_ONLY,
     "template-upload": JSON_INPUTS,
     "csv-import": CSV_INPUTS,
+    "xlsx-import": XLSX_INPUTS,
+    "wave-plan": PLAN_INPUTS,
+    "visits-publish": PUBLISH_INPUTS,
 }
 CASES = [
     pytest.param(target, bad_input, id=f"{target}-{bad_input.name}")
