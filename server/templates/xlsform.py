@@ -201,6 +201,10 @@ OPTIONAL_ITEM_FIELDS: Final = frozenset(
     }
 )
 OPTIONAL_TEMPLATE_FIELDS: Final = frozenset({"pass_mark", "critical_policy"})
+# The template's fields the settings and bands sheets have columns for.
+WRITTEN_TEMPLATE_FIELDS: Final = frozenset(
+    {"key", "version", "channel", "title", "pass_mark", "critical_policy", "bands", "sections"}
+)
 
 
 class NotAWorkbook(ValueError):
@@ -602,6 +606,8 @@ class _Draft:
     # A cell of the row could not be read: checking the rest would only report what follows
     # from it (a critical question "without points" when its points were not a number).
     unreadable: bool = False
+    # Columns read as fields of the template on trial: `shared` decides whether they are.
+    tried: frozenset[str] = frozenset()
 
     def cell_of(self, path: str) -> _Cell | None:
         """The cell a field path relative to this object came from (`text.ru`, `min`)."""
@@ -642,7 +648,28 @@ class _Reader:
                 "the settings sheet must give form_id (the checklist's key) in its second row",
             )
             return data, _Draft(data, cells, place)
-        self.refuse_unknown(row, SETTINGS_COLUMNS, f"a checklist's {SETTINGS} sheet")
+        # A column that is no setting of this sheet may be a field of the template itself
+        # (written by `write_workbook` for any field it has no column for): `shared` says.
+        tried = {
+            full: cell
+            for full, cell in row.cells.items()
+            if full not in SETTINGS_COLUMNS
+            and "::" not in full
+            and full not in UNSUPPORTED_COLUMNS
+            and not cell.empty
+            and not cell.formula
+        }
+        self.refuse_unknown(
+            _Row(row.number, row.sheet,
+                 {k: v for k, v in row.cells.items() if k not in tried}, row.first_place),
+            SETTINGS_COLUMNS, f"a checklist's {SETTINGS} sheet",
+        )  # fmt: skip
+        for full, trial in tried.items():
+            value = trial.value
+            if isinstance(value, str):
+                as_number = _number(value)
+                value = value.strip() if as_number is None else as_number
+            data[full], cells[full] = value, trial
         key_cell = row.get("form_id") or row.get("key")
         if key_cell is None:
             self.problem(row.first_place, "required", "form_id (the checklist's key) is required")
@@ -688,7 +715,7 @@ class _Reader:
                     "not_applicable",
                     f"critical_cap applies only to critical_policy cap, not {policy}",
                 )
-        return data, _Draft(data, cells, row.first_place)
+        return data, _Draft(data, cells, row.first_place, tried=frozenset(tried))
 
     def bands(self, sheet: _Sheet | None) -> list[_Draft]:
         drafts: list[_Draft] = []
@@ -1209,6 +1236,11 @@ class _Reader:
             return
         if cell is not None:
             column = cell.header
+        if field in draft.tried and reason.startswith("is not a field of"):
+            self.problem(cell.place if cell else draft.place, "not_supported",
+                         f"column '{column}' is not part of a checklist's {SETTINGS} sheet",
+                         True)  # fmt: skip
+            return
         joiner = " " if reason.startswith(("must", "is ", "names")) else ": "
         if unsupported is None:
             unsupported = field == "show_if"
@@ -1358,7 +1390,13 @@ def _read(reader: _Reader, workbook: Any) -> dict[str, Any] | None:
         reader.check(section, _section_probe, "sections[0]", frozenset({"weight"}))
     for band in bands:
         reader.check(band, _band_probe, "bands[0]", frozenset())
-    reader.check(settings_draft, _settings_probe, "", OPTIONAL_TEMPLATE_FIELDS)
+    reader.check(
+        settings_draft, _settings_probe, "", OPTIONAL_TEMPLATE_FIELDS | settings_draft.tried
+    )
+    refused = {p.place for p in reader.problems if p.unsupported}
+    for name in settings_draft.tried:
+        if settings_draft.cells[name].place in refused:
+            del settings[name]
     if not sections:
         reader.problem(
             f"{survey.name}!A2", "empty", "the survey has no question a checklist can ask"
@@ -1535,6 +1573,13 @@ def write_workbook(template: Template) -> bytes:
         "critical_policy": "cap" if isinstance(policy, dict) else policy,
         "critical_cap": policy["cap"] if isinstance(policy, dict) else None,
     }
+    # Fields a newer template format adds (one value each) keep their own names.
+    others = [
+        name
+        for name, value in data.items()
+        if name not in WRITTEN_TEMPLATE_FIELDS and isinstance(value, int | float | str | bool)
+    ]
+    settings_row.update({name: data[name] for name in others})
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     _write_sheet(workbook, SURVEY, survey_header, survey_rows)
@@ -1555,6 +1600,7 @@ def write_workbook(template: Template) -> bytes:
             "pass_mark",
             "critical_policy",
             "critical_cap",
+            *others,
         ],
         [settings_row],
     )
