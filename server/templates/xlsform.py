@@ -43,43 +43,26 @@ MAX_UNPACKED_BYTES: Final = 64 * 1024 * 1024
 
 # Language names ODK writes in headers ("label::English (en)" also gives its code).
 LANGUAGE_NAMES: Final = {
-    "english": "en",
-    "russian": "ru",
-    "ukrainian": "uk",
-    "polish": "pl",
-    "русский": "ru",
-    "українська": "uk",
-    "polski": "pl",
-}
+    "english": "en", "russian": "ru", "ukrainian": "uk", "polish": "pl",
+    "русский": "ru", "українська": "uk", "polski": "pl",
+}  # fmt: skip
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
 
 # XLSForm types and Shopscore's own names -> item kinds.
 KINDS_BY_TYPE: Final = {
-    "yes_no": "yes_no",
-    "scale": "scale",
-    "timer": "timer",
-    "nps": "nps",
-    "text": "text",
-    "image": "photo",
-    "photo": "photo",
-    "integer": "number",
-    "decimal": "number",
-    "number": "number",
-    "range": "scale",
-}
+    "yes_no": "yes_no", "scale": "scale", "timer": "timer", "nps": "nps", "text": "text",
+    "image": "photo", "photo": "photo", "integer": "number", "decimal": "number",
+    "number": "number", "range": "scale",
+}  # fmt: skip
 SELECT_KINDS: Final = {"select_one": "choice", "select_multiple": "multi"}
 EXPORTED_TYPES: Final = {
-    "yes_no": "yes_no",
-    "scale": "scale",
-    "timer": "timer",
-    "nps": "nps",
-    "text": "text",
-    "photo": "image",
-    "number": "decimal",
-}
+    "yes_no": "yes_no", "scale": "scale", "timer": "timer", "nps": "nps", "text": "text",
+    "photo": "image", "number": "decimal",
+}  # fmt: skip
 _METADATA = "metadata is recorded by the phone and the server themselves"
 _LOCATION = "the phone records the visit's location itself"
 _EXTERNAL = "choices from external data (a file or another form) cannot be expressed"
+_REPEAT = "repeat groups cannot be expressed: a checklist asks each question once"
 _NOT_A_KIND = (
     "is not a kind of question Shopscore asks (yes_no, scale, select_one, select_multiple, "
     "integer, decimal, timer, nps, text, image)"
@@ -87,30 +70,14 @@ _NOT_A_KIND = (
 UNSUPPORTED_TYPES: Final = {
     "calculate": "calculations cannot be expressed: Shopscore scores the answers itself",
     "note": "notes (text without a question, often showing calculations) cannot be expressed",
-    "begin repeat": "repeat groups cannot be expressed: a checklist asks each question once",
-    "end repeat": "repeat groups cannot be expressed: a checklist asks each question once",
-    "geopoint": _LOCATION,
-    "geotrace": _LOCATION,
-    "geoshape": _LOCATION,
-    "start-geopoint": _LOCATION,
-    "background-geopoint": _LOCATION,
-    "start": _METADATA,
-    "end": _METADATA,
-    "today": _METADATA,
-    "deviceid": _METADATA,
-    "username": _METADATA,
-    "email": _METADATA,
-    "phonenumber": _METADATA,
-    "simserial": _METADATA,
-    "subscriberid": _METADATA,
-    "audit": _METADATA,
-    "background-audio": _METADATA,
-    "select_one_from_file": _EXTERNAL,
-    "select_multiple_from_file": _EXTERNAL,
-    "select_one_external": _EXTERNAL,
-    "xml-external": _EXTERNAL,
-    "csv-external": _EXTERNAL,
-}
+    "begin repeat": _REPEAT, "end repeat": _REPEAT,
+    **dict.fromkeys(("geopoint", "geotrace", "geoshape", "start-geopoint",
+                     "background-geopoint"), _LOCATION),
+    **dict.fromkeys(("start", "end", "today", "deviceid", "username", "email", "phonenumber",
+                     "simserial", "subscriberid", "audit", "background-audio"), _METADATA),
+    **dict.fromkeys(("select_one_from_file", "select_multiple_from_file", "select_one_external",
+                     "xml-external", "csv-external"), _EXTERNAL),
+}  # fmt: skip
 # Columns of ODK's that a checklist cannot express, and why.
 UNSUPPORTED_COLUMNS: Final = {
     "constraint": "constraints cannot be expressed: Shopscore checks answers by their kind "
@@ -126,46 +93,17 @@ UNSUPPORTED_COLUMNS: Final = {
     "trigger": "triggers cannot be expressed",
     "guidance_hint": "guidance hints cannot be expressed; use hint",
 }
-SURVEY_COLUMNS: Final = frozenset(
-    {
-        "type",
-        "name",
-        "label",
-        "hint",
-        "required",
-        "relevant",
-        "points",
-        "critical",
-        "na",
-        "photo",
-        "good",
-        "min",
-        "max",
-        "min_label",
-        "max_label",
-        "unit",
-        "target",
-        "limit",
-        "weight",
-        "parameters",
-    }
-)
+SURVEY_COLUMNS: Final = frozenset({
+    "type", "name", "label", "hint", "required", "relevant", "points", "critical", "na",
+    "photo", "good", "min", "max", "min_label", "max_label", "unit", "target", "limit",
+    "weight", "parameters",
+})  # fmt: skip
 TEXT_COLUMNS: Final = frozenset({"label", "hint", "min_label", "max_label", "title", "form_title"})
 CHOICES_COLUMNS: Final = frozenset({"list_name", "name", "label", "points", "fail"})
-SETTINGS_COLUMNS: Final = frozenset(
-    {
-        "form_id",
-        "key",
-        "version",
-        "channel",
-        "form_title",
-        "title",
-        "pass_mark",
-        "critical_policy",
-        "critical_cap",
-        "default_language",
-    }
-)
+SETTINGS_COLUMNS: Final = frozenset({
+    "form_id", "key", "version", "channel", "form_title", "title", "pass_mark",
+    "critical_policy", "critical_cap", "default_language",
+})  # fmt: skip
 BANDS_COLUMNS: Final = frozenset({"name", "min", "label"})
 OTHER_ODK_SHEETS: Final = {
     "external_choices": _EXTERNAL,
@@ -174,32 +112,14 @@ OTHER_ODK_SHEETS: Final = {
 }
 # Fields of template objects a `shared` error may be about, and the column each comes from.
 FIELD_COLUMNS: Final = {
-    "key": "name",
-    "kind": "type",
-    "text": "label",
-    "hint": "hint",
-    "title": "label",
-    "show_if": "relevant",
-    "options": "type",
-}
+    "key": "name", "kind": "type", "text": "label", "hint": "hint", "title": "label",
+    "show_if": "relevant", "options": "type",
+}  # fmt: skip
 # Fields the checks may drop to look for further problems of the same row.
-OPTIONAL_ITEM_FIELDS: Final = frozenset(
-    {
-        "text",
-        "hint",
-        "points",
-        "critical",
-        "na",
-        "required",
-        "photo",
-        "good",
-        "unit",
-        "target",
-        "limit",
-        "min_label",
-        "max_label",
-    }
-)
+OPTIONAL_ITEM_FIELDS: Final = frozenset({
+    "text", "hint", "points", "critical", "na", "required", "photo", "good", "unit", "target",
+    "limit", "min_label", "max_label",
+})  # fmt: skip
 OPTIONAL_TEMPLATE_FIELDS: Final = frozenset({"pass_mark", "critical_policy"})
 # The template's fields the settings and bands sheets have columns for.
 WRITTEN_TEMPLATE_FIELDS: Final = frozenset(
@@ -878,12 +798,8 @@ class _Reader:
             kind_text = (
                 re.sub(r"\s+", " ", _as_text(type_cell.value).strip().lower()) if type_cell else ""
             )
-            kind_text = kind_text.replace("begin_group", "begin group").replace(
-                "end_group", "end group"
-            )
-            kind_text = kind_text.replace("begin_repeat", "begin repeat").replace(
-                "end_repeat", "end repeat"
-            )
+            # XLSForm also writes begin_group, end_repeat...
+            kind_text = re.sub(r"^(begin|end)_(group|repeat)$", r"\1 \2", kind_text)
             if repeat_depth:
                 if kind_text == "begin repeat":
                     repeat_depth += 1
@@ -931,7 +847,7 @@ class _Reader:
                 if not group_depth:
                     current = None
                 continue
-            if kind_text in ("end repeat",):
+            if kind_text == "end repeat":
                 self.problem(type_cell.place, "unbalanced", "end repeat without begin repeat")
                 continue
             if current is None:

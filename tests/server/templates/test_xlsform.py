@@ -294,6 +294,21 @@ def test_odk_conventions_are_understood() -> None:
         tidy.kind, tidy.min, tidy.max, tidy.text, tidy.required
     )  # fmt: skip
     assert ("number", True) == (price.kind, price.required)
+    grouped = workbook(
+        {
+            "survey": [
+                ["Type", "Name", "Label"],
+                ["begin_group", "g", "Group"],
+                ["text", "note", "Note"],
+                ["end_group"],
+            ],
+            "Settings": [["form_id"], ["grouped"]],
+        }
+    )
+    (section,) = Template.from_dict(read_workbook(grouped).template).sections
+    assert ("g", {"en": "Group"}, ("note",)) == (
+        section.key, section.title, tuple(item.key for item in section.items)
+    )  # fmt: skip
 
 
 def test_formulas_bad_languages_and_unbalanced_groups_are_named() -> None:
