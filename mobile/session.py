@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mobile.markup import Mark, draw_marks
 from mobile.photos import prepare_photo
 from mobile.store import DRAFT, AuditRecord, Store, StoredPhoto
 from mobile.visits import can_start, visit_of
@@ -176,9 +177,52 @@ class AuditSession:
         self._require_draft(None)
         self.store.delete_photo(photo_uuid)
 
+    def mark_photo(self, photo_uuid: str, marks: list[Mark]) -> StoredPhoto:
+        """Keep a marked-up copy of a photo (its original stays, untouched, with its hash).
+
+        Marking again starts from the original and replaces the earlier copy. Runs Pillow on
+        the full photo: call it off the UI thread.
+        """
+        photo = self.store.photo(photo_uuid)
+        if photo is None or photo.audit_uuid != self.audit_uuid:
+            raise KeyError(f"no photo {photo_uuid} in this audit")
+        self._require_draft(photo.item)
+        original = self.store.photo(photo.marked_from) if photo.marked_from else photo
+        if original is None or original.remote:
+            raise ValueError("only a photo taken on this phone can be marked up")
+        marked = draw_marks(original.path, marks)
+        return self.store.add_photo(
+            self.audit_uuid,
+            original.item,
+            marked.data,
+            marked.sha256,
+            marked.content_type,
+            marked_from=original.uuid,
+        )
+
     def photos(self, item: str | None = None) -> list[StoredPhoto]:
-        photos = self.store.photos(self.audit_uuid)
-        return [photo for photo in photos if item is None or photo.item == item]
+        """The photos in the order they are sent: each marked copy just before its original
+        (reviewers see the marked copy first; docs/contract.md#answers)."""
+        photos = [
+            photo
+            for photo in self.store.photos(self.audit_uuid)
+            if item is None or photo.item == item
+        ]
+        copies = {photo.marked_from: photo for photo in photos if photo.marked_from}
+        ordered = []
+        for photo in photos:
+            if photo.marked_from:
+                continue
+            if photo.uuid in copies:
+                ordered.append(copies[photo.uuid])
+            ordered.append(photo)
+        return ordered
+
+    def shown_photos(self, item: str) -> list[tuple[StoredPhoto, StoredPhoto]]:
+        """(what the card shows, the original) per photo: the marked copy when there is one."""
+        photos = self.photos(item)
+        copies = {photo.marked_from: photo for photo in photos if photo.marked_from}
+        return [(copies.get(photo.uuid, photo), photo) for photo in photos if not photo.marked_from]
 
     # the stopwatch of timer items: its start is saved, so a killed app keeps timing ----------
 
@@ -208,7 +252,7 @@ class AuditSession:
         """The answers in template order, in shared's form (photos attached)."""
         stored = self.store.answers(self.audit_uuid)
         photos_by_item: dict[str, list[str]] = {}
-        for photo in self.store.photos(self.audit_uuid):
+        for photo in self.photos():
             photos_by_item.setdefault(photo.item, []).append(photo.uuid)
         keys = [entry.key for entry in self.checklist]
         keys += sorted((set(stored) | set(photos_by_item)) - set(keys))

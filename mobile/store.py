@@ -61,7 +61,8 @@ CREATE TABLE IF NOT EXISTS photos (
     content_type TEXT NOT NULL,
     position INTEGER NOT NULL,
     remote INTEGER NOT NULL DEFAULT 0,
-    source_url TEXT);
+    source_url TEXT,
+    marked_from TEXT);
 CREATE TABLE IF NOT EXISTS outbox (
     kind TEXT NOT NULL,
     uuid TEXT NOT NULL,
@@ -77,6 +78,7 @@ ADDED_COLUMNS = (
     ("audits", "base_revision", "INTEGER NOT NULL DEFAULT 0"),
     ("photos", "remote", "INTEGER NOT NULL DEFAULT 0"),
     ("photos", "source_url", "TEXT"),
+    ("photos", "marked_from", "TEXT"),
 )
 
 QUEUED = "queued"
@@ -113,6 +115,8 @@ class StoredPhoto:
     # file is the downloaded thumbnail, and it is referenced, never uploaded.
     remote: bool = False
     source_url: str | None = None
+    # A marked-up copy (arrow, circle, text) of the photo with this uuid, which is kept too.
+    marked_from: str | None = None
 
     @property
     def on_phone(self) -> bool:
@@ -386,9 +390,16 @@ class Store:
         }
 
     def add_photo(
-        self, audit_uuid: str, item: str, data: bytes, sha256: str, content_type: str
+        self,
+        audit_uuid: str,
+        item: str,
+        data: bytes,
+        sha256: str,
+        content_type: str,
+        marked_from: str | None = None,
     ) -> StoredPhoto:
-        """Write the file durably (temp file, fsync, rename) and then record it."""
+        """Write the file durably (temp file, fsync, rename) and then record it; a marked copy
+        replaces the earlier marked copy of the same original, in the same transaction."""
         photo_uuid = str(uuid.uuid4())
         path = self.photo_dir / f"{photo_uuid}.jpg"
         _write_durably(path, data)
@@ -398,12 +409,27 @@ class Store:
                 " WHERE audit_uuid = ? AND item = ?",
                 (audit_uuid, item),
             ).fetchone()
+            replaced = [
+                Path(row["path"])
+                for row in db.execute(
+                    "SELECT path FROM photos WHERE marked_from = ? AND marked_from IS NOT NULL",
+                    (marked_from,),
+                )
+            ]
+            db.execute("DELETE FROM photos WHERE marked_from = ?", (marked_from,))
             db.execute(
-                "INSERT INTO photos (uuid, audit_uuid, item, sha256, path, content_type, position)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (photo_uuid, audit_uuid, item, sha256, str(path), content_type, position),
+                "INSERT INTO photos (uuid, audit_uuid, item, sha256, path, content_type, position,"
+                " marked_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *(photo_uuid, audit_uuid, item, sha256, str(path), content_type, position),
+                    marked_from,
+                ),
             )
-        return StoredPhoto(photo_uuid, audit_uuid, item, sha256, path, content_type)
+        for old_copy in replaced:
+            old_copy.unlink(missing_ok=True)
+        return StoredPhoto(
+            photo_uuid, audit_uuid, item, sha256, path, content_type, marked_from=marked_from
+        )
 
     def photos(self, audit_uuid: str) -> list[StoredPhoto]:
         rows = self._query(
@@ -423,9 +449,14 @@ class Store:
         audit = self.audit(photo.audit_uuid)
         if audit is not None and audit.state != DRAFT:
             raise ValueError("photos of a submitted audit cannot be deleted")
+        # A photo goes with its marked copies; a marked copy alone leaves its original.
+        copies = [p for p in self.photos(photo.audit_uuid) if p.marked_from == photo_uuid]
         with self.transaction() as db:
-            db.execute("DELETE FROM photos WHERE uuid = ?", (photo_uuid,))
-        photo.path.unlink(missing_ok=True)
+            db.executemany(
+                "DELETE FROM photos WHERE uuid = ?", [(p.uuid,) for p in [photo, *copies]]
+            )
+        for gone in [photo, *copies]:
+            gone.path.unlink(missing_ok=True)
 
     def submit_audit(
         self, audit_uuid: str, finished_at: str, body: dict[str, Any], photo_uuids: list[str]
@@ -685,6 +716,7 @@ def _stored_photo(row: sqlite3.Row) -> StoredPhoto:
         content_type=row["content_type"],
         remote=bool(row["remote"]),
         source_url=row["source_url"],
+        marked_from=row["marked_from"],
     )
 
 

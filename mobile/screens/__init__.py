@@ -21,6 +21,7 @@ SCREENS = {
     "briefing": ("briefing", "BriefingScreen"),
     "checklist": ("checklist", "ChecklistScreen"),
     "review": ("review", "ReviewScreen"),
+    "photo": ("photo", "PhotoScreen"),
     "outbox": ("outbox", "OutboxScreen"),
     "settings": ("settings", "SettingsScreen"),
 }

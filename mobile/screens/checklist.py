@@ -345,6 +345,9 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
         )
 
     def _show_photos(self, photos: list[Any]) -> None:
+        # A marked copy stands in for its original (both are kept and sent).
+        copies = {photo.marked_from: photo for photo in photos if photo.marked_from}
+        photos = [copies.get(photo.uuid, photo) for photo in photos if not photo.marked_from]
         if self.photo_row is None:
             if not photos:
                 return
@@ -355,7 +358,7 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
             return
         self.photo_row.clear_widgets()
         for photo in photos:
-            cell = BoxLayout(orientation="vertical", size_hint_x=None, width=dp(96))
+            cell = BoxLayout(orientation="vertical", size_hint_x=None, width=dp(104))
             cell.photo_uuid = photo.uuid
             cell.has_image = photo.on_phone
             if photo.on_phone:
@@ -367,9 +370,14 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
                 waiting.bind(size=lambda label, size: setattr(label, "text_size", size))
                 waiting.valign = "middle"
                 cell.add_widget(waiting)
-            remove = Button(text=_("Delete"), size_hint_y=None, height=dp(48))
-            remove.bind(on_release=lambda *_args, u=photo.uuid: self.screen.delete_photo(u))
-            cell.add_widget(remove)
+            if photo.remote:
+                # the server's photo of a returned audit: it can be left out, not marked up
+                action = Button(text=_("Delete"), size_hint_y=None, height=dp(48))
+                action.bind(on_release=lambda *_args, u=photo.uuid: self.screen.delete_photo(u))
+            else:
+                action = Button(text=_("Mark up"), size_hint_y=None, height=dp(48))
+                action.bind(on_release=lambda *_args, u=photo.uuid: self.screen.open_photo(u))
+            cell.add_widget(action)
             self.photo_row.add_widget(cell)
         self.photo_row.height = dp(144) if photos else 0
 
@@ -623,6 +631,10 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         assert self.session is not None
         self.session.delete_photo(photo_uuid)
         self.refresh()
+
+    def open_photo(self, photo_uuid: str) -> None:
+        """The photo large, to mark up or delete (the photo screen)."""
+        App.get_running_app().go("photo", session=self.session, photo_uuid=photo_uuid)
 
     def review(self) -> None:
         App.get_running_app().go("review", session=self.session)

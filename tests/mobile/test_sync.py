@@ -652,3 +652,32 @@ def test_a_second_audit_for_a_visit_is_a_conflict_explained_in_words(
     finally:
         first.close()
         second.close()
+
+
+@needs_sync_server
+def test_a_marked_up_photo_reaches_the_server_with_its_original(
+    server: RunningServer, phone: Store
+) -> None:
+    """Both go up, each stored under its own hash, the marked copy first in the answer
+    (docs/contract.md#answers): what reviewers and reports show first."""
+    from mobile.markup import Mark
+
+    now = [time.time()]
+    client = logged_in_phone(phone, server.base_url, now)
+    session = start_visit(phone, phone.assignments()[0]["id"])
+    fill_valid_answers(session)
+    (original,) = session.photos("shelf")
+    copy = session.mark_photo(original.uuid, [Mark("arrow", 0.2, 0.8, 0.5, 0.5)])
+    session.submit()
+    push_until_quiet(client, now)
+
+    assert {SYNCED} == {entry.state for entry in phone.outbox()}
+    assert [1, 1] == [server.photos_stored(photo.sha256) for photo in (copy, original)]
+    (stored,) = server.rows("SELECT photos FROM audit_answer WHERE item = 'shelf'")
+    assert [copy.uuid, original.uuid] == json.loads(stored[0])
+    audit = httpx.get(
+        f"{server.base_url}/api/v1/audits/{session.audit_uuid}",
+        headers={"Authorization": f"Bearer {phone.get_setting('token')}"},
+    ).json()
+    shelf = next(answer for answer in audit["answers"] if answer["item"] == "shelf")
+    assert [copy.uuid, original.uuid] == shelf["photos"]

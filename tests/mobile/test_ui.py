@@ -76,9 +76,14 @@ def test_an_offline_visit_from_start_to_outbox(
     (row,) = result["outbox_rows"]
     assert (QUEUED, True) == (row["state"], row["can_retry"])
     assert {"ru": "Żabka Mokotów", "pl": "Żabka Mokotów"}[lang] == row["title"]
-    assert {"ru": "Фото отправлено: 0 из 1", "pl": "Wysłane zdjęcia: 0 z 1"}[lang] in row["detail"]
+    # the marked copy and its original: two photos to send
+    assert {"ru": "Фото отправлено: 0 из 2", "pl": "Wysłane zdjęcia: 0 z 2"}[lang] in row["detail"]
     assert row["detail"].endswith(" kB")
-    assert 10 == len(result["screenshots"])
+    assert 11 == len(result["screenshots"])
+    # marked up with a finger: the marked copy first, the original kept
+    assert ["arrow", "circle", "text"] == result["marks"]
+    (copy, copy_of), (original, none) = result["photos_after_markup"]
+    assert (copy_of, none) == (original, None)
     # switching the language in the settings re-translates the screen at once
     assert {"ru": "Выйти", "pl": "Wyloguj się"}[lang] == result["log_out_before"]
     assert "Log out" == result["log_out_after"]
@@ -98,7 +103,8 @@ def test_an_offline_visit_from_start_to_outbox(
         assert ["loyalty", "bag"] == answers["offers"]["value"]
         assert 3 == answers["queue"]["value"]
         assert 1 <= answers["wait"]["value"] <= 3
-        assert 1 == len(answers["shelf"]["photos"])  # two taken, one deleted
+        # two taken, one deleted; the one kept was marked up: its copy goes first
+        assert [copy, original] == answers["shelf"]["photos"]
         assert answers["notes"]["value"].startswith("Zażółć")
         # offline: nothing reached a server, everything waits in the outbox
         assert {QUEUED} == {entry.state for entry in store.outbox()}
@@ -320,7 +326,7 @@ def test_every_screen_shows_its_texts_whole(
     result = run_scenario("walk_every_screen", lang, tmp_path / "phone", environment)
 
     assert ["wider than its box", "taller than its box", "shortened"] == result["probe_problems"]
-    assert 19 == len(result["checked"])
+    assert 20 == len(result["checked"])
     assert {
         "accepted": True,
         "token": "",

@@ -172,6 +172,7 @@ def offline_visit(driver: Driver) -> Steps:
     yield 0.3
     photos = checklist.session.photos("shelf")
     checklist.delete_photo(photos[1].uuid)  # the auditor deletes the second, unwanted photo
+    yield from mark_up_photo(driver, photos[0].uuid)
     notes = driver.card("notes").value_input
     notes.text = "Zażółć gęślą jaźń — Съешь ещё этих мягких булок"
     notes.focus = True
@@ -575,6 +576,12 @@ def walk_every_screen(driver: Driver) -> Steps:
     yield 0.3
     checklist.ids.scroll.scroll_y = 0
     yield from look("09-checklist-section-2")
+    checklist.open_photo(checklist.session.photos("shelf")[0].uuid)
+    yield 0.3
+    driver.screen("photo").choose("text")
+    yield from look("09b-photo")
+    app.go("checklist")
+    yield 0.2
     checklist.review()
     yield from look("10-review-problems")
     review = driver.screen("review")
@@ -620,6 +627,48 @@ def walk_every_screen(driver: Driver) -> Steps:
         "not_a_link": app.accept_setup_link("https://shopscore.example.com"),
     }
     yield from look("19-login-set-up")
+
+
+def mark_up_photo(driver: Driver, photo_uuid: str) -> Steps:
+    """With a finger: an arrow and a circle dragged on the photo, a text typed and placed."""
+    from kivy.tests.common import UnitTestTouch
+
+    app = driver.app
+    driver.screen("checklist").open_photo(photo_uuid)
+    yield 0.5
+    screen = driver.screen("photo")
+    marks = screen.ids.marks
+    left, bottom, width, height = marks.image_rect
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return left + x * width, bottom + (1 - y) * height
+
+    for tool, start, end in (
+        ("arrow", (0.15, 0.85), (0.45, 0.5)),
+        ("circle", (0.7, 0.4), (0.85, 0.4)),
+    ):
+        screen.choose(tool)
+        touch = UnitTestTouch(*at(*start))
+        touch.touch_down()
+        touch.touch_move(*at((start[0] + end[0]) / 2, (start[1] + end[1]) / 2))
+        touch.touch_move(*at(*end))
+        touch.touch_up()
+        yield 0.1
+    screen.choose("text")
+    screen.ids.mark_text.text = "Pusta półka"
+    tap = UnitTestTouch(*at(0.1, 0.1))
+    tap.touch_down()
+    tap.touch_up()
+    yield 0.3
+    yield from driver.screenshot("06c-photo-markup")
+    driver.result["marks"] = [mark.kind for mark in marks.marks]
+    driver.press(screen.ids.save)
+    yield from wait_until(lambda: app.root.current == "checklist", 10)
+    yield 0.3
+    driver.result["photos_after_markup"] = [
+        [photo.uuid, photo.marked_from]
+        for photo in driver.screen("checklist").session.photos("shelf")
+    ]
 
 
 def fit_probes() -> list[Any]:
