@@ -43,6 +43,7 @@ LABELLED_KINDS: Final = ("scale", "nps")  # may name their two ends (min_label, 
 PHOTO_RULES: Final = ("none", "optional", "required", "on_fail")
 CRITICAL_POLICIES: Final = ("zero_total", "zero_section", "cap")
 REQUIRED_LANGUAGE: Final = "en"
+MAX_EXPECTED_MINUTES: Final = 1440  # a visit's expected length is at most a day
 
 CriticalPolicy: TypeAlias = Literal["zero_total", "zero_section", "cap"]
 
@@ -185,6 +186,9 @@ class Template:
     critical_policy: CriticalPolicy = "zero_total"
     critical_cap: Number | None = None  # the P of {"cap": P}; set only for the "cap" policy
     bands: tuple[Band, ...] = ()
+    # How long a visit with this checklist should take, when the template says; the trust
+    # score compares the visit's length with it (docs/contract.md#trust).
+    expected_minutes: Number | None = None
     _items: dict[str, Item] = field(init=False, repr=False, compare=False)
     _sections_by_item: dict[str, Section] = field(init=False, repr=False, compare=False)
     _order: dict[str, int] = field(init=False, repr=False, compare=False)
@@ -236,7 +240,7 @@ class Template:
         if self.critical_policy == "cap":
             assert self.critical_cap is not None  # set together by the reader
             policy = {"cap": self.critical_cap}
-        return {
+        data: dict[str, Any] = {
             "key": self.key,
             "version": self.version,
             "channel": self.channel,
@@ -246,6 +250,11 @@ class Template:
             "bands": [band.to_dict() for band in self.bands],
             "sections": [section.to_dict() for section in self.sections],
         }
+        # Written only when set: a template without it reads the same on a phone that does
+        # not know the field.
+        if self.expected_minutes is not None:
+            data["expected_minutes"] = self.expected_minutes
+        return data
 
 
 # --- reading JSON ---------------------------------------------------------------------------
@@ -358,6 +367,9 @@ def _read_template(data: object) -> Template:
     channel = fields.choice("channel", CHANNELS)
     title = fields.texts("title")
     pass_mark = fields.number("pass_mark", None, non_negative=True, high=100)
+    expected_minutes = fields.number("expected_minutes", None, high=MAX_EXPECTED_MINUTES)
+    if expected_minutes is not None and expected_minutes <= 0:
+        raise TemplateError("must be more than 0", "expected_minutes")
     policy, cap = _read_critical_policy(fields.raw("critical_policy", "zero_total"))
     bands = _read_bands(fields.array("bands", []))
     sections = _read_sections(fields.array("sections"))
@@ -372,6 +384,7 @@ def _read_template(data: object) -> Template:
         critical_policy=policy,
         critical_cap=cap,
         bands=bands,
+        expected_minutes=expected_minutes,
     )
 
 

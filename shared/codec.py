@@ -3,7 +3,7 @@
 Two bodies of `PUT /api/v1/audits/{uuid}` are the same audit iff `canonical_json` gives the
 same bytes for both: the phone may resend with keys in another order, `75.0` for `75`, a
 timestamp in another offset, answers in another order or without default fields, and a new
-`sent_at` or `client_score`, and still be recognised as a replay.
+`sent_at`, `client_score` or `device_id`, and still be recognised as a replay.
 
 The canonical bytes are stored with every audit revision, so they must never change for a
 given body.
@@ -23,8 +23,9 @@ from shared.errors import WireFormatError
 
 __all__ = ["ANSWER_DEFAULTS", "VOLATILE_KEYS", "canonical_json", "utc_timestamp"]
 
-# Set at send time by the device, so they differ between otherwise identical retries.
-VOLATILE_KEYS: Final = frozenset({"sent_at", "client_score"})
+# Set at send time by the device, so they differ between otherwise identical retries; the
+# device's identifier is about who sent the audit, not what it says (docs/contract.md#trust).
+VOLATILE_KEYS: Final = frozenset({"sent_at", "client_score", "device_id"})
 ANSWER_DEFAULTS: Final[Mapping[str, Any]] = {"na": False, "comment": "", "photos": []}
 
 

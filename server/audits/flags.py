@@ -6,8 +6,11 @@ outlet coordinates and time zone, photos of other audits). Flags never refuse an
 are stored with it and shown to the reviewer.
 
 The rules have defaults here; the off-site distance can be set per client
-(`ClientVisitRules`). Templates have no minimum duration field (`shared.checklist` does not
-accept one), so the minimum visit length is a default per channel.
+(`ClientVisitRules`). A visit is too short below half the length its checklist expects
+(`expected_minutes`, docs/contract.md#templates) or, when the checklist does not say, below its
+channel's minimum.
+
+Every flag is also a reason of the visit's trust score (`server.audits.trust`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ class VisitRules:
     )
     max_clock_skew: timedelta = timedelta(minutes=5)
     photo_margin: timedelta = timedelta(minutes=15)
+    # Shorter than this share of the checklist's expected length is too short: a visit may
+    # go quicker than planned, not take a fraction of it.
+    expected_share: float = 0.5
 
 
 DEFAULT_RULES: Final = VisitRules()
@@ -63,15 +69,22 @@ class Visit:
     outlet_lat: float | None
     outlet_lon: float | None
     outlet_timezone: str
+    expected_minutes: float | None = None  # the checklist's, when it says
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PhotoFacts:
-    """A stored photo referenced by the audit: its capture time and who else uses it."""
+    """A stored photo referenced by the audit: its capture time, who else uses it (the same
+    bytes, or a near-duplicate), and its camera details (known when `metadata_read`)."""
 
     uuid: str
     captured_at: datetime | None
     other_audits: tuple[str, ...]
+    metadata_read: bool = False
+    camera_make: str | None = None
+    camera_model: str | None = None
+    software: str | None = None
+    near_duplicates: tuple[str, ...] = ()
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -89,17 +102,26 @@ def visit_flags(visit: Visit, rules: VisitRules = DEFAULT_RULES) -> list[Flag]:
     off_site = _off_site(visit, rules)
     if off_site is not None:
         flags.append(off_site)
-    minimum = rules.min_minutes_by_channel.get(visit.channel)
+    minimum = minimum_minutes(visit, rules)
     minutes = (visit.finished_at - visit.started_at).total_seconds() / 60
     if minimum is not None and minutes < minimum:
-        flags.append(
-            {"code": TOO_SHORT, "detail": {"minutes": round(minutes, 1), "minimum": minimum}}
-        )
+        detail: dict[str, Any] = {"minutes": round(minutes, 1), "minimum": minimum}
+        if visit.expected_minutes is not None:
+            detail["expected"] = visit.expected_minutes
+        flags.append({"code": TOO_SHORT, "detail": detail})
     if visit.sent_at is not None:
         skew = (visit.sent_at - visit.received_at).total_seconds()
         if abs(skew) > rules.max_clock_skew.total_seconds():
             flags.append({"code": CLOCK_SKEW, "detail": {"seconds": round(skew)}})
     return flags
+
+
+def minimum_minutes(visit: Visit, rules: VisitRules = DEFAULT_RULES) -> float | None:
+    """The shortest acceptable visit: a share of the checklist's expected length, else the
+    channel's minimum; None for a channel that is not timed."""
+    if visit.expected_minutes is not None:
+        return round(visit.expected_minutes * rules.expected_share, 1)
+    return rules.min_minutes_by_channel.get(visit.channel)
 
 
 def _off_site(visit: Visit, rules: VisitRules) -> Flag | None:

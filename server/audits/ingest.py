@@ -6,7 +6,9 @@
   422 with every problem by item key, nothing stored; 404 for an assignment that is not the
   caller's.
 - The score is the server's own (`shared.scoring.score`), `missing_photos` comes from what
-  is stored, and proof-of-visit flags are computed and stored, never blocking.
+  is stored, and proof-of-visit flags and the trust score (`server.audits.trust`) are computed
+  and stored, never blocking. A client that releases trusted audits by itself has the audit
+  released once stored (`server.workflow.review.release_if_trusted`, docs/contract.md#trust).
 - One audit per assignment (a unique key): another uuid for the same assignment is a 409.
 - Races: the unique keys on `audit.uuid` and `audit.assignment` (and the revision number in
   the UPDATE's WHERE) decide; the loser rolls back, reads again and answers 200 (identical)
@@ -28,7 +30,9 @@ import msgspec
 
 from server.access.caller import ADMIN, AUDITOR, Caller
 from server.auditlog import service as auditlog
+from server.audits import evidence
 from server.audits import flags as visit_flags
+from server.audits import trust as visit_trust
 from server.audits.schemas import AuditReceipt, ScoreOut
 from server.audits.wire import IncomingAudit, read_audit
 from server.core.clock import utc_now
@@ -36,9 +40,17 @@ from server.core.database import Busy, Connection, Database, UniqueViolation, ma
 from server.core.errors import Conflict, Invalid, NotFound, ServiceUnavailable
 from server.core.i18n import _
 from server.templates.published import PublishedTemplates
+from server.workflow.review import release_if_trusted
 from shared.checklist import Template
 from shared.codec import canonical_json
-from shared.lifecycle import CANCELLED, INITIAL_AUDIT_STATE, RETURNED, transition
+from shared.lifecycle import (
+    APPROVED,
+    CANCELLED,
+    INITIAL_AUDIT_STATE,
+    RETURNED,
+    SUBMITTED,
+    transition,
+)
 from shared.scoring import ScoreCard, score
 from shared.validation import validate
 
@@ -50,10 +62,11 @@ SELECT_ASSIGNMENT: Final = (
     "w.client AS client_id, a.template AS template_id, t.key AS template_key, "
     "t.version AS template_version, a.channel AS channel, a.status AS status, "
     "o.lat AS outlet_lat, o.lon AS outlet_lon, o.timezone AS outlet_timezone, "
-    "r.max_distance_m AS max_distance_m "
+    "r.max_distance_m AS max_distance_m, s.auto_release AS auto_release "
     "FROM assignment a JOIN wave w ON w.id = a.wave "
     "JOIN checklist_template t ON t.id = a.template JOIN outlet o ON o.id = a.outlet "
-    "LEFT JOIN client_visit_rules r ON r.client = w.client WHERE a.id = ?"
+    "LEFT JOIN client_visit_rules r ON r.client = w.client "
+    "LEFT JOIN client_workflow_settings s ON s.client = w.client WHERE a.id = ?"
 )
 # The audit under this uuid, and any other audit filed for the same assignment.
 SELECT_AUDITS_OF: Final = (
@@ -89,6 +102,7 @@ class AssignmentContext:
     outlet_lon: float | None
     outlet_timezone: str
     max_distance_m: float | None
+    auto_release: bool | None  # the client releases trusted audits by itself
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -118,6 +132,8 @@ class Snapshot:
     other_audit_for_assignment: bool
     # Referenced photos already stored that someone else than the visit's auditor uploaded.
     foreign_photos: frozenset[str]
+    # What other audits say of this one's phone and answers (the trust score's patterns).
+    patterns: visit_trust.Patterns
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -130,6 +146,7 @@ class Submission:
     canonical: bytes
     digest: str
     received_at: dt.datetime
+    answers_sha256: str | None
 
 
 class ChangedUnderfoot(Exception):
@@ -168,9 +185,10 @@ class AuditIngest:
         incoming, problems = read_audit(body)
         if incoming is None:
             raise Invalid(_("The audit is not in the expected shape."), problems)
+        fingerprint = visit_trust.answers_fingerprint(incoming.template_key, incoming.answers)
         submission: Submission | None = None
         for _attempt in range(ATTEMPTS):
-            snapshot = await self._read(caller, audit_uuid, incoming)
+            snapshot = await self._read(caller, audit_uuid, incoming, fingerprint)
             existing = snapshot.existing
             if submission is None:
                 canonical = canonical_json(incoming.raw, snapshot.template)
@@ -181,6 +199,7 @@ class AuditIngest:
                     canonical=canonical,
                     digest=hashlib.sha256(canonical).hexdigest(),
                     received_at=received_at,
+                    answers_sha256=fingerprint,
                 )
             if existing is not None:
                 if existing.assignment_id != snapshot.context.id or (
@@ -188,7 +207,7 @@ class AuditIngest:
                 ):
                     raise Conflict(_("Another audit is already stored under this id."))
                 if existing.canonical_sha256 == submission.digest:
-                    return IngestResult(False, await self._receipt(audit_uuid, existing, incoming))
+                    return await self._finish(False, audit_uuid, existing, snapshot, incoming)
             elif snapshot.other_audit_for_assignment:
                 raise Conflict(_("This assignment already has an audit under another id."))
             try:
@@ -202,7 +221,7 @@ class AuditIngest:
                     _("The server is busy; send the audit again in a moment."),
                     retry_after_seconds=RETRY_AFTER_SECONDS,
                 ) from error
-            return IngestResult(existing is None, await self._receipt(audit_uuid, stored, incoming))
+            return await self._finish(existing is None, audit_uuid, stored, snapshot, incoming)
         # Only a storm of concurrent changes to one audit gets here: transient, never a 409.
         raise ServiceUnavailable(
             _("The server is busy; send the audit again in a moment."),
@@ -210,9 +229,14 @@ class AuditIngest:
         )
 
     async def _read(
-        self, caller: Caller, audit_uuid: uuid_module.UUID, incoming: IncomingAudit
+        self,
+        caller: Caller,
+        audit_uuid: uuid_module.UUID,
+        incoming: IncomingAudit,
+        fingerprint: str | None,
     ) -> Snapshot:
         photos = sorted({photo for answer in incoming.answers for photo in answer.photos})
+        patterns = visit_trust.Patterns()
         async with self.database.snapshot() as connection:
             assignments = await connection.fetch(SELECT_ASSIGNMENT, incoming.assignment_id)
             audits = await connection.fetch(SELECT_AUDITS_OF, audit_uuid, incoming.assignment_id)
@@ -224,6 +248,14 @@ class AuditIngest:
                 if photos
                 else []
             )
+            if assignments:
+                patterns = await evidence.patterns(
+                    connection,
+                    audit_uuid,
+                    assignments[0]["auditor_id"],
+                    incoming.device_id,
+                    fingerprint,
+                )
         if not assignments or (
             caller.role == AUDITOR and assignments[0]["auditor_id"] != caller.user_id
         ):
@@ -249,7 +281,7 @@ class AuditIngest:
             for row in uploaders
             if row["uploaded_by"] != context.auditor_id and row["role"] != ADMIN
         )
-        return Snapshot(context, template, existing, other, foreign)
+        return Snapshot(context, template, existing, other, foreign, patterns)
 
     def _check(self, incoming: IncomingAudit, snapshot: Snapshot) -> ScoreCard:
         context, template = snapshot.context, snapshot.template
@@ -294,7 +326,7 @@ class AuditIngest:
         """Write the audit (or its next revision) in one transaction; the audit as stored."""
         incoming, card, context = submission.incoming, submission.card, snapshot.context
         received_at = submission.received_at
-        flags = await self._flags(submission, context)
+        flags, reasons = await self._assess(submission, snapshot)
         card_dict = card.to_dict()
         score_text = _json(card_dict)
         location = incoming.location
@@ -315,6 +347,10 @@ class AuditIngest:
             "critical_failure": bool(card.critical_failures),
             "score": score_text,
             "flags": _json(flags),
+            "trust": visit_trust.score_of(reasons),
+            "trust_reasons": visit_trust.to_json(reasons),
+            "device_id": incoming.device_id,
+            "answers_sha256": submission.answers_sha256,
             "status_changed_at": received_at,
             "updated_at": received_at,
         }
@@ -409,6 +445,9 @@ class AuditIngest:
                         "score",
                         "score_percent",
                         "flags",
+                        "trust",
+                        "trust_reasons",
+                        "device_id",
                         "sent_at",
                         "received_at",
                     )
@@ -441,8 +480,11 @@ class AuditIngest:
             ],
         )
 
-    async def _flags(self, submission: Submission, context: AssignmentContext) -> list[Any]:
-        incoming = submission.incoming
+    async def _assess(
+        self, submission: Submission, snapshot: Snapshot
+    ) -> tuple[list[Any], list[visit_trust.Reason]]:
+        """The audit's proof-of-visit flags and the reasons of its trust score."""
+        incoming, context = submission.incoming, snapshot.context
         location = incoming.location
         visit = visit_flags.Visit(
             channel=context.channel,
@@ -456,6 +498,7 @@ class AuditIngest:
             outlet_lat=context.outlet_lat,
             outlet_lon=context.outlet_lon,
             outlet_timezone=context.outlet_timezone,
+            expected_minutes=snapshot.template.expected_minutes,
         )
         rules = visit_flags.DEFAULT_RULES
         if context.max_distance_m is not None:
@@ -464,11 +507,43 @@ class AuditIngest:
         # Flags inform review and never block: a photo arriving during this request is seen
         # by the next revision or the reviewer, not necessarily by this one.
         facts = (
-            await photo_facts(self.database, photo_uuids, submission.audit_uuid)
+            await evidence.photo_facts(self.database, photo_uuids, submission.audit_uuid)
             if photo_uuids
             else []
         )
-        return visit_flags.visit_flags(visit, rules) + visit_flags.photo_flags(visit, facts, rules)
+        of_visit = visit_flags.visit_flags(visit, rules)
+        of_photos = visit_flags.photo_flags(visit, facts, rules)
+        patterns = snapshot.patterns
+        reasons = visit_trust.ordered(
+            [
+                *visit_trust.visit_reasons(visit, rules, of_visit),
+                *visit_trust.photo_reasons(of_photos, facts, rules),
+                *visit_trust.pattern_reasons(snapshot.template, incoming.answers, patterns),
+            ]
+        )
+        return of_visit + of_photos, reasons
+
+    async def _finish(
+        self,
+        created: bool,
+        audit_uuid: uuid_module.UUID,
+        stored: StoredAudit,
+        snapshot: Snapshot,
+        incoming: IncomingAudit,
+    ) -> IngestResult:
+        """The answer, once the audit is stored (or replayed): released first when its client
+        lets trusted audits through and it qualifies. A replay tries again, so a release that
+        met a busy database happens when the phone resends."""
+        if snapshot.context.auto_release and stored.status == SUBMITTED:
+            try:
+                if await release_if_trusted(self.database, audit_uuid):
+                    stored = dataclasses.replace(stored, status=APPROVED)
+            except Busy as error:
+                raise ServiceUnavailable(
+                    _("The server is busy; send the audit again in a moment."),
+                    retry_after_seconds=RETRY_AFTER_SECONDS,
+                ) from error
+        return IngestResult(created, await self._receipt(audit_uuid, stored, incoming))
 
     async def _receipt(
         self, audit_uuid: uuid_module.UUID, stored: StoredAudit, incoming: IncomingAudit
@@ -488,40 +563,6 @@ async def missing_photos(reader: Database | Connection, audit_id: int) -> list[s
     """The photos an audit references that the server has not received yet."""
     rows = await reader.fetch(SELECT_MISSING, audit_id)
     return sorted(str(row["photo_uuid"]) for row in rows)
-
-
-async def photo_facts(
-    reader: Database | Connection, photo_uuids: list[str], audit_uuid: uuid_module.UUID
-) -> list[visit_flags.PhotoFacts]:
-    """Capture times of the received photos among `photo_uuids` and other audits using them."""
-    wanted = sorted({uuid_module.UUID(photo) for photo in photo_uuids}, key=str)
-    photos = await reader.fetch(
-        f"SELECT uuid, sha256, captured_at FROM photo WHERE uuid IN ({marks(len(wanted))})",  # noqa: S608
-        *wanted,
-    )
-    if not photos:
-        return []
-    hashes = sorted({row["sha256"] for row in photos})
-    users = await reader.fetch(
-        "SELECT DISTINCT p.sha256 AS sha256, a.uuid AS audit_uuid FROM photo p "  # noqa: S608
-        "JOIN audit_photo ap ON ap.photo_uuid = p.uuid JOIN audit a ON a.id = ap.audit "
-        f"WHERE p.sha256 IN ({marks(len(hashes))}) AND a.uuid <> ?",
-        *hashes,
-        audit_uuid,
-    )
-    others: dict[str, set[str]] = {}
-    for row in users:
-        others.setdefault(row["sha256"], set()).add(str(row["audit_uuid"]))
-    return [
-        visit_flags.PhotoFacts(
-            uuid=str(row["uuid"]),
-            captured_at=dt.datetime.fromisoformat(row["captured_at"])
-            if row["captured_at"]
-            else None,
-            other_audits=tuple(sorted(others.get(row["sha256"], ()))),
-        )
-        for row in photos
-    ]
 
 
 def decode_body(raw: bytes) -> object:

@@ -55,9 +55,9 @@ ANSWER_SCHEMA: Final = Schema(
 AUDIT_SCHEMA: Final = Schema(
     type=OpenAPIType.OBJECT,
     title="AuditUpload",
-    description="An audit as the phone sends it (docs/contract.md#sync-audits). `sent_at` and "
-    "`client_score` may differ between retries of the same audit; every other field decides "
-    "whether a retry is an identical replay (200) or other content (409).",
+    description="An audit as the phone sends it (docs/contract.md#sync-audits). `sent_at`, "
+    "`client_score` and `device_id` may differ between retries of the same audit; every other "
+    "field decides whether a retry is an identical replay (200) or other content (409).",
     required=["assignment_id", "template", "started_at", "finished_at", "answers"],
     additional_properties=False,
     properties={
@@ -90,6 +90,13 @@ AUDIT_SCHEMA: Final = Schema(
         ),
         "answers": Schema(type=OpenAPIType.ARRAY, items=ANSWER_SCHEMA),
         "client_score": Schema(description="The phone's own score; ignored by the server"),
+        "device_id": Schema(
+            type=OpenAPIType.STRING,
+            min_length=1,
+            max_length=128,
+            description="An identifier the phone keeps for as long as the app is installed, "
+            "whoever logs in (docs/contract.md#trust)",
+        ),
     },
 )
 

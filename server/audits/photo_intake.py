@@ -5,9 +5,11 @@ uuid holds other bytes, or the media store holds other bytes under one of the ph
 keys (damage an operator must repair; logged at error level, nothing recorded). The image
 work (`server.photos.store_photo`: hash check, content sniffing, size limits, display image
 and thumbnail) runs in a worker thread, and the `photo` row is written only after the media
-store holds every file, so a row always points at media. A photo may arrive before or after
-its audit: when it arrives after, the photo flags of the audits that reference it are
-computed again.
+store holds every file, so a row always points at media, and with it what the trust score
+reads of the photo (camera details, perceptual hash and its bands). A photo may arrive before
+or after its audit: when it arrives after, the photo flags and the photo reasons of the trust
+score of the audits that reference it are computed again, and such an audit of a client that
+releases trusted audits by itself may then be released (docs/contract.md#trust).
 """
 
 from __future__ import annotations
@@ -23,20 +25,26 @@ import anyio.to_thread
 from server.access.caller import ADMIN, AUDITOR, Caller
 from server.access.scope import Record, can_see
 from server.audits import flags as visit_flags
-from server.audits.ingest import photo_facts
+from server.audits import trust as visit_trust
+from server.audits.evidence import photo_facts
 from server.audits.queries import audit_record
 from server.audits.schemas import PhotoReceipt
 from server.core.context import AppContext
 from server.core.database import Connection, Database, UniqueViolation
 from server.core.errors import Conflict, NotFound
 from server.core.i18n import _
-from server.photos import PhotoLimits, StoredPhoto, store_photo
+from server.photos import PhotoLimits, StoredPhoto, similarity, store_photo
 from server.storage import MediaStore
+from server.workflow.review import release_if_trusted
+from shared.lifecycle import SUBMITTED
 
 SELECT_AUDITS_USING: Final = (
-    "SELECT a.id AS id, a.uuid AS uuid, a.channel AS channel, a.started_at AS started_at, "
-    "a.finished_at AS finished_at, a.flags AS flags, o.timezone AS timezone "
+    "SELECT DISTINCT a.id AS id, a.uuid AS uuid, a.channel AS channel, a.started_at AS started_at, "
+    "a.finished_at AS finished_at, a.flags AS flags, a.trust_reasons AS trust_reasons, "
+    "a.revision AS revision, a.status AS status, o.timezone AS timezone, "
+    "s.auto_release AS auto_release "
     "FROM audit_photo ap JOIN audit a ON a.id = ap.audit JOIN outlet o ON o.id = a.outlet "
+    "LEFT JOIN client_workflow_settings s ON s.client = a.client "
     "WHERE ap.photo_uuid = ?"
 )
 
@@ -75,28 +83,14 @@ class PhotoIntake:
         now = dt.datetime.now(dt.UTC)
         try:
             async with self.database.transaction() as connection:
-                await connection.insert(
-                    "photo",
-                    {
-                        "uuid": photo_uuid,
-                        "sha256": photo.sha256,
-                        "media_type": photo.mime_type,
-                        "width": photo.width,
-                        "height": photo.height,
-                        "size_bytes": photo.size_bytes,
-                        "captured_at": photo.taken_at.isoformat() if photo.taken_at else None,
-                        "original_key": photo.original_key,
-                        "display_key": photo.display_key,
-                        "thumbnail_key": photo.thumbnail_key,
-                        "uploaded_by": caller.user_id,
-                        "received_at": now,
-                    },
-                )
-                await refresh_photo_flags(connection, photo_uuid)
+                await connection.insert("photo", photo_row(photo, caller.user_id, now))
+                releasable = await refresh_photo_flags(connection, photo_uuid)
         except UniqueViolation:
             stored_hash = await self.known_hash(photo_uuid)
             assert stored_hash is not None
             return self._decide(photo_uuid, stored_hash, declared, data)
+        for audit_uuid in releasable:
+            await release_if_trusted(self.database, audit_uuid)
         return True, PhotoReceipt(uuid=str(photo_uuid), sha256=photo.sha256)
 
     def _decide(
@@ -146,8 +140,43 @@ async def _may_see(
     return any(can_see(caller, audit_record(row)) for row in rows)
 
 
-async def refresh_photo_flags(connection: Connection, photo_uuid: uuid_module.UUID) -> None:
-    """Recompute the photo flags of every audit referencing a photo that has just arrived."""
+def photo_row(photo: StoredPhoto, uploaded_by: int | None, now: dt.datetime) -> dict[str, object]:
+    """The `photo` row of a stored photo, with what the trust score reads of it."""
+    bands: tuple[int | None, ...] = (None,) * similarity.BANDS
+    if photo.phash is not None:
+        bands = similarity.bands(photo.phash)
+    return {
+        "uuid": photo.uuid,
+        "sha256": photo.sha256,
+        "media_type": photo.mime_type,
+        "width": photo.width,
+        "height": photo.height,
+        "size_bytes": photo.size_bytes,
+        "captured_at": photo.taken_at.isoformat() if photo.taken_at else None,
+        "original_key": photo.original_key,
+        "display_key": photo.display_key,
+        "thumbnail_key": photo.thumbnail_key,
+        "uploaded_by": uploaded_by,
+        "received_at": now,
+        "metadata_read": True,
+        "camera_make": photo.camera_make,
+        "camera_model": photo.camera_model,
+        "software": photo.software,
+        "phash": None if photo.phash is None else similarity.to_text(photo.phash),
+        **{f"phash_b{band}": value for band, value in enumerate(bands)},
+    }
+
+
+async def refresh_photo_flags(
+    connection: Connection, photo_uuid: uuid_module.UUID
+) -> list[uuid_module.UUID]:
+    """Recompute the photo flags and the trust score's photo reasons of every audit referencing
+    a photo that has just arrived (the audit and its current revision).
+
+    Returns the submitted audits among them whose client releases trusted audits by itself:
+    once this transaction commits, each may be released.
+    """
+    releasable: list[uuid_module.UUID] = []
     for audit in await connection.fetch(SELECT_AUDITS_USING, photo_uuid):
         references = await connection.fetch(
             "SELECT photo_uuid FROM audit_photo WHERE audit = ?", audit["id"]
@@ -173,9 +202,25 @@ async def refresh_photo_flags(connection: Connection, photo_uuid: uuid_module.UU
             for flag in json.loads(audit["flags"])
             if flag["code"] not in visit_flags.PHOTO_FLAGS
         ]
-        fresh = kept + visit_flags.photo_flags(visit, facts)
+        of_photos = visit_flags.photo_flags(visit, facts)
+        fresh = json.dumps(kept + of_photos, separators=(",", ":"))
+        reasons = visit_trust.with_photo_reasons(
+            visit_trust.from_json(audit["trust_reasons"]),
+            visit_trust.photo_reasons(of_photos, facts, visit_flags.DEFAULT_RULES),
+        )
+        assessed = (fresh, visit_trust.score_of(reasons), visit_trust.to_json(reasons))
         await connection.execute(
-            "UPDATE audit SET flags = ? WHERE id = ?",
-            json.dumps(fresh, separators=(",", ":")),
+            "UPDATE audit SET flags = ?, trust = ?, trust_reasons = ? WHERE id = ?",
+            *assessed,
             audit["id"],
         )
+        await connection.execute(
+            "UPDATE audit_revision SET flags = ?, trust = ?, trust_reasons = ? "
+            "WHERE audit = ? AND revision = ?",
+            *assessed,
+            audit["id"],
+            audit["revision"],
+        )
+        if audit["auto_release"] and audit["status"] == SUBMITTED:
+            releasable.append(audit["uuid"])
+    return releasable

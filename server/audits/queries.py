@@ -1,7 +1,8 @@
 """Reading one stored audit for agency staff: admin, a reviewer of its client, its auditor.
 
 Client users never come here (403): they read released audits through the workflow feature's
-anonymised view, since this one names the auditor.
+anonymised view, since this one names the auditor. The trust score with every reason goes to
+admins and reviewers only; the auditor reads their audit without it (docs/contract.md#trust).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import uuid as uuid_module
 
 from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
 from server.access.scope import Record, can_see
+from server.audits import trust as visit_trust
 from server.audits.ingest import score_out
 from server.audits.schemas import AnswerOut, AuditOut, PhotoRefOut, TemplateRef
 from server.core.database import Database, Row
@@ -25,7 +27,8 @@ SELECT_AUDIT = (
     "a.template_key AS template_key, a.template_version AS template_version, "
     "a.channel AS channel, a.revision AS revision, a.status AS status, "
     "a.started_at AS started_at, a.finished_at AS finished_at, a.received_at AS received_at, "
-    "a.released_at AS released_at, a.score AS score, a.flags AS flags "
+    "a.released_at AS released_at, a.score AS score, a.flags AS flags, "
+    "a.trust_reasons AS trust_reasons "
     "FROM audit a JOIN outlet o ON o.id = a.outlet WHERE a.uuid = ?"
 )
 # The audit's rows, by the audit's uuid, so that one snapshot reads everything.
@@ -74,6 +77,11 @@ class AuditQueries:
             photos=photos,
             # Referenced photos not received yet: the references already say which.
             missing_photos=sorted({photo.uuid for photo in photos if not photo.received}),
+            trust=None
+            if caller.role == AUDITOR
+            else visit_trust.trust_out(
+                visit_trust.from_json(row["trust_reasons"]), caller.language
+            ),
         )
 
 

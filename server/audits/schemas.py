@@ -126,8 +126,25 @@ class PhotoRefOut(msgspec.Struct, kw_only=True):
     thumbnail_url: str | None
 
 
+class TrustReasonOut(msgspec.Struct, kw_only=True):
+    """One reason of a trust score: its code and parameters, what it cost, and in words."""
+
+    code: str
+    params: dict[str, Any]
+    penalty: int
+    text: str
+
+
+class TrustOut(msgspec.Struct, kw_only=True):
+    """A visit's trust score, 0-100, and why it is not 100 (docs/contract.md#trust)."""
+
+    score: int
+    reasons: list[TrustReasonOut]
+
+
 class AuditOut(msgspec.Struct, kw_only=True):
-    """One audit as agency staff (admin, its reviewer, its auditor) see it."""
+    """One audit as agency staff (admin, its reviewer, its auditor) see it; the trust score
+    only for admins and reviewers (null for the auditor)."""
 
     uuid: str
     assignment_id: Id
@@ -148,3 +165,4 @@ class AuditOut(msgspec.Struct, kw_only=True):
     answers: list[AnswerOut]
     photos: list[PhotoRefOut]
     missing_photos: list[str]
+    trust: TrustOut | None = None

@@ -23,14 +23,24 @@ column names are stable.
 - `flags`: JSON list of proof-of-visit flags, each `{"code": ..., "detail": {...}}`, codes
   `off_site`, `too_short`, `clock_skew`, `photo_reused`, `photo_outside_visit`. They never
   block ingest; the reviewer sees them.
+- `trust` (0-100) and `trust_reasons` (JSON list of `{"code", "params", "penalty"}`): the trust
+  score of the visit and why it is not 100 (`server.audits.trust`, docs/contract.md#trust),
+  computed on receipt and again when one of its photos arrives. Auditor-related reasons never
+  reach a client user.
+- `device_id`: the identifier of the phone that sent the current revision, null if it sent
+  none; `answers_sha256`: the fingerprint of answers distinctive enough to tell a copy (null
+  otherwise). Both only serve the trust score and never reach a client user. Each has a partial
+  index of the rows where it is set (created by the trust migration: Piccolo columns cannot
+  say so), so an audit without them costs no index entry.
 - `released_at`: when the audit was approved (released to the client); null before.
 - `status_changed_at`: the last change of `status`; `updated_at`: the last change of the row.
   Set `updated_at` on every change: `GET /api/v1/sync` sends an assignment to the phone
   again when its audit's `updated_at` passed the phone's cursor (after a return, say).
 - One audit per assignment (unique key on `assignment`).
 
-`audit_revision` keeps the canonical body and score of every revision ever stored (the
-current one included), so a correction after a return never loses the earlier answers.
+`audit_revision` keeps the canonical body, score, flags, trust and device of every revision
+ever stored (the current one included), so a correction after a return never loses the earlier
+answers.
 
 `audit_answer` — one row per answer of the current revision (replaced when a new revision
 arrives): `item` key, `position` (template order), `value` (JSON text of the answer value),
@@ -41,7 +51,12 @@ arrives): `item` key, `position` (template order), `value` (JSON text of the ans
 `width`, `height`, `size_bytes`, `captured_at` (EXIF capture time as ISO 8601 text, with
 its offset when the camera recorded one, else the camera's local time; null if unknown), the
 storage keys of the `original`, `display` and `thumbnail` files, `uploaded_by`,
-`received_at`.
+`received_at`. What the trust score reads of the original: `metadata_read` (true for every photo
+received since the camera facts are read; false for older ones, whose facts are unknown),
+`camera_make`, `camera_model`, `software` (EXIF texts, null when absent), `phash` (the 64-bit
+perceptual hash as 16 hex digits, null for an image too plain to compare) and its four 16-bit
+bands `phash_b0`-`phash_b3`, each indexed, to find near-duplicates
+(`server.photos.similarity`).
 
 `client_visit_rules` — per-client visit settings: `max_distance_m`, how far from the
 outlet's coordinates a GPS fix may be before the audit is flagged off-site (default 300 m when
@@ -102,6 +117,10 @@ class Audit(Table):
     critical_failure = Boolean(default=False)
     score = Text(default="{}")
     flags = Text(default="[]")
+    trust = Integer(default=100)
+    trust_reasons = Text(default="[]")
+    device_id = Varchar(length=128, null=True, default=None)
+    answers_sha256 = Varchar(length=64, null=True, default=None)
     released_at = Timestamptz(null=True, default=None)
     status_changed_at = Timestamptz()
     updated_at = Timestamptz(index=True)
@@ -115,6 +134,9 @@ class AuditRevision(Table):
     score = Text(default="{}")
     score_percent = Numeric(digits=(4, 1), null=True, default=None)
     flags = Text(default="[]")
+    trust = Integer(default=100)
+    trust_reasons = Text(default="[]")
+    device_id = Varchar(length=128, null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
     received_at = Timestamptz()
 
@@ -142,6 +164,15 @@ class Photo(Table):
     thumbnail_key = Varchar(length=200)
     uploaded_by = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
     received_at = Timestamptz()
+    metadata_read = Boolean(default=False)
+    camera_make = Varchar(length=100, null=True, default=None)
+    camera_model = Varchar(length=100, null=True, default=None)
+    software = Varchar(length=100, null=True, default=None)
+    phash = Varchar(length=16, null=True, default=None)
+    phash_b0 = Integer(null=True, default=None, index=True)
+    phash_b1 = Integer(null=True, default=None, index=True)
+    phash_b2 = Integer(null=True, default=None, index=True)
+    phash_b3 = Integer(null=True, default=None, index=True)
 
 
 class AuditPhoto(Table):

@@ -1,7 +1,8 @@
 """Reading the body of `PUT /api/v1/audits/{uuid}` (docs/contract.md#sync-audits).
 
-`read_audit` checks the envelope (assignment, template, times, location, answers) and
-collects every problem instead of stopping at the first, so the phone can show them all.
+`read_audit` checks the envelope (assignment, template, times, location, answers, and the
+optional identifier of the sending phone) and collects every problem instead of stopping at the
+first, so the phone can show them all.
 The answers themselves are checked against the template by `shared.validation` in the
 ingest service, once the assignment (and so the template) is known.
 """
@@ -22,6 +23,8 @@ from shared.errors import DomainError
 ENVELOPE_KEYS: Final = frozenset(
     {"assignment_id", "template", "started_at", "finished_at", "location", "answers"}
 )
+
+MAX_DEVICE_ID: Final = 128
 
 Problem = dict[str, Any]
 
@@ -47,6 +50,7 @@ class IncomingAudit:
     sent_at: datetime | None
     location: Location | None
     answers: tuple[Answer, ...]
+    device_id: str | None = None
 
 
 def _problem(field: str, code: str, message: str) -> Problem:
@@ -106,6 +110,29 @@ def _location(value: object, problems: list[Problem]) -> Location | None:
     )
 
 
+def _device_id(value: object, problems: list[Problem]) -> str | None:
+    """The sending phone's identifier: optional, 1-128 printable characters."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= MAX_DEVICE_ID
+        or not value.isprintable()
+        or not value.strip()
+    ):
+        problems.append(
+            _problem(
+                "device_id",
+                "invalid_device_id",
+                _("Give the phone's identifier as text of 1 to {most} characters.").format(
+                    most=MAX_DEVICE_ID
+                ),
+            )
+        )
+        return None
+    return value
+
+
 def _answers(value: object, problems: list[Problem]) -> tuple[Answer, ...]:
     if not isinstance(value, list):
         problems.append(_problem("answers", "invalid_answers", _("Answers must be a list.")))
@@ -163,6 +190,7 @@ def read_audit(body: object) -> tuple[IncomingAudit | None, list[Problem]]:
         )
     location = _location(body.get("location"), problems)
     answers = _answers(body.get("answers"), problems)
+    device_id = _device_id(body.get("device_id"), problems)
     if problems:
         return None, problems
     assert isinstance(assignment_id, int)
@@ -181,6 +209,7 @@ def read_audit(body: object) -> tuple[IncomingAudit | None, list[Problem]]:
             sent_at=sent,
             location=location,
             answers=answers,
+            device_id=device_id,
         ),
         [],
     )

@@ -471,18 +471,23 @@ async def export(request: Request[Any, Any, Any], kind: FromPath[str]) -> Stream
 
 @get("/review", include_in_schema=False)
 async def review_queue(request: Request[Any, Any, Any]) -> Response[str]:
+    """The queue, oldest first or (`?sort=trust`) lowest trust first, with each visit's trust
+    score and reasons in the page's language, and the open disputes."""
     caller = await session_caller(request)
     caller.require_role(ADMIN, REVIEWER)
     database = context_of(request).database
-    queue = await ReviewService(database).queue(caller, None, 100)
+    sort = "trust" if request.query_params.get("sort") == "trust" else "received"
+    language = language_of(request, caller)
+    queue = await ReviewService(database).queue(caller, None, 100, sort=sort, language=language)
     disputes = await DisputeService(database).list(caller, None, 100, None, "open")
     return render(
         request,
         "review.html",
         caller=caller,
         queue=queue.items,
+        sort=sort,
         disputes=disputes.items,
-        vocabulary=await load_vocabulary(None, language_of(request, caller)),
+        vocabulary=await load_vocabulary(None, language),
         flag_labels=FLAG_LABELS,
     )
 

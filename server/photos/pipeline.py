@@ -9,7 +9,10 @@ process. The rules are in docs/contract.md#photos:
   structure must reach its end within the file (see "Complete" below). It raises
   `PhotoTooLarge`, `UnsupportedImage` or `DamagedImage` (see `errors`).
 - `derive` makes a display JPEG (longest side 1600 px) and a thumbnail (400 px), upright, with
-  no EXIF but the capture time, and returns the capture time as a value.
+  no EXIF but the capture time, and returns as values what the trust score needs to know of the
+  original (docs/contract.md#trust): its capture time, the camera's make and model and the
+  software that last wrote it (never copied into a derived image), and a perceptual hash of the
+  upright thumbnail (`perceptual_hash`).
 
 Complete: a cut or damaged file must be refused, never stored with made-up pixels, and decoders
 do not all say so. libheif fills missing tiles of a HEIC with a flat colour without an error;
@@ -36,6 +39,8 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import math
+import operator
 import re
 import struct
 import zlib
@@ -70,6 +75,7 @@ __all__ = [
     "check_upload_size",
     "derive",
     "inspect",
+    "perceptual_hash",
 ]
 
 register_heif_opener()
@@ -166,7 +172,10 @@ class Derived:
 
     `taken_at` is the EXIF DateTimeOriginal: timezone-aware when the camera recorded its UTC
     offset (OffsetTimeOriginal), otherwise naive camera-local time; None when absent or invalid.
-    `width`/`height` are the original's upright size.
+    `width`/`height` are the original's upright size. `camera_make`, `camera_model` and
+    `software` are the EXIF Make, Model and Software texts (None when absent or blank);
+    `phash` the 64-bit perceptual hash of the thumbnail, None for an image too plain to tell
+    from another.
     """
 
     sha256: str
@@ -179,6 +188,10 @@ class Derived:
     thumbnail: bytes
     thumbnail_width: int
     thumbnail_height: int
+    camera_make: str | None = None
+    camera_model: str | None = None
+    software: str | None = None
+    phash: int | None = None
 
 
 def check_upload_size(size_in_bytes: int, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
@@ -236,6 +249,7 @@ def derive(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Derived:
             # swallowed would leave the image marked loaded, its pixels unchecked.
             orientation = _orientation(image)
             taken_at = _capture_time(image)
+            camera = _camera(image)
             resizable = _resizable(image)
             # Hamming: close to bicubic for these small downscales (at most 2x after draft) at
             # half the cost, and resizing is most of derive()'s time beyond the decode itself.
@@ -265,7 +279,57 @@ def derive(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Derived:
         thumbnail=_encode_jpeg(thumbnail, THUMBNAIL_QUALITY, exif),
         thumbnail_width=thumbnail.width,
         thumbnail_height=thumbnail.height,
+        camera_make=camera[0],
+        camera_model=camera[1],
+        software=camera[2],
+        phash=perceptual_hash(thumbnail),
     )
+
+
+# The perceptual hash: a DCT of the upright thumbnail shrunk to 32 x 32 grey pixels, and one
+# bit per low frequency (the 64 lowest after the mean brightness, in order of u + v): set when
+# that coefficient is above their median. A re-saved, resized or slightly cropped copy keeps
+# its low frequencies and so almost every bit; a difference hash (dHash) was as cheap but let a
+# 2% crop flip more bits, and told different photos apart by fewer.
+_HASH_SIDE: Final = 32
+_HASH_FREQUENCIES: Final = tuple(
+    sorted(
+        ((u, v) for u in range(9) for v in range(9) if (u, v) != (0, 0)),
+        key=lambda uv: (uv[0] + uv[1], uv[1]),
+    )[:64]
+)
+_COSINES: Final = tuple(
+    tuple(math.cos(math.pi * (2 * x + 1) * u / (2 * _HASH_SIDE)) for x in range(_HASH_SIDE))
+    for u in range(9)
+)
+# Below this spread of the coefficients (in grey levels summed over the 32 x 32 pixels) an
+# image is too plain (a black frame, a white wall) for its bits to mean anything.
+_PLAIN_SPREAD: Final = 2.0 * _HASH_SIDE
+
+
+def perceptual_hash(image: Image.Image) -> int | None:
+    """The 64-bit DCT perceptual hash of an upright image (its thumbnail), or None if too plain.
+
+    Two photos of which one is a copy of the other (re-saved, resized, cropped by a few per
+    cent) differ in a few bits; two different photos in about half of them.
+    """
+    grey = image.convert("L").resize((_HASH_SIDE, _HASH_SIDE), Image.Resampling.BOX)
+    pixels = grey.tobytes()
+    rows = [pixels[start : start + _HASH_SIDE] for start in range(0, len(pixels), _HASH_SIDE)]
+    # Separable DCT-II, unscaled: each row against the 9 lowest horizontal frequencies, then
+    # each of those columns against the 9 lowest vertical ones; only 64 coefficients are kept.
+    by_row = [[sum(map(operator.mul, cosine, row)) for cosine in _COSINES] for row in rows]
+    coefficients = [
+        sum(map(operator.mul, _COSINES[v], (row[u] for row in by_row)))
+        for u, v in _HASH_FREQUENCIES
+    ]
+    if max(coefficients) - min(coefficients) < _PLAIN_SPREAD:
+        return None
+    median = sorted(coefficients)[len(coefficients) // 2]
+    bits = 0
+    for coefficient in coefficients:
+        bits = bits << 1 | (coefficient > median)
+    return bits
 
 
 @contextmanager
@@ -614,6 +678,36 @@ def _orientation_in(exif: Image.Exif) -> int:
     except _DECODE_ERRORS:
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _camera(image: Image.Image) -> tuple[str | None, str | None, str | None]:
+    """The EXIF Make, Model and Software of the original (IFD0), each cleaned or None.
+
+    Read only to be recorded with the photo: none of them is written into a derived image.
+    """
+    try:
+        exif = image.getexif()
+    except _DECODE_ERRORS:
+        return None, None, None
+    return (
+        _exif_text(exif.get(ExifTags.Base.Make)),
+        _exif_text(exif.get(ExifTags.Base.Model)),
+        _exif_text(exif.get(ExifTags.Base.Software)),
+    )
+
+
+_EXIF_TEXT_LENGTH: Final = 100
+
+
+def _exif_text(value: object) -> str | None:
+    """An EXIF ASCII value as text: NULs and surrounding blanks dropped, at most 100 characters;
+    None when absent, blank or not text."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        return None
+    text = "".join(character for character in value if character.isprintable()).strip()
+    return text[:_EXIF_TEXT_LENGTH] or None
 
 
 def _capture_time(image: Image.Image) -> datetime | None:

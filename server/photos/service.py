@@ -67,8 +67,9 @@ class PhotoLimits:
 class StoredPhoto:
     """What was stored for one photo; the caller records it in the database.
 
-    `width`/`height` are the original's upright size; `taken_at` its EXIF capture time (see
-    `pipeline.Derived`). `created` is True when the original was not in the store before.
+    `width`/`height` are the original's upright size; `taken_at` its EXIF capture time,
+    `camera_make`, `camera_model` and `software` its EXIF texts and `phash` its perceptual hash
+    (see `pipeline.Derived`). `created` is True when the original was not in the store before.
     """
 
     uuid: uuid_module.UUID
@@ -87,6 +88,10 @@ class StoredPhoto:
     thumbnail_width: int
     thumbnail_height: int
     created: bool
+    camera_make: str | None = None
+    camera_model: str | None = None
+    software: str | None = None
+    phash: int | None = None
 
 
 def store_photo(
@@ -140,6 +145,10 @@ def store_photo(
         thumbnail_width=derived.thumbnail_width,
         thumbnail_height=derived.thumbnail_height,
         created=created,
+        camera_make=derived.camera_make,
+        camera_model=derived.camera_model,
+        software=derived.software,
+        phash=derived.phash,
     )
 
 

@@ -4,7 +4,7 @@ the client-facing view of released audits, an audit's history and per-client rul
 from __future__ import annotations
 
 import uuid as uuid_module
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency, Provide
@@ -99,9 +99,11 @@ class ReviewController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: Limit = 50,
         client_id: FromQuery[int | None] = None,
+        sort: FromQuery[Literal["received", "trust"]] = "received",
     ) -> QueuePage:
-        """Submitted audits of the caller's clients, oldest first, with proof-of-visit flags."""
-        return await reviews.queue(caller, cursor, limit, client_id)
+        """Submitted audits of the caller's clients with flags and trust score, oldest first or
+        (`sort=trust`) lowest trust first."""
+        return await reviews.queue(caller, cursor, limit, client_id, sort)
 
     @post("/audits/{audit_uuid:uuid}/approve", status_code=200)
     async def approve(

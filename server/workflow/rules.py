@@ -1,7 +1,10 @@
-"""Per-client workflow rules: the dispute window and how long a corrective action may take.
+"""Per-client workflow rules: the dispute window, how long a corrective action may take, and
+the trust threshold of the client's audits.
 
-A client without a row uses the defaults (docs/contract.md#disputes: 7 days to dispute);
-admins change them.
+A client without a row uses the defaults (docs/contract.md#disputes: 7 days to dispute; no
+trust threshold); admins change them. Below `trust_threshold` an audit is held: releasing it
+takes a reviewer's written reason; with `auto_release`, an audit at or above it with no flag
+is released without a reviewer once all its photos are in (docs/contract.md#trust).
 """
 
 from __future__ import annotations
@@ -31,6 +34,12 @@ MAX_DAYS = 366
 class ClientRules:
     dispute_window: dt.timedelta
     corrective_due: dt.timedelta
+    trust_threshold: int | None = None
+    auto_release: bool = False
+
+    def holds(self, trust: int) -> bool:
+        """Whether an audit of this trust is held for a reviewer's written reason."""
+        return self.trust_threshold is not None and trust < self.trust_threshold
 
 
 async def client_rules(client_id: int) -> ClientRules:
@@ -39,9 +48,30 @@ async def client_rules(client_id: int) -> ClientRules:
         .where(ClientWorkflowSettings.client == client_id)
         .first()
     )
-    window = DEFAULT_DISPUTE_WINDOW_DAYS if row is None else row["dispute_window_days"]
-    due = DEFAULT_CORRECTIVE_DUE_DAYS if row is None else row["corrective_due_days"]
-    return ClientRules(dt.timedelta(days=window), dt.timedelta(days=due))
+    if row is None:
+        return ClientRules(
+            dt.timedelta(days=DEFAULT_DISPUTE_WINDOW_DAYS),
+            dt.timedelta(days=DEFAULT_CORRECTIVE_DUE_DAYS),
+        )
+    return ClientRules(
+        dt.timedelta(days=row["dispute_window_days"]),
+        dt.timedelta(days=row["corrective_due_days"]),
+        row["trust_threshold"],
+        bool(row["auto_release"]),
+    )
+
+
+async def trust_thresholds(client_ids: list[int]) -> dict[int, int]:
+    """The trust threshold of each of these clients that has one."""
+    if not client_ids:
+        return {}
+    rows = await ClientWorkflowSettings.select(
+        ClientWorkflowSettings.client, ClientWorkflowSettings.trust_threshold
+    ).where(
+        ClientWorkflowSettings.client.is_in(client_ids),
+        ClientWorkflowSettings.trust_threshold.is_not_null(),
+    )
+    return {row["client"]: row["trust_threshold"] for row in rows}
 
 
 async def get_settings(caller: Caller, client_id: int) -> WorkflowSettings:
@@ -54,6 +84,8 @@ async def get_settings(caller: Caller, client_id: int) -> WorkflowSettings:
         client_id=client_id,
         dispute_window_days=rules.dispute_window.days,
         corrective_due_days=rules.corrective_due.days,
+        trust_threshold=rules.trust_threshold,
+        auto_release=rules.auto_release,
     )
 
 
@@ -74,6 +106,22 @@ async def update_settings(
             for field in ("dispute_window_days", "corrective_due_days")
             if not 0 <= getattr(after, field) <= MAX_DAYS
         ]
+        if after.trust_threshold is not None and not 0 <= after.trust_threshold <= 100:
+            problems.append(
+                {
+                    "item": "trust_threshold",
+                    "code": "out_of_range",
+                    "message": _("must be between 0 and 100, or null for no threshold"),
+                }
+            )
+        if after.auto_release and after.trust_threshold is None:
+            problems.append(
+                {
+                    "item": "auto_release",
+                    "code": "threshold_required",
+                    "message": _("releasing audits automatically needs a trust threshold"),
+                }
+            )
         if problems:
             raise Invalid(_("The workflow settings are not valid."), problems)
         await ClientWorkflowSettings.delete().where(ClientWorkflowSettings.client == client_id)
@@ -82,6 +130,8 @@ async def update_settings(
                 client=client_id,
                 dispute_window_days=after.dispute_window_days,
                 corrective_due_days=after.corrective_due_days,
+                trust_threshold=after.trust_threshold,
+                auto_release=after.auto_release,
             )
         )
         await auditlog.record(caller, "update", "workflow_settings", client_id, before, after)

@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from server.audits.schemas import TrustOut
 from server.core.ids import Id
 
 # --- review ----------------------------------------------------------------------------------
@@ -54,6 +55,10 @@ class QueueEntry(msgspec.Struct, kw_only=True):
     passed: bool | None
     critical_failure: bool
     flags: list[Flag]
+    # The visit's trust score with every reason (docs/contract.md#trust); `held` when it is
+    # below the client's threshold, so that releasing it needs a written reason.
+    trust: TrustOut
+    held: bool = False
 
 
 class QueuePage(msgspec.Struct, kw_only=True):
@@ -254,8 +259,12 @@ class WorkflowSettings(msgspec.Struct, kw_only=True):
     client_id: Id
     dispute_window_days: int
     corrective_due_days: int
+    trust_threshold: int | None = None
+    auto_release: bool = False
 
 
 class WorkflowSettingsUpdate(msgspec.Struct, kw_only=True):
     dispute_window_days: int | msgspec.UnsetType = msgspec.UNSET
     corrective_due_days: int | msgspec.UnsetType = msgspec.UNSET
+    trust_threshold: int | msgspec.UnsetType | None = msgspec.UNSET
+    auto_release: bool | msgspec.UnsetType = msgspec.UNSET

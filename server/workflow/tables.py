@@ -21,7 +21,9 @@ internal keys.
   rows hold per-item earned/possible points and pass/fail for best-vs-rest and Pareto analyses.
   `nps` and `fcr` carry the two answers analytics reports that are not points: the 0-10
   recommendation rating and whether a contact was resolved at first contact.
-- `ClientWorkflowSettings`: per-client dispute window and corrective-action due time.
+- `ClientWorkflowSettings`: per-client dispute window, corrective-action due time, and the trust
+  threshold below which audits are held (`trust_threshold`, null for none) with whether audits
+  at or above it are released without a reviewer (`auto_release`), docs/contract.md#trust.
 """
 
 from piccolo.columns import (
@@ -142,6 +144,8 @@ class ClientWorkflowSettings(Table, tablename="client_workflow_settings"):
     client = ForeignKey(references=Client, null=False, unique=True, on_delete=OnDelete.cascade)
     dispute_window_days = Integer(default=7)
     corrective_due_days = Integer(default=14)
+    trust_threshold = Integer(null=True, default=None)
+    auto_release = Boolean(default=False)
 
 
 WORKFLOW_TABLES = [

@@ -1,0 +1,329 @@
+"""The trust score in review (docs/contract.md#trust): the queue shows it and sorts by it; a
+client's threshold holds audits below it (releasing one takes a written reason) and, when the
+client says so, releases those at or above it with no flag once their photos are in."""
+
+# asserts are written as `expected == actual`
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.server.api import PASSWORD, Api
+from tests.server.audits.test_trust import camera_jpeg
+from tests.server.workflow.helpers import ReviewWorld, answers, sql, stored_uuid
+
+SETTINGS = "/api/v1/clients/{client}/workflow-settings"
+
+
+def body(assignment_id: int, **changes: Any) -> dict[str, Any]:
+    """An audit of the review world's phone checklist: 26.5 minutes, no clock skew, no flag."""
+    audit: dict[str, Any] = {
+        "assignment_id": assignment_id,
+        "template": {"key": "critical-visit", "version": 1},
+        "started_at": "2026-01-06T10:15:00+01:00",
+        "finished_at": "2026-01-06T10:41:30+01:00",
+        "location": None,
+        "answers": answers(photos=changes.pop("photos", None)),
+    }
+    return {**audit, **changes}
+
+
+class Visits:
+    """Audits sent by the review world's pooled auditors of the own outlet, one each."""
+
+    def __init__(self, review: ReviewWorld) -> None:
+        self.review = review
+        self.next = 0
+
+    def auditor(self) -> tuple[dict[str, str], int]:
+        key = f"pool_own_{self.next}"
+        self.next += 1
+        return self.review.headers[key], self.review.ids[key + "_assignment"]
+
+    async def send(self, expected_status: str = "submitted", **changes: Any) -> str:
+        headers, assignment_id = self.auditor()
+        return await self.send_as(headers, assignment_id, expected_status, **changes)
+
+    async def send_as(
+        self,
+        headers: dict[str, str],
+        assignment_id: int,
+        expected_status: str = "submitted",
+        **changes: Any,
+    ) -> str:
+        audit_uuid = str(uuid.uuid4())
+        response = await self.review.api.client.put(
+            f"/api/v1/audits/{audit_uuid}", headers=headers, json=body(assignment_id, **changes)
+        )
+        assert 201 == response.status_code, response.text
+        assert expected_status == response.json()["status"]
+        return audit_uuid
+
+
+SKEWED = {"sent_at": "2026-01-06T10:42:00+01:00"}  # months before the server's clock: -10
+TOO_SHORT = {"finished_at": "2026-01-06T10:16:00+01:00"}  # 1 minute of a phone call: -25
+
+
+async def settings_of(api: Api, review: ReviewWorld, **changes: Any) -> dict[str, Any]:
+    path = SETTINGS.format(client=review.ids["client_a"])
+    if not changes:
+        result: dict[str, Any] = await api.ok("GET", path, review.headers["admin"])
+        return result
+    response = await api.call("PUT", path, review.headers["admin"], changes)
+    assert 200 == response.status_code, response.text
+    changed: dict[str, Any] = response.json()
+    return changed
+
+
+async def status_of(api: Api, review: ReviewWorld, audit_uuid: str) -> str:
+    audit = await api.ok("GET", f"/api/v1/audits/{audit_uuid}", review.headers["admin"])
+    status: str = audit["status"]
+    return status
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+
+async def test_the_queue_shows_trust_and_sorts_lowest_first(api: Api, review: ReviewWorld) -> None:
+    visits = Visits(review)
+    skewed = await visits.send(**SKEWED)
+    clean = await visits.send()
+    short = await visits.send(**TOO_SHORT, **SKEWED)
+    reviewer = review.headers["reviewer"]
+
+    oldest_first = await api.ok("GET", "/api/v1/review/queue", reviewer)
+    assert [skewed, clean, short] == [entry["uuid"] for entry in oldest_first["items"]]
+    by_uuid = {entry["uuid"]: entry for entry in oldest_first["items"]}
+    assert (90, ["clock_skew"], False) == (
+        by_uuid[skewed]["trust"]["score"],
+        [reason["code"] for reason in by_uuid[skewed]["trust"]["reasons"]],
+        by_uuid[skewed]["held"],
+    )
+    assert by_uuid[skewed]["trust"]["reasons"][0]["text"].startswith("The phone's clock was")
+    assert {"score": 100, "reasons": []} == by_uuid[clean]["trust"]
+
+    lowest_first = await api.ok("GET", "/api/v1/review/queue?sort=trust", reviewer)
+    assert [short, skewed, clean] == [entry["uuid"] for entry in lowest_first["items"]]
+    assert [65, 90, 100] == [entry["trust"]["score"] for entry in lowest_first["items"]]
+
+    seen = []
+    cursor = ""
+    while True:
+        page = await api.ok("GET", f"/api/v1/review/queue?sort=trust&limit=1{cursor}", reviewer)
+        seen += [entry["uuid"] for entry in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+    assert [short, skewed, clean] == seen
+
+
+async def test_a_cursor_of_one_order_or_an_unknown_order_is_refused(
+    api: Api, review: ReviewWorld
+) -> None:
+    visits = Visits(review)
+    for _ in range(2):
+        await visits.send()
+    reviewer = review.headers["reviewer"]
+    page = await api.ok("GET", "/api/v1/review/queue?limit=1", reviewer)
+    mixed = await api.call(
+        "GET", f"/api/v1/review/queue?sort=trust&cursor={page['next_cursor']}", reviewer
+    )
+    assert 400 == mixed.status_code
+    assert 400 == (await api.call("GET", "/api/v1/review/queue?sort=score", reviewer)).status_code
+
+
+# --- the client's threshold -----------------------------------------------------------------
+
+
+async def test_the_threshold_is_a_workflow_setting_of_the_client(
+    api: Api, review: ReviewWorld
+) -> None:
+    defaults = await settings_of(api, review)
+    assert (None, False) == (defaults["trust_threshold"], defaults["auto_release"])
+    assert 80 == (await settings_of(api, review, trust_threshold=80))["trust_threshold"]
+    path = SETTINGS.format(client=review.ids["client_a"])
+    for change, item in (
+        ({"trust_threshold": 101}, "trust_threshold"),
+        ({"trust_threshold": -1}, "trust_threshold"),
+        ({"trust_threshold": None, "auto_release": True}, "auto_release"),
+    ):
+        response = await api.call("PUT", path, review.headers["admin"], change)
+        assert 422 == response.status_code, change
+        assert [item] == [error["item"] for error in response.json()["errors"]]
+    both = await settings_of(api, review, auto_release=True)
+    assert (80, True, 7) == (
+        both["trust_threshold"],
+        both["auto_release"],
+        both["dispute_window_days"],
+    )
+    for role in ("reviewer", "head_office"):
+        response = await api.call("PUT", path, review.headers[role], {"trust_threshold": 10})
+        assert 403 == response.status_code
+
+
+async def test_an_audit_below_the_threshold_is_held_and_released_only_with_a_reason(
+    api: Api, review: ReviewWorld
+) -> None:
+    await settings_of(api, review, trust_threshold=95)
+    visits = Visits(review)
+    held = await visits.send(**SKEWED)
+    clean = await visits.send()
+    reviewer = review.headers["reviewer"]
+
+    queue = await api.ok("GET", "/api/v1/review/queue", reviewer)
+    assert {held: True, clean: False} == {entry["uuid"]: entry["held"] for entry in queue["items"]}
+
+    refused = await api.call(
+        "POST", f"/api/v1/review/audits/{held}/approve", reviewer, {"note": "  "}
+    )
+    assert 422 == refused.status_code
+    assert [("note", "reason_required")] == [
+        (error["item"], error["code"]) for error in refused.json()["errors"]
+    ]
+    assert "submitted" == await status_of(api, review, held)
+
+    note = "Phone clock was wrong after a battery change; receipts confirm the visit."
+    await api.ok("POST", f"/api/v1/review/audits/{held}/approve", reviewer, {"note": note})
+    await api.ok("POST", f"/api/v1/review/audits/{clean}/approve", reviewer, {})
+    history = await api.ok("GET", f"/api/v1/review/audits/{held}/history", reviewer)
+    assert [note] == [entry["reason"] for entry in history["items"] if entry["action"] == "approve"]
+
+
+async def test_without_a_threshold_nothing_is_held(api: Api, review: ReviewWorld) -> None:
+    held_nowhere = await Visits(review).send(**TOO_SHORT, **SKEWED)
+    queue = await api.ok("GET", "/api/v1/review/queue", review.headers["reviewer"])
+    assert [False] == [entry["held"] for entry in queue["items"]]
+    await api.ok(
+        "POST", f"/api/v1/review/audits/{held_nowhere}/approve", review.headers["reviewer"], {}
+    )
+
+
+# --- released without a reviewer ------------------------------------------------------------
+
+
+async def test_trusted_audits_without_flags_are_released_by_the_system(
+    api: Api, review: ReviewWorld
+) -> None:
+    await settings_of(api, review, trust_threshold=80, auto_release=True)
+    visits = Visits(review)
+    trusted = await visits.send(expected_status="approved")
+    flagged = await visits.send(**SKEWED)  # 90: above the threshold, but with a flag
+    low = await visits.send(**TOO_SHORT)  # 75, and a flag
+
+    assert ["approved", "submitted", "submitted"] == [
+        await status_of(api, review, audit_uuid) for audit_uuid in (trusted, flagged, low)
+    ]
+    url = str(api.context.settings.database_url)
+    rollup = await sql(
+        url, "SELECT id FROM score_rollup WHERE audit_uuid = ?", stored_uuid(url, trusted)
+    )
+    assert 1 == len(rollup)
+    history = await api.ok(
+        "GET", f"/api/v1/review/audits/{trusted}/history", review.headers["reviewer"]
+    )
+    [release] = [entry for entry in history["items"] if entry["action"] == "approve"]
+    assert (None, "released automatically: trust 100, threshold 80") == (
+        release["actor_id"],
+        release["reason"],
+    )
+    released = await api.ok(
+        "GET", f"/api/v1/audits/released/{trusted}", review.headers["head_office"]
+    )
+    assert "approved" == released["status"]
+    assert not re.search(r"trust|device|auditor", str(sorted(released))), sorted(released)
+
+
+async def test_without_automatic_release_a_trusted_audit_waits_for_a_reviewer(
+    api: Api, review: ReviewWorld
+) -> None:
+    await settings_of(api, review, trust_threshold=50)
+    trusted = await Visits(review).send()
+    assert "submitted" == await status_of(api, review, trusted)
+
+
+async def test_an_audit_waits_for_its_photos_before_the_system_releases_it(
+    api: Api, review: ReviewWorld
+) -> None:
+    await settings_of(api, review, trust_threshold=80, auto_release=True)
+    visits = Visits(review)
+    headers, assignment_id = visits.auditor()
+    photo_uuid = str(uuid.uuid4())
+    audit_uuid = await visits.send_as(headers, assignment_id, photos=[photo_uuid])
+    assert "submitted" == await status_of(api, review, audit_uuid)
+
+    data = camera_jpeg()
+    response = await api.client.put(
+        f"/api/v1/photos/{photo_uuid}",
+        headers={**headers, "X-Content-SHA256": hashlib.sha256(data).hexdigest()},
+        content=data,
+    )
+    assert 201 == response.status_code, response.text
+    assert "approved" == await status_of(api, review, audit_uuid)
+
+
+async def test_a_photo_that_lowers_trust_below_the_threshold_keeps_the_audit_for_review(
+    api: Api, review: ReviewWorld
+) -> None:
+    await settings_of(api, review, trust_threshold=95, auto_release=True)
+    visits = Visits(review)
+    headers, assignment_id = visits.auditor()
+    photo_uuid = str(uuid.uuid4())
+    audit_uuid = await visits.send_as(headers, assignment_id, photos=[photo_uuid])
+    data = camera_jpeg(make=None, model=None)  # no camera details: 90
+    response = await api.client.put(
+        f"/api/v1/photos/{photo_uuid}",
+        headers={**headers, "X-Content-SHA256": hashlib.sha256(data).hexdigest()},
+        content=data,
+    )
+    assert 201 == response.status_code, response.text
+    assert "submitted" == await status_of(api, review, audit_uuid)
+    queue = await api.ok("GET", "/api/v1/review/queue", review.headers["reviewer"])
+    assert [(90, True)] == [(entry["trust"]["score"], entry["held"]) for entry in queue["items"]]
+
+
+# --- the dashboard's review page ------------------------------------------------------------
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match is not None
+    return match.group(1)
+
+
+@pytest.mark.parametrize("engine", ["sqlite"])  # the page, not the engine, is tested
+async def test_the_review_page_shows_trust_in_words_and_sorts_by_it(
+    api: Api, review: ReviewWorld
+) -> None:
+    await settings_of(api, review, trust_threshold=95)
+    visits = Visits(review)
+    skewed = await visits.send(**SKEWED)
+    clean = await visits.send()
+    login = await api.client.get("/login")
+    response = await api.client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_of(login.text),
+            "email": "reviewer@example.test",
+            "password": PASSWORD,
+        },
+        follow_redirects=False,
+    )
+    assert 303 == response.status_code
+
+    page = (await api.client.get("/review")).text
+    assert page.index(f'id="audit-{skewed}"') < page.index(f'id="audit-{clean}"')
+    assert "Trust 90/100" in page
+    assert "Trust 100/100" in page
+    assert "The phone&#39;s clock was" in page or "The phone's clock was" in page
+    assert "Held: below the client" in page
+    assert [skewed] == re.findall(r'id="reason-([0-9a-f-]+)" name="note" required', page)
+    assert 'href="/review?sort=trust"' in page
+
+    by_trust = (await api.client.get("/review?sort=trust")).text
+    assert by_trust.index(f'id="audit-{skewed}"') < by_trust.index(f'id="audit-{clean}"')
+    assert 'href="/review"' in by_trust
