@@ -3,6 +3,10 @@
 Client users never come here (403): they read released audits through the workflow feature's
 anonymised view, since this one names the auditor. The trust score with every reason goes to
 admins and reviewers only; the auditor reads their audit without it (docs/contract.md#trust).
+
+`trust_of` is the trust score of one audit as any role may see it, for pages that show a visit
+(an audit page): every reason for admins and reviewers, the client view for client users (a
+released audit in their scope; no reason about the auditor), nothing for auditors.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
 from server.access.scope import Record, can_see
 from server.audits import trust as visit_trust
 from server.audits.ingest import score_out
-from server.audits.schemas import AnswerOut, AuditOut, PhotoRefOut, TemplateRef
+from server.audits.schemas import AnswerOut, AuditOut, PhotoRefOut, TemplateRef, TrustOut
 from server.core.database import Database, Row
 from server.core.errors import NotFound
 from server.core.i18n import _
@@ -83,6 +87,30 @@ class AuditQueries:
                 visit_trust.from_json(row["trust_reasons"]), caller.language
             ),
         )
+
+    async def trust_of(
+        self, caller: Caller, audit_uuid: uuid_module.UUID, language: str | None = None
+    ) -> TrustOut | None:
+        """The audit's trust score as the caller may see it, in `language` (the caller's):
+        None for an auditor; 404 for an audit the caller may not see (for a client user, one
+        not released or outside their scope)."""
+        rows = await self.database.fetch(SELECT_TRUST, audit_uuid)
+        if not rows or not can_see(caller, audit_record(rows[0])):
+            raise NotFound(_("There is no such audit."))
+        if caller.role == AUDITOR:
+            return None
+        return visit_trust.trust_out(
+            visit_trust.from_json(rows[0]["trust_reasons"]),
+            language or caller.language,
+            client=caller.is_client_user,
+        )
+
+
+SELECT_TRUST = (
+    "SELECT a.auditor AS auditor, a.outlet AS outlet, o.region AS region, a.client AS client, "
+    "a.status AS status, a.trust_reasons AS trust_reasons "
+    "FROM audit a JOIN outlet o ON o.id = a.outlet WHERE a.uuid = ?"
+)
 
 
 def answers_out(rows: list[Row]) -> list[AnswerOut]:

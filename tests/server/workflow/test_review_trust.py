@@ -327,3 +327,69 @@ async def test_the_review_page_shows_trust_in_words_and_sorts_by_it(
     by_trust = (await api.client.get("/review?sort=trust")).text
     assert by_trust.index(f'id="audit-{skewed}"') < by_trust.index(f'id="audit-{clean}"')
     assert 'href="/review"' in by_trust
+
+
+# --- the trust of one visit as each role may see it (for a page of the visit) ---------------
+
+
+async def test_each_role_sees_the_trust_of_a_visit_it_may_see(
+    api: Api, review: ReviewWorld
+) -> None:
+    from server.access.caller import AUDITOR, HEAD_OFFICE, REVIEWER, Caller
+    from server.audits.queries import AuditQueries
+    from server.core.database import Database
+    from server.core.errors import NotFound
+
+    visits = Visits(review)
+    headers, assignment_id = visits.auditor()
+    released = await visits.send_as(headers, assignment_id, **TOO_SHORT, **SKEWED)
+    waiting = await visits.send(**SKEWED)
+    await api.ok(
+        "POST",
+        f"/api/v1/review/audits/{released}/approve",
+        review.headers["reviewer"],
+        {"note": "Seen."},
+    )
+    ids = review.ids
+    head_office = Caller(
+        user_id=ids["user_head_office"], role=HEAD_OFFICE, client_id=ids["client_a"]
+    )
+    other_client = Caller(
+        user_id=ids["user_head_office"], role=HEAD_OFFICE, client_id=ids["client_b"]
+    )
+    reviewer = Caller(
+        user_id=ids["user_reviewer"],
+        role=REVIEWER,
+        reviewer_client_ids=frozenset({ids["client_a"]}),
+        language="uk",
+    )
+    auditor = Caller(user_id=ids["pool_own_0_auditor"], role=AUDITOR)
+
+    database = Database(str(api.context.settings.database_url))
+    await database.start()
+    try:
+        queries = AuditQueries(database)
+        client_view = await queries.trust_of(head_office, uuid.UUID(released))
+        agency_view = await queries.trust_of(reviewer, uuid.UUID(released))
+        own_view = await queries.trust_of(auditor, uuid.UUID(released))
+        refused = []
+        for caller, audit_uuid in ((other_client, released), (head_office, waiting)):
+            with pytest.raises(NotFound):
+                await queries.trust_of(caller, uuid.UUID(audit_uuid))
+            refused.append(audit_uuid)
+    finally:
+        await database.close()
+
+    assert client_view is not None
+    assert agency_view is not None
+    assert (75, ["too_short"]) == (
+        client_view.score,
+        [reason.code for reason in client_view.reasons],
+    )
+    assert (65, ["too_short", "clock_skew"]) == (
+        agency_view.score,
+        [reason.code for reason in agency_view.reasons],
+    )
+    assert agency_view.reasons[0].text.startswith("Візит тривав")
+    assert own_view is None
+    assert [released, waiting] == refused
