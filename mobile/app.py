@@ -162,9 +162,10 @@ class ShopscoreApp(App):  # type: ignore[misc]  # Kivy is untyped
 
     def _warm_up(self) -> None:
         """Build the visit screens while the auditor reads the list, not when they tap."""
+        self._start_sync_setup()  # in its own thread, meanwhile
         for name in ("briefing", "checklist", "review"):
             self.screen(name)
-        self._start_sync_setup()
+        self.screen("checklist").warm_up()
 
     def _start_sync_setup(self) -> None:
         with self._sync_setup_lock:

@@ -44,6 +44,7 @@ from shared.scoring import ScoreCard
 TYPING_SAVE_DELAY_S = 0.6
 THUMBNAIL_PX = 192
 PAGE_SIZE = 8  # items per page: a long section is split so a page builds quickly
+FIRST_PAINT_CARDS = 4  # cards built before a new page's first frame (a phone shows about 3)
 MAX_TOGGLE_SCALE = 10
 COMMENT_DP = 72  # three lines of a comment before it grows
 COMMENT_MAX_DP = 200  # then it scrolls inside
@@ -83,6 +84,32 @@ def fit_to_text(button: Button) -> None:
     button.bind(
         texture_size=lambda _button, size: setattr(button, "width", max(least, size[0] + dp(24)))
     )
+
+
+# One item of every kind the checklist has an editor for (see ChecklistScreen.warm_up).
+WARM_UP_TEMPLATE: dict[str, Any] = {
+    "key": "warm-up",
+    "version": 1,
+    "channel": "in_store",
+    "title": {"en": "Warm-up"},
+    "sections": [
+        {
+            "key": "all",
+            "title": {"en": "All"},
+            "items": [
+                {"key": "y", "kind": "yes_no", "text": {"en": "Yes?"}, "hint": {"en": "Hint"},
+                 "na": True},
+                {"key": "s", "kind": "scale", "text": {"en": "Scale"}, "min": 1, "max": 5,
+                 "min_label": {"en": "Low"}, "max_label": {"en": "High"}},
+                {"key": "c", "kind": "choice", "text": {"en": "Choice"},
+                 "options": [{"key": "a", "text": {"en": "A"}}]},
+                {"key": "n", "kind": "number", "text": {"en": "Number"}, "unit": "x"},
+                {"key": "p", "kind": "nps", "text": {"en": "NPS"}},
+                {"key": "f", "kind": "photo", "text": {"en": "Photo"}},
+            ],
+        }
+    ],
+}  # fmt: skip
 
 
 class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
@@ -181,6 +208,12 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
         row.low = template_text(dict(item.min_label), lang) if item.min_label else ""
         row.high = template_text(dict(item.max_label), lang) if item.max_label else ""
         editor.add_widget(row)
+
+    def texture_update_all(self) -> None:
+        """Render every label of the card now (the warm-up; a shown card renders itself)."""
+        for widget in self.walk(restrict=True):
+            if isinstance(widget, Label):
+                widget.texture_update()
 
     def flash(self) -> None:
         """Light the card up for a moment: the item the review pointed at."""
@@ -418,6 +451,19 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
     def on_kv_post(self, _base_widget: Any) -> None:
         App.get_running_app().sync_listeners.append(self._on_sync_event)
 
+    def warm_up(self) -> None:
+        """Build a card of every kind once and throw it away, while the auditor reads the list.
+
+        The first card of a kind cost five times the next one (Kivy compiles and applies its
+        rules, the font renders its first glyphs): paid here, opening the first checklist
+        builds its page as fast as any later one.
+        """
+        template = Template.from_dict(WARM_UP_TEMPLATE)
+        for section in template.sections:
+            for item in section.items:
+                card = ItemCard(self, ChecklistItem(section, item))
+                card.texture_update_all()
+
     def _on_sync_event(self, event: Any) -> None:
         # thumbnails of a returned audit's photos arrived while it is open
         shown = self.manager is not None and self.manager.current == self.name
@@ -504,6 +550,7 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
             self.page_index,
         )
         self.show_page(number)
+        self.refresh()  # the whole page: the card may be below the first ones
         card = self.cards.get(key)
         if card is not None and card.parent is not None:
             # the card's place is known once the page is laid out
@@ -542,9 +589,20 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         )
         photos = self.session.photos()
         wanted = [entry for entry in self.pages[self.page_index][1] if entry.key in visible]
+        # A new page shows its first cards at once and builds the others a frame later: the
+        # auditor sees the page sooner, and the cards below the fold come before a thumb scrolls.
+        budget = FIRST_PAINT_CARDS if rebuild else len(wanted)
         for entry in wanted:
-            if entry.key not in self.cards:
+            if entry.key not in self.cards and budget > 0:
                 self.cards[entry.key] = ItemCard(self, entry)
+                budget -= 1
+        built = next(
+            (number for number, entry in enumerate(wanted) if entry.key not in self.cards),
+            len(wanted),
+        )
+        if built < len(wanted):
+            Clock.schedule_once(lambda _dt: self.refresh(), 0)
+        wanted = wanted[:built]
         container = self.ids.item_list
         shown = [card.key for card in reversed(container.children)]
         if rebuild or shown != [entry.key for entry in wanted]:
