@@ -27,6 +27,7 @@ class LoginScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
     message = StringProperty("")
     busy = BooleanProperty(False)
     server = StringProperty("")
+    server_shown = StringProperty("")  # its host name, as a person reads it
     # The setup-link box: shown when no server is known, or when the auditor asks to change it.
     changing = BooleanProperty(False)
     can_scan = BooleanProperty(False)
@@ -35,6 +36,7 @@ class LoginScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
     def prepare(self) -> None:
         app: Any = App.get_running_app()
         self.server = app.server_address()
+        self.server_shown = server_name(self.server)
         self.changing = not self.server
         self.can_scan = bool(getattr(app.camera, "can_scan", False))
         self.ids.email.text = app.store.get_setting("user_email")

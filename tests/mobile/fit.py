@@ -4,7 +4,8 @@ Run inside the app's process (by ``tests.mobile.ui_driver``). A label's text mus
 a label that does not wrap must be as wide and as high as its text; one that wraps must be as
 high as its lines. A label set to shorten may not actually shorten the app's own words; only
 outlet names and similar data (ClampedLabel, or a label marked ``may_shorten``) may end in
-"…". A text field's hint must fit it. Every shown widget must lie inside the window.
+"…". A text field's hint must fit it. Every shown label must lie inside the window, and inside
+the height of the row that holds it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from kivy.core.text import Label as CoreLabel
 from kivy.core.text.markup import MarkupLabel
 from kivy.core.window import Window
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
@@ -43,6 +45,14 @@ def inside_scroll_view(widget: Any) -> bool:
             return bottom + widget.height > view_bottom and bottom < view_bottom + node.height
         node = node.parent
     return True
+
+
+def spills_out_of_its_row(widget: Any) -> bool:
+    """A label higher or lower than the horizontal row holding it overlaps what is around."""
+    row = widget.parent
+    if not isinstance(row, BoxLayout) or row.orientation != "horizontal":
+        return False
+    return widget.y < row.y - SLACK or widget.top > row.top + SLACK
 
 
 def natural_size(label: Label, text: str) -> tuple[float, float]:
@@ -79,6 +89,8 @@ def problems(root: Any, screen: str) -> list[dict[str, Any]]:
         left, _bottom = widget.to_window(widget.x, widget.y)
         if left < -SLACK or left + widget.width > Window.width + SLACK:
             why.append("outside the window")
+        if spills_out_of_its_row(widget):
+            why.append("out of its row")
         if why:
             found.append(
                 {

@@ -325,7 +325,12 @@ def test_every_screen_shows_its_texts_whole(
     environment = dict(kivy_env, SHOPSCORE_WINDOW_SIZE=size)
     result = run_scenario("walk_every_screen", lang, tmp_path / "phone", environment)
 
-    assert ["wider than its box", "taller than its box", "shortened"] == result["probe_problems"]
+    assert [
+        "wider than its box",
+        "taller than its box",
+        "shortened",
+        "out of its row",
+    ] == result["probe_problems"]
     assert 20 == len(result["checked"])
     assert {
         "accepted": True,

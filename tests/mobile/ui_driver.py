@@ -672,7 +672,8 @@ def mark_up_photo(driver: Driver, photo_uuid: str) -> Steps:
 
 
 def fit_probes() -> list[Any]:
-    """Labels cut on purpose: too narrow, too low for its lines, shortened to "…"."""
+    """Labels cut on purpose: too narrow, too low for its lines, shortened to "…", higher than
+    its row."""
     from kivy.uix.label import Label
 
     narrow = Label(text="Налаштування", size_hint=(None, None), size=(40, 30), pos=(10, 10))
@@ -680,7 +681,11 @@ def fit_probes() -> list[Any]:
     low.size, low.pos, low.text_size = (120, 20), (10, 60), (120, None)
     short = Label(text="Zwrócony do poprawy", shorten=True, size_hint=(None, None))
     short.size, short.pos, short.text_size = (60, 30), (10, 100), (60, 30)
-    return [narrow, low, short]
+    from kivy.uix.boxlayout import BoxLayout
+
+    row = BoxLayout(size_hint=(None, None), size=(300, 30), pos=(10, 140))
+    row.add_widget(Label(text="Serwer: shopscore.example.com", size_hint_y=None, height=60))
+    return [narrow, low, short, row]
 
 
 def fill_everything(checklist: Any) -> None:
