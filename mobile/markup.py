@@ -19,7 +19,7 @@ from typing import Literal
 from PIL import Image, ImageDraw, ImageFont
 
 from mobile.i18n import BOLD_FONT
-from mobile.photos import JPEG_QUALITY, PreparedPhoto, release_freed_memory
+from mobile.photos import JPEG_QUALITY, PreparedPhoto, kept_exif, release_freed_memory
 
 MarkKind = Literal["arrow", "circle", "text"]
 KINDS: tuple[MarkKind, ...] = ("arrow", "circle", "text")
@@ -66,6 +66,8 @@ def draw_marks(source: Path | bytes, marks: list[Mark]) -> PreparedPhoto:
     """The photo with its marks drawn in, as the JPEG to store and send."""
     with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as opened:
         picture = opened.convert("RGB")
+        # The marked copy is as much evidence as its original: the same capture time and camera.
+        exif = kept_exif(opened)
     width, height = picture.size
     scale = math.hypot(width, height)
     line = max(3, round(scale * 0.006))
@@ -89,7 +91,7 @@ def draw_marks(source: Path | bytes, marks: list[Mark]) -> PreparedPhoto:
                 stroke_fill=OUTLINE,
             )  # fmt: skip
     output = io.BytesIO()
-    picture.save(output, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    picture.save(output, "JPEG", quality=JPEG_QUALITY, optimize=True, exif=exif)
     data = output.getvalue()
     release_freed_memory()
     return PreparedPhoto(data, hashlib.sha256(data).hexdigest(), width, height)

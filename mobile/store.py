@@ -218,6 +218,15 @@ class Store:
                 list(values.items()),
             )
 
+    def device_id(self) -> str:
+        """This install's id, made once and kept across logins: sent with each audit so the
+        server notices one phone used by two auditors (docs/contract.md#trust)."""
+        device = self.get_setting("device_id")
+        if not device:
+            device = str(uuid.uuid4())
+            self.set_settings(device_id=device)
+        return device
+
     def delete_settings(self, *keys: str) -> None:
         with self.transaction() as db:
             db.executemany("DELETE FROM settings WHERE key = ?", [(key,) for key in keys])

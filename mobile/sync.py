@@ -299,6 +299,7 @@ class SyncClient:
             return FAILED, Notice(AUDIT_MISSING).to_message(), None
         body = dict(record.body)
         body["sent_at"] = datetime.now().astimezone().isoformat(timespec="seconds")
+        body["device_id"] = self.store.device_id()
         response = self._client().put(f"{API}/audits/{entry.uuid}", json=body, headers=self._auth())
         self._raise_for_transient(response)
         if response.status_code not in (200, 201):

@@ -7,9 +7,10 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import ExifTags, Image
 from PIL.JpegImagePlugin import JpegImageFile
 
+from mobile.markup import Mark, draw_marks
 from mobile.photos import MAX_SIDE, PhotoError, make_thumbnail, prepare_photo
 from tests.fixtures import PHOTOS
 
@@ -42,11 +43,25 @@ def test_the_small_orientation_6_photo_is_turned_too() -> None:
     assert difference / len(expected.tobytes()) < 6  # only JPEG noise, not a quarter turn
 
 
-def test_gps_and_other_exif_do_not_leave_the_phone() -> None:
+def test_gps_and_other_exif_do_not_leave_the_phone_but_the_capture_and_camera_do() -> None:
+    """Only what the server's trust score reads is kept: the capture time and the camera and
+    software that made the photo (docs/contract.md#trust)."""
     with Image.open(PHOTOS / "gps_nikon.jpg") as original:
         assert original.getexif().get_ifd(0x8825)  # the source has a GPS block
-    image = opened(prepare_photo(PHOTOS / "gps_nikon.jpg").data)
-    assert {} == dict(image.getexif())
+    exif = opened(prepare_photo(PHOTOS / "gps_nikon.jpg").data).getexif()
+    assert {} == exif.get_ifd(0x8825)
+    assert {"Make": "NIKON", "Model": "COOLPIX P6000", "Software": "Nikon Transfer 1.1 W"} == {
+        ExifTags.TAGS[tag]: value for tag, value in exif.items() if tag != ExifTags.Base.ExifOffset
+    }
+    assert {ExifTags.Base.DateTimeOriginal: "2008:10:22 16:28:39"} == dict(exif.get_ifd(0x8769))
+
+
+def test_a_marked_copy_keeps_the_capture_time_and_camera_of_its_photo() -> None:
+    prepared = prepare_photo(PHOTOS / "gps_nikon.jpg")
+    marked = draw_marks(prepared.data, [Mark("circle", 0.5, 0.5, 0.6, 0.6)])
+    exif = opened(marked.data).getexif()
+    assert "NIKON" == exif.get(ExifTags.Base.Make)
+    assert "2008:10:22 16:28:39" == exif.get_ifd(0x8769).get(ExifTags.Base.DateTimeOriginal)
 
 
 def test_a_large_heic_is_shrunk_to_2048_jpeg() -> None:

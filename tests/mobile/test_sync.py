@@ -343,6 +343,14 @@ def test_an_audit_reaches_the_server_exactly_once(server: RunningServer, phone: 
     assert 200 == replay.status_code
     assert server_answer(sent)["revision"] == replay.json()["revision"]
     assert_stored_once(server, phone, session.audit_uuid)
+    # the phone said which install sent it, the same id after a new login (a shared phone)
+    stored_device = server.rows(
+        "SELECT device_id FROM audit WHERE replace(lower(uuid), '-', '') = ?",
+        session.audit_uuid.replace("-", "").lower(),
+    )
+    assert [(phone.device_id(),)] == [tuple(row) for row in stored_device]
+    phone.delete_settings("token", "user_email", "user_name", "sync_cursor")
+    assert stored_device[0][0] == phone.device_id()
 
 
 @needs_sync_server
