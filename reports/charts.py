@@ -7,6 +7,7 @@ charts read in greyscale and with any colour-vision deficiency.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from babel.numbers import format_decimal
@@ -16,7 +17,7 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from reports.i18n import Formatter, translation
-from reports.model import Heatmap, SectionScore, TrendPoint
+from reports.model import Heatmap, SectionScore, TrendPoint, Versus
 from reports.styles import (
     BLUE,
     FONT,
@@ -25,6 +26,8 @@ from reports.styles import (
     LIGHT_GREY,
     MUTED,
     RULE,
+    VERMILLION,
+    ZEBRA,
     heat_colour,
     text_colour_on,
 )
@@ -38,26 +41,75 @@ def to_svg(drawing: Drawing) -> str:
     return svg
 
 
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    """`text` shortened with an ellipsis so that it fits in `width` points."""
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """`text` broken into lines of at most `width` points, between words where it can and
+    inside a word longer than a line; never shortened."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if stringWidth(candidate, font, size) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for character in word:
+            if line and stringWidth(line + character, font, size) > width:
+                lines.append(line)
+                line = ""
+            line += character
+    if line or not lines:
+        lines.append(line)
+    return lines
 
 
-def _legend(drawing: Drawing, y: float, entries: Sequence[tuple[str, Group]]) -> None:
+def _text_lines(
+    drawing: Drawing,
+    lines: Sequence[str],
+    x: float,
+    middle: float,
+    size: float,
+    leading: float,
+    anchor: str = "start",
+) -> None:
+    """Lines of text centred vertically on `middle`."""
+    top = middle + (len(lines) - 1) * leading / 2 - size / 3
+    for index, line in enumerate(lines):
+        drawing.add(
+            String(
+                x,
+                top - index * leading,
+                line,
+                fontName=FONT,
+                fontSize=size,
+                fillColor=INK,
+                textAnchor=anchor,
+            )
+        )
+
+
+def _legend(drawing: Drawing, y: float, entries: Sequence[tuple[str, Group]]) -> float:
+    """The legend's entries from the top left, onto a second line when they do not fit on
+    one; returns the height it took."""
     x = 0.0
+    lines = 1
     for label, symbol in entries:
+        needed = 16 + stringWidth(label, FONT, 7.5)
+        if x and x + needed > drawing.width:
+            x, y, lines = 0.0, y - 12, lines + 1
         symbol.translate(x, y)
         drawing.add(symbol)
         drawing.add(String(x + 16, y - 3, label, fontName=FONT, fontSize=7.5, fillColor=INK))
-        x += 16 + stringWidth(label, FONT, 7.5) + 14
+        x += needed + 14
+    return 12.0 * lines
 
 
 def _swatch(colour: colors.Color, height: float) -> Group:
-    return Group(Rect(0, -height / 2, 12, height, fillColor=colour, strokeColor=None))
+    # An outline, so that a white swatch shows too.
+    return Group(
+        Rect(0, -height / 2, 12, height, fillColor=colour, strokeColor=MUTED, strokeWidth=0.3)
+    )
 
 
 def _tick() -> Group:
@@ -72,14 +124,17 @@ def section_chart(sections: Sequence[SectionScore], lang: str, width: float = 48
     """
     _ = translation(lang).gettext
     formatter = Formatter(lang)
-    row_height = 24.0
     legend_height = 20.0
     axis_height = 14.0
-    height = legend_height + row_height * max(len(sections), 1) + axis_height
-    drawing = Drawing(width, height)
     label_width = min(150.0, width * 0.32)
     plot_left = label_width + 6
     plot_width = width - plot_left - 40
+    label_size, label_leading = 8.0, 9.5
+    # A long section title takes several lines, never an ellipsis: its row grows instead.
+    labels = [wrap(section.title, FONT, label_size, label_width) for section in sections]
+    rows = [max(24.0, len(lines) * label_leading + 8) for lines in labels]
+    height = legend_height + (sum(rows) if rows else 24.0) + axis_height
+    drawing = Drawing(width, height)
 
     _legend(
         drawing,
@@ -98,19 +153,11 @@ def section_chart(sections: Sequence[SectionScore], lang: str, width: float = 48
         drawing.add(
             String(x, 3, f"{step}", fontName=FONT, fontSize=7, fillColor=MUTED, textAnchor="middle")
         )
-    for index, section in enumerate(sections):
-        top = height - legend_height - index * row_height
+    top = height - legend_height
+    for section, lines, row_height in zip(sections, labels, rows, strict=True):
         middle = top - row_height / 2
-        drawing.add(
-            String(
-                0,
-                middle - 3,
-                _fit(section.title, FONT, 8, label_width),
-                fontName=FONT,
-                fontSize=8,
-                fillColor=INK,
-            )
-        )
+        top -= row_height
+        _text_lines(drawing, lines, 0, middle, label_size, label_leading)
         if section.network_average is not None:
             bar = plot_width * section.network_average / 100
             drawing.add(Rect(plot_left, middle - 6, bar, 4, fillColor=LIGHT_GREY, strokeColor=None))
@@ -146,12 +193,16 @@ def section_chart(sections: Sequence[SectionScore], lang: str, width: float = 48
 def trend_chart(
     points: Sequence[TrendPoint], lang: str, width: float = 480, height: float = 170
 ) -> Drawing:
-    """The outlet's score over the waves (solid, dots) against the network average (dashed)."""
+    """The outlet's result over the waves (solid, dots) against the network's (dashed)."""
     _ = translation(lang).gettext
     formatter = Formatter(lang)
     drawing = Drawing(width, height)
-    left, bottom, top_margin = 28.0, 18.0, 22.0
+    left, top_margin = 28.0, 22.0
     plot_width = width - left - 12
+    spacing = plot_width / max(len(points), 1)
+    # Wave names take as many lines as they need under their point, never an ellipsis.
+    labels = [wrap(point.wave, FONT, 7, spacing - 2) for point in points]
+    bottom = 10.0 + 8.0 * max((len(lines) for lines in labels), default=1)
     plot_height = height - bottom - top_margin
 
     outlet_symbol = Group(
@@ -183,7 +234,6 @@ def trend_chart(
         )
     if not points:
         return drawing
-    spacing = plot_width / len(points)
 
     def x_of(index: int) -> float:
         return left + spacing * (index + 0.5)
@@ -191,18 +241,19 @@ def trend_chart(
     def y_of(percent: float) -> float:
         return bottom + plot_height * percent / 100
 
-    for index, point in enumerate(points):
-        drawing.add(
-            String(
-                x_of(index),
-                5,
-                _fit(point.wave, FONT, 7, spacing - 2),
-                fontName=FONT,
-                fontSize=7,
-                fillColor=INK,
-                textAnchor="middle",
+    for index, lines in enumerate(labels):
+        for line_number, line in enumerate(lines):
+            drawing.add(
+                String(
+                    x_of(index),
+                    bottom - 10 - 8 * line_number,
+                    line,
+                    fontName=FONT,
+                    fontSize=7,
+                    fillColor=INK,
+                    textAnchor="middle",
+                )
             )
-        )
     for series, colour, dashed in (
         ("network_average", NETWORK_GREY, True),
         ("percent", BLUE, False),
@@ -256,39 +307,54 @@ def trend_chart(
     return drawing
 
 
-def heatmap_chart(heatmap: Heatmap, lang: str, width: float = 480) -> Drawing:
-    """Sections (rows) by outlets or regions (columns), each cell coloured and labelled by score."""
-    locale_lang = lang
+def heatmap_chart(
+    heatmap: Heatmap, lang: str, width: float = 480, rows: Sequence[int] | None = None
+) -> Drawing:
+    """Sections (rows) by outlets or regions (columns), each cell coloured and labelled by score.
+
+    `rows` draws only those rows (a long heatmap split over several drawings, each with its
+    column names). Names are written whole: a long section title takes several lines and the
+    column names' slant sets the header's height.
+    """
+    shown_rows = list(range(len(heatmap.rows)) if rows is None else rows)
     label_width = min(140.0, width * 0.3)
     columns = max(len(heatmap.columns), 1)
+    slant = math.radians(55)
+    # Column names are slanted; a long one takes two or three lines along the slant.
+    names = [wrap(name, FONT, 7, 90) for name in heatmap.columns]
+    longest = max((stringWidth(line, FONT, 7) for lines in names for line in lines), default=0.0)
     cell_width = min(48.0, (width - label_width) / columns)
-    cell_height = 16.0
-    header_height = 70.0
+    # The names of the last columns reach right of the grid: narrow the cells until they end
+    # inside the drawing (and so inside the page's margins).
+    for column, lines in enumerate(names):
+        reach = max(stringWidth(line, FONT, 7) for line in lines) * math.cos(slant) + 4
+        room = width - label_width - reach
+        cell_width = max(12.0, min(cell_width, room / (column + 0.5)))
     value_size = min(7.5, cell_width / 3.2)
-    height = header_height + cell_height * len(heatmap.rows) + 4
+    depth = max((len(lines) for lines in names), default=1)
+    header_height = max(20.0, longest * math.sin(slant) + 8 * depth + 4)
+    titles = [wrap(heatmap.rows[row], FONT, 8, label_width - 4) for row in shown_rows]
+    heights = [max(16.0, 9.0 * len(lines) + 5) for lines in titles]
+    height = header_height + sum(heights) + 4
     drawing = Drawing(width, height)
     grid_top = height - header_height
-    for column, name in enumerate(heatmap.columns):
+    for column, lines in enumerate(names):
         x = label_width + cell_width * (column + 0.5) + 2.5
-        label = String(
-            0, 0, _fit(name, FONT, 7, header_height * 1.3), fontName=FONT, fontSize=7, fillColor=INK
+        # The last line on the baseline by the cell, the lines before it above it.
+        group = Group(
+            *(
+                String(
+                    0, 8 * (len(lines) - 1 - index), line, fontName=FONT, fontSize=7, fillColor=INK
+                )
+                for index, line in enumerate(lines)
+            )
         )
-        group = Group(label)
         group.translate(x, grid_top + 4)
         group.rotate(55)
         drawing.add(group)
-    for row, title in enumerate(heatmap.rows):
-        top = grid_top - row * cell_height
-        drawing.add(
-            String(
-                0,
-                top - cell_height / 2 - 3,
-                _fit(title, FONT, 8, label_width - 4),
-                fontName=FONT,
-                fontSize=8,
-                fillColor=INK,
-            )
-        )
+    top = grid_top
+    for row, lines, cell_height in zip(shown_rows, titles, heights, strict=True):
+        _text_lines(drawing, lines, 0, top - cell_height / 2, 8, 9.0)
         for column, value in enumerate(heatmap.values[row]):
             fill = heat_colour(value)
             x = label_width + cell_width * column
@@ -303,7 +369,7 @@ def heatmap_chart(heatmap: Heatmap, lang: str, width: float = 480) -> Drawing:
                     strokeWidth=0.8,
                 )
             )
-            text = "—" if value is None else format_decimal(value, format="0", locale=locale_lang)
+            text = "—" if value is None else format_decimal(value, format="0", locale=lang)
             drawing.add(
                 String(
                     x + cell_width / 2,
@@ -315,4 +381,162 @@ def heatmap_chart(heatmap: Heatmap, lang: str, width: float = 480) -> Drawing:
                     textAnchor="middle",
                 )
             )
+        top -= cell_height
+    return drawing
+
+
+def score_bar(
+    percent: float | None, network: float | None, width: float = 150, height: float = 11
+) -> Drawing:
+    """One score as a bar on a 0-100 track, the network's as a thin dark tick across it."""
+    drawing = Drawing(width, height)
+    drawing.add(Rect(0, 2, width, height - 4, fillColor=ZEBRA, strokeColor=None))
+    if percent is not None:
+        drawing.add(Rect(0, 2, width * percent / 100, height - 4, fillColor=BLUE, strokeColor=None))
+    if network is not None:
+        x = width * network / 100
+        drawing.add(Line(x, 0, x, height, strokeColor=INK, strokeWidth=1.4))
+    return drawing
+
+
+GROUP_COLOURS: dict[Versus | None, colors.Color] = {
+    "above": BLUE,
+    "level": LIGHT_GREY,
+    "below": VERMILLION,
+    None: colors.white,
+}
+
+
+def distribution_chart(
+    outlets: Sequence[tuple[float, Versus | None]],
+    network: float | None,
+    lang: str,
+    width: float = 480,
+    height: float = 120,
+) -> Drawing:
+    """How the outlets' results spread: a histogram in 5-point bins, each bar split by what
+    the data can tell of its outlets (clearly above, not clearly different from, clearly below
+    the network; too few visits), with the network's result as a dashed line."""
+    from reports.standing import GROUP_ORDER, group_title
+
+    translations = translation(lang)
+    formatter = Formatter(lang)
+    drawing = Drawing(width, height)
+    bottom, left = 14.0, 22.0
+    plot_width = width - left - 8
+    entries = [
+        (group_title(group, translations), _swatch(GROUP_COLOURS[group], 8))
+        for group in GROUP_ORDER
+        if any(versus == group for _score, versus in outlets)
+    ]
+    legend_height = _legend(drawing, height - 6, entries) + 6
+    plot_height = height - legend_height - bottom - 4
+    if not outlets:
+        return drawing
+    low = max(0, min(50, 10 * math.floor(min(score for score, _versus in outlets) / 10)))
+    bins = max(1, (100 - low) // 5)
+    counts = [dict.fromkeys(GROUP_ORDER, 0) for _bin in range(bins)]
+    for score, versus in outlets:
+        index = min(bins - 1, max(0, int((score - low) // 5)))
+        counts[index][versus] += 1
+    tallest = max(sum(tally.values()) for tally in counts)
+    step = plot_width / bins
+    unit = plot_height / max(tallest, 1)
+    for count in range(0, tallest + 1, max(1, math.ceil(tallest / 4))):
+        y = bottom + unit * count
+        drawing.add(Line(left, y, left + plot_width, y, strokeColor=RULE, strokeWidth=0.4))
+        drawing.add(
+            String(
+                left - 4,
+                y - 2.5,
+                formatter.integer(count),
+                fontName=FONT,
+                fontSize=7,
+                fillColor=MUTED,
+                textAnchor="end",
+            )
+        )
+    for index, tally in enumerate(counts):
+        y = bottom
+        for group in GROUP_ORDER:
+            if not tally[group]:
+                continue
+            drawing.add(
+                Rect(
+                    left + index * step + 1,
+                    y,
+                    step - 2,
+                    unit * tally[group],
+                    fillColor=GROUP_COLOURS[group],
+                    strokeColor=MUTED if group is None else colors.white,
+                    strokeWidth=0.5,
+                )
+            )
+            y += unit * tally[group]
+    for mark in range(low, 101, 10):
+        x = left + (mark - low) / 5 * step
+        drawing.add(
+            String(x, 3, f"{mark}", fontName=FONT, fontSize=7, fillColor=MUTED, textAnchor="middle")
+        )
+    if network is not None:
+        x = left + (network - low) / 5 * step
+        drawing.add(
+            Line(
+                x,
+                bottom,
+                x,
+                bottom + plot_height + 2,
+                strokeColor=INK,
+                strokeWidth=1.2,
+                strokeDashArray=[3, 2],
+            )
+        )
+        label = translations.gettext("Network %(result)s") % {"result": formatter.score(network)}
+        label_width = stringWidth(label, FONT_BOLD, 7)
+        # On the line's right unless that runs off the chart; on a white ground over the bars.
+        x_text = x + 3 if x + 3 + label_width < width else x - 3 - label_width
+        y_text = bottom + plot_height - 6
+        drawing.add(
+            Rect(
+                x_text - 1, y_text - 2, label_width + 2, 9, fillColor=colors.white, strokeColor=None
+            )
+        )
+        drawing.add(String(x_text, y_text, label, fontName=FONT_BOLD, fontSize=7, fillColor=INK))
+    return drawing
+
+
+def interval_bar(
+    low: float | None,
+    high: float | None,
+    score: float | None,
+    network: float | None,
+    width: float = 70,
+    height: float = 10,
+    colour: colors.Color = BLUE,
+) -> Drawing:
+    """A result on a 0-100 scale: its 95% interval as a line, the result as a dot, the
+    network's result as a dashed tick, so that overlapping intervals show at a glance."""
+    drawing = Drawing(width, height)
+    middle = height / 2
+    drawing.add(Line(0, middle, width, middle, strokeColor=ZEBRA, strokeWidth=3))
+    if network is not None:
+        x = width * network / 100
+        drawing.add(
+            Line(x, 0, x, height, strokeColor=INK, strokeWidth=0.8, strokeDashArray=[1.5, 1])
+        )
+    if low is not None and high is not None:
+        drawing.add(
+            Line(
+                width * low / 100,
+                middle,
+                width * high / 100,
+                middle,
+                strokeColor=colour,
+                strokeWidth=1.6,
+            )
+        )
+    if score is not None:
+        drawing.add(
+            Circle(width * score / 100, middle, 2.2, fillColor=colour, strokeColor=colors.white)
+        )
     return drawing

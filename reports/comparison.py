@@ -1,26 +1,41 @@
-"""The head-office comparison report: who leads and who lags in a wave, and where.
+"""The head-office comparison report: the wave on one page, then the detail behind it.
 
-League table with confidence intervals, region roll-up, section heatmap, "best vs rest" item
-gaps and the comparison across contact channels.
+Page 1: the network's result and change; how the outlets' results spread; the biggest movers;
+the outlets clearly above and clearly below the network; critical failures (how many, which
+items); overdue corrective actions. Then the league table grouped by what the data can tell
+apart (clearly above, not clearly different from, clearly below the network; too few visits),
+each outlet with its interval; regions and their change; the section heatmap; "best vs rest"
+item gaps; the contact channels.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
 from reports import styles, verification
-from reports.charts import heatmap_chart
+from reports.charts import GROUP_COLOURS, distribution_chart, heatmap_chart, interval_bar
 from reports.i18n import Formatter, Translations, translation
-from reports.labels import CHANNELS, label, para
-from reports.model import ComparisonReportData, LeagueRow
-from reports.styles import Heading
+from reports.labels import CHANNELS, header_row, label, para
+from reports.model import ComparisonReportData, Heatmap, LeagueRow, Versus
+from reports.standing import GROUP_ORDER, group_title
+from reports.styles import Heading, SubHeading
 
 # Beyond this many outlets a sections x outlets heatmap is unreadable on A4: show regions.
 MAX_HEATMAP_OUTLETS = 16
+# A heatmap is drawn in slices of this many sections, so that none leaves half a page empty.
+HEATMAP_SLICE = 8
+MOVERS = 3
+NAMES_LISTED = 6
+TOP_ITEMS = 3
+HALF = (styles.CONTENT_WIDTH - 6 * mm) / 2
+INTERVAL_BAR = 17 * mm
+# Best vs rest lists the items with the largest gaps: the few that tell the best apart.
+GAPS_LISTED = 15
 
 
 def build_comparison_report(
@@ -31,6 +46,18 @@ def build_comparison_report(
     With `invariant`, the same data gives byte-identical PDFs (fixed dates and document id).
     """
     return _ComparisonReport(data, lang).render(invariant=invariant)
+
+
+def _side_by_side(left: list[Flowable], right: list[Flowable]) -> Table:
+    return Table(
+        [[left, right]],
+        colWidths=[HALF + 6 * mm, HALF],
+        style=styles.layout_style(
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ),
+    )
 
 
 class _ComparisonReport:
@@ -70,38 +97,299 @@ class _ComparisonReport:
         ]
         return document.render(story)
 
+    # --- page 1 -------------------------------------------------------------------------------
+
+    def _outlet(self, row: LeagueRow) -> str:
+        return f"{row.outlet} ({row.code})"
+
+    def _key_figures(self) -> Table:
+        _ = self._
+        network, formatter = self.data.network, self.formatter
+        result: list[Flowable] = [
+            para(_("Network result"), styles.SMALL),
+            para(formatter.score(network.percent), styles.FIGURE),
+        ]
+        if network.change is not None and network.previous_wave:
+            result.append(
+                para(
+                    _("%(change)s points against %(wave)s (%(previous)s)")
+                    % {
+                        "change": formatter.change(network.change),
+                        "wave": network.previous_wave,
+                        "previous": formatter.score(network.previous_percent),
+                    },
+                    styles.CELL,
+                )
+            )
+        else:
+            result.append(para(_("No result in the previous wave to compare with."), styles.CELL))
+        if network.ci_low is not None and network.ci_high is not None:
+            result.append(
+                para(
+                    _("95%% interval: %(low)s – %(high)s")
+                    % {
+                        "low": formatter.score(network.ci_low),
+                        "high": formatter.score(network.ci_high),
+                    },
+                    styles.SMALL,
+                )
+            )
+        if network.provisional_outlets:
+            result.append(
+                para(
+                    self.translations.ngettext(
+                        "Provisional: %(count)s outlet has a visit under dispute",
+                        "Provisional: %(count)s outlets have a visit under dispute",
+                        network.provisional_outlets,
+                    )
+                    % {"count": formatter.integer(network.provisional_outlets)},
+                    styles.SMALL,
+                )
+            )
+        groups: list[Flowable] = [para(_("What the data can tell"), styles.SMALL)]
+        for group in GROUP_ORDER:
+            count = sum(1 for row in self.data.league if self._group(row) == group)
+            if count:
+                name = escape(group_title(group, self.translations))
+                groups.append(
+                    styles.WrapOnceParagraph(
+                        f"<b>{formatter.integer(count)}</b> · {name}", styles.CELL
+                    )
+                )
+        critical = self.data.critical_failures
+        failures: list[Flowable] = [
+            para(_("Critical failures"), styles.SMALL),
+            para(formatter.integer(critical.visits), styles.FIGURE),
+            para(
+                _("visits of %(visits)s, at %(outlets)s outlets")
+                % {
+                    "visits": formatter.integer(network.visits),
+                    "outlets": formatter.integer(critical.outlets),
+                },
+                styles.CELL,
+            ),
+        ]
+        third = styles.CONTENT_WIDTH / 3
+        return Table(
+            [[result, groups, failures]],
+            colWidths=[third] * 3,
+            style=styles.layout_style(
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, -1), styles.ZEBRA),
+                ("LINEAFTER", (0, 0), (1, 0), 2, styles.WHITE),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ),
+        )
+
+    def _movers(self) -> list[Flowable]:
+        _ = self._
+        formatter = self.formatter
+        moved = [row for row in self.data.league if row.change is not None]
+        title = SubHeading(_("Biggest movers"), styles.SUBHEADING)
+        if not moved:
+            return [title, para(_("No outlet has a result in the previous wave."), styles.CELL)]
+        up = sorted(
+            (row for row in moved if (row.change or 0) > 0), key=lambda row: -(row.change or 0)
+        )[:MOVERS]
+        down = sorted(
+            (row for row in moved if (row.change or 0) < 0), key=lambda row: row.change or 0
+        )[:MOVERS]
+        rows: list[list[Any]] = []
+        style = styles.layout_style(
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (0, -1), 0),
+            ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, styles.RULE),
+            ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+        )
+        for arrow, colour, rows_of in (("▲", styles.BLUE, up), ("▼", styles.CRITICAL, down)):
+            for row in rows_of:
+                style.add("TEXTCOLOR", (0, len(rows)), (0, len(rows)), colour)
+                rows.append(
+                    [
+                        arrow,
+                        para(self._outlet(row), styles.CELL),
+                        formatter.score(row.percent),
+                        formatter.change(row.change),
+                    ]
+                )
+        return [
+            title,
+            Table(rows, colWidths=[5 * mm, HALF - 37 * mm, 17 * mm, 15 * mm], style=style),
+        ]
+
+    def _critical_items(self) -> list[Flowable]:
+        _ = self._
+        items = self.data.critical_failures.top_items[:TOP_ITEMS]
+        title = SubHeading(_("Critical items failed most"), styles.SUBHEADING)
+        if not items:
+            return [title, para(_("No critical item failed in this wave."), styles.CELL)]
+        rows = [
+            [
+                [para(item.item, styles.CELL_BOLD), para(item.section, styles.SMALL)],
+                self.translations.ngettext("%(count)s visit", "%(count)s visits", item.visits)
+                % {"count": self.formatter.integer(item.visits)},
+            ]
+            for item in items
+        ]
+        return [
+            title,
+            Table(
+                rows,
+                colWidths=[HALF - 22 * mm, 22 * mm],
+                style=styles.layout_style(
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (0, -1), 0),
+                    ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                    ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, styles.RULE),
+                ),
+            ),
+        ]
+
+    def _names(self, group: Versus) -> list[Flowable]:
+        rows = sorted(
+            (row for row in self.data.league if self._group(row) == group),
+            key=lambda row: (-(row.percent or 0), row.code),
+        )
+        title = SubHeading(
+            f"{group_title(group, self.translations)} ({self.formatter.integer(len(rows))})",
+            styles.SUBHEADING,
+        )
+        if not rows:
+            return [title, para(self._("None in this wave."), styles.CELL)]
+        listed = [
+            [para(self._outlet(row), styles.CELL), self.formatter.score(row.percent)]
+            for row in rows[:NAMES_LISTED]
+        ]
+        flowables: list[Flowable] = [
+            title,
+            Table(
+                listed,
+                colWidths=[HALF - 20 * mm, 20 * mm],
+                style=styles.layout_style(
+                    ("LEFTPADDING", (0, 0), (0, -1), 0),
+                    ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                    ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ),
+            ),
+        ]
+        if len(rows) > NAMES_LISTED:
+            flowables.append(
+                para(
+                    self._("and %(count)s more in the league table")
+                    % {"count": self.formatter.integer(len(rows) - NAMES_LISTED)},
+                    styles.SMALL,
+                )
+            )
+        return flowables
+
+    def _overdue(self) -> list[Flowable]:
+        _ = self._
+        overdue = self.data.overdue_actions
+        title = SubHeading(_("Overdue corrective actions"), styles.SUBHEADING)
+        if not overdue.actions:
+            return [title, para(_("No corrective action is past its due date."), styles.CELL)]
+        lines: list[Flowable] = [
+            title,
+            para(
+                self.translations.ngettext(
+                    "%(count)s action past its due date, at %(outlets)s outlets.",
+                    "%(count)s actions past their due date, at %(outlets)s outlets.",
+                    overdue.actions,
+                )
+                % {
+                    "count": self.formatter.integer(overdue.actions),
+                    "outlets": self.formatter.integer(len(overdue.outlets)),
+                },
+                styles.CELL,
+            ),
+        ]
+        rows = [
+            [
+                para(f"{outlet.outlet} ({outlet.code})", styles.CELL),
+                self.formatter.integer(outlet.actions),
+                para(
+                    _("oldest due %(date)s") % {"date": self.formatter.day(outlet.oldest_due)},
+                    styles.CELL,
+                ),
+            ]
+            for outlet in overdue.outlets[:4]
+        ]
+        lines.append(
+            Table(
+                rows,
+                colWidths=[100 * mm, 12 * mm, styles.CONTENT_WIDTH - 112 * mm],
+                hAlign="LEFT",
+                style=styles.layout_style(
+                    ("LEFTPADDING", (0, 0), (0, -1), 0),
+                    ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                    ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ),
+            )
+        )
+        return lines
+
     def _summary(self, scope: str) -> list[Flowable]:
         _ = self._
         data, formatter = self.data, self.formatter
-        scored = [row for row in data.league if row.percent is not None]
         facts: list[tuple[str, str]] = [
             (_("Wave"), data.wave),
             (_("Regions"), scope),
-            (_("Network score"), formatter.score(data.network_percent)),
             (_("Outlets"), formatter.integer(len(data.league))),
             (_("Visits"), formatter.integer(data.visits)),
         ]
-        if scored:
-            leader = min(scored, key=lambda row: row.rank)
-            laggard = max(scored, key=lambda row: row.rank)
-            facts.append((_("Leads"), f"{leader.outlet} ({formatter.score(leader.percent)})"))
-            facts.append((_("Lags"), f"{laggard.outlet} ({formatter.score(laggard.percent)})"))
-        return [
-            Heading(_("Summary"), styles.HEADING),
+        flowables: list[Flowable] = [
+            Heading(_("Summary"), styles.HEADING_TOP),
             para(_("Comparison report"), styles.TITLE),
-            para(data.client, styles.SUBTITLE),
-            Spacer(1, 4 * mm),
+            para(f"{data.client} · {data.wave}", styles.SUBTITLE),
+            Spacer(1, 3 * mm),
             verification.beside_facts(
                 Table(
                     [[para(name, styles.SMALL), para(value, styles.BODY)] for name, value in facts],
-                    colWidths=[40 * mm, verification.facts_width(data.verification) - 40 * mm],
+                    colWidths=[30 * mm, verification.facts_width(data.verification) - 30 * mm],
                     hAlign="LEFT",
                     style=styles.layout_style(("LEFTPADDING", (0, 0), (-1, -1), 0)),
                 ),
                 data.verification,
                 self.translations,
             ),
+            Spacer(1, 4 * mm),
         ]
+        if not data.league:
+            flowables.append(para(_("No released visit in this wave yet."), styles.BODY))
+            return flowables
+        flowables.extend(
+            [
+                self._key_figures(),
+                SubHeading(_("How the outlets' results spread"), styles.SUBHEADING),
+                distribution_chart(
+                    [
+                        (row.percent, self._group(row))
+                        for row in data.league
+                        if row.percent is not None
+                    ],
+                    data.network.percent,
+                    self.lang,
+                    width=styles.CONTENT_WIDTH,
+                    height=105,
+                ),
+                _side_by_side(self._movers(), self._critical_items()),
+                _side_by_side(self._names("above"), self._names("below")),
+                *self._overdue(),
+            ]
+        )
+        return flowables
+
+    # --- the detail ---------------------------------------------------------------------------
+
+    def _group(self, row: LeagueRow) -> Versus | None:
+        """The league group of a row: what the data can tell of it (None: too few visits)."""
+        return None if row.rank is None else row.versus_network
 
     def _interval(self, row: LeagueRow) -> str:
         if row.ci_low is None or row.ci_high is None:
@@ -111,42 +399,90 @@ class _ComparisonReport:
     def _league(self) -> list[Flowable]:
         _ = self._
         formatter = self.formatter
-        header = [
-            para(_("Rank"), styles.HEADER_CELL_RIGHT),
-            para(_("Outlet"), styles.HEADER_CELL),
-            para(_("Region"), styles.HEADER_CELL),
-            para(_("Score"), styles.HEADER_CELL_RIGHT),
-            para(_("Change"), styles.HEADER_CELL_RIGHT),
-            para(_("Visits"), styles.HEADER_CELL_RIGHT),
-            para(_("Confidence interval (95%)"), styles.HEADER_CELL_RIGHT),
+        titles = [
+            _("Rank"),
+            _("Outlet"),
+            _("Region"),
+            _("Score"),
+            _("Change"),
+            _("Visits"),
+            _("Confidence interval (95%)"),
+            "",
         ]
-        rows: list[list[Any]] = [header]
-        for row in sorted(self.data.league, key=lambda row: row.rank):
-            visits = formatter.integer(row.visits) + (" *" if row.few_visits else "")
-            rows.append(
-                [
-                    formatter.integer(row.rank),
-                    [para(row.outlet, styles.CELL_BOLD), para(row.code, styles.SMALL)],
-                    para(row.region, styles.CELL),
-                    formatter.score(row.percent),
-                    formatter.change(row.change),
-                    visits,
-                    self._interval(row),
-                ]
+        rows: list[list[Any]] = [header_row(titles, right=(0, 3, 4, 5, 6))]
+        style = styles.table_style(right_aligned=(0, 3, 4, 5, 6))
+        style.add("VALIGN", (7, 1), (7, -1), "MIDDLE")
+        style.add("LEFTPADDING", (7, 0), (7, -1), 1)
+        style.add("RIGHTPADDING", (7, 0), (7, -1), 2)
+        network = self.data.network.percent
+        for group in GROUP_ORDER:
+            members = sorted(
+                (row for row in self.data.league if self._group(row) == group),
+                key=lambda row: (row.rank or 10**6, -(row.percent or 0), row.code),
             )
+            if not members:
+                continue
+            at = len(rows)
+            name = group_title(group, self.translations)
+            count = formatter.integer(len(members))
+            rows.append([para(f"{name} ({count})", styles.CELL_BOLD), *[""] * 7])
+            style.add("SPAN", (0, at), (-1, at))
+            style.add("BACKGROUND", (0, at), (-1, at), styles.WHITE)
+            style.add(
+                "LINEABOVE", (0, at), (-1, at), 1.2, GROUP_COLOURS[group] if group else styles.MUTED
+            )
+            for row in members:
+                visits = formatter.integer(row.visits) + (" *" if row.provisional else "")
+                rows.append(
+                    [
+                        "—" if row.rank is None else formatter.integer(row.rank),
+                        [para(row.outlet, styles.CELL_BOLD), para(row.code, styles.SMALL)],
+                        para(row.region, styles.CELL),
+                        formatter.score(row.percent),
+                        formatter.change(row.change),
+                        visits,
+                        self._interval(row),
+                        interval_bar(row.ci_low, row.ci_high, row.percent, network, INTERVAL_BAR),
+                    ]
+                )
         flowables: list[Flowable] = [
             Heading(_("League table"), styles.HEADING),
+            para(
+                _(
+                    "Outlets grouped by what their results can tell: an outlet is clearly "
+                    "above or below the network when the network's result lies outside its "
+                    "95%% interval. Ranks count outlets with at least %(count)s visits."
+                )
+                % {"count": formatter.integer(self.data.min_visits)},
+                styles.INTRO,
+            ),
             Table(
                 rows,
-                colWidths=[17 * mm, 37 * mm, 26 * mm, 18 * mm, 24 * mm, 17 * mm, 35 * mm],
+                colWidths=styles.fitted_widths(
+                    titles,
+                    [
+                        9 * mm,
+                        36 * mm,
+                        16 * mm,
+                        15 * mm,
+                        14 * mm,
+                        11 * mm,
+                        27 * mm,
+                        INTERVAL_BAR + 3 * mm,
+                    ],
+                    flexible=1,
+                    cells=[
+                        ["", row.outlet, row.region, "", "", "", "", ""] for row in self.data.league
+                    ],
+                ),
                 repeatRows=1,
-                style=styles.table_style(right_aligned=(0, 3, 4, 5, 6)),
+                style=style,
             ),
         ]
-        if any(row.few_visits for row in self.data.league):
+        if any(row.provisional for row in self.data.league):
             flowables.append(
                 para(
-                    _("* Too few visits for a reliable comparison: read the interval."),
+                    _("* A visit is under dispute: the result is provisional."),
                     styles.SMALL,
                 )
             )
@@ -157,15 +493,8 @@ class _ComparisonReport:
         formatter = self.formatter
         if not self.data.regions:
             return []
-        rows: list[list[Any]] = [
-            [
-                para(_("Region"), styles.HEADER_CELL),
-                para(_("Score"), styles.HEADER_CELL_RIGHT),
-                para(_("Change"), styles.HEADER_CELL_RIGHT),
-                para(_("Outlets"), styles.HEADER_CELL_RIGHT),
-                para(_("Visits"), styles.HEADER_CELL_RIGHT),
-            ]
-        ]
+        titles = [_("Region"), _("Score"), _("Change"), _("Outlets"), _("Visits")]
+        rows: list[list[Any]] = [header_row(titles, right=(1, 2, 3, 4))]
         ranked = sorted(
             self.data.regions,
             key=lambda region: (region.percent is None, -(region.percent or 0), region.region),
@@ -182,9 +511,14 @@ class _ComparisonReport:
             )
         return [
             Heading(_("Regions"), styles.HEADING),
+            para(_("A region's result is the mean of its outlets' results."), styles.INTRO),
             Table(
                 rows,
-                colWidths=[70 * mm, 26 * mm, 26 * mm, 26 * mm, 26 * mm],
+                colWidths=styles.fitted_widths(
+                    titles,
+                    [70 * mm] + [26 * mm] * 4,
+                    flexible=0,
+                ),
                 repeatRows=1,
                 style=styles.table_style(right_aligned=(1, 2, 3, 4)),
             ),
@@ -193,17 +527,26 @@ class _ComparisonReport:
     def _heatmap(self) -> list[Flowable]:
         _ = self._
         by_outlet = self.data.heatmap_by_outlet
+        heatmap: Heatmap
         if by_outlet.columns and len(by_outlet.columns) <= MAX_HEATMAP_OUTLETS:
             heatmap, title = by_outlet, _("Sections by outlet")
         else:
             heatmap, title = self.data.heatmap_by_region, _("Sections by region")
         if not heatmap.rows or not heatmap.columns:
             return []
+        slices = [
+            heatmap_chart(
+                heatmap,
+                self.lang,
+                width=styles.CONTENT_WIDTH,
+                rows=range(start, min(start + HEATMAP_SLICE, len(heatmap.rows))),
+            )
+            for start in range(0, len(heatmap.rows), HEATMAP_SLICE)
+        ]
         return [
             Heading(title, styles.HEADING),
-            para(_("Score of each section; darker is lower."), styles.SMALL),
-            Spacer(1, 2 * mm),
-            heatmap_chart(heatmap, self.lang, width=styles.CONTENT_WIDTH),
+            para(_("Score of each section; darker is lower."), styles.INTRO),
+            *slices,
         ]
 
     def _best_vs_rest(self) -> list[Flowable]:
@@ -211,17 +554,10 @@ class _ComparisonReport:
         formatter = self.formatter
         if not self.data.best_vs_rest:
             return []
-        rows: list[list[Any]] = [
-            [
-                para(_("Item"), styles.HEADER_CELL),
-                para(_("Section"), styles.HEADER_CELL),
-                para(_("Top quartile"), styles.HEADER_CELL_RIGHT),
-                para(_("Rest"), styles.HEADER_CELL_RIGHT),
-                para(_("Gap"), styles.HEADER_CELL_RIGHT),
-            ]
-        ]
+        titles = [_("Item"), _("Section"), _("Top quartile"), _("Rest"), _("Gap")]
+        rows: list[list[Any]] = [header_row(titles, right=(2, 3, 4))]
         by_gap = sorted(self.data.best_vs_rest, key=lambda gap: (-gap.gap, gap.section, gap.item))
-        for gap in by_gap:
+        for gap in by_gap[:GAPS_LISTED]:
             rows.append(
                 [
                     para(gap.item, styles.CELL),
@@ -238,12 +574,16 @@ class _ComparisonReport:
                     "Pass rate of each item in the top-quartile outlets against the rest, "
                     "largest gap first (gap in percentage points)."
                 ),
-                styles.SMALL,
+                styles.INTRO,
             ),
-            Spacer(1, 2 * mm),
             Table(
                 rows,
-                colWidths=[75 * mm, 36 * mm, 21 * mm, 24 * mm, 18 * mm],
+                colWidths=styles.fitted_widths(
+                    titles,
+                    [60 * mm, 36 * mm, 21 * mm, 18 * mm, 18 * mm],
+                    flexible=0,
+                    cells=[[gap.item, gap.section, "", "", ""] for gap in by_gap[:GAPS_LISTED]],
+                ),
                 repeatRows=1,
                 style=styles.table_style(right_aligned=(2, 3, 4)),
             ),
@@ -254,14 +594,8 @@ class _ComparisonReport:
         formatter = self.formatter
         if not self.data.channels:
             return []
-        rows: list[list[Any]] = [
-            [
-                para(_("Channel"), styles.HEADER_CELL),
-                para(_("Score"), styles.HEADER_CELL_RIGHT),
-                para(_("First-contact resolution"), styles.HEADER_CELL_RIGHT),
-                para(_("Visits"), styles.HEADER_CELL_RIGHT),
-            ]
-        ]
+        titles = [_("Channel"), _("Score"), _("First-contact resolution"), _("Visits")]
+        rows: list[list[Any]] = [header_row(titles, right=(1, 2, 3))]
         for channel in self.data.channels:
             resolution = channel.first_contact_resolution
             rows.append(
@@ -274,9 +608,12 @@ class _ComparisonReport:
             )
         return [
             Heading(_("Channels"), styles.HEADING),
+            para(_("The mean score of the visits of each channel."), styles.INTRO),
             Table(
                 rows,
-                colWidths=[60 * mm, 30 * mm, 50 * mm, 34 * mm],
+                colWidths=styles.fitted_widths(
+                    titles, [60 * mm, 30 * mm, 50 * mm, 34 * mm], flexible=0
+                ),
                 repeatRows=1,
                 style=styles.table_style(right_aligned=(1, 2, 3)),
             ),

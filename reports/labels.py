@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 
 from reports.i18n import N_, Translations
-from reports.styles import WrapOnceParagraph
+from reports.styles import HEADER_CELL, HEADER_CELL_RIGHT, FittedText
 
 CHANNELS = {
     "in_store": N_("In store"),
@@ -39,6 +39,16 @@ def label(names: dict[str, str], key: str, translations: Translations) -> str:
     return key.replace("_", " ").capitalize()
 
 
-def para(text: str, style: ParagraphStyle) -> WrapOnceParagraph:
-    """A paragraph of plain text: data never gets to inject ReportLab markup."""
-    return WrapOnceParagraph(escape(text), style)
+def para(text: str, style: ParagraphStyle) -> FittedText:
+    """A paragraph of plain text: data never gets to inject ReportLab markup (set on one line
+    without a paragraph's cost when it fits)."""
+    return FittedText(text, style)
+
+
+def header_row(titles: list[str], right: tuple[int, ...] = ()) -> list[Any]:
+    """The header row of a data table: white on dark, right-aligned over figures; size the
+    columns with `styles.fitted_widths` of the same titles so that no word is split."""
+    return [
+        para(title, HEADER_CELL_RIGHT if index in right else HEADER_CELL) if title else ""
+        for index, title in enumerate(titles)
+    ]

@@ -17,7 +17,11 @@ from typing import Literal
 
 Channel = Literal["in_store", "phone", "email", "chat", "web", "social"]
 DisputeDecision = Literal["upheld", "rejected", "pending"]
+DisputeState = Literal["none", "open", "upheld", "rejected"]
 ActionStatus = Literal["open", "done", "verified"]
+CriticalPolicy = Literal["zero_total", "zero_section", "cap"]
+Third = Literal["top", "middle", "bottom"]
+Versus = Literal["above", "level", "below"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +57,7 @@ class Outlet:
 
 @dataclass(frozen=True, slots=True)
 class SectionScore:
-    """One checklist section of this visit against the network and the region's best."""
+    """One checklist section of a visit against the network and the region's best."""
 
     title: str
     percent: float | None
@@ -63,7 +67,7 @@ class SectionScore:
 
 @dataclass(frozen=True, slots=True)
 class TrendPoint:
-    """The outlet's score in one wave (oldest first in a trend) and the network average."""
+    """The outlet's result in one wave (oldest first in a trend) and the network's."""
 
     wave: str
     percent: float | None
@@ -72,7 +76,7 @@ class TrendPoint:
 
 @dataclass(frozen=True, slots=True)
 class FailedItem:
-    """A checklist item that failed on this visit, with the evidence the auditor left.
+    """A checklist item that failed on a visit, with the evidence the auditor left.
 
     `thumbnails` are JPEG bytes (the stored 400 px thumbnails, already upright); they are
     embedded in the PDF exactly as given.
@@ -87,17 +91,8 @@ class FailedItem:
 
 
 @dataclass(frozen=True, slots=True)
-class Strength:
-    """An item this outlet passed that most outlets of the network fail."""
-
-    section: str
-    text: str
-    network_pass_rate: float
-
-
-@dataclass(frozen=True, slots=True)
 class DisputeOutcome:
-    """A dispute the outlet raised on an item of this visit and how it was decided."""
+    """A dispute the outlet raised on an item of a visit and how it was decided."""
 
     item: str
     decision: DisputeDecision
@@ -106,13 +101,115 @@ class DisputeOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Visit:
+    """One released visit of the wave, as the outlet report shows it.
+
+    `number` counts the wave's visits by date (1 is the earliest). `weight` is the visit's
+    share of the wave result (0-1). `critical_items` are the critical items it failed and
+    `critical_policy` / `critical_cap` what its checklist then does to the score
+    (docs/contract.md#scoring). `dispute` is the state of its disputes: "open" while one is
+    undecided (the visit's score is then provisional).
+    """
+
+    number: int
+    day: date
+    channel: Channel
+    percent: float | None
+    band: str | None
+    passed: bool | None
+    pass_mark: float | None = None
+    weight: float | None = None
+    critical_items: tuple[str, ...] = ()
+    critical_policy: CriticalPolicy | None = None
+    critical_cap: float | None = None
+    dispute: DisputeState = "none"
+    sections: tuple[SectionScore, ...] = ()
+    failed_items: tuple[FailedItem, ...] = ()
+    disputes: tuple[DisputeOutcome, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WaveResult:
+    """The outlet's result in the wave (docs/contract.md#wave-result): every released visit.
+
+    `under_dispute` visits have an open dispute: the result is provisional while there is one.
+    `ci_low`/`ci_high` bound it (95 %); `previous_percent` is the result in `previous_wave` and
+    `change` the difference in percentage points.
+    """
+
+    percent: float | None
+    band: str | None
+    pass_mark: float | None
+    passed: bool | None
+    visits: int
+    under_dispute: int = 0
+    ci_low: float | None = None
+    ci_high: float | None = None
+    previous_percent: float | None = None
+    previous_wave: str | None = None
+    # In percentage points, computed before rounding (so it may differ by 0.1 from the
+    # difference of the two rounded results, as everywhere else the change is shown).
+    change: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where the outlet stands in the network in the wave, as far as the data can tell.
+
+    `rank` is None when the outlet had too few visits (`min_visits`) to rank. `third` is its
+    third of the ranked outlets; `alike` how many other ranked outlets the data cannot tell it
+    apart from; `versus_network` whether it is clearly above or below the network's result
+    (`network_percent`) or not clearly different ("level"); None without an interval.
+    """
+
+    rank: Rank | None
+    region_rank: Rank | None
+    region: str
+    third: Third | None
+    alike: int | None
+    versus_network: Versus | None
+    network_percent: float | None
+    min_visits: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Priority:
+    """An item to fix first: the points it lost over the wave's visits, and how often the
+    network passes it (`network_pass_rate`, 0-1)."""
+
+    section: str
+    text: str
+    points_lost: float
+    failed_visits: int
+    visits: int
+    network_pass_rate: float | None
+    critical: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Strength:
+    """An item the outlet passed on every visit of the wave that asked it (`visits`), and how
+    often the network passes it (0-1)."""
+
+    section: str
+    text: str
+    network_pass_rate: float
+    visits: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class CorrectiveAction:
-    """A corrective action still to be closed (owner is a client user, never the auditor)."""
+    """A corrective action of the outlet (owner is a client user, never the auditor; "" when
+    nobody owns it yet) and the visit it came from: `visit_number` of this wave's visits, or
+    None with `visit_wave` naming an earlier wave."""
 
     item: str
     owner: str
     due: date
     status: ActionStatus
+    visit_day: date | None = None
+    visit_number: int | None = None
+    visit_wave: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,41 +219,33 @@ class OutletReportData:
     client: str
     outlet: Outlet
     wave: str
-    visit_date: date
-    channel: Channel
-    percent: float | None
-    band: str | None
-    pass_mark: float
-    passed: bool
     generated_on: date
-    rank_in_region: Rank | None = None
-    rank_in_network: Rank | None = None
-    previous_percent: float | None = None
-    sections: tuple[SectionScore, ...] = ()
+    result: WaveResult
+    standing: Standing | None = None
+    visits: tuple[Visit, ...] = ()
     trend: tuple[TrendPoint, ...] = ()
-    failed_items: tuple[FailedItem, ...] = ()
+    fix_first: tuple[Priority, ...] = ()
     strengths: tuple[Strength, ...] = ()
-    disputes: tuple[DisputeOutcome, ...] = ()
     corrective_actions: tuple[CorrectiveAction, ...] = ()
     verification: Verification | None = None
 
     @property
-    def change(self) -> float | None:
-        """Change against the previous wave in percentage points, when both scores exist."""
-        if self.percent is None or self.previous_percent is None:
-            return None
-        return round(self.percent - self.previous_percent, 1)
+    def percent(self) -> float | None:
+        """The wave result: the report's headline."""
+        return self.result.percent
 
 
 @dataclass(frozen=True, slots=True)
 class LeagueRow:
     """One outlet in the league table of a wave.
 
-    `ci_low`/`ci_high` bound the outlet's mean score (e.g. a 95 % interval over its visits);
-    `few_visits` flags a score resting on too few visits to compare with confidence.
+    `ci_low`/`ci_high` bound the outlet's result (a 95 % interval over its visits);
+    `few_visits` flags a result resting on too few visits to rank (`rank` is then None);
+    `versus_network` says whether it is clearly above or below the network's result, or not
+    clearly different from it ("level"); None without an interval.
     """
 
-    rank: int
+    rank: int | None
     outlet: str
     code: str
     region: str
@@ -166,11 +255,14 @@ class LeagueRow:
     ci_low: float | None
     ci_high: float | None
     few_visits: bool = False
+    versus_network: Versus | None = None
+    provisional: bool = False
+    critical_visits: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class RegionRow:
-    """One region rolled up over its outlets."""
+    """One region: the mean of its outlets' results, and its change."""
 
     region: str
     percent: float | None
@@ -220,17 +312,69 @@ class ChannelRow:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkResult:
+    """The network's result in the wave (the mean of its outlets' results) and the one before."""
+
+    percent: float | None
+    outlets: int = 0
+    visits: int = 0
+    ci_low: float | None = None
+    ci_high: float | None = None
+    previous_percent: float | None = None
+    previous_wave: str | None = None
+    change: float | None = None
+    provisional_outlets: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ItemCount:
+    """An item and how many visits of the wave failed it."""
+
+    section: str
+    item: str
+    visits: int
+
+
+@dataclass(frozen=True, slots=True)
+class CriticalFailures:
+    """The wave's critical failures: visits and outlets with one, the items failed most."""
+
+    visits: int = 0
+    outlets: int = 0
+    top_items: tuple[ItemCount, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueOutlet:
+    """An outlet with corrective actions past their due date: how many, the oldest due date."""
+
+    outlet: str
+    code: str
+    actions: int
+    oldest_due: date
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueActions:
+    """Open corrective actions past their due date on the report's day."""
+
+    actions: int = 0
+    outlets: tuple[OverdueOutlet, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ComparisonReportData:
     """Everything the head-office comparison report shows for one wave.
 
     `heatmap_by_outlet` is shown when it is narrow enough to read, otherwise
-    `heatmap_by_region`. `region` names the region the report is limited to, if any.
+    `heatmap_by_region`. `region` names the region the report is limited to, if any. Outlets
+    with fewer than `min_visits` visits are not ranked.
     """
 
     client: str
     wave: str
     generated_on: date
-    network_percent: float | None
+    network: NetworkResult
     league: tuple[LeagueRow, ...]
     regions: tuple[RegionRow, ...]
     heatmap_by_outlet: Heatmap
@@ -238,5 +382,16 @@ class ComparisonReportData:
     best_vs_rest: tuple[ItemGap, ...] = ()
     channels: tuple[ChannelRow, ...] = ()
     region: str | None = None
-    visits: int = 0
+    critical_failures: CriticalFailures = CriticalFailures()
+    overdue_actions: OverdueActions = OverdueActions()
+    min_visits: int = 3
     verification: Verification | None = None
+
+    @property
+    def network_percent(self) -> float | None:
+        """The network's result: the report's headline."""
+        return self.network.percent
+
+    @property
+    def visits(self) -> int:
+        return self.network.visits

@@ -1,29 +1,52 @@
-"""The outlet quality report: what a store manager reads in five minutes and acts on.
+"""The outlet quality report: what a store manager understands in 30 seconds and acts on.
 
-Cover with the score, its band and ranks; section and trend charts; what went wrong (critical
-failures first, boxed, with the auditor's comment and photos); what went right; dispute
-outcomes; open corrective actions.
+Page 1 answers the manager's questions in order: the wave's result (every released visit, with
+its band and the pass mark) and its change against the previous wave; where the outlet stands
+in the network and how sure that is; this wave's visits in one strip, and why a critical
+failure capped a score; the three things to fix first; what went well. Then each visit's
+details (sections in checklist order, failed items with the auditor's comments and photos,
+disputes), then the corrective actions, open and done.
+
+Nothing is ever cut short: long labels wrap. Pages follow on from each other without forced
+breaks, so that no page but the last is left mostly empty.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Spacer, Table
+from reportlab.platypus import Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
+from reports import standing as standing_words
 from reports import styles, verification
-from reports.charts import section_chart, trend_chart
-from reports.i18n import Formatter, Translations, translation
+from reports.charts import score_bar, trend_chart
+from reports.i18n import N_, Formatter, Translations, translation
 from reports.jpeg import JpegImage
-from reports.labels import ACTION_STATUSES, BANDS, CHANNELS, DISPUTE_DECISIONS, label, para
-from reports.model import FailedItem, OutletReportData, Rank
-from reports.styles import Heading
+from reports.labels import (
+    ACTION_STATUSES,
+    BANDS,
+    CHANNELS,
+    DISPUTE_DECISIONS,
+    header_row,
+    label,
+    para,
+)
+from reports.model import CorrectiveAction, FailedItem, OutletReportData, Visit
+from reports.styles import Heading, SubHeading
 
 THUMBNAIL_BOX = (38 * mm, 30 * mm)
 THUMBNAILS_PER_ROW = 4
+SCORE_BOX_WIDTH = 62 * mm
+SIDE_WIDTH = styles.CONTENT_WIDTH - SCORE_BOX_WIDTH - 6 * mm
+DISPUTE_STATES = {
+    "open": N_("Under dispute"),
+    "upheld": N_("Dispute upheld"),
+    "rejected": N_("Dispute rejected"),
+}
 
 
 def build_outlet_report(data: OutletReportData, lang: str, *, invariant: bool = False) -> bytes:
@@ -32,6 +55,10 @@ def build_outlet_report(data: OutletReportData, lang: str, *, invariant: bool = 
     With `invariant`, the same data gives byte-identical PDFs (fixed dates and document id).
     """
     return _OutletReport(data, lang).render(invariant=invariant)
+
+
+def _hex(colour: Any) -> str:
+    return f"#{colour.hexval()[2:]}"
 
 
 class _OutletReport:
@@ -66,132 +93,449 @@ class _OutletReport:
         )
         story: list[Flowable] = [
             *self._cover(),
-            *self._sections(),
+            *self._visits_strip(),
+            *self._fix_first(),
+            *self._went_well(),
             *self._trend(),
-            *self._failures(),
-            *self._strengths(),
-            *self._disputes(),
+            *self._visit_details(),
             *self._corrective_actions(),
         ]
         return document.render(story)
 
-    def _rank(self, rank: Rank | None) -> str:
-        if rank is None:
-            return "—"
-        return self._("%(position)s of %(total)s") % {
-            "position": self.formatter.integer(rank.position),
-            "total": self.formatter.integer(rank.out_of),
-        }
+    # --- words used in several places ---------------------------------------------------------
 
-    def _cover(self) -> list[Flowable]:
+    def _channel(self, channel: str) -> str:
+        return label(CHANNELS, channel, self.translations)
+
+    def _band(self, band: str | None) -> str:
+        return label(BANDS, band, self.translations) if band else ""
+
+    def _score_and_band(self, percent: float | None, band: str | None) -> str:
+        score = self.formatter.score(percent)
+        return f"{score} · {self._band(band)}" if band else score
+
+    def _visit_name(self, visit: Visit) -> str:
+        return self._("Visit %(number)s") % {"number": self.formatter.integer(visit.number)}
+
+    def _visit_of(self, action: CorrectiveAction) -> str:
+        day = self.formatter.day(action.visit_day) if action.visit_day else ""
+        if action.visit_number is not None:
+            name = self._("Visit %(number)s") % {
+                "number": self.formatter.integer(action.visit_number)
+            }
+            return f"{name} · {day}" if day else name
+        return " · ".join(part for part in (action.visit_wave or "", day) if part)
+
+    # --- page 1 -------------------------------------------------------------------------------
+
+    def _visits_summary(self) -> str:
+        """ "3 visits: 2 in store, 1 phone"."""
+        counts = Counter(visit.channel for visit in self.data.visits)
+        total = self.data.result.visits
+        parts = ", ".join(
+            f"{self.formatter.integer(count)} {self._channel(channel).lower()}"
+            for channel, count in sorted(counts.items(), key=lambda entry: -entry[1])
+        )
+        head = self.translations.ngettext("%(count)s visit", "%(count)s visits", total) % {
+            "count": self.formatter.integer(total)
+        }
+        return f"{head}: {parts}" if parts else head
+
+    def _score_box(self) -> Table:
         _ = self._
-        data = self.data
-        formatter = self.formatter
-        colour = styles.band_colour(data.band, data.passed)
+        result = self.data.result
+        passed = bool(result.passed)
+        colour = styles.band_colour(result.band, passed)
         on_colour = styles.text_colour_on(colour)
-        band_name = label(BANDS, data.band, self.translations) if data.band else ""
-        verdict = _("Passed") if data.passed else _("Not passed")
         score_style = styles.SCORE.clone("score-on-band", textColor=on_colour)
-        score_label_style = styles.SCORE_LABEL.clone("score-label-on-band", textColor=on_colour)
-        score_box = Table(
-            [
-                [para(formatter.score(data.percent), score_style)],
-                [para(band_name, score_label_style)],
-                [para(verdict, score_label_style)],
-                [
-                    para(
-                        _("Pass mark: %(mark)s") % {"mark": formatter.score(data.pass_mark)},
-                        score_label_style,
-                    )
-                ],
-            ],
-            colWidths=[62 * mm],
+        label_style = styles.SCORE_LABEL.clone("score-label-on-band", textColor=on_colour)
+        small_style = styles.SCORE_LABEL.clone(
+            "score-small-on-band", textColor=on_colour, fontSize=8.5, leading=11
+        )
+        lines: list[list[Any]] = [[para(self.formatter.score(result.percent), score_style)]]
+        if result.band:
+            lines.append([para(self._band(result.band), label_style)])
+        if result.passed is not None:
+            lines.append([para(_("Passed") if passed else _("Not passed"), label_style)])
+        if result.pass_mark is not None:
+            mark = _("Pass mark: %(mark)s") % {"mark": self.formatter.score(result.pass_mark)}
+            lines.append([para(mark, small_style)])
+        if result.under_dispute:
+            provisional = self.translations.ngettext(
+                "Provisional: %(count)s visit under dispute",
+                "Provisional: %(count)s visits under dispute",
+                result.under_dispute,
+            ) % {"count": self.formatter.integer(result.under_dispute)}
+            lines.append([para(provisional, small_style)])
+        return Table(
+            lines,
+            colWidths=[SCORE_BOX_WIDTH],
             style=styles.layout_style(
                 ("BACKGROUND", (0, 0), (-1, -1), colour),
-                ("BOX", (0, 0), (-1, -1), 2 if data.passed else 3, styles.INK),
+                ("BOX", (0, 0), (-1, -1), 2 if passed else 3, styles.INK),
                 ("TOPPADDING", (0, 0), (-1, 0), 10),
                 ("BOTTOMPADDING", (0, -1), (-1, -1), 10),
             ),
         )
-        if data.change is None:
-            change = _("No score in the previous wave")
-        else:
-            change = _("%(change)s points against the previous wave (%(previous)s)") % {
-                "change": formatter.change(data.change),
-                "previous": formatter.score(data.previous_percent),
-            }
-        figures = Table(
-            [
-                [
-                    para(
-                        _("Rank in region %(region)s") % {"region": data.outlet.region},
-                        styles.SMALL,
-                    )
-                ],
-                [para(self._rank(data.rank_in_region), styles.FIGURE)],
-                [para(_("Rank in the network"), styles.SMALL)],
-                [para(self._rank(data.rank_in_network), styles.FIGURE)],
-                [para(_("Change"), styles.SMALL)],
-                [para(change, styles.BODY)],
-            ],
-            colWidths=[styles.CONTENT_WIDTH - 68 * mm],
-            style=styles.layout_style(("LEFTPADDING", (0, 0), (-1, -1), 0)),
+
+    def _change(self) -> list[Flowable]:
+        _ = self._
+        result = self.data.result
+        if result.change is None or result.previous_wave is None:
+            return [para(_("No result in the previous wave to compare with."), styles.BODY)]
+        return [
+            para(
+                _("Change against %(wave)s") % {"wave": result.previous_wave},
+                styles.SMALL,
+            ),
+            para(
+                _("%(change)s points (then %(previous)s)")
+                % {
+                    "change": self.formatter.change(result.change),
+                    "previous": self.formatter.score(result.previous_percent),
+                },
+                styles.FIGURE_SMALL,
+            ),
+        ]
+
+    def _position(self) -> list[Flowable]:
+        _ = self._
+        standing = self.data.standing
+        if standing is None:
+            return []
+        flowables: list[Flowable] = [Spacer(1, 2 * mm), para(_("Position"), styles.SMALL)]
+        places = []
+        if standing.rank is not None:
+            places.append(
+                _("%(position)s of %(total)s in the network")
+                % {
+                    "position": self.formatter.integer(standing.rank.position),
+                    "total": self.formatter.integer(standing.rank.out_of),
+                }
+            )
+        if standing.region_rank is not None and standing.region:
+            places.append(
+                _("%(position)s of %(total)s in %(region)s")
+                % {
+                    "position": self.formatter.integer(standing.region_rank.position),
+                    "total": self.formatter.integer(standing.region_rank.out_of),
+                    "region": standing.region,
+                }
+            )
+        if places:
+            flowables.append(para(" · ".join(places), styles.FIGURE_SMALL))
+        flowables.append(
+            para(
+                " ".join(standing_words.sentences(standing, self.translations, self.formatter)),
+                styles.BODY,
+            )
         )
+        return flowables
+
+    def _cover(self) -> list[Flowable]:
+        _ = self._
+        data = self.data
         facts = Table(
             [
                 [para(_("Client"), styles.SMALL), para(data.client, styles.BODY)],
                 [para(_("Wave"), styles.SMALL), para(data.wave, styles.BODY)],
-                [
-                    para(_("Visit date"), styles.SMALL),
-                    para(formatter.day(data.visit_date), styles.BODY),
-                ],
-                [
-                    para(_("Channel"), styles.SMALL),
-                    para(label(CHANNELS, data.channel, self.translations), styles.BODY),
-                ],
+                [para(_("Visits"), styles.SMALL), para(self._visits_summary(), styles.BODY)],
             ],
-            colWidths=[35 * mm, verification.facts_width(data.verification) - 35 * mm],
+            colWidths=[28 * mm, verification.facts_width(data.verification) - 28 * mm],
             style=styles.layout_style(
                 ("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")
             ),
         )
+        side: list[Flowable] = [*self._change(), *self._position()]
         return [
-            Heading(_("Summary"), styles.HEADING),
+            Heading(_("Summary"), styles.HEADING_TOP),
             para(data.outlet.name, styles.TITLE),
             para(
-                f"{data.outlet.code} · {data.outlet.address} · {data.outlet.region}",
+                " · ".join(
+                    part
+                    for part in (data.outlet.code, data.outlet.address, data.outlet.region)
+                    if part
+                ),
                 styles.SUBTITLE,
             ),
-            Spacer(1, 4 * mm),
+            Spacer(1, 3 * mm),
             verification.beside_facts(facts, data.verification, self.translations),
-            Spacer(1, 5 * mm),
+            Spacer(1, 4 * mm),
             Table(
-                [[score_box, figures]],
-                colWidths=[68 * mm, styles.CONTENT_WIDTH - 68 * mm],
+                [[self._score_box(), side]],
+                colWidths=[SCORE_BOX_WIDTH + 6 * mm, SIDE_WIDTH],
                 style=styles.layout_style(
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                 ),
             ),
         ]
 
-    def _sections(self) -> list[Flowable]:
-        if not self.data.sections:
-            return []
-        return [
-            Heading(self._("Section scores"), styles.HEADING),
-            section_chart(self.data.sections, self.lang, width=styles.CONTENT_WIDTH),
-        ]
+    def _why(self, visit: Visit) -> str | None:
+        """Why a critical failure capped or zeroed a visit's score, in one sentence."""
+        _ = self._
+        if not visit.critical_items:
+            return None
+        details = {
+            "number": self.formatter.integer(visit.number),
+            "channel": self._channel(visit.channel),
+            "date": self.formatter.day(visit.day),
+            "score": self.formatter.score(visit.percent),
+            "items": ", ".join(f"“{item}”" for item in visit.critical_items),
+        }
+        if visit.critical_policy == "cap" and visit.critical_cap is not None:
+            details["cap"] = self.formatter.score(visit.critical_cap)
+            sentence = _(
+                "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it failed "
+                "a critical item, %(items)s: the checklist caps such a visit at %(cap)s."
+            )
+        elif visit.critical_policy == "zero_section":
+            sentence = _(
+                "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it failed "
+                "a critical item, %(items)s: the checklist scores that item's section 0%%."
+            )
+        else:
+            sentence = _(
+                "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it failed "
+                "a critical item, %(items)s: the checklist scores such a visit 0%%."
+            )
+        return sentence % details
 
-    def _trend(self) -> list[Flowable]:
-        if not self.data.trend:
-            return []
-        return [
-            KeepTogether(
+    def _visits_strip(self) -> list[Flowable]:
+        _ = self._
+        visits = self.data.visits
+        heading = Heading(_("This wave's visits"), styles.HEADING)
+        if not visits:
+            return [heading, para(_("No released visit in this wave."), styles.BODY)]
+        weighted = len({visit.weight for visit in visits}) > 1
+        titles = ["#", _("Date"), _("Channel"), _("Score"), _("Critical failure"), _("Dispute")]
+        rows: list[list[Any]] = [header_row(titles)]
+        style = styles.table_style()
+        for visit in visits:
+            channel = escape(self._channel(visit.channel))
+            if weighted and visit.weight is not None:
+                share = _("%(share)s of the result") % {"share": self.formatter.rate(visit.weight)}
+                channel += f'<br/><font size="7.5">{escape(share)}</font>'
+
+            dispute = _(DISPUTE_STATES[visit.dispute]) if visit.dispute in DISPUTE_STATES else "—"
+            row = len(rows)
+            rows.append(
                 [
-                    Heading(self._("Trend over the waves"), styles.HEADING),
-                    trend_chart(self.data.trend, self.lang, width=styles.CONTENT_WIDTH),
+                    self.formatter.integer(visit.number),
+                    para(self.formatter.day(visit.day), styles.CELL),
+                    styles.WrapOnceParagraph(channel, styles.CELL),
+                    para(self._score_and_band(visit.percent, visit.band), styles.CELL_BOLD),
+                    para(_("Yes") if visit.critical_items else "—", styles.CELL_BOLD),
+                    para(dispute, styles.CELL_BOLD if visit.dispute == "open" else styles.CELL),
                 ]
             )
+            if visit.critical_items:
+                style.add("TEXTCOLOR", (4, row), (4, row), styles.CRITICAL)
+        flowables: list[Flowable] = [
+            heading,
+            Table(
+                rows,
+                colWidths=styles.fitted_widths(
+                    titles,
+                    [7 * mm, 37 * mm, 28 * mm, 37 * mm, 33 * mm, 32 * mm],
+                    flexible=3,
+                    cells=[
+                        [
+                            "",
+                            self.formatter.day(visit.day),
+                            self._channel(visit.channel),
+                            self._band(visit.band),
+                            "",
+                            _(DISPUTE_STATES[visit.dispute])
+                            if visit.dispute in DISPUTE_STATES
+                            else "",
+                        ]
+                        for visit in visits
+                    ],
+                ),
+                repeatRows=1,
+                style=style,
+            ),
+        ]
+        notes = [sentence for visit in visits if (sentence := self._why(visit))]
+        if self.data.result.under_dispute:
+            notes.append(
+                _(
+                    "A visit under dispute counts with its current score: the result is "
+                    "provisional until the dispute is decided."
+                )
+            )
+        for note in notes:
+            flowables.extend([Spacer(1, 1.5 * mm), para(note, styles.NOTE)])
+        return flowables
+
+    def _rate(self, rate: float | None) -> str:
+        if rate is None:
+            return ""
+        return self._("The network passes it in %(rate)s of visits.") % {
+            "rate": self.formatter.rate(rate)
+        }
+
+    def _item_line(self, marker: str, colour: Any, lines: list[str], right: str = "") -> Table:
+        """One item of a list on page 1: its own small table, so that a list may continue on
+        the next page between two items instead of leaving a gap."""
+        return Table(
+            [
+                [
+                    marker,
+                    styles.WrapOnceParagraph("<br/>".join(lines), styles.CELL),
+                    para(right, styles.CELL_RIGHT),
+                ]
+            ],
+            colWidths=[7 * mm, styles.CONTENT_WIDTH - 37 * mm, 30 * mm],
+            style=styles.layout_style(
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (0, -1), 0),
+                ("FONTNAME", (0, 0), (0, -1), styles.FONT_BOLD),
+                ("FONTSIZE", (0, 0), (0, -1), 10),
+                ("TEXTCOLOR", (0, 0), (0, -1), colour),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, styles.RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ),
+        )
+
+    def _fix_first(self) -> list[Flowable]:
+        _ = self._
+        heading = Heading(_("Fix these first"), styles.HEADING)
+        if not self.data.fix_first:
+            return [heading, para(_("No item failed in this wave."), styles.BODY)]
+        critical = _hex(styles.CRITICAL)
+        muted = _hex(styles.MUTED)
+        flowables: list[Flowable] = [
+            heading,
+            para(
+                _(
+                    "The items that lost the most points over this wave's visits, weighed by "
+                    "how often the rest of the network gets them right."
+                ),
+                styles.INTRO,
+            ),
+        ]
+        for number, item in enumerate(self.data.fix_first, start=1):
+            failed = self.translations.ngettext(
+                "Failed on %(failed)s of %(count)s visit.",
+                "Failed on %(failed)s of %(count)s visits.",
+                item.visits,
+            ) % {
+                "failed": self.formatter.integer(item.failed_visits),
+                "count": self.formatter.integer(item.visits),
+            }
+            title = f"<b>{escape(item.text)}</b>"
+            if item.critical:
+                flag = escape(_("Critical item"))
+                title = f'<font color="{critical}"><b>{flag}:</b></font> {title}'
+            detail = " ".join(
+                part
+                for part in (item.section + " ·", failed, self._rate(item.network_pass_rate))
+                if part
+            )
+            points = _("%(points)s points lost") % {
+                "points": self.formatter.points(item.points_lost)
+            }
+            flowables.append(
+                self._item_line(
+                    f"{number}",
+                    styles.INK,
+                    [title, f'<font size="8" color="{muted}">{escape(detail)}</font>'],
+                    points,
+                )
+            )
+        return flowables
+
+    def _went_well(self) -> list[Flowable]:
+        _ = self._
+        heading = Heading(_("What went well"), styles.HEADING)
+        if not self.data.strengths:
+            return [heading, para(_("No item was passed on every visit this wave."), styles.BODY)]
+        muted = _hex(styles.MUTED)
+        flowables: list[Flowable] = [heading]
+        for strength in self.data.strengths:
+            passed = self.translations.ngettext(
+                "Passed on the %(count)s visit that asked it.",
+                "Passed on all %(count)s visits that asked it.",
+                strength.visits,
+            ) % {"count": self.formatter.integer(strength.visits)}
+            detail = f"{strength.section} · {passed} {self._rate(strength.network_pass_rate)}"
+            flowables.append(
+                self._item_line(
+                    "✓",
+                    styles.BLUE,
+                    [
+                        f"<b>{escape(strength.text)}</b>",
+                        f'<font size="8" color="{muted}">{escape(detail)}</font>',
+                    ],
+                )
+            )
+        return flowables
+
+    def _trend(self) -> list[Flowable]:
+        if len(self.data.trend) < 2:
+            return []
+        return [
+            Heading(self._("Trend over the waves"), styles.HEADING),
+            trend_chart(self.data.trend, self.lang, width=styles.CONTENT_WIDTH, height=130),
+        ]
+
+    # --- each visit ---------------------------------------------------------------------------
+
+    def _visit_details(self) -> list[Flowable]:
+        _ = self._
+        if not self.data.visits:
+            return []
+        flowables: list[Flowable] = [Heading(_("Visit details"), styles.HEADING)]
+        for visit in self.data.visits:
+            title = " · ".join(
+                part
+                for part in (
+                    self._visit_name(visit),
+                    self.formatter.day(visit.day),
+                    self._channel(visit.channel),
+                    self._score_and_band(visit.percent, visit.band),
+                    _("provisional") if visit.dispute == "open" else "",
+                )
+                if part
+            )
+            flowables.append(SubHeading(escape(title), styles.SUBHEADING))
+            flowables.extend(self._sections(visit))
+            flowables.extend(self._failures(visit))
+            flowables.extend(self._disputes(visit))
+        return flowables
+
+    def _sections(self, visit: Visit) -> list[Flowable]:
+        _ = self._
+        if not visit.sections:
+            return []
+        bar_width = 52 * mm
+        titles = [_("Section"), _("This visit"), "", _("Network average")]
+        rows: list[list[Any]] = [header_row(titles, right=(1, 3))]
+        for section in visit.sections:
+            rows.append(
+                [
+                    para(section.title, styles.CELL),
+                    self.formatter.score(section.percent),
+                    score_bar(section.percent, section.network_average, bar_width),
+                    self.formatter.score(section.network_average),
+                ]
+            )
+        style = styles.table_style(right_aligned=(1, 3))
+        style.add("VALIGN", (2, 1), (2, -1), "MIDDLE")
+        return [
+            Table(
+                rows,
+                colWidths=styles.fitted_widths(
+                    titles, [50 * mm, 24 * mm, bar_width + 4 * mm, 30 * mm], flexible=0
+                ),
+                repeatRows=1,
+                style=style,
+            ),
+            Spacer(1, 2 * mm),
         ]
 
     def _thumbnails(self, item: FailedItem) -> Flowable | None:
@@ -219,38 +563,25 @@ class _OutletReport:
             ),
         )
 
-    def _failures(self) -> list[Flowable]:
+    def _failures(self, visit: Visit) -> list[Flowable]:
         _ = self._
-        heading = Heading(_("What went wrong"), styles.HEADING)
-        if not self.data.failed_items:
-            return [heading, para(_("No item failed on this visit."), styles.BODY)]
+        if not visit.failed_items:
+            return [para(_("No item failed on this visit."), styles.BODY)]
         # Critical failures first, then by points lost; ties keep the checklist order.
-        failed = sorted(
-            self.data.failed_items, key=lambda item: (not item.critical, -item.points_lost)
-        )
-        muted, critical = (f"#{colour.hexval()[2:]}" for colour in (styles.MUTED, styles.CRITICAL))
-        rows: list[list[Any]] = [
-            [
-                para(_("Failed item"), styles.HEADER_CELL),
-                para(_("Points lost"), styles.HEADER_CELL_RIGHT),
-            ]
-        ]
+        failed = sorted(visit.failed_items, key=lambda item: (not item.critical, -item.points_lost))
+        titles = [_("Failed item"), _("Points lost")]
+        rows: list[list[Any]] = [header_row(titles, right=(1,))]
         style = styles.table_style(right_aligned=(1,))
         for item in failed:
-            # One paragraph per item (markup, not four paragraphs): tables of 50+ items lay
-            # out several times faster.
-            lines = [
-                f"<b>{escape(item.text)}</b>",
-                f'<font size="8" color="{muted}">{escape(item.section)}</font>',
-            ]
+            # Texts set on one line when they fit (styles.FittedText), not one paragraph with
+            # markup per item: tables of 50+ items lay out markedly faster.
+            cell: list[Flowable] = []
             if item.critical:
-                lines.insert(
-                    0, f'<font color="{critical}"><b>{escape(_("Critical failure"))}</b></font>'
-                )
+                cell.append(para(_("Critical failure"), styles.CELL_CRITICAL))
+            cell.extend([para(item.text, styles.CELL_BOLD), para(item.section, styles.SMALL)])
             if item.comment:
                 comment = _("Comment: %(comment)s") % {"comment": item.comment}
-                lines.append(f"<i>{escape(comment)}</i>")
-            cell: list[Flowable] = [styles.WrapOnceParagraph("<br/>".join(lines), styles.CELL)]
+                cell.append(para(comment, styles.COMMENT))
             thumbnails = self._thumbnails(item)
             if thumbnails is not None:
                 cell.extend([Spacer(1, 2 * mm), thumbnails])
@@ -258,66 +589,22 @@ class _OutletReport:
             rows.append([cell, self.formatter.points(item.points_lost)])
             if item.critical:
                 style.add("BOX", (0, row), (-1, row), 1.8, styles.CRITICAL)
-        table = Table(
-            rows,
-            colWidths=[styles.CONTENT_WIDTH - 26 * mm, 26 * mm],
-            repeatRows=1,
-            style=style,
-        )
-        return [heading, table]
-
-    def _strengths(self) -> list[Flowable]:
-        _ = self._
-        heading = Heading(_("What went right"), styles.HEADING)
-        if not self.data.strengths:
-            return [
-                heading,
-                para(_("No item stood out against the network this time."), styles.BODY),
-            ]
-        rows: list[list[Any]] = [
-            [
-                para(_("Item passed"), styles.HEADER_CELL),
-                para(_("Section"), styles.HEADER_CELL),
-                para(_("Network pass rate"), styles.HEADER_CELL_RIGHT),
-            ]
-        ]
-        for strength in sorted(
-            self.data.strengths, key=lambda strength: strength.network_pass_rate
-        ):
-            rows.append(
-                [
-                    para(strength.text, styles.CELL),
-                    para(strength.section, styles.CELL),
-                    self.formatter.rate(strength.network_pass_rate),
-                ]
-            )
         return [
-            heading,
-            para(
-                _("Items this outlet passed that most outlets of the network fail."), styles.SMALL
-            ),
-            Spacer(1, 2 * mm),
             Table(
                 rows,
-                colWidths=[85 * mm, 50 * mm, styles.CONTENT_WIDTH - 135 * mm],
+                colWidths=styles.fitted_widths(titles, [100 * mm, 26 * mm], flexible=0),
                 repeatRows=1,
-                style=styles.table_style(right_aligned=(2,)),
-            ),
+                style=style,
+            )
         ]
 
-    def _disputes(self) -> list[Flowable]:
+    def _disputes(self, visit: Visit) -> list[Flowable]:
         _ = self._
-        if not self.data.disputes:
+        if not visit.disputes:
             return []
-        rows: list[list[Any]] = [
-            [
-                para(_("Disputed item"), styles.HEADER_CELL),
-                para(_("Decision"), styles.HEADER_CELL),
-                para(_("Reason"), styles.HEADER_CELL),
-                para(_("Decided on"), styles.HEADER_CELL),
-            ]
-        ]
-        for dispute in self.data.disputes:
+        titles = [_("Disputed item"), _("Decision"), _("Reason"), _("Decided on")]
+        rows: list[list[Any]] = [header_row(titles)]
+        for dispute in visit.disputes:
             rows.append(
                 [
                     para(dispute.item, styles.CELL),
@@ -333,48 +620,94 @@ class _OutletReport:
                 ]
             )
         return [
-            Heading(_("Dispute outcomes"), styles.HEADING),
+            Spacer(1, 2 * mm),
             Table(
                 rows,
-                colWidths=[50 * mm, 30 * mm, 52 * mm, styles.CONTENT_WIDTH - 132 * mm],
+                colWidths=styles.fitted_widths(
+                    titles, [50 * mm, 30 * mm, 52 * mm, 42 * mm], flexible=2
+                ),
                 repeatRows=1,
                 style=styles.table_style(),
             ),
         ]
 
+    # --- corrective actions -------------------------------------------------------------------
+
+    def _owner(self, action: CorrectiveAction) -> Any:
+        if action.owner:
+            return para(action.owner, styles.CELL)
+        return para(self._("No owner yet"), styles.CELL_CRITICAL)
+
     def _corrective_actions(self) -> list[Flowable]:
         _ = self._
-        heading = Heading(_("Open corrective actions"), styles.HEADING)
-        if not self.data.corrective_actions:
-            return [heading, para(_("No corrective action is open."), styles.BODY)]
-        rows: list[list[Any]] = [
-            [
-                para(_("Item"), styles.HEADER_CELL),
-                para(_("Owner"), styles.HEADER_CELL),
-                para(_("Due date"), styles.HEADER_CELL),
-                para(_("Status"), styles.HEADER_CELL),
-            ]
-        ]
-        for action in sorted(self.data.corrective_actions, key=lambda action: action.due):
-            overdue = action.status == "open" and action.due < self.data.generated_on
-            due = self.formatter.day(action.due)
-            rows.append(
-                [
-                    para(action.item, styles.CELL),
-                    para(action.owner, styles.CELL),
-                    para(
-                        _("%(date)s (overdue)") % {"date": due} if overdue else due,
-                        styles.CELL_BOLD if overdue else styles.CELL,
-                    ),
-                    para(label(ACTION_STATUSES, action.status, self.translations), styles.CELL),
-                ]
+        actions = sorted(self.data.corrective_actions, key=lambda action: action.due)
+        still_open = [action for action in actions if action.status == "open"]
+        done = [action for action in actions if action.status != "open"]
+        flowables: list[Flowable] = [Heading(_("Corrective actions"), styles.HEADING)]
+        flowables.append(
+            SubHeading(
+                escape(_("Open (%(count)s)") % {"count": self.formatter.integer(len(still_open))}),
+                styles.SUBHEADING,
             )
-        return [
-            heading,
-            Table(
-                rows,
-                colWidths=[65 * mm, 35 * mm, 47 * mm, styles.CONTENT_WIDTH - 147 * mm],
-                repeatRows=1,
-                style=styles.table_style(),
-            ),
-        ]
+        )
+        if still_open:
+            titles = [_("Item"), _("Visit"), _("Owner"), _("Due date")]
+            rows: list[list[Any]] = [header_row(titles)]
+            for action in still_open:
+                overdue = action.due < self.data.generated_on
+                due = self.formatter.day(action.due)
+                rows.append(
+                    [
+                        para(action.item, styles.CELL),
+                        para(self._visit_of(action), styles.CELL),
+                        self._owner(action),
+                        para(
+                            _("%(date)s (overdue)") % {"date": due} if overdue else due,
+                            styles.CELL_CRITICAL if overdue else styles.CELL,
+                        ),
+                    ]
+                )
+            flowables.append(
+                Table(
+                    rows,
+                    colWidths=styles.fitted_widths(
+                        titles, [62 * mm, 44 * mm, 34 * mm, 34 * mm], flexible=0
+                    ),
+                    repeatRows=1,
+                    style=styles.table_style(),
+                )
+            )
+        else:
+            flowables.append(para(_("No corrective action is open."), styles.BODY))
+        flowables.append(
+            SubHeading(
+                escape(_("Done (%(count)s)") % {"count": self.formatter.integer(len(done))}),
+                styles.SUBHEADING,
+            )
+        )
+        if done:
+            titles = [_("Item"), _("Visit"), _("Owner"), _("Due date"), _("Status")]
+            rows = [header_row(titles)]
+            for action in done:
+                rows.append(
+                    [
+                        para(action.item, styles.CELL),
+                        para(self._visit_of(action), styles.CELL),
+                        self._owner(action),
+                        para(self.formatter.day(action.due), styles.CELL),
+                        para(label(ACTION_STATUSES, action.status, self.translations), styles.CELL),
+                    ]
+                )
+            flowables.append(
+                Table(
+                    rows,
+                    colWidths=styles.fitted_widths(
+                        titles, [52 * mm, 40 * mm, 30 * mm, 30 * mm, 22 * mm], flexible=0
+                    ),
+                    repeatRows=1,
+                    style=styles.table_style(),
+                )
+            )
+        else:
+            flowables.append(para(_("No corrective action is done yet."), styles.BODY))
+        return flowables

@@ -8,9 +8,11 @@ the pure-Python ASCII-85 re-encoding of image streams turned off.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.graphics import shapes
@@ -20,9 +22,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, TableStyle
+from reportlab.platypus.flowables import Flowable
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
@@ -121,6 +125,8 @@ CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
 
 BODY = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5, textColor=INK)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10, textColor=MUTED)
+# What a part's heading is followed by: a line saying how to read it, kept with what follows.
+INTRO = ParagraphStyle("intro", parent=SMALL, spaceAfter=2 * mm, keepWithNext=True)
 COMMENT = ParagraphStyle("comment", parent=SMALL, fontName=FONT_ITALIC, textColor=INK)
 TITLE = ParagraphStyle("title", parent=BODY, fontName=FONT_BOLD, fontSize=20, leading=24)
 SUBTITLE = ParagraphStyle("subtitle", parent=BODY, fontSize=11, leading=14, textColor=MUTED)
@@ -135,6 +141,18 @@ HEADING = ParagraphStyle(
     textColor=BLUE,
     keepWithNext=True,
 )
+SUBHEADING = ParagraphStyle(
+    "subheading",
+    parent=BODY,
+    fontName=FONT_BOLD,
+    fontSize=10.5,
+    leading=13,
+    spaceBefore=8,
+    spaceAfter=4,
+    keepWithNext=True,
+)
+# The first heading of a report: at the very top of page 1, no space above it.
+HEADING_TOP = ParagraphStyle("heading-top", parent=HEADING, spaceBefore=0, spaceAfter=3)
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5)
 CELL_BOLD = ParagraphStyle("cell-bold", parent=CELL, fontName=FONT_BOLD)
 CELL_RIGHT = ParagraphStyle("cell-right", parent=CELL, alignment=TA_RIGHT)
@@ -145,6 +163,11 @@ SCORE = ParagraphStyle(
 )
 SCORE_LABEL = ParagraphStyle("score-label", parent=BODY, fontSize=11, alignment=TA_CENTER)
 FIGURE = ParagraphStyle("figure", parent=BODY, fontName=FONT_BOLD, fontSize=15, leading=18)
+FIGURE_SMALL = ParagraphStyle(
+    "figure-small", parent=BODY, fontName=FONT_BOLD, fontSize=11.5, leading=14.5
+)
+NOTE = ParagraphStyle("note", parent=BODY, fontSize=8.5, leading=11)
+CELL_CRITICAL = ParagraphStyle("cell-critical", parent=CELL_BOLD, textColor=CRITICAL)
 
 
 def layout_style(*commands: tuple[Any, ...]) -> TableStyle:
@@ -152,6 +175,40 @@ def layout_style(*commands: tuple[Any, ...]) -> TableStyle:
     string (even an empty one) otherwise sets ReportLab's default font, Helvetica, which is
     then referenced without being embedded."""
     return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
+
+
+def fitted_widths(
+    headers: Sequence[str],
+    least: Sequence[float],
+    flexible: int,
+    total: float = 0.0,
+    cells: Sequence[Sequence[str]] = (),
+) -> list[float]:
+    """Column widths in which no word is broken across lines: each column at least its
+    longest word (of its header, in bold, and of the texts `cells` holds for it, rows of one
+    text per column), with the cell's padding, and its `least`; the `flexible` column takes
+    what is left of `total` (the content width by default), never less than its own longest
+    word.
+
+    Translations differ in length ("Visits", "Визиты", "Wizyty"), and so do the names of
+    regions and outlets, so widths fixed for English split Russian words mid-word; this sizes
+    them for the texts at hand.
+    """
+
+    def longest(texts: Sequence[str]) -> float:
+        return max(
+            (stringWidth(word, FONT_BOLD, 8.5) for text in texts for word in text.split()),
+            default=0.0,
+        )
+
+    columns = [[header, *(row[index] for row in cells)] for index, header in enumerate(headers)]
+    words = [longest(texts) + 13 for texts in columns]
+    widths = [max(low, word) for word, low in zip(words, least, strict=True)]
+    # The flexible column takes what is left, down to its own longest word when the others
+    # need more room than their `least` (long words in another language).
+    rest = (total or CONTENT_WIDTH) - sum(widths) + widths[flexible]
+    widths[flexible] = max(words[flexible], rest)
+    return widths
 
 
 def table_style(*, right_aligned: tuple[int, ...] = ()) -> TableStyle:
@@ -198,8 +255,83 @@ class WrapOnceParagraph(Paragraph):  # type: ignore[misc]  # ReportLab ships no 
         return parts
 
 
+class FittedText(Flowable):  # type: ignore[misc]  # ReportLab ships no type information
+    """Plain text set on one line when it fits the width it is given, else a paragraph that
+    wraps (never cut).
+
+    Most texts of a report (dates, figures, names, column headers) fit on one line, and each
+    paragraph costs a markup parse and a line-breaking pass: these draw such texts directly,
+    at the place and in the style a one-line paragraph would.
+    """
+
+    def __init__(self, text: str, style: ParagraphStyle) -> None:
+        super().__init__()
+        self.text = text
+        self.style = style
+        self.keepWithNext = getattr(style, "keepWithNext", 0)
+        self._paragraph: WrapOnceParagraph | None = None
+        self._available = 0.0
+        self._one_line = False
+        # A text with line breaks or runs of spaces is a paragraph's to lay out.
+        plain = " ".join(text.split()) == text
+        self._natural = stringWidth(text, style.fontName, style.fontSize) if plain else math.inf
+
+    def getSpaceBefore(self) -> float:
+        return float(self.style.spaceBefore)
+
+    def getSpaceAfter(self) -> float:
+        return float(self.style.spaceAfter)
+
+    def _fits(self, width: float) -> bool:
+        return bool(self._natural <= width - self.style.leftIndent - self.style.rightIndent)
+
+    def _as_paragraph(self) -> WrapOnceParagraph:
+        if self._paragraph is None:
+            self._paragraph = WrapOnceParagraph(escape(self.text), self.style)
+        return self._paragraph
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self._one_line = self._fits(available_width)
+        if self._one_line:
+            self._available = available_width
+            self.width, self.height = available_width, float(self.style.leading)
+            return self.width, self.height
+        self.width, self.height = self._as_paragraph().wrap(available_width, available_height)
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Any]:
+        if self._fits(available_width):
+            return []
+        parts: list[Any] = self._as_paragraph().split(available_width, available_height)
+        return parts
+
+    def draw(self) -> None:
+        if not self._one_line:
+            self._as_paragraph().drawOn(self.canv, 0, 0)
+            return
+        canvas, style = self.canv, self.style
+        canvas.setFont(style.fontName, style.fontSize)
+        canvas.setFillColor(style.textColor)
+        # Where a paragraph puts its first baseline (rl_config.paraFontSizeHeightOffset).
+        baseline = self.height - style.fontSize
+        if style.alignment == TA_RIGHT:
+            canvas.drawRightString(self._available - style.rightIndent, baseline, self.text)
+        elif style.alignment == TA_CENTER:
+            canvas.drawCentredString(self._available / 2, baseline, self.text)
+        else:
+            canvas.drawString(style.leftIndent, baseline, self.text)
+
+
 class Heading(Paragraph):  # type: ignore[misc]  # ReportLab ships no type information
     """A part heading: it starts a bookmark (outline entry) where it lands."""
+
+    outline_level = 0
+
+
+class SubHeading(Heading):
+    """A heading within a part: a bookmark one level under the part's."""
+
+    outline_level = 1
 
 
 class _NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab ships no type information
@@ -301,7 +433,9 @@ class ReportDocument(BaseDocTemplate):  # type: ignore[misc]  # ReportLab ships 
             self._bookmarks += 1
             key = f"part-{self._bookmarks}"
             self.canv.bookmarkPage(key)
-            self.canv.addOutlineEntry(flowable.getPlainText(), key, level=0, closed=False)
+            self.canv.addOutlineEntry(
+                flowable.getPlainText(), key, level=flowable.outline_level, closed=True
+            )
 
     def render(self, story: list[Any]) -> bytes:
         """Lay out `story` and return the PDF bytes."""

@@ -14,6 +14,8 @@ class OutletRef(msgspec.Struct):
 
 
 class LeagueRow(msgspec.Struct, kw_only=True):
+    """An outlet's result in a wave (docs/contract.md#wave-result) and its place."""
+
     outlet: OutletRef
     region_id: Id | None
     client_id: Id
@@ -27,6 +29,30 @@ class LeagueRow(msgspec.Struct, kw_only=True):
     too_few_to_rank: bool
     rank: int | None = None
     region_rank: int | None = None
+    # Visits under an open dispute: the score is provisional while there is one.
+    under_dispute: int = 0
+    critical_visits: int = 0
+    pass_mark: float | None = None
+    band: str | None = None
+    passed: bool | None = None
+    # "above", "level" or "below" the network's result as far as the interval tells; null
+    # without an interval.
+    versus_network: str | None = None
+
+
+class NetworkFigure(msgspec.Struct, kw_only=True):
+    """The network's result in a wave: the mean of its outlets' results, in the caller's scope."""
+
+    wave_id: Id
+    client_id: Id
+    outlets: int
+    audits: int
+    score: float
+    ci_low: float | None
+    ci_high: float | None
+    previous_score: float | None
+    change: float | None
+    provisional_outlets: int = 0
 
 
 class LeagueTable(msgspec.Struct, kw_only=True):
@@ -35,22 +61,33 @@ class LeagueTable(msgspec.Struct, kw_only=True):
     confidence: float
     interval: str
     rows: list[LeagueRow]
+    networks: list[NetworkFigure] = msgspec.field(default_factory=list)
 
 
 class TrendPoint(msgspec.Struct, kw_only=True):
+    """The result per wave of one outlet, or of the network (the mean of its outlets')."""
+
     wave_id: Id
     wave: str
     starts_on: str
     audits: int
     score: float
+    outlets: int = 1
 
 
 class RegionFigure(msgspec.Struct, kw_only=True):
+    """A region's result in a wave: the mean of its outlets' results."""
+
     region_id: Id | None
     name: str
     outlets: int
     audits: int
     score: float | None
+    wave_id: Id | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    previous_score: float | None = None
+    change: float | None = None
 
 
 class HeatmapCell(msgspec.Struct, kw_only=True):
@@ -64,6 +101,7 @@ class HeatmapFigure(msgspec.Struct, kw_only=True):
     sections: list[str]
     outlets: list[OutletRef]
     cells: list[HeatmapCell]
+    wave_ids: list[Id] = msgspec.field(default_factory=list)
 
 
 class ParetoItem(msgspec.Struct, kw_only=True):
@@ -104,3 +142,20 @@ class CalibrationRow(msgspec.Struct, kw_only=True):
     audits: int
     compared_audits: int
     mean_deviation: float | None
+
+
+class CriticalItem(msgspec.Struct, kw_only=True):
+    template: str
+    section: str
+    item: str
+    visits: int
+
+
+class CriticalFigure(msgspec.Struct, kw_only=True):
+    """Visits with a critical failure in the shown waves, and the critical items failed most."""
+
+    wave_ids: list[Id]
+    audits: int
+    visits: int
+    outlets: int
+    items: list[CriticalItem]

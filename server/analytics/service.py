@@ -1,18 +1,20 @@
 """Head-office figures computed from the score rollup, never from raw answers.
 
-The league table is aggregated in SQL (count, sum and sum of squares of the percents per outlet
-and wave), so its cost grows with the number of outlets, not audits. The other figures read the
-filtered rollup rows and aggregate them here; all statistics come from `server.analytics.stats`.
+Which waves: a figure shows the wave the request names or, without one, each client's latest
+wave with released data in the caller's scope that the other filters keep (`results.
+choose_waves`); the trend alone shows every wave. The league, regions, trend and best vs rest
+rest on outlet, region and network results as `server.analytics.results` defines them
+(docs/contract.md#wave-result); all statistics come from `server.analytics.stats`.
 
-Definitions a reader of the numbers needs:
-- an outlet's score is the mean of its audits' percents; its 95% interval is Student's t on
-  those percents (n-1 degrees of freedom); fewer than `min_audits` audits -> "too few to rank";
-- ranks are competition ranks ("1224") within the client, and within the region;
-- change = score in the wave minus score in the client's previous wave (by start date);
-- best vs rest: outlets at or above the third quartile (type 7) of outlet scores are "best";
+Definitions of the other figures:
+- heatmap: per outlet and section, the mean of the section's ratio (as a percent) over the
+  outlet's visits that have the section;
+- best vs rest: outlets whose result is at or above the third quartile (type 7) of the outlet
+  results are "best"; an item's pass rate is over the visits of each group;
 - first-contact resolution is the share of rollup rows with `fcr` true among those where it is
   known (phone, e-mail and chat audits that answered their resolution item; see
   `server.workflow.rollup`);
+- channels: the mean percent of the visits of each channel;
 - NPS = % promoters (9-10) - % detractors (0-6) of the rollup's `nps` ratings, scored or not;
 - calibration: per audit, its percent minus the mean percent other auditors gave the same
   outlet on the same template; an auditor's index is the mean of those deviations.
@@ -22,7 +24,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import itertools
 import json
 import math
 from collections.abc import Iterable
@@ -30,23 +31,28 @@ from fractions import Fraction
 from typing import Any
 
 from server.access.caller import Caller
-from server.access.scope import Columns, scope_of
+from server.analytics import results as wave_results
 from server.analytics import stats
 from server.analytics.filters import (
     AGENCY_ANALYTICS_ROLES,
     Filters,
+    Where,
     check_filters_in_scope,
     require_analytics_role,
     scope_where,
 )
+from server.analytics.results import Results, WaveChoice, choose_waves, read_results
 from server.analytics.schemas import (
     BestVsRestItem,
     CalibrationRow,
     ChannelFigure,
+    CriticalFigure,
+    CriticalItem,
     HeatmapCell,
     HeatmapFigure,
     LeagueRow,
     LeagueTable,
+    NetworkFigure,
     NpsFigure,
     OutletRef,
     ParetoItem,
@@ -57,7 +63,7 @@ from server.core.errors import Forbidden
 from server.core.i18n import _
 from server.workflow.tables import ScoreRollup
 
-INTERVAL_METHOD = "student-t on audit percents"
+INTERVAL_METHOD = wave_results.INTERVAL_METHOD
 FROM_ROLLUP = "FROM score_rollup r JOIN outlet o ON o.id = r.outlet"
 
 
@@ -65,10 +71,6 @@ async def _raw(sql: str, args: Iterable[Any]) -> list[dict[str, Any]]:
     """Run `sql`, built only from fixed fragments; every value goes through a placeholder."""
     rows: list[dict[str, Any]] = await ScoreRollup.raw(sql, *args)
     return rows
-
-
-def _number(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -97,8 +99,24 @@ class AnalyticsService:
         require_analytics_role(caller)
         await check_filters_in_scope(caller, filters)
 
-    async def _rows(self, caller: Caller, filters: Filters) -> list[RollupRow]:
-        where = scope_where(caller, filters)
+    async def waves(self, caller: Caller, filters: Filters) -> WaveChoice:
+        """The waves the figures of this request show (docs/contract.md#wave-result)."""
+        await self._prepare(caller, filters)
+        return await choose_waves(caller, filters)
+
+    def _where(self, caller: Caller, filters: Filters, choice: WaveChoice) -> Where:
+        """The rollup rows of the shown waves in scope that the other filters keep."""
+        where = scope_where(caller, filters, with_wave=False)
+        where.add_in("r.wave", frozenset(choice.ids))
+        return where
+
+    async def results(self, caller: Caller, filters: Filters, choice: WaveChoice) -> Results:
+        """Outlet results of the shown waves and the waves before them, in scope."""
+        where = scope_where(caller, filters, with_wave=False)
+        return await read_results(where, choice.waves_and_previous())
+
+    async def _rows(self, caller: Caller, filters: Filters, choice: WaveChoice) -> list[RollupRow]:
+        where = self._where(caller, filters, choice)
         rows = await _raw(
             "SELECT r.id, r.outlet, o.code, o.name, o.region, r.client, r.wave, "
             "r.template_key, r.channel, r.percent, r.section_ratios "
@@ -116,7 +134,7 @@ class AnalyticsService:
                 wave_id=row["wave"],
                 template_key=row["template_key"],
                 channel=row["channel"],
-                percent=_number(row["percent"]),
+                percent=None if row["percent"] is None else float(row["percent"]),
                 section_ratios={
                     key: Fraction(value)
                     for key, value in json.loads(row["section_ratios"] or "{}").items()
@@ -125,8 +143,10 @@ class AnalyticsService:
             for row in rows
         ]
 
-    async def _items(self, caller: Caller, filters: Filters) -> list[dict[str, Any]]:
-        where = scope_where(caller, filters)
+    async def _items(
+        self, caller: Caller, filters: Filters, choice: WaveChoice
+    ) -> list[dict[str, Any]]:
+        where = self._where(caller, filters, choice)
         return await _raw(
             "SELECT i.rollup, r.outlet, i.item, i.section, i.earned, i.possible, i.failed "  # noqa: S608
             f"FROM score_rollup_item i JOIN score_rollup r ON r.id = i.rollup "
@@ -134,173 +154,167 @@ class AnalyticsService:
             where.args,
         )
 
-    # --- league table ---------------------------------------------------------------------
-
-    async def _waves(self, caller: Caller, filters: Filters) -> list[dict[str, Any]]:
-        # Waves are client-level records: the client decides who may see them.
-        visible, args = scope_of(caller).sql(Columns(client="client"), placeholder="{}")
-        sql = f"SELECT id, client, name, starts_on FROM wave WHERE {visible}"  # noqa: S608
-        if filters.client is not None:
-            sql += " AND client = {}"
-            args.append(filters.client)
-        return await _raw(sql + " ORDER BY starts_on, id", args)
-
-    async def _latest_wave_with_data(
-        self, caller: Caller, filters: Filters, client_waves: list[dict[str, Any]]
-    ) -> int | None:
-        """The client's latest wave (by start date) holding a rollup row in scope."""
-        for wave in reversed(client_waves):
-            where = scope_where(caller, filters, with_wave=False)
-            where.add("r.wave = {}", wave["id"])
-            if await _raw(
-                f"SELECT 1 AS found {FROM_ROLLUP} WHERE {where.sql()} LIMIT 1", where.args
-            ):
-                return int(wave["id"])
-        return None
+    # --- league table, networks, regions, trend -----------------------------------------------
 
     async def league(self, caller: Caller, filters: Filters, min_audits: int = 3) -> LeagueTable:
         """The league of each client's wave (the latest with data unless `wave` is given)."""
-        await self._prepare(caller, filters)
-        waves = await self._waves(caller, filters)
-        by_client: dict[int, list[dict[str, Any]]] = collections.defaultdict(list)
-        for wave in waves:
-            by_client[wave["client"]].append(wave)
-        if filters.wave is not None:
-            current = {wave["id"] for wave in waves if wave["id"] == filters.wave}
-        else:
-            current = set()
-            for client_waves in by_client.values():
-                latest = await self._latest_wave_with_data(caller, filters, client_waves)
-                if latest is not None:
-                    current.add(latest)
-        previous: dict[int, int] = {}
-        for client_waves in by_client.values():
-            for before, after in itertools.pairwise(client_waves):
-                if after["id"] in current:
-                    previous[after["id"]] = before["id"]
-        current_waves = sorted(current)
-        if not current:
-            return LeagueTable(
-                wave_ids=[],
-                min_audits=min_audits,
-                confidence=stats.CONFIDENCE,
-                interval=INTERVAL_METHOD,
-                rows=[],
-            )
-        previous_waves = sorted(set(previous.values())) or [-1]
-        where = scope_where(caller, filters, with_wave=False)
-        where.add_in("r.wave", frozenset(current_waves + previous_waves))
-        inner = (
-            "score_rollup r JOIN outlet o ON o.id = r.outlet"
-            if where.uses_outlet
-            else ("score_rollup r")
-        )
-        now_in = "r.wave IN (" + ", ".join("{}" for _w in current_waves) + ")"
-        before_in = "r.wave IN (" + ", ".join("{}" for _w in previous_waves) + ")"
-        # One row per outlet: the current wave's sums and the previous wave's beside them.
-        # Grouped first, names joined after, so the grouping reads only the covering index
-        # score_rollup_league (client, wave, outlet, percent).
-        sums = await _raw(
-            "SELECT g.outlet, g.client, o.code, o.name, o.region, g.n, g.total, g.squares, "  # noqa: S608
-            "g.previous_n, g.previous_total FROM (SELECT r.outlet, r.client, "
-            f"SUM(CASE WHEN {now_in} AND r.percent IS NOT NULL THEN 1 ELSE 0 END) AS n, "
-            f"SUM(CASE WHEN {now_in} THEN r.percent END) AS total, "
-            f"SUM(CASE WHEN {now_in} THEN r.percent * r.percent END) AS squares, "
-            f"SUM(CASE WHEN {before_in} AND r.percent IS NOT NULL THEN 1 ELSE 0 END) "
-            "AS previous_n, "
-            f"SUM(CASE WHEN {before_in} THEN r.percent END) AS previous_total "
-            f"FROM {inner} WHERE {where.sql()} GROUP BY r.client, r.outlet) g "
-            "JOIN outlet o ON o.id = g.outlet",
-            [*current_waves * 3, *previous_waves * 2, *where.args],
-        )
-        wave_of_client = {wave["client"]: wave["id"] for wave in waves if wave["id"] in current}
+        choice = await self.waves(caller, filters)
+        results = await self.results(caller, filters, choice)
         rows: list[LeagueRow] = []
-        for row in sums:
-            if not row["n"]:
+        networks: list[NetworkFigure] = []
+        for wave in choice.shown:
+            outlets = results.outlets(wave.id)
+            if not outlets:
                 continue
-            count = int(row["n"])
-            total = float(row["total"])
-            score = total / count
-            # A t interval is symmetric; scores are not: cut it to the 0-100 scale.
-            interval = stats.within(
-                stats.t_interval_from_sums(count, total, float(row["squares"])), 0.0, 100.0
+            before = choice.previous.get(wave.id)
+            network = results.network(wave.id)
+            earlier_network = results.network(before.id if before else None)
+            if network is not None:
+                networks.append(
+                    NetworkFigure(
+                        wave_id=wave.id,
+                        client_id=wave.client_id,
+                        outlets=network.outlets,
+                        audits=network.visits,
+                        score=round(network.score, 2),
+                        ci_low=_round(network.estimate.low),
+                        ci_high=_round(network.estimate.high),
+                        previous_score=_round(wave_results.score_of(earlier_network)),
+                        change=_round(
+                            wave_results.change(
+                                network.score, wave_results.score_of(earlier_network)
+                            )
+                        ),
+                        provisional_outlets=network.provisional_outlets,
+                    )
+                )
+            places = wave_results.ranks(outlets.values(), min_audits)
+            region_places: dict[int, int] = {}
+            by_region: dict[int | None, list[wave_results.OutletResult]] = collections.defaultdict(
+                list
             )
-            earlier = (
-                float(row["previous_total"]) / row["previous_n"] if row["previous_n"] else None
+            for result in outlets.values():
+                by_region[result.region_id].append(result)
+            for members in by_region.values():
+                region_places.update(wave_results.ranks(members, min_audits))
+            standing = wave_results.standings(
+                outlets, None if network is None else network.score, min_audits
             )
-            rows.append(
-                LeagueRow(
-                    outlet=OutletRef(id=row["outlet"], code=row["code"], name=row["name"]),
-                    region_id=row["region"],
-                    client_id=row["client"],
-                    wave_id=wave_of_client[row["client"]],
-                    audits=count,
-                    score=round(score, 2),
-                    ci_low=None if interval is None else round(interval.low, 2),
-                    ci_high=None if interval is None else round(interval.high, 2),
-                    previous_score=_round(earlier),
-                    change=None if earlier is None else round(score - earlier, 2),
-                    too_few_to_rank=count < min_audits,
+            wave_rows = []
+            for result in outlets.values():
+                earlier = results.outlet(before.id if before else None, result.outlet_id)
+                estimate = result.estimate
+                wave_rows.append(
+                    LeagueRow(
+                        outlet=OutletRef(id=result.outlet_id, code=result.code, name=result.name),
+                        region_id=result.region_id,
+                        client_id=result.client_id,
+                        wave_id=wave.id,
+                        audits=result.visits,
+                        score=round(result.score, 2),
+                        ci_low=_round(estimate.low),
+                        ci_high=_round(estimate.high),
+                        previous_score=_round(wave_results.score_of(earlier)),
+                        change=_round(
+                            wave_results.change(result.score, wave_results.score_of(earlier))
+                        ),
+                        too_few_to_rank=result.visits < min_audits,
+                        rank=places.get(result.outlet_id),
+                        region_rank=region_places.get(result.outlet_id),
+                        under_dispute=result.under_dispute,
+                        critical_visits=result.critical_visits,
+                        pass_mark=result.pass_mark,
+                        band=result.band,
+                        passed=result.passed,
+                        versus_network=standing[result.outlet_id].versus_network,
+                    )
+                )
+            rows.extend(
+                sorted(
+                    wave_rows,
+                    key=lambda row: (row.too_few_to_rank, -row.score, row.outlet.code),
                 )
             )
-        ranked = _rank(rows)
         return LeagueTable(
-            wave_ids=sorted(current),
+            wave_ids=choice.ids,
             min_audits=min_audits,
             confidence=stats.CONFIDENCE,
             interval=INTERVAL_METHOD,
-            rows=ranked,
+            rows=rows,
+            networks=networks,
         )
-
-    # --- trend, regions, heatmap ----------------------------------------------------------
 
     async def trend(self, caller: Caller, filters: Filters) -> list[TrendPoint]:
-        """Mean score per wave (of the outlet when `outlet` is given), oldest wave first."""
+        """The result per wave, oldest first: of the outlet when `outlet` is given, else of
+        the network in scope (the mean of its outlets' results)."""
         await self._prepare(caller, filters)
-        where = scope_where(caller, filters)
-        rows = await _raw(
-            "SELECT r.wave, w.name, w.starts_on, COUNT(r.percent) AS n, SUM(r.percent) AS total "
-            f"{FROM_ROLLUP} JOIN wave w ON w.id = r.wave WHERE {where.sql()} "
-            "GROUP BY r.wave, w.name, w.starts_on ORDER BY w.starts_on, r.wave",
-            where.args,
-        )
-        return [
-            TrendPoint(
-                wave_id=row["wave"],
-                wave=row["name"],
-                starts_on=str(row["starts_on"])[:10],
-                audits=int(row["n"]),
-                score=round(float(row["total"]) / row["n"], 2),
+        waves = await wave_results.visible_waves(caller, filters.client)
+        if filters.wave is not None:
+            waves = [wave for wave in waves if wave.id == filters.wave]
+        results = await read_results(scope_where(caller, filters, with_wave=False), waves)
+        points = []
+        for wave in sorted(waves, key=lambda wave: (wave.starts_on, wave.id)):
+            if filters.outlet is not None:
+                own = results.outlet(wave.id, filters.outlet)
+                figure = None if own is None else (own.score, own.visits, 1)
+            else:
+                network = results.network(wave.id)
+                figure = (
+                    None if network is None else (network.score, network.visits, network.outlets)
+                )
+            if figure is None:
+                continue
+            score, visits, outlets = figure
+            points.append(
+                TrendPoint(
+                    wave_id=wave.id,
+                    wave=wave.name,
+                    starts_on=wave.starts_on.isoformat(),
+                    audits=visits,
+                    score=round(score, 2),
+                    outlets=outlets,
+                )
             )
-            for row in rows
-            if row["n"]
-        ]
+        return points
 
     async def regions(self, caller: Caller, filters: Filters) -> list[RegionFigure]:
-        await self._prepare(caller, filters)
-        where = scope_where(caller, filters)
-        rows = await _raw(
-            "SELECT o.region, rg.name, COUNT(DISTINCT r.outlet) AS outlets, "
-            "COUNT(r.percent) AS n, SUM(r.percent) AS total "
-            f"{FROM_ROLLUP} LEFT JOIN region rg ON rg.id = o.region WHERE {where.sql()} "
-            "GROUP BY o.region, rg.name ORDER BY o.region",
-            where.args,
-        )
-        return [
-            RegionFigure(
-                region_id=row["region"],
-                name=row["name"] or "",
-                outlets=int(row["outlets"]),
-                audits=int(row["n"]),
-                score=_round(float(row["total"]) / row["n"] if row["n"] else None),
-            )
-            for row in rows
-        ]
+        """Each region's result in the shown waves: the mean of its outlets' results."""
+        choice = await self.waves(caller, filters)
+        results = await self.results(caller, filters, choice)
+        names = {
+            row["id"]: row["name"]
+            for row in await _raw("SELECT id, name FROM region", [])  # names only
+        }
+        figures = []
+        for wave in choice.shown:
+            before = choice.previous.get(wave.id)
+            earlier = results.regions(before.id if before else None)
+            for region_id, region in sorted(
+                results.regions(wave.id).items(), key=lambda entry: (entry[0] is None, entry[0])
+            ):
+                previous = earlier.get(region_id)
+                figures.append(
+                    RegionFigure(
+                        region_id=region_id,
+                        name=names.get(region_id, "") if region_id is not None else "",
+                        outlets=region.outlets,
+                        audits=region.visits,
+                        score=round(region.score, 2),
+                        wave_id=wave.id,
+                        ci_low=_round(region.estimate.low),
+                        ci_high=_round(region.estimate.high),
+                        previous_score=_round(wave_results.score_of(previous)),
+                        change=_round(
+                            wave_results.change(region.score, wave_results.score_of(previous))
+                        ),
+                    )
+                )
+        return figures
 
     async def heatmap(self, caller: Caller, filters: Filters) -> HeatmapFigure:
-        """Mean section ratio (as a percent) per outlet and section."""
-        await self._prepare(caller, filters)
-        rows = await self._rows(caller, filters)
+        """Mean section ratio (as a percent) per outlet and section, in the shown waves."""
+        choice = await self.waves(caller, filters)
+        rows = await self._rows(caller, filters, choice)
         sums: dict[tuple[int, str], list[Fraction]] = collections.defaultdict(list)
         outlets: dict[int, OutletRef] = {}
         sections: list[str] = []
@@ -323,16 +337,17 @@ class AnalyticsService:
             sections=sections,
             outlets=sorted(outlets.values(), key=lambda outlet: outlet.code),
             cells=cells,
+            wave_ids=choice.ids,
         )
 
     # --- items ----------------------------------------------------------------------------
 
     async def pareto(self, caller: Caller, filters: Filters, limit: int = 20) -> list[ParetoItem]:
         """Items by points lost across the network, most first, with the cumulative share."""
-        await self._prepare(caller, filters)
+        choice = await self.waves(caller, filters)
         lost: dict[tuple[str, str], float] = collections.defaultdict(float)
         failures: collections.Counter[tuple[str, str]] = collections.Counter()
-        for row in await self._items(caller, filters):
+        for row in await self._items(caller, filters, choice):
             key = (row["section"], row["item"])
             lost[key] += float(row["possible"]) - float(row["earned"])
             failures[key] += bool(row["failed"])
@@ -355,18 +370,19 @@ class AnalyticsService:
 
     async def best_vs_rest(self, caller: Caller, filters: Filters) -> list[BestVsRestItem]:
         """Per item: pass rate in top-quartile outlets vs the others, largest gap first."""
-        await self._prepare(caller, filters)
-        by_outlet: dict[int, list[float]] = collections.defaultdict(list)
-        for row in await self._rows(caller, filters):
-            if row.percent is not None:
-                by_outlet[row.outlet_id].append(row.percent)
-        if not by_outlet:
+        choice = await self.waves(caller, filters)
+        results = await self.results(caller, filters, choice)
+        scores = {
+            outlet: result.score
+            for wave in choice.shown
+            for outlet, result in results.outlets(wave.id).items()
+        }
+        if not scores:
             return []
-        scores = {outlet: stats.mean(values) for outlet, values in by_outlet.items()}
         threshold = stats.quantile(list(scores.values()), 0.75)
         best = {outlet for outlet, score in scores.items() if score >= threshold}
         counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0, 0])
-        for item_row in await self._items(caller, filters):
+        for item_row in await self._items(caller, filters, choice):
             if item_row["outlet"] not in scores:
                 continue
             tally = counts[item_row["item"]]
@@ -393,8 +409,8 @@ class AnalyticsService:
 
     async def channels(self, caller: Caller, filters: Filters) -> list[ChannelFigure]:
         """Mean score and first-contact resolution rate per channel, from the rollup alone."""
-        await self._prepare(caller, filters)
-        where = scope_where(caller, filters)
+        choice = await self.waves(caller, filters)
+        where = self._where(caller, filters, choice)
         rows = await _raw(
             f"SELECT r.channel, r.percent, r.fcr {FROM_ROLLUP} WHERE {where.sql()}", where.args
         )
@@ -421,10 +437,48 @@ class AnalyticsService:
             for channel, values in sorted(percents.items())
         ]
 
+    async def critical_failures(self, caller: Caller, filters: Filters) -> CriticalFigure:
+        """How many visits of the shown waves failed a critical item, at how many outlets, and
+        which critical items failed most (by visits)."""
+        choice = await self.waves(caller, filters)
+        where = self._where(caller, filters, choice)
+        counts = await _raw(
+            "SELECT COUNT(*) AS audits, "
+            "SUM(CASE WHEN r.critical_failure THEN 1 ELSE 0 END) AS visits, "
+            "COUNT(DISTINCT CASE WHEN r.critical_failure THEN r.outlet END) AS outlets "
+            f"{FROM_ROLLUP} WHERE {where.sql()}",
+            where.args,
+        )
+        items = await _raw(
+            "SELECT r.template_key, i.section, i.item, COUNT(DISTINCT r.id) AS n "  # noqa: S608
+            "FROM score_rollup_item i JOIN score_rollup r ON r.id = i.rollup "
+            f"JOIN outlet o ON o.id = r.outlet WHERE i.critical AND i.failed AND {where.sql()} "
+            "GROUP BY r.template_key, i.section, i.item",
+            where.args,
+        )
+        return CriticalFigure(
+            wave_ids=choice.ids,
+            audits=int(counts[0]["audits"] or 0),
+            visits=int(counts[0]["visits"] or 0),
+            outlets=int(counts[0]["outlets"] or 0),
+            items=sorted(
+                (
+                    CriticalItem(
+                        template=row["template_key"],
+                        section=row["section"],
+                        item=row["item"],
+                        visits=int(row["n"]),
+                    )
+                    for row in items
+                ),
+                key=lambda item: (-item.visits, item.template, item.item),
+            ),
+        )
+
     async def nps(self, caller: Caller, filters: Filters) -> list[NpsFigure]:
         """NPS per template and question, for released audits that answered a 0-10 rating."""
-        await self._prepare(caller, filters)
-        where = scope_where(caller, filters)
+        choice = await self.waves(caller, filters)
+        where = self._where(caller, filters, choice)
         rows = await _raw(
             f"SELECT r.template_key, r.nps_item, r.nps {FROM_ROLLUP} "
             f"WHERE {where.sql()} AND r.nps IS NOT NULL",
@@ -447,8 +501,8 @@ class AnalyticsService:
         """Leniency (+) or severity (-) of each auditor against colleagues; agency only."""
         if caller.role not in AGENCY_ANALYTICS_ROLES:
             raise Forbidden(_("Your role may not do this."))
-        await self._prepare(caller, filters)
-        where = scope_where(caller, filters)
+        choice = await self.waves(caller, filters)
+        where = self._where(caller, filters, choice)
         rows = await _raw(
             "SELECT a.auditor, u.name, r.outlet, r.template_key, r.percent "
             f"{FROM_ROLLUP} JOIN audit a ON a.uuid = r.audit_uuid "
@@ -500,35 +554,3 @@ def calibration_of(
         ),
         key=lambda row: row.auditor_id,
     )
-
-
-def _rank(rows: list[LeagueRow]) -> list[LeagueRow]:
-    """Ranks within client and region for the outlets with enough audits; best first."""
-    ranked: list[LeagueRow] = []
-    by_client: dict[int, list[LeagueRow]] = collections.defaultdict(list)
-    for row in rows:
-        by_client[row.client_id].append(row)
-    for client_id in sorted(by_client):
-        client_rows = by_client[client_id]
-        certain = [row for row in client_rows if not row.too_few_to_rank]
-        for row, rank in zip(
-            certain, stats.competition_ranks([row.score for row in certain]), strict=True
-        ):
-            row.rank = rank
-        by_region: dict[int | None, list[LeagueRow]] = collections.defaultdict(list)
-        for row in certain:
-            by_region[row.region_id].append(row)
-        for region_rows in by_region.values():
-            for row, rank in zip(
-                region_rows,
-                stats.competition_ranks([row.score for row in region_rows]),
-                strict=True,
-            ):
-                row.region_rank = rank
-        ranked.extend(
-            sorted(
-                client_rows,
-                key=lambda row: (row.too_few_to_rank, -row.score, row.outlet.code),
-            )
-        )
-    return ranked

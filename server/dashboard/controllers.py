@@ -22,8 +22,11 @@ from litestar.response import Redirect, Stream
 from litestar.static_files import create_static_files_router
 
 from reports.charts import heatmap_chart, section_chart, to_svg, trend_chart
+from reports.i18n import Formatter
+from reports.labels import BANDS, label
 from reports.model import Heatmap, OutletReportData
 from reports.model import TrendPoint as ChartPoint
+from reports.standing import sentences as standing_sentences
 from server.access.caller import ADMIN, HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, Caller
 from server.access.scope import Columns, scope_of
 from server.analytics import exports
@@ -147,6 +150,22 @@ async def _filter_choices(caller: Caller) -> dict[str, Any]:
     return {"waves": waves, "regions": regions, "channels": CHANNELS}
 
 
+async def _showing(caller: Caller, filters: Filters) -> dict[str, Any]:
+    """Which waves and filters a page of figures shows, for the caption every such page
+    carries: without a wave, each client's latest wave with released visits, as everywhere
+    (docs/contract.md#wave-result)."""
+    choice = await AnalyticsService().waves(caller, filters)
+    region = None
+    if filters.region is not None:
+        row = await Region.select(Region.name).where(Region.id == filters.region).first()
+        region = None if row is None else row["name"]
+    return {
+        "shown_waves": [wave.name for wave in choice.shown],
+        "wave_names": {wave.id: wave.name for wave in choice.shown},
+        "shown_region": region,
+    }
+
+
 # --- session -------------------------------------------------------------------------------
 
 
@@ -213,7 +232,13 @@ async def _league_values(caller: Caller, request: Request[Any, Any, Any]) -> dic
     min_audits = _optional_int(request.query_params.get("min_audits")) or 3
     league = await AnalyticsService().league(caller, filters, min_audits)
     regions = {row["id"]: row["name"] for row in await Region.select(Region.id, Region.name)}
-    return {"league": league, "filters": filters, "min_audits": min_audits, "region_names": regions}
+    return {
+        "league": league,
+        "filters": filters,
+        "min_audits": min_audits,
+        "region_names": regions,
+        **await _showing(caller, filters),
+    }
 
 
 @get("/", include_in_schema=False)
@@ -232,15 +257,13 @@ async def overview(request: Request[Any, Any, Any]) -> Response[str]:
         language,
     )
     values = await _league_values(caller, request)
-    latest = trend[-1] if trend else None
     return render(
         request,
         "overview.html",
         caller=caller,
         trend=trend,
-        latest=latest,
         trend_svg=inline_svg(
-            to_svg(chart), "trend", translated(language, _("Average score per wave"))
+            to_svg(chart), "trend", translated(language, _("Network result per wave"))
         ),
         region_figures=await analytics.regions(caller, filters),
         **values,
@@ -268,14 +291,32 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
         raise NotFound(_("There is no such outlet."))
     language = language_of(request, caller)
     report = await _outlet_report_figures(request, caller, outlet_id, language)
+    standing_text = ""
+    section_svgs: list[tuple[str, str]] = []
     if report is not None:
-        # The very figures of the outlet's PDF (latest released wave and visit, rounded the
-        # same way), so the page and the report it offers for download never disagree.
+        # The very figures of the outlet's PDF (its wave result, standing, visits and trend,
+        # rounded the same way), so the page and the report it offers never disagree.
         points = list(report.trend)
-        sections = list(report.sections)
+        messages = translation(language)
+        sections_label = translated(language, _("Sections against the network"))
+        if report.standing is not None:
+            standing_text = " ".join(
+                standing_sentences(report.standing, messages, Formatter(language))
+            )
+        for visit in report.visits:
+            name = messages.gettext("Visit %(number)s") % {"number": visit.number}
+            section_svgs.append(
+                (
+                    name,
+                    inline_svg(
+                        to_svg(section_chart(visit.sections, language)),
+                        f"sections-{visit.number}",
+                        f"{sections_label} · {name}",
+                    ),
+                )
+            )
     else:
         points = await _network_trend_only(caller, outlet["client"])
-        sections = []
     released = ReleasedAudits()
     page = await released.list(caller, None, 5, outlet_id, None)
     audits = [await released.get(caller, summary.uuid) for summary in page.items]
@@ -292,13 +333,10 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
             "trend",
             translated(language, _("This outlet against the network average, per wave")),
         ),
-        section_svg=inline_svg(
-            to_svg(section_chart(sections, language)),
-            "sections",
-            translated(language, _("Sections against the network")),
-        )
-        if sections
-        else None,
+        report=report,
+        band_name=lambda key: label(BANDS, key, translation(language)),
+        standing_text=standing_text,
+        section_svgs=section_svgs,
         audits=audits,
         actions=actions.items,
         vocabulary=await load_vocabulary(None, language),
@@ -311,7 +349,8 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
 async def _outlet_report_figures(
     request: Request[Any, Any, Any], caller: Caller, outlet_id: int, language: str
 ) -> OutletReportData | None:
-    """The outlet PDF's data, or None while the outlet has no released audit."""
+    """The outlet PDF's data (its latest wave with a released visit), or None while the
+    outlet has none."""
     from server.reporting.service import ReportService
 
     service = ReportService(context_of(request).media_store)
@@ -401,6 +440,7 @@ async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
         "heatmap.html",
         caller=caller,
         figure=figure,
+        **await _showing(caller, filters),
         values=values,
         vocabulary=vocabulary,
         heatmap_svg=inline_svg(
@@ -422,6 +462,7 @@ async def best_vs_rest_page(request: Request[Any, Any, Any]) -> Response[str]:
         request,
         "best_vs_rest.html",
         caller=caller,
+        **await _showing(caller, filters),
         items=await analytics.best_vs_rest(caller, filters),
         pareto=await analytics.pareto(caller, filters),
         vocabulary=await load_vocabulary(None, language_of(request, caller)),
@@ -439,6 +480,7 @@ async def channels_page(request: Request[Any, Any, Any]) -> Response[str]:
         request,
         "channels.html",
         caller=caller,
+        **await _showing(caller, filters),
         channel_figures=await analytics.channels(caller, filters),
         nps=await analytics.nps(caller, filters),
         vocabulary=await load_vocabulary(None, language_of(request, caller)),

@@ -2,16 +2,25 @@
 
 Figures come from `score_rollup` / `score_rollup_item` (released audits only, so nothing
 unreleased can reach a report); the only raw answers read are the comments and photos of the
-failed items of the one audit an outlet report is about. No auditor column is ever selected:
-the report data classes have no place for one either (shopper anonymity, docs/contract.md#roles).
+failed items of the visits an outlet report is about. No auditor column is ever selected: the
+report data classes have no place for one either (shopper anonymity, docs/contract.md#roles).
 
 Definitions:
-- the outlet report is about the outlet's latest released visit in the wave (its score, band,
-  sections and failed items); ranks and the change against the previous wave use the outlet's
-  wave score, the mean of its visits, like the analytics league table;
+- the outlet report is about the outlet's result in the wave, as `server.analytics.results`
+  defines it (docs/contract.md#wave-result): every released visit of the wave, channels weighed
+  as the client sets; its change, rank and standing come from the same results, so the
+  headline is the league table's score for that outlet and wave;
 - network figures are those of the outlet's whole client in that wave, whoever asks: a manager
   may compare with the network even when they may only open their own outlet's audits;
-- a strength is an item this visit passed that fewer than half of the network's visits passed;
+- sections are compared with the network's average of the same checklist's section in the
+  wave, and with the top quartile of the region's outlets;
+- the items to fix first are the items failed in the wave's visits, ordered by critical first,
+  then by the points they lost over the visits times the share of the network's visits that
+  pass them (an item most outlets get right is the outlet's own to fix), three at most;
+- what went well: items passed on every visit of the wave that asked them, those the network
+  passes least often first, three at most;
+- corrective actions: the outlet's open ones (whatever visit they came from) and every action
+  of the wave's visits, each with the visit it came from;
 - the comparison report is `server.analytics` seen through the caller's scope: a regional
   manager's covers their regions, an outlet manager's their outlets.
 """
@@ -21,7 +30,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
-import functools
 import json
 import uuid as uuid_module
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,40 +42,75 @@ from reports import (
     ChannelRow,
     ComparisonReportData,
     CorrectiveAction,
+    CriticalFailures,
     DisputeOutcome,
     FailedItem,
     Heatmap,
+    ItemCount,
     ItemGap,
     LeagueRow,
+    NetworkResult,
     Outlet,
     OutletReportData,
+    OverdueActions,
+    OverdueOutlet,
+    Priority,
     Rank,
     RegionRow,
     SectionScore,
+    Standing,
     Strength,
     TrendPoint,
+    Visit,
+    WaveResult,
 )
-from reports.model import Channel, DisputeDecision
+from reports.model import ActionStatus, Channel, CriticalPolicy, DisputeDecision, DisputeState
 from server.access.caller import AUDITOR, Caller
-from server.access.scope import Record, can_see
+from server.access.scope import Columns, Record, can_see, scope_of
+from server.analytics import results as wave_results
 from server.analytics import stats
 from server.analytics.filters import Filters, require_analytics_role
+from server.analytics.results import (
+    MIN_VISITS_TO_RANK,
+    Results,
+    VisitSums,
+    WaveRef,
+    choose_waves,
+    network_where,
+    read_results,
+    shown,
+    visible_waves,
+    visit_weights,
+)
 from server.analytics.schemas import HeatmapFigure
 from server.analytics.service import AnalyticsService
 from server.core.errors import BadRequest, NotFound
 from server.core.i18n import _
 from server.reporting.issuing import COMPARISON, OUTLET, ReportSubject
 from server.storage.base import MediaStore, MediaStoreError
+from server.templates.published import parsed_template
+from server.workflow.rules import channel_weights
 from server.workflow.tables import ScoreRollup
 from shared.checklist import Template
 from shared.i18n import LANGUAGES
 from shared.i18n import text as localized
 
 TREND_WAVES: Final = 6
-STRENGTH_BELOW_PASS_RATE: Final = 0.5
-FEW_VISITS: Final = 3
+FIX_FIRST: Final = 3
+WENT_WELL: Final = 3
 MAX_THUMBNAILS_PER_ITEM: Final = 4
+TOP_CRITICAL_ITEMS: Final = 5
 DISPUTE_DECISIONS: Final[dict[str, DisputeDecision]] = {"upheld": "upheld", "rejected": "rejected"}
+ACTION_STATUSES: Final[dict[str, ActionStatus]] = {
+    "open": "open",
+    "done": "done",
+    "verified": "verified",
+}
+POLICIES: Final[dict[str, CriticalPolicy]] = {
+    "zero_total": "zero_total",
+    "zero_section": "zero_section",
+    "cap": "cap",
+}
 
 
 async def _raw(sql: str, *args: Any) -> list[dict[str, Any]]:
@@ -99,6 +142,11 @@ def _ratios(section_ratios: str | None) -> dict[str, Fraction]:
     return {key: Fraction(value) for key, value in json.loads(section_ratios or "{}").items()}
 
 
+def _rounded(value: float | None) -> float | None:
+    """A figure as every screen and PDF shows it: the JSON's two decimals, then one."""
+    return None if value is None else shown(value)
+
+
 def check_language(lang: str) -> str:
     if lang not in LANGUAGES:
         raise BadRequest(
@@ -109,7 +157,12 @@ def check_language(lang: str) -> str:
 
 
 class Vocabulary:
-    """Section titles and item texts of the templates a report covers, in one language."""
+    """Section titles and item texts of the templates a report covers, in one language.
+
+    Lookups by key alone take the newest text of any template (the `preferred` template's
+    first); `section_in` and `item_in` look in one template first, since different checklists
+    may use the same keys for different questions.
+    """
 
     def __init__(self, templates: Iterable[Template], lang: str) -> None:
         self.templates: dict[str, str] = {}
@@ -119,15 +172,21 @@ class Vocabulary:
         self.item_order: dict[str, int] = {}
         self.item_sections: dict[str, str] = {}
         self.pass_marks: dict[tuple[str, int], float] = {}
+        self.scoped_sections: dict[tuple[str, str], str] = {}
+        self.scoped_items: dict[tuple[str, str], str] = {}
         for template in templates:
             self.templates[template.key] = localized(template.title, lang) or template.key
             if template.pass_mark is not None:
                 self.pass_marks[(template.key, template.version)] = float(template.pass_mark)
             for section in template.sections:
-                self.sections[section.key] = localized(section.title, lang) or section.key
+                title = localized(section.title, lang) or section.key
+                self.sections[section.key] = title
+                self.scoped_sections[(template.key, section.key)] = title
                 self.section_order.setdefault(section.key, len(self.section_order))
                 for item in section.items:
-                    self.items[item.key] = localized(item.text, lang) or item.key
+                    text = localized(item.text, lang) or item.key
+                    self.items[item.key] = text
+                    self.scoped_items[(template.key, item.key)] = text
                     self.item_order.setdefault(item.key, len(self.item_order))
                     self.item_sections[item.key] = section.key
 
@@ -140,12 +199,11 @@ class Vocabulary:
     def item(self, key: str) -> str:
         return self.items.get(key, key)
 
+    def section_in(self, template_key: str, key: str) -> str:
+        return self.scoped_sections.get((template_key, key)) or self.section(key)
 
-@functools.lru_cache(maxsize=256)
-def parsed_template(body: str) -> Template:
-    """A published template body, parsed once: published versions never change, and every
-    dashboard page and report needs the texts of all of them."""
-    return Template.from_dict(json.loads(body))
+    def item_in(self, template_key: str, key: str) -> str:
+        return self.scoped_items.get((template_key, key)) or self.item(key)
 
 
 async def load_vocabulary(
@@ -172,12 +230,23 @@ async def load_vocabulary(
     return Vocabulary((parsed_template(row["body"]) for row in rows), lang)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class WaveRef:
-    id: int
-    client_id: int
-    name: str
-    starts_on: dt.date
+async def _checklists(versions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Template]:
+    """The parsed checklist versions named."""
+    wanted = sorted(set(versions))
+    keys = sorted({key for key, _version in wanted})
+    if not keys:
+        return {}
+    rows = await _raw(
+        f"SELECT body FROM checklist_template WHERE key IN ({_placeholders(len(keys))}) "  # noqa: S608 -- placeholders only
+        "AND status <> 'draft'",
+        *keys,
+    )
+    templates = (parsed_template(row["body"]) for row in rows)
+    return {
+        (template.key, template.version): template
+        for template in templates
+        if (template.key, template.version) in wanted
+    }
 
 
 async def _client_waves(client_id: int) -> list[WaveRef]:
@@ -197,49 +266,36 @@ class NetworkFigures:
 
     wave: WaveRef
     trend_waves: tuple[WaveRef, ...]
-    # outlet id -> wave id -> mean percent of the outlet's visits in that wave
-    outlet_scores: dict[int, dict[int, float]]
-    network_scores: dict[int, float]
-    outlet_region: dict[int, int | None]
-    network_section_average: dict[str, float]
-    # region id -> section key -> top quartile of the region's outlets' section percents
-    region_section_top_quartile: dict[int | None, dict[str, float]]
-    item_pass_rate: dict[str, float]
+    results: Results
+    standings: dict[int, wave_results.Standing]
+    region_ranks: dict[int, Rank]
+    # (checklist, section) -> the network's mean section percent in the wave
+    section_average: dict[tuple[str, str], float]
+    # region -> (checklist, section) -> top quartile of the region's outlets' section percents
+    region_section_top_quartile: dict[int | None, dict[tuple[str, str], float]]
+    # (checklist, item) -> (visits passing it, visits asking it) in the wave
+    item_tallies: dict[tuple[str, str], tuple[int, int]]
 
-    def rank(self, outlet_id: int, *, same_region: bool) -> Rank | None:
-        current = self.wave.id
-        region = self.outlet_region.get(outlet_id)
-        scores = {
-            outlet: by_wave[current]
-            for outlet, by_wave in self.outlet_scores.items()
-            if current in by_wave and (not same_region or self.outlet_region.get(outlet) == region)
-        }
-        if outlet_id not in scores:
-            return None
-        outlets = list(scores)
-        ranks = stats.competition_ranks([scores[outlet] for outlet in outlets])
-        return Rank(ranks[outlets.index(outlet_id)], len(outlets))
+    @property
+    def previous_wave(self) -> WaveRef | None:
+        return self.trend_waves[-2] if len(self.trend_waves) > 1 else None
 
-    def previous_score(self, outlet_id: int) -> float | None:
-        waves = [wave.id for wave in self.trend_waves]
-        if len(waves) < 2:
-            return None
-        return self.outlet_scores.get(outlet_id, {}).get(waves[-2])
+    def network_score(self) -> float | None:
+        return wave_results.score_of(self.results.network(self.wave.id))
+
+    def pass_rate(self, key: tuple[str, str]) -> float | None:
+        passed, asked = self.item_tallies.get(key, (0, 0))
+        return passed / asked if asked else None
 
     def trend(self, outlet_id: int) -> tuple[TrendPoint, ...]:
-        own = self.outlet_scores.get(outlet_id, {})
         return tuple(
             TrendPoint(
                 wave=wave.name,
-                percent=_rounded(own.get(wave.id)),
-                network_average=_rounded(self.network_scores.get(wave.id)),
+                percent=_rounded(wave_results.score_of(self.results.outlet(wave.id, outlet_id))),
+                network_average=_rounded(wave_results.score_of(self.results.network(wave.id))),
             )
             for wave in self.trend_waves
         )
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
 
 
 async def network_figures(wave: WaveRef) -> NetworkFigures:
@@ -247,62 +303,59 @@ async def network_figures(wave: WaveRef) -> NetworkFigures:
     waves = await _client_waves(wave.client_id)
     position = next(index for index, candidate in enumerate(waves) if candidate.id == wave.id)
     trend_waves = tuple(waves[max(0, position - TREND_WAVES + 1) : position + 1])
-    wave_ids = [candidate.id for candidate in trend_waves]
+    results = await read_results(network_where(wave.client_id), trend_waves)
+    outlets = results.outlets(wave.id)
+    network = wave_results.score_of(results.network(wave.id))
+    by_region: dict[int | None, list[wave_results.OutletResult]] = collections.defaultdict(list)
+    for result in outlets.values():
+        by_region[result.region_id].append(result)
+    region_ranks: dict[int, Rank] = {}
+    for members in by_region.values():
+        places = wave_results.ranks(members)
+        region_ranks.update({outlet: Rank(place, len(places)) for outlet, place in places.items()})
     rows = await _raw(
-        "SELECT r.wave, r.outlet, o.region, r.percent, r.section_ratios "  # noqa: S608 -- placeholders only
-        "FROM score_rollup r JOIN outlet o ON o.id = r.outlet "
-        f"WHERE r.client = {{}} AND r.wave IN ({_placeholders(len(wave_ids))})",
+        "SELECT r.outlet, o.region, r.template_key, r.section_ratios "
+        "FROM score_rollup r JOIN outlet o ON o.id = r.outlet WHERE r.client = {} AND r.wave = {}",
         wave.client_id,
-        *wave_ids,
+        wave.id,
     )
-    percents: dict[tuple[int, int], list[float]] = collections.defaultdict(list)
-    network: dict[int, list[float]] = collections.defaultdict(list)
+    section_percents: dict[tuple[str, str], list[float]] = collections.defaultdict(list)
+    outlet_section: dict[tuple[int, tuple[str, str]], list[float]] = collections.defaultdict(list)
     outlet_region: dict[int, int | None] = {}
-    section_percents: dict[str, list[float]] = collections.defaultdict(list)
-    outlet_section: dict[tuple[int, str], list[float]] = collections.defaultdict(list)
     for row in rows:
         outlet_region[row["outlet"]] = row["region"]
-        percent = _number(row["percent"])
-        if percent is not None:
-            percents[(row["outlet"], row["wave"])].append(percent)
-            network[row["wave"]].append(percent)
-        if row["wave"] != wave.id:
-            continue
         for section, ratio in _ratios(row["section_ratios"]).items():
-            section_percents[section].append(float(100 * ratio))
-            outlet_section[(row["outlet"], section)].append(float(100 * ratio))
-    outlet_scores: dict[int, dict[int, float]] = collections.defaultdict(dict)
-    for (outlet, wave_id), values in percents.items():
-        outlet_scores[outlet][wave_id] = stats.mean(values)
-    by_region: dict[int | None, dict[str, list[float]]] = collections.defaultdict(
+            key = (row["template_key"], section)
+            section_percents[key].append(float(100 * ratio))
+            outlet_section[(row["outlet"], key)].append(float(100 * ratio))
+    region_sections: dict[int | None, dict[tuple[str, str], list[float]]] = collections.defaultdict(
         lambda: collections.defaultdict(list)
     )
-    for (outlet, section), values in outlet_section.items():
-        by_region[outlet_region[outlet]][section].append(stats.mean(values))
+    for (outlet, key), values in outlet_section.items():
+        region_sections[outlet_region[outlet]][key].append(stats.mean(values))
     items = await _raw(
-        "SELECT i.item, i.failed FROM score_rollup_item i "
+        "SELECT r.template_key, i.item, i.failed FROM score_rollup_item i "
         "JOIN score_rollup r ON r.id = i.rollup WHERE r.client = {} AND r.wave = {}",
         wave.client_id,
         wave.id,
     )
-    tallies: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+    tallies: dict[tuple[str, str], list[int]] = collections.defaultdict(lambda: [0, 0])
     for item in items:
-        tallies[item["item"]][0] += not item["failed"]
-        tallies[item["item"]][1] += 1
+        tally = tallies[(item["template_key"], item["item"])]
+        tally[0] += not item["failed"]
+        tally[1] += 1
     return NetworkFigures(
         wave=wave,
         trend_waves=trend_waves,
-        outlet_scores=dict(outlet_scores),
-        network_scores={wave_id: stats.mean(values) for wave_id, values in network.items()},
-        outlet_region=outlet_region,
-        network_section_average={
-            section: stats.mean(values) for section, values in section_percents.items()
-        },
+        results=results,
+        standings=wave_results.standings(outlets, network),
+        region_ranks=region_ranks,
+        section_average={key: stats.mean(values) for key, values in section_percents.items()},
         region_section_top_quartile={
-            region: {section: stats.quantile(values, 0.75) for section, values in sections.items()}
-            for region, sections in by_region.items()
+            region: {key: stats.quantile(values, 0.75) for key, values in sections.items()}
+            for region, sections in region_sections.items()
         },
-        item_pass_rate={item: passed / total for item, (passed, total) in tallies.items()},
+        item_tallies={key: (passed, asked) for key, (passed, asked) in tallies.items()},
     )
 
 
@@ -354,6 +407,31 @@ def _no_report() -> NotFound:
     return NotFound(_("There is no released audit of this outlet in this wave."))
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _VisitRow:
+    """One released visit of the outlet in the wave, with what the report needs of it."""
+
+    rollup_id: int
+    audit_uuid: uuid_module.UUID
+    template: tuple[str, int]
+    channel: str
+    day: dt.date
+    percent: float | None
+    band: str | None
+    passed: bool | None
+    section_ratios: dict[str, Fraction]
+
+
+def _dispute_state(statuses: Sequence[str]) -> DisputeState:
+    if "open" in statuses:
+        return "open"
+    if "upheld" in statuses:
+        return "upheld"
+    if "rejected" in statuses:
+        return "rejected"
+    return "none"
+
+
 class ReportService:
     """Report data for one caller; every method checks the record against the caller."""
 
@@ -375,7 +453,8 @@ class ReportService:
         lang: str,
         today: dt.date | None = None,
     ) -> OutletReportData:
-        """The outlet report of `outlet_id` in `wave_id` (default: its latest released wave)."""
+        """The outlet report of `outlet_id` in `wave_id` (default: the latest wave with a
+        released visit of the outlet, as every figure defaults)."""
         data, _subject = await self.outlet_report_to_issue(caller, outlet_id, wave_id, lang, today)
         return data
 
@@ -396,120 +475,210 @@ class ReportService:
             Record(client_id=outlet.client_id, region_id=outlet.region_id, outlet_id=outlet.id),
         ):
             raise NotFound(_("There is no such outlet."))
-        wave = await self._report_wave(outlet, wave_id)
-        visits = await _raw(
-            "SELECT id, audit_uuid, template_key, template_version, channel, visited_at, "
-            "percent, band, passed, section_ratios FROM score_rollup "
-            "WHERE outlet = {} AND wave = {} ORDER BY visited_at DESC, id DESC",
-            outlet.id,
-            wave.id,
-        )
-        if not visits:
-            raise _no_report()
-        visit = visits[0]
+        wave = await self._report_wave(caller, outlet, wave_id)
         figures = await self._figures_of(wave)
-        # Every template's texts: open corrective actions and disputes may come from earlier
-        # visits on other checklists (a phone call's item in an in-store visit's report).
-        vocabulary = await load_vocabulary(None, lang, preferred=visit["template_key"])
-        sections = _ratios(visit["section_ratios"])
-        top_quartile = figures.region_section_top_quartile.get(outlet.region_id, {})
-        percent = _number(visit["percent"])
+        own = figures.results.outlet(wave.id, outlet.id)
+        if own is None:
+            raise _no_report()
+        visit_rows = await self._visits(outlet.id, wave.id)
+        checklists = await _checklists(visit.template for visit in visit_rows)
+        # Every template's texts: corrective actions may come from earlier visits on other
+        # checklists (a phone call's item in an in-store visit's report).
+        vocabulary = await load_vocabulary(
+            None, lang, preferred=visit_rows[-1].template[0] if visit_rows else ""
+        )
+        items = await self._items([visit.rollup_id for visit in visit_rows])
+        disputes = await _disputes([visit.audit_uuid for visit in visit_rows], vocabulary)
+        shares = (await channel_weights([outlet.client_id])).get(outlet.client_id, {})
+        scored = [visit for visit in visit_rows if visit.percent is not None]
+        weights = visit_weights(
+            [VisitSums(visit.channel, visit.template, 1, 0.0, 0.0) for visit in scored], shares
+        )
+        weight_of = {
+            visit.rollup_id: weight / sum(weights)
+            for visit, weight in zip(scored, weights, strict=True)
+        }
+        visits = []
+        for number, visit in enumerate(visit_rows, start=1):
+            visits.append(
+                await self._visit(
+                    number,
+                    visit,
+                    checklists.get(visit.template),
+                    items.get(visit.rollup_id, []),
+                    disputes.get(visit.audit_uuid, ()),
+                    weight_of.get(visit.rollup_id),
+                    vocabulary,
+                    figures,
+                    outlet.region_id,
+                )
+            )
+        previous_wave = figures.previous_wave
+        before = figures.results.outlet(previous_wave.id if previous_wave else None, outlet.id)
+        standing = figures.standings.get(outlet.id)
+        network = figures.network_score()
         subject = ReportSubject(OUTLET, outlet.client_id, wave.id, outlet_id=outlet.id)
         return OutletReportData(
             client=outlet.client_name,
             outlet=Outlet(outlet.name, outlet.code, outlet.address, outlet.region_name),
             wave=wave.name,
-            visit_date=_day(visit["visited_at"]) or wave.starts_on,
-            channel=cast(Channel, visit["channel"]),
-            percent=percent,
-            band=visit["band"],
-            pass_mark=vocabulary.pass_marks.get(
-                (visit["template_key"], visit["template_version"]), 0.0
-            ),
-            passed=bool(visit["passed"]),
             generated_on=today or dt.date.today(),
-            rank_in_region=figures.rank(outlet.id, same_region=True),
-            rank_in_network=figures.rank(outlet.id, same_region=False),
-            previous_percent=_rounded(figures.previous_score(outlet.id)),
-            sections=tuple(
-                SectionScore(
-                    title=vocabulary.section(key),
-                    percent=round(float(100 * ratio), 1),
-                    network_average=_rounded(figures.network_section_average.get(key)),
-                    region_top_quartile=_rounded(top_quartile.get(key)),
-                )
-                for key, ratio in sorted(
-                    sections.items(), key=lambda entry: vocabulary.section_order.get(entry[0], 0)
-                )
+            result=WaveResult(
+                percent=_rounded(own.score),
+                band=own.band,
+                pass_mark=own.pass_mark,
+                passed=own.passed,
+                visits=own.visits,
+                under_dispute=own.under_dispute,
+                ci_low=_rounded(own.estimate.low),
+                ci_high=_rounded(own.estimate.high),
+                previous_percent=_rounded(wave_results.score_of(before)),
+                previous_wave=previous_wave.name if before is not None and previous_wave else None,
+                change=_rounded(wave_results.change(own.score, wave_results.score_of(before))),
             ),
+            standing=None
+            if standing is None
+            else Standing(
+                rank=None if standing.rank is None else Rank(standing.rank, standing.ranked),
+                region_rank=figures.region_ranks.get(outlet.id),
+                region=outlet.region_name,
+                third=cast(Any, standing.third),
+                alike=standing.alike,
+                versus_network=cast(Any, standing.versus_network),
+                network_percent=_rounded(network),
+                min_visits=MIN_VISITS_TO_RANK,
+            ),
+            visits=tuple(visits),
             trend=figures.trend(outlet.id),
-            **await self._visit_details(visit, outlet.id, vocabulary, figures),
+            fix_first=_fix_first(visit_rows, items, vocabulary, figures),
+            strengths=_went_well(visit_rows, items, vocabulary, figures),
+            corrective_actions=await _actions(outlet.id, visit_rows, vocabulary),
         ), subject
 
-    async def _report_wave(self, outlet: OutletRecord, wave_id: int | None) -> WaveRef:
+    async def _report_wave(
+        self, caller: Caller, outlet: OutletRecord, wave_id: int | None
+    ) -> WaveRef:
         if wave_id is None:
-            rows = await _raw(
-                "SELECT w.id FROM wave w WHERE w.id IN "
-                "(SELECT r.wave FROM score_rollup r WHERE r.outlet = {}) "
-                "ORDER BY w.starts_on DESC, w.id DESC LIMIT 1",
-                outlet.id,
-            )
-            if not rows:
+            # The latest wave with a released visit of this outlet: what every figure shows
+            # when no wave is named, seen for this one outlet.
+            choice = await choose_waves(caller, Filters(outlet=outlet.id))
+            if not choice.shown:
                 raise _no_report()
-            wave_id = rows[0]["id"]
+            return choice.shown[0]
         wave = await _wave(wave_id)
         if wave is None or wave.client_id != outlet.client_id:
             raise NotFound(_("There is no such wave."))
         return wave
 
-    async def _visit_details(
+    async def _visits(self, outlet_id: int, wave_id: int) -> list[_VisitRow]:
+        rows = await _raw(
+            "SELECT id, audit_uuid, template_key, template_version, channel, visited_at, "
+            "released_at, percent, band, passed, section_ratios FROM score_rollup "
+            "WHERE outlet = {} AND wave = {} ORDER BY visited_at, id",
+            outlet_id,
+            wave_id,
+        )
+        return [
+            _VisitRow(
+                rollup_id=row["id"],
+                audit_uuid=row["audit_uuid"],
+                template=(row["template_key"], int(row["template_version"])),
+                channel=row["channel"],
+                day=cast(dt.date, _day(row["visited_at"]) or _day(row["released_at"])),
+                percent=_number(row["percent"]),
+                band=row["band"],
+                passed=None if row["passed"] is None else bool(row["passed"]),
+                section_ratios=_ratios(row["section_ratios"]),
+            )
+            for row in rows
+        ]
+
+    async def _items(self, rollup_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        if not rollup_ids:
+            return {}
+        rows = await _raw(
+            "SELECT rollup, item, section, earned, possible, failed, critical "  # noqa: S608 -- placeholders only
+            f"FROM score_rollup_item WHERE rollup IN ({_placeholders(len(rollup_ids))}) "
+            "ORDER BY id",
+            *rollup_ids,
+        )
+        by_visit: dict[int, list[dict[str, Any]]] = collections.defaultdict(list)
+        for row in rows:
+            by_visit[row["rollup"]].append(row)
+        return by_visit
+
+    async def _visit(
         self,
-        visit: Mapping[str, Any],
-        outlet_id: int,
+        number: int,
+        visit: _VisitRow,
+        template: Template | None,
+        items: Sequence[Mapping[str, Any]],
+        disputes: Sequence[tuple[str, DisputeOutcome]],
+        weight: float | None,
         vocabulary: Vocabulary,
         figures: NetworkFigures,
-    ) -> dict[str, Any]:
-        items = await _raw(
-            "SELECT item, section, earned, possible, failed, critical "
-            "FROM score_rollup_item WHERE rollup = {}",
-            visit["id"],
+        region_id: int | None,
+    ) -> Visit:
+        key = visit.template[0]
+        top_quartile = figures.region_section_top_quartile.get(region_id, {})
+        section_keys = (
+            [section.key for section in template.sections]
+            if template is not None
+            else sorted(visit.section_ratios)
         )
-        items.sort(key=lambda row: vocabulary.item_order.get(row["item"], 0))
-        failed = [row for row in items if row["failed"]]
-        evidence = await self._evidence(visit["audit_uuid"], [row["item"] for row in failed])
-        failed_items = sorted(
-            (
-                FailedItem(
-                    section=vocabulary.section(row["section"]),
-                    text=vocabulary.item(row["item"]),
-                    points_lost=round(float(row["possible"]) - float(row["earned"]), 2),
-                    critical=bool(row["critical"]),
-                    comment=evidence.get(row["item"], ("", ()))[0],
-                    thumbnails=evidence.get(row["item"], ("", ()))[1],
-                )
-                for row in failed
-            ),
-            key=lambda item: not item.critical,
+        sections = tuple(
+            SectionScore(
+                title=vocabulary.section_in(key, section),
+                percent=round(float(100 * visit.section_ratios[section]), 1),
+                network_average=_rounded(figures.section_average.get((key, section))),
+                region_top_quartile=_rounded(top_quartile.get((key, section))),
+            )
+            for section in section_keys
+            if section in visit.section_ratios
         )
-        strengths = sorted(
-            (
-                Strength(
-                    section=vocabulary.section(row["section"]),
-                    text=vocabulary.item(row["item"]),
-                    network_pass_rate=round(figures.item_pass_rate[row["item"]], 3),
-                )
-                for row in items
-                if not row["failed"]
-                and figures.item_pass_rate.get(row["item"], 1.0) < STRENGTH_BELOW_PASS_RATE
-            ),
-            key=lambda strength: strength.network_pass_rate,
+        order = (
+            {item.key: index for index, item in enumerate(template.items())}
+            if template is not None
+            else {}
         )
-        return {
-            "failed_items": tuple(failed_items),
-            "strengths": tuple(strengths),
-            "disputes": await _disputes(visit["audit_uuid"], vocabulary),
-            "corrective_actions": await _open_actions(outlet_id, vocabulary),
-        }
+        failed_rows = sorted(
+            (row for row in items if row["failed"]),
+            key=lambda row: order.get(row["item"], len(order)),
+        )
+        evidence = await self._evidence(visit.audit_uuid, [row["item"] for row in failed_rows])
+        failed = tuple(
+            FailedItem(
+                section=vocabulary.section_in(key, row["section"]),
+                text=vocabulary.item_in(key, row["item"]),
+                points_lost=round(float(row["possible"]) - float(row["earned"]), 2),
+                critical=bool(row["critical"]),
+                comment=evidence.get(row["item"], ("", ()))[0],
+                thumbnails=evidence.get(row["item"], ("", ()))[1],
+            )
+            for row in failed_rows
+        )
+        critical = tuple(item.text for item in failed if item.critical)
+        return Visit(
+            number=number,
+            day=visit.day,
+            channel=cast(Channel, visit.channel),
+            percent=visit.percent,
+            band=visit.band,
+            passed=visit.passed,
+            pass_mark=None
+            if template is None or template.pass_mark is None
+            else float(template.pass_mark),
+            weight=weight,
+            critical_items=critical,
+            critical_policy=POLICIES.get(template.critical_policy) if template else None,
+            critical_cap=None
+            if template is None or template.critical_cap is None
+            else float(template.critical_cap),
+            dispute=_dispute_state([status for status, _outcome in disputes]),
+            sections=sections,
+            failed_items=failed,
+            disputes=tuple(outcome for _status, outcome in disputes),
+        )
 
     async def _evidence(
         self, audit_uuid: uuid_module.UUID, item_keys: Sequence[str]
@@ -553,6 +722,8 @@ class ReportService:
             evidence[row["item"]] = (row["comment"] or "", tuple(thumbnails))
         return evidence
 
+    # --- the comparison report ----------------------------------------------------------------
+
     async def comparison_report(
         self,
         caller: Caller,
@@ -583,7 +754,7 @@ class ReportService:
             raise NotFound(_("There is no such wave."))
         analytics = AnalyticsService()
         filters = Filters(client=wave.client_id, wave=wave.id, region=region_id)
-        league = await analytics.league(caller, filters, min_audits=1)
+        league = await analytics.league(caller, filters, min_audits=MIN_VISITS_TO_RANK)
         if not league.rows:
             raise NotFound(_("There is no released audit in this wave yet."))
         names = await _raw(
@@ -595,27 +766,39 @@ class ReportService:
             row["region_id"]: row["region_name"] for row in names
         }
         region_names[None] = ""
-        regions = await analytics.regions(caller, filters)
-        previous = await self._previous_regions(analytics, caller, wave, region_id)
+        waves = await visible_waves(caller, wave.client_id)
+        earlier = [
+            other for other in waves if (other.starts_on, other.id) < (wave.starts_on, wave.id)
+        ]
+        previous_wave = earlier[-1] if earlier else None
         heatmap = await analytics.heatmap(caller, filters)
         templates = await _raw(
             "SELECT DISTINCT template_key FROM score_rollup WHERE wave = {}", wave.id
         )
         vocabulary = await load_vocabulary([row["template_key"] for row in templates], lang)
         outlet_region = {row.outlet.id: row.region_id for row in league.rows}
-        visits = sum(row.audits for row in league.rows)
-        network = await analytics.trend(caller, filters)
+        network = league.networks[0] if league.networks else None
         subject = ReportSubject(COMPARISON, wave.client_id, wave.id, region_id=region_id)
         return ComparisonReportData(
             client=names[0]["client_name"],
             wave=wave.name,
             generated_on=today or dt.date.today(),
-            # The mean of the audits themselves (as the dashboard's headline), not one rebuilt
-            # from the league's rounded outlet scores, which can differ in the last decimal.
-            network_percent=_rounded(network[0].score if network else None),
+            network=NetworkResult(
+                percent=_rounded(network.score if network else None),
+                outlets=network.outlets if network else 0,
+                visits=network.audits if network else 0,
+                ci_low=_rounded(network.ci_low if network else None),
+                ci_high=_rounded(network.ci_high if network else None),
+                previous_percent=_rounded(network.previous_score if network else None),
+                previous_wave=previous_wave.name
+                if previous_wave and network and network.previous_score is not None
+                else None,
+                change=_rounded(network.change if network else None),
+                provisional_outlets=network.provisional_outlets if network else 0,
+            ),
             league=tuple(
                 LeagueRow(
-                    rank=row.rank or 0,
+                    rank=row.rank,
                     outlet=row.outlet.name,
                     code=row.outlet.code,
                     region=region_names.get(row.region_id, ""),
@@ -624,7 +807,10 @@ class ReportService:
                     visits=row.audits,
                     ci_low=_rounded(row.ci_low),
                     ci_high=_rounded(row.ci_high),
-                    few_visits=row.audits < FEW_VISITS,
+                    few_visits=row.too_few_to_rank,
+                    versus_network=cast(Any, row.versus_network),
+                    provisional=row.under_dispute > 0,
+                    critical_visits=row.critical_visits,
                 )
                 for row in league.rows
             ),
@@ -632,15 +818,11 @@ class ReportService:
                 RegionRow(
                     region=region.name,
                     percent=_rounded(region.score),
-                    change=(
-                        None
-                        if region.score is None or previous.get(region.region_id) is None
-                        else round(region.score - previous[region.region_id], 1)
-                    ),
+                    change=_rounded(region.change),
                     outlets=region.outlets,
                     visits=region.audits,
                 )
-                for region in regions
+                for region in await analytics.regions(caller, filters)
             ),
             heatmap_by_outlet=_heatmap_by_outlet(heatmap, vocabulary),
             heatmap_by_region=_heatmap_by_region(heatmap, vocabulary, outlet_region, region_names),
@@ -664,22 +846,10 @@ class ReportService:
                 for channel in await analytics.channels(caller, filters)
             ),
             region=region_names.get(region_id) if region_id is not None else None,
-            visits=visits,
+            critical_failures=await _critical_failures(caller, filters, vocabulary),
+            overdue_actions=await _overdue_actions(caller, region_id, wave.client_id, today),
+            min_visits=MIN_VISITS_TO_RANK,
         ), subject
-
-    async def _previous_regions(
-        self, analytics: AnalyticsService, caller: Caller, wave: WaveRef, region_id: int | None
-    ) -> dict[int | None, float]:
-        waves = await _client_waves(wave.client_id)
-        position = next(index for index, candidate in enumerate(waves) if candidate.id == wave.id)
-        if position == 0:
-            return {}
-        filters = Filters(client=wave.client_id, wave=waves[position - 1].id, region=region_id)
-        return {
-            region.region_id: region.score
-            for region in await analytics.regions(caller, filters)
-            if region.score is not None
-        }
 
 
 def _section_of(vocabulary: Vocabulary, item_key: str) -> str:
@@ -732,45 +902,208 @@ def _heatmap_by_region(
     )
 
 
-async def _disputes(
-    audit_uuid: uuid_module.UUID, vocabulary: Vocabulary
-) -> tuple[DisputeOutcome, ...]:
-    rows = await _raw(
-        "SELECT item, status, reason, reply, resolved_at FROM dispute "
-        "WHERE audit_uuid = {} ORDER BY id",
-        audit_uuid,
+async def _critical_failures(
+    caller: Caller, filters: Filters, vocabulary: Vocabulary
+) -> CriticalFailures:
+    """Visits and outlets of the wave with a critical failure, and the critical items failed
+    most, in the caller's scope."""
+    figure = await AnalyticsService().critical_failures(caller, filters)
+    return CriticalFailures(
+        visits=figure.visits,
+        outlets=figure.outlets,
+        top_items=tuple(
+            ItemCount(
+                section=vocabulary.section_in(item.template, item.section),
+                item=vocabulary.item_in(item.template, item.item),
+                visits=item.visits,
+            )
+            for item in figure.items[:TOP_CRITICAL_ITEMS]
+        ),
     )
-    outcomes = []
+
+
+async def _overdue_actions(
+    caller: Caller, region_id: int | None, client_id: int, today: dt.date | None
+) -> OverdueActions:
+    """Open corrective actions past their due date, in the caller's scope, by outlet."""
+    visible, args = scope_of(caller).sql(
+        Columns(client="o.client", region="o.region", outlet="ca.outlet"), placeholder="{}"
+    )
+    sql = (
+        "SELECT o.code, o.name, COUNT(*) AS n, MIN(ca.due_on) AS oldest "  # noqa: S608 -- placeholders only
+        "FROM corrective_action ca JOIN outlet o ON o.id = ca.outlet "
+        f"WHERE {visible} AND o.client = {{}} AND ca.status = 'open' AND ca.due_on < {{}}"
+    )
+    args.extend([client_id, today or dt.date.today()])
+    if region_id is not None:
+        sql += " AND o.region = {}"
+        args.append(region_id)
+    rows = await _raw(sql + " GROUP BY o.code, o.name", *args)
+    outlets = sorted(
+        (
+            OverdueOutlet(
+                outlet=row["name"],
+                code=row["code"],
+                actions=int(row["n"]),
+                oldest_due=cast(dt.date, _day(row["oldest"])),
+            )
+            for row in rows
+        ),
+        key=lambda outlet: (-outlet.actions, outlet.oldest_due, outlet.code),
+    )
+    return OverdueActions(actions=sum(outlet.actions for outlet in outlets), outlets=tuple(outlets))
+
+
+async def _disputes(
+    audit_uuids: Sequence[uuid_module.UUID], vocabulary: Vocabulary
+) -> dict[uuid_module.UUID, tuple[tuple[str, DisputeOutcome], ...]]:
+    """Each visit's disputes: (status, what the report shows of it)."""
+    if not audit_uuids:
+        return {}
+    rows = await _raw(
+        "SELECT d.audit_uuid, d.item, d.status, d.reason, d.reply, d.resolved_at, "  # noqa: S608 -- placeholders only
+        "r.template_key FROM dispute d JOIN score_rollup r ON r.audit_uuid = d.audit_uuid "
+        f"WHERE d.audit_uuid IN ({_placeholders(len(audit_uuids))}) ORDER BY d.id",
+        *audit_uuids,
+    )
+    outcomes: dict[uuid_module.UUID, list[tuple[str, DisputeOutcome]]] = collections.defaultdict(
+        list
+    )
     for row in rows:
         decision: DisputeDecision = DISPUTE_DECISIONS.get(row["status"], "pending")
-        outcomes.append(
-            DisputeOutcome(
-                item=vocabulary.item(row["item"]),
-                decision=decision,
-                reason=(row["reply"] if decision != "pending" else row["reason"]) or "",
-                decided_on=_day(row["resolved_at"]) if decision != "pending" else None,
+        outcomes[row["audit_uuid"]].append(
+            (
+                row["status"],
+                DisputeOutcome(
+                    item=vocabulary.item_in(row["template_key"], row["item"]),
+                    decision=decision,
+                    reason=(row["reply"] if decision != "pending" else row["reason"]) or "",
+                    decided_on=_day(row["resolved_at"]) if decision != "pending" else None,
+                ),
             )
         )
-    return tuple(outcomes)
+    return {audit: tuple(found) for audit, found in outcomes.items()}
 
 
-async def _open_actions(outlet_id: int, vocabulary: Vocabulary) -> tuple[CorrectiveAction, ...]:
-    """Corrective actions of the outlet still owed (not verified, not cancelled by a correction);
-    an owner is always a client user."""
-    rows = await _raw(
-        "SELECT ca.item, ca.status, ca.due_on, ca.created_at, u.name AS owner_name, "
-        "u.role AS owner_role FROM corrective_action ca "
-        "LEFT JOIN app_user u ON u.id = ca.owner "
-        "WHERE ca.outlet = {} AND ca.status NOT IN ('verified', 'cancelled') ORDER BY ca.id",
-        outlet_id,
+def _item_totals(
+    visits: Sequence[_VisitRow], items: Mapping[int, Sequence[Mapping[str, Any]]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (checklist, item) over the wave's visits: points lost, visits asking and failing
+    it, whether it is critical, its section."""
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    for visit in visits:
+        for row in items.get(visit.rollup_id, []):
+            key = (visit.template[0], row["item"])
+            total = totals.setdefault(
+                key,
+                {
+                    "lost": 0.0,
+                    "asked": 0,
+                    "failed": 0,
+                    "critical": False,
+                    "section": row["section"],
+                },
+            )
+            total["lost"] += float(row["possible"]) - float(row["earned"])
+            total["asked"] += 1
+            total["failed"] += bool(row["failed"])
+            total["critical"] |= bool(row["critical"]) and bool(row["failed"])
+    return totals
+
+
+def _fix_first(
+    visits: Sequence[_VisitRow],
+    items: Mapping[int, Sequence[Mapping[str, Any]]],
+    vocabulary: Vocabulary,
+    figures: NetworkFigures,
+) -> tuple[Priority, ...]:
+    totals = _item_totals(visits, items)
+
+    def priority(entry: tuple[tuple[str, str], dict[str, Any]]) -> tuple[Any, ...]:
+        key, total = entry
+        rate = figures.pass_rate(key)
+        weighed = total["lost"] * (1.0 if rate is None else rate)
+        return (not total["critical"], -weighed, -total["lost"], key)
+
+    failed = sorted(
+        ((key, total) for key, total in totals.items() if total["failed"]), key=priority
     )
-    actions = [
-        CorrectiveAction(
-            item=vocabulary.item(row["item"]),
-            owner=row["owner_name"] if row["owner_name"] and row["owner_role"] != AUDITOR else "",
-            due=_day(row["due_on"]) or cast(dt.date, _day(row["created_at"])),
-            status=row["status"],
+    return tuple(
+        Priority(
+            section=vocabulary.section_in(key[0], total["section"]),
+            text=vocabulary.item_in(*key),
+            points_lost=round(total["lost"], 2),
+            failed_visits=total["failed"],
+            visits=total["asked"],
+            network_pass_rate=figures.pass_rate(key),
+            critical=total["critical"],
         )
-        for row in rows
+        for key, total in failed[:FIX_FIRST]
+    )
+
+
+def _went_well(
+    visits: Sequence[_VisitRow],
+    items: Mapping[int, Sequence[Mapping[str, Any]]],
+    vocabulary: Vocabulary,
+    figures: NetworkFigures,
+) -> tuple[Strength, ...]:
+    totals = _item_totals(visits, items)
+    passed = [
+        (key, total, rate)
+        for key, total in totals.items()
+        if not total["failed"] and (rate := figures.pass_rate(key)) is not None
     ]
+    passed.sort(key=lambda entry: (entry[2], -entry[1]["asked"], entry[0]))
+    return tuple(
+        Strength(
+            section=vocabulary.section_in(key[0], total["section"]),
+            text=vocabulary.item_in(*key),
+            network_pass_rate=round(rate, 3),
+            visits=total["asked"],
+        )
+        for key, total, rate in passed[:WENT_WELL]
+    )
+
+
+async def _actions(
+    outlet_id: int, visits: Sequence[_VisitRow], vocabulary: Vocabulary
+) -> tuple[CorrectiveAction, ...]:
+    """The outlet's open corrective actions and every action of the wave's visits (cancelled
+    ones left out), each with the visit it came from; an owner is always a client user."""
+    numbers = {visit.audit_uuid: number for number, visit in enumerate(visits, start=1)}
+    this_wave = sorted(numbers, key=str)
+    condition = "ca.status = 'open'"
+    if this_wave:
+        condition = f"(ca.status = 'open' OR ca.audit_uuid IN ({_placeholders(len(this_wave))}))"
+    rows = await _raw(
+        "SELECT ca.audit_uuid, ca.item, ca.status, ca.due_on, ca.created_at, "  # noqa: S608 -- placeholders only
+        "u.name AS owner_name, u.role AS owner_role, r.visited_at, r.template_key, "
+        "w.name AS wave_name FROM corrective_action ca "
+        "LEFT JOIN app_user u ON u.id = ca.owner "
+        "LEFT JOIN score_rollup r ON r.audit_uuid = ca.audit_uuid "
+        "LEFT JOIN wave w ON w.id = r.wave "
+        f"WHERE ca.outlet = {{}} AND ca.status <> 'cancelled' AND {condition} ORDER BY ca.id",
+        outlet_id,
+        *this_wave,
+    )
+    actions = []
+    for row in rows:
+        status = ACTION_STATUSES.get(row["status"])
+        if status is None:
+            continue
+        number = numbers.get(row["audit_uuid"])
+        actions.append(
+            CorrectiveAction(
+                item=vocabulary.item_in(row["template_key"] or "", row["item"]),
+                owner=row["owner_name"]
+                if row["owner_name"] and row["owner_role"] != AUDITOR
+                else "",
+                due=_day(row["due_on"]) or cast(dt.date, _day(row["created_at"])),
+                status=status,
+                visit_day=_day(row["visited_at"]),
+                visit_number=number,
+                visit_wave=None if number is not None else row["wave_name"],
+            )
+        )
     return tuple(sorted(actions, key=lambda action: action.due))

@@ -5,12 +5,19 @@ A client without a row uses the defaults (docs/contract.md#disputes: 7 days to d
 trust threshold); admins change them. Below `trust_threshold` an audit is held: releasing it
 takes a reviewer's written reason; with `auto_release`, an audit at or above it with no flag
 is released without a reviewer once all its photos are in (docs/contract.md#trust).
+
+`channel_weights` says how the channels of a wave's visits weigh in an outlet's wave result
+(docs/contract.md#wave-result): empty, every visit weighs the same; otherwise each channel's
+visits together weigh its weight (a channel not named: 1), as `server.analytics.results`
+computes it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
 
 import msgspec
 
@@ -23,11 +30,13 @@ from server.core.i18n import _
 from server.organisation.tables import Client
 from server.workflow.schemas import WorkflowSettings, WorkflowSettingsUpdate
 from server.workflow.tables import ClientWorkflowSettings
+from shared.checklist import CHANNELS
 from shared.lifecycle import DEFAULT_DISPUTE_WINDOW
 
 DEFAULT_DISPUTE_WINDOW_DAYS = DEFAULT_DISPUTE_WINDOW.days
 DEFAULT_CORRECTIVE_DUE_DAYS = 14
 MAX_DAYS = 366
+MAX_CHANNEL_WEIGHT = 100
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -36,6 +45,7 @@ class ClientRules:
     corrective_due: dt.timedelta
     trust_threshold: int | None = None
     auto_release: bool = False
+    channel_weights: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     def holds(self, trust: int) -> bool:
         """Whether an audit of this trust is held for a reviewer's written reason."""
@@ -58,7 +68,24 @@ async def client_rules(client_id: int) -> ClientRules:
         dt.timedelta(days=row["corrective_due_days"]),
         row["trust_threshold"],
         bool(row["auto_release"]),
+        _weights(row["channel_weights"]),
     )
+
+
+def _weights(stored: str | None) -> dict[str, float]:
+    return {channel: float(weight) for channel, weight in json.loads(stored or "{}").items()}
+
+
+async def channel_weights(client_ids: Iterable[int]) -> dict[int, dict[str, float]]:
+    """The channel weights of each of these clients that set some (docs/contract.md#wave-result)."""
+    wanted = sorted(set(client_ids))
+    if not wanted:
+        return {}
+    rows = await ClientWorkflowSettings.select(
+        ClientWorkflowSettings.client, ClientWorkflowSettings.channel_weights
+    ).where(ClientWorkflowSettings.client.is_in(wanted))
+    weights = {row["client"]: _weights(row["channel_weights"]) for row in rows}
+    return {client: chosen for client, chosen in weights.items() if chosen}
 
 
 async def trust_thresholds(client_ids: list[int]) -> dict[int, int]:
@@ -86,6 +113,7 @@ async def get_settings(caller: Caller, client_id: int) -> WorkflowSettings:
         corrective_due_days=rules.corrective_due.days,
         trust_threshold=rules.trust_threshold,
         auto_release=rules.auto_release,
+        channel_weights=dict(rules.channel_weights),
     )
 
 
@@ -122,6 +150,25 @@ async def update_settings(
                     "message": _("releasing audits automatically needs a trust threshold"),
                 }
             )
+        for channel, weight in sorted(after.channel_weights.items()):
+            if channel not in CHANNELS:
+                problems.append(
+                    {
+                        "item": f"channel_weights.{channel}",
+                        "code": "unknown_channel",
+                        "message": _("is not a channel"),
+                    }
+                )
+            elif not 0 < weight <= MAX_CHANNEL_WEIGHT:
+                problems.append(
+                    {
+                        "item": f"channel_weights.{channel}",
+                        "code": "out_of_range",
+                        "message": _("must be more than 0 and at most {most}").format(
+                            most=MAX_CHANNEL_WEIGHT
+                        ),
+                    }
+                )
         if problems:
             raise Invalid(_("The workflow settings are not valid."), problems)
         await ClientWorkflowSettings.delete().where(ClientWorkflowSettings.client == client_id)
@@ -132,6 +179,7 @@ async def update_settings(
                 corrective_due_days=after.corrective_due_days,
                 trust_threshold=after.trust_threshold,
                 auto_release=after.auto_release,
+                channel_weights=json.dumps(after.channel_weights, sort_keys=True),
             )
         )
         await auditlog.record(caller, "update", "workflow_settings", client_id, before, after)

@@ -261,6 +261,9 @@ class WorkflowSettings(msgspec.Struct, kw_only=True):
     corrective_due_days: int
     trust_threshold: int | None = None
     auto_release: bool = False
+    # How much each channel's visits weigh in an outlet's wave result; empty: every visit the
+    # same (docs/contract.md#wave-result).
+    channel_weights: dict[str, float] = msgspec.field(default_factory=dict)
 
 
 class WorkflowSettingsUpdate(msgspec.Struct, kw_only=True):
@@ -268,3 +271,4 @@ class WorkflowSettingsUpdate(msgspec.Struct, kw_only=True):
     corrective_due_days: int | msgspec.UnsetType = msgspec.UNSET
     trust_threshold: int | msgspec.UnsetType | None = msgspec.UNSET
     auto_release: bool | msgspec.UnsetType = msgspec.UNSET
+    channel_weights: dict[str, float] | msgspec.UnsetType = msgspec.UNSET

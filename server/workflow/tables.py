@@ -23,7 +23,9 @@ internal keys.
   recommendation rating and whether a contact was resolved at first contact.
 - `ClientWorkflowSettings`: per-client dispute window, corrective-action due time, and the trust
   threshold below which audits are held (`trust_threshold`, null for none) with whether audits
-  at or above it are released without a reviewer (`auto_release`), docs/contract.md#trust.
+  at or above it are released without a reviewer (`auto_release`), docs/contract.md#trust;
+  and how its channels weigh in an outlet's wave result (`channel_weights`, JSON
+  {channel: weight}; empty: every visit weighs the same), docs/contract.md#wave-result.
 """
 
 from piccolo.columns import (
@@ -146,6 +148,7 @@ class ClientWorkflowSettings(Table, tablename="client_workflow_settings"):
     corrective_due_days = Integer(default=14)
     trust_threshold = Integer(null=True, default=None)
     auto_release = Boolean(default=False)
+    channel_weights = Text(default="{}")
 
 
 WORKFLOW_TABLES = [

@@ -88,3 +88,86 @@ def save_previews(pdf: bytes, name: str, pages: int = 2) -> list[Path]:
             check=True,
         )
     return sorted(ARTIFACTS.glob(f"{name}-*.png"))
+
+
+def filled_heights(pdf: bytes) -> list[float]:
+    """How far down each page its content reaches, as a share of the frame the content is laid
+    out in (header and footer left out): 1.0 is a full page, 0.2 a page mostly empty."""
+    import pdfplumber
+
+    from reports.styles import MARGIN, PAGE_SIZE
+
+    frame_top = MARGIN + 4 * 72 / 25.4
+    frame_bottom = PAGE_SIZE[1] - MARGIN
+    filled = []
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            bottoms = [
+                shape["bottom"]
+                for kind in ("chars", "rects", "lines", "curves", "images")
+                for shape in getattr(page, kind)
+                if shape["top"] >= frame_top - 1 and shape["bottom"] <= frame_bottom + 1
+            ]
+            lowest = max(bottoms, default=frame_top)
+            filled.append((lowest - frame_top) / (frame_bottom - frame_top))
+    return filled
+
+
+def mostly_empty_pages(pdf: bytes, least: float = 0.5) -> list[tuple[int, float]]:
+    """(page number, share filled) of every page but the last filled less than `least`."""
+    heights = filled_heights(pdf)
+    return [
+        (number, round(height, 2))
+        for number, height in enumerate(heights[:-1], start=1)
+        if height < least
+    ]
+
+
+def cut_short(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    """The words of `text` that end in an ellipsis, other than those the data itself holds
+    (`allowed`: checklist texts that end in "…" as written)."""
+    for source in allowed:
+        text = text.replace(squeeze(source), "")
+    return re.findall(r"\S*…", text)
+
+
+def checklist_ellipses() -> tuple[str, ...]:
+    """Texts of the starter checklists that end in an ellipsis as written ("the member of
+    staff…"): in a report they are the data, not a label cut short."""
+    import json
+
+    found: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+        elif isinstance(value, str) and value.endswith("…"):
+            found.append(value)
+
+    for path in sorted(
+        (Path(__file__).resolve().parents[2] / "shared" / "starters").glob("*.json")
+    ):
+        walk(json.loads(path.read_text("utf-8")))
+    return tuple(sorted(set(found), key=len, reverse=True))
+
+
+def beyond_the_margins(pdf: bytes) -> list[tuple[int, str]]:
+    """(page, text) of every character set outside the left and right page margins: what a
+    table too wide for its page, or a label running off it, would leave there."""
+    import pdfplumber
+
+    from reports.styles import MARGIN, PAGE_SIZE
+
+    found = []
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        for number, page in enumerate(document.pages, start=1):
+            found += [
+                (number, char["text"])
+                for char in page.chars
+                if char["x0"] < MARGIN - 1 or char["x1"] > PAGE_SIZE[0] - MARGIN + 1
+            ]
+    return found

@@ -18,18 +18,28 @@ from reports.model import (
     ChannelRow,
     ComparisonReportData,
     CorrectiveAction,
+    CriticalFailures,
     DisputeOutcome,
     FailedItem,
     Heatmap,
+    ItemCount,
     ItemGap,
     LeagueRow,
+    NetworkResult,
     Outlet,
     OutletReportData,
+    OverdueActions,
+    OverdueOutlet,
+    Priority,
     Rank,
     RegionRow,
     SectionScore,
+    Standing,
     Strength,
     TrendPoint,
+    Versus,
+    Visit,
+    WaveResult,
 )
 from tests.fixtures import PHOTOS
 
@@ -122,13 +132,28 @@ def thumbnails() -> tuple[bytes, ...]:
     return tuple(made)
 
 
+def _sections(lang: str, percents: tuple[float | None, ...]) -> tuple[SectionScore, ...]:
+    return tuple(
+        SectionScore(title, percent, network, top)
+        for title, percent, network, top in zip(
+            SECTIONS[lang],
+            percents,
+            (74.2, 70.1, 80.0, 81.3, 88.0),
+            (90.0, 88.5, 93.0, 97.5, 100.0),
+            strict=True,
+        )
+    )
+
+
 def outlet_report_data(
     lang: str = "pl", *, failed_items: int | None = None, photos: int | None = None
 ) -> OutletReportData:
-    """The outlet report of Żabka Kraków Główny for wave 2026-Q3 in `lang`.
+    """The outlet report of Żabka Kraków Główny for wave 2026-Q3 in `lang`: three visits (one
+    capped by a critical failure, one under dispute), their details, corrective actions.
 
-    `failed_items` repeats the item list to make a long table; `photos` caps how many
-    thumbnails are attached in total (default: every photo once on the first two items).
+    `failed_items` repeats the item list to make a long table on the first visit; `photos` caps
+    how many thumbnails are attached in total (default: every photo once on the first two
+    items).
     """
     sections, items = SECTIONS[lang], ITEMS[lang]
     pictures = thumbnails()
@@ -153,48 +178,110 @@ def outlet_report_data(
                 thumbnails=attached,
             )
         )
+    visits = (
+        Visit(
+            number=1,
+            day=date(2026, 9, 3),
+            channel="in_store",
+            percent=50.0,
+            band="poor",
+            passed=False,
+            pass_mark=80.0,
+            critical_items=tuple(item.text for item in failures if item.critical),
+            critical_policy="cap",
+            critical_cap=50.0,
+            sections=_sections(lang, (60.0, 85.0, 71.4, 92.5, None)),
+            failed_items=tuple(failures),
+        ),
+        Visit(
+            number=2,
+            day=date(2026, 9, 17),
+            channel="phone",
+            percent=81.5,
+            band="good",
+            passed=True,
+            pass_mark=80.0,
+            dispute="open",
+            sections=_sections(lang, (100.0, 75.0, 80.0, 70.0, 82.0)),
+            failed_items=(
+                FailedItem(sections[2], items[3], 5.0, False, COMMENTS[lang]),
+                FailedItem(sections[4], items[7], 2.5, False),
+            ),
+            disputes=(DisputeOutcome(items[3], "pending", COMMENTS[lang][:40]),),
+        ),
+        Visit(
+            number=3,
+            day=date(2026, 9, 24),
+            channel="in_store",
+            percent=86.0,
+            band="good",
+            passed=True,
+            pass_mark=80.0,
+            dispute="upheld",
+            sections=_sections(lang, (90.0, 80.0, 85.0, 88.0, 90.0)),
+            failed_items=(FailedItem(sections[3], items[5], 5.0, False),),
+            disputes=(
+                DisputeOutcome(items[4], "upheld", COMMENTS[lang][:40], date(2026, 9, 29)),
+                DisputeOutcome(items[6], "rejected", "", date(2026, 9, 30)),
+            ),
+        ),
+    )
     return OutletReportData(
         client=CLIENT,
         outlet=OUTLETS[0],
         wave=WAVES[-1],
-        visit_date=date(2026, 9, 17),
-        channel="in_store",
-        percent=72.5,
-        band="poor",
-        pass_mark=80,
-        passed=False,
         generated_on=date(2026, 10, 2),
-        rank_in_region=Rank(3, 12),
-        rank_in_network=Rank(41, 140),
-        previous_percent=68.3,
-        sections=tuple(
-            SectionScore(title, percent, network, top)
-            for title, percent, network, top in zip(
-                sections,
-                (60.0, 85.0, 71.4, 92.5, None),
-                (74.2, 70.1, 80.0, 81.3, 88.0),
-                (90.0, 88.5, 93.0, 97.5, 100.0),
-                strict=True,
-            )
+        result=WaveResult(
+            percent=72.5,
+            band="fair",
+            pass_mark=80.0,
+            passed=False,
+            visits=3,
+            under_dispute=1,
+            ci_low=27.6,
+            ci_high=100.0,
+            previous_percent=68.3,
+            previous_wave=WAVES[-2],
+            change=4.2,
         ),
+        standing=Standing(
+            rank=Rank(41, 140),
+            region_rank=Rank(3, 12),
+            region=OUTLETS[0].region,
+            third="top",
+            alike=10,
+            versus_network="level",
+            network_percent=78.4,
+        ),
+        visits=visits,
         trend=tuple(
             TrendPoint(wave, percent, network)
             for wave, percent, network in zip(
                 WAVES, (64.0, None, 68.3, 72.5), (75.0, 76.2, 77.9, 78.4), strict=True
             )
         ),
-        failed_items=tuple(failures),
-        strengths=(
-            Strength(sections[3], items[6], 0.38),
-            Strength(sections[1], items[2], 0.45),
+        fix_first=(
+            Priority(sections[1], items[1], 20.0, 1, 2, 0.95, critical=True),
+            Priority(sections[2], items[3], 15.0, 2, 3, 0.88),
+            Priority(sections[0], items[0], 10.0, 1, 2, 0.62),
         ),
-        disputes=(
-            DisputeOutcome(items[3], "upheld", COMMENTS[lang][:40], date(2026, 9, 24)),
-            DisputeOutcome(items[4], "rejected", "", date(2026, 9, 25)),
+        strengths=(
+            Strength(sections[3], items[6], 0.38, 3),
+            Strength(sections[1], items[2], 0.45, 2),
         ),
         corrective_actions=(
-            CorrectiveAction(items[1], "Olena Kowalczyk", date(2026, 10, 15), "open"),
-            CorrectiveAction(items[0], "Marek Nowak", date(2026, 9, 30), "open"),
+            CorrectiveAction(
+                items[1], "Olena Kowalczyk", date(2026, 10, 15), "open", date(2026, 9, 3), 1
+            ),
+            CorrectiveAction(
+                items[0], "", date(2026, 9, 30), "open", date(2026, 6, 12), None, WAVES[-2]
+            ),
+            CorrectiveAction(
+                items[5], "Marek Nowak", date(2026, 10, 1), "done", date(2026, 9, 24), 3
+            ),
+            CorrectiveAction(
+                items[2], "Marek Nowak", date(2026, 9, 20), "verified", date(2026, 9, 3), 1
+            ),
         ),
     )
 
@@ -207,19 +294,23 @@ def comparison_report_data(lang: str = "pl", *, outlets: int = 6) -> ComparisonR
         outlet = OUTLETS[index % len(OUTLETS)]
         suffix = f" {index // len(OUTLETS) + 1}" if outlets > len(OUTLETS) else ""
         percent = round(94.0 - index * 37.0 / max(outlets, 1), 1)
-        visits = 1 + index % 4
+        visits = 2 + index % 4
+        ranked = index % 6 != 5
+        versus: Versus = "above" if percent > 88 else "below" if percent < 65 else "level"
         league.append(
             LeagueRow(
-                rank=index + 1,
+                rank=index + 1 if ranked else None,
                 outlet=outlet.name + suffix,
                 code=f"{outlet.code}{suffix.strip()}",
                 region=outlet.region,
                 percent=percent,
                 change=round((index % 7 - 3) * 1.7, 1) if index % 9 else None,
-                visits=visits,
-                ci_low=round(percent - 18 / visits, 1),
-                ci_high=round(min(100.0, percent + 18 / visits), 1),
-                few_visits=visits < 2,
+                visits=visits if ranked else 1,
+                ci_low=round(percent - 18 / visits, 1) if ranked else None,
+                ci_high=round(min(100.0, percent + 18 / visits), 1) if ranked else None,
+                few_visits=not ranked,
+                versus_network=versus if ranked else None,
+                provisional=index == 2,
             )
         )
     regions = sorted({outlet.region for outlet in OUTLETS})
@@ -227,7 +318,17 @@ def comparison_report_data(lang: str = "pl", *, outlets: int = 6) -> ComparisonR
         client=CLIENT,
         wave=WAVES[-1],
         generated_on=date(2026, 10, 2),
-        network_percent=78.4,
+        network=NetworkResult(
+            percent=78.4,
+            outlets=len(league),
+            visits=sum(row.visits for row in league),
+            ci_low=74.1,
+            ci_high=82.7,
+            previous_percent=76.2,
+            previous_wave=WAVES[-2],
+            change=2.2,
+            provisional_outlets=1,
+        ),
         league=tuple(league),
         regions=tuple(
             RegionRow(
@@ -273,5 +374,20 @@ def comparison_report_data(lang: str = "pl", *, outlets: int = 6) -> ComparisonR
             ChannelRow("email", 66.0, 0.51, 40),
             ChannelRow("chat", 82.3, 0.77, 35),
         ),
-        visits=sum(row.visits for row in league),
+        critical_failures=CriticalFailures(
+            visits=9,
+            outlets=min(6, len(league)),
+            top_items=(
+                ItemCount(sections[2], items[4], 5),
+                ItemCount(sections[0], items[0], 3),
+                ItemCount(sections[3], items[5], 1),
+            ),
+        ),
+        overdue_actions=OverdueActions(
+            actions=4,
+            outlets=(
+                OverdueOutlet(OUTLETS[1].name, OUTLETS[1].code, 3, date(2026, 8, 14)),
+                OverdueOutlet(OUTLETS[4].name, OUTLETS[4].code, 1, date(2026, 9, 20)),
+            ),
+        ),
     )

@@ -10,7 +10,8 @@ from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import STATE_DEFAULTS, Drawing, String
 
 from reports import heatmap_chart, section_chart, to_svg, trend_chart
-from reports.model import Heatmap
+from reports.charts import distribution_chart, wrap
+from reports.model import Heatmap, SectionScore, TrendPoint
 from reports.styles import BAND_COLOURS, FONT, heat_colour
 from shared.i18n import translation
 from tests.reports.samples import comparison_report_data, outlet_report_data
@@ -34,9 +35,12 @@ def grey(colour: object) -> float:
 
 def test_section_chart_as_svg_shows_unicode_labels_and_legend() -> None:
     data = outlet_report_data("uk")
-    svg = to_svg(section_chart(data.sections, "uk"))
+    svg = to_svg(section_chart(data.visits[0].sections, "uk"))
     text = "".join(ElementTree.fromstring(svg).itertext())
-    for expected in (data.sections[0].title, translation("uk").gettext("Network average")):
+    for expected in (
+        data.visits[0].sections[0].title,
+        translation("uk").gettext("Network average"),
+    ):
         assert expected in text
 
 
@@ -50,7 +54,7 @@ def test_every_chart_string_uses_dejavu() -> None:
     outlet = outlet_report_data("pl")
     comparison = comparison_report_data("pl")
     drawings = [
-        section_chart(outlet.sections, "pl"),
+        section_chart(outlet.visits[0].sections, "pl"),
         trend_chart(outlet.trend, "pl"),
         heatmap_chart(comparison.heatmap_by_outlet, "pl"),
     ]
@@ -83,3 +87,41 @@ def test_heatmap_colours_get_lighter_with_the_score_so_they_read_in_greyscale() 
 def test_band_colours_differ_in_lightness_not_only_in_hue() -> None:
     greys = sorted(grey(colour) for colour in BAND_COLOURS.values())
     assert all(later - earlier > 0.08 for earlier, later in itertools.pairwise(greys))
+
+
+LONG_TITLE = "Знання асортименту, акційних пропозицій та програми лояльності мережі"
+
+
+def test_long_labels_wrap_onto_lines_and_are_never_cut() -> None:
+    lines = wrap(LONG_TITLE, FONT, 8, 100)
+    assert len(lines) > 1
+    assert LONG_TITLE == " ".join(lines)
+    assert ["Gdańsk"] == wrap("Gdańsk", FONT, 8, 100)
+    # A word longer than a line is broken, not shortened.
+    assert "Nieprzerwanieniezrozumiałość" == "".join(
+        wrap("Nieprzerwanieniezrozumiałość", FONT, 8, 30)
+    )
+    charts = [
+        section_chart([SectionScore(LONG_TITLE, 50.0, 60.0, 70.0)], "uk", width=300),
+        trend_chart([TrendPoint(LONG_TITLE, 50.0, 60.0), TrendPoint("Q2", 60.0, 61.0)], "uk"),
+        heatmap_chart(Heatmap(rows=(LONG_TITLE,), columns=(LONG_TITLE,), values=((50.0,),)), "uk"),
+    ]
+    for drawing in charts:
+        texts = [string.text for string in all_strings(drawing)]
+        assert [] == [text for text in texts if "…" in text]
+        words = " ".join(texts)
+        assert all(word in words for word in LONG_TITLE.split())
+
+
+def test_the_distribution_names_its_groups_and_the_network() -> None:
+    _ = translation("pl").gettext
+    drawing = distribution_chart([(91.0, "above"), (72.0, "level"), (55.0, None)], 75.5, "pl")
+    texts = [string.text for string in all_strings(drawing)]
+    for expected in (
+        _("Clearly above the network"),
+        _("Not clearly different from the network"),
+        _("Too few visits to tell"),
+        _("Network %(result)s") % {"result": "75,5%"},
+    ):
+        assert expected in texts
+    assert _("Clearly below the network") not in texts  # no outlet there: no legend entry

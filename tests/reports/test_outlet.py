@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 
 from babel.dates import format_date
 from PIL import Image
 
-from reports import build_outlet_report
+from reports import FailedItem, OutletReportData, Standing, build_outlet_report
 from reports.i18n import Formatter
 from shared.i18n import translation
 from tests.reports.pdf import (
+    beyond_the_margins,
+    cut_short,
     image_streams,
+    mostly_empty_pages,
     outline_titles,
     page_texts,
     reader,
@@ -22,54 +26,123 @@ from tests.reports.pdf import (
 from tests.reports.samples import AUDITOR_SENTINEL, outlet_report_data, thumbnails
 
 
-def test_a_manager_reads_in_their_language_how_the_outlet_did_and_what_to_fix(
+def test_page_one_says_how_the_outlet_did_and_what_to_fix_in_the_managers_language(
     outlet_pdf: bytes, lang: str
 ) -> None:
     data = outlet_report_data(lang)
     _ = translation(lang).gettext
-    text = " ".join(page_texts(outlet_pdf))
+    formatter = Formatter(lang)
+    first = page_texts(outlet_pdf)[0]
     expected_words = [
         data.outlet.name,  # Polish diacritics: Ż, ó, ł
         data.outlet.address,
-        Formatter(lang).score(data.percent),
-        format_date(data.visit_date, format="long", locale=lang),
-        _("Outlet quality report"),
-        _("What went wrong"),
-        _("What went right"),
-        _("Open corrective actions"),
+        formatter.score(data.result.percent),
+        _("Pass mark: %(mark)s") % {"mark": formatter.score(data.result.pass_mark)},
+        _("Fair"),
+        _("Not passed"),
+        formatter.change(data.result.change),
+        _("Change against %(wave)s") % {"wave": data.result.previous_wave},
+        _("In the top third of the network."),
+        translation(lang).ngettext(
+            "Not clearly different from the %(count)d outlet around it.",
+            "Not clearly different from the %(count)d outlets around it.",
+            10,
+        )
+        % {"count": 10},
+        _("This wave's visits"),
+        _("Date"),
+        _("Channel"),
+        _("Score"),
         _("Critical failure"),
-        data.failed_items[0].text,  # Cyrillic in ru and uk
-        data.failed_items[1].text,
+        _("Dispute"),
+        _("Under dispute"),
+        format_date(data.visits[0].day, format="long", locale=lang),
+        _("Fix these first"),
+        data.fix_first[0].text,  # Cyrillic in ru and uk
+        _("Critical item"),
+        _("What went well"),
         data.strengths[0].text,
-        data.corrective_actions[0].owner,
-        data.sections[0].title,
-        data.trend[0].wave,
     ]
-    assert [] == [word for word in expected_words if squeeze(word) not in text]
+    assert [] == [word for word in expected_words if squeeze(word) not in first]
+
+
+def test_a_capped_visit_says_why_in_one_sentence(outlet_pdf: bytes, lang: str) -> None:
+    data = outlet_report_data(lang)
+    capped = data.visits[0]
+    formatter = Formatter(lang)
+    sentence = translation(lang).gettext(
+        "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it failed a critical "
+        "item, %(items)s: the checklist caps such a visit at %(cap)s."
+    ) % {
+        "number": "1",
+        "channel": translation(lang).gettext("In store"),
+        "date": formatter.day(capped.day),
+        "score": formatter.score(capped.percent),
+        "items": ", ".join(f"“{item}”" for item in capped.critical_items),
+        "cap": formatter.score(capped.critical_cap),
+    }
+    assert squeeze(sentence) in page_texts(outlet_pdf)[0]
+
+
+def test_each_visit_then_the_corrective_actions_open_and_done(outlet_pdf: bytes, lang: str) -> None:
+    data = outlet_report_data(lang)
+    _ = translation(lang).gettext
+    text = " ".join(page_texts(outlet_pdf))
+    details = text.index(squeeze(_("Visit details")))
+    actions = text.index(squeeze(_("Corrective actions")))
+    done = text.index(squeeze(_("Done (%(count)s)") % {"count": 2}))
+    assert details < actions < done
+    for visit in data.visits:
+        heading = _("Visit %(number)s") % {"number": visit.number}
+        assert squeeze(heading) in text[details:actions]
+    for action in data.corrective_actions:
+        position = text.index(squeeze(action.item), actions)
+        assert (position > done) == (action.status != "open"), action
+    assert squeeze(_("No owner yet")) in text[actions:done]
+    assert "Olena Kowalczyk" in text[actions:done]
+    # An action of an earlier wave names that wave; one of this wave, its visit.
+    assert data.result.previous_wave in text[actions:done]
+    assert squeeze(_("Visit %(number)s") % {"number": 1}) in text[actions:done]
+
+
+def test_sections_keep_the_checklist_order(outlet_pdf: bytes, lang: str) -> None:
+    data = outlet_report_data(lang)
+    text = " ".join(page_texts(outlet_pdf))
+    visit = data.visits[1]
+    start = text.index(squeeze(translation(lang).gettext("Visit %(number)s") % {"number": 2}))
+    positions = [text.index(squeeze(section.title), start) for section in visit.sections]
+    assert sorted(positions) == positions
 
 
 def test_critical_failures_come_first(outlet_pdf: bytes, lang: str) -> None:
-    data = outlet_report_data(lang)
-    critical = next(item for item in data.failed_items if item.critical)
-    first_ordinary = next(item for item in data.failed_items if not item.critical)
-    text = " ".join(page_texts(outlet_pdf))
-    assert data.failed_items[0] is first_ordinary  # the data lists it first ...
+    visit = outlet_report_data(lang).visits[0]
+    critical = next(item for item in visit.failed_items if item.critical)
+    first_ordinary = next(item for item in visit.failed_items if not item.critical)
+    text = " ".join(page_texts(outlet_pdf)[1:])
+    assert visit.failed_items[0] is first_ordinary  # the data lists it first ...
     assert text.index(critical.text) < text.index(first_ordinary.text)  # ... the report not
+
+
+def test_no_text_is_cut_short_and_no_page_but_the_last_is_mostly_empty(
+    outlet_pdf: bytes, lang: str
+) -> None:
+    assert [] == cut_short(" ".join(page_texts(outlet_pdf)))
+    assert [] == mostly_empty_pages(outlet_pdf)
+    assert [] == beyond_the_margins(outlet_pdf)
 
 
 def test_pages_metadata_and_bookmarks(outlet_pdf: bytes, lang: str) -> None:
     data = outlet_report_data(lang)
     _ = translation(lang).gettext
     pdf = reader(outlet_pdf)
-    assert 2 == len(pdf.pages)
     assert [
         _("Summary"),
-        _("Section scores"),
+        _("This wave's visits"),
+        _("Fix these first"),
+        _("What went well"),
         _("Trend over the waves"),
-        _("What went wrong"),
-        _("What went right"),
-        _("Dispute outcomes"),
-        _("Open corrective actions"),
+        _("Visit details"),
+        _("Corrective actions"),
     ] == outline_titles(outlet_pdf)
     assert pdf.metadata is not None
     assert f"{_('Outlet quality report')}: {data.outlet.name} — {data.wave}" == pdf.metadata.title
@@ -91,6 +164,13 @@ def test_thumbnails_are_embedded_byte_for_byte_as_dct_streams(outlet_pdf: bytes)
     assert set(thumbnails()) == {data for _filter, data in streams}
 
 
+def _with_first_visit_items(
+    data: OutletReportData, items: tuple[FailedItem, ...]
+) -> OutletReportData:
+    first = dataclasses.replace(data.visits[0], failed_items=items)
+    return dataclasses.replace(data, visits=(first, *data.visits[1:]))
+
+
 def test_photo_metadata_never_reaches_the_pdf() -> None:
     # A thumbnail that still carries EXIF naming its author (e.g. the auditor's phone owner).
     with Image.open(io.BytesIO(thumbnails()[0])) as image:
@@ -102,8 +182,10 @@ def test_photo_metadata_never_reaches_the_pdf() -> None:
     tagged = buffer.getvalue()
     assert AUDITOR_SENTINEL.encode() in tagged
     data = outlet_report_data("en")
-    item = dataclasses.replace(data.failed_items[0], thumbnails=(tagged,))
-    data = dataclasses.replace(data, failed_items=(item, *data.failed_items[1:]))
+    items = data.visits[0].failed_items
+    data = _with_first_visit_items(
+        data, (dataclasses.replace(items[0], thumbnails=(tagged,)), *items[1:])
+    )
 
     pdf = build_outlet_report(data, "en", invariant=True)
 
@@ -117,14 +199,17 @@ def test_photo_metadata_never_reaches_the_pdf() -> None:
         ]
 
 
-def test_a_long_failed_items_table_repeats_its_header_on_every_page() -> None:
+def test_a_long_failed_items_table_repeats_its_header_and_leaves_no_page_half_empty() -> None:
     data = outlet_report_data("ru", failed_items=50, photos=6)
     header = translation("ru").gettext("Points lost")
-    texts = page_texts(build_outlet_report(data, "ru", invariant=True))
-    table_pages = [text for text in texts if "#" in text]
+    pdf = build_outlet_report(data, "ru", invariant=True)
+    texts = page_texts(pdf)
+    # Page 1 names the critical ones in its sentence on why a visit was capped.
+    table_pages = [text for text in texts[1:] if re.search(r"#\d+", text)]
     assert len(table_pages) >= 2
     assert [True] * len(table_pages) == [header in text for text in table_pages]
-    assert 50 == sum(text.count("#") for text in texts)
+    assert 50 == sum(len(re.findall(r"#\d+", text)) for text in texts[1:])
+    assert [] == mostly_empty_pages(pdf)
 
 
 def test_invariant_mode_gives_identical_bytes(outlet_pdf: bytes, lang: str) -> None:
@@ -132,27 +217,60 @@ def test_invariant_mode_gives_identical_bytes(outlet_pdf: bytes, lang: str) -> N
 
 
 def test_a_report_without_failures_or_trend_still_reads_well() -> None:
+    data = outlet_report_data("pl")
     data = dataclasses.replace(
-        outlet_report_data("pl"),
-        failed_items=(),
+        data,
+        visits=tuple(
+            dataclasses.replace(visit, failed_items=(), critical_items=(), disputes=())
+            for visit in data.visits
+        ),
         trend=(),
-        disputes=(),
+        fix_first=(),
         corrective_actions=(),
-        percent=96.0,
-        band="excellent",
-        passed=True,
-        previous_percent=None,
+        result=dataclasses.replace(
+            data.result,
+            percent=96.0,
+            band="excellent",
+            passed=True,
+            previous_percent=None,
+            previous_wave=None,
+            change=None,
+            under_dispute=0,
+        ),
     )
     _ = translation("pl").gettext
     text = " ".join(page_texts(build_outlet_report(data, "pl")))
     for expected in (
+        _("No item failed in this wave."),
         _("No item failed on this visit."),
         _("No corrective action is open."),
-        _("No score in the previous wave"),
+        _("No corrective action is done yet."),
+        _("No result in the previous wave to compare with."),
         _("Excellent"),
         _("Passed"),
     ):
-        assert expected in text
+        assert squeeze(expected) in text
+
+
+def test_an_outlet_with_too_few_visits_is_not_ranked_and_says_so() -> None:
+    data = outlet_report_data("uk")
+    data = dataclasses.replace(
+        data,
+        standing=Standing(
+            rank=None,
+            region_rank=None,
+            region=data.outlet.region,
+            third=None,
+            alike=None,
+            versus_network=None,
+            network_percent=78.4,
+        ),
+    )
+    text = " ".join(page_texts(build_outlet_report(data, "uk", invariant=True)))
+    expected = translation("uk").gettext(
+        "Too few visits this wave to rank it (the minimum is %(count)s)."
+    ) % {"count": "3"}
+    assert squeeze(expected) in text
 
 
 def test_previews_for_a_person_to_look_at(outlet_pdf: bytes, lang: str) -> None:
@@ -162,8 +280,8 @@ def test_previews_for_a_person_to_look_at(outlet_pdf: bytes, lang: str) -> None:
 def test_many_photos_on_one_item_wrap_onto_several_rows() -> None:
     data = outlet_report_data("uk")
     photos = thumbnails() * 2  # ten photos: three rows of four
-    item = dataclasses.replace(data.failed_items[0], thumbnails=photos)
-    data = dataclasses.replace(data, failed_items=(item,))
+    item = dataclasses.replace(data.visits[0].failed_items[0], thumbnails=photos)
+    data = _with_first_visit_items(data, (item,))
 
     pdf = build_outlet_report(data, "uk", invariant=True)
 
@@ -173,9 +291,13 @@ def test_many_photos_on_one_item_wrap_onto_several_rows() -> None:
 
 def test_an_unscored_visit_shows_no_score_and_no_band() -> None:
     scored = outlet_report_data("en")
-    data = dataclasses.replace(scored, percent=None, band=None, trend=(), rank_in_region=None)
+    visit = dataclasses.replace(scored.visits[2], percent=None, band=None, passed=None)
+    data = dataclasses.replace(
+        scored,
+        visits=(*scored.visits[:2], visit),
+        result=dataclasses.replace(scored.result, percent=None, band=None, passed=None),
+        trend=(),
+    )
     text = " ".join(page_texts(build_outlet_report(data, "en", invariant=True)))
-    _ = translation("en").gettext
-    assert Formatter("en").score(scored.percent) not in text
-    assert _("Poor") not in text
-    assert _("No score in the previous wave") in text
+    assert "—" in text
+    assert "Fair" not in text

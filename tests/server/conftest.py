@@ -74,6 +74,24 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Settings:
+    """The whole demo (`make demo`'s programme and audits) on SQLite, loaded once for the
+    session: the tests that use it only read its figures."""
+    from server.demo import load_demo
+
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copyfile(sqlite_template, root / "shopscore.db")
+    settings = Settings(
+        database_url=f"sqlite:///{root / 'shopscore.db'}",
+        media_dir=root / "media",
+        secret_key="demo-test-secret-key-" + "x" * 32,
+        argon2=Argon2Parameters.cheap_for_tests(),
+    )
+    assert asyncio.run(load_demo(settings))
+    return settings
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine(request: pytest.FixtureRequest) -> str:
     kind: str = request.param

@@ -11,7 +11,6 @@ real subprocess on that database, the address, how to stop it (Ctrl+C) and what 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -40,6 +39,7 @@ from server.users.tables import User
 from server.waves.tables import Wave
 from server.workflow.tables import CorrectiveAction, Dispute, ScoreRollup
 from shared.i18n import translation
+from tests.reports.pdf import checklist_ellipses, cut_short, mostly_empty_pages, page_texts
 from tests.reports.pdfsig import VALID, pdfsig, signature_lines
 from tests.server.api import Api
 
@@ -59,12 +59,10 @@ def _settings(root: Path, sqlite_template: Path) -> Settings:
     )
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Settings:
-    """A database holding the whole demo, loaded once for the module."""
-    settings = _settings(tmp_path_factory.mktemp("demo"), sqlite_template)
-    assert asyncio.run(load_demo(settings))
-    return settings
+@pytest.fixture
+def demo(demo_settings: Settings) -> Settings:
+    """A database holding the whole demo, loaded once for the session (tests/server/conftest)."""
+    return demo_settings
 
 
 async def _read(settings: Settings, query: Callable[[], Awaitable[T]]) -> T:
@@ -244,6 +242,12 @@ def test_the_demo_reports_every_client_in_its_managers_languages(
     pdfs = sorted(out.rglob("*.pdf"))
     assert 42 == len(pdfs)
     assert [] == [path for path in pdfs if [VALID] != signature_lines(pdfsig(path))]
+    # Read as their managers read them: no label cut short, no page but the last left mostly
+    # empty (tests/reports/pdf.py measures how far down each page its content reaches).
+    for path in pdfs:
+        pdf = path.read_bytes()
+        assert [] == cut_short(" ".join(page_texts(pdf)), checklist_ellipses()), path.name
+        assert [] == mostly_empty_pages(pdf), path.name
     assert "Polmarket Q2 2026" in _text(out / "polmarket-q2-2026" / "comparison.pdf")
     assert "Sever Coffee Q1 2026" in _text(out / "sever-coffee-q1-2026" / "comparison.pdf")
     printed = capsys.readouterr().out

@@ -1,15 +1,19 @@
-"""Every number on the dashboard agrees with the PDFs, the exports and the analytics JSON.
+"""Every view shows the same number for an outlet, a region and the network in a wave.
 
-For a seeded programme and two scopes (head office; the regional manager of one region), the
-league table of the latest wave is read four ways: parsed from the dashboard's overview HTML,
-from the dashboard's CSV and XLSX downloads (csv module, openpyxl), from the comparison PDF
-(text via pdfplumber) and from `/api/v1/analytics/league`. The outlet page's charts are checked
-against the outlet PDF the page offers for download.
+For a seeded programme and two scopes (head office; the regional manager of one region), each
+figure is read from every place that shows it, all at their defaults (no wave named, so each
+client's latest wave with released visits, docs/contract.md#wave-result): the league table
+from `/api/v1/analytics/league`, the dashboard's overview and its fragment, the CSV and XLSX
+downloads and the comparison PDF; the network's result from the league's `networks`, the
+overview's headline, the trend and the PDF; regions from the API, the overview and the PDF;
+the heatmap and best vs rest from the API, their dashboard pages and the PDF. The outlet page
+is held against the outlet PDF it offers. Then, on the demo, every outlet: its PDF's headline,
+its dashboard page, the comparison PDF and the export all show the league's score.
 
 The rounding rule, one for every place: the JSON and the exports carry two decimals; whatever
 shows one decimal (dashboard, PDF) rounds that two-decimal figure with Python's `round`/`%.1f`
-(the same correctly rounded binary rule), so `expected_display` below is the only place the
-test rounds.
+(the same correctly rounded binary rule), so `one_decimal` below is the only place the test
+rounds a score.
 """
 
 from __future__ import annotations
@@ -19,18 +23,26 @@ import html.parser
 import io
 import itertools
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pdfplumber
 import pytest
+from babel.numbers import format_decimal
+from litestar.testing import AsyncTestClient
 from openpyxl import load_workbook
 
+from reports.i18n import Formatter
+from server.app import create_app
+from server.core.settings import Settings
+from tests.reports.pdf import checklist_ellipses, cut_short, mostly_empty_pages, page_texts
 from tests.server.analytics.seed import Programme
-from tests.server.analytics.test_dashboard_http import log_in
+from tests.server.analytics.test_dashboard_http import csrf_of, log_in
 from tests.server.api import Api
 
 SCOPES = ("head_office", "regional_manager")
 PDF_MINUS = "\u2212"  # Babel may write a minus sign where Python writes a hyphen
+EN = Formatter("en")
 
 
 def one_decimal(value: float | None) -> str:
@@ -49,7 +61,7 @@ def expected_display(row: dict[str, Any]) -> dict[str, str]:
         else f"{one_decimal(row['ci_low'])}–{one_decimal(row['ci_high'])}"
     )
     return {
-        "rank": str(row["rank"]),
+        "rank": "—" if row["rank"] is None else str(row["rank"]),
         "score": one_decimal(row["score"]),
         "audits": str(row["audits"]),
         "change": signed_one_decimal(row["change"]),
@@ -99,17 +111,21 @@ class TableCells(html.parser.HTMLParser):
             self._cell.append(data)
 
 
-def dashboard_league(page: str) -> dict[str, dict[str, str]]:
-    parser = TableCells("league")
+def html_table(page: str, table_class: str | None = None) -> list[list[str]]:
+    parser = TableCells(table_class)
     parser.feed(page)
-    assert 1 == len(parser.tables)
-    header, *rows = parser.tables[0]
+    assert parser.tables, table_class
+    return parser.tables[0]
+
+
+def dashboard_league(page: str) -> dict[str, dict[str, str]]:
+    header, *rows = html_table(page, "league")
     assert ["Rank", "Outlet", "Region", "Score", "Interval (95%)", "Change", "Audits"] == header[:7]
     league = {}
     for rank, outlet, _region, score, interval, change, audits, *_rest in rows:
         league[outlet.split(" · ")[0]] = {
-            "rank": rank,
-            "score": score,
+            "rank": "—" if rank in ("–", "") else rank,
+            "score": score.rstrip(" *"),
             "audits": audits,
             "change": change or "—",
             "interval": interval or "—",
@@ -128,11 +144,18 @@ def pdf_text(content: bytes) -> str:
     return text.replace(PDF_MINUS, "-")
 
 
+def headline_score(content: bytes) -> str:
+    """The outlet PDF's headline: the one figure set in the score box's large type."""
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        chars = [char for char in document.pages[0].chars if char["size"] > 30]
+    return "".join(char["text"] for char in chars)
+
+
 PDF_LEAGUE_ROW = re.compile(
-    r"^(?P<rank>\d+) .+? (?P<score>\d+\.\d)% (?P<change>[+-]\d+\.\d|—) (?P<audits>\d+)(?: \*)? "
+    r"^(?P<rank>\d+|—) .+? (?P<score>\d+\.\d)% (?P<change>[+-]\d+\.\d|—) (?P<audits>\d+)(?: \*)? "
     r"(?P<interval>(?P<low>-?\d+\.\d)% – (?P<high>-?\d+\.\d)%|—)$"
 )
-OUTLET_CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+OUTLET_CODE = re.compile(r"^[A-Z][A-Z0-9_-]*$")
 
 
 def pdf_league(text: str) -> dict[str, dict[str, str]]:
@@ -161,9 +184,30 @@ def pdf_league(text: str) -> dict[str, dict[str, str]]:
     return league
 
 
-def pdf_fact(text: str, name: str) -> str:
-    match = re.search(rf"^{name} (.+)$", text, re.MULTILINE)
-    assert match is not None, name
+PDF_REGION_ROW = re.compile(
+    r"^(?P<name>.+?) (?P<score>\d+\.\d)% (?P<change>[+-]\d+\.\d|—) "
+    r"(?P<outlets>\d+) (?P<visits>\d+)$"
+)
+
+
+def pdf_regions(text: str) -> dict[str, tuple[str, str]]:
+    lines = text.splitlines()
+    start = lines.index("Regions")
+    found = {}
+    for line in lines[start + 1 :]:
+        match = PDF_REGION_ROW.match(line)
+        if match:
+            found[match["name"]] = (match["score"], match["change"])
+        elif found:
+            break
+    return found
+
+
+def pdf_figure_after(text: str, label: str) -> str:
+    """The first score on the lines after `label` (a key figure of the comparison's page 1)."""
+    after = text[text.index(label) + len(label) :]
+    match = re.search(r"(\d+\.\d)%", after)
+    assert match is not None, label
     return match.group(1)
 
 
@@ -173,14 +217,24 @@ async def download(reader: Api, path: str) -> bytes:
     return response.content
 
 
+def exported_rows(
+    csv_body: bytes, xlsx_body: bytes
+) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+    csv_rows = list(csv.DictReader(io.StringIO(csv_body.decode("utf-8-sig")), delimiter=";"))
+    sheet = load_workbook(io.BytesIO(xlsx_body), read_only=True).active
+    header, *values = list(sheet.iter_rows(values_only=True))
+    return csv_rows, [dict(zip(header, row, strict=True)) for row in values]
+
+
 @pytest.mark.parametrize("role", SCOPES)
-async def test_the_league_table_agrees_on_screen_in_exports_pdf_and_json(
+async def test_every_figure_agrees_on_screen_in_exports_pdf_and_json_at_the_defaults(
     reader: Api, programme: Programme, role: str
 ) -> None:
     headers = programme.headers[role]
     wave = programme.ids["wave_a2"]
-    query = f"wave={wave}&min_audits=1"
-    table = await reader.ok("GET", f"/api/v1/analytics/league?{query}", headers)
+    table = await reader.ok("GET", "/api/v1/analytics/league", headers)
+    # The default is the client's latest wave with released visits, for every figure.
+    assert [wave] == table["wave_ids"]
     json_rows = {row["outlet"]["code"]: row for row in table["rows"]}
     expected = {code: expected_display(row) for code, row in json_rows.items()}
     in_scope = {
@@ -188,20 +242,26 @@ async def test_the_league_table_agrees_on_screen_in_exports_pdf_and_json(
         "regional_manager": {"OWN", "OTHER_OUTLET"},
     }[role]
     assert in_scope == set(expected)
+    assert {"—"} != {row["rank"] for row in expected.values()}
+    assert expected == {
+        row["outlet"]["code"]: expected_display(row)
+        for row in (await reader.ok("GET", f"/api/v1/analytics/league?wave={wave}", headers))[
+            "rows"
+        ]
+    }
 
     await log_in(reader, f"{role}@example.test")
-    overview = await reader.client.get(f"/?{query}")
+    overview = await reader.client.get("/")
     assert 200 == overview.status_code
     assert expected == dashboard_league(overview.text)
-    fragment = await reader.client.get(f"/league?{query}", headers={"HX-Request": "true"})
+    assert "Showing: <strong>Q1 a, second</strong>" in overview.text
+    fragment = await reader.client.get("/league", headers={"HX-Request": "true"})
     assert expected == dashboard_league(fragment.text)
 
-    csv_body = await download(reader, f"/exports/league?format=csv&{query}")
-    csv_rows = list(csv.DictReader(io.StringIO(csv_body.decode("utf-8-sig")), delimiter=";"))
-    xlsx_body = await download(reader, f"/exports/league?format=xlsx&{query}")
-    sheet = load_workbook(io.BytesIO(xlsx_body), read_only=True).active
-    header, *values = list(sheet.iter_rows(values_only=True))
-    xlsx_rows = [dict(zip(header, row, strict=True)) for row in values]
+    csv_rows, xlsx_rows = exported_rows(
+        await download(reader, "/exports/league?format=csv"),
+        await download(reader, "/exports/league?format=xlsx"),
+    )
     for exported in csv_rows:
         row = json_rows[exported["outlet_code"]]
         assert (row["score"], row["audits"], row["change"]) == (
@@ -225,18 +285,75 @@ async def test_the_league_table_agrees_on_screen_in_exports_pdf_and_json(
     text = pdf_text(pdf.content)
     assert expected == pdf_league(text)
 
-    # The headline figures: the wave's mean score over every audit in scope, outlets, audits.
-    (point,) = await reader.ok("GET", f"/api/v1/analytics/trend?wave={wave}", headers)
-    total_audits = sum(row["audits"] for row in json_rows.values())
-    assert point["audits"] == total_audits
-    assert [one_decimal(point["score"]), str(len(json_rows)), str(total_audits)] == (
+    # The network: the mean of the outlets' results, the same in the league, the headline,
+    # the trend and the PDF.
+    (network,) = table["networks"]
+    trend = await reader.ok("GET", "/api/v1/analytics/trend", headers)
+    assert network["score"] == trend[-1]["score"]
+    assert network["audits"] == trend[-1]["audits"] == sum(r["audits"] for r in json_rows.values())
+    assert [one_decimal(network["score"]), str(len(json_rows)), str(network["audits"])] == (
         headline_figures(overview.text)
     )
-    assert [f"{one_decimal(point['score'])}%", str(len(json_rows)), str(total_audits)] == [
-        pdf_fact(text, "Network score"),
-        pdf_fact(text, "Outlets"),
-        pdf_fact(text, "Visits"),
-    ]
+    assert one_decimal(network["score"]) == pdf_figure_after(text, "Network result")
+
+    # Regions: the mean of their outlets' results, with the change, in the same wave.
+    regions = await reader.ok("GET", "/api/v1/analytics/regions", headers)
+    assert {wave} == {region["wave_id"] for region in regions}
+    by_name = {
+        region["name"]: (one_decimal(region["score"]), signed_one_decimal(region["change"]))
+        for region in regions
+    }
+    _header, *screen_regions = html_table(overview.text, "regions")
+    assert by_name == {
+        name: (score, change or "—") for name, _outlets, _audits, score, change in screen_regions
+    }
+    assert by_name == pdf_regions(text)
+
+    # Heatmap: the same wave's section scores on the API, the dashboard page and the PDF.
+    heatmap = await reader.ok("GET", "/api/v1/analytics/heatmap", headers)
+    assert [wave] == heatmap["wave_ids"]
+    codes = {outlet["id"]: outlet["code"] for outlet in heatmap["outlets"]}
+    cells = {
+        (codes[cell["outlet_id"]], cell["section"]): cell["percent"] for cell in heatmap["cells"]
+    }
+    page = await reader.client.get("/heatmap")
+    assert "Showing: <strong>Q1 a, second</strong>" in page.text
+    header, *rows = html_table(page.text)
+    sections = {"Welcome": "welcome", "Safety": "safety"}
+    screen = {
+        (row[0], sections[title]): value
+        for row in rows
+        for title, value in zip(header[1:], row[1:], strict=True)
+        if value
+    }
+    assert {key: one_decimal(value) for key, value in cells.items()} == screen
+    heat_lines = text[text.index("Sections by outlet") :].splitlines()
+    for title, key in sections.items():
+        line = next(line for line in heat_lines if line.startswith(title + " "))
+        expected_cells = [
+            format_decimal(round(round(cells[(code, key)], 2), 1), format="0", locale="en")
+            for code in sorted(codes.values())
+            if (code, key) in cells
+        ]
+        assert expected_cells == line.split()[1:], title
+
+    # Best vs rest: the same items and pass rates on the API, the dashboard page and the PDF.
+    gaps = await reader.ok("GET", "/api/v1/analytics/best-vs-rest", headers)
+    page = await reader.client.get("/best-vs-rest")
+    assert "Showing: <strong>Q1 a, second</strong>" in page.text
+    _header, *rows = html_table(page.text)
+    # (Item texts depend on which checklist's wording a page picks: compare the figures.)
+    assert sorted(
+        (f"{100 * gap['best_pass_rate']:.0f}%", f"{100 * gap['rest_pass_rate']:.0f}%")
+        for gap in gaps
+        if gap["best_pass_rate"] is not None and gap["rest_pass_rate"] is not None
+    ) == sorted((best, rest) for _item, best, rest, _gap in rows if best and rest)
+    best_lines = text[text.index("Best vs rest") :].splitlines()
+    for gap in gaps:
+        if gap["best_pass_rate"] is None or gap["rest_pass_rate"] is None:
+            continue
+        rates = f"{EN.rate(gap['best_pass_rate'])} {EN.rate(gap['rest_pass_rate'])}"
+        assert any(rates in line for line in best_lines), gap
 
 
 def svg_texts(page: str, label: str) -> list[str]:
@@ -250,19 +367,20 @@ def percent_labels(texts: list[str]) -> list[str]:
     return [text for text in texts if text.endswith("%")]
 
 
-def block(text: str, first: str, after: str) -> list[str]:
-    lines = text.splitlines()
-    start = lines.index(first)
-    end = lines.index(after, start)
-    return lines[start + 1 : end]
+def wave_result(page: str) -> str:
+    match = re.search(r'<div id="wave-result"><span class="figure">([^<]*)</span>', page)
+    assert match is not None
+    return match.group(1)
 
 
 @pytest.mark.parametrize("role", SCOPES)
-async def test_the_outlet_page_charts_agree_with_the_outlet_pdf(
+async def test_the_outlet_page_agrees_with_the_outlet_pdf_and_the_league(
     reader: Api, programme: Programme, role: str
 ) -> None:
     outlet = programme.ids["outlet_own"]
     headers = programme.headers[role]
+    league = await reader.ok("GET", f"/api/v1/analytics/league?outlet={outlet}", headers)
+    (row,) = league["rows"]
     await log_in(reader, f"{role}@example.test")
     page = await reader.client.get(f"/outlets/{outlet}")
     assert 200 == page.status_code
@@ -270,24 +388,123 @@ async def test_the_outlet_page_charts_agree_with_the_outlet_pdf(
     assert 200 == pdf.status_code, pdf.text[:300]
     text = pdf_text(pdf.content)
 
-    # Sections: the PDF's chart writes each value above its section title.
-    pdf_sections = block(text, "Section scores", "0 25 50 75 100")[1:]
-    from_pdf = dict(zip(pdf_sections[1::2], pdf_sections[0::2], strict=True))
-    # The page's chart writes the title, then the value.
-    texts = svg_texts(page.text, "Sections against the network")
-    on_screen = {
-        title: value
-        for title, value in itertools.pairwise(texts)
-        if value.endswith("%") and not title.endswith("%") and title not in ("0", "100")
-    }
-    assert {"Welcome", "Safety"} == set(from_pdf)
-    assert from_pdf == on_screen
+    # The headline: the wave result, on the page, in the PDF and in the league.
+    assert one_decimal(row["score"]) == wave_result(page.text)
+    assert f"{one_decimal(row['score'])}%" == headline_score(pdf.content)
+    assert f"{signed_one_decimal(row['change'])} points" in text
+    assert f"{row['audits']} visits" in text
 
-    # Trend: this outlet's score per wave, as the analytics JSON has it.
+    # Each visit's sections: the page's chart per visit and the PDF's table of that visit.
+    visits = re.findall(r'aria-label="Sections against the network · (Visit \d+)"', page.text)
+    assert row["audits"] == len(visits)
+    for visit in visits:
+        texts = svg_texts(page.text, f"Sections against the network · {visit}")
+        on_screen = {
+            title: value
+            for title, value in itertools.pairwise(texts)
+            if value.endswith("%") and not title.endswith("%") and title not in ("0", "100")
+        }
+        assert {"Welcome", "Safety"} == set(on_screen)
+        start = text.index(f"{visit} ·")
+        for title, value in on_screen.items():
+            line = next(line for line in text[start:].splitlines() if line.startswith(title + " "))
+            assert line.split()[1] == value, (visit, title)
+
+    # Trend: this outlet's result per wave, as the analytics JSON has it.
     trend = await reader.ok("GET", f"/api/v1/analytics/outlets/{outlet}/trend", headers)
     expected_trend = [f"{one_decimal(point['score'])}%" for point in trend]
     assert 2 == len(expected_trend)
-    pdf_trend = " ".join(block(text, "Trend over the waves", "What went wrong"))
+    pdf_trend = " ".join(
+        text[text.index("Trend over the waves") : text.index("Visit details")].splitlines()
+    )
     assert expected_trend == re.findall(r"\d+\.\d%", pdf_trend)
     screen_trend = svg_texts(page.text, "This outlet against the network average, per wave")
     assert expected_trend == percent_labels(screen_trend)
+
+
+# --- every outlet of the demo -------------------------------------------------------------
+
+DEMO_HEAD_OFFICES = {
+    "Polmarket": ("hq@polmarket.demo", "demo-client-pass"),
+    "Sever Coffee": ("hq@severcoffee.demo", "demo-client-pass"),
+}
+LANGUAGES = ("en", "ru", "uk", "pl")
+
+
+@pytest.fixture
+async def demo_reader(demo_settings: Settings) -> AsyncIterator[Api]:
+    app = create_app(demo_settings)
+    async with AsyncTestClient(app=app) as client:
+        yield Api(client, app)
+
+
+async def dashboard_login(reader: Api, email: str, password: str) -> None:
+    page = await reader.client.get("/login")
+    response = await reader.client.post(
+        "/login",
+        data={"csrf_token": csrf_of(page.text), "email": email, "password": password},
+        follow_redirects=False,
+    )
+    assert 303 == response.status_code, response.text
+
+
+@pytest.mark.parametrize("client", sorted(DEMO_HEAD_OFFICES))
+async def test_every_demo_outlet_shows_the_leagues_score_everywhere(
+    demo_reader: Api, client: str
+) -> None:
+    email, password = DEMO_HEAD_OFFICES[client]
+    headers = await demo_reader.login(email, password)
+    league = await demo_reader.ok("GET", "/api/v1/analytics/league", headers)
+    (wave,) = league["wave_ids"]
+    rows = {row["outlet"]["code"]: row for row in league["rows"]}
+    assert len(rows) >= 12
+
+    comparison = await demo_reader.call(
+        "GET", f"/api/v1/waves/{wave}/comparison.pdf?lang=en", headers
+    )
+    assert 200 == comparison.status_code, comparison.text[:300]
+    assert {code: expected_display(row) for code, row in rows.items()} == pdf_league(
+        pdf_text(comparison.content)
+    )
+    assert [] == mostly_empty_pages(comparison.content)
+
+    await dashboard_login(demo_reader, email, password)
+    csv_rows, _xlsx = exported_rows(
+        await download(demo_reader, "/exports/league?format=csv"),
+        await download(demo_reader, "/exports/league?format=xlsx"),
+    )
+    assert {code: row["score"] for code, row in rows.items()} == {
+        row["outlet_code"]: float(row["score"]) for row in csv_rows
+    }
+
+    for index, (code, row) in enumerate(sorted(rows.items())):
+        outlet = row["outlet"]["id"]
+        pdf = await demo_reader.call(
+            "GET", f"/api/v1/outlets/{outlet}/report.pdf?lang=en&wave={wave}", headers
+        )
+        assert 200 == pdf.status_code, (code, pdf.text[:300])
+        # The PDF's headline is the league's score for that outlet and wave.
+        assert f"{one_decimal(row['score'])}%" == headline_score(pdf.content), code
+        text = pdf_text(pdf.content)
+        if row["change"] is not None:
+            assert f"{signed_one_decimal(row['change'])} points" in text, code
+        visits = re.search(r"(\d+) visits?:", text)
+        assert visits is not None, code
+        assert row["audits"] == int(visits.group(1)), code
+        # The dashboard's outlet page shows the same result for the same (default) wave.
+        page = await demo_reader.client.get(f"/outlets/{outlet}")
+        assert one_decimal(row["score"]) == wave_result(page.text), code
+        # And, in one of the four languages in turn, nothing cut short, no page left empty.
+        lang = LANGUAGES[index % len(LANGUAGES)]
+        localized = (
+            pdf
+            if lang == "en"
+            else await demo_reader.call(
+                "GET", f"/api/v1/outlets/{outlet}/report.pdf?lang={lang}&wave={wave}", headers
+            )
+        )
+        assert [] == cut_short(" ".join(page_texts(localized.content)), checklist_ellipses()), (
+            code,
+            lang,
+        )
+        assert [] == mostly_empty_pages(localized.content), (code, lang)

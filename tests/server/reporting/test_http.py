@@ -186,5 +186,8 @@ async def test_unreleased_visit_counts_nowhere(reader: Api, programme: ReportWor
     text = pdf_text(pdf)
     assert UNRELEASED_COMMENT not in text
     assert f"{released.percent:.1f}" in text
-    # The unreleased visit failed the critical item: its "Emergency exit clear?" never shows.
-    assert "Emergency exit clear?" not in text
+    assert "1 visit: 1 phone" in text
+    # The unreleased visit failed the critical item: no capped visit, nothing to fix about it.
+    fix_first = text[text.index("Fix these first") : text.index("What went well")]
+    assert "Emergency exit clear?" not in fix_first
+    assert "because it failed a critical item" not in text

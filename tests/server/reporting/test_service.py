@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from reports import Rank, TrendPoint
+from reports import TrendPoint
 from server.access.caller import HEAD_OFFICE, OUTLET_MANAGER, Caller
 from server.core.database import Database
 from server.core.settings import Settings
@@ -33,10 +33,6 @@ async def service(seeded_settings: Settings) -> AsyncIterator[ReportService]:
         await database.close()
 
 
-def _rank(scores: dict[str, float], outlet: str) -> Rank:
-    return Rank(1 + sum(score > scores[outlet] for score in scores.values()), len(scores))
-
-
 async def test_outlet_report_data_matches_the_released_visits(
     service: ReportService, programme: ReportWorld
 ) -> None:
@@ -53,23 +49,29 @@ async def test_outlet_report_data_matches_the_released_visits(
     outlets = ("own", "other_outlet", "other_region")
     now = {outlet: programme.visit(outlet, "a2").percent for outlet in outlets}
     before = {outlet: programme.visit(outlet, "a1").percent for outlet in outlets}
-    north = {outlet: now[outlet] for outlet in ("own", "other_outlet")}
-    assert now["own"] == data.percent
-    assert before["own"] == data.previous_percent
-    assert _rank(now, "own") == data.rank_in_network
-    assert _rank(north, "own") == data.rank_in_region
+    # One visit per outlet and wave: the result is that visit's percent.
+    assert now["own"] == data.result.percent
+    assert before["own"] == data.result.previous_percent
+    assert round(now["own"] - before["own"], 1) == data.result.change
+    assert (1, 0) == (data.result.visits, data.result.under_dispute)
+    # One visit is too few to rank (docs/contract.md#wave-result): no rank, said in words.
+    assert data.standing is not None
+    assert (None, None) == (data.standing.rank, data.standing.region_rank)
+    assert round(sum(now.values()) / 3, 1) == data.standing.network_percent
     assert (
         TrendPoint("Q1 a", before["own"], round(sum(before.values()) / 3, 1)),
         TrendPoint("Q1 a, second", now["own"], round(sum(now.values()) / 3, 1)),
     ) == data.trend
-    assert ["Поздоровались?", "Время ожидания"] == [item.text for item in data.failed_items]
-    greeted = data.failed_items[0]
+    (visit,) = data.visits
+    assert ["Поздоровались?", "Время ожидания"] == [item.text for item in visit.failed_items]
+    greeted = visit.failed_items[0]
     assert (10.0, False, COMMENT_RU, 1) == (
         greeted.points_lost, greeted.critical, greeted.comment, len(greeted.thumbnails)
     )  # fmt: skip
-    assert ["Приветствие", "Безопасность"] == [section.title for section in data.sections]
-    assert "phone" == data.channel
-    assert dt.date(2026, 2, 9) == data.visit_date
+    assert ["Приветствие", "Безопасность"] == [section.title for section in visit.sections]
+    assert "phone" == visit.channel
+    assert dt.date(2026, 2, 9) == visit.day
+    assert ["Поздоровались?", "Время ожидания"] == [item.text for item in data.fix_first]
 
 
 async def test_comparison_data_of_head_office_covers_the_client(
@@ -84,6 +86,8 @@ async def test_comparison_data_of_head_office_covers_the_client(
     now = {outlet.upper(): programme.visit(outlet, "a2").percent for outlet in outlets}
     assert now == {row.code: row.percent for row in data.league}
     assert sorted(now.values(), reverse=True) == [row.percent for row in data.league]
+    assert {None} == {row.rank for row in data.league}  # one visit each: too few to rank
     assert 3 == data.visits
+    assert round(sum(now.values()) / 3, 1) == data.network_percent
     assert {"north": 2, "south": 1} == {region.region: region.outlets for region in data.regions}
     assert ("Welcome", "Safety") == data.heatmap_by_outlet.rows

@@ -1,0 +1,553 @@
+"""How an outlet, a region and the network did in a wave: the one definition, from the rollup.
+
+Every number that says how an outlet, a region or the network did in a wave (the league table,
+regions, trend, best vs rest, the exports, the dashboard, the outlet and comparison PDFs) comes
+from here (docs/contract.md#wave-result). Only `score_rollup` is read, with the open disputes
+and the checklists' pass marks and bands beside it; never raw answers.
+
+Definitions:
+- An outlet's result in a wave is the weighted mean of the percents of its released visits in
+  the wave (a visit without a score is left out). The weights are the client's channel weights
+  (`server.workflow.rules`): none set, every visit weighs the same; set, each channel's visits
+  together weigh the channel's weight (1 for a channel not named), shared equally among them,
+  over the channels the outlet was visited on in that wave.
+- A visit under an open dispute counts with its current score; the result says on how many
+  such visits it rests (`under_dispute`), and is provisional while there is one.
+- Its 95% interval is Student's t on the weighted mean: n - 1 degrees of freedom, the variance
+  of a mean with normalised weights a being s^2 * sum(a^2), s^2 the weighted variance over
+  (1 - sum(a^2)); with equal weights, the textbook interval. It is cut to 0-100; `margin` keeps
+  the half-width before the cut, which is what tells two results apart.
+- Its pass mark is the same weighted mean of the pass marks of the visits' checklists; its
+  band is looked up in the bands of the checklist weighing most. Both are decided on the score
+  as shown, with one decimal.
+- A region's and the network's result is the mean of the results of their outlets (each
+  outlet weighs the same), with a t interval over those outlet results.
+- Change: the result minus the result of the same outlet, region or network in the client's
+  previous wave (by start date).
+- Ranks are competition ranks ("1224") of the outlets with at least `MIN_VISITS_TO_RANK`
+  visits. Where an outlet stands (its third of the network, how many outlets it cannot be told
+  apart from, above or below the network) is derived from the intervals in `standings`: the
+  one place to change when the statistics behind it change.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from server.access.caller import Caller
+from server.access.scope import Columns, scope_of
+from server.analytics import stats
+from server.analytics.filters import Filters, Where, scope_where
+from server.templates.published import parsed_template
+from server.workflow.rules import channel_weights
+from server.workflow.tables import ScoreRollup
+from shared.checklist import Template
+
+MIN_VISITS_TO_RANK: Final = 3
+INTERVAL_METHOD: Final = "student-t on the weighted mean of visit percents"
+THIRDS: Final = ("top", "middle", "bottom")
+ABOVE, LEVEL, BELOW = "above", "level", "below"
+
+
+async def _raw(sql: str, args: Iterable[Any]) -> list[dict[str, Any]]:
+    """Run `sql`, built only from fixed fragments; every value goes through a placeholder."""
+    rows: list[dict[str, Any]] = await ScoreRollup.raw(sql, *args)
+    return rows
+
+
+def _day(value: Any) -> dt.date:
+    """A DATE column as a date (SQLite may hand back ISO text)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WaveRef:
+    id: int
+    client_id: int
+    name: str
+    starts_on: dt.date
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WaveChoice:
+    """The waves a figure shows, the client's wave before each, and every wave by client."""
+
+    shown: tuple[WaveRef, ...]
+    previous: Mapping[int, WaveRef]
+    by_client: Mapping[int, tuple[WaveRef, ...]]
+
+    @property
+    def ids(self) -> list[int]:
+        return sorted(wave.id for wave in self.shown)
+
+    def waves_and_previous(self) -> list[WaveRef]:
+        return [*self.shown, *self.previous.values()]
+
+
+async def visible_waves(caller: Caller, client_id: int | None = None) -> list[WaveRef]:
+    """The waves the caller may see (client-level records), oldest first."""
+    visible, args = scope_of(caller).sql(Columns(client="client"), placeholder="{}")
+    sql = f"SELECT id, client, name, starts_on FROM wave WHERE {visible}"  # noqa: S608
+    if client_id is not None:
+        sql += " AND client = {}"
+        args.append(client_id)
+    rows = await _raw(sql + " ORDER BY starts_on, id", args)
+    return [WaveRef(row["id"], row["client"], row["name"], _day(row["starts_on"])) for row in rows]
+
+
+async def choose_waves(caller: Caller, filters: Filters) -> WaveChoice:
+    """The wave `filters` names, or each client's latest wave holding released data that the
+    caller may see and the other filters keep; with the client's wave before each."""
+    waves = await visible_waves(caller, filters.client)
+    by_client: dict[int, list[WaveRef]] = collections.defaultdict(list)
+    for wave in waves:
+        by_client[wave.client_id].append(wave)
+    if filters.wave is not None:
+        shown = [wave for wave in waves if wave.id == filters.wave]
+    else:
+        shown = []
+        for client_waves in by_client.values():
+            for wave in reversed(client_waves):
+                where = scope_where(caller, filters, with_wave=False)
+                where.add("r.wave = {}", wave.id)
+                found = await _raw(
+                    "SELECT 1 AS found FROM score_rollup r JOIN outlet o ON o.id = r.outlet "  # noqa: S608
+                    f"WHERE {where.sql()} LIMIT 1",
+                    where.args,
+                )
+                if found:
+                    shown.append(wave)
+                    break
+    previous = {}
+    for wave in shown:
+        client_waves = by_client[wave.client_id]
+        position = client_waves.index(wave)
+        if position > 0:
+            previous[wave.id] = client_waves[position - 1]
+    return WaveChoice(
+        shown=tuple(sorted(shown, key=lambda wave: (wave.client_id, wave.starts_on, wave.id))),
+        previous=previous,
+        by_client={client: tuple(client_waves) for client, client_waves in by_client.items()},
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Estimate:
+    """A mean with its 95% interval: `count` values (visits, or outlets for a group)."""
+
+    score: float
+    count: int
+    low: float | None = None
+    high: float | None = None
+    # The half-width before the cut to 0-100: what tells two results apart.
+    margin: float | None = None
+
+
+def _estimate(score: float, count: int, half_width: float | None) -> Estimate:
+    if half_width is None:
+        return Estimate(score, count)
+    # A t interval is symmetric; scores are not: cut it to the 0-100 scale.
+    return Estimate(
+        score, count, max(0.0, score - half_width), min(100.0, score + half_width), half_width
+    )
+
+
+def mean_estimate(values: Sequence[float]) -> Estimate:
+    """The plain mean of `values` with its t interval (the result of a region or network)."""
+    interval = stats.t_interval(values)
+    score = stats.mean(values)
+    return _estimate(score, len(values), None if interval is None else score - interval.low)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class VisitSums:
+    """Count, sum and sum of squares of the scored visits of one outlet in one wave that share
+    a channel and a checklist version."""
+
+    channel: str
+    template: tuple[str, int]
+    count: int
+    total: float
+    squares: float
+
+
+def visit_weights(groups: Sequence[VisitSums], shares: Mapping[str, float]) -> list[float]:
+    """The weight of one visit of each group: 1 each without shares; else the channel's share
+    split among the channel's visits."""
+    if not shares:
+        return [1.0] * len(groups)
+    per_channel: collections.Counter[str] = collections.Counter()
+    for group in groups:
+        per_channel[group.channel] += group.count
+    return [shares.get(group.channel, 1.0) / per_channel[group.channel] for group in groups]
+
+
+def weighted_estimate(groups: Sequence[VisitSums], weights: Sequence[float]) -> Estimate | None:
+    """The weighted mean of the visits of `groups` (each visit weighing its group's weight)
+    with its t interval; None when no visit has a score."""
+    count = sum(group.count for group in groups)
+    if not count:
+        return None
+    if len({weight for weight, group in zip(weights, groups, strict=True) if group.count}) == 1:
+        # Every visit the same: exactly the textbook figures, as the SQL sums give them.
+        total = math.fsum(group.total for group in groups)
+        squares = math.fsum(group.squares for group in groups)
+        interval = stats.t_interval_from_sums(count, total, squares)
+        score = total / count
+        return _estimate(score, count, None if interval is None else score - interval.low)
+    weight_sum = math.fsum(w * g.count for w, g in zip(weights, groups, strict=True))
+    score = math.fsum(w * g.total for w, g in zip(weights, groups, strict=True)) / weight_sum
+    if count < 2:
+        return _estimate(score, count, None)
+    second = math.fsum(w * g.squares for w, g in zip(weights, groups, strict=True)) / weight_sum
+    concentration = math.fsum(w * w * g.count for w, g in zip(weights, groups, strict=True)) / (
+        weight_sum * weight_sum
+    )
+    variance = max(0.0, second - score * score) / (1.0 - concentration)
+    quantile = stats.student_t_quantile(0.5 + stats.CONFIDENCE / 2.0, count - 1)
+    return _estimate(score, count, quantile * math.sqrt(variance * concentration))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OutletResult:
+    """An outlet's result in one wave (docs/contract.md#wave-result)."""
+
+    outlet_id: int
+    code: str
+    name: str
+    client_id: int
+    region_id: int | None
+    wave_id: int
+    estimate: Estimate
+    under_dispute: int = 0
+    critical_visits: int = 0
+    pass_mark: float | None = None
+    band: str | None = None
+
+    @property
+    def score(self) -> float:
+        return self.estimate.score
+
+    @property
+    def visits(self) -> int:
+        return self.estimate.count
+
+    @property
+    def provisional(self) -> bool:
+        return self.under_dispute > 0
+
+    @property
+    def passed(self) -> bool | None:
+        if self.pass_mark is None:
+            return None
+        return shown(self.score) >= self.pass_mark
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class GroupResult:
+    """A region's or the network's result in one wave: the mean of its outlets' results."""
+
+    wave_id: int
+    estimate: Estimate  # its count is the number of outlets
+    visits: int
+    provisional_outlets: int
+
+    @property
+    def score(self) -> float:
+        return self.estimate.score
+
+    @property
+    def outlets(self) -> int:
+        return self.estimate.count
+
+
+def shown(score: float) -> float:
+    """A score as the JSON carries it (two decimals), then as a screen or PDF shows it (one):
+    the figure bands and pass marks are decided on, so the reader never sees 75.0 "Fair"."""
+    return round(round(score, 2), 1)
+
+
+def change(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else now - before
+
+
+def score_of(result: OutletResult | GroupResult | None) -> float | None:
+    return None if result is None else result.score
+
+
+def _group(wave_id: int, results: Iterable[OutletResult]) -> GroupResult | None:
+    members = list(results)
+    if not members:
+        return None
+    return GroupResult(
+        wave_id=wave_id,
+        estimate=mean_estimate([member.score for member in members]),
+        visits=sum(member.visits for member in members),
+        provisional_outlets=sum(member.provisional for member in members),
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Results:
+    """The outlet results of some waves, and the region and network results made from them."""
+
+    waves: Mapping[int, WaveRef]
+    by_wave: Mapping[int, Mapping[int, OutletResult]]
+
+    def outlets(self, wave_id: int) -> dict[int, OutletResult]:
+        return dict(self.by_wave.get(wave_id, {}))
+
+    def outlet(self, wave_id: int | None, outlet_id: int) -> OutletResult | None:
+        if wave_id is None:
+            return None
+        return self.by_wave.get(wave_id, {}).get(outlet_id)
+
+    def network(self, wave_id: int | None) -> GroupResult | None:
+        if wave_id is None:
+            return None
+        return _group(wave_id, self.by_wave.get(wave_id, {}).values())
+
+    def regions(self, wave_id: int | None) -> dict[int | None, GroupResult]:
+        if wave_id is None:
+            return {}
+        members: dict[int | None, list[OutletResult]] = collections.defaultdict(list)
+        for result in self.by_wave.get(wave_id, {}).values():
+            members[result.region_id].append(result)
+        return {
+            region: group
+            for region, results in members.items()
+            if (group := _group(wave_id, results)) is not None
+        }
+
+    def region(self, wave_id: int | None, region_id: int | None) -> GroupResult | None:
+        return self.regions(wave_id).get(region_id)
+
+
+async def _checklists(keys: Iterable[str]) -> dict[tuple[str, int], Template]:
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    placeholders = ", ".join("{}" for _key in wanted)
+    rows = await _raw(
+        f"SELECT body FROM checklist_template WHERE key IN ({placeholders}) "  # noqa: S608
+        "AND status <> 'draft'",
+        wanted,
+    )
+    templates = (parsed_template(row["body"]) for row in rows)
+    return {(template.key, template.version): template for template in templates}
+
+
+def _band(template: Template | None, score: float) -> str | None:
+    if template is None:
+        return None
+    for band in sorted(template.bands, key=lambda band: float(band.min), reverse=True):
+        if score >= float(band.min):
+            return band.key
+    return None
+
+
+def outlet_result(
+    identity: Mapping[str, Any],
+    groups: Sequence[VisitSums],
+    shares: Mapping[str, float],
+    checklists: Mapping[tuple[str, int], Template],
+) -> OutletResult | None:
+    """The result of one outlet in one wave from the sums of its visits (`identity` holds
+    outlet, code, name, client, region, wave, under_dispute, critical)."""
+    weights = visit_weights(groups, shares)
+    estimate = weighted_estimate(groups, weights)
+    if estimate is None:
+        return None
+    weight_of: dict[tuple[str, int], float] = collections.defaultdict(float)
+    for weight, group in zip(weights, groups, strict=True):
+        weight_of[group.template] += weight * group.count
+    marked = {
+        key: float(checklists[key].pass_mark)  # type: ignore[arg-type]
+        for key in weight_of
+        if key in checklists and checklists[key].pass_mark is not None
+    }
+    marked_weight = math.fsum(weight_of[key] for key in marked)
+    pass_mark = (
+        math.fsum(weight_of[key] * mark for key, mark in marked.items()) / marked_weight
+        if marked_weight
+        else None
+    )
+    heaviest = max(sorted(weight_of), key=lambda key: weight_of[key])
+    return OutletResult(
+        outlet_id=identity["outlet"],
+        code=identity["code"],
+        name=identity["name"],
+        client_id=identity["client"],
+        region_id=identity["region"],
+        wave_id=identity["wave"],
+        estimate=estimate,
+        under_dispute=int(identity.get("under_dispute", 0)),
+        critical_visits=int(identity.get("critical", 0)),
+        pass_mark=None if pass_mark is None else round(pass_mark, 2),
+        band=_band(checklists.get(heaviest), shown(estimate.score)),
+    )
+
+
+async def read_results(where: Where, waves: Sequence[WaveRef]) -> Results:
+    """Every outlet's result in `waves` over the rollup rows `where` keeps (its conditions on
+    `r`, the rollup, and `o`, the outlet)."""
+    wave_ids = frozenset(wave.id for wave in waves)
+    if not wave_ids:
+        return Results({}, {})
+    scoped = Where(list(where.conditions), list(where.args))
+    scoped.add_in("r.wave", wave_ids)
+    inner = (
+        "score_rollup r JOIN outlet o ON o.id = r.outlet"
+        if scoped.uses_outlet
+        else ("score_rollup r")
+    )
+    # Grouped first, names joined after, so that the grouping reads only the covering index
+    # score_rollup_result (client, wave, outlet, channel, template, percent, critical_failure).
+    rows = await _raw(
+        "SELECT g.client, g.wave, g.outlet, o.code, o.name, o.region, g.channel, "  # noqa: S608
+        "g.template_key, g.template_version, g.n, g.total, g.squares, g.critical "
+        "FROM (SELECT r.client, r.wave, r.outlet, r.channel, r.template_key, "
+        "r.template_version, COUNT(r.percent) AS n, SUM(r.percent) AS total, "
+        "SUM(r.percent * r.percent) AS squares, SUM(CASE WHEN r.critical_failure AND "
+        "r.percent IS NOT NULL THEN 1 ELSE 0 END) AS critical "
+        f"FROM {inner} WHERE {scoped.sql()} GROUP BY r.client, r.wave, r.outlet, r.channel, "
+        "r.template_key, r.template_version) g JOIN outlet o ON o.id = g.outlet",
+        scoped.args,
+    )
+    disputed = await _raw(
+        "SELECT r.wave, r.outlet, COUNT(DISTINCT r.id) AS n FROM dispute d "  # noqa: S608
+        "JOIN score_rollup r ON r.audit_uuid = d.audit_uuid JOIN outlet o ON o.id = r.outlet "
+        f"WHERE d.status = 'open' AND r.percent IS NOT NULL AND {scoped.sql()} "
+        "GROUP BY r.wave, r.outlet",
+        scoped.args,
+    )
+    under_dispute = {(row["wave"], row["outlet"]): int(row["n"]) for row in disputed}
+    groups: dict[tuple[int, int], list[VisitSums]] = collections.defaultdict(list)
+    identities: dict[tuple[int, int], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["wave"], row["outlet"])
+        identity = identities.setdefault(
+            key,
+            {
+                "outlet": row["outlet"],
+                "code": row["code"],
+                "name": row["name"],
+                "client": row["client"],
+                "region": row["region"],
+                "wave": row["wave"],
+                "under_dispute": under_dispute.get(key, 0),
+                "critical": 0,
+            },
+        )
+        identity["critical"] += int(row["critical"] or 0)
+        groups[key].append(
+            VisitSums(
+                channel=row["channel"],
+                template=(row["template_key"], int(row["template_version"])),
+                count=int(row["n"] or 0),
+                total=float(row["total"] or 0),
+                squares=float(row["squares"] or 0),
+            )
+        )
+    shares = await channel_weights({identity["client"] for identity in identities.values()})
+    checklists = await _checklists(key for key, _version in _templates_of(groups))
+    by_wave: dict[int, dict[int, OutletResult]] = collections.defaultdict(dict)
+    for key in sorted(groups):
+        identity = identities[key]
+        ordered = sorted(groups[key], key=lambda group: (group.channel, group.template))
+        result = outlet_result(identity, ordered, shares.get(identity["client"], {}), checklists)
+        if result is not None:
+            by_wave[key[0]][key[1]] = result
+    return Results({wave.id: wave for wave in waves}, dict(by_wave))
+
+
+def _templates_of(groups: Mapping[Any, Sequence[VisitSums]]) -> set[tuple[str, int]]:
+    return {group.template for sums in groups.values() for group in sums}
+
+
+def network_where(client_id: int) -> Where:
+    """The rollup rows of a client's whole network: what reports compare an outlet with,
+    whoever reads them (docs/contract.md#reports)."""
+    where = Where()
+    where.add("r.client = {}", client_id)
+    return where
+
+
+# --- ranks and standing --------------------------------------------------------------------
+
+
+def ranks(results: Iterable[OutletResult], min_visits: int = MIN_VISITS_TO_RANK) -> dict[int, int]:
+    """Competition ranks ("1224") of the outlets with at least `min_visits` visits, by their
+    score as the JSON carries it (two decimals), best first."""
+    ranked = [result for result in results if result.visits >= min_visits]
+    places = stats.competition_ranks([round(result.score, 2) for result in ranked])
+    return {result.outlet_id: place for result, place in zip(ranked, places, strict=True)}
+
+
+def apart(first: Estimate, second: Estimate) -> bool:
+    """Whether the data tell two results apart: their difference is larger than the 95%
+    margin of a difference, taken as the two margins combined. Without a margin, never."""
+    if first.margin is None or second.margin is None:
+        return False
+    return abs(first.score - second.score) > math.hypot(first.margin, second.margin)
+
+
+def versus(result: Estimate, reference: float | None) -> str | None:
+    """`ABOVE` or `BELOW` when the result is clearly above or below `reference` (the network's
+    result, taken as known), `LEVEL` when not clearly different, None without an interval."""
+    if reference is None or result.margin is None:
+        return None
+    if result.score - reference > result.margin:
+        return ABOVE
+    if reference - result.score > result.margin:
+        return BELOW
+    return LEVEL
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Standing:
+    """Where an outlet stands in its network in a wave, as far as the data can tell."""
+
+    rank: int | None  # None: too few visits to rank
+    ranked: int  # outlets ranked
+    third: str | None  # "top", "middle" or "bottom" third of the ranked outlets
+    alike: int | None  # other ranked outlets whose results it cannot be told apart from
+    versus_network: str | None  # ABOVE, LEVEL or BELOW the network's result; None: no interval
+
+
+def standings(
+    results: Mapping[int, OutletResult],
+    network: float | None,
+    min_visits: int = MIN_VISITS_TO_RANK,
+) -> dict[int, Standing]:
+    """The standing of every outlet of one wave's results (one client's network)."""
+    places = ranks(results.values(), min_visits)
+    ranked = [results[outlet] for outlet in places]
+    standing = {}
+    for outlet_id, result in results.items():
+        place = places.get(outlet_id)
+        third = alike = None
+        if place is not None:
+            third = THIRDS[min(2, 3 * (place - 1) // len(ranked))]
+            alike = sum(
+                1
+                for other in ranked
+                if other.outlet_id != outlet_id and not apart(result.estimate, other.estimate)
+            )
+        standing[outlet_id] = Standing(
+            rank=place,
+            ranked=len(ranked),
+            third=third,
+            alike=alike if result.estimate.margin is not None else None,
+            versus_network=versus(result.estimate, network),
+        )
+    return standing
