@@ -47,6 +47,7 @@ from server.templates.published import parsed_template
 from server.workflow.rules import channel_weights
 from server.workflow.tables import ScoreRollup
 from shared.checklist import Template
+from shared.errors import TemplateError
 
 MIN_VISITS_TO_RANK: Final = 3
 INTERVAL_METHOD: Final = "student-t on the weighted mean of visit percents"
@@ -197,7 +198,9 @@ def weighted_estimate(groups: Sequence[VisitSums], weights: Sequence[float]) -> 
     count = sum(group.count for group in groups)
     if not count:
         return None
-    if len({weight for weight, group in zip(weights, groups, strict=True) if group.count}) == 1:
+    if len(groups) == 1 or (
+        len({weight for weight, group in zip(weights, groups, strict=True) if group.count}) == 1
+    ):
         # Every visit the same: exactly the textbook figures, as the SQL sums give them.
         total = math.fsum(group.total for group in groups)
         squares = math.fsum(group.squares for group in groups)
@@ -342,24 +345,46 @@ async def _checklists(keys: Iterable[str]) -> dict[tuple[str, int], Template]:
         "AND status <> 'draft'",
         wanted,
     )
-    templates = (parsed_template(row["body"]) for row in rows)
-    return {(template.key, template.version): template for template in templates}
+    templates = {}
+    for row in rows:
+        try:
+            template = parsed_template(row["body"])
+        except TemplateError:
+            # Published bodies were validated when published; one that no longer reads (a
+            # hand-made row) costs the results their pass mark and band, not the figure.
+            continue
+        templates[(template.key, template.version)] = template
+    return templates
 
 
-def _band(template: Template | None, score: float) -> str | None:
-    if template is None:
+@dataclasses.dataclass(frozen=True, slots=True)
+class Marks:
+    """What a checklist version says of a result: its pass mark and its bands, highest first."""
+
+    pass_mark: float | None
+    bands: tuple[tuple[float, str], ...]
+
+    @classmethod
+    def of(cls, template: Template) -> Marks:
+        bands = sorted(((float(band.min), band.key) for band in template.bands), reverse=True)
+        mark = None if template.pass_mark is None else float(template.pass_mark)
+        return cls(mark, tuple(bands))
+
+    def band(self, score: float) -> str | None:
+        for low, key in self.bands:
+            if score >= low:
+                return key
         return None
-    for band in sorted(template.bands, key=lambda band: float(band.min), reverse=True):
-        if score >= float(band.min):
-            return band.key
-    return None
+
+
+NO_MARKS: Final = Marks(None, ())
 
 
 def outlet_result(
     identity: Mapping[str, Any],
     groups: Sequence[VisitSums],
     shares: Mapping[str, float],
-    checklists: Mapping[tuple[str, int], Template],
+    marks: Mapping[tuple[str, int], Marks],
 ) -> OutletResult | None:
     """The result of one outlet in one wave from the sums of its visits (`identity` holds
     outlet, code, name, client, region, wave, under_dispute, critical)."""
@@ -367,21 +392,26 @@ def outlet_result(
     estimate = weighted_estimate(groups, weights)
     if estimate is None:
         return None
-    weight_of: dict[tuple[str, int], float] = collections.defaultdict(float)
-    for weight, group in zip(weights, groups, strict=True):
-        weight_of[group.template] += weight * group.count
-    marked = {
-        key: float(checklists[key].pass_mark)  # type: ignore[arg-type]
-        for key in weight_of
-        if key in checklists and checklists[key].pass_mark is not None
-    }
-    marked_weight = math.fsum(weight_of[key] for key in marked)
-    pass_mark = (
-        math.fsum(weight_of[key] * mark for key, mark in marked.items()) / marked_weight
-        if marked_weight
-        else None
-    )
-    heaviest = max(sorted(weight_of), key=lambda key: weight_of[key])
+    if len(groups) == 1:
+        # One checklist (most outlets of most waves): its own pass mark and bands.
+        heaviest = groups[0].template
+        pass_mark = marks.get(heaviest, NO_MARKS).pass_mark
+    else:
+        weight_of: dict[tuple[str, int], float] = collections.defaultdict(float)
+        for weight, group in zip(weights, groups, strict=True):
+            weight_of[group.template] += weight * group.count
+        marked = {
+            key: mark
+            for key in weight_of
+            if (mark := marks.get(key, NO_MARKS).pass_mark) is not None
+        }
+        marked_weight = math.fsum(weight_of[key] for key in marked)
+        pass_mark = (
+            math.fsum(weight_of[key] * mark for key, mark in marked.items()) / marked_weight
+            if marked_weight
+            else None
+        )
+        heaviest = max(sorted(weight_of), key=lambda key: weight_of[key])
     return OutletResult(
         outlet_id=identity["outlet"],
         code=identity["code"],
@@ -393,7 +423,7 @@ def outlet_result(
         under_dispute=int(identity.get("under_dispute", 0)),
         critical_visits=int(identity.get("critical", 0)),
         pass_mark=None if pass_mark is None else round(pass_mark, 2),
-        band=_band(checklists.get(heaviest), shown(estimate.score)),
+        band=marks.get(heaviest, NO_MARKS).band(shown(estimate.score)),
     )
 
 
@@ -435,9 +465,9 @@ async def read_results(where: Where, waves: Sequence[WaveRef]) -> Results:
     identities: dict[tuple[int, int], dict[str, Any]] = {}
     for row in rows:
         key = (row["wave"], row["outlet"])
-        identity = identities.setdefault(
-            key,
-            {
+        identity = identities.get(key)
+        if identity is None:
+            identity = identities[key] = {
                 "outlet": row["outlet"],
                 "code": row["code"],
                 "name": row["name"],
@@ -446,8 +476,7 @@ async def read_results(where: Where, waves: Sequence[WaveRef]) -> Results:
                 "wave": row["wave"],
                 "under_dispute": under_dispute.get(key, 0),
                 "critical": 0,
-            },
-        )
+            }
         identity["critical"] += int(row["critical"] or 0)
         groups[key].append(
             VisitSums(
@@ -460,11 +489,14 @@ async def read_results(where: Where, waves: Sequence[WaveRef]) -> Results:
         )
     shares = await channel_weights({identity["client"] for identity in identities.values()})
     checklists = await _checklists(key for key, _version in _templates_of(groups))
+    marks = {key: Marks.of(template) for key, template in checklists.items()}
     by_wave: dict[int, dict[int, OutletResult]] = collections.defaultdict(dict)
     for key in sorted(groups):
         identity = identities[key]
-        ordered = sorted(groups[key], key=lambda group: (group.channel, group.template))
-        result = outlet_result(identity, ordered, shares.get(identity["client"], {}), checklists)
+        ordered = groups[key]
+        if len(ordered) > 1:
+            ordered.sort(key=lambda group: (group.channel, group.template))
+        result = outlet_result(identity, ordered, shares.get(identity["client"], {}), marks)
         if result is not None:
             by_wave[key[0]][key[1]] = result
     return Results({wave.id: wave for wave in waves}, dict(by_wave))
@@ -524,30 +556,53 @@ class Standing:
     versus_network: str | None  # ABOVE, LEVEL or BELOW the network's result; None: no interval
 
 
+class Standings:
+    """Where each outlet of one wave's results (one client's network) stands.
+
+    Ranks and thirds are worked out once; how many outlets one cannot be told apart from is
+    counted when asked (`of`), for that outlet alone: across every pair of a network of
+    2,000 outlets it would cost seconds, and a league only needs `versus_network`.
+    """
+
+    def __init__(
+        self,
+        results: Mapping[int, OutletResult],
+        network: float | None,
+        min_visits: int = MIN_VISITS_TO_RANK,
+    ) -> None:
+        self.results = results
+        self.network = network
+        self.places = ranks(results.values(), min_visits)
+        self.ranked = [results[outlet] for outlet in self.places]
+
+    def of(self, outlet_id: int) -> Standing | None:
+        result = self.results.get(outlet_id)
+        if result is None:
+            return None
+        place = self.places.get(outlet_id)
+        third = alike = None
+        if place is not None:
+            third = THIRDS[min(2, 3 * (place - 1) // len(self.ranked))]
+            if result.estimate.margin is not None:
+                alike = sum(
+                    1
+                    for other in self.ranked
+                    if other.outlet_id != outlet_id and not apart(result.estimate, other.estimate)
+                )
+        return Standing(
+            rank=place,
+            ranked=len(self.ranked),
+            third=third,
+            alike=alike,
+            versus_network=versus(result.estimate, self.network),
+        )
+
+
 def standings(
     results: Mapping[int, OutletResult],
     network: float | None,
     min_visits: int = MIN_VISITS_TO_RANK,
 ) -> dict[int, Standing]:
     """The standing of every outlet of one wave's results (one client's network)."""
-    places = ranks(results.values(), min_visits)
-    ranked = [results[outlet] for outlet in places]
-    standing = {}
-    for outlet_id, result in results.items():
-        place = places.get(outlet_id)
-        third = alike = None
-        if place is not None:
-            third = THIRDS[min(2, 3 * (place - 1) // len(ranked))]
-            alike = sum(
-                1
-                for other in ranked
-                if other.outlet_id != outlet_id and not apart(result.estimate, other.estimate)
-            )
-        standing[outlet_id] = Standing(
-            rank=place,
-            ranked=len(ranked),
-            third=third,
-            alike=alike if result.estimate.margin is not None else None,
-            versus_network=versus(result.estimate, network),
-        )
-    return standing
+    every = Standings(results, network, min_visits)
+    return {outlet: standing for outlet in results if (standing := every.of(outlet)) is not None}

@@ -197,9 +197,7 @@ class AnalyticsService:
                 by_region[result.region_id].append(result)
             for members in by_region.values():
                 region_places.update(wave_results.ranks(members, min_audits))
-            standing = wave_results.standings(
-                outlets, None if network is None else network.score, min_audits
-            )
+            network_score = None if network is None else network.score
             wave_rows = []
             for result in outlets.values():
                 earlier = results.outlet(before.id if before else None, result.outlet_id)
@@ -226,7 +224,7 @@ class AnalyticsService:
                         pass_mark=result.pass_mark,
                         band=result.band,
                         passed=result.passed,
-                        versus_network=standing[result.outlet_id].versus_network,
+                        versus_network=wave_results.versus(estimate, network_score),
                     )
                 )
             rows.extend(

@@ -267,7 +267,7 @@ class NetworkFigures:
     wave: WaveRef
     trend_waves: tuple[WaveRef, ...]
     results: Results
-    standings: dict[int, wave_results.Standing]
+    standings: wave_results.Standings
     region_ranks: dict[int, Rank]
     # (checklist, section) -> the network's mean section percent in the wave
     section_average: dict[tuple[str, str], float]
@@ -348,7 +348,7 @@ async def network_figures(wave: WaveRef) -> NetworkFigures:
         wave=wave,
         trend_waves=trend_waves,
         results=results,
-        standings=wave_results.standings(outlets, network),
+        standings=wave_results.Standings(outlets, network),
         region_ranks=region_ranks,
         section_average={key: stats.mean(values) for key, values in section_percents.items()},
         region_section_top_quartile={
@@ -515,7 +515,7 @@ class ReportService:
             )
         previous_wave = figures.previous_wave
         before = figures.results.outlet(previous_wave.id if previous_wave else None, outlet.id)
-        standing = figures.standings.get(outlet.id)
+        standing = figures.standings.of(outlet.id)
         network = figures.network_score()
         subject = ReportSubject(OUTLET, outlet.client_id, wave.id, outlet_id=outlet.id)
         return OutletReportData(
