@@ -463,12 +463,27 @@ async def test_every_demo_outlet_shows_the_leagues_score_everywhere(
         "GET", f"/api/v1/waves/{wave}/comparison.pdf?lang=en", headers
     )
     assert 200 == comparison.status_code, comparison.text[:300]
+    comparison_text = pdf_text(comparison.content)
     assert {code: expected_display(row) for code, row in rows.items()} == pdf_league(
-        pdf_text(comparison.content)
+        comparison_text
     )
     assert [] == mostly_empty_pages(comparison.content)
 
+    # Regions: the same wave and the same numbers on the API, the overview and the PDF.
+    regions = await demo_reader.ok("GET", "/api/v1/analytics/regions", headers)
+    assert {wave} == {region["wave_id"] for region in regions}
+    by_name = {
+        region["name"]: (one_decimal(region["score"]), signed_one_decimal(region["change"]))
+        for region in regions
+    }
+    assert by_name == pdf_regions(comparison_text)
     await dashboard_login(demo_reader, email, password)
+    overview = await demo_reader.client.get("/")
+    _header, *screen_regions = html_table(overview.text, "regions")
+    assert by_name == {
+        name: (score, change or "—") for name, _outlets, _audits, score, change in screen_regions
+    }
+
     csv_rows, _xlsx = exported_rows(
         await download(demo_reader, "/exports/league?format=csv"),
         await download(demo_reader, "/exports/league?format=xlsx"),
