@@ -30,7 +30,8 @@ def _untranslated(texts: Texts | None, lang: str) -> bool:
 def _answer_words(source: Item, value: Any, lang: str) -> str:
     """An answer of `source` in words: Yes / No, an option's text, or the number."""
     if source.kind == "yes_no":
-        return translation(lang).gettext("Yes" if value else "No")
+        gettext = translation(lang).gettext
+        return gettext("Yes") if value else gettext("No")
     option = source.option(value) if isinstance(value, str) else None
     if option is not None:
         return text(option.text, lang)
