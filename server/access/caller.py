@@ -49,6 +49,9 @@ class Caller:
     # Clients a reviewer is assigned to (empty for every other role).
     reviewer_client_ids: frozenset[int] = frozenset()
     language: str = "en"
+    # Whether the caller's client lets its head office set up its own programme: its regions,
+    # outlets and managers (docs/contract.md#roles; the rule is in server.access.scope).
+    head_office_setup: bool = False
 
     @property
     def is_admin(self) -> bool:
