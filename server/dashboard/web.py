@@ -33,6 +33,7 @@ from server.access.caller import Caller
 from server.core.context import AppContext
 from server.core.errors import Forbidden, Unauthorized
 from server.core.i18n import _
+from server.dashboard.formatting import NATIVE_NAMES, Figures
 from server.reporting.service import Vocabulary
 from shared.i18n import LANGUAGES, negotiate, translation
 
@@ -169,6 +170,7 @@ def render(
     messages = translation(language)
     token, cookie = csrf_token(request)
     values.setdefault("vocabulary", Vocabulary((), language))
+    query = request.url.query
     html = _environment.get_template(template).render(
         _=messages.gettext,
         channel_name=lambda key: label(CHANNELS, key, messages),
@@ -180,6 +182,9 @@ def render(
         csrf_field=CSRF_FIELD,
         csrf_token=token,
         path=request.url.path,
+        here=request.url.path + (f"?{query}" if query else ""),
+        fmt=Figures(language),
+        native_names=NATIVE_NAMES,
         **values,
     )
     response = Response(html, status_code=status_code, media_type="text/html; charset=utf-8")

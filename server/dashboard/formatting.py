@@ -1,0 +1,128 @@
+"""Numbers, dates and fixed names on dashboard pages, in the page's locale.
+
+Pages never format a figure with `"%.1f"`: "76.1" is English, a Russian or Polish reader expects
+"76,1", as the PDFs print it (`reports.i18n.Formatter`, Babel). Results are shown with one
+decimal, rounded from the two of the JSON (docs/contract.md#wave-result). The same object names
+languages natively for the language picker, and turns the stored keys of flags, bands, statuses
+and item kinds into words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from reports.i18n import Formatter
+from reports.labels import ACTION_STATUSES, BANDS, CHANNELS, DISPUTE_DECISIONS, label
+from server.core.i18n import _
+from shared.i18n import translation
+
+# Each language in its own words: a reader who cannot read the page still finds theirs.
+NATIVE_NAMES = {"en": "English", "ru": "Русский", "uk": "Українська", "pl": "Polski"}
+
+# Proof-of-visit flag codes (server.audits.flags) as people read them.
+FLAG_NAMES = {
+    "off_site": _("GPS fix far from the outlet"),
+    "too_short": _("Visit shorter than expected"),
+    "clock_skew": _("Phone clock differs from the server's"),
+    "photo_reused": _("Photo already used in another audit"),
+    "photo_outside_visit": _("Photo taken outside the visit"),
+}
+AUDIT_STATUSES = {
+    "submitted": _("Waiting for review"),
+    "returned": _("Returned to the auditor"),
+    "approved": _("Released"),
+    "disputed": _("Under dispute"),
+}
+DISPUTE_STATUSES = {"open": _("Open"), **DISPUTE_DECISIONS}
+
+
+class Figures:
+    """Formatting for one page language; `None` shows as a dash everywhere."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.locale = Locale.parse(language)
+        self.report = Formatter(language)
+        self.messages = translation(language)
+
+    # --- numbers -----------------------------------------------------------------------------
+
+    def _number(self, value: Any) -> Decimal | None:
+        if value is None or value == "":
+            return None
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return None
+
+    def num(self, value: Any, digits: int = 1) -> str:
+        """A figure with `digits` decimals: "76,1" in Polish."""
+        number = self._number(value)
+        if number is None:
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(number, format=pattern, locale=self.locale)
+
+    def plain(self, value: Any) -> str:
+        """An answer's number as given, with no more decimals than it has: "4,5", "120"."""
+        number = self._number(value)
+        if number is None:
+            return "–"
+        return format_decimal(number, format="#,##0.###", locale=self.locale)
+
+    def score(self, value: Any) -> str:
+        """A 0-100 score with one decimal and the locale's percent sign: "76,1 %"."""
+        number = self._number(value)
+        return self.report.score(None if number is None else float(number))
+
+    def signed(self, value: Any) -> str:
+        """A change in points with its sign: "+4,2"."""
+        number = self._number(value)
+        return self.report.change(None if number is None else float(number))
+
+    def integer(self, value: int) -> str:
+        return self.report.integer(value)
+
+    # --- dates -------------------------------------------------------------------------------
+
+    def day(self, value: dt.date | dt.datetime | str | None) -> str:
+        """A date in the locale's medium form: "6 gru 2026"."""
+        if value is None or value == "":
+            return "–"
+        if isinstance(value, str):
+            value = dt.date.fromisoformat(value[:10])
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        return format_date(value, format="medium", locale=self.locale)
+
+    def moment(self, value: dt.datetime | None) -> str:
+        """A date and time (UTC, as stored) in the locale's short form."""
+        if value is None:
+            return "–"
+        return format_datetime(value, format="medium", tzinfo=dt.UTC, locale=self.locale)
+
+    # --- names -------------------------------------------------------------------------------
+
+    def channel(self, key: str) -> str:
+        return label(CHANNELS, key, self.messages)
+
+    def band(self, key: str | None) -> str:
+        return "" if key is None else label(BANDS, key, self.messages)
+
+    def flag(self, code: str) -> str:
+        return label(FLAG_NAMES, code, self.messages)
+
+    def audit_status(self, key: str) -> str:
+        return label(AUDIT_STATUSES, key, self.messages)
+
+    def dispute_status(self, key: str) -> str:
+        return label(DISPUTE_STATUSES, key, self.messages)
+
+    def action_status(self, key: str) -> str:
+        return label(ACTION_STATUSES, key, self.messages)
