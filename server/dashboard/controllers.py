@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.datastructures import Cookie, UploadFile
+from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect, Stream
@@ -34,6 +34,9 @@ from server.analytics.filters import Filters, check_filters_in_scope, require_an
 from server.analytics.service import AnalyticsService
 from server.core.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
 from server.core.i18n import _
+from server.dashboard import audit_page, disputes_page, network, review_desk
+from server.dashboard.evidence_forms import evidence_photos as _evidence_photos
+from server.dashboard.evidence_forms import upload_body as _upload_body
 from server.dashboard.setup_links import auditor_setups
 from server.dashboard.verify import ROUTES as VERIFY_ROUTES
 from server.dashboard.web import (
@@ -52,24 +55,13 @@ from server.dashboard.web import (
     session_cookie,
 )
 from server.organisation.tables import Outlet, Region
-from server.photos import PhotoLimits, check_upload_size
 from server.photos.upload import TAKES_PHOTO
 from server.reporting.service import load_vocabulary
 from server.waves.tables import Wave
 from server.workflow.corrective import CorrectiveService
-from server.workflow.disputes import DisputeService
-from server.workflow.evidence import Body, EvidencePhotos
 from server.workflow.released import ReleasedAudits
-from server.workflow.review import ReviewService
 from server.workflow.schemas import (
-    ApproveRequest,
-    CorrectedAnswer,
     CorrectiveStep,
-    DisputeCreate,
-    DisputeReject,
-    DisputeUphold,
-    ReturnNoteIn,
-    ReturnRequest,
 )
 from shared.checklist import CHANNELS
 from shared.i18n import LANGUAGES, translation
@@ -511,111 +503,6 @@ async def export(request: Request[Any, Any, Any], kind: FromPath[str]) -> Stream
 # --- review and disputes -------------------------------------------------------------------
 
 
-@get("/review", include_in_schema=False)
-async def review_queue(request: Request[Any, Any, Any]) -> Response[str]:
-    """The queue, oldest first or (`?sort=trust`) lowest trust first, with each visit's trust
-    score and reasons in the page's language, and the open disputes."""
-    caller = await session_caller(request)
-    caller.require_role(ADMIN, REVIEWER)
-    database = context_of(request).database
-    sort = "trust" if request.query_params.get("sort") == "trust" else "received"
-    language = language_of(request, caller)
-    queue = await ReviewService(database).queue(caller, None, 100, sort=sort, language=language)
-    disputes = await DisputeService(database).list(caller, None, 100, None, "open")
-    return render(
-        request,
-        "review.html",
-        caller=caller,
-        queue=queue.items,
-        sort=sort,
-        disputes=disputes.items,
-        vocabulary=await load_vocabulary(None, language),
-        flag_labels=FLAG_LABELS,
-    )
-
-
-@post("/review/{audit_uuid:uuid}/approve", include_in_schema=False, status_code=303)
-async def approve(
-    request: Request[Any, Any, Any], audit_uuid: FromPath[uuid_module.UUID]
-) -> Response[Any]:
-    form = await checked_form(request)
-    caller = await session_caller(request)
-    await ReviewService(context_of(request).database).approve(
-        caller, audit_uuid, ApproveRequest(note=form.get("note", ""))
-    )
-    return _redirect("/review")
-
-
-@post("/review/{audit_uuid:uuid}/return", include_in_schema=False, status_code=303)
-async def return_audit(
-    request: Request[Any, Any, Any], audit_uuid: FromPath[uuid_module.UUID]
-) -> Response[Any]:
-    form = await checked_form(request)
-    caller = await session_caller(request)
-    note = form.get("note", "").strip()
-    if not note:
-        raise BadRequest(_("Say what the auditor should correct."))
-    await ReviewService(context_of(request).database).return_to_auditor(
-        caller, audit_uuid, ReturnRequest(notes=[ReturnNoteIn(item=None, note=note)])
-    )
-    return _redirect("/review")
-
-
-def _evidence_photos(request: Request[Any, Any, Any]) -> EvidencePhotos:
-    """The API's evidence-photo service: the same media store, limits and errors."""
-    context = context_of(request)
-    return EvidencePhotos(context.database, context.media_store, context.photo_limits)
-
-
-def _upload_body(upload: UploadFile, limits: PhotoLimits) -> Body:
-    """An uploaded form file as the evidence service's body: over the size limit is 413."""
-
-    async def read() -> bytes:
-        data = await upload.read()
-        check_upload_size(len(data), max_bytes=limits.max_bytes)
-        return data
-
-    return read
-
-
-@post(
-    "/disputes",
-    include_in_schema=False,
-    status_code=303,
-    opt=TAKES_PHOTO,
-)
-async def raise_dispute(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Raise a dispute on an item, with an optional photo (attached once the dispute exists)."""
-    form, files = await checked_form_with_files(request)
-    caller = await session_caller(request)
-    try:
-        audit_uuid = uuid_module.UUID(form.get("audit_uuid", ""))
-    except ValueError as error:
-        raise BadRequest(_("There is no such audit.")) from error
-    dispute = await DisputeService(context_of(request).database).raise_dispute(
-        caller,
-        DisputeCreate(
-            audit_uuid=audit_uuid, item=form.get("item", ""), reason=form.get("reason", "")
-        ),
-    )
-    if "photo" in files:
-        photos = _evidence_photos(request)
-        await photos.attach_to_dispute(
-            caller, dispute.id, _upload_body(files["photo"], photos.limits), None
-        )
-    return _redirect(f"/outlets/{dispute.outlet_id}")
-
-
-@get("/disputes/{dispute_id:int}/photo", include_in_schema=False)
-async def dispute_photo(
-    request: Request[Any, Any, Any], dispute_id: FromPath[int]
-) -> Response[bytes]:
-    """The dispute photo's thumbnail for whoever may read the dispute (as the API), else 404."""
-    caller = await session_caller(request)
-    data = await _evidence_photos(request).dispute_photo(caller, dispute_id, "thumbnail")
-    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private"})
-
-
 @get("/actions/{action_id:int}/evidence", include_in_schema=False)
 async def action_evidence(
     request: Request[Any, Any, Any], action_id: FromPath[int]
@@ -624,39 +511,6 @@ async def action_evidence(
     caller = await session_caller(request)
     data = await _evidence_photos(request).action_photo(caller, action_id, "thumbnail")
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private"})
-
-
-@post("/disputes/{dispute_id:int}/{decision:str}", include_in_schema=False, status_code=303)
-async def resolve_dispute(
-    request: Request[Any, Any, Any], dispute_id: FromPath[int], decision: FromPath[str]
-) -> Response[Any]:
-    form = await checked_form(request)
-    caller = await session_caller(request)
-    service = DisputeService(context_of(request).database)
-    reply = form.get("reply", "")
-    if decision == "uphold":
-        dispute = await service.get(caller, dispute_id)
-        original = dispute.original_answer or {}
-        corrected = _corrected_value(original.get("value"), form.get("value", ""))
-        await service.uphold(
-            caller, dispute_id, DisputeUphold(reply=reply, answer=CorrectedAnswer(value=corrected))
-        )
-    elif decision == "reject":
-        await service.reject(caller, dispute_id, DisputeReject(reply=reply))
-    else:
-        raise NotFound(_("There is no such page."))
-    return _redirect("/review")
-
-
-def _corrected_value(original: Any, text: str) -> Any:
-    """The reviewer's corrected value typed as the original answer was (yes/no, number, text)."""
-    text = text.strip()
-    if isinstance(original, bool) or text.lower() in ("true", "false", "yes", "no"):
-        return text.lower() in ("true", "yes")
-    try:
-        return float(text) if "." in text else int(text)
-    except ValueError:
-        return text
 
 
 @post(
@@ -785,13 +639,11 @@ DASHBOARD = Router(
         best_vs_rest_page,
         channels_page,
         export,
-        review_queue,
-        approve,
-        return_audit,
-        raise_dispute,
-        dispute_photo,
+        *review_desk.ROUTES,
+        *disputes_page.ROUTES,
+        *audit_page.ROUTES,
+        *network.ROUTES,
         action_evidence,
-        resolve_dispute,
         corrective_step,
         admin_lists,
         *VERIFY_ROUTES,

@@ -284,6 +284,12 @@ SCOPED = [
     Scoped("GET", "/outlets/{outlet_id:int}/report.pdf", CLIENT_DATA, "outlet", session=True),
     Scoped("GET", "/photos/{photo_uuid:uuid}/thumbnail", EVERYONE_IN_SCOPE, "photo",
            session=True),
+    Scoped("GET", "/photos/{photo_uuid:uuid}/display", EVERYONE_IN_SCOPE, "photo",
+           session=True),
+    # An audit's page: agency staff read it with its auditor, client users the released view.
+    Scoped("GET", "/audits/{audit_uuid:uuid}", EVERYONE_IN_SCOPE, "audit", session=True),
+    Scoped("GET", "/waves/{wave_id:int}/comparison.pdf", CLIENT_DATA, "wave",
+           scopes=("own", "other_client"), session=True),
     Scoped("GET", "/disputes/{dispute_id:int}/photo", CLIENT_DATA, "dispute",
            session=True),
     Scoped("GET", "/actions/{action_id:int}/evidence", CLIENT_DATA, "action",
@@ -311,6 +317,8 @@ UNSCOPED = [
            query=f"?min_audits=1&format={form}")
       for kind in ("league", "answers") for form in ("csv", "xlsx")),
     Case("GET", "/review", statuses(403, admin=200, reviewer=200), session=True),
+    Case("GET", "/disputes", NOT_AUDITOR, session=True),
+    Case("GET", "/network", NOT_AUDITOR, session=True),
     Case("GET", "/admin", admin_only(200), session=True),
     Case("GET", "/login", statuses(200), session=True),
     # Public pages (no login): the verification of a report issued for the own outlet.
