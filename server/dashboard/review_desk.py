@@ -82,7 +82,8 @@ async def review_desk(request: Request[Any, Any, Any]) -> Response[str]:
     caller = await session_caller(request)
     caller.require_role(ADMIN, REVIEWER)
     query = request.query_params
-    sort = query.get("sort") if query.get("sort") in SORTS else "received"
+    asked = query.get("sort")
+    sort: str = asked if isinstance(asked, str) and asked in SORTS else "received"
     client = _int(query.get("client"))
     wave = _int(query.get("wave"))
     auditor = _int(query.get("auditor"))
