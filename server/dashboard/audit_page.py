@@ -320,7 +320,11 @@ async def _agency_facts(
     request: Request[Any, Any, Any], caller: Caller, audit_uuid: uuid_module.UUID
 ) -> AuditFacts:
     audit = await AuditQueries(context_of(request).database).get_audit(caller, audit_uuid)
-    row = await Audit.select(Audit._meta.primary_key, Audit.score_percent).where(Audit.uuid == audit_uuid).first()
+    row = (
+        await Audit.select(Audit._meta.primary_key, Audit.score_percent)
+        .where(Audit.uuid == audit_uuid)
+        .first()
+    )
     assert row is not None  # get_audit found it
     auditor = None
     if caller.role in (ADMIN, REVIEWER):
@@ -354,7 +358,11 @@ async def _agency_facts(
 
 async def _client_facts(caller: Caller, audit_uuid: uuid_module.UUID) -> AuditFacts:
     audit = await ReleasedAudits().get(caller, audit_uuid)
-    row = await Audit.select(Audit._meta.primary_key, Audit.finished_at).where(Audit.uuid == audit_uuid).first()
+    row = (
+        await Audit.select(Audit._meta.primary_key, Audit.finished_at)
+        .where(Audit.uuid == audit_uuid)
+        .first()
+    )
     assert row is not None  # the released view found it
     return AuditFacts(
         uuid=audit_uuid,

@@ -23,7 +23,6 @@ from litestar.static_files import create_static_files_router
 
 from reports.charts import heatmap_chart, section_chart, to_svg, trend_chart
 from reports.i18n import Formatter
-from reports.labels import BANDS, label
 from reports.model import Heatmap, OutletReportData
 from reports.model import TrendPoint as ChartPoint
 from reports.standing import sentences as standing_sentences
@@ -34,7 +33,7 @@ from server.analytics.filters import Filters, check_filters_in_scope, require_an
 from server.analytics.service import AnalyticsService
 from server.core.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
 from server.core.i18n import _
-from server.dashboard import audit_page, disputes_page, network, review_desk
+from server.dashboard import audit_page, disputes_page, network, outlet_view, review_desk
 from server.dashboard.evidence_forms import evidence_photos as _evidence_photos
 from server.dashboard.evidence_forms import upload_body as _upload_body
 from server.dashboard.setup_links import auditor_setups
@@ -59,7 +58,6 @@ from server.photos.upload import TAKES_PHOTO
 from server.reporting.service import load_vocabulary
 from server.waves.tables import Wave
 from server.workflow.corrective import CorrectiveService
-from server.workflow.released import ReleasedAudits
 from server.workflow.schemas import (
     CorrectiveStep,
 )
@@ -309,9 +307,12 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
             )
     else:
         points = await _network_trend_only(caller, outlet["client"])
-    released = ReleasedAudits()
-    page = await released.list(caller, None, 5, outlet_id, None)
-    audits = [await released.get(caller, summary.uuid) for summary in page.items]
+    audits, wave_names, dispute_states = await outlet_view.audits_by_date(caller, outlet_id)
+    compared = None
+    if report is not None:
+        compared = await outlet_view.comparison(
+            caller, outlet["client"], outlet["region"], report.wave
+        )
     actions = await CorrectiveService(context_of(request).database).list(
         caller, None, 50, outlet_id
     )
@@ -326,10 +327,12 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
             translated(language, _("This outlet against the network average, per wave")),
         ),
         report=report,
-        band_name=lambda key: label(BANDS, key, translation(language)),
         standing_text=standing_text,
         section_svgs=section_svgs,
         audits=audits,
+        wave_names=wave_names,
+        dispute_states=dispute_states,
+        compared=compared,
         actions=actions.items,
         vocabulary=await load_vocabulary(None, language),
         now=dt.datetime.now(dt.UTC),
