@@ -19,6 +19,10 @@ The rule is asked in two ways, and nowhere else:
 - `Scope.sql(columns)` / `Scope.piccolo(columns)`: the same rule as a condition on a list
   query, raw SQL or Piccolo, given which columns hold the client, region, outlet, auditor
   and status of the rows.
+
+Who may change a client's set-up (its regions, outlets and managers) is `may_set_up`: admins
+for every client, and a client's head office for its own client when the client lets it
+(`head_office_setup`, which only admins change). Services ask it through `require_set_up`.
 """
 
 from __future__ import annotations
@@ -33,12 +37,16 @@ from piccolo.custom_types import Combinable
 from server.access.caller import (
     ADMIN,
     AUDITOR,
+    CLIENT_ROLES,
     HEAD_OFFICE,
     OUTLET_MANAGER,
     REGIONAL_MANAGER,
     REVIEWER,
+    ROLES,
     Caller,
 )
+from server.core.errors import Forbidden
+from server.core.i18n import _
 from shared.lifecycle import RELEASED_STATES
 
 # A condition no row meets.
@@ -247,3 +255,46 @@ def scope_of(caller: Caller) -> Scope:
 def can_see(caller: Caller, record: Record) -> bool:
     """Whether `caller` may see a record sitting where `record` says."""
     return scope_of(caller).admits(record)
+
+
+def may_set_up(caller: Caller, client_id: int | None) -> bool:
+    """Whether `caller` may change the set-up of the client `client_id`: its regions, outlets
+    (one by one or imported) and the managers of its head office, regions and outlets
+    (docs/contract.md#roles). Admins may for every client; a head office for its own client
+    when that client lets its head office set up its programme; nobody else."""
+    if caller.role == ADMIN:
+        return True
+    return (
+        caller.role == HEAD_OFFICE
+        and caller.head_office_setup
+        and client_id is not None
+        and client_id == caller.client_id
+    )
+
+
+def require_set_up(caller: Caller, client_id: int | None = None) -> None:
+    """Refuse (403) a caller who may not change this client's set-up (`may_set_up`).
+
+    Without `client_id`: whether the caller may set up a client at all, asked before a record
+    is looked up (a role that never may gets 403 whatever the record); then, once the record
+    was found in the caller's scope (another client's stays a 404), ask with its client."""
+    if client_id is None:
+        allowed = may_set_up(caller, caller.client_id if caller.role == HEAD_OFFICE else None)
+    else:
+        allowed = may_set_up(caller, client_id)
+    if not allowed:
+        if caller.role == HEAD_OFFICE:
+            raise Forbidden(
+                _("The agency manages this programme's set-up; ask it to let head office do it.")
+            )
+        raise Forbidden(_("Your role may not do this."))
+
+
+def managed_roles(caller: Caller) -> tuple[str, ...]:
+    """The roles of the people whose accounts `caller` may create and change: every role for
+    an admin, the client roles of their own client for a head office that may set it up."""
+    if caller.role == ADMIN:
+        return tuple(ROLES)
+    if may_set_up(caller, caller.client_id):
+        return CLIENT_ROLES
+    return ()

@@ -23,6 +23,7 @@ from server.core.database import Database, Row
 from server.core.errors import Invalid, TooManyRequests, Unauthorized
 from server.core.i18n import _
 from server.core.settings import Settings
+from server.organisation.tables import Client
 from server.users.tables import ReviewerClient, User, UserOutlet, UserRegion
 
 MIN_PASSWORD_LENGTH = 10
@@ -160,8 +161,9 @@ def check_password_strength(password: str) -> None:
 # no scope at all for a user who has none).
 CALLER_SQL = (
     "SELECT u.active AS active, u.token_generation AS token_generation, u.role AS role, "
-    "u.client AS client, u.language AS language, s.kind AS kind, s.scope_id AS scope_id "
-    "FROM app_user u LEFT JOIN ("
+    "u.client AS client, u.language AS language, s.kind AS kind, s.scope_id AS scope_id, "
+    "c.head_office_setup AS head_office_setup "
+    "FROM app_user u LEFT JOIN client c ON c.id = u.client LEFT JOIN ("
     "SELECT user_region.user AS user_id, 'region' AS kind, region AS scope_id FROM user_region "
     "UNION ALL SELECT user_outlet.user, 'outlet', outlet FROM user_outlet "
     "UNION ALL SELECT reviewer_client.user, 'client', client FROM reviewer_client"
@@ -179,6 +181,7 @@ class CallerRow:
     client: int | None
     language: str
     scope: dict[str, frozenset[int]]
+    head_office_setup: bool = False
 
     @classmethod
     def of(cls, rows: list[Row]) -> CallerRow:
@@ -194,6 +197,7 @@ class CallerRow:
             client=first["client"],
             language=first["language"],
             scope={kind: frozenset(ids) for kind, ids in scope.items()},
+            head_office_setup=bool(first["head_office_setup"]),
         )
 
     def caller(self, user_id: int) -> Caller:
@@ -205,6 +209,7 @@ class CallerRow:
             outlet_ids=self.scope["outlet"],
             reviewer_client_ids=self.scope["client"],
             language=self.language,
+            head_office_setup=self.head_office_setup,
         )
 
 
@@ -217,6 +222,11 @@ async def load_caller(user_id: int) -> Caller:
     clients = await ReviewerClient.select(ReviewerClient.client).where(
         ReviewerClient.user == user_id
     )
+    setup = None
+    if user["client"] is not None:
+        setup = (
+            await Client.select(Client.head_office_setup).where(Client.id == user["client"]).first()
+        )
     return Caller(
         user_id=user_id,
         role=user["role"],
@@ -225,6 +235,7 @@ async def load_caller(user_id: int) -> Caller:
         outlet_ids=frozenset(row["outlet"] for row in outlets),
         reviewer_client_ids=frozenset(row["client"] for row in clients),
         language=user["language"],
+        head_office_setup=bool(setup and setup["head_office_setup"]),
     )
 
 

@@ -9,10 +9,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from server.access.scope import require_set_up
 from server.core.dependencies import AuthenticatedCaller, DatabaseDep, SettingsDep
 from server.core.errors import PayloadTooLarge, UnsupportedMediaType
 from server.core.i18n import _
-from server.organisation.csv_import import OutletImport
+from server.organisation.csv_import import CSV, XLSX, OutletImport
 from server.organisation.schemas import (
     Client,
     ClientCreate,
@@ -29,6 +30,7 @@ from server.organisation.schemas import (
     RegionUpdate,
 )
 from server.organisation.service import OrganisationService
+from server.organisation.xlsx_import import XLSX_MEDIA_TYPE
 
 Organisation = NamedDependency[OrganisationService]
 
@@ -128,16 +130,23 @@ class ClientController(Controller):
         request: Request,  # type: ignore[type-arg]
         client_id: FromPath[int],
     ) -> ImportReport:
-        """Import outlets from a CSV body (`text/csv`, UTF-8, `,` or `;`), all or nothing."""
-        caller.require_role("admin")
-        if request.content_type[0] not in CSV_MEDIA_TYPES:
-            raise UnsupportedMediaType(_("Send the file as text/csv (UTF-8, ',' or ';')."))
+        """Import outlets from a CSV body (`text/csv`, UTF-8, `,` or `;`) or an Excel workbook
+        (`XLSX_MEDIA_TYPE`), all or nothing."""
+        require_set_up(caller)  # before a byte of the body is read
+        media_type = request.content_type[0]
+        if media_type not in CSV_MEDIA_TYPES and media_type != XLSX_MEDIA_TYPE:
+            raise UnsupportedMediaType(
+                _("Send the file as text/csv (UTF-8, ',' or ';') or as an .xlsx workbook.")
+            )
         content = bytearray()
         async for chunk in request.stream():
             content += chunk
             if len(content) > settings.max_csv_bytes:
                 raise PayloadTooLarge(_("The CSV file is too large; split it into parts."))
-        return await OutletImport(database, organisation).run(caller, client_id, bytes(content))
+        kind = XLSX if media_type == XLSX_MEDIA_TYPE else CSV
+        return await OutletImport(database, organisation).run(
+            caller, client_id, bytes(content), kind
+        )
 
 
 class RegionController(Controller):

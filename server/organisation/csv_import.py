@@ -1,8 +1,11 @@
-"""CSV import of a client's outlets: all rows or none, every bad row reported.
+"""Import of a client's outlets from a file: all rows or none, every bad row reported.
 
-Accepts UTF-8 with or without a BOM and `,` or `;` as separator (Russian, Ukrainian and Polish
-Excel write `;`). A second import of the same file updates outlets by code, never duplicates.
-Rows are written in batched upserts inside one transaction.
+A file is a CSV (UTF-8 with or without a BOM, `,` or `;` as separator: Russian, Ukrainian and
+Polish Excel write `;`) or an Excel workbook (`server.organisation.xlsx_import`, which reads
+the cells and hands them to the same row checks, `check_rows`). A second import of the same
+file updates outlets by code, never duplicates. Rows are written in batched upserts inside one
+transaction. `OutletImport.preview` runs every check and says what an import would do, storing
+nothing.
 """
 
 from __future__ import annotations
@@ -11,10 +14,13 @@ import csv
 import dataclasses
 import datetime as dt
 import io
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Final
 
-from server.access.caller import ADMIN, Caller
+import anyio.to_thread
+
+from server.access.caller import Caller
+from server.access.scope import require_set_up
 from server.auditlog import service as auditlog
 from server.core.database import Database
 from server.core.errors import Invalid
@@ -25,6 +31,8 @@ from server.organisation.service import OrganisationService
 from server.organisation.tables import Outlet as OutletTable
 from server.organisation.tables import Region as RegionTable
 
+CSV: Final = "csv"
+XLSX: Final = "xlsx"
 REQUIRED_COLUMNS = ("code", "name")
 OPTIONAL_COLUMNS = ("region", "address", "city", "lat", "lon", "timezone", "channels", "active")
 UPSERT_OUTLET = (
@@ -37,6 +45,8 @@ UPSERT_OUTLET = (
 )
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "да", "так", "tak"})
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "нет", "ні", "nie"})
+# A cell's place in the file, for a problem: None names it by line and column.
+Place = Callable[[int, str], str | None]
 
 
 @dataclasses.dataclass(slots=True)
@@ -54,6 +64,24 @@ class ParsedOutlet:
     active: bool
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImportPreview:
+    """What importing a file would do: its checked rows, which codes are new and which update
+    an outlet of the client, and the regions it would create. Nothing is stored."""
+
+    outlets: list[ParsedOutlet]
+    updated_codes: frozenset[str]
+    new_regions: list[str]
+
+    @property
+    def created(self) -> int:
+        return len(self.outlets) - self.updated
+
+    @property
+    def updated(self) -> int:
+        return sum(1 for outlet in self.outlets if outlet.code in self.updated_codes)
+
+
 def parse_outlets_csv(content: bytes) -> list[ParsedOutlet]:
     """Parse and check every row; raise Invalid listing each problem with line and column."""
     try:
@@ -67,7 +95,18 @@ def parse_outlets_csv(content: bytes) -> list[ParsedOutlet]:
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = _readable_rows(reader)
-    header = [name.strip().lower() for name in next(rows, [])]
+    header = next(rows, [])
+    return check_rows(header, ((reader.line_num, cells) for cells in rows))
+
+
+def check_rows(
+    header: list[str], rows: Iterable[tuple[int, list[str]]], place: Place | None = None
+) -> list[ParsedOutlet]:
+    """The checks of every import, whatever the file: `header` names the columns (in any case),
+    each row is its line number and its cells as text. Raises Invalid listing every problem of
+    every row (by `place`, else by line and column)."""
+    header = [name.strip().lower() for name in header]
+    where = place or (lambda line, column: None)
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         raise Invalid(
@@ -85,8 +124,7 @@ def parse_outlets_csv(content: bytes) -> list[ParsedOutlet]:
     problems: list[dict[str, Any]] = []
     outlets: list[ParsedOutlet] = []
     first_line_of_code: dict[str, int] = {}
-    for cells in rows:
-        line = reader.line_num
+    for line, cells in rows:
         if not any(cell.strip() for cell in cells):
             continue
 
@@ -94,33 +132,40 @@ def parse_outlets_csv(content: bytes) -> list[ParsedOutlet]:
             index = position.get(name)
             return cells[index].strip() if index is not None and index < len(cells) else default
 
+        def problem(column: str, code: str, message: str, line: int = line) -> dict[str, Any]:
+            return _problem(line, column, code, message, where(line, column))
+
         row_problems: list[dict[str, Any]] = []
-        code, name = cell("code"), cell("name")
-        for field, value, limit in (("code", code, 64), ("name", name, 200)):
+        code, name, region, city = cell("code"), cell("name"), cell("region"), cell("city")
+        for field, value, limit, required in (
+            ("code", code, 64, True),
+            ("name", name, 200, True),
+            ("region", region, 200, False),
+            ("city", city, 120, False),
+        ):
             row_problems += [
-                _problem(line, field, p["code"], p["message"])
-                for p in check_text(field, value, limit)
+                problem(field, p["code"], p["message"])
+                for p in check_text(field, value, limit, required)
             ]
-        lat = _number(cell("lat"), line, "lat", row_problems)
-        lon = _number(cell("lon"), line, "lon", row_problems)
+        lat = _number(cell("lat"), "lat", row_problems, problem)
+        lon = _number(cell("lon"), "lon", row_problems, problem)
         row_problems += [
-            _problem(line, p["item"], p["code"], p["message"]) for p in check_coordinates(lat, lon)
+            problem(p["item"], p["code"], p["message"]) for p in check_coordinates(lat, lon)
         ]
         timezone = cell("timezone", "UTC") or "UTC"
         row_problems += [
-            _problem(line, "timezone", p["code"], p["message"]) for p in check_timezone(timezone)
+            problem("timezone", p["code"], p["message"]) for p in check_timezone(timezone)
         ]
         channels = [c.strip() for c in (cell("channels") or "in_store").split("|") if c.strip()]
         row_problems += [
-            _problem(line, "channels", p["code"], p["message"]) for p in check_channels(channels)
+            problem("channels", p["code"], p["message"]) for p in check_channels(channels)
         ]
         active_text = cell("active", "true").lower() or "true"
         if active_text not in TRUE_WORDS | FALSE_WORDS:
-            row_problems.append(_problem(line, "active", "not_boolean", "use true or false"))
+            row_problems.append(problem("active", "not_boolean", "use true or false"))
         if code and code in first_line_of_code:
             row_problems.append(
-                _problem(
-                    line,
+                problem(
                     "code",
                     "duplicate_code",
                     f"code {code!r} is already used on line {first_line_of_code[code]}",
@@ -136,9 +181,9 @@ def parse_outlets_csv(content: bytes) -> list[ParsedOutlet]:
                 line=line,
                 code=code,
                 name=name,
-                region=cell("region"),
+                region=region,
                 address=cell("address"),
-                city=cell("city"),
+                city=city,
                 lat=lat,
                 lon=lon,
                 timezone=timezone,
@@ -165,9 +210,11 @@ def _readable_rows(reader: Any) -> Iterator[list[str]]:
         ) from error
 
 
-def _problem(line: int, column: str, code: str, message: str) -> dict[str, Any]:
+def _problem(
+    line: int, column: str, code: str, message: str, cell: str | None = None
+) -> dict[str, Any]:
     return {
-        "item": f"line {line}, {column}",
+        "item": cell or f"line {line}, {column}",
         "line": line,
         "column": column,
         "code": code,
@@ -175,15 +222,30 @@ def _problem(line: int, column: str, code: str, message: str) -> dict[str, Any]:
     }
 
 
-def _number(text: str, line: int, column: str, problems: list[dict[str, Any]]) -> float | None:
+def _number(
+    text: str,
+    column: str,
+    problems: list[dict[str, Any]],
+    problem: Callable[[str, str, str], dict[str, Any]],
+) -> float | None:
     if not text:
         return None
     try:
         # A decimal comma is what ru/uk/pl spreadsheets write.
         return float(text.replace(",", "."))
     except ValueError:
-        problems.append(_problem(line, column, "not_a_number", f"{text!r} is not a number"))
+        problems.append(problem(column, "not_a_number", f"{text!r} is not a number"))
         return None
+
+
+async def parse_outlets(content: bytes, kind: str) -> list[ParsedOutlet]:
+    """The checked rows of a CSV file or an Excel workbook (read in a worker thread: a large
+    workbook takes a while)."""
+    if kind == XLSX:
+        from server.organisation.xlsx_import import parse_outlets_xlsx
+
+        return await anyio.to_thread.run_sync(parse_outlets_xlsx, content)
+    return parse_outlets_csv(content)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -191,19 +253,34 @@ class OutletImport:
     database: Database
     organisation: OrganisationService
 
-    async def run(self, caller: Caller, client_id: int, content: bytes) -> ImportReport:
-        caller.require_role(ADMIN)
-        await self.organisation.get_client(caller, client_id)
-        outlets = parse_outlets_csv(content)
+    async def preview(
+        self, caller: Caller, client_id: int, content: bytes, kind: str = CSV
+    ) -> ImportPreview:
+        """Every check of an import, and what it would create and update; nothing is stored."""
+        await self._check_caller(caller, client_id)
+        outlets = await parse_outlets(content, kind)
+        regions = {
+            row["name"]
+            for row in await RegionTable.select(RegionTable.name).where(
+                RegionTable.client == client_id
+            )
+        }
+        existing = await self._existing_codes(client_id)
+        return ImportPreview(
+            outlets=outlets,
+            updated_codes=frozenset(o.code for o in outlets if o.code in existing),
+            new_regions=sorted({o.region for o in outlets if o.region} - regions),
+        )
+
+    async def run(
+        self, caller: Caller, client_id: int, content: bytes, kind: str = CSV
+    ) -> ImportReport:
+        await self._check_caller(caller, client_id)
+        outlets = await parse_outlets(content, kind)
         now = dt.datetime.now(dt.UTC)
         async with self.database.transaction() as connection:
             region_ids = await self._region_ids(client_id, {o.region for o in outlets if o.region})
-            existing = {
-                row["code"]
-                for row in await OutletTable.select(OutletTable.code).where(
-                    OutletTable.client == client_id
-                )
-            }
+            existing = await self._existing_codes(client_id)
             await connection.executemany(
                 UPSERT_OUTLET,
                 [
@@ -226,6 +303,21 @@ class OutletImport:
                 after={"outlets": report, "codes": [o.code for o in outlets]},
             )
         return report
+
+    async def _check_caller(self, caller: Caller, client_id: int) -> None:
+        """Admins, or the client's head office when the client lets it (docs/contract.md#roles);
+        another client is a 404."""
+        require_set_up(caller)
+        await self.organisation.get_client(caller, client_id)
+        require_set_up(caller, client_id)
+
+    async def _existing_codes(self, client_id: int) -> set[str]:
+        return {
+            row["code"]
+            for row in await OutletTable.select(OutletTable.code).where(
+                OutletTable.client == client_id
+            )
+        }
 
     async def _region_ids(self, client_id: int, names: set[str]) -> dict[str, int]:
         """Regions named in the file, created in this client when they do not exist yet."""

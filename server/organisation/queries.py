@@ -31,7 +31,12 @@ def region_filters(caller: Caller) -> Filters:
 
 
 def client_from_row(row: dict[str, Any]) -> Client:
-    return Client(id=row["id"], name=row["name"], lockout_days=row["lockout_days"])
+    return Client(
+        id=row["id"],
+        name=row["name"],
+        lockout_days=row["lockout_days"],
+        head_office_setup=bool(row["head_office_setup"]),
+    )
 
 
 def region_from_row(row: dict[str, Any]) -> Region:

@@ -11,16 +11,21 @@ class Client(msgspec.Struct, kw_only=True):
     id: int
     name: str
     lockout_days: int
+    # Whether the client's head office may set up its own programme: regions, outlets and
+    # managers (docs/contract.md#roles).
+    head_office_setup: bool = False
 
 
 class ClientCreate(msgspec.Struct, kw_only=True):
     name: str
     lockout_days: int = 90
+    head_office_setup: bool = False
 
 
 class ClientUpdate(msgspec.Struct, kw_only=True):
     name: str | msgspec.UnsetType = msgspec.UNSET
     lockout_days: int | msgspec.UnsetType = msgspec.UNSET
+    head_office_setup: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class ClientPage(msgspec.Struct, kw_only=True):

@@ -1,4 +1,9 @@
-"""Clients, regions and outlets: reads filtered by scope, writes by admins, all logged."""
+"""Clients, regions and outlets: reads filtered by scope, writes logged.
+
+Clients are created and changed by admins; a client's regions and outlets by admins and, when
+the client lets it, by its head office (`server.access.scope.may_set_up`,
+docs/contract.md#roles).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 import msgspec
 
 from server.access.caller import ADMIN, Caller
+from server.access.scope import require_set_up
 from server.auditlog import service as auditlog
 from server.core.clock import utc_now
 from server.core.database import Database
@@ -72,9 +78,19 @@ class OrganisationService:
             if await ClientTable.exists().where(ClientTable.name == data.name):
                 raise Conflict(_("A client with this name already exists."))
             rows = await ClientTable.insert(
-                ClientTable(name=data.name, lockout_days=data.lockout_days, created_at=utc_now())
+                ClientTable(
+                    name=data.name,
+                    lockout_days=data.lockout_days,
+                    head_office_setup=data.head_office_setup,
+                    created_at=utc_now(),
+                )
             )
-            client = Client(id=rows[0]["id"], name=data.name, lockout_days=data.lockout_days)
+            client = Client(
+                id=rows[0]["id"],
+                name=data.name,
+                lockout_days=data.lockout_days,
+                head_office_setup=data.head_office_setup,
+            )
             await auditlog.record(caller, "create", "client", client.id, after=client)
         return client
 
@@ -87,8 +103,16 @@ class OrganisationService:
                 **{f: v for f, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET},
             )
             _refuse(check_text("name", after.name, 200) + _check_lockout(after.lockout_days))
+            if after.name != before.name and await ClientTable.exists().where(
+                ClientTable.name == after.name, ClientTable.id != client_id
+            ):
+                raise Conflict(_("A client with this name already exists."))
             await ClientTable.update(
-                {ClientTable.name: after.name, ClientTable.lockout_days: after.lockout_days}
+                {
+                    ClientTable.name: after.name,
+                    ClientTable.lockout_days: after.lockout_days,
+                    ClientTable.head_office_setup: after.head_office_setup,
+                }
             ).where(ClientTable.id == client_id)
             await auditlog.record(caller, "update", "client", client_id, before, after)
         return after
@@ -127,20 +151,22 @@ class OrganisationService:
         return queries.region_from_row(row)
 
     async def create_region(self, caller: Caller, client_id: int, data: RegionCreate) -> Region:
-        caller.require_role(ADMIN)
+        require_set_up(caller)
         _refuse(check_text("name", data.name, 200))
         async with self.database.transaction():
             await self.get_client(caller, client_id)
+            require_set_up(caller, client_id)
             rows = await RegionTable.insert(RegionTable(client=client_id, name=data.name))
             region = Region(id=rows[0]["id"], client_id=client_id, name=data.name)
             await auditlog.record(caller, "create", "region", region.id, after=region)
         return region
 
     async def update_region(self, caller: Caller, region_id: int, data: RegionUpdate) -> Region:
-        caller.require_role(ADMIN)
+        require_set_up(caller)
         _refuse(check_text("name", data.name, 200))
         async with self.database.transaction():
             before = await self.get_region(caller, region_id)
+            require_set_up(caller, before.client_id)
             after = msgspec.structs.replace(before, name=data.name)
             await RegionTable.update({RegionTable.name: data.name}).where(
                 RegionTable.id == region_id
@@ -149,9 +175,10 @@ class OrganisationService:
         return after
 
     async def delete_region(self, caller: Caller, region_id: int) -> None:
-        caller.require_role(ADMIN)
+        require_set_up(caller)
         async with self.database.transaction():
             before = await self.get_region(caller, region_id)
+            require_set_up(caller, before.client_id)
             if await OutletTable.exists().where(OutletTable.region == region_id):
                 raise Conflict(_("Outlets still belong to this region; move them first."))
             await RegionTable.delete().where(RegionTable.id == region_id)
@@ -196,9 +223,10 @@ class OrganisationService:
         return queries.outlet_from_row(row)
 
     async def create_outlet(self, caller: Caller, data: OutletCreate) -> Outlet:
-        caller.require_role(ADMIN)
+        require_set_up(caller)
         async with self.database.transaction():
             await self.get_client(caller, data.client_id)
+            require_set_up(caller, data.client_id)
             outlet = Outlet(id=0, **msgspec.structs.asdict(data))
             await self._check_outlet(outlet)
             rows = await OutletTable.insert(OutletTable(**_outlet_values(outlet)))
@@ -207,9 +235,10 @@ class OrganisationService:
         return outlet
 
     async def update_outlet(self, caller: Caller, outlet_id: int, data: OutletUpdate) -> Outlet:
-        caller.require_role(ADMIN)
+        require_set_up(caller)
         async with self.database.transaction():
             before = await self.get_outlet(caller, outlet_id)
+            require_set_up(caller, before.client_id)
             changes = {
                 f: v for f, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET
             }
@@ -220,11 +249,12 @@ class OrganisationService:
         return after
 
     async def delete_outlet(self, caller: Caller, outlet_id: int) -> None:
-        caller.require_role(ADMIN)
+        require_set_up(caller)
         from server.waves.tables import Assignment
 
         async with self.database.transaction():
             before = await self.get_outlet(caller, outlet_id)
+            require_set_up(caller, before.client_id)
             if await Assignment.exists().where(Assignment.outlet == outlet_id):
                 raise Conflict(
                     _("The outlet has assignments; deactivate it (active=false) instead.")

@@ -18,6 +18,9 @@ class Client(Table):
     name = Varchar(length=200, unique=True)
     lockout_days = Integer(default=90)
     created_at = Timestamptz()
+    # Whether the client's head office may set up its own programme: regions, outlets and
+    # its managers (docs/contract.md#roles). Only admins change it.
+    head_office_setup = Boolean(default=False)
 
 
 class Region(Table):

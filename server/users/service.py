@@ -1,4 +1,9 @@
-"""Users and their scope: created and changed by admins, every change logged."""
+"""Users and their scope: created and changed by admins, every change logged.
+
+A client's head office that may set up its programme (`server.access.scope.may_set_up`,
+docs/contract.md#roles) manages the accounts of its own client's people too: head office,
+regional and outlet managers of that client, never agency staff; it reads no other account.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from server.access.caller import (
     ROLES,
     Caller,
 )
+from server.access.scope import managed_roles
 from server.auditlog import service as auditlog
 from server.auth.passwords import Passwords
 from server.auth.service import check_password_strength
@@ -49,31 +55,38 @@ class UserService:
     async def list_users(
         self, caller: Caller, cursor: str | None, limit: int, role: str | None = None
     ) -> UserPage:
-        caller.require_role(ADMIN)
+        _require_people_role(caller)
         query = UserTable.select().order_by(UserTable.id).limit(limit + 1)
         after = decode_cursor(cursor)
         if after is not None:
             query = query.where(UserTable.id > after)
         if role:
             query = query.where(UserTable.role == role)
+        if caller.role != ADMIN:
+            query = query.where(
+                UserTable.client == caller.client_id,
+                UserTable.role.is_in(list(managed_roles(caller))),
+            )
         rows = await query
         items = [await _user_from_row(row) for row in rows[:limit]]
         next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
         return UserPage(items=items, next_cursor=next_cursor)
 
     async def get_user(self, caller: Caller, user_id: int) -> User:
-        caller.require_role(ADMIN)
+        _require_people_role(caller)
         row = await UserTable.select().where(UserTable.id == user_id).first()
-        if row is None:
+        if row is None or not _manages(caller, row["role"], row["client"]):
             raise NotFound(_("No such user."))
         return await _user_from_row(row)
 
     async def create_user(self, caller: Caller | None, data: UserCreate) -> User:
         """Create a user; `caller` None is the command line creating the first admin."""
         if caller is not None:
-            caller.require_role(ADMIN)
+            _require_people_role(caller)
         email = data.email.strip().lower()
         problems = _check_identity(email, data.name, data.role, data.language)
+        if caller is not None and not problems:
+            problems = _check_managed(caller, data.role, data.client_id)
         if problems:
             raise Invalid(_("Some fields are not valid; see errors."), errors=problems)
         check_password_strength(data.password)
@@ -104,7 +117,7 @@ class UserService:
         return user
 
     async def update_user(self, caller: Caller, user_id: int, data: UserUpdate) -> User:
-        caller.require_role(ADMIN)
+        _require_people_role(caller)
         # Hashed before the transaction (in a worker thread), so no write lock is held meanwhile.
         new_password_hash = (
             await self.passwords.hash_in_worker(data.password)
@@ -162,11 +175,13 @@ class UserService:
     # Exclusions ---------------------------------------------------------------------------
 
     async def list_exclusions(self, caller: Caller, user_id: int) -> ExclusionList:
+        caller.require_role(ADMIN)
         await self.get_user(caller, user_id)
         rows = await AuditorExclusion.select().where(AuditorExclusion.user == user_id)
         return ExclusionList(items=[_exclusion_from_row(row) for row in rows])
 
     async def add_exclusion(self, caller: Caller, user_id: int, data: ExclusionCreate) -> Exclusion:
+        caller.require_role(ADMIN)
         async with self.database.transaction():
             user = await self.get_user(caller, user_id)
             if user.role != AUDITOR:
@@ -197,6 +212,7 @@ class UserService:
         return exclusion
 
     async def remove_exclusion(self, caller: Caller, user_id: int, exclusion_id: int) -> None:
+        caller.require_role(ADMIN)
         async with self.database.transaction():
             await self.get_user(caller, user_id)
             row = (
@@ -210,6 +226,43 @@ class UserService:
             await auditlog.record(
                 caller, "delete", "exclusion", exclusion_id, before=_exclusion_from_row(row)
             )
+
+
+def _require_people_role(caller: Caller) -> None:
+    """Admins, and a head office that may set up its client; 403 for everyone else."""
+    if not managed_roles(caller):
+        caller.require_role(ADMIN)
+
+
+def _manages(caller: Caller, role: str, client_id: int | None) -> bool:
+    """Whether `caller` may read and change an account of this role and client."""
+    if caller.role == ADMIN:
+        return True
+    return role in managed_roles(caller) and client_id == caller.client_id
+
+
+def _check_managed(caller: Caller, role: str, client_id: int | None) -> list[dict[str, Any]]:
+    """What keeps `caller` from creating an account of this role and client, as field errors."""
+    if caller.role == ADMIN:
+        return []
+    problems: list[dict[str, Any]] = []
+    if role not in managed_roles(caller):
+        problems.append(
+            {
+                "item": "role",
+                "code": "role_not_managed",
+                "message": "head office may add head office, regional and outlet managers",
+            }
+        )
+    if client_id != caller.client_id:
+        problems.append(
+            {
+                "item": "client_id",
+                "code": "other_client",
+                "message": "head office adds people of its own client only",
+            }
+        )
+    return problems
 
 
 def _exclusion_from_row(row: dict[str, Any]) -> Exclusion:

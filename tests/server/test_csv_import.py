@@ -120,3 +120,95 @@ async def test_wrong_media_type_is_a_415(api: Api) -> None:
     )
     assert 415 == response.status_code
     assert "application/problem+json" == response.headers["content-type"]
+
+
+def _workbook(rows: list[list[Any]], sheet: str = "Outlets") -> bytes:
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    worksheet = workbook.active
+    assert worksheet is not None
+    worksheet.title = sheet
+    for row in rows:
+        worksheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def test_workbook_imports_like_a_csv_and_names_bad_cells(api: Api) -> None:
+    admin, client_id = await _client(api)
+    header = ["Code", "Name", "Region", "Lat", "Lon", "Channels"]
+    good = _workbook([header, [1001, "Centrum", "Mazowsze", 52.2319, 21.0067, "in_store|phone"]])
+    response = await api.client.post(
+        f"/api/v1/clients/{client_id}/outlets/import",
+        headers={**admin, "Content-Type": XLSX},
+        content=good,
+    )
+    assert 200 == response.status_code, response.text
+    outlets = await _outlets(api, admin, client_id)
+    assert 52.2319 == outlets["1001"]["lat"]
+    assert ["in_store", "phone"] == outlets["1001"]["channels"]
+    bad = _workbook([header, ["W-2", "Mokotów", "", 95, 21, "teleport"]])
+    response = await api.client.post(
+        f"/api/v1/clients/{client_id}/outlets/import",
+        headers={**admin, "Content-Type": XLSX},
+        content=bad,
+    )
+    assert 422 == response.status_code, response.text
+    places = {error["item"] for error in response.json()["errors"]}
+    assert {"Outlets!D2", "Outlets!F2"} <= places
+    assert {"1001"} == set(await _outlets(api, admin, client_id))
+
+
+async def test_a_file_that_is_no_workbook_is_a_415(api: Api) -> None:
+    admin, client_id = await _client(api)
+    response = await api.client.post(
+        f"/api/v1/clients/{client_id}/outlets/import",
+        headers={**admin, "Content-Type": XLSX},
+        content=b"\xd0\xcf\x11\xe0 an old Excel file",
+    )
+    assert 415 == response.status_code
+    assert "not_a_workbook" == response.json()["errors"][0]["code"]
+
+
+async def test_head_office_sets_up_its_client_only_when_allowed(api: Api) -> None:
+    admin, client_id = await _client(api)
+    other = await api.ok("POST", "/api/v1/clients", admin, {"name": "Sever"})
+    await api.create_user(admin, "ho@example.com", "head_office", client_id=client_id)
+    head_office = await api.login("ho@example.com")
+    body = {"name": "Mazowsze"}
+    refused = await api.call("POST", f"/api/v1/clients/{client_id}/regions", head_office, body)
+    assert 403 == refused.status_code
+    await api.ok("PATCH", f"/api/v1/clients/{client_id}", admin, {"head_office_setup": True})
+    created = await api.call("POST", f"/api/v1/clients/{client_id}/regions", head_office, body)
+    assert 201 == created.status_code, created.text
+    elsewhere = await api.call("POST", f"/api/v1/clients/{other['id']}/regions", head_office, body)
+    assert 404 == elsewhere.status_code
+    response = await api.client.post(
+        f"/api/v1/clients/{client_id}/outlets/import",
+        headers={**head_office, "Content-Type": "text/csv"},
+        content=GOOD.encode(),
+    )
+    assert 200 == response.status_code, response.text
+    manager = {
+        "email": "rm@example.com",
+        "name": "Regional",
+        "role": "regional_manager",
+        "password": "a long enough password",
+        "client_id": client_id,
+        "region_ids": [created.json()["id"]],
+    }
+    assert 201 == (await api.call("POST", "/api/v1/users", head_office, manager)).status_code
+    auditor = {**manager, "email": "a@example.com", "role": "auditor", "client_id": None}
+    refused = await api.call("POST", "/api/v1/users", head_office, auditor)
+    assert 422 == refused.status_code
+    people = await api.ok("GET", "/api/v1/users", head_office)
+    assert {"ho@example.com", "rm@example.com"} == {p["email"] for p in people["items"]}
+    clients = await api.call("POST", "/api/v1/clients", head_office, {"name": "Mine"})
+    assert 403 == clients.status_code
