@@ -14,17 +14,22 @@ from litestar.response import Stream
 from server.analytics import exports
 from server.analytics.filters import Filters, check_filters_in_scope, require_analytics_role
 from server.analytics.schemas import (
+    AgreementFigure,
+    AuditorSeverityFigure,
     BestVsRestItem,
     CalibrationRow,
     ChannelFigure,
+    FunnelFigure,
     HeatmapFigure,
     LeagueTable,
     NpsFigure,
     ParetoItem,
     RegionFigure,
     TrendPoint,
+    VisitPlanFigure,
 )
 from server.analytics.service import AnalyticsService
+from server.analytics.wave_figures import MAX_DIFFERENCE, MAX_TARGET_WIDTH, EstimateService
 from server.core.dependencies import AuthenticatedCaller
 
 FilterDep = NamedDependency[Filters]
@@ -121,6 +126,45 @@ class AnalyticsController(Controller):
     ) -> list[CalibrationRow]:
         """Auditor leniency/severity against colleagues on the same outlet and template."""
         return await AnalyticsService().calibration(caller, filters)
+
+    @get("/funnel")
+    async def funnel(
+        self,
+        caller: AuthenticatedCaller,
+        filters: FilterDep,
+        min_audits: Annotated[int, QueryParameter(ge=1, le=1000)] = 3,
+    ) -> list[FunnelFigure]:
+        """Funnel plot: each outlet's result against its visits, with the network's 95% and
+        99.8% limits (docs/contract.md#estimates)."""
+        return await EstimateService().funnel(caller, filters, min_audits)
+
+    @get("/auditors")
+    async def auditors(
+        self, caller: AuthenticatedCaller, filters: FilterDep
+    ) -> list[AuditorSeverityFigure]:
+        """Auditor severity with its interval, the design check and adjusted outlet results;
+        agency only."""
+        return await EstimateService().auditors(caller, filters)
+
+    @get("/agreement")
+    async def agreement(
+        self, caller: AuthenticatedCaller, filters: FilterDep
+    ) -> list[AgreementFigure]:
+        """Per question, agreement of auditors on calibration visits (Krippendorff's alpha,
+        Gwet's AC1) and the questions to reword; agency only."""
+        return await EstimateService().agreement(caller, filters)
+
+    @get("/planner")
+    async def planner(
+        self,
+        caller: AuthenticatedCaller,
+        filters: FilterDep,
+        target_width: Annotated[float | None, QueryParameter(gt=0, le=MAX_TARGET_WIDTH)] = None,
+        difference: Annotated[float | None, QueryParameter(gt=0, le=MAX_DIFFERENCE)] = None,
+    ) -> list[VisitPlanFigure]:
+        """Visits per outlet per wave for a target interval width (points) or a difference
+        head office wants to detect, from the wave's observed variances."""
+        return await EstimateService().plan(caller, filters, target_width, difference)
 
     @get("/exports/league", operation_class=exports.DownloadOperation)
     async def export_league(

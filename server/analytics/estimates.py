@@ -159,6 +159,9 @@ class Visit:
     percent: float
     channel: str = ""
     template: str = ""
+    # How much the visit counts in its outlet's result, relative to the outlet's other visits
+    # (a client's channel weights, docs/contract.md#wave-result); 1 for every visit: the mean.
+    weight: float = 1.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -209,7 +212,7 @@ class OutletEstimate:
     outlet: Key
     region: Key | None
     visits: int
-    raw: float  # mean percent of its visits
+    raw: float  # mean percent of its visits (weighted mean with visit weights)
     adjusted: float  # the same with auditor effects removed (equal to raw without them)
     estimate: float  # shrunk toward the group by how much its visits tell
     interval: Interval  # 95% interval of the estimate, cut to 0-100
@@ -239,6 +242,9 @@ class FunnelPoint:
     outlet: Key
     visits: int
     score: float
+    # Where the point stands across: its visits, or with visit weights the effective number
+    # 1 / sum(a^2) of its normalised weights a, the visits of equal weight as precise.
+    effective_visits: float
     z: float  # (score - target) / sqrt(sigma^2 / n + tau^2)
     funnel: str
     funnel_998: str
@@ -384,6 +390,18 @@ class _Wave:
     channel: Ints
     template: Ints
     region_of: tuple[Key | None, ...]  # by outlet index
+    weight: Floats  # each visit's weight within its outlet (1 for all: unweighted)
+
+    def weighted(self) -> bool:
+        """Whether some outlet's visits weigh differently (so its result is no plain mean)."""
+        if self.weight.size == 0:
+            return False
+        q1 = len(self.outlets)
+        low = np.full(q1, np.inf)
+        high = np.full(q1, -np.inf)
+        np.minimum.at(low, self.outlet, self.weight)
+        np.maximum.at(high, self.outlet, self.weight)
+        return bool(np.any(high - low > 1e-12 * np.maximum(1.0, high)))
 
 
 def _codes(values: Sequence[Key]) -> tuple[tuple[Key, ...], Ints]:
@@ -400,6 +418,9 @@ def _wave(visits: Sequence[Visit], regions: Mapping[Any, Key] | None) -> _Wave:
     y = np.fromiter((float(v.percent) for v in visits), np.float64, len(visits))
     if not np.all(np.isfinite(y)):
         raise ValueError("every visit needs a finite percent")
+    weight = np.fromiter((float(v.weight) for v in visits), np.float64, len(visits))
+    if not np.all(np.isfinite(weight)) or np.any(weight <= 0):
+        raise ValueError("every visit needs a positive weight")
     # Sorted, so that the same visits in any order give the same sums to the last bit.
     order = np.lexsort((y, template, channel, auditor, outlet))
     return _Wave(
@@ -413,6 +434,7 @@ def _wave(visits: Sequence[Visit], regions: Mapping[Any, Key] | None) -> _Wave:
         channel=channel[order],
         template=template[order],
         region_of=tuple(None if regions is None else regions.get(o) for o in outlets),
+        weight=weight[order],
     )
 
 
@@ -771,6 +793,7 @@ def funnel_plot(
     target: float | None = None,
     overdispersion: Overdispersion = "additive",
     curve_points: int = 64,
+    effective: Sequence[float] | None = None,
 ) -> FunnelPlot:
     """Funnel plot of outlet results (outlet, visits, score) around `target` (default: the mean
     of the outlets' scores, each outlet weighing the same, as the network's result), with 95% and
@@ -780,10 +803,17 @@ def funnel_plot(
     phi = mean(z^2); "additive" widens the limits to sqrt(sigma^2 / n + tau^2) with
     tau^2 = max(0, (I phi - (I - 1)) / (sum w - sum w^2 / sum w)), w = n / sigma^2;
     "multiplicative" to sqrt(phi sigma^2 / n) when phi > 1; "none" keeps sigma^2 / n.
+
+    `effective` gives each point's effective number of visits where its visits weigh
+    differently (1 / sum(a^2) of its normalised weights): n in every formula above, and where
+    the point stands across.
     """
     if not points:
         raise TooFewVisits("a funnel needs at least one outlet")
-    visits = np.array([p[1] for p in points], dtype=np.float64)
+    if effective is None:
+        visits = np.array([p[1] for p in points], dtype=np.float64)
+    else:
+        visits = np.array([float(n) for n in effective], dtype=np.float64)
     scores = np.array([p[2] for p in points], dtype=np.float64)
     centre = float(np.mean(scores)) if target is None else float(target)
     sigma2 = max(float(within_variance), 1e-12)
@@ -813,12 +843,13 @@ def funnel_plot(
     z95, z998 = (_z(level) for level in FUNNEL_LEVELS)
     sd = spread(visits)
     funnel_points = []
-    for (outlet, n, score), own_sd in zip(points, sd, strict=True):
+    for (outlet, n, score), own_sd, across in zip(points, sd, visits, strict=True):
         funnel_points.append(
             FunnelPoint(
                 outlet=outlet,
                 visits=int(n),
                 score=float(score),
+                effective_visits=float(across),
                 z=float((score - centre) / own_sd),
                 funnel=_classify(score, centre - z95 * own_sd, centre + z95 * own_sd),
                 funnel_998=_classify(score, centre - z998 * own_sd, centre + z998 * own_sd),
@@ -852,6 +883,53 @@ def funnel_plot(
     )
 
 
+def _shrink_weighted(
+    fit: _Fit, direct: Floats, effective: Floats, draws: int, seed: int
+) -> tuple[Floats, Floats, Floats, Floats]:
+    """Levels, their prediction error variances, the shrinkage weights and drawn leagues for
+    results that are weighted means of their visits.
+
+    With visit weights an outlet's result is no plain mean, so the mixed-model equations of the
+    visits do not shrink it. The model's variances still hold (a visit's score does not depend
+    on how the client weighs it): the result `direct` of outlet i is its level plus an error of
+    variance psi_i = sigma^2 sum(a^2) = sigma^2 / n_i (n_i its effective visits), and levels
+    are N(mean of its group, tau^2). Shrinking it is then the Fay-Herriot model with known
+    variances (Fay & Herriot, JASA 1979, 74:269; Rao & Molina, "Small Area Estimation", 2015,
+    ch. 6): the group mean mu by generalised least squares, gamma_i = tau^2 / (tau^2 + psi_i),
+    level mu + gamma_i (direct - mu), error variance gamma_i psi_i + (1 - gamma_i)^2 var(mu),
+    draws of mu and then of each level given mu. With equal weights these are exactly the
+    mixed model's figures. Under the auditor model psi_i counts the visit noise left after
+    the auditors, not the uncertainty of their estimated leniency."""
+    sigma2 = fit.sigma2
+    tau2 = sigma2 * float(fit.lam[0]) ** 2
+    psi = sigma2 / effective
+    groups = int(fit.group_of.max()) + 1 if fit.group_of.size else 1
+    precision = 1.0 / (tau2 + psi)
+    weight_sum = np.bincount(fit.group_of, weights=precision, minlength=groups)
+    mean = np.bincount(fit.group_of, weights=precision * direct, minlength=groups) / weight_sum
+    mean_variance = 1.0 / weight_sum
+    gamma = tau2 * precision
+    mu = mean[fit.group_of]
+    levels = mu + gamma * (direct - mu)
+    pev = gamma * psi + (1.0 - gamma) ** 2 * mean_variance[fit.group_of]
+    rng = np.random.default_rng(seed)
+    drawn_mean = mean[None, :] + np.sqrt(mean_variance)[None, :] * rng.standard_normal(
+        (draws, groups)
+    )
+    drawn_mu = drawn_mean[:, fit.group_of]
+    drawn = (
+        drawn_mu
+        + gamma[None, :] * (direct[None, :] - drawn_mu)
+        + np.sqrt(gamma * psi)[None, :] * rng.standard_normal((draws, direct.size))
+    )
+    return (
+        np.asarray(levels, dtype=np.float64),
+        np.asarray(pev, dtype=np.float64),
+        np.asarray(gamma, dtype=np.float64),
+        np.ascontiguousarray(drawn, dtype=np.float64),
+    )
+
+
 def _league(
     fit: _Fit,
     *,
@@ -862,19 +940,35 @@ def _league(
     confidence: float,
 ) -> LeagueEstimates:
     wave = fit.wave
-    counts = np.bincount(wave.outlet, minlength=len(wave.outlets))
-    raw = np.bincount(wave.outlet, weights=wave.y, minlength=len(wave.outlets)) / counts
+    q1 = len(wave.outlets)
+    counts = np.bincount(wave.outlet, minlength=q1)
+    weighted = wave.weighted()
+    if weighted:
+        # Each visit's share of its outlet's result, as the league's weighted mean has it.
+        share = (
+            wave.weight / np.bincount(wave.outlet, weights=wave.weight, minlength=q1)[wave.outlet]
+        )
+        effective = 1.0 / np.bincount(wave.outlet, weights=share * share, minlength=q1)
+    else:
+        share = 1.0 / counts[wave.outlet]
+        effective = counts.astype(np.float64)
+    raw: Floats = np.asarray(
+        np.bincount(wave.outlet, weights=share * wave.y, minlength=q1), dtype=np.float64
+    )
     if fit.with_auditors:
         per_visit = fit.u_auditor[wave.auditor]
-        adjusted = raw - np.bincount(wave.outlet, weights=per_visit) / counts
+        adjusted = raw - np.bincount(wave.outlet, weights=share * per_visit, minlength=q1)
     else:
         adjusted = raw
-    levels = fit.levels()
-    margin = _z(confidence) * np.sqrt(fit.level_pev())
-    lam1 = float(fit.lam[0])
-    weight = lam1 * lam1 * counts / (1.0 + lam1 * lam1 * counts)
-
-    draws_matrix = fit.draw_levels(draws, seed)
+    if weighted:
+        levels, pev, weight, draws_matrix = _shrink_weighted(fit, adjusted, effective, draws, seed)
+    else:
+        levels = fit.levels()
+        pev = fit.level_pev()
+        lam1 = float(fit.lam[0])
+        weight = lam1 * lam1 * counts / (1.0 + lam1 * lam1 * counts)
+        draws_matrix = fit.draw_levels(draws, seed)
+    margin = _z(confidence) * np.sqrt(pev)
     low, high = _rank_bounds(draws_matrix, confidence)
     ranks = competition_ranks([float(v) for v in levels])
     region_bounds: dict[int, tuple[int, int, int]] = {}
@@ -902,6 +996,7 @@ def _league(
         within_variance=fit.sigma2,
         target=target,
         overdispersion=overdispersion,
+        effective=[float(n) for n in effective] if weighted else None,
     )
     outlets = []
     for i in order:

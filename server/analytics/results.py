@@ -235,6 +235,9 @@ class OutletResult:
     critical_visits: int = 0
     pass_mark: float | None = None
     band: str | None = None
+    # The sums it was computed from (by channel and checklist): what says whether the wave's
+    # estimates of a network must be computed again (server.analytics.wave_estimates).
+    sums: tuple[VisitSums, ...] = dataclasses.field(default=(), compare=False, repr=False)
 
     @property
     def score(self) -> float:
@@ -424,6 +427,7 @@ def outlet_result(
         critical_visits=int(identity.get("critical", 0)),
         pass_mark=None if pass_mark is None else round(pass_mark, 2),
         band=marks.get(heaviest, NO_MARKS).band(shown(estimate.score)),
+        sums=tuple(groups),
     )
 
 

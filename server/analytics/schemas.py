@@ -38,6 +38,55 @@ class LeagueRow(msgspec.Struct, kw_only=True):
     # "above", "level" or "below" the network's result as far as the interval tells; null
     # without an interval.
     versus_network: str | None = None
+    # What the wave's visits can tell (docs/contract.md#estimates), from the client's whole
+    # network; null when the outlet is not ranked or the visits cannot support the model.
+    # `estimate`: the result shrunk toward the network by how much its visits tell, with its
+    # 95% interval; `shrinkage`: the share of it that comes from the outlet's own visits;
+    # `adjusted`: the result with auditor leniency taken out (a league on adjusted results);
+    # `estimate_rank` and `rank_low`..`rank_high`: its rank in the network and the 95%
+    # interval of that rank; `tier`: the group of outlets the data cannot tell apart;
+    # `funnel`, `funnel_998`: "above", "level" or "below" the network's funnel limits at
+    # 95% and 99.8%.
+    estimate: float | None = None
+    estimate_low: float | None = None
+    estimate_high: float | None = None
+    shrinkage: float | None = None
+    adjusted: float | None = None
+    estimate_rank: int | None = None
+    rank_low: int | None = None
+    rank_high: int | None = None
+    tier: int | None = None
+    funnel: str | None = None
+    funnel_998: str | None = None
+
+
+class TierFigure(msgspec.Struct, kw_only=True):
+    """A tier: outlets of the network the data cannot tell apart, the ranks they may hold."""
+
+    tier: int
+    rank_low: int
+    rank_high: int
+    outlets: int  # in the whole network
+    outlet_ids: list[Id]  # those the caller may see, best estimate first
+
+
+class NetworkEstimateFigure(msgspec.Struct, kw_only=True):
+    """How the estimates of a client's network in a wave were made (docs/contract.md#estimates)."""
+
+    wave_id: Id
+    client_id: Id
+    basis: str  # "raw" or "adjusted": which results the league orders and groups
+    ranked: int  # outlets in the model: those with at least `min_audits` visits
+    min_audits: int
+    network: float  # the funnel's centre
+    within_sd: float  # between visits to one outlet
+    between_sd: float  # between outlets' true levels
+    funnel_between_sd: float  # the funnel's additive over-dispersion
+    phi: float
+    draws: int
+    seed: int
+    model: str
+    tiers: list[TierFigure]
 
 
 class NetworkFigure(msgspec.Struct, kw_only=True):
@@ -62,6 +111,10 @@ class LeagueTable(msgspec.Struct, kw_only=True):
     interval: str
     rows: list[LeagueRow]
     networks: list[NetworkFigure] = msgspec.field(default_factory=list)
+    estimates: list[NetworkEstimateFigure] = msgspec.field(default_factory=list)
+    # A short text per figure, in the caller's language ("estimates", "ranks", "tiers",
+    # "funnel", "adjusted").
+    how_to_read: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class TrendPoint(msgspec.Struct, kw_only=True):
@@ -159,3 +212,146 @@ class CriticalFigure(msgspec.Struct, kw_only=True):
     visits: int
     outlets: int
     items: list[CriticalItem]
+
+
+class FunnelPointFigure(msgspec.Struct, kw_only=True):
+    outlet: OutletRef
+    visits: int
+    effective_visits: float  # visits, or with channel weights the effective number
+    score: float  # raw result, or adjusted on a league of adjusted results
+    z: float
+    funnel: str
+    funnel_998: str
+
+
+class FunnelLimitsFigure(msgspec.Struct, kw_only=True):
+    visits: float
+    low_95: float
+    high_95: float
+    low_998: float
+    high_998: float
+
+
+class FunnelFigure(msgspec.Struct, kw_only=True):
+    """A network's funnel plot in a wave: its outlets the caller may see, and the limits."""
+
+    wave_id: Id
+    client_id: Id
+    basis: str
+    target: float
+    within_sd: float
+    between_sd: float
+    phi: float
+    overdispersion: str
+    points: list[FunnelPointFigure]
+    curve: list[FunnelLimitsFigure]
+    how_to_read: str = ""
+
+
+class AuditorFigure(msgspec.Struct, kw_only=True):
+    """One auditor's leniency in a wave (agency only)."""
+
+    auditor_id: Id
+    name: str
+    visits: int
+    effect: float  # points above (+) or below (-) colleagues at the same outlets
+    low: float
+    high: float
+    verdict: str  # "lenient", "severe", "level" or "unlinked"
+    outlets: int
+    shared_outlets: int
+    colleagues: int
+    group: int
+
+
+class CalibrationVisitFigure(msgspec.Struct, kw_only=True):
+    auditor_id: Id
+    auditor: str
+    outlet_id: Id
+    outlet_code: str
+    reason: str  # "unlinked" or "weak"
+    text: str
+
+
+class DesignFigure(msgspec.Struct, kw_only=True):
+    connected: bool
+    groups: list[list[Id]]
+    summary: str
+    suggestions: list[CalibrationVisitFigure]
+
+
+class AdjustedOutletFigure(msgspec.Struct, kw_only=True):
+    outlet: OutletRef
+    visits: int
+    raw: float
+    adjusted: float
+    estimate: float
+    estimate_low: float
+    estimate_high: float
+
+
+class AuditorSeverityFigure(msgspec.Struct, kw_only=True):
+    """Auditor severity in a client's wave, the design check and adjusted results (agency)."""
+
+    wave_id: Id
+    client_id: Id
+    league_basis: str
+    model: str
+    auditor_sd: float | None
+    auditors: list[AuditorFigure]
+    design: DesignFigure
+    outlets: list[AdjustedOutletFigure]
+    how_to_read: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class ItemAgreementFigure(msgspec.Struct, kw_only=True):
+    item: str
+    template: str
+    level: str
+    units: int
+    values: int
+    observed: float | None
+    alpha: float | None
+    ac1: float | None
+    judged_by: str
+    verdict: str
+    reword: bool
+
+
+class AgreementFigure(msgspec.Struct, kw_only=True):
+    """Per question, how well auditors agree on a wave's calibration visits (agency)."""
+
+    wave_id: Id
+    client_id: Id
+    calibration_visits: int  # outlets and checklists visited by two auditors or more
+    items: list[ItemAgreementFigure]
+    how_to_read: str = ""
+
+
+class PlanRowFigure(msgspec.Struct, kw_only=True):
+    visits: int
+    width: float | None
+    detectable: float | None
+    detectable_vs_network: float | None
+    reliability: float
+
+
+class VisitPlanFigure(msgspec.Struct, kw_only=True):
+    """Visits per outlet per wave for a target interval or difference
+    (docs/contract.md#estimates)."""
+
+    wave_id: Id
+    client_id: Id
+    within_sd: float
+    between_sd: float
+    power: float
+    alpha: float
+    reliability_target: float
+    target_width: float | None
+    visits_for_width: int | None
+    difference: float | None
+    visits_to_compare_outlets: int | None
+    visits_to_compare_with_network: int | None
+    visits_for_reliability: int | None
+    table: list[PlanRowFigure]
+    how_to_read: str = ""

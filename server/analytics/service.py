@@ -26,13 +26,14 @@ import collections
 import dataclasses
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
 from server.access.caller import Caller
 from server.analytics import results as wave_results
 from server.analytics import stats
+from server.analytics.estimates import HOW_TO_READ
 from server.analytics.filters import (
     AGENCY_ANALYTICS_ROLES,
     Filters,
@@ -52,19 +53,24 @@ from server.analytics.schemas import (
     HeatmapFigure,
     LeagueRow,
     LeagueTable,
+    NetworkEstimateFigure,
     NetworkFigure,
     NpsFigure,
     OutletRef,
     ParetoItem,
     RegionFigure,
+    TierFigure,
     TrendPoint,
 )
+from server.analytics.wave_estimates import NetworkEstimates, network_estimates, network_results
 from server.core.errors import Forbidden
 from server.core.i18n import _
 from server.workflow.tables import ScoreRollup
+from shared.i18n import translation
 
 INTERVAL_METHOD = wave_results.INTERVAL_METHOD
 FROM_ROLLUP = "FROM score_rollup r JOIN outlet o ON o.id = r.outlet"
+LEAGUE_HOW_TO_READ = ("estimates", "ranks", "tiers", "funnel")
 
 
 async def _raw(sql: str, args: Iterable[Any]) -> list[dict[str, Any]]:
@@ -162,10 +168,19 @@ class AnalyticsService:
         results = await self.results(caller, filters, choice)
         rows: list[LeagueRow] = []
         networks: list[NetworkFigure] = []
+        estimate_figures: list[NetworkEstimateFigure] = []
         for wave in choice.shown:
             outlets = results.outlets(wave.id)
             if not outlets:
                 continue
+            judged = await network_estimates(
+                wave,
+                await network_results(caller, filters, wave, outlets),
+                filters,
+                min_audits,
+            )
+            if judged is not None:
+                estimate_figures.append(estimate_figure(judged, outlets))
             before = choice.previous.get(wave.id)
             network = results.network(wave.id)
             earlier_network = results.network(before.id if before else None)
@@ -225,14 +240,11 @@ class AnalyticsService:
                         band=result.band,
                         passed=result.passed,
                         versus_network=wave_results.versus(estimate, network_score),
+                        **estimate_fields(judged, result.outlet_id),
                     )
                 )
-            rows.extend(
-                sorted(
-                    wave_rows,
-                    key=lambda row: (row.too_few_to_rank, -row.score, row.outlet.code),
-                )
-            )
+            rows.extend(sorted(wave_rows, key=league_order))
+        language = translation(caller.language)
         return LeagueTable(
             wave_ids=choice.ids,
             min_audits=min_audits,
@@ -240,6 +252,12 @@ class AnalyticsService:
             interval=INTERVAL_METHOD,
             rows=rows,
             networks=networks,
+            estimates=estimate_figures,
+            how_to_read={
+                key: language.gettext(HOW_TO_READ[key])
+                for key in LEAGUE_HOW_TO_READ
+                + (("adjusted",) if any(f.basis != "raw" for f in estimate_figures) else ())
+            },
         )
 
     async def trend(self, caller: Caller, filters: Filters) -> list[TrendPoint]:
@@ -518,6 +536,56 @@ class AnalyticsService:
                 for row in rows
             ]
         )
+
+
+def league_order(row: LeagueRow) -> tuple[Any, ...]:
+    """Ranked outlets by tier and estimate (what the data can tell apart first), then ranked
+    outlets without estimates by score, then those with too few visits by score."""
+    if row.too_few_to_rank:
+        return (2, 0, -row.score, row.outlet.code)
+    if row.tier is None or row.estimate is None:
+        return (1, 0, -row.score, row.outlet.code)
+    return (0, row.tier, -row.estimate, row.outlet.code)
+
+
+def estimate_fields(judged: NetworkEstimates | None, outlet_id: int) -> Mapping[str, Any]:
+    """The league row's fields of what the visits can tell of one outlet (none when the
+    outlet is not ranked or the network's visits cannot support the model)."""
+    if judged is None:
+        return {}
+    return judged.fields.get(outlet_id, {})
+
+
+def estimate_figure(
+    judged: NetworkEstimates, shown: dict[int, wave_results.OutletResult]
+) -> NetworkEstimateFigure:
+    league = judged.league
+    variances = league.model.variances
+    return NetworkEstimateFigure(
+        wave_id=judged.wave_id,
+        client_id=judged.client_id,
+        basis=judged.basis,
+        ranked=judged.ranked,
+        min_audits=judged.min_visits,
+        network=round(league.funnel.target, 2),
+        within_sd=round(math.sqrt(variances.within), 2),
+        between_sd=round(math.sqrt(variances.outlet), 2),
+        funnel_between_sd=round(league.funnel.tau, 2),
+        phi=round(league.funnel.phi, 3),
+        draws=league.draws,
+        seed=league.seed,
+        model=league.model.model,
+        tiers=[
+            TierFigure(
+                tier=tier.number,
+                rank_low=tier.rank_low,
+                rank_high=tier.rank_high,
+                outlets=len(tier.outlets),
+                outlet_ids=[int(outlet) for outlet in tier.outlets if int(outlet) in shown],
+            )
+            for tier in league.tiers
+        ],
+    )
 
 
 def calibration_of(

@@ -10,6 +10,14 @@ is released without a reviewer once all its photos are in (docs/contract.md#trus
 (docs/contract.md#wave-result): empty, every visit weighs the same; otherwise each channel's
 visits together weigh its weight (a channel not named: 1), as `server.analytics.results`
 computes it.
+
+`live_score` says whether the client's shoppers see the live score on the phone while they
+audit (default true); it is kept with the client's visit rules (`client_visit_rules`), which
+sync sends with each assignment (docs/contract.md#sync-pull).
+
+`league_basis` says which results the client's league orders and groups into tiers: "raw" (the
+results as visited, the default) or "adjusted" (each visit's auditor leniency taken out,
+docs/contract.md#estimates); the headline score every view shows stays the raw result.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import msgspec
 from server.access.caller import ADMIN, Caller
 from server.access.scope import Record, can_see
 from server.auditlog import service as auditlog
+from server.audits.tables import ClientVisitRules
 from server.core.database import Database
 from server.core.errors import Invalid, NotFound
 from server.core.i18n import _
@@ -37,6 +46,8 @@ DEFAULT_DISPUTE_WINDOW_DAYS = DEFAULT_DISPUTE_WINDOW.days
 DEFAULT_CORRECTIVE_DUE_DAYS = 14
 MAX_DAYS = 366
 MAX_CHANNEL_WEIGHT = 100
+RAW, ADJUSTED = "raw", "adjusted"
+LEAGUE_BASES = (RAW, ADJUSTED)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -46,6 +57,7 @@ class ClientRules:
     trust_threshold: int | None = None
     auto_release: bool = False
     channel_weights: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    league_basis: str = RAW
 
     def holds(self, trust: int) -> bool:
         """Whether an audit of this trust is held for a reviewer's written reason."""
@@ -69,7 +81,24 @@ async def client_rules(client_id: int) -> ClientRules:
         row["trust_threshold"],
         bool(row["auto_release"]),
         _weights(row["channel_weights"]),
+        _basis(row["league_basis"]),
     )
+
+
+def _basis(stored: str | None) -> str:
+    return stored if stored in LEAGUE_BASES else RAW
+
+
+async def league_bases(client_ids: Iterable[int]) -> dict[int, str]:
+    """Which results each of these clients' league ranks: "raw" unless it chose "adjusted"."""
+    wanted = sorted(set(client_ids))
+    if not wanted:
+        return {}
+    rows = await ClientWorkflowSettings.select(
+        ClientWorkflowSettings.client, ClientWorkflowSettings.league_basis
+    ).where(ClientWorkflowSettings.client.is_in(wanted))
+    chosen = {row["client"]: _basis(row["league_basis"]) for row in rows}
+    return {client: chosen.get(client, RAW) for client in wanted}
 
 
 def _weights(stored: str | None) -> dict[str, float]:
@@ -114,6 +143,8 @@ async def get_settings(caller: Caller, client_id: int) -> WorkflowSettings:
         trust_threshold=rules.trust_threshold,
         auto_release=rules.auto_release,
         channel_weights=dict(rules.channel_weights),
+        live_score=await _live_score(client_id),
+        league_basis=rules.league_basis,
     )
 
 
@@ -169,6 +200,14 @@ async def update_settings(
                         ),
                     }
                 )
+        if after.league_basis not in LEAGUE_BASES:
+            problems.append(
+                {
+                    "item": "league_basis",
+                    "code": "unknown_basis",
+                    "message": _("must be raw or adjusted"),
+                }
+            )
         if problems:
             raise Invalid(_("The workflow settings are not valid."), problems)
         await ClientWorkflowSettings.delete().where(ClientWorkflowSettings.client == client_id)
@@ -180,7 +219,27 @@ async def update_settings(
                 trust_threshold=after.trust_threshold,
                 auto_release=after.auto_release,
                 channel_weights=json.dumps(after.channel_weights, sort_keys=True),
+                league_basis=after.league_basis,
             )
         )
+        await _store_live_score(client_id, after.live_score)
         await auditlog.record(caller, "update", "workflow_settings", client_id, before, after)
     return after
+
+
+async def _live_score(client_id: int) -> bool:
+    row = (
+        await ClientVisitRules.select(ClientVisitRules.live_score)
+        .where(ClientVisitRules.client == client_id)
+        .first()
+    )
+    return True if row is None else bool(row["live_score"])
+
+
+async def _store_live_score(client_id: int, live_score: bool) -> None:
+    if await ClientVisitRules.exists().where(ClientVisitRules.client == client_id):
+        await ClientVisitRules.update({ClientVisitRules.live_score: live_score}).where(
+            ClientVisitRules.client == client_id
+        )
+    else:
+        await ClientVisitRules.insert(ClientVisitRules(client=client_id, live_score=live_score))

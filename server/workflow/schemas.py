@@ -264,6 +264,12 @@ class WorkflowSettings(msgspec.Struct, kw_only=True):
     # How much each channel's visits weigh in an outlet's wave result; empty: every visit the
     # same (docs/contract.md#wave-result).
     channel_weights: dict[str, float] = msgspec.field(default_factory=dict)
+    # Whether the client's shoppers see the live score on the phone while they audit.
+    live_score: bool = True
+    # Which results the league orders and groups: "raw" (as visited, the default) or
+    # "adjusted" (auditor leniency taken out); the headline score stays raw either way
+    # (docs/contract.md#estimates).
+    league_basis: str = "raw"
 
 
 class WorkflowSettingsUpdate(msgspec.Struct, kw_only=True):
@@ -272,3 +278,5 @@ class WorkflowSettingsUpdate(msgspec.Struct, kw_only=True):
     trust_threshold: int | msgspec.UnsetType | None = msgspec.UNSET
     auto_release: bool | msgspec.UnsetType = msgspec.UNSET
     channel_weights: dict[str, float] | msgspec.UnsetType = msgspec.UNSET
+    live_score: bool | msgspec.UnsetType = msgspec.UNSET
+    league_basis: str | msgspec.UnsetType = msgspec.UNSET

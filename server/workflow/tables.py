@@ -25,7 +25,9 @@ internal keys.
   threshold below which audits are held (`trust_threshold`, null for none) with whether audits
   at or above it are released without a reviewer (`auto_release`), docs/contract.md#trust;
   and how its channels weigh in an outlet's wave result (`channel_weights`, JSON
-  {channel: weight}; empty: every visit weighs the same), docs/contract.md#wave-result.
+  {channel: weight}; empty: every visit weighs the same), docs/contract.md#wave-result; and
+  which results its league orders and groups (`league_basis`, "raw" or "adjusted"),
+  docs/contract.md#estimates.
 """
 
 from piccolo.columns import (
@@ -149,6 +151,9 @@ class ClientWorkflowSettings(Table, tablename="client_workflow_settings"):
     trust_threshold = Integer(null=True, default=None)
     auto_release = Boolean(default=False)
     channel_weights = Text(default="{}")
+    # Which results the client's league ranks: "raw" (as visited) or "adjusted" (auditor
+    # leniency taken out); docs/contract.md#estimates.
+    league_basis = Varchar(length=10, default="raw")
 
 
 WORKFLOW_TABLES = [

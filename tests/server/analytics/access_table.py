@@ -1,6 +1,7 @@
 """Access-table rows of the analytics routes (collected by tests/server/test_access.py).
 
-Auditors get 403 everywhere, calibration is agency-only, and a figure asked for an outlet out
+Auditors get 403 everywhere, calibration, auditor severity and agreement on calibration visits
+(they speak of auditors) are agency-only, and a figure asked for an outlet out
 of the caller's scope is 404. The dashboard's pages authenticate by session cookie, not by
 bearer token, so they are listed as public routes here and tested in tests/dashboard.
 """
@@ -10,11 +11,14 @@ from __future__ import annotations
 from tests.server.access import Case, statuses
 
 FIGURES = ("league", "trend", "regions", "heatmap", "pareto", "best-vs-rest", "channels", "nps",
-           "exports/league", "exports/answers")  # fmt: skip
+           "exports/league", "exports/answers", "funnel", "planner")  # fmt: skip
+# Figures that name auditors: 403 for every client role, whatever the record.
+AGENCY_FIGURES = ("calibration", "auditors", "agreement")
 
 CASES = [
     *(Case("GET", f"/api/v1/analytics/{figure}", statuses(200, auditor=403)) for figure in FIGURES),
-    Case("GET", "/api/v1/analytics/calibration", statuses(403, admin=200, reviewer=200)),
+    *(Case("GET", f"/api/v1/analytics/{figure}", statuses(403, admin=200, reviewer=200))
+      for figure in AGENCY_FIGURES),
     Case("GET", "/api/v1/analytics/outlets/{outlet_id:int}/trend", statuses(200, auditor=403),
          {"outlet_id": "outlet_own"}),
     Case("GET", "/api/v1/analytics/outlets/{outlet_id:int}/trend",
@@ -27,6 +31,7 @@ CASES = [
 # Cookie-session pages: they redirect to /login without a session (tests/dashboard covers them).
 DASHBOARD_PAGES = ("/", "/admin", "/best-vs-rest", "/channels", "/exports/{kind:str}", "/heatmap",
                    "/league", "/login", "/outlets/{outlet_id:int}", "/review",
+                   "/auditors", "/agreement", "/planner",
                    "/outlets/{outlet_id:int}/report.pdf",
                    "/photos/{photo_uuid:uuid}/thumbnail")  # fmt: skip
 DASHBOARD_FORMS = ("/disputes", "/disputes/{dispute_id:int}/{decision:str}", "/language", "/login",
