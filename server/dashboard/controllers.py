@@ -13,6 +13,7 @@ import logging
 import uuid as uuid_module
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
@@ -21,9 +22,9 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Stream
 from litestar.static_files import create_static_files_router
 
-from reports.charts import heatmap_chart, section_chart, to_svg, trend_chart
+from reports.charts import section_chart, to_svg, trend_chart
 from reports.i18n import Formatter
-from reports.model import Heatmap, OutletReportData
+from reports.model import OutletReportData
 from reports.model import TrendPoint as ChartPoint
 from reports.standing import sentences as standing_sentences
 from server.access.caller import ADMIN, HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, Caller
@@ -33,7 +34,15 @@ from server.analytics.filters import Filters, check_filters_in_scope, require_an
 from server.analytics.service import AnalyticsService
 from server.core.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
 from server.core.i18n import _
-from server.dashboard import audit_page, disputes_page, network, outlet_view, review_desk
+from server.dashboard import (
+    audit_page,
+    disputes_page,
+    export_view,
+    heatmap_view,
+    network,
+    outlet_view,
+    review_desk,
+)
 from server.dashboard.evidence_forms import evidence_photos as _evidence_photos
 from server.dashboard.evidence_forms import upload_body as _upload_body
 from server.dashboard.setup_links import auditor_setups
@@ -109,6 +118,20 @@ def filters_from_query(request: Request[Any, Any, Any]) -> Filters:
         visited_from=_optional_date(query.get("visited_from")),
         visited_to=_optional_date(query.get("visited_to")),
     )
+
+
+def filter_query(filters: Filters, min_audits: int | None = None) -> str:
+    """The page's filters as a query string, for links that keep them (the downloads)."""
+    fields = {
+        "wave": filters.wave,
+        "region": filters.region,
+        "channel": filters.channel,
+        "template": filters.template,
+        "visited_from": filters.visited_from,
+        "visited_to": filters.visited_to,
+        "min_audits": min_audits,
+    }
+    return urlencode({key: str(value) for key, value in fields.items() if value is not None})
 
 
 def _safe_next(target: str | None) -> str:
@@ -226,6 +249,7 @@ async def _league_values(caller: Caller, request: Request[Any, Any, Any]) -> dic
         "league": league,
         "filters": filters,
         "min_audits": min_audits,
+        "export_query": filter_query(filters, min_audits),
         "region_names": regions,
         **await _showing(caller, filters),
     }
@@ -421,15 +445,6 @@ async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
     figure = await AnalyticsService().heatmap(caller, filters)
     values = {(cell.outlet_id, cell.section): cell.percent for cell in figure.cells}
     vocabulary = await load_vocabulary(None, language_of(request, caller))
-    chart = Heatmap(
-        rows=tuple(vocabulary.section(section) for section in figure.sections),
-        columns=tuple(outlet.code for outlet in figure.outlets),
-        values=tuple(
-            tuple(values.get((outlet.id, section)) for outlet in figure.outlets)
-            for section in figure.sections
-        ),
-    )
-    svg = to_svg(heatmap_chart(chart, language_of(request, caller)))
     return render(
         request,
         "heatmap.html",
@@ -437,12 +452,10 @@ async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
         figure=figure,
         **await _showing(caller, filters),
         values=values,
+        section_names=heatmap_view.section_names(figure.sections, vocabulary),
+        shade=heatmap_view.shade,
+        shades=heatmap_view.SHADES,
         vocabulary=vocabulary,
-        heatmap_svg=inline_svg(
-            svg, "heatmap", translated(language_of(request, caller), _("Sections by outlet"))
-        )
-        if figure.sections
-        else None,
         filters=filters,
         **await _filter_choices(caller),
     )
@@ -486,20 +499,22 @@ async def channels_page(request: Request[Any, Any, Any]) -> Response[str]:
 
 @get("/exports/{kind:str}", include_in_schema=False)
 async def export(request: Request[Any, Any, Any], kind: FromPath[str]) -> Stream:
-    """The league table or the raw answers, CSV (`;`) or XLSX, in the session's scope."""
+    """The league table or the raw answers, CSV (`;`) or XLSX, in the session's scope, with
+    the page's filters, names in the page's language (`export_view`)."""
     caller = await session_caller(request)
     filters = filters_from_query(request)
+    language = language_of(request, caller)
     file_format = "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
     if kind == "league":
         min_audits = _optional_int(request.query_params.get("min_audits")) or 3
         table = await AnalyticsService().league(caller, filters, min_audits)
-        rows = exports.iterate(exports.league_rows(table))
-        return exports.download("league", file_format, ";", list(exports.LEAGUE_COLUMNS), rows)
+        header, rows = await export_view.league(table)
+        return exports.download("league", file_format, ";", header, rows)
     if kind == "answers":
         require_analytics_role(caller)
         await check_filters_in_scope(caller, filters)
-        rows = exports.answer_rows(caller, filters)
-        return exports.download("answers", file_format, ";", exports.answer_columns(caller), rows)
+        header, rows = await export_view.answers(caller, filters, language)
+        return exports.download("answers", file_format, ";", header, rows)
     raise NotFound(_("There is no such page."))
 
 

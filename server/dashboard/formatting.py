@@ -19,6 +19,7 @@ from babel.numbers import format_decimal
 
 from reports.i18n import Formatter
 from reports.labels import ACTION_STATUSES, BANDS, CHANNELS, DISPUTE_DECISIONS, label
+from server.analytics.results import shown
 from server.core.i18n import _
 from shared.i18n import translation
 
@@ -61,9 +62,16 @@ class Figures:
         except InvalidOperation:
             return None
 
+    def _shown(self, value: Any) -> Decimal | None:
+        """A figure as every screen and PDF shows it: the JSON's two decimals, then one
+        (`results.shown`, so 83.35 is 83.3 here as in the PDFs)."""
+        if isinstance(value, float):
+            return Decimal(str(shown(value)))
+        return self._number(value)
+
     def num(self, value: Any, digits: int = 1) -> str:
         """A figure with `digits` decimals: "76,1" in Polish."""
-        number = self._number(value)
+        number = self._shown(value) if digits == 1 else self._number(value)
         if number is None:
             return "–"
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
@@ -78,13 +86,21 @@ class Figures:
 
     def score(self, value: Any) -> str:
         """A 0-100 score with one decimal and the locale's percent sign: "76,1 %"."""
-        number = self._number(value)
+        number = self._shown(value)
         return self.report.score(None if number is None else float(number))
 
-    def signed(self, value: Any) -> str:
-        """A change in points with its sign: "+4,2"."""
+    def signed(self, value: Any, digits: int = 1) -> str:
+        """A change in points with its sign: "+4,2" (`digits` decimals)."""
+        number = self._shown(value) if digits == 1 else self._number(value)
+        if digits == 1 or number is None:
+            return self.report.change(None if number is None else float(number))
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(number, format=f"+{pattern};-{pattern}", locale=self.locale)
+
+    def rate(self, value: Any) -> str:
+        """A 0-1 share as a whole percentage in the locale: "85 %" in Polish."""
         number = self._number(value)
-        return self.report.change(None if number is None else float(number))
+        return "–" if number is None else self.report.rate(float(number))
 
     def integer(self, value: int) -> str:
         return self.report.integer(value)
