@@ -213,11 +213,13 @@ def trend_chart(
         Line(0, 0, 12, 0, strokeColor=NETWORK_GREY, strokeWidth=1.2, strokeDashArray=[3, 2]),
         Rect(4, -2, 4, 4, fillColor=NETWORK_GREY, strokeColor=None),
     )
-    _legend(
-        drawing,
-        height - 6,
-        [(_("This outlet"), outlet_symbol), (_("Network average"), network_symbol)],
-    )
+    # A legend entry only for a line that is drawn (the network's trend alone has no outlet).
+    entries = []
+    if any(point.percent is not None for point in points):
+        entries.append((_("This outlet"), outlet_symbol))
+    if any(point.network_average is not None for point in points):
+        entries.append((_("Network average"), network_symbol))
+    _legend(drawing, height - 6, entries)
     for step in range(0, 101, 25):
         y = bottom + plot_height * step / 100
         drawing.add(Line(left, y, left + plot_width, y, strokeColor=RULE, strokeWidth=0.4))
