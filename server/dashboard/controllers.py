@@ -262,6 +262,8 @@ async def overview(request: Request[Any, Any, Any]) -> Response[str]:
         raise Forbidden(_("Auditors use the phone app."))
     if caller.role == REVIEWER:
         return _redirect("/review")
+    if caller.role == OUTLET_MANAGER:
+        return await _manager_overview(request, caller)
     analytics = AnalyticsService()
     filters = filters_from_query(request)
     language = language_of(request, caller)
@@ -283,6 +285,40 @@ async def overview(request: Request[Any, Any, Any]) -> Response[str]:
         **values,
         **await _filter_choices(caller),
     )
+
+
+async def _manager_overview(request: Request[Any, Any, Any], caller: Caller) -> Response[str]:
+    """An outlet manager's overview: each of their outlets as its PDF shows it (result, rank
+    in the whole network and region, change) beside the network's and the region's result,
+    never a league or a "network" of their own outlets alone."""
+    language = language_of(request, caller)
+    outlets = (
+        await Outlet.select(Outlet.id, Outlet.code, Outlet.name, Outlet.client, Outlet.region)
+        .where(Outlet.id.is_in(sorted(caller.outlet_ids) or [0]))
+        .order_by(Outlet.code)
+    )
+    cards = []
+    for outlet in outlets:
+        report = await _outlet_report_figures(request, caller, outlet["id"], language)
+        compared = None
+        points = await _network_trend_only(caller, outlet["client"])
+        if report is not None:
+            compared = await outlet_view.comparison(
+                caller, outlet["client"], outlet["region"], report.wave
+            )
+            points = list(report.trend)
+        chart = inline_svg(
+            to_svg(trend_chart(points, language)),
+            f"trend-{outlet['id']}",
+            translated(
+                language,
+                _("This outlet against the network average, per wave")
+                if report is not None
+                else _("Network result per wave"),
+            ),
+        )
+        cards.append({"outlet": outlet, "report": report, "compared": compared, "chart": chart})
+    return render(request, "my_outlets.html", caller=caller, cards=cards)
 
 
 @get("/league", include_in_schema=False)

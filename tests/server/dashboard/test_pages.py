@@ -1,0 +1,142 @@
+"""Dashboard pages over HTTP (no browser), on both engines: what head office and an outlet
+manager read on the overview and outlet pages, the downloads, the heatmap's names and the
+page's locale. Browser journeys, axe and phone widths are in tests/dashboard."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+from server.dashboard.heatmap_view import section_names, shade
+from server.reporting.service import Vocabulary
+from tests.server.analytics.seed import Programme
+from tests.server.analytics.test_dashboard_http import log_in
+from tests.server.api import Api
+
+
+def csv_rows(body: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+
+
+async def test_an_outlet_manager_is_ranked_in_the_whole_network_not_among_their_own(
+    reader: Api, programme: Programme
+) -> None:
+    """The overview shows the rank the outlet PDF shows (out of every ranked outlet of the
+    client), the network's and the region's result, and no league of their one outlet."""
+    head_office = programme.headers["head_office"]
+    league = await reader.ok("GET", "/api/v1/analytics/league", head_office)
+    ranked = [row for row in league["rows"] if row["rank"] is not None]
+    own = next(row for row in league["rows"] if row["outlet"]["code"] == "OWN")
+    assert len(ranked) > 1
+    await log_in(reader, "outlet_manager@example.test")
+    page = (await reader.client.get("/")).text
+    assert f"{own['rank']} of {len(ranked)}" in page
+    assert "Rank in the network" in page
+    assert "Network result" in page
+    assert "1 of 1" not in page
+    assert 'id="league"' not in page
+    assert "OTHER_OUTLET" not in page
+
+
+async def test_the_overview_trend_has_no_legend_for_a_line_it_does_not_draw(
+    reader: Api, programme: Programme
+) -> None:
+    await log_in(reader, "head_office@example.test")
+    page = (await reader.client.get("/")).text
+    chart = page[page.index('aria-label="Network result per wave"') :]
+    chart = chart[: chart.index("</svg>")]
+    assert "Network average" in chart
+    assert "This outlet" not in chart
+
+
+async def test_the_outlet_page_starts_with_the_result_and_lists_audits_by_date(
+    reader: Api, programme: Programme
+) -> None:
+    await log_in(reader, "head_office@example.test")
+    page = (await reader.client.get(f"/outlets/{programme.ids['outlet_own']}")).text
+    headline = page.index('id="wave-result"')
+    assert headline < page.index("Audits by date") < page.index("Trend")
+    assert re.search(r'id="wave-rank"><span class="figure">\d+ of \d+</span>', page)
+    audits = page[page.index("Audits by date") :]
+    audits = audits[: audits.index("</table>")]
+    links = re.findall(r'<a href="/audits/([0-9a-f-]+)">([^<]+)</a>', audits)
+    own = [visit.uuid for visit in programme.visits if visit.outlet == "own"]
+    assert sorted(own) == sorted(uuid for uuid, _day in links)
+    days = [dt.datetime.strptime(day, "%b %d, %Y").date() for _uuid, day in links]
+    assert days == sorted(days, reverse=True)
+
+
+async def test_downloads_carry_names_and_keep_the_page_filters(
+    reader: Api, programme: Programme
+) -> None:
+    await log_in(reader, "head_office@example.test")
+    region = programme.ids["region_north"]
+    overview = (await reader.client.get(f"/?region={region}")).text
+    assert f"/exports/league?format=csv&amp;region={region}" in overview
+    league = csv_rows(
+        (await reader.client.get(f"/exports/league?format=csv&region={region}")).content
+    )
+    assert {"OWN", "OTHER_OUTLET"} == {row["outlet_code"] for row in league}
+    assert {"north"} == {row["region"] for row in league}
+    assert {"Q1 a, second"} == {row["wave"] for row in league}
+    assert "region_id" not in league[0]
+    everything = csv_rows((await reader.client.get("/exports/league?format=csv")).content)
+    assert "OTHER_REGION" in {row["outlet_code"] for row in everything}
+
+    answers = csv_rows(
+        (await reader.client.get(f"/exports/answers?format=csv&region={region}")).content
+    )
+    assert {"OWN", "OTHER_OUTLET"} >= {row["outlet_code"] for row in answers}
+    greeted = next(row for row in answers if row["item_key"] == "greeted")
+    assert greeted["item"] not in ("", "greeted")
+    assert {row["channel"] for row in answers} <= {"Phone", "In store"}  # never `phone`
+    assert "auditor" not in answers[0]
+    assert "auditor_id" not in answers[0]
+
+
+async def test_pages_write_figures_and_dates_in_the_page_language(
+    reader: Api, programme: Programme
+) -> None:
+    await log_in(reader, "head_office@example.test")
+    reader.client.cookies.set("shopscore_lang", "pl")
+    page = (await reader.client.get(f"/outlets/{programme.ids['outlet_own']}")).text
+    figure = re.search(r'<div id="wave-result"><span class="figure">([^<]+)</span>', page)
+    assert figure is not None
+    assert re.fullmatch(r"\d+,\d", figure.group(1))
+    assert "Audyty według dat" in page
+    assert " z " in page[page.index('id="wave-rank"') :][:200]  # "1 z 2"
+    overview = (await reader.client.get("/")).text
+    assert re.search(r'<span class="figure">\d+,\d</span>', overview)
+
+
+def test_heatmap_rows_of_different_checklists_never_share_a_name() -> None:
+    vocabulary = Vocabulary((), "pl")
+    vocabulary.templates = {"store": "Wizyta w sklepie", "phone": "Rozmowa telefoniczna"}
+    vocabulary.sections = {"welcome": "Powitanie", "greeting": "Powitanie", "exit": "Wyjście"}
+    vocabulary.scoped_sections = {
+        ("store", "welcome"): "Powitanie",
+        ("store", "exit"): "Wyjście",
+        ("phone", "greeting"): "Powitanie",
+    }
+    names = section_names(["welcome", "greeting", "exit"], vocabulary)
+    assert {
+        "welcome": "Powitanie (Wizyta w sklepie)",
+        "greeting": "Powitanie (Rozmowa telefoniczna)",
+        "exit": "Wyjście",
+    } == names
+    assert len(set(names.values())) == 3
+    assert ["heat-none", "heat-0", "heat-2", "heat-4"] == [
+        shade(value) for value in (None, 12.5, 80.0, 100.0)
+    ]
+
+
+async def test_the_heatmap_is_a_table_of_page_sized_figures(
+    reader: Api, programme: Programme
+) -> None:
+    await log_in(reader, "head_office@example.test")
+    page = (await reader.client.get("/heatmap")).text
+    assert '<table class="heat"' in page
+    assert "<svg" not in page[page.index("<main") :]
+    assert re.search(r'<td class="num heat-\d">\d+\.\d</td>', page)
