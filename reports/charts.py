@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from babel.numbers import format_decimal
 from reportlab.graphics import renderSVG
-from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
+from reportlab.graphics.shapes import (
+    Circle,
+    Drawing,
+    Group,
+    Line,
+    Polygon,
+    PolyLine,
+    Rect,
+    String,
+)
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from reports.i18n import Formatter, translation
-from reports.model import Heatmap, SectionScore, TrendPoint, Versus
+from reports.model import Funnel, Heatmap, SectionScore, TrendPoint, Versus
 from reports.styles import (
     BLUE,
     FONT,
@@ -541,4 +551,129 @@ def interval_bar(
         drawing.add(
             Circle(width * score / 100, middle, 2.2, fillColor=colour, strokeColor=colors.white)
         )
+    return drawing
+
+
+def _marker(versus: Versus, x: float, y: float, size: float) -> Group:
+    """An outlet's dot on the funnel: a triangle up above the limits, down below them, a
+    circle within, so that the class reads without colour."""
+    colour = GROUP_COLOURS[versus]
+    edge = colors.white if versus != "level" else MUTED
+    if versus == "above":
+        shape: Any = Polygon(
+            [x - size, y - size * 0.8, x + size, y - size * 0.8, x, y + size * 1.1],
+            fillColor=colour,
+            strokeColor=edge,
+            strokeWidth=0.5,
+        )
+    elif versus == "below":
+        shape = Polygon(
+            [x - size, y + size * 0.8, x + size, y + size * 0.8, x, y - size * 1.1],
+            fillColor=colour,
+            strokeColor=edge,
+            strokeWidth=0.5,
+        )
+    else:
+        shape = Circle(x, y, size * 0.8, fillColor=colour, strokeColor=edge, strokeWidth=0.5)
+    return Group(shape)
+
+
+def funnel_chart(funnel: Funnel, lang: str, width: float = 480, height: float = 260) -> Drawing:
+    """The funnel plot: each outlet's result (up) against its visits (across), the network's
+    result as a line and its limits at 95% (dashed) and 99.8% (solid); outlets above the
+    limits are triangles up, below them triangles down, within them circles. Outlets outside
+    the 95% limits and the marked one are labelled with their code."""
+    translations = translation(lang)
+    _ = translations.gettext
+    formatter = Formatter(lang)
+    drawing = Drawing(width, height)
+    left, right, bottom = 30.0, 10.0, 26.0
+    classes: tuple[Versus, ...] = ("above", "level", "below")
+    above = Group(_marker("above", 6, 0, 3.5))
+    level = Group(_marker("level", 6, 0, 3.5))
+    below = Group(_marker("below", 6, 0, 3.5))
+    entries = [
+        (_("Network result"), Group(Line(0, 0, 12, 0, strokeColor=INK, strokeWidth=1.2))),
+        (
+            _("95% limits"),
+            Group(Line(0, 0, 12, 0, strokeColor=MUTED, strokeWidth=0.9, strokeDashArray=[3, 2])),
+        ),
+        (_("99.8% limits"), Group(Line(0, 0, 12, 0, strokeColor=MUTED, strokeWidth=1.2))),
+    ]
+    symbols = {"above": above, "level": level, "below": below}
+    titles = {
+        "above": _("Above the limits"),
+        "level": _("Within the limits"),
+        "below": _("Below the limits"),
+    }
+    entries += [
+        (titles[c], symbols[c]) for c in classes if any(p.funnel == c for p in funnel.points)
+    ]
+    legend_height = _legend(drawing, height - 6, entries) + 8
+    plot_height = height - legend_height - bottom
+    plot_width = width - left - right
+    most = max([limit.visits for limit in funnel.curve] + [p.visits for p in funnel.points] + [1])
+    lowest = min(
+        [limit.low_998 for limit in funnel.curve if limit.visits >= 1.5]
+        + [p.score for p in funnel.points]
+        + [funnel.target]
+    )
+    floor = max(0.0, min(80.0, 10 * math.floor((lowest - 2) / 10)))
+
+    def x_of(visits: float) -> float:
+        return left + plot_width * visits / most
+
+    def y_of(score: float) -> float:
+        return bottom + plot_height * (min(100.0, max(floor, score)) - floor) / (100 - floor)
+
+    grid = 10 if 100 - floor <= 50 else 20
+    for mark in range(int(floor), 101, grid):
+        y = y_of(mark)
+        drawing.add(Line(left, y, left + plot_width, y, strokeColor=RULE, strokeWidth=0.4))
+        drawing.add(
+            String(left - 4, y - 2.5, f"{mark}", fontName=FONT, fontSize=7, fillColor=MUTED,
+                   textAnchor="end")
+        )  # fmt: skip
+    step = max(1, math.ceil(most / 8))
+    for visits in range(0, int(most) + 1, step):
+        drawing.add(
+            String(x_of(visits), bottom - 10, formatter.integer(visits), fontName=FONT,
+                   fontSize=7, fillColor=MUTED, textAnchor="middle")
+        )  # fmt: skip
+    drawing.add(
+        String(left + plot_width / 2, 2, _("Visits in the wave"), fontName=FONT, fontSize=7.5,
+               fillColor=INK, textAnchor="middle")
+    )  # fmt: skip
+    drawing.add(Line(left, bottom, left + plot_width, bottom, strokeColor=MUTED, strokeWidth=0.6))
+    # The limits from one visit on: below that a result rests on no visit at all.
+    curve = [limit for limit in funnel.curve if limit.visits >= 1]
+    for field, dashed in (
+        ("low_95", True), ("high_95", True), ("low_998", False), ("high_998", False)
+    ):  # fmt: skip
+        coordinates: list[float] = []
+        for limit in curve:
+            coordinates.extend((x_of(limit.visits), y_of(getattr(limit, field))))
+        if len(coordinates) > 2:
+            drawing.add(
+                PolyLine(
+                    coordinates,
+                    strokeColor=MUTED,
+                    strokeWidth=0.9 if dashed else 1.2,
+                    strokeDashArray=[3, 2] if dashed else None,
+                )
+            )
+    y = y_of(funnel.target)
+    drawing.add(Line(left, y, left + plot_width, y, strokeColor=INK, strokeWidth=1.2))
+    drawing.add(
+        String(left + plot_width, y + 3, formatter.score(funnel.target), fontName=FONT_BOLD,
+               fontSize=7, fillColor=INK, textAnchor="end")
+    )  # fmt: skip
+    for point in sorted(funnel.points, key=lambda p: p.marked):
+        x, y = x_of(point.visits), y_of(point.score)
+        drawing.add(_marker(point.funnel, x, y, 4.5 if point.marked else 3.2))
+        if point.marked or point.funnel != "level":
+            drawing.add(
+                String(x + 5, y + 2, point.code, fontName=FONT_BOLD if point.marked else FONT,
+                       fontSize=7, fillColor=INK)
+            )  # fmt: skip
     return drawing

@@ -18,11 +18,17 @@ from reportlab.platypus import Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
 from reports import styles, verification
-from reports.charts import GROUP_COLOURS, distribution_chart, heatmap_chart, interval_bar
+from reports.charts import (
+    GROUP_COLOURS,
+    distribution_chart,
+    funnel_chart,
+    heatmap_chart,
+    interval_bar,
+)
 from reports.i18n import Formatter, Translations, translation
 from reports.labels import CHANNELS, header_row, label, para
 from reports.model import ComparisonReportData, Heatmap, LeagueRow, Versus
-from reports.standing import GROUP_ORDER, group_title
+from reports.standing import GROUP_ORDER, funnel_class, group_title
 from reports.styles import Heading, SubHeading
 
 # Beyond this many outlets a sections x outlets heatmap is unreadable on A4: show regions.
@@ -34,6 +40,8 @@ NAMES_LISTED = 6
 TOP_ITEMS = 3
 HALF = (styles.CONTENT_WIDTH - 6 * mm) / 2
 INTERVAL_BAR = 17 * mm
+# The league in tiers shows the estimate's interval on a wider bar (it has no region column).
+TIER_BAR = 24 * mm
 # Best vs rest lists the items with the largest gaps: the few that tell the best apart.
 GAPS_LISTED = 15
 
@@ -90,6 +98,7 @@ class _ComparisonReport:
         story: list[Flowable] = [
             *self._summary(scope),
             *self._league(),
+            *self._funnel(),
             *self._regions(),
             *self._heatmap(),
             *self._best_vs_rest(),
@@ -388,8 +397,14 @@ class _ComparisonReport:
     # --- the detail ---------------------------------------------------------------------------
 
     def _group(self, row: LeagueRow) -> Versus | None:
-        """The league group of a row: what the data can tell of it (None: too few visits)."""
-        return None if row.rank is None else row.versus_network
+        """The league group of a row: what the data can tell of it (None: too few visits):
+        its class against the network's 95% funnel limits where the wave is estimated, else
+        whether the network's result lies outside its interval."""
+        if row.rank is None:
+            return None
+        if row.estimate is not None:
+            return row.estimate.funnel
+        return row.versus_network
 
     def _interval(self, row: LeagueRow) -> str:
         if row.ci_low is None or row.ci_high is None:
@@ -397,6 +412,8 @@ class _ComparisonReport:
         return f"{self.formatter.score(row.ci_low)} – {self.formatter.score(row.ci_high)}"
 
     def _league(self) -> list[Flowable]:
+        if any(row.estimate is not None for row in self.data.league):
+            return self._league_by_tiers()
         _ = self._
         formatter = self.formatter
         titles = [
@@ -486,6 +503,176 @@ class _ComparisonReport:
                     styles.SMALL,
                 )
             )
+        return flowables
+
+    def _league_by_tiers(self) -> list[Flowable]:
+        """The league grouped in tiers of outlets the data cannot tell apart, each outlet with
+        the places it could hold, its raw result, its estimate with the interval, and its class
+        against the funnel limits; outlets with too few visits last."""
+        _ = self._
+        formatter = self.formatter
+        titles = [
+            _("Ranks"),
+            _("Outlet"),
+            _("Score and change"),
+            _("Visits"),
+            _("Estimate (95%)"),
+            _("Funnel"),
+            "",
+        ]
+        right = (0, 2, 3, 4)
+        rows: list[list[Any]] = [header_row(titles, right=right)]
+        style = styles.table_style(right_aligned=right)
+        style.add("VALIGN", (6, 1), (6, -1), "MIDDLE")
+        style.add("LEFTPADDING", (6, 0), (6, -1), 1)
+        style.add("RIGHTPADDING", (6, 0), (6, -1), 2)
+        network = self.data.network.percent
+        tiers: dict[int | None, list[LeagueRow]] = {}
+        for row in self.data.league:
+            tier = row.estimate.tier if row.estimate is not None and row.rank is not None else None
+            tiers.setdefault(tier, []).append(row)
+        numbered = sorted(tier for tier in tiers if tier is not None)
+        for tier in [*numbered, None]:
+            members = tiers.get(tier, [])
+            if not members:
+                continue
+            at = len(rows)
+            count = formatter.integer(len(members))
+            if tier is None:
+                title = f"{group_title(None, self.translations)} ({count})"
+            else:
+                estimated = [row.estimate for row in members if row.estimate is not None]
+                title = _("Tier %(tier)s: ranks %(low)s–%(high)s (%(count)s)") % {
+                    "tier": formatter.integer(tier),
+                    "low": formatter.integer(min(e.rank_low for e in estimated)),
+                    "high": formatter.integer(max(e.rank_high for e in estimated)),
+                    "count": count,
+                }
+            rows.append([para(title, styles.CELL_BOLD), *[""] * 6])
+            style.add("SPAN", (0, at), (-1, at))
+            style.add("BACKGROUND", (0, at), (-1, at), styles.WHITE)
+            style.add("LINEABOVE", (0, at), (-1, at), 1.2, styles.MUTED)
+            members.sort(
+                key=lambda row: (
+                    -(row.estimate.estimate if row.estimate else -1),
+                    -(row.percent or 0),
+                    row.code,
+                )
+            )
+            for row in members:
+                estimate = row.estimate if row.rank is not None else None
+                visits = formatter.integer(row.visits) + (" *" if row.provisional else "")
+                score: list[Flowable] = [
+                    para(formatter.score(row.percent), styles.CELL_RIGHT),
+                    para(formatter.change(row.change), styles.SMALL_RIGHT),
+                ]
+                if estimate is not None and estimate.adjusted is not None:
+                    score.append(
+                        para(
+                            _("adjusted %(score)s") % {"score": formatter.score(estimate.adjusted)},
+                            styles.SMALL_RIGHT,
+                        )
+                    )
+                rows.append(
+                    [
+                        "—"
+                        if estimate is None
+                        else f"{formatter.integer(estimate.rank_low)}–"
+                        f"{formatter.integer(estimate.rank_high)}",
+                        [
+                            para(row.outlet, styles.CELL_BOLD),
+                            para(" · ".join(filter(None, (row.code, row.region))), styles.SMALL),
+                        ],
+                        score,
+                        visits,
+                        "—"
+                        if estimate is None
+                        else [
+                            para(formatter.score(estimate.estimate), styles.CELL_RIGHT),
+                            para(
+                                f"{formatter.points(estimate.low)}–"
+                                f"{formatter.points(estimate.high)}",
+                                styles.SMALL_RIGHT,
+                            ),
+                        ],
+                        para(
+                            "—"
+                            if estimate is None
+                            else funnel_class(
+                                estimate.funnel, estimate.funnel_998, self.translations
+                            ),
+                            styles.CELL,
+                        ),
+                        interval_bar(
+                            estimate.low if estimate else row.ci_low,
+                            estimate.high if estimate else row.ci_high,
+                            estimate.estimate if estimate else row.percent,
+                            network,
+                            TIER_BAR,
+                            colour=styles.BLUE if estimate else styles.MUTED,
+                        ),
+                    ]
+                )
+        intro = _(
+            "Ordered by each outlet's estimate: its result corrected for how few visits it "
+            "rests on. Ranks give the places an outlet could hold (95%%); outlets in one tier "
+            "cannot be told apart. Funnel: above, within or below the network's funnel limits "
+            '(95%%; "99.8%%" when also beyond those). Ranks count outlets with at least '
+            "%(count)s visits."
+        ) % {"count": formatter.integer(self.data.min_visits)}
+        if self.data.adjusted:
+            intro += " " + _(
+                "The league ranks results with each auditor's leniency taken out; the score "
+                "is the result as visited."
+            )
+        flowables: list[Flowable] = [
+            Heading(_("League table"), styles.HEADING),
+            para(intro, styles.INTRO),
+        ]
+        if self.data.tiers_note:
+            flowables.append(para(self.data.tiers_note, styles.INTRO))
+        flowables.append(
+            Table(
+                rows,
+                colWidths=styles.fitted_widths(
+                    titles,
+                    [
+                        12 * mm,
+                        40 * mm,
+                        16 * mm,
+                        10 * mm,
+                        20 * mm,
+                        14 * mm,
+                        TIER_BAR + 3 * mm,
+                    ],
+                    flexible=1,
+                    cells=[["", row.outlet, "", "", "", "", ""] for row in self.data.league],
+                ),
+                repeatRows=1,
+                style=style,
+            )
+        )
+        if any(row.provisional for row in self.data.league):
+            flowables.append(
+                para(_("* A visit is under dispute: the result is provisional."), styles.SMALL)
+            )
+        return flowables
+
+    def _funnel(self) -> list[Flowable]:
+        funnel = self.data.funnel
+        if funnel is None:
+            return []
+        _ = self._
+        flowables: list[Flowable] = [Heading(_("Funnel plot"), styles.HEADING)]
+        if self.data.funnel_note:
+            flowables.append(para(self.data.funnel_note, styles.INTRO))
+        if funnel.adjusted:
+            flowables.append(
+                para(_("Results with each auditor's leniency taken out."), styles.SMALL)
+            )
+        flowables.append(
+            funnel_chart(funnel, self.lang, width=styles.CONTENT_WIDTH, height=100 * mm)
+        )
         return flowables
 
     def _regions(self) -> list[Flowable]:

@@ -153,6 +153,66 @@ class WaveResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Estimate:
+    """What an outlet's visits can tell, from a model of its whole network (the server's
+    docs/contract.md#estimates).
+
+    `estimate` is the result shrunk toward the network by how much its visits tell, `low`
+    and `high` its 95 % interval; `rank_low`..`rank_high` the places it could hold (95 %) among
+    `ranked` outlets; `tier` the group of outlets the data cannot tell apart; `funnel` and
+    `funnel_998` whether it lies above, within ("level") or below the network's funnel limits
+    at 95 % and 99.8 %; `adjusted` the result with auditor leniency taken out, when the league
+    ranks those.
+    """
+
+    estimate: float
+    low: float
+    high: float
+    rank_low: int
+    rank_high: int
+    ranked: int
+    tier: int
+    funnel: Versus
+    funnel_998: Versus
+    adjusted: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelPoint:
+    """An outlet on the funnel plot: `visits` across (the effective number where channels
+    weigh differently), `score` up; `marked` draws it larger (the report's own outlet)."""
+
+    code: str
+    visits: float
+    score: float
+    funnel: Versus
+    funnel_998: Versus
+    marked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelLimits:
+    """The network's limits for results of `visits` visits, at 95 % and 99.8 %."""
+
+    visits: float
+    low_95: float
+    high_95: float
+    low_998: float
+    high_998: float
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel:
+    """A funnel plot: the network's result (`target`), its limits and the outlets shown;
+    `adjusted` when the scores are results with auditor leniency taken out."""
+
+    target: float
+    points: tuple[FunnelPoint, ...]
+    curve: tuple[FunnelLimits, ...]
+    adjusted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Standing:
     """Where the outlet stands in the network in the wave, as far as the data can tell.
 
@@ -170,6 +230,8 @@ class Standing:
     versus_network: Versus | None
     network_percent: float | None
     min_visits: int = 3
+    # What the wave's visits can tell (docs/contract.md#estimates); None when not estimated.
+    estimate: Estimate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +320,7 @@ class LeagueRow:
     versus_network: Versus | None = None
     provisional: bool = False
     critical_visits: int = 0
+    estimate: Estimate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,6 +449,13 @@ class ComparisonReportData:
     overdue_actions: OverdueActions = OverdueActions()
     min_visits: int = 3
     verification: Verification | None = None
+    # What the visits can tell: the funnel plot of the network (None when the model cannot be
+    # fitted) and whether the league orders and groups adjusted results.
+    funnel: Funnel | None = None
+    adjusted: bool = False
+    # How to read the tiers and the funnel plot, in the report's language.
+    tiers_note: str = ""
+    funnel_note: str = ""
 
     @property
     def network_percent(self) -> float | None:

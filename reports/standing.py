@@ -8,7 +8,7 @@ that when the statistics behind a standing change, its words change everywhere a
 from __future__ import annotations
 
 from reports.i18n import N_, Formatter, Translations
-from reports.model import Standing, Versus
+from reports.model import Estimate, Standing, Versus
 
 THIRDS = {
     "top": N_("In the top third of the network."),
@@ -28,6 +28,35 @@ GROUPS = {
     None: N_("Too few visits to tell"),
 }
 GROUP_ORDER: tuple[Versus | None, ...] = ("above", "level", "below", None)
+# Where the outlet lies against the network's funnel limits (docs/contract.md#estimates), by
+# its class at 95% and at 99.8%.
+FUNNEL = {
+    ("above", "above"): N_(
+        "Above the network's funnel limits even at 99.8%%: its lead is very unlikely to be luck."
+    ),
+    ("above", "level"): N_(
+        "Above the network's 95%% funnel limit, within the 99.8%% one: probably better than "
+        "an ordinary outlet."
+    ),
+    ("level", "level"): N_(
+        "Within the network's funnel limits: once its number of visits is counted, not clearly "
+        "different from an ordinary outlet."
+    ),
+    ("below", "level"): N_(
+        "Below the network's 95%% funnel limit, within the 99.8%% one: probably worse than an "
+        "ordinary outlet."
+    ),
+    ("below", "below"): N_(
+        "Below the network's funnel limits even at 99.8%%: its shortfall is very unlikely to be "
+        "bad luck."
+    ),
+}
+# A funnel class in one word or two, for tables (the comparison report, the dashboard).
+FUNNEL_CLASS = {
+    "above": N_("above"),
+    "level": N_("within"),
+    "below": N_("below"),
+}
 
 
 def sentences(standing: Standing, translations: Translations, formatter: Formatter) -> list[str]:
@@ -58,7 +87,42 @@ def sentences(standing: Standing, translations: Translations, formatter: Formatt
             _(VERSUS[standing.versus_network])
             % {"network": formatter.score(standing.network_percent)}
         )
+    if standing.estimate is not None:
+        said.extend(estimate_sentences(standing.estimate, translations, formatter))
     return said
+
+
+def estimate_sentences(
+    estimate: Estimate, translations: Translations, formatter: Formatter
+) -> list[str]:
+    """What the model of the whole network says of an outlet: its class against the funnel
+    limits, and the places it could hold."""
+    _ = translations.gettext
+    return [
+        funnel_sentence(estimate.funnel, estimate.funnel_998, translations),
+        _(
+            "Allowing for the luck of its visits, it could rank anywhere from %(low)s to "
+            "%(high)s of %(count)s (tier %(tier)s)."
+        )
+        % {
+            "low": formatter.integer(estimate.rank_low),
+            "high": formatter.integer(estimate.rank_high),
+            "count": formatter.integer(estimate.ranked),
+            "tier": formatter.integer(estimate.tier),
+        },
+    ]
+
+
+def funnel_sentence(funnel: Versus, funnel_998: Versus, translations: Translations) -> str:
+    """The outlet's funnel class in words (its class at 95% and at 99.8%)."""
+    key = (funnel, funnel_998 if funnel_998 == funnel else "level")
+    return translations.gettext(FUNNEL.get(key, FUNNEL[("level", "level")])).replace("%%", "%")
+
+
+def funnel_class(funnel: Versus, funnel_998: Versus, translations: Translations) -> str:
+    """The class in a table: "above", "within", "below", with "(99.8%)" when it holds there."""
+    word = translations.gettext(FUNNEL_CLASS[funnel])
+    return f"{word} (99.8%)" if funnel != "level" and funnel_998 == funnel else word
 
 
 def group_title(versus: Versus | None, translations: Translations) -> str:

@@ -156,6 +156,7 @@ HEADING_TOP = ParagraphStyle("heading-top", parent=HEADING, spaceBefore=0, space
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5)
 CELL_BOLD = ParagraphStyle("cell-bold", parent=CELL, fontName=FONT_BOLD)
 CELL_RIGHT = ParagraphStyle("cell-right", parent=CELL, alignment=TA_RIGHT)
+SMALL_RIGHT = ParagraphStyle("small-right", parent=SMALL, alignment=TA_RIGHT)
 HEADER_CELL = ParagraphStyle("header-cell", parent=CELL, fontName=FONT_BOLD, textColor=WHITE)
 HEADER_CELL_RIGHT = ParagraphStyle("header-cell-right", parent=HEADER_CELL, alignment=TA_RIGHT)
 SCORE = ParagraphStyle(

@@ -20,10 +20,11 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
+from reports import model as report_model
 from server.access.caller import Caller
 from server.analytics import estimates
 from server.analytics.agreement import INTERVAL, NOMINAL, Level, Rating, Value, item_agreement
-from server.analytics.estimates import HOW_TO_READ, AuditorSeverity, DesignCheck
+from server.analytics.estimates import HOW_TO_READ, AuditorSeverity, DesignCheck, OutletEstimate
 from server.analytics.filters import AGENCY_ANALYTICS_ROLES, Filters
 from server.analytics.results import WaveRef
 from server.analytics.schemas import (
@@ -37,6 +38,7 @@ from server.analytics.schemas import (
     FunnelLimitsFigure,
     FunnelPointFigure,
     ItemAgreementFigure,
+    LeagueRow,
     OutletRef,
     PlanRowFigure,
     VisitPlanFigure,
@@ -222,6 +224,87 @@ def severity_figure(
             for outlet in severity.outlets
         ],
         how_to_read={key: gettext(HOW_TO_READ[key]) for key in ("auditors", "design", "adjusted")},
+    )
+
+
+# --- for the charts and the PDFs -----------------------------------------------------------
+
+
+def chart_funnel(figure: FunnelFigure, marked: int | None = None) -> report_model.Funnel:
+    """A funnel figure as `reports.charts.funnel_chart` draws it (`marked`: an outlet id)."""
+    return report_model.Funnel(
+        target=figure.target,
+        points=tuple(
+            report_model.FunnelPoint(
+                code=point.outlet.code,
+                visits=point.effective_visits,
+                score=point.score,
+                funnel=_versus(point.funnel),
+                funnel_998=_versus(point.funnel_998),
+                marked=point.outlet.id == marked,
+            )
+            for point in figure.points
+        ),
+        curve=tuple(
+            report_model.FunnelLimits(
+                visits=limit.visits,
+                low_95=limit.low_95,
+                high_95=limit.high_95,
+                low_998=limit.low_998,
+                high_998=limit.high_998,
+            )
+            for limit in figure.curve
+        ),
+        adjusted=figure.basis != "raw",
+    )
+
+
+def _versus(value: str | None) -> report_model.Versus:
+    if value == "above":
+        return "above"
+    if value == "below":
+        return "below"
+    return "level"
+
+
+def row_estimate(row: LeagueRow, ranked: int) -> report_model.Estimate | None:
+    """A league row's estimate fields as the PDFs show them (None when not estimated)."""
+    if (
+        row.estimate is None
+        or row.estimate_low is None
+        or row.estimate_high is None
+        or row.rank_low is None
+        or row.rank_high is None
+        or row.tier is None
+    ):
+        return None
+    return report_model.Estimate(
+        estimate=row.estimate,
+        low=row.estimate_low,
+        high=row.estimate_high,
+        rank_low=row.rank_low,
+        rank_high=row.rank_high,
+        ranked=ranked,
+        tier=row.tier,
+        funnel=_versus(row.funnel),
+        funnel_998=_versus(row.funnel_998),
+        adjusted=row.adjusted,
+    )
+
+
+def outlet_estimate(found: OutletEstimate, ranked: int, adjusted: bool) -> report_model.Estimate:
+    """One outlet's estimate of a network's model as the outlet PDF says it."""
+    return report_model.Estimate(
+        estimate=round(found.estimate, 2),
+        low=round(found.interval.low, 2),
+        high=round(found.interval.high, 2),
+        rank_low=found.rank_low,
+        rank_high=found.rank_high,
+        ranked=ranked,
+        tier=found.tier,
+        funnel=_versus(found.funnel),
+        funnel_998=_versus(found.funnel_998),
+        adjusted=round(found.adjusted, 2) if adjusted else None,
     )
 
 

@@ -69,6 +69,7 @@ from server.access.caller import AUDITOR, Caller
 from server.access.scope import Columns, Record, can_see, scope_of
 from server.analytics import results as wave_results
 from server.analytics import stats
+from server.analytics.estimates import HOW_TO_READ
 from server.analytics.filters import Filters, require_analytics_role
 from server.analytics.results import (
     MIN_VISITS_TO_RANK,
@@ -84,6 +85,13 @@ from server.analytics.results import (
 )
 from server.analytics.schemas import HeatmapFigure
 from server.analytics.service import AnalyticsService
+from server.analytics.wave_estimates import network_estimates
+from server.analytics.wave_figures import (
+    EstimateService,
+    chart_funnel,
+    outlet_estimate,
+    row_estimate,
+)
 from server.core.errors import BadRequest, NotFound
 from server.core.i18n import _
 from server.reporting.issuing import COMPARISON, OUTLET, ReportSubject
@@ -92,7 +100,7 @@ from server.templates.published import parsed_template
 from server.workflow.rules import channel_weights
 from server.workflow.tables import ScoreRollup
 from shared.checklist import Template
-from shared.i18n import LANGUAGES
+from shared.i18n import LANGUAGES, translation
 from shared.i18n import text as localized
 
 TREND_WAVES: Final = 6
@@ -517,6 +525,9 @@ class ReportService:
         before = figures.results.outlet(previous_wave.id if previous_wave else None, outlet.id)
         standing = figures.standings.of(outlet.id)
         network = figures.network_score()
+        # What the model of the whole network says of the outlet (docs/contract.md#estimates).
+        judged = await network_estimates(wave, figures.results.outlets(wave.id), Filters())
+        found = None if judged is None else judged.by_outlet.get(outlet.id)
         subject = ReportSubject(OUTLET, outlet.client_id, wave.id, outlet_id=outlet.id)
         return OutletReportData(
             client=outlet.client_name,
@@ -547,6 +558,9 @@ class ReportService:
                 versus_network=cast(Any, standing.versus_network),
                 network_percent=_rounded(network),
                 min_visits=MIN_VISITS_TO_RANK,
+                estimate=None
+                if judged is None or found is None
+                else outlet_estimate(found, judged.ranked, judged.basis != "raw"),
             ),
             visits=tuple(visits),
             trend=figures.trend(outlet.id),
@@ -778,6 +792,11 @@ class ReportService:
         vocabulary = await load_vocabulary([row["template_key"] for row in templates], lang)
         outlet_region = {row.outlet.id: row.region_id for row in league.rows}
         network = league.networks[0] if league.networks else None
+        judged = next((f for f in league.estimates if f.wave_id == wave.id), None)
+        ranked = judged.ranked if judged else 0
+        funnels = await EstimateService().funnel(caller, filters, MIN_VISITS_TO_RANK)
+        funnel = next((f for f in funnels if f.wave_id == wave.id), None)
+        notes = translation(lang).gettext
         subject = ReportSubject(COMPARISON, wave.client_id, wave.id, region_id=region_id)
         return ComparisonReportData(
             client=names[0]["client_name"],
@@ -811,6 +830,7 @@ class ReportService:
                     versus_network=cast(Any, row.versus_network),
                     provisional=row.under_dispute > 0,
                     critical_visits=row.critical_visits,
+                    estimate=row_estimate(row, ranked),
                 )
                 for row in league.rows
             ),
@@ -849,6 +869,10 @@ class ReportService:
             critical_failures=await _critical_failures(caller, filters, vocabulary),
             overdue_actions=await _overdue_actions(caller, region_id, wave.client_id, today),
             min_visits=MIN_VISITS_TO_RANK,
+            funnel=None if funnel is None else chart_funnel(funnel),
+            adjusted=judged is not None and judged.basis != "raw",
+            tiers_note=notes(HOW_TO_READ["tiers"]) if judged else "",
+            funnel_note=notes(HOW_TO_READ["funnel"]) if funnel else "",
         ), subject
 
 

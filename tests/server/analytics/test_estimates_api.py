@@ -17,7 +17,10 @@ from typing import Any
 
 import pytest
 
+from reports.standing import funnel_sentence
 from server.analytics import estimates
+from shared.i18n import translation
+from tests.reports.pdf import page_texts, squeeze
 from tests.server.analytics.seed import Programme, Visit
 from tests.server.api import Api
 
@@ -263,3 +266,30 @@ async def test_the_league_exports_carry_the_estimates(reader: Api, programme: Pr
                 assert row[column] == pytest.approx(float(exported[column]))
         assert str(row["tier"] or "") == exported["tier"]
         assert (row["funnel"] or "") == exported["funnel"]
+
+
+@pytest.mark.parametrize("lang", ["en", "uk"])
+async def test_the_pdfs_carry_the_estimates(reader: Api, programme: Programme, lang: str) -> None:
+    """The comparison PDF groups the league in tiers and draws the funnel; the outlet PDF says
+    the outlet's class in words; both from the same estimates as the league."""
+    words = translation(lang)
+    ids = programme.ids
+    found = {int(e.outlet): e for e in reference(programme).outlets}[ids["outlet_own"]]
+    head = programme.headers["head_office"]
+    response = await reader.call(
+        "GET", f"/api/v1/waves/{ids['wave_a2']}/comparison.pdf?lang={lang}", head
+    )
+    assert 200 == response.status_code, response.text[:300]
+    text = " ".join(page_texts(response.content))
+    assert squeeze(words.gettext("Funnel plot")) in squeeze(text)
+    assert squeeze(words.gettext("99.8% limits")) in squeeze(text)
+    tier = words.gettext("Tier %(tier)s: ranks %(low)s–%(high)s (%(count)s)").split("%")[0]
+    assert squeeze(tier) in squeeze(text)
+    assert "Shopper" not in text
+    response = await reader.call(
+        "GET", f"/api/v1/outlets/{ids['outlet_own']}/report.pdf?lang={lang}", head
+    )
+    assert 200 == response.status_code, response.text[:300]
+    first = page_texts(response.content)[0]
+    sentence = funnel_sentence(found.funnel, found.funnel_998, words)  # type: ignore[arg-type]
+    assert squeeze(sentence) in squeeze(first)

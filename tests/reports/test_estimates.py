@@ -1,0 +1,192 @@
+"""What the visits can tell, in the PDFs: the comparison report's league in tiers and its funnel
+plot, and the outlet report's class in words, read back with pypdf in every language."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from reports import build_comparison_report, build_outlet_report, model
+from reports.charts import funnel_chart, to_svg
+from reports.i18n import Formatter
+from reports.standing import funnel_class, funnel_sentence
+from shared.i18n import translation
+from tests.reports.pdf import (
+    beyond_the_margins,
+    cut_short,
+    mostly_empty_pages,
+    page_texts,
+    save_previews,
+    squeeze,
+)
+from tests.reports.samples import comparison_report_data, outlet_report_data
+
+TIERS_NOTE = "Tiers: outlets in one tier cannot be told apart."
+FUNNEL_NOTE = "Each dot is an outlet: its visits across, its result up."
+
+
+def funnel(points: list[model.FunnelPoint], target: float = 78.4) -> model.Funnel:
+    curve = []
+    for step in range(1, 41):
+        visits = step * 0.2
+        half = 30 / visits**0.5 + 4
+        curve.append(
+            model.FunnelLimits(
+                visits=visits,
+                low_95=max(0.0, target - 1.96 * half / 1.96),
+                high_95=min(100.0, target + half),
+                low_998=max(0.0, target - 3.09 * half / 1.96),
+                high_998=min(100.0, target + 3.09 * half / 1.96),
+            )
+        )
+    return model.Funnel(target=target, points=tuple(points), curve=tuple(curve))
+
+
+def estimated(lang: str, outlets: int = 12) -> model.ComparisonReportData:
+    """The sample comparison with estimates: three tiers, one outlet above and one below."""
+    data = comparison_report_data(lang, outlets=outlets)
+    ranked = [row for row in data.league if row.rank is not None]
+    rows = []
+    points = []
+    for row in data.league:
+        if row.rank is None or row.percent is None:
+            rows.append(row)
+            continue
+        place = ranked.index(row)
+        tier = 1 + place * 3 // len(ranked)
+        funnel_at = "above" if place == 0 else "below" if place == len(ranked) - 1 else "level"
+        estimate = model.Estimate(
+            estimate=round(0.7 * row.percent + 0.3 * 78.4, 1),
+            low=round(row.percent - 12, 1),
+            high=round(min(100.0, row.percent + 9), 1),
+            rank_low=max(1, place - 2),
+            rank_high=min(len(ranked), place + 4),
+            ranked=len(ranked),
+            tier=tier,
+            funnel=funnel_at,
+            funnel_998=funnel_at if place == 0 else "level",
+        )
+        rows.append(dataclasses.replace(row, estimate=estimate))
+        points.append(
+            model.FunnelPoint(
+                row.code, float(row.visits), row.percent, funnel_at, estimate.funnel_998
+            )
+        )
+    return dataclasses.replace(
+        data,
+        league=tuple(rows),
+        funnel=funnel(points),
+        tiers_note=TIERS_NOTE,
+        funnel_note=FUNNEL_NOTE,
+    )
+
+
+@pytest.fixture(scope="module")
+def estimated_pdf(lang: str) -> bytes:
+    return build_comparison_report(estimated(lang), lang, invariant=True)
+
+
+def test_the_league_is_grouped_in_tiers_with_rank_ranges(estimated_pdf: bytes, lang: str) -> None:
+    _ = translation(lang).gettext
+    data = estimated(lang)
+    formatter = Formatter(lang)
+    text = " ".join(page_texts(estimated_pdf)[1:])
+    start = text.index(squeeze(_("League table")))
+    assert squeeze(TIERS_NOTE) in text
+    tiers: dict[int, list[model.Estimate]] = {}
+    for row in data.league:
+        if row.estimate is not None:
+            tiers.setdefault(row.estimate.tier, []).append(row.estimate)
+    titles = [
+        _("Tier %(tier)s: ranks %(low)s–%(high)s (%(count)s)")
+        % {
+            "tier": formatter.integer(tier),
+            "low": formatter.integer(min(e.rank_low for e in members)),
+            "high": formatter.integer(max(e.rank_high for e in members)),
+            "count": formatter.integer(len(members)),
+        }
+        for tier, members in sorted(tiers.items())
+    ]
+    assert 3 == len(titles)
+    headings = [text.index(squeeze(title), start) for title in titles]
+    too_few = text.index(squeeze(_("Too few visits to tell")), start)
+    assert headings == sorted(headings)
+    assert too_few > headings[-1]
+    for row in data.league:
+        if row.estimate is None:
+            continue
+        # The places it could hold, its estimate and its class beside the raw result.
+        low, high = row.estimate.rank_low, row.estimate.rank_high
+        span = f"{formatter.integer(low)}–{formatter.integer(high)}"
+        assert squeeze(span) in text, row.code
+        assert squeeze(formatter.score(row.estimate.estimate)) in text, row.code
+    classes = {
+        squeeze(funnel_class(f, f998, translation(lang)))
+        for f, f998 in (("above", "above"), ("level", "level"), ("below", "level"))
+    }
+    assert all(word in text for word in classes)
+
+
+def test_the_funnel_plot_follows_the_league(estimated_pdf: bytes, lang: str) -> None:
+    _ = translation(lang).gettext
+    data = estimated(lang)
+    text = " ".join(page_texts(estimated_pdf))
+    league = text.index(squeeze(_("League table")))
+    plot = text.index(squeeze(_("Funnel plot")), league)
+    assert text.index(squeeze(FUNNEL_NOTE)) > plot
+    for legend in (_("95% limits"), _("99.8% limits"), _("Visits in the wave")):
+        assert squeeze(legend) in text[plot:]
+    # Outlets beyond the limits are named on the plot.
+    assert data.funnel is not None
+    for point in data.funnel.points:
+        if point.funnel != "level":
+            assert point.code in text[plot:], point.code
+
+
+def test_the_estimated_report_reads_well(estimated_pdf: bytes, lang: str) -> None:
+    assert [] == cut_short(" ".join(page_texts(estimated_pdf)))
+    assert [] == mostly_empty_pages(estimated_pdf)
+    assert [] == beyond_the_margins(estimated_pdf)
+    save_previews(estimated_pdf, f"comparison-estimates-{lang}", pages=5)
+
+
+def test_a_large_estimated_network_fits_the_page() -> None:
+    pdf = build_comparison_report(estimated("ru", outlets=60), "ru", invariant=True)
+    assert [] == cut_short(" ".join(page_texts(pdf)))
+    assert [] == beyond_the_margins(pdf)
+
+
+def test_the_funnel_chart_draws_one_marker_per_outlet() -> None:
+    data = estimated("en")
+    assert data.funnel is not None
+    svg = to_svg(funnel_chart(data.funnel, "en"))
+    # Triangles for the outlets beyond the limits, circles for those within (and the legend).
+    outside = sum(point.funnel != "level" for point in data.funnel.points)
+    within = len(data.funnel.points) - outside
+    assert svg.count("<circle") >= within
+    assert svg.count("<polygon") >= outside
+
+
+@pytest.mark.parametrize(
+    ("funnel_at", "funnel_998"), [("above", "above"), ("above", "level"), ("level", "level"),
+                                  ("below", "level"), ("below", "below")]
+)  # fmt: skip
+def test_the_outlet_report_says_its_class_in_words(
+    lang: str, funnel_at: model.Versus, funnel_998: model.Versus
+) -> None:
+    data = outlet_report_data(lang)
+    assert data.standing is not None
+    estimate = model.Estimate(
+        estimate=80.2, low=71.0, high=88.9, rank_low=12, rank_high=64, ranked=140, tier=2,
+        funnel=funnel_at, funnel_998=funnel_998,
+    )  # fmt: skip
+    standing = dataclasses.replace(data.standing, estimate=estimate)
+    pdf = build_outlet_report(dataclasses.replace(data, standing=standing), lang, invariant=True)
+    first = page_texts(pdf)[0]
+    words = translation(lang)
+    assert squeeze(funnel_sentence(funnel_at, funnel_998, words)) in first
+    formatter = Formatter(lang)
+    for number in (12, 64, 140):
+        assert formatter.integer(number) in first
+    assert "%%" not in first
