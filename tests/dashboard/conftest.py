@@ -118,7 +118,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Prog
 
         async def seed() -> Programme:
             async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-                return await seed_programme(HttpApi(client), pending=1)
+                return await seed_programme(HttpApi(client), pending=2)
 
         # In a thread of its own: Playwright's sync API may already run a loop in this one.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:

@@ -1,4 +1,7 @@
-"""Browser journeys through the dashboard of a real server, one role per browser context.
+"""Browser journeys through the dashboard of a real server, one role per browser context, in
+two languages: head office finding outlets, failures and overdue actions; a reviewer judging
+and deciding from the keyboard; a manager disputing and reading the outcome; and every page
+checked by axe-core and at a phone's 390 px.
 
 Screenshots go to test-artifacts/dashboard/ for people to look at.
 """
@@ -6,6 +9,7 @@ Screenshots go to test-artifacts/dashboard/ for people to look at.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.dashboard import axe
 from tests.fixtures import PHOTOS
 from tests.server.analytics.seed import Programme
 from tests.server.api import PASSWORD
@@ -20,13 +25,15 @@ from tests.server.api import PASSWORD
 pytestmark = pytest.mark.ui
 
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 # A real phone JPEG (rotated by EXIF): the server stores it upright and serves a thumbnail.
 PHOTO = PHOTOS / "small_orientation_6.jpg"
 CONSOLE: list[str] = []  # browser console messages of every page (CSP violations show here)
+NATIVE = {"en": "English", "ru": "Русский", "uk": "Українська", "pl": "Polski"}
 
 
 def log_in(browser: Any, base_url: str, role: str, viewport: dict[str, int] | None = None) -> Page:
-    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
+    context = browser.new_context(viewport=viewport or DESKTOP)
     page: Page = context.new_page()
     page.on("console", lambda message: CONSOLE.append(message.text))
     page.goto(base_url + "/")
@@ -37,7 +44,17 @@ def log_in(browser: Any, base_url: str, role: str, viewport: dict[str, int] | No
     return page
 
 
-def test_head_office_filters_opens_an_outlet_and_switches_language(
+def switch_language(page: Page, language: str) -> None:
+    """One press on the language's own name in the picker."""
+    page.get_by_role("button", name=NATIVE[language], exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+
+
+def own_visits(programme: Programme, wave: str) -> list[Any]:
+    return [visit for visit in programme.visits if visit.outlet == "own" and visit.wave == wave]
+
+
+def test_head_office_finds_outlets_failures_and_overdue_actions(
     browser: Any, server: tuple[str, Programme], artifacts: Path
 ) -> None:
     base_url, programme = server
@@ -46,25 +63,51 @@ def test_head_office_filters_opens_an_outlet_and_switches_language(
     for code in ("OWN", "OTHER_OUTLET", "OTHER_REGION"):
         expect(league).to_contain_text(code)
     expect(league).not_to_contain_text("OTHER_CLIENT")
-    expect(page.locator("svg.chart").first).to_be_visible()
-    page.get_by_label("Region").select_option(label="north")  # htmx swaps the table in
+    trend = page.get_by_role("img", name="Network result per wave")
+    expect(trend).to_contain_text("Network average")
+    expect(trend).not_to_contain_text("This outlet")  # the overview draws no outlet's line
+    page.get_by_label("Region").select_option(label="north")  # htmx swaps the page in
     expect(league).not_to_contain_text("OTHER_REGION")
-    expect(page.locator("#league")).to_contain_text("OWN")
+    expect(page.get_by_role("link", name="CSV").first).to_have_attribute(
+        "href", re.compile(r"region=\d+")
+    )
     page.screenshot(path=str(artifacts / "overview-head-office.png"), full_page=True)
 
     page.get_by_role("link", name="OWN · Outlet own").click()
     expect(page.locator("h1")).to_contain_text("OWN")
-    expect(page.get_by_role("heading", name="Latest released audits")).to_be_visible()
+    expect(page.locator("#wave-result")).to_contain_text("Wave result")
+    expect(page.locator("#wave-rank")).to_contain_text(re.compile(r"\d+ of \d+"))
+    audits = page.locator("table.audits tbody tr")
+    expect(audits).to_have_count(len([v for v in programme.visits if v.outlet == "own"]))
+    expect(audits.first).to_contain_text("Q1 a, second")  # the latest wave's visit first
+    expect(audits.last).to_contain_text("Q1 a")
     page.screenshot(path=str(artifacts / "outlet-head-office.png"), full_page=True)
-
     pdf = page.context.request.get(f"{base_url}/outlets/{programme.ids['outlet_own']}/report.pdf")
     assert 200 == pdf.status
     assert pdf.body().startswith(b"%PDF")
 
-    page.get_by_label("Language").select_option("ru")
-    page.get_by_role("button", name="Switch").click()
-    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    switch_language(page, "pl")
     expect(page.locator("h1")).to_contain_text("OWN")  # back on the same page
+    expect(page.locator("#wave-result .figure")).to_have_text(re.compile(r"^\d+,\d$"))
+    expect(page.get_by_role("heading", name="Audyty według dat")).to_be_visible()
+    page.screenshot(path=str(artifacts / "outlet-head-office-pl.png"), full_page=True)
+
+    page.get_by_role("link", name="Sieć").click()
+    page.get_by_label("Znajdź placówkę").fill("other_reg")
+    page.get_by_role("button", name="Szukaj").click()
+    expect(page.locator("ul.found")).to_contain_text("OTHER_REGION")
+    # OTHER_REGION failed the critical exit item in the first wave; the list shows every wave
+    # the filters keep, the latest by default.
+    page.get_by_label("Fala").select_option(label="Q1 a")
+    page.get_by_role("button", name="Filtruj").click()
+    critical = page.locator("section[aria-labelledby=critical-title] tbody")
+    expect(critical).to_contain_text("OTHER_REGION")
+    expect(critical).to_contain_text("Emergency exit clear?")
+    comparison = page.locator("a[href*='comparison.pdf']").first
+    response = page.context.request.get(base_url + str(comparison.get_attribute("href")))
+    assert 200 == response.status
+    assert response.body().startswith(b"%PDF")
+    page.screenshot(path=str(artifacts / "network-head-office-pl.png"), full_page=True)
 
     assert [] == [text for text in CONSOLE if "Content Security Policy" in text]
     response = page.goto(f"{base_url}/outlets/{programme.ids['outlet_other_client']}")
@@ -83,20 +126,67 @@ def test_regional_manager_on_a_phone_sees_only_their_region(
     expect(league).to_contain_text("OTHER_OUTLET")
     expect(league).not_to_contain_text("OTHER_REGION")
     page.screenshot(path=str(artifacts / "overview-regional-manager-phone.png"), full_page=True)
+    assert 0 == axe.overflow(page), axe.too_wide(page)
     page.context.close()
 
 
-def test_reviewer_approves_an_audit_from_the_queue(
+def focus_by_tab(page: Page, name: str, presses: int = 80) -> None:
+    """Press Tab until the focused element's accessible text is `name` (as a keyboard user
+    would), failing when it is not reached."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        text = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return (e.innerText || e.value || e.getAttribute('aria-label') || '').trim(); }"
+        )
+        if text == name:
+            return
+    raise AssertionError(f"{name!r} is not reachable with Tab")
+
+
+def test_reviewer_judges_returns_and_approves_from_the_keyboard(
     browser: Any, server: tuple[str, Programme], artifacts: Path
 ) -> None:
     base_url, programme = server
+    first, second = programme.pending
     page = log_in(browser, base_url, "reviewer")
     expect(page).to_have_url(base_url + "/review")
-    pending = page.locator(f"#audit-{programme.pending[0]}")
-    expect(pending).to_contain_text("OWN")
+    expect(page.locator(f"#audit-{first}")).to_contain_text("OWN")
+    page.get_by_label("Order").select_option("flags")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"sort=flags"))
     page.screenshot(path=str(artifacts / "review-queue.png"), full_page=True)
-    pending.get_by_role("button", name="Approve").click()
-    expect(page.locator(f"#audit-{programme.pending[0]}")).to_have_count(0)
+
+    # Open the first audit, write a note on one item and return it: keyboard only.
+    focus_by_tab(page, "Start with the first")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/audits/"))
+    opened = page.url.rsplit("/", 1)[-1].split("#")[0]
+    other = second if opened == first else first
+    expect(page.get_by_role("heading", name="Answers")).to_be_visible()
+    expect(page.locator(".answer").first).to_contain_text("points")
+    note = page.locator("#answer-greeted details.item-note")
+    note.locator("summary").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.type("The greeting is not in the recording; listen again.")
+    focus_by_tab(page, "Return")
+    page.screenshot(path=str(artifacts / "audit-review-return.png"), full_page=True)
+    page.keyboard.press("Enter")
+    # On to the next audit of the queue; the returned one carries its note with the item.
+    expect(page).to_have_url(re.compile(rf"/audits/{other}|/review"))
+    page.goto(f"{base_url}/audits/{opened}")
+    revisions = page.locator("section", has=page.get_by_role("heading", name="Revisions"))
+    expect(revisions).to_contain_text("Returned with these notes")
+    expect(revisions).to_contain_text("Greeted?")
+    expect(revisions).to_contain_text("listen again")
+
+    page.goto(f"{base_url}/audits/{other}")
+    focus_by_tab(page, "Approve and release")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/review"))
+    expect(page.locator(f"#audit-{other}")).to_have_count(0)
+    expect(page.get_by_text("Nothing to review.")).to_be_visible()
     page.context.close()
 
 
@@ -111,36 +201,53 @@ def loaded_width(image: Any) -> int:
     return width
 
 
-def test_outlet_manager_disputes_and_the_reviewer_rejects(
+def test_outlet_manager_disputes_and_reads_the_outcome(
     browser: Any, server: tuple[str, Programme], artifacts: Path
 ) -> None:
+    """In Polish: the manager's overview ranks the outlet in the whole network; they dispute an
+    item from the audit's page; the reviewer upholds it with a yes/no control; the manager
+    reads the outcome on the same page."""
     base_url, programme = server
     manager = log_in(browser, base_url, "outlet_manager")
-    expect(manager.locator("#league")).not_to_contain_text("OTHER_OUTLET")
-    manager.goto(f"{base_url}/outlets/{programme.ids['outlet_own']}")
-    dispute = manager.locator("details").first
-    dispute.locator("summary").click()
-    dispute.get_by_label("Why is this wrong?").fill("The queue was short; see the CCTV.")
-    dispute.get_by_label("Photo (optional)").set_input_files(str(PHOTO))
-    dispute.get_by_role("button", name="Raise dispute").click()
-    expect(manager.get_by_text("A dispute is open on this audit.")).to_be_visible()
-    manager.screenshot(path=str(artifacts / "outlet-dispute-raised.png"), full_page=True)
-    manager.context.close()
+    switch_language(manager, "pl")
+    expect(manager.locator("main")).to_contain_text("Miejsce w sieci")
+    expect(manager.locator("main")).not_to_contain_text("1 z 1")
+    expect(manager.locator("main")).not_to_contain_text("OTHER_OUTLET")
+    manager.screenshot(path=str(artifacts / "overview-outlet-manager-pl.png"), full_page=True)
+    visit = next(v for v in own_visits(programme, "a2") if not v.greeted)
+    manager.get_by_role("link", name="OWN · Outlet own").click()
+    manager.locator(f"a[href='/audits/{visit.uuid}']").click()
+    item = manager.locator("#answer-greeted")
+    item.locator("summary", has_text="Zakwestionuj").click()
+    item.get_by_label("Dlaczego to jest błędne?").fill("The greeting is on the CCTV at 10:02.")
+    item.get_by_label("Zdjęcie (opcjonalnie)").set_input_files(str(PHOTO))
+    item.get_by_role("button", name="Złóż odwołanie").click()
+    expect(manager.locator("[id^=dispute-]")).to_contain_text("The greeting is on the CCTV")
+    manager.screenshot(path=str(artifacts / "audit-dispute-raised-pl.png"), full_page=True)
 
     reviewer = log_in(browser, base_url, "reviewer")
-    disputes = reviewer.locator("article[id^=dispute-]")
-    expect(disputes).to_have_count(1)
-    expect(disputes).to_contain_text("The queue was short")
-    thumbnail = disputes.get_by_role("img", name="Photo sent with the dispute")
+    reviewer.goto(base_url + "/disputes?status=open")
+    card = reviewer.locator("article.dispute", has_text="The greeting is on the CCTV")
+    expect(card).to_contain_text("OWN · Outlet own")
+    expect(card).to_contain_text("Greeted?")
+    expect(card).to_contain_text("No")  # the answer in words, never "False"
+    expect(card).not_to_contain_text("False")
+    thumbnail = card.get_by_role("img", name="Photo sent with the dispute")
     expect(thumbnail).to_be_visible()
-    # Loaded through the authorised route: a broken image has no natural width.
     assert 0 < loaded_width(thumbnail)
-    reviewer.screenshot(path=str(artifacts / "review-dispute-photo.png"), full_page=True)
-    reject = disputes.locator("form[action$=reject]")
-    reject.get_by_label("Reply").fill("The recording shows 2 min.")
-    disputes.get_by_role("button", name="Reject").click()
-    expect(reviewer.get_by_text("No open disputes.")).to_be_visible()
+    uphold = card.locator("form[action$=uphold]")
+    uphold.get_by_label("Yes").check()
+    uphold.get_by_label("Reply to the manager").fill("Confirmed on the recording.")
+    uphold.get_by_role("button", name="Uphold").click()
+    reviewer.screenshot(path=str(artifacts / "dispute-upheld.png"), full_page=True)
     reviewer.context.close()
+
+    manager.reload()
+    disputes = manager.locator("[id^=dispute-]")
+    expect(disputes).to_contain_text("Uwzględnione")
+    expect(disputes).to_contain_text("Confirmed on the recording.")
+    expect(disputes).to_contain_text("Poprawiono na")
+    manager.context.close()
 
 
 def test_head_office_follows_a_corrective_action(
@@ -166,6 +273,58 @@ def test_head_office_follows_a_corrective_action(
     page.context.close()
 
 
+def pages_of(role: str, programme: Programme) -> list[str]:
+    """Every dashboard page the role works with, on records of the seeded programme."""
+    own = programme.ids["outlet_own"]
+    released = own_visits(programme, "a1")[0].uuid
+    if role == "head_office":
+        return ["/", f"/outlets/{own}", f"/audits/{released}", "/network?q=own", "/heatmap",
+                "/best-vs-rest", "/channels", "/disputes"]  # fmt: skip
+    if role == "reviewer":
+        return ["/review", f"/audits/{released}", "/disputes", "/network"]
+    if role == "outlet_manager":
+        return ["/", f"/outlets/{own}", f"/audits/{released}", "/disputes"]
+    return ["/admin"]
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+def test_every_page_passes_axe_and_fits_a_phone(
+    browser: Any, server: tuple[str, Programme], artifacts: Path, language: str
+) -> None:
+    """axe-core finds no serious or critical violation on any page, and nothing but a wide
+    table's own scroll box is wider than a 390 px phone; each page loads within a second."""
+    base_url, programme = server
+    problems: list[str] = []
+    timings: list[tuple[str, float]] = []
+    for role in ("head_office", "reviewer", "outlet_manager", "admin"):
+        page = log_in(browser, base_url, role, PHONE)
+        switch_language(page, language)
+        for path in pages_of(role, programme):
+            started = time.perf_counter()
+            response = page.goto(base_url + path)
+            timings.append((f"{role} {path}", time.perf_counter() - started))
+            assert response is not None
+            assert 200 == response.status, (role, path)
+            problems += [f"{role} {path}: {found}" for found in axe.violations(page)]
+            if (wider := axe.overflow(page)) > 0:
+                problems.append(f"{role} {path}: {wider} px wider: {axe.too_wide(page)}")
+            shown = re.sub(r"/audits/.*", "/audit", path)
+            name = re.sub(r"[^a-z0-9]+", "-", f"{role}{shown}".lower()).strip("-")
+            page.screenshot(path=str(artifacts / f"phone-{language}-{name}.png"), full_page=True)
+        page.context.close()
+    anonymous = browser.new_context(viewport=PHONE).new_page()
+    for path in ("/login", "/verify"):
+        anonymous.goto(base_url + path)
+        switch_language(anonymous, language)
+        problems += [f"anonymous {path}: {found}" for found in axe.violations(anonymous)]
+        if (wider := axe.overflow(anonymous)) > 0:
+            problems.append(f"anonymous {path}: {wider} px wider than the phone")
+    anonymous.context.close()
+    assert [] == problems, "\n".join(problems)
+    slow = [(path, round(seconds, 2)) for path, seconds in timings if seconds > 1.0]
+    assert [] == slow
+
+
 def test_dispute_photos_keep_the_csrf_check_and_the_photo_limits(
     server: tuple[str, Programme],
 ) -> None:
@@ -181,15 +340,15 @@ def test_dispute_photos_keep_the_csrf_check_and_the_photo_limits(
             data={"csrf_token": _csrf_of(login_page.text), "email": "outlet_manager@example.test",
                   "password": PASSWORD},
         )  # fmt: skip
-        outlet_page = client.get(f"/outlets/{programme.ids['outlet_own']}")
-        assert 200 == outlet_page.status_code
-        assert 'enctype="multipart/form-data"' in outlet_page.text
+        audit_page = client.get(f"/audits/{visit.uuid}")
+        assert 200 == audit_page.status_code
+        assert 'enctype="multipart/form-data"' in audit_page.text
         form = {"audit_uuid": visit.uuid, "item": "wait", "reason": "The queue was short."}
         broken = {"photo": ("truncated.png", (PHOTOS / "truncated.png").read_bytes(), "image/png")}
         forged = client.post("/disputes", data={**form, "csrf_token": "x" * 43}, files=broken)
         assert 403 == forged.status_code
         refused = client.post(
-            "/disputes", data={**form, "csrf_token": _csrf_of(outlet_page.text)}, files=broken
+            "/disputes", data={**form, "csrf_token": _csrf_of(audit_page.text)}, files=broken
         )
         assert refused.status_code in (415, 422), refused.text[:300]
         assert "DENY" == refused.headers["x-frame-options"]
