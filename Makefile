@@ -75,9 +75,10 @@ soak: setup ## the long test forms (fuzzing, fault injection, load)
 mobile: setup ## run the field app on the desktop against the demo server (SHOPSCORE_SERVER=)
 	SHOPSCORE_SERVER=$${SHOPSCORE_SERVER:-http://127.0.0.1:8000} $(PY) -m mobile
 
-look: setup ## screenshots of every screen of the field app, each language, 360 and 720 dp wide, in ./out/look/mobile; the demo's outlet and comparison reports, page by page, each language, in ./out/look/reports
+look: setup ## screenshots of every screen of the field app, each language, 360 and 720 dp wide, in ./out/look/mobile; the demo's outlet and comparison reports, page by page, each language, in ./out/look/reports; every dashboard page of each role, each language, 1280 and 390 px wide, in ./out/look/dashboard
 	$(PY) -m tests.mobile.look
 	$(PY) -m tests.reports.look
+	$(PY) -m tests.dashboard.look
 
 clean: ## remove the virtual environment and generated files
 	rm -rf $(VENV) var out .pytest_cache .mypy_cache .ruff_cache
