@@ -1,0 +1,246 @@
+"""A new programme set up entirely in the browser, from an empty database, until the first
+audit sent from a phone shows on the dashboard.
+
+`shopscore migrate` and `shopscore user create` (the first admin) are the only commands; then
+headless Chromium walks the set-up pages: a client, a region, outlets imported from a workbook
+after a preview (a bad file first: its rows' problems, nothing stored), a checklist written in
+Excel previewed in Polish and published, an auditor invited by a setup link, a wave, and its
+visits proposed by the planner and published. The field app's own sync client, set up from
+the link the page showed, logs in, downloads the visits and sends the first audit, which the
+review desk then lists. Screenshots go to test-artifacts/dashboard/setup-*.png.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from playwright.sync_api import Page, expect
+
+from mobile.session import start_visit
+from mobile.setup_link import parse_setup_link
+from mobile.store import SYNCED, Store
+from mobile.sync import SyncClient
+from server.templates.xlsform import write_workbook
+from shared.checklist import Template
+from shared.starters import PACKAGE
+from tests.dashboard.conftest import SHOPSCORE, _free_port, _wait_until_up
+from tests.mobile.test_sync import fill_valid_answers
+from tests.server.api import ADMIN_EMAIL, PASSWORD
+
+pytestmark = pytest.mark.ui
+
+AUDITOR_EMAIL = "olena.auditor@example.test"
+AUDITOR_PASSWORD = "a first password for olena"
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`shopscore serve` on a database holding nothing but the admin the command created."""
+    root = tmp_path_factory.mktemp("setup-journey")
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{root / 'shopscore.db'}",
+        "MEDIA_DIR": str(root / "media"),
+        "SECRET_KEY": "setup-journey-secret-" + "k" * 32,
+        "PUBLIC_URL": base_url,
+        "SHOPSCORE_CHEAP_ARGON2": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    for command in (
+        ["migrate"],
+        ["user", "create", "--role", "admin", "--email", ADMIN_EMAIL, "--password", PASSWORD,
+         "--name", "Admin"],
+    ):  # fmt: skip
+        done = subprocess.run([SHOPSCORE, *command], cwd=root, env=env, capture_output=True)
+        assert 0 == done.returncode, done.stderr.decode(errors="replace")[-2000:]
+    log = (root / "server.log").open("wb")
+    process = subprocess.Popen(
+        [SHOPSCORE, "serve", "--port", str(port)], cwd=root, env=env, stdout=log, stderr=log
+    )
+    try:
+        _wait_until_up(base_url, process)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _outlets_workbook(rows: list[list[Any]]) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "outlets"
+    sheet.append(["code", "name", "region", "address", "city", "lat", "lon", "timezone"])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+GOOD_OUTLETS = [
+    ["KN-01", "Kawiarnia Centrum", "Mazowsze", "ul. Marszałkowska 104", "Warszawa", 52.2319,
+     21.0067, "Europe/Warsaw"],
+    ["KN-02", "Kawiarnia Mokotów", "Mazowsze", "ul. Puławska 12", "Warszawa", 52.1934, 21.035,
+     "Europe/Warsaw"],
+    ["KN-03", "Kawiarnia Rynek", "Małopolska", "Rynek Główny 1", "Kraków", 50.0617, 19.9373,
+     "Europe/Warsaw"],
+]  # fmt: skip
+
+
+def _choose_file(page: Page, label: str, name: str, content: bytes, mime: str) -> None:
+    page.get_by_label(label).set_input_files({"name": name, "mimeType": mime, "buffer": content})
+
+
+def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
+    browser: Any, empty_server: str, artifacts: Path, tmp_path: Path
+) -> None:
+    base_url = empty_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page: Page = context.new_page()
+    page.goto(base_url + "/login")
+    page.get_by_label("E-mail").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    # A client: an empty name is refused next to its field, then the client is created.
+    page.get_by_role("link", name="Set-up").click()
+    expect(page.locator("h1")).to_have_text("Set-up")
+    page.get_by_role("button", name="Create the client").click()
+    expect(page.locator("#c-name-errors")).to_contain_text("Give a name.")
+    page.get_by_label("Name of the client (brand or chain)").fill("Kawiarnia Nowa")
+    page.get_by_role("button", name="Create the client").click()
+    expect(page.locator("h1")).to_have_text("Kawiarnia Nowa")
+    client_url = page.url.split("?")[0]
+
+    # A region by hand; the others come with the outlets' file.
+    page.get_by_label("New region").fill("Mazowsze")
+    page.get_by_role("button", name="Add the region").click()
+    expect(page.get_by_role("status")).to_contain_text("The region was added.")
+
+    # A bad workbook: every bad row by its cell, nothing stored.
+    bad = _outlets_workbook([GOOD_OUTLETS[0], ["KN-09", "", "Mazowsze", "", "", 95, 21, "Mars"]])
+    _choose_file(page, "CSV file or Excel workbook (.xlsx)", "outlets.xlsx", bad, XLSX)
+    page.get_by_role("button", name="Check the file").click()
+    problems = page.locator("section.problems")
+    expect(problems).to_contain_text("Nothing was imported from outlets.xlsx")
+    for cell in ("outlets!B3", "outlets!F3", "outlets!H3"):
+        expect(problems).to_contain_text(cell)
+    expect(page.get_by_text("0 outlets", exact=True)).to_be_visible()
+    page.screenshot(path=str(artifacts / "setup-import-problems.png"), full_page=True)
+
+    # The good workbook: a preview first, then the import.
+    good = _outlets_workbook(GOOD_OUTLETS)
+    _choose_file(page, "CSV file or Excel workbook (.xlsx)", "outlets.xlsx", good, XLSX)
+    page.get_by_role("button", name="Check the file").click()
+    preview = page.locator("section.preview")
+    expect(preview).to_contain_text("Nothing is stored yet.")
+    expect(preview).to_contain_text("3 new outlets")
+    expect(preview).to_contain_text("Małopolska")
+    expect(preview).to_contain_text("52.2319, 21.0067")
+    page.screenshot(path=str(artifacts / "setup-import-preview.png"), full_page=True)
+    started = time.perf_counter()
+    page.get_by_role("button", name="Import 3 outlets").click()
+    expect(page.get_by_role("status")).to_contain_text("3 new outlets")
+    print(f"import of 3 outlets from the preview: {time.perf_counter() - started:.2f} s")
+    expect(page.get_by_text("3 outlets", exact=True)).to_be_visible()
+
+    # A checklist written in Excel: previewed in Polish, then published.
+    starter = Template.from_dict(
+        json.loads(files(PACKAGE).joinpath("store-visit.json").read_text("utf-8"))
+    )
+    page.get_by_role("link", name="Checklists").first.click()
+    _choose_file(page, "Workbook (.xlsx)", "wizyta.xlsx", write_workbook(starter), XLSX)
+    page.get_by_role("button", name="Import as a draft").click()
+    expect(page.locator("h1")).to_contain_text("draft")
+    page.get_by_role("link", name="Polski").first.click()
+    expect(page).to_have_url(re.compile(r"lang=pl"))
+    page.screenshot(path=str(artifacts / "setup-checklist-pl.png"), full_page=True)
+    page.get_by_role("button", name=re.compile("Publish as version")).click()
+    expect(page.get_by_role("status")).to_contain_text("Published")
+
+    # An auditor, invited by a setup link and its QR code.
+    page.goto(base_url + "/setup")
+    page.locator("form[action='/setup/auditors']").get_by_label("Name", exact=True).fill("Olena")
+    page.get_by_label("E-mail").fill(AUDITOR_EMAIL)
+    page.get_by_label(re.compile("First password")).fill(AUDITOR_PASSWORD)
+    page.get_by_role("button", name="Invite the auditor").click()
+    expect(page.locator("svg.qr")).to_be_visible()
+    link = page.locator("a[href^='shopscore://setup']").get_attribute("href")
+    assert link is not None
+    page.screenshot(path=str(artifacts / "setup-invite.png"), full_page=True)
+
+    # A wave with the checklist for visits in person.
+    page.goto(client_url)
+    today = dt.date.today()
+    wave_form = page.locator("form[action$='/waves']")
+    wave_form.get_by_label("Name").fill("Pierwsza fala")
+    wave_form.get_by_label("First day").fill(today.isoformat())
+    wave_form.get_by_label("Last day").fill((today + dt.timedelta(days=30)).isoformat())
+    wave_form.get_by_label("In store", exact=False).select_option(index=1)
+    wave_form.get_by_role("button", name="Create the wave").click()
+    expect(page.get_by_role("status")).to_contain_text("The wave was created.")
+    page.screenshot(path=str(artifacts / "setup-client.png"), full_page=True)
+
+    # The planner proposes; the visits are published.
+    page.get_by_role("link", name="Plan the visits").click()
+    page.get_by_role("button", name="Propose visits").click()
+    expect(page.locator("table tbody tr")).to_have_count(3)
+    page.screenshot(path=str(artifacts / "setup-plan.png"), full_page=True)
+    page.get_by_role("button", name="Publish the visits").click()
+    expect(page.get_by_role("status")).to_contain_text("3 visits were published")
+
+    # The phone: set up from the link, it downloads the visits and sends the first audit.
+    setup = parse_setup_link(link)
+    assert setup is not None
+    assert (base_url, AUDITOR_EMAIL) == (setup.server, setup.email)
+    store = Store(tmp_path / "phone")
+    try:
+        phone = SyncClient(store, timeout=15)
+        phone.login(setup.server, setup.email, AUDITOR_PASSWORD)
+        phone.pull()
+        visits = store.assignments()
+        assert 3 == len(visits)
+        session = start_visit(store, visits[0]["id"])
+        for _ in range(3):  # questions shown by an earlier answer come into view as it is given
+            with contextlib.suppress(AssertionError):
+                fill_valid_answers(session)
+                break
+        assert [] == session.problems()
+        session.submit()
+        for _ in range(5):
+            phone.push()
+            if store.next_retry_at() is None:
+                break
+        assert {SYNCED} == {entry.state for entry in store.outbox()}
+    finally:
+        store.close()
+
+    # The dashboard shows the audit on the review desk.
+    page.goto(base_url + "/review")
+    expect(page.locator("main")).to_contain_text("Olena")
+    page.screenshot(path=str(artifacts / "setup-first-audit.png"), full_page=True)
+    context.close()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
