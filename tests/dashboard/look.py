@@ -1,11 +1,12 @@
 """`make look`: screenshots of every dashboard page, for people to look at.
 
 Loads the demo into a temporary database (as `make demo` does), serves it with `shopscore
-serve`, and walks Debian's Chromium through each role's pages (admin, reviewer, Polmarket's
-head office and PM-001's manager) in English, Russian, Ukrainian and Polish, at 1280 and 390
-px wide, writing full-page PNGs to out/look/dashboard/ (``LANG-WIDTH-ROLE-PAGE.png``). Runs
-axe-core on every page too (tests/dashboard/axe.py), prints each serious or critical
-violation and each page wider than the window, and exits 1 then.
+serve`, and walks Debian's Chromium through each role's pages (admin, a reviewer of both
+clients, Polmarket's head office and PM-001's manager) in English, Russian, Ukrainian and
+Polish, at 1280 and 390 px wide, writing full-page PNGs to out/look/dashboard/
+(``LANG-WIDTH-ROLE-PAGE.png``). Runs axe-core on every page too (tests/dashboard/axe.py),
+prints each serious or critical violation and each page wider than the window, and exits
+1 then.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ LANGUAGES = ("en", "ru", "uk", "pl")
 WIDTHS = {1280: 900, 390: 844}
 LOGINS = {
     "admin": ("admin@shopscore.demo", "demo-admin-pass"),
-    "reviewer": ("reviewer1@shopscore.demo", "demo-review-pass"),
+    "reviewer": ("reviewer2@shopscore.demo", "demo-review-pass"),  # both clients
     "head-office": ("hq@polmarket.demo", "demo-client-pass"),
     "outlet-manager": ("pm-001@polmarket.demo", "demo-client-pass"),
 }
@@ -45,7 +46,7 @@ def _first_link(page: Any, selector: str) -> str | None:
 def _pages(page: Any, base_url: str, role: str) -> dict[str, str]:
     """The role's pages by name, found by following the demo's own links."""
     if role == "admin":
-        return {"admin": "/admin", "review": "/review", "disputes": "/disputes"}
+        return {"admin": "/admin", "disputes": "/disputes"}
     if role == "reviewer":
         page.goto(base_url + "/review")
         found = {"review": "/review", "disputes": "/disputes", "network": "/network"}
