@@ -320,6 +320,17 @@ UNSCOPED = [
     Case("GET", "/disputes", NOT_AUDITOR, session=True),
     Case("GET", "/network", NOT_AUDITOR, session=True),
     Case("GET", "/admin", admin_only(200), session=True),
+    # Set-up and checklists: admins, and a head office whose client lets it (none here).
+    Case("GET", "/setup", admin_only(200), session=True),
+    *(Case("GET", "/setup/clients/{client_id:int}", admin_only(200), {"client_id": client},
+           session=True) for client in ("client_a", "client_b")),
+    Case("GET", "/setup/waves/{wave_id:int}/plan", admin_only(200), {"wave_id": "wave_a"},
+         session=True),
+    Case("GET", "/checklists", admin_only(200), session=True),
+    Case("GET", "/checklists/{template_id:int}", admin_only(200), {"template_id": "template"},
+         session=True, query="?lang=uk"),
+    Case("GET", "/checklists/{template_id:int}/export.xlsx", admin_only(200),
+         {"template_id": "template"}, session=True),
     Case("GET", "/login", statuses(200), session=True),
     # Public pages (no login): the verification of a report issued for the own outlet.
     Case("GET", "/verify", statuses(200), session=True),
