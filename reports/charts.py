@@ -595,10 +595,10 @@ def funnel_chart(funnel: Funnel, lang: str, width: float = 480, height: float = 
     entries = [
         (_("Network result"), Group(Line(0, 0, 12, 0, strokeColor=INK, strokeWidth=1.2))),
         (
-            _("95% limits"),
+            _("Limits (95%)"),
             Group(Line(0, 0, 12, 0, strokeColor=MUTED, strokeWidth=0.9, strokeDashArray=[3, 2])),
         ),
-        (_("99.8% limits"), Group(Line(0, 0, 12, 0, strokeColor=MUTED, strokeWidth=1.2))),
+        (_("Limits (99.8%)"), Group(Line(0, 0, 12, 0, strokeColor=MUTED, strokeWidth=1.2))),
     ]
     symbols = {"above": above, "level": level, "below": below}
     titles = {
@@ -668,8 +668,23 @@ def funnel_chart(funnel: Funnel, lang: str, width: float = 480, height: float = 
         String(left + plot_width, y + 3, formatter.score(funnel.target), fontName=FONT_BOLD,
                fontSize=7, fillColor=INK, textAnchor="end")
     )  # fmt: skip
-    for point in sorted(funnel.points, key=lambda p: p.marked):
-        x, y = x_of(point.visits), y_of(point.score)
+    # Outlets with as many visits and close results would hide one another: such a run is
+    # spread sideways around its place (a few points, far less than one visit apart).
+    offset: dict[int, float] = {}
+    by_visits: dict[float, list[int]] = {}
+    for index, point in enumerate(funnel.points):
+        by_visits.setdefault(round(point.visits, 3), []).append(index)
+    for members in by_visits.values():
+        members.sort(key=lambda index: funnel.points[index].score)
+        run = 0
+        for before, index in zip([None, *members], members, strict=False):
+            close = before is not None and (
+                y_of(funnel.points[index].score) - y_of(funnel.points[before].score) < 6
+            )
+            run = run + 1 if close else 0
+            offset[index] = (-1) ** run * 5.0 * ((run + 1) // 2)
+    for index, point in sorted(enumerate(funnel.points), key=lambda pair: pair[1].marked):
+        x, y = x_of(point.visits) + offset.get(index, 0.0), y_of(point.score)
         drawing.add(_marker(point.funnel, x, y, 4.5 if point.marked else 3.2))
         if point.marked or point.funnel != "level":
             drawing.add(

@@ -590,8 +590,8 @@ class _ComparisonReport:
                         else [
                             para(formatter.score(estimate.estimate), styles.CELL_RIGHT),
                             para(
-                                f"{formatter.points(estimate.low)}–"
-                                f"{formatter.points(estimate.high)}",
+                                f"{formatter.decimal(estimate.low)}–"
+                                f"{formatter.decimal(estimate.high)}",
                                 styles.SMALL_RIGHT,
                             ),
                         ],
@@ -646,7 +646,7 @@ class _ComparisonReport:
                         TIER_BAR + 3 * mm,
                     ],
                     flexible=1,
-                    cells=[["", row.outlet, "", "", "", "", ""] for row in self.data.league],
+                    cells=[self._tier_cells(row) for row in self.data.league],
                 ),
                 repeatRows=1,
                 style=style,
@@ -657,6 +657,22 @@ class _ComparisonReport:
                 para(_("* A visit is under dispute: the result is provisional."), styles.SMALL)
             )
         return flowables
+
+    def _tier_cells(self, row: LeagueRow) -> list[str]:
+        """The texts of a row of the league in tiers whose words must fit their columns."""
+        estimate = row.estimate
+        if estimate is None:
+            return ["", row.outlet, "", "", "", "", ""]
+        formatter = self.formatter
+        return [
+            "",
+            row.outlet,
+            "",
+            "",
+            f"{formatter.decimal(estimate.low)}–{formatter.decimal(estimate.high)}",
+            funnel_class(estimate.funnel, estimate.funnel_998, self.translations),
+            "",
+        ]
 
     def _funnel(self) -> list[Flowable]:
         funnel = self.data.funnel

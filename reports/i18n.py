@@ -46,6 +46,10 @@ class Formatter:
         """A number of points with at most one decimal."""
         return format_decimal(value, format="#,##0.#", locale=self.locale)
 
+    def decimal(self, value: float) -> str:
+        """A figure with one decimal, no sign or percent: the ends of an interval."""
+        return format_decimal(value, format="#,##0.0", locale=self.locale)
+
     def change(self, points: float | None) -> str:
         """A signed change in percentage points: "+4.2", "−1.0"."""
         if points is None:

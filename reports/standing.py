@@ -122,7 +122,9 @@ def funnel_sentence(funnel: Versus, funnel_998: Versus, translations: Translatio
 def funnel_class(funnel: Versus, funnel_998: Versus, translations: Translations) -> str:
     """The class in a table: "above", "within", "below", with "(99.8%)" when it holds there."""
     word = translations.gettext(FUNNEL_CLASS[funnel])
-    return f"{word} (99.8%)" if funnel != "level" and funnel_998 == funnel else word
+    if funnel != "level" and funnel_998 == funnel:
+        return translations.gettext("%(word)s (99.8%%)") % {"word": word}
+    return word
 
 
 def group_title(versus: Versus | None, translations: Translations) -> str:

@@ -15,6 +15,7 @@ in the caller's language here, from the very msgids `estimates` marks.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -61,6 +62,9 @@ NOMINAL_KINDS: Final = ("yes_no", "choice")
 INTERVAL_KINDS: Final = ("scale", "number", "timer", "nps")
 MAX_TARGET_WIDTH: Final = 100.0
 MAX_DIFFERENCE: Final = 100.0
+# Visits of one outlet by two auditors this close are a calibration visit (the planner's
+# shortest window, docs/contract.md#planning).
+CALIBRATION_WINDOW: Final = dt.timedelta(days=7)
 
 
 async def _raw(sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
@@ -225,6 +229,39 @@ def severity_figure(
         ],
         how_to_read={key: gettext(HOW_TO_READ[key]) for key in ("auditors", "design", "adjusted")},
     )
+
+
+# --- calibration visits --------------------------------------------------------------------
+
+
+def calibration_units(visits: Sequence[dict[str, Any]]) -> dict[Any, list[dict[str, Any]]]:
+    """The wave's calibration visits: at one outlet, on one channel and checklist, visits by
+    different auditors within `CALIBRATION_WINDOW` of each other's first, so that what
+    they saw was the same (visits weeks apart differ because the outlet did). Visits in date
+    order: each starts a unit unless it joins the open one of its outlet (an auditor at most
+    once per unit); units of two auditors or more count."""
+    by_place: dict[tuple[int, str, str], list[dict[str, Any]]] = collections.defaultdict(list)
+    for visit in visits:
+        if visit["visited_at"] is not None:
+            by_place[(visit["outlet"], visit["channel"], visit["template_key"])].append(visit)
+    units: dict[Any, list[dict[str, Any]]] = {}
+    for place, members in sorted(by_place.items()):
+        members.sort(key=lambda visit: (visit["visited_at"], visit["id"]))
+        unit: list[dict[str, Any]] = []
+        for visit in members:
+            fits = (
+                unit
+                and visit["visited_at"] - unit[0]["visited_at"] <= CALIBRATION_WINDOW
+                and all(other["auditor"] != visit["auditor"] for other in unit)
+            )
+            if not fits:
+                if len(unit) >= 2:
+                    units[(*place, unit[0]["id"])] = unit
+                unit = []
+            unit.append(visit)
+        if len(unit) >= 2:
+            units[(*place, unit[0]["id"])] = unit
+    return units
 
 
 # --- for the charts and the PDFs -----------------------------------------------------------
@@ -433,19 +470,12 @@ class EstimateService:
         where.add("r.wave = {}", wave.id)
         join = " JOIN outlet o ON o.id = r.outlet" if where.uses_outlet else ""
         visits = await _raw(
-            "SELECT a.id, a.auditor, r.outlet, r.channel, r.template_key, r.template_version "  # noqa: S608 -- fixed fragments
-            f"FROM score_rollup r JOIN audit a ON a.uuid = r.audit_uuid{join} "
+            "SELECT a.id, a.auditor, r.outlet, r.channel, r.template_key, r.template_version, "  # noqa: S608 -- fixed fragments
+            f"r.visited_at FROM score_rollup r JOIN audit a ON a.uuid = r.audit_uuid{join} "
             f"WHERE {where.sql()} ORDER BY a.id",
             where.args,
         )
-        units: dict[tuple[int, str, str], list[dict[str, Any]]] = collections.defaultdict(list)
-        for visit in visits:
-            units[(visit["outlet"], visit["channel"], visit["template_key"])].append(visit)
-        paired = {
-            unit: members
-            for unit, members in units.items()
-            if len({member["auditor"] for member in members}) >= 2
-        }
+        paired = calibration_units(visits)
         audits = {
             member["id"]: (unit, member) for unit, members in paired.items() for member in members
         }

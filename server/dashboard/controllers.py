@@ -44,6 +44,7 @@ from server.dashboard import (
     review_desk,
 )
 from server.dashboard.checklist_pages import ROUTES as CHECKLIST_ROUTES
+from server.dashboard.estimates_pages import ROUTES as ESTIMATE_ROUTES
 from server.dashboard.evidence_forms import evidence_photos as _evidence_photos
 from server.dashboard.evidence_forms import upload_body as _upload_body
 from server.dashboard.setup_links import auditor_setups
@@ -245,7 +246,9 @@ async def choose_language(request: Request[Any, Any, Any]) -> Response[Any]:
 async def _league_values(caller: Caller, request: Request[Any, Any, Any]) -> dict[str, Any]:
     filters = filters_from_query(request)
     min_audits = _optional_int(request.query_params.get("min_audits")) or 3
-    league = await AnalyticsService().league(caller, filters, min_audits)
+    # The league's notes on how to read it in the page's language.
+    speaking = dataclasses.replace(caller, language=language_of(request, caller))
+    league = await AnalyticsService().league(speaking, filters, min_audits)
     regions = {row["id"]: row["name"] for row in await Region.select(Region.id, Region.name)}
     return {
         "league": league,
@@ -699,6 +702,7 @@ DASHBOARD = Router(
         *disputes_page.ROUTES,
         *audit_page.ROUTES,
         *network.ROUTES,
+        *ESTIMATE_ROUTES,
         *SETUP_ROUTES,
         *CHECKLIST_ROUTES,
         action_evidence,

@@ -135,7 +135,7 @@ def test_the_funnel_plot_follows_the_league(estimated_pdf: bytes, lang: str) -> 
     league = text.index(squeeze(_("League table")))
     plot = text.index(squeeze(_("Funnel plot")), league)
     assert text.index(squeeze(FUNNEL_NOTE)) > plot
-    for legend in (_("95% limits"), _("99.8% limits"), _("Visits in the wave")):
+    for legend in (_("Limits (95%)"), _("Limits (99.8%)"), _("Visits in the wave")):
         assert squeeze(legend) in text[plot:]
     # Outlets beyond the limits are named on the plot.
     assert data.funnel is not None

@@ -305,7 +305,10 @@ UNSCOPED = [
     *(Case("GET", ANALYTICS + figure, NOT_AUDITOR, query="?min_audits=1")
       for figure in ("league", "trend", "regions", "heatmap", "pareto", "best-vs-rest",
                      "channels", "nps")),
-    Case("GET", ANALYTICS + "calibration", statuses(403, admin=200, reviewer=200)),
+    *(Case("GET", ANALYTICS + figure, statuses(403, admin=200, reviewer=200))
+      for figure in ("calibration", "auditors", "agreement")),
+    *(Case("GET", ANALYTICS + figure, NOT_AUDITOR, query="?target_width=20&difference=10")
+      for figure in ("funnel", "planner")),
     *(Case("GET", ANALYTICS + "exports/" + kind, NOT_AUDITOR, query=f"?min_audits=1&format={form}")
       for kind in ("league", "answers") for form in ("csv", "xlsx")),
     Case("GET", "/api/v1/audits/released", NOT_AUDITOR),
@@ -317,6 +320,12 @@ UNSCOPED = [
            query=f"?min_audits=1&format={form}")
       for kind in ("league", "answers") for form in ("csv", "xlsx")),
     Case("GET", "/review", statuses(403, admin=200, reviewer=200), session=True),
+    # What the data can tell: the funnel and planner for every analytics role, the pages that
+    # name auditors for agency staff only.
+    *(Case("GET", page, NOT_AUDITOR, session=True, query="?target_width=20&difference=10")
+      for page in ("/funnel", "/planner")),
+    *(Case("GET", page, statuses(403, admin=200, reviewer=200), session=True)
+      for page in ("/auditors", "/agreement")),
     Case("GET", "/disputes", NOT_AUDITOR, session=True),
     Case("GET", "/network", NOT_AUDITOR, session=True),
     Case("GET", "/admin", admin_only(200), session=True),

@@ -31,7 +31,7 @@ CASES = [
 # Cookie-session pages: they redirect to /login without a session (tests/dashboard covers them).
 DASHBOARD_PAGES = ("/", "/admin", "/best-vs-rest", "/channels", "/exports/{kind:str}", "/heatmap",
                    "/league", "/login", "/outlets/{outlet_id:int}", "/review",
-                   "/auditors", "/agreement", "/planner",
+                   "/auditors", "/agreement", "/planner", "/funnel",
                    "/outlets/{outlet_id:int}/report.pdf",
                    "/photos/{photo_uuid:uuid}/thumbnail")  # fmt: skip
 DASHBOARD_FORMS = ("/disputes", "/disputes/{dispute_id:int}/{decision:str}", "/language", "/login",

@@ -61,7 +61,12 @@ def expected_display(row: dict[str, Any]) -> dict[str, str]:
         else f"{one_decimal(row['ci_low'])}–{one_decimal(row['ci_high'])}"
     )
     return {
-        "rank": "—" if row["rank"] is None else str(row["rank"]),
+        # Where the wave is estimated, the places the outlet could hold, not a bare rank.
+        "rank": "—"
+        if row["rank"] is None
+        else str(row["rank"])
+        if row["rank_low"] is None
+        else f"{row['rank_low']}–{row['rank_high']}",
         "score": one_decimal(row["score"]),
         "audits": str(row["audits"]),
         "change": signed_one_decimal(row["change"]),
@@ -120,9 +125,13 @@ def html_table(page: str, table_class: str | None = None) -> list[list[str]]:
 
 def dashboard_league(page: str) -> dict[str, dict[str, str]]:
     header, *rows = html_table(page, "league")
-    assert ["Rank", "Outlet", "Region", "Score", "Interval (95%)", "Change", "Audits"] == header[:7]
+    assert header[0] in ("Rank", "Ranks it could hold")
+    assert ["Outlet", "Region", "Score", "Interval (95%)", "Change", "Audits"] == header[1:7]
     league = {}
-    for rank, outlet, _region, score, interval, change, audits, *_rest in rows:
+    # Rows of one cell head the tiers of outlets the data cannot tell apart.
+    for rank, outlet, _region, score, interval, change, audits, *_rest in (
+        row for row in rows if len(row) > 1
+    ):
         league[outlet.split(" · ")[0]] = {
             "rank": "—" if rank in ("–", "") else rank,
             "score": score.rstrip(" *"),
@@ -151,36 +160,60 @@ def headline_score(content: bytes) -> str:
     return "".join(char["text"] for char in chars)
 
 
-PDF_LEAGUE_ROW = re.compile(
-    r"^(?P<rank>\d+|—) .+? (?P<score>\d+\.\d)% (?P<change>[+-]\d+\.\d|—) (?P<audits>\d+)(?: \*)? "
-    r"(?P<interval>(?P<low>-?\d+\.\d)% – (?P<high>-?\d+\.\d)%|—)$"
-)
 OUTLET_CODE = re.compile(r"^[A-Z][A-Z0-9_-]*$")
+# The league in tiers (a wave with estimates): the places it could hold, the name, score and
+# visits, the estimate and class; under it the code, region, change and the estimate's interval.
+PDF_TIER_ROW = re.compile(
+    r"^(?P<ranks>\d+–\d+|—) .+? (?P<score>\d+\.\d)% (?P<audits>\d+)(?: \*)? "
+    r"(?P<estimate>\d+\.\d%|—) .+$"
+)
+PDF_TIER_CODE = re.compile(
+    r"^(?P<code>[A-Z][A-Z0-9_-]*)(?: · .+?)? (?P<change>[+-]\d+\.\d|—)"
+    r"(?: (?P<low>\d+\.\d)–(?P<high>\d+\.\d))?$"
+)
 
 
-def pdf_league(text: str) -> dict[str, dict[str, str]]:
-    """The comparison PDF's league rows by outlet code (the code is the line under the name)."""
+def expected_tier_display(row: dict[str, Any]) -> dict[str, str]:
+    """A JSON league row as the comparison PDF's league in tiers shows it."""
+    shown = {
+        "ranks": "—" if row["rank_low"] is None else f"{row['rank_low']}–{row['rank_high']}",
+        "score": one_decimal(row["score"]),
+        "audits": str(row["audits"]),
+        "change": signed_one_decimal(row["change"]),
+        "estimate": "—" if row["estimate"] is None else one_decimal(row["estimate"]),
+    }
+    if row["estimate"] is not None:
+        shown["interval"] = (
+            f"{one_decimal(row['estimate_low'])}–{one_decimal(row['estimate_high'])}"
+        )
+    return shown
+
+
+def pdf_tier_league(text: str) -> dict[str, dict[str, str]]:
+    """The comparison PDF's league in tiers, by outlet code."""
     lines = text.splitlines()
     start = lines.index("League table")
-    end = next(index for index in range(start, len(lines)) if lines[index] == "Regions")
+    end = next(index for index in range(start, len(lines)) if lines[index] == "Funnel plot")
     league: dict[str, dict[str, str]] = {}
     pending: dict[str, str] | None = None
     for line in lines[start + 1 : end]:
-        match = PDF_LEAGUE_ROW.match(line)
+        match = PDF_TIER_ROW.match(line)
         if match:
             assert pending is None, line
-            interval = "—" if match["low"] is None else f"{match['low']}–{match['high']}"
             pending = {
-                "rank": match["rank"],
+                "ranks": match["ranks"],
                 "score": match["score"],
                 "audits": match["audits"],
-                "change": match["change"],
-                "interval": interval,
+                "estimate": match["estimate"].rstrip("%"),
             }
-        elif pending is not None and OUTLET_CODE.match(line):
-            league[line] = pending
+            continue
+        code = PDF_TIER_CODE.match(line)
+        if pending is not None and code:
+            pending["change"] = code["change"]
+            if code["low"] is not None:
+                pending["interval"] = f"{code['low']}–{code['high']}"
+            league[code["code"]] = pending
             pending = None
-    assert pending is None
     return league
 
 
@@ -284,7 +317,10 @@ async def test_every_figure_agrees_on_screen_in_exports_pdf_and_json_at_the_defa
     pdf = await reader.call("GET", f"/api/v1/waves/{wave}/comparison.pdf?lang=en", headers)
     assert 200 == pdf.status_code, pdf.text[:300]
     text = pdf_text(pdf.content)
-    assert expected == pdf_league(text)
+    # The comparison PDF's league is in tiers when the wave's visits support the estimates.
+    assert {code: expected_tier_display(row) for code, row in json_rows.items()} == (
+        pdf_tier_league(text)
+    )
 
     # The network: the mean of the outlets' results, the same in the league, the headline,
     # the trend and the PDF.
@@ -468,7 +504,7 @@ async def test_every_demo_outlet_shows_the_leagues_score_everywhere(
     )
     assert 200 == comparison.status_code, comparison.text[:300]
     comparison_text = pdf_text(comparison.content)
-    assert {code: expected_display(row) for code, row in rows.items()} == pdf_league(
+    assert {code: expected_tier_display(row) for code, row in rows.items()} == pdf_tier_league(
         comparison_text
     )
     assert [] == mostly_empty_pages(comparison.content)

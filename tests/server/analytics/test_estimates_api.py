@@ -282,7 +282,7 @@ async def test_the_pdfs_carry_the_estimates(reader: Api, programme: Programme, l
     assert 200 == response.status_code, response.text[:300]
     text = " ".join(page_texts(response.content))
     assert squeeze(words.gettext("Funnel plot")) in squeeze(text)
-    assert squeeze(words.gettext("99.8% limits")) in squeeze(text)
+    assert squeeze(words.gettext("Limits (99.8%)")) in squeeze(text)
     tier = words.gettext("Tier %(tier)s: ranks %(low)s–%(high)s (%(count)s)").split("%")[0]
     assert squeeze(tier) in squeeze(text)
     assert "Shopper" not in text
