@@ -240,6 +240,21 @@ def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
     page.goto(base_url + "/review")
     expect(page.locator("main")).to_contain_text("Olena")
     page.screenshot(path=str(artifacts / "setup-first-audit.png"), full_page=True)
+
+    # The same pages in Polish and Ukrainian, for people to look at.
+    for language, button in (("pl", "Polski"), ("uk", "Українська")):
+        page.get_by_role("button", name=button).click()
+        for name, path in (
+            ("start", "/setup"),
+            ("client", client_url),
+            ("checklists", "/checklists"),
+        ):
+            page.goto(path if path.startswith("http") else base_url + path)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            page.screenshot(path=str(artifacts / f"setup-{name}-{language}.png"), full_page=True)
+        page.goto(client_url)
+        page.locator("a[href$='/plan']").first.click()
+        page.screenshot(path=str(artifacts / f"setup-plan-{language}.png"), full_page=True)
     context.close()
 
 
