@@ -618,7 +618,10 @@ def funnel_chart(funnel: Funnel, lang: str, width: float = 480, height: float = 
         + [p.score for p in funnel.points]
         + [funnel.target]
     )
-    floor = max(0.0, min(80.0, 10 * math.floor((lowest - 2) / 10)))
+    # The scale ends at 100 and steps by 10 points, or 20 when it spans more than 50.
+    span = 100 - max(0.0, min(80.0, lowest - 2))
+    grid = 10 if span <= 50 else 20
+    floor = max(0.0, 100.0 - grid * math.ceil(span / grid))
 
     def x_of(visits: float) -> float:
         return left + plot_width * visits / most
@@ -626,7 +629,6 @@ def funnel_chart(funnel: Funnel, lang: str, width: float = 480, height: float = 
     def y_of(score: float) -> float:
         return bottom + plot_height * (min(100.0, max(floor, score)) - floor) / (100 - floor)
 
-    grid = 10 if 100 - floor <= 50 else 20
     for mark in range(int(floor), 101, grid):
         y = y_of(mark)
         drawing.add(Line(left, y, left + plot_width, y, strokeColor=RULE, strokeWidth=0.4))
