@@ -104,9 +104,9 @@ def test_head_office_finds_outlets_failures_and_overdue_actions(
     expect(critical).to_contain_text("OTHER_REGION")
     expect(critical).to_contain_text("Emergency exit clear?")
     comparison = page.locator("a[href*='comparison.pdf']").first
-    response = page.context.request.get(base_url + str(comparison.get_attribute("href")))
-    assert 200 == response.status
-    assert response.body().startswith(b"%PDF")
+    download = page.context.request.get(base_url + str(comparison.get_attribute("href")))
+    assert 200 == download.status
+    assert download.body().startswith(b"%PDF")
     page.screenshot(path=str(artifacts / "network-head-office-pl.png"), full_page=True)
 
     assert [] == [text for text in CONSOLE if "Content Security Policy" in text]
