@@ -61,7 +61,7 @@ def answer_words(item: Item | None, answer: Mapping[str, Any] | None, language: 
     "95 s", the picked options' texts; never a raw value such as `False`."""
     messages = translation(language)
     if answer is None:
-        return messages.gettext("Not answered")
+        return messages.gettext(_("Not answered"))
     if answer.get("na"):
         return messages.gettext("Not applicable")
     value = answer.get("value")
@@ -69,7 +69,7 @@ def answer_words(item: Item | None, answer: Mapping[str, Any] | None, language: 
         count = len(answer.get("photos") or [])
         return messages.ngettext("%(num)d photo", "%(num)d photos", count) % {"num": count}
     if value is None or value == [] or value == "":
-        return messages.gettext("Not answered")
+        return messages.gettext(_("Not answered"))
     from server.dashboard.formatting import Figures
 
     figures = Figures(language)
@@ -85,7 +85,7 @@ def answer_words(item: Item | None, answer: Mapping[str, Any] | None, language: 
             texts.append(localized(option.text, language) if option else str(pick))
         return ", ".join(texts)
     if item.kind == "scale":
-        shown = messages.gettext("%(value)s on a scale of %(low)s to %(high)s") % {
+        shown = messages.gettext(_("%(value)s on a scale of %(low)s to %(high)s")) % {
             "value": figures.plain(value),
             "low": figures.plain(item.min),
             "high": figures.plain(item.max),
@@ -93,7 +93,7 @@ def answer_words(item: Item | None, answer: Mapping[str, Any] | None, language: 
         ends = [localized(label, language) for label in (item.min_label, item.max_label) if label]
         return f"{shown} ({' – '.join(ends)})" if len(ends) == 2 else shown
     if item.kind == "nps":
-        return messages.gettext("%(value)s of 10") % {"value": figures.plain(value)}
+        return messages.gettext(_("%(value)s of 10")) % {"value": figures.plain(value)}
     if item.kind in ("number", "timer"):
         unit = f" {item.unit}" if item.unit else ""
         return f"{figures.plain(value)}{unit}"
@@ -193,7 +193,7 @@ class RevisionView:
 
 def _answer_text(answer: Mapping[str, Any] | None, template: Template, language: str) -> str:
     if answer is None:
-        return translation(language).gettext("Not answered")
+        return translation(language).gettext(_("Not answered"))
     item = template.item(answer["item"]) if template.has_item(answer["item"]) else None
     words = answer_words(item, answer, language)
     comment = answer.get("comment") or ""
