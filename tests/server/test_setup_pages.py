@@ -1,0 +1,179 @@
+"""The dashboard's set-up forms: who may post them, on which client, and that a refused form
+says what to change and stores nothing (on SQLite and PostgreSQL)."""
+
+# asserts are written as `expected == actual`
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from tests.security.dashboard import CSRF_FIELD, bearer_token, session
+from tests.server.api import Api
+
+PASSWORD = "a long enough password"
+
+
+class Browser:
+    """One person's session on the dashboard, posting forms with the CSRF pair right."""
+
+    def __init__(self, api: Api, headers: dict[str, str]) -> None:
+        self.api = api
+        self.csrf = secrets.token_urlsafe(32)
+        self.headers = session(bearer_token(headers), self.csrf)
+
+    async def get(self, path: str) -> Any:
+        self.api.client.cookies.clear()
+        return await self.api.client.get(path, headers=self.headers, follow_redirects=False)
+
+    async def post(self, path: str, fields: dict[str, Any]) -> Any:
+        self.api.client.cookies.clear()
+        return await self.api.client.post(
+            path,
+            headers=self.headers,
+            data={CSRF_FIELD: self.csrf, **fields},
+            follow_redirects=False,
+        )
+
+    async def post_file(self, path: str, name: str, content: bytes) -> Any:
+        self.api.client.cookies.clear()
+        return await self.api.client.post(
+            path,
+            headers=self.headers,
+            data={CSRF_FIELD: self.csrf},
+            files={"file": (name, content, "text/csv")},
+            follow_redirects=False,
+        )
+
+
+async def _counts(api: Api, admin: dict[str, str], client_id: int) -> tuple[int, ...]:
+    outlets = await api.ok("GET", f"/api/v1/outlets?client_id={client_id}", admin)
+    regions = await api.ok("GET", f"/api/v1/clients/{client_id}/regions", admin)
+    waves = await api.ok("GET", f"/api/v1/waves?client_id={client_id}", admin)
+    users = await api.ok("GET", "/api/v1/users", admin)
+    assignments = await api.ok("GET", "/api/v1/assignments", admin)
+    settings = await api.ok("GET", f"/api/v1/clients/{client_id}/workflow-settings", admin)
+    return (
+        len(outlets["items"]),
+        len(regions["items"]),
+        len(waves["items"]),
+        len(users["items"]),
+        len(assignments["items"]),
+        settings["dispute_window_days"],
+    )
+
+
+async def test_a_head_office_sets_up_its_own_client_only_when_allowed(api: Api) -> None:
+    admin = await api.admin()
+    own = await api.ok("POST", "/api/v1/clients", admin, {"name": "Kawiarnia"})
+    other = await api.ok("POST", "/api/v1/clients", admin, {"name": "Sever"})
+    await api.create_user(admin, "ho@example.test", "head_office", client_id=own["id"])
+    head_office = Browser(api, await api.login("ho@example.test"))
+    region = {"name": "Mazowsze"}
+
+    assert 403 == (await head_office.get("/setup")).status_code
+    refused = await head_office.post(f"/setup/clients/{own['id']}/regions", region)
+    assert 403 == refused.status_code
+    assert "ask it to let head office do it" in refused.text
+
+    await api.ok("PATCH", f"/api/v1/clients/{own['id']}", admin, {"head_office_setup": True})
+    start = await head_office.get("/setup")
+    assert (303, f"/setup/clients/{own['id']}") == (
+        start.status_code,
+        start.headers["location"],
+    )
+    page = await head_office.get(f"/setup/clients/{own['id']}")
+    assert 200 == page.status_code
+    assert "Add a manager" in page.text
+    assert "New wave" not in page.text  # waves stay with the agency
+    assert (
+        303 == (await head_office.post(f"/setup/clients/{own['id']}/regions", region)).status_code
+    )
+    assert (
+        404 == (await head_office.post(f"/setup/clients/{other['id']}/regions", region)).status_code
+    )
+    assert 404 == (await head_office.get(f"/setup/clients/{other['id']}")).status_code
+    mine = f"/setup/clients/{own['id']}"
+    for path in ("/setup/clients", "/setup/auditors", mine + "/waves", mine + "/workflow", mine):
+        assert 403 == (await head_office.post(path, {"name": "x"})).status_code, path
+    regions = await api.ok("GET", f"/api/v1/clients/{own['id']}/regions", admin)
+    manager = {
+        "role": "regional_manager",
+        "name": "Regional",
+        "email": "rm@example.test",
+        "password": PASSWORD,
+        "region_ids": str(regions["items"][0]["id"]),
+    }
+    added = await head_office.post(f"/setup/clients/{own['id']}/people", manager)
+    assert 200 == added.status_code, added.text
+    assert PASSWORD in added.text
+    people = await api.ok("GET", "/api/v1/users?role=regional_manager", admin)
+    assert [(own["id"], [regions["items"][0]["id"]])] == [
+        (p["client_id"], p["region_ids"]) for p in people["items"]
+    ]
+    # The other roles of the client never may.
+    await api.create_user(
+        admin, "rm2@example.test", "regional_manager", client_id=own["id"],
+        region_ids=[regions["items"][0]["id"]],
+    )  # fmt: skip
+    regional = Browser(api, await api.login("rm2@example.test"))
+    assert 403 == (await regional.get("/setup")).status_code
+    assert 403 == (await regional.post(f"/setup/clients/{own['id']}/regions", region)).status_code
+
+
+async def test_refused_forms_say_what_to_change_and_store_nothing(api: Api) -> None:
+    admin = await api.admin()
+    client = await api.ok("POST", "/api/v1/clients", admin, {"name": "Kawiarnia"})
+    base = f"/setup/clients/{client['id']}"
+    browser = Browser(api, admin)
+    before = await _counts(api, admin, client["id"])
+
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        (base + "/outlets", {"code": "K-1", "name": "Centrum", "lat": "north",
+                             "channels": "in_store"}, "Give a number."),
+        (base + "/outlets", {"code": "", "name": "Centrum", "lat": "52.2", "lon": "",
+                             "channels": "in_store"}, "Give both latitude and longitude"),
+        (base + "/outlets", {"code": "K-1", "name": "Centrum", "timezone": "Mars/Base",
+                             "channels": "in_store"}, "Give a time zone such as Europe/Warsaw."),
+        (base + "/regions", {"name": ""}, "Give a name."),
+        (base + "/waves", {"name": "Q1", "starts_on": "2026-03-31", "ends_on": "2026-01-01"},
+         "Choose a published checklist for at least one channel."),
+        (base + "/workflow", {"dispute_window_days": "999", "corrective_due_days": "14"},
+         "Give a number of days from 0 to 366."),
+        (base + "/workflow", {"dispute_window_days": "7", "corrective_due_days": "14",
+                              "auto_release": "1"},
+         "Releasing audits automatically needs a trust threshold."),
+        (base + "/people", {"role": "outlet_manager", "name": "Anna", "email": "not-an-address",
+                            "password": PASSWORD}, "Give an e-mail address such as"),
+        ("/setup/auditors", {"name": "Olena", "email": "olena@example.test", "password": "short"},
+         "at least 10 characters"),
+        ("/setup/clients", {"name": "Kawiarnia"}, "A client with this name already exists."),
+        (base, {"name": "Kawiarnia", "lockout_days": "many"}, "Give a whole number."),
+    ]  # fmt: skip
+    for path, fields, advice in cases:
+        response = await browser.post(path, fields)
+        assert 400 <= response.status_code < 500, (path, fields, response.status_code)
+        assert advice in response.text, (path, fields, _main(response.text))
+        assert 'aria-invalid="true"' in response.text or 'role="alert"' in response.text
+    assert before == await _counts(api, admin, client["id"])
+
+    # The outlets' file: a bad one lists its rows and stores nothing; a good one is previewed
+    # first, then imported.
+    bad = b"code,name,lat,lon\nK-1,Centrum,95,21\nK-1,Again,,\n"
+    preview = await browser.post_file(base + "/outlets/preview", "outlets.csv", bad)
+    assert 422 == preview.status_code
+    assert "line 2, lat" in preview.text
+    assert "line 3, code" in preview.text
+    good = b"code;name;region;lat;lon\nK-1;Centrum;Mazowsze;52,2319;21,0067\n"
+    preview = await browser.post_file(base + "/outlets/preview", "outlets.csv", good)
+    assert 200 == preview.status_code
+    assert "Nothing is stored yet." in preview.text
+    assert "Mazowsze" in preview.text
+    assert before == await _counts(api, admin, client["id"])
+    tampered = await browser.post(base + "/outlets/import", {"kind": "csv", "content": "%%%"})
+    assert 422 == tampered.status_code
+    assert before == await _counts(api, admin, client["id"])
+
+
+def _main(page: str) -> str:
+    return page[page.find("<main") :][:3000]
