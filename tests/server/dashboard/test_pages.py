@@ -38,6 +38,11 @@ async def test_an_outlet_manager_is_ranked_in_the_whole_network_not_among_their_
     assert "1 of 1" not in page
     assert 'id="league"' not in page
     assert "OTHER_OUTLET" not in page
+    # Their outlets alone are no network: no "best against the rest" of one outlet.
+    best = (await reader.client.get("/best-vs-rest")).text
+    assert "Points lost at your outlets" in best
+    assert "across the network" not in best
+    assert "top-quartile" not in best
 
 
 async def test_the_overview_trend_has_no_legend_for_a_line_it_does_not_draw(
