@@ -181,12 +181,14 @@ def test_reviewer_judges_returns_and_approves_from_the_keyboard(
     expect(revisions).to_contain_text("Greeted?")
     expect(revisions).to_contain_text("listen again")
 
+    # The next one in Russian: approved from the keyboard, the queue is then empty.
     page.goto(f"{base_url}/audits/{other}")
-    focus_by_tab(page, "Approve and release")
+    switch_language(page, "ru")
+    focus_by_tab(page, "Утвердить и опубликовать")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/review"))
     expect(page.locator(f"#audit-{other}")).to_have_count(0)
-    expect(page.get_by_text("Nothing to review.")).to_be_visible()
+    expect(page.get_by_text("Проверять нечего.")).to_be_visible()
     page.context.close()
 
 
