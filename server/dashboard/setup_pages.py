@@ -542,9 +542,9 @@ async def add_person(request: Request[Any, Any, Any], client_id: FromPath[int]) 
     """A head office, regional or outlet manager of the client, scoped to it, some of its
     regions or some of its outlets; the first password is shown once."""
     caller = await _set_up_caller(request)
+    fields, multiple, _files = await forms.read_form(request)
     await _organisation(request).get_client(caller, client_id)
     require_set_up(caller, client_id)
-    fields, multiple, _files = await forms.read_form(request)
     language = language_of(request, caller)
     role = forms.text(fields, "role")
     form = Form(
