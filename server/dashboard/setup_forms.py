@@ -79,6 +79,18 @@ PROBLEM_WORDS: dict[str, str] = {
 }
 
 
+# The words of a problem of an imported outlets' file, by (column, code), then by code; then
+# those of the forms.
+IMPORT_WORDS: dict[tuple[str, str] | str, str] = {
+    ("channels", "unknown_channel"): _(
+        "Use one or more of in_store, phone, email, chat, web, social, separated by |."
+    ),
+    "not_boolean": _("Write true or false (yes or no)."),
+    "duplicate_code": _("Each code once: this one is on an earlier line too."),
+    "missing_column": _("Add this column to the first row."),
+}
+
+
 @dataclasses.dataclass
 class Form:
     """What was typed into a form, and what is wrong with it (translated, by field)."""
@@ -116,6 +128,16 @@ def problem_words(language: str, problem: Mapping[str, Any]) -> str:
     if message is not None:
         return words(language, message)
     return str(problem.get("message") or code)
+
+
+def import_problem_words(language: str, problem: Mapping[str, Any]) -> str:
+    """What to do about one problem of an imported outlets' file (it names its column)."""
+    column = str(problem.get("column") or "")
+    code = str(problem.get("code") or "")
+    message = IMPORT_WORDS.get((column, code)) or IMPORT_WORDS.get(code)
+    if message is not None:
+        return words(language, message)
+    return problem_words(language, {**problem, "item": column})
 
 
 def add_problems(

@@ -463,7 +463,11 @@ async def preview_outlets(
             client_id,
             {"import": form},
             422,
-            preview={"file": upload.filename, "error": error, "problems": error.errors or []},
+            preview={
+                "file": upload.filename,
+                "error": error,
+                "problems": _import_problems(language_of(request, caller), error),
+            },
         )
     return await _client_page(
         request,
@@ -471,6 +475,14 @@ async def preview_outlets(
         client_id,
         preview=_preview_values(preview, upload.filename or "", content, kind),
     )
+
+
+def _import_problems(language: str, error: ServerError) -> list[dict[str, Any]]:
+    """The problems of a refused file, each with what to do in the page's language."""
+    return [
+        {**problem, "words": forms.import_problem_words(language, problem)}
+        for problem in error.errors or []
+    ]
 
 
 def _preview_values(
@@ -524,7 +536,7 @@ async def import_outlets(
             preview={
                 "file": fields.get("file", ""),
                 "error": error,
-                "problems": error.errors or [],
+                "problems": _import_problems(language_of(request, caller), error),
             },
         )
     return _redirect(
