@@ -274,6 +274,13 @@ async def _client_page(
         if template.status == "published"
     ] if caller.role == ADMIN else []  # fmt: skip
     settings = await rules.get_settings(caller, client_id)
+    template_service = TemplateService(context_of(request).database)
+    pass_marks = {
+        template.id: (await template_service.get_template(caller, template.id)).body.get(
+            "pass_mark"
+        )
+        for template in templates
+    }
     forms_by_name = {
         "client": Form(
             values={
@@ -295,6 +302,11 @@ async def _client_page(
                 else str(settings.trust_threshold),
                 "auto_release": settings.auto_release,
                 "live_score": settings.live_score,
+                "league_basis": settings.league_basis,
+                **{
+                    f"weight_{channel}": f"{weight:g}"
+                    for channel, weight in settings.channel_weights.items()
+                },
             }
         ),
         **(failed or {}),
@@ -314,6 +326,8 @@ async def _client_page(
         waves=waves,
         templates=templates,
         template_names={t.id: f"{t.title} (v{t.version})" for t in templates},
+        pass_marks=pass_marks,
+        dispute_window_days=settings.dispute_window_days,
         channels=CHANNELS,
         roles=[role for role in CLIENT_ROLES if role in managed_roles(caller)],
         role_names=ROLE_NAMES,
@@ -649,7 +663,10 @@ async def add_wave(request: Request[Any, Any, Any], client_id: FromPath[int]) ->
 
 
 WORKFLOW_FIELDS: Final = ("dispute_window_days", "corrective_due_days", "trust_threshold",
-                          "auto_release")  # fmt: skip
+                          "auto_release", "league_basis",
+                          *(f"weight_{channel}" for channel in CHANNELS))  # fmt: skip
+# A channel's weight in the service's problems, as the form's field.
+WEIGHT_FIELDS: Final = {f"channel_weights.{channel}": f"weight_{channel}" for channel in CHANNELS}
 
 
 @post("/setup/clients/{client_id:int}/workflow", include_in_schema=False, status_code=303)
@@ -672,6 +689,11 @@ async def save_workflow(request: Request[Any, Any, Any], client_id: FromPath[int
     for name, value in (("dispute_window_days", dispute), ("corrective_due_days", corrective)):
         if value is None and not any(p["item"] == name for p in problems):
             problems.append({"item": name, "code": "required"})
+    weights: dict[str, float] = {}
+    for channel in CHANNELS:
+        weight = forms.decimal(fields, f"weight_{channel}", problems)
+        if weight is not None:
+            weights[channel] = weight
     if not problems and dispute is not None and corrective is not None:
         try:
             await rules.update_settings(
@@ -684,11 +706,13 @@ async def save_workflow(request: Request[Any, Any, Any], client_id: FromPath[int
                     trust_threshold=threshold,
                     auto_release=form.values["auto_release"],
                     live_score=form.values["live_score"],
+                    channel_weights=weights,
+                    league_basis=forms.text(fields, "league_basis") or "raw",
                 ),
             )
             return _redirect(f"/setup/clients/{client_id}?done=workflow#workflow")
         except (Invalid, Conflict) as error:
-            forms.add_error(form, language, error, WORKFLOW_FIELDS)
+            forms.add_error(form, language, error, WORKFLOW_FIELDS, WEIGHT_FIELDS)
     forms.add_problems(form, language, problems, WORKFLOW_FIELDS)
     return await _client_page(request, caller, client_id, {"workflow": form}, 422)
 

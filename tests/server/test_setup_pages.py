@@ -143,6 +143,8 @@ async def test_refused_forms_say_what_to_change_and_store_nothing(api: Api) -> N
         (base + "/workflow", {"dispute_window_days": "7", "corrective_due_days": "14",
                               "auto_release": "1"},
          "Releasing audits automatically needs a trust threshold."),
+        (base + "/workflow", {"dispute_window_days": "7", "corrective_due_days": "14",
+                              "weight_phone": "0"}, "Give a weight above 0 and at most 100."),
         (base + "/people", {"role": "outlet_manager", "name": "Anna", "email": "not-an-address",
                             "password": PASSWORD}, "Give an e-mail address such as"),
         ("/setup/auditors", {"name": "Olena", "email": "olena@example.test", "password": "short"},
@@ -173,6 +175,16 @@ async def test_refused_forms_say_what_to_change_and_store_nothing(api: Api) -> N
     tampered = await browser.post(base + "/outlets/import", {"kind": "csv", "content": "%%%"})
     assert 422 == tampered.status_code
     assert before == await _counts(api, admin, client["id"])
+
+    # A good workflow form is stored as typed, a decimal comma included.
+    saved = await browser.post(base + "/workflow", {
+        "dispute_window_days": "10", "corrective_due_days": "21", "weight_in_store": "2",
+        "weight_phone": "0,5", "league_basis": "adjusted", "live_score": "1"})  # fmt: skip
+    assert 303 == saved.status_code, _main(saved.text)
+    settings = await api.ok("GET", f"/api/v1/clients/{client['id']}/workflow-settings", admin)
+    assert (10, 21, {"in_store": 2.0, "phone": 0.5}, "adjusted", True) == (
+        settings["dispute_window_days"], settings["corrective_due_days"],
+        settings["channel_weights"], settings["league_basis"], settings["live_score"])  # fmt: skip
 
 
 def _main(page: str) -> str:
