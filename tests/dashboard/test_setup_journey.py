@@ -36,6 +36,7 @@ from mobile.sync import SyncClient
 from server.templates.xlsform import write_workbook
 from shared.checklist import Template
 from shared.starters import PACKAGE
+from tests.dashboard.axe import overflow, too_wide, violations
 from tests.dashboard.conftest import SHOPSCORE, _free_port, _wait_until_up
 from tests.mobile.test_sync import fill_valid_answers
 from tests.server.api import ADMIN_EMAIL, PASSWORD
@@ -108,6 +109,12 @@ GOOD_OUTLETS = [
 ]  # fmt: skip
 
 
+def look(page: Page, path: Path) -> None:
+    """A screenshot for people to look at, and the page's serious accessibility problems."""
+    page.screenshot(path=str(path), full_page=True)
+    assert [] == violations(page), path.name
+
+
 def _choose_file(page: Page, label: str, name: str, content: bytes, mime: str) -> None:
     page.get_by_label(label).set_input_files({"name": name, "mimeType": mime, "buffer": content})
 
@@ -147,7 +154,7 @@ def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
     for cell in ("outlets!B3", "outlets!F3", "outlets!H3"):
         expect(problems).to_contain_text(cell)
     expect(page.get_by_text("0 outlets", exact=True)).to_be_visible()
-    page.screenshot(path=str(artifacts / "setup-import-problems.png"), full_page=True)
+    look(page, artifacts / "setup-import-problems.png")
 
     # The good workbook: a preview first, then the import.
     good = _outlets_workbook(GOOD_OUTLETS)
@@ -158,7 +165,7 @@ def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
     expect(preview).to_contain_text("3 new outlets")
     expect(preview).to_contain_text("Małopolska")
     expect(preview).to_contain_text("52.2319, 21.0067")
-    page.screenshot(path=str(artifacts / "setup-import-preview.png"), full_page=True)
+    look(page, artifacts / "setup-import-preview.png")
     started = time.perf_counter()
     page.get_by_role("button", name="Import 3 outlets").click()
     expect(page.get_by_role("status")).to_contain_text("3 new outlets")
@@ -175,7 +182,7 @@ def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
     expect(page.locator("h1")).to_contain_text("draft")
     page.get_by_role("link", name="Polski").first.click()
     expect(page).to_have_url(re.compile(r"lang=pl"))
-    page.screenshot(path=str(artifacts / "setup-checklist-pl.png"), full_page=True)
+    look(page, artifacts / "setup-checklist-pl.png")
     page.get_by_role("button", name=re.compile("Publish as version")).click()
     expect(page.get_by_role("status")).to_contain_text("Published")
 
@@ -188,7 +195,7 @@ def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
     expect(page.locator("svg.qr")).to_be_visible()
     link = page.locator("a[href^='shopscore://setup']").get_attribute("href")
     assert link is not None
-    page.screenshot(path=str(artifacts / "setup-invite.png"), full_page=True)
+    look(page, artifacts / "setup-invite.png")
 
     # A wave with the checklist for visits in person.
     page.goto(client_url)
@@ -200,13 +207,13 @@ def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
     wave_form.get_by_label("In store", exact=False).select_option(index=1)
     wave_form.get_by_role("button", name="Create the wave").click()
     expect(page.get_by_role("status")).to_contain_text("The wave was created.")
-    page.screenshot(path=str(artifacts / "setup-client.png"), full_page=True)
+    look(page, artifacts / "setup-client.png")
 
     # The planner proposes; the visits are published.
     page.get_by_role("link", name="Plan the visits").click()
     page.get_by_role("button", name="Propose visits").click()
     expect(page.locator("table tbody tr")).to_have_count(3)
-    page.screenshot(path=str(artifacts / "setup-plan.png"), full_page=True)
+    look(page, artifacts / "setup-plan.png")
     page.get_by_role("button", name="Publish the visits").click()
     expect(page.get_by_role("status")).to_contain_text("3 visits were published")
 
@@ -239,7 +246,7 @@ def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
     # The dashboard shows the audit on the review desk.
     page.goto(base_url + "/review")
     expect(page.locator("main")).to_contain_text("Olena")
-    page.screenshot(path=str(artifacts / "setup-first-audit.png"), full_page=True)
+    look(page, artifacts / "setup-first-audit.png")
 
     # The same pages in Polish and Ukrainian, for people to look at.
     for language, button in (("pl", "Polski"), ("uk", "Українська")):
@@ -251,10 +258,13 @@ def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
         ):
             page.goto(path if path.startswith("http") else base_url + path)
             expect(page.locator("html")).to_have_attribute("lang", language)
-            page.screenshot(path=str(artifacts / f"setup-{name}-{language}.png"), full_page=True)
+            look(page, artifacts / f"setup-{name}-{language}.png")
+        page.set_viewport_size({"width": 390, "height": 844})
         page.goto(client_url)
+        assert 0 == overflow(page), too_wide(page)
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.locator("a[href$='/plan']").first.click()
-        page.screenshot(path=str(artifacts / f"setup-plan-{language}.png"), full_page=True)
+        look(page, artifacts / f"setup-plan-{language}.png")
     context.close()
 
 
