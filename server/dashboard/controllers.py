@@ -43,12 +43,10 @@ from server.dashboard import (
     outlet_view,
     review_desk,
 )
-from server.dashboard.checklist_pages import ROUTES as CHECKLIST_ROUTES
 from server.dashboard.estimates_pages import ROUTES as ESTIMATE_ROUTES
 from server.dashboard.evidence_forms import evidence_photos as _evidence_photos
 from server.dashboard.evidence_forms import upload_body as _upload_body
 from server.dashboard.setup_links import auditor_setups
-from server.dashboard.setup_pages import ROUTES as SETUP_ROUTES
 from server.dashboard.verify import ROUTES as VERIFY_ROUTES
 from server.dashboard.web import (
     LANGUAGE_COOKIE,
@@ -309,7 +307,7 @@ async def _manager_overview(request: Request[Any, Any, Any], caller: Caller) -> 
         points = await _network_trend_only(caller, outlet["client"])
         if report is not None:
             compared = await outlet_view.comparison(
-                caller, outlet["client"], outlet["region"], report.wave
+                caller, outlet["client"], outlet["region"], report.wave, outlet["id"]
             )
             points = list(report.trend)
         chart = inline_svg(
@@ -376,7 +374,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
     compared = None
     if report is not None:
         compared = await outlet_view.comparison(
-            caller, outlet["client"], outlet["region"], report.wave
+            caller, outlet["client"], outlet["region"], report.wave, outlet_id
         )
     actions = await CorrectiveService(context_of(request).database).list(
         caller, None, 50, outlet_id
@@ -703,8 +701,6 @@ DASHBOARD = Router(
         *audit_page.ROUTES,
         *network.ROUTES,
         *ESTIMATE_ROUTES,
-        *SETUP_ROUTES,
-        *CHECKLIST_ROUTES,
         action_evidence,
         corrective_step,
         admin_lists,

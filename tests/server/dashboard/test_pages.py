@@ -64,6 +64,7 @@ async def test_the_outlet_page_starts_with_the_result_and_lists_audits_by_date(
     headline = page.index('id="wave-result"')
     assert headline < page.index("Audits by date") < page.index("Trend")
     assert re.search(r'id="wave-rank"><span class="figure">\d+ of \d+</span>', page)
+    assert re.search(r"Ranks it could hold: \d+–\d+", page)
     audits = page[page.index("Audits by date") :]
     audits = audits[: audits.index("</table>")]
     links = re.findall(r'<a href="/audits/([0-9a-f-]+)">([^<]+)</a>', audits)
