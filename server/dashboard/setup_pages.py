@@ -36,8 +36,8 @@ from server.core.errors import Conflict, Forbidden, Invalid, ServerError
 from server.core.i18n import _
 from server.dashboard import setup_forms as forms
 from server.dashboard.setup_forms import Form
+from server.dashboard.setup_links import auditor_setups, setup_link
 from server.dashboard.setup_links import qr_svg as qr_code
-from server.dashboard.setup_links import setup_link
 from server.dashboard.web import context_of, language_of, render, session_caller
 from server.organisation.csv_import import CSV, XLSX, ImportPreview, OutletImport
 from server.organisation.schemas import ClientCreate, ClientUpdate, OutletCreate, RegionCreate
@@ -135,6 +135,19 @@ async def _start_page(
         for client in clients:
             page = await _organisation(request).list_regions(caller, client.id, None, LIST_LIMIT)
             regions += [(client.name, region) for region in page.items]
+    database = context_of(request).database
+    client_counts = {}
+    for client in clients:
+        outlets = await _organisation(request).list_outlets(
+            caller, client_id=client.id, cursor=None, limit=100_000
+        )
+        waves = await WaveService(database).list_waves(caller, None, LIST_LIMIT, client.id)
+        client_counts[client.id] = {"outlets": len(outlets.items), "waves": len(waves.items)}
+    setups = auditor_setups(
+        [{"id": a.id, "email": a.email, "role": a.role} for a in auditors],
+        context_of(request).settings.public_url,
+        forms.words(language_of(request, caller), _("QR code of the setup link")),
+    )
     return render(
         request,
         "setup.html",
@@ -143,6 +156,8 @@ async def _start_page(
         clients=clients,
         auditors=auditors,
         regions=regions,
+        client_counts=client_counts,
+        setups=setups,
         client_form=client_form or Form(values={"lockout_days": "90"}, prefix="c-"),
         auditor_form=auditor_form
         or Form(values={"language": language_of(request, caller)}, prefix="a-"),

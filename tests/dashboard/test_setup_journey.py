@@ -188,7 +188,7 @@ def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
 
     # An auditor, invited by a setup link and its QR code.
     page.goto(base_url + "/setup")
-    page.locator("form[action='/setup/auditors']").get_by_label("Name", exact=True).fill("Olena")
+    page.locator("form[action='/setup/auditors']").get_by_label("Full name").fill("Olena")
     page.get_by_label("E-mail").fill(AUDITOR_EMAIL)
     page.get_by_label(re.compile("First password")).fill(AUDITOR_PASSWORD)
     page.get_by_role("button", name="Invite the auditor").click()
