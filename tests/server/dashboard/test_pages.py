@@ -65,6 +65,8 @@ async def test_the_outlet_page_starts_with_the_result_and_lists_audits_by_date(
     assert headline < page.index("Audits by date") < page.index("Trend")
     assert re.search(r'id="wave-rank"><span class="figure">\d+ of \d+</span>', page)
     assert re.search(r"Ranks it could hold: \d+–\d+", page)
+    visits = page[page.index("This wave&#39;s visits") :]
+    assert ">None<" not in visits[: visits.index("</table>")]  # no dispute is a dash
     audits = page[page.index("Audits by date") :]
     audits = audits[: audits.index("</table>")]
     links = re.findall(r'<a href="/audits/([0-9a-f-]+)">([^<]+)</a>', audits)
