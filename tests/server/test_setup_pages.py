@@ -10,6 +10,7 @@ from typing import Any
 
 from tests.security.dashboard import CSRF_FIELD, bearer_token, session
 from tests.server.api import Api
+from tests.server.templates.workbooks import odk_workbook
 
 PASSWORD = "a long enough password"
 
@@ -189,3 +190,40 @@ async def test_refused_forms_say_what_to_change_and_store_nothing(api: Api) -> N
 
 def _main(page: str) -> str:
     return page[page.find("<main") :][:3000]
+
+
+async def test_an_odk_workbook_is_refused_with_a_list_then_imported_in_part(api: Api) -> None:
+    admin = await api.admin()
+    browser = Browser(api, admin)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    async def send(content: bytes, partial: bool = False) -> Any:
+        api.client.cookies.clear()
+        return await api.client.post(
+            "/checklists/import",
+            headers=browser.headers,
+            data={CSRF_FIELD: browser.csrf, **({"partial": "1"} if partial else {})},
+            files={"file": ("odk.xlsx", content, xlsx)},
+            follow_redirects=False,
+        )
+
+    refused = await send(odk_workbook())
+    assert 422 == refused.status_code
+    assert "survey!A9" in refused.text
+    assert "repeat group (rows 9-12)" in refused.text
+    not_a_workbook = await send(b"\xd0\xcf\x11\xe0 an Excel 97 file")
+    assert 415 == not_a_workbook.status_code
+    assert [] == (await api.ok("GET", "/api/v1/templates", admin))["items"]
+    partial = await send(odk_workbook(), partial=True)
+    assert 200 == partial.status_code
+    assert "Left out of the workbook" in partial.text
+    assert "survey!A13" in partial.text
+    drafts = (await api.ok("GET", "/api/v1/templates", admin))["items"]
+    assert [("store_check", "draft")] == [(t["key"], t["status"]) for t in drafts]
+    page = await browser.get(f"/checklists/{drafts[0]['id']}?lang=uk")
+    assert 200 == page.status_code
+    assert "texts in English" in page.text
+    published = await browser.post(f"/checklists/{drafts[0]['id']}/publish", {})
+    assert 303 == published.status_code
+    detail = await api.ok("GET", f"/api/v1/templates/{drafts[0]['id']}", admin)
+    assert "published" == detail["status"]
