@@ -689,7 +689,52 @@ class _ComparisonReport:
         flowables.append(
             funnel_chart(funnel, self.lang, width=styles.CONTENT_WIDTH, height=100 * mm)
         )
+        flowables.extend(self._scoring())
         return flowables
+
+    def _scoring(self) -> list[Flowable]:
+        """How much the auditors differ in how they score (never who), and which results the
+        league ranks."""
+        spread = self.data.scoring
+        if spread is None:
+            return []
+        _ = self._
+        formatter = self.formatter
+        said = [
+            _(
+                "Auditors' leniency spreads by %(points)s points (standard deviation): "
+                "%(lenient)s of %(count)s auditors score clearly above their colleagues at the "
+                "same outlets, %(severe)s clearly below."
+            )
+            % {
+                "points": formatter.decimal(spread.spread),
+                "lenient": formatter.integer(spread.lenient),
+                "severe": formatter.integer(spread.severe),
+                "count": formatter.integer(spread.raters),
+            }
+        ]
+        if not spread.linked:
+            said.append(
+                _(
+                    "Some auditors share no outlet with the others, so their leniency cannot be "
+                    "compared yet; the agency plans calibration visits to link them."
+                )
+            )
+        said.append(
+            _(
+                "The league ranks results with each auditor's leniency taken out; the score "
+                "is the result as visited."
+            )
+            if self.data.adjusted
+            else _(
+                "The league ranks the results as visited; the agency can rank them with "
+                "each auditor's leniency taken out."
+            )
+        )
+        return [
+            SubHeading(_("Auditors' severity"), styles.SUBHEADING),
+            para(" ".join(said), styles.BODY),
+        ]
 
     def _regions(self) -> list[Flowable]:
         _ = self._

@@ -213,6 +213,20 @@ class Funnel:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoringSpread:
+    """How much the wave's auditors differ in how they score, with no auditor named: the
+    standard deviation of their leniency in points, how many of the `raters` are clearly
+    lenient or severe, and whether the visits link every one of them to the others (else
+    leniency cannot be compared across the groups)."""
+
+    spread: float
+    raters: int
+    lenient: int
+    severe: int
+    linked: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Standing:
     """Where the outlet stands in the network in the wave, as far as the data can tell.
 
@@ -456,6 +470,8 @@ class ComparisonReportData:
     # How to read the tiers and the funnel plot, in the report's language.
     tiers_note: str = ""
     funnel_note: str = ""
+    # How much auditors differ (never who): None when the visits cannot tell.
+    scoring: ScoringSpread | None = None
 
     @property
     def network_percent(self) -> float | None:

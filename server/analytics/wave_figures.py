@@ -345,6 +345,21 @@ def outlet_estimate(found: OutletEstimate, ranked: int, adjusted: bool) -> repor
     )
 
 
+def scoring_spread(severity: AuditorSeverity) -> report_model.ScoringSpread | None:
+    """How much auditors differ, with no auditor named: what a client's report may say."""
+    variance = severity.model.variances.auditor
+    if variance is None:
+        return None
+    verdicts = [effect.verdict for effect in severity.auditors]
+    return report_model.ScoringSpread(
+        spread=round(math.sqrt(variance), 2),
+        raters=len(verdicts),
+        lenient=verdicts.count("lenient"),
+        severe=verdicts.count("severe"),
+        linked=severity.design.connected,
+    )
+
+
 class EstimateService:
     """The figures of what a wave's visits can tell, beyond the league's fields."""
 

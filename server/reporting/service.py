@@ -85,12 +85,13 @@ from server.analytics.results import (
 )
 from server.analytics.schemas import HeatmapFigure
 from server.analytics.service import AnalyticsService
-from server.analytics.wave_estimates import network_estimates
+from server.analytics.wave_estimates import auditor_figures, network_estimates
 from server.analytics.wave_figures import (
     EstimateService,
     chart_funnel,
     outlet_estimate,
     row_estimate,
+    scoring_spread,
 )
 from server.core.errors import BadRequest, NotFound
 from server.core.i18n import _
@@ -797,6 +798,7 @@ class ReportService:
         funnels = await EstimateService().funnel(caller, filters, MIN_VISITS_TO_RANK)
         funnel = next((f for f in funnels if f.wave_id == wave.id), None)
         notes = translation(lang).gettext
+        severity = await auditor_figures(wave, filters)
         subject = ReportSubject(COMPARISON, wave.client_id, wave.id, region_id=region_id)
         return ComparisonReportData(
             client=names[0]["client_name"],
@@ -873,6 +875,7 @@ class ReportService:
             adjusted=judged is not None and judged.basis != "raw",
             tiers_note=notes(HOW_TO_READ["tiers"]) if judged else "",
             funnel_note=notes(HOW_TO_READ["funnel"]) if funnel else "",
+            scoring=None if severity is None else scoring_spread(severity.severity),
         ), subject
 
 

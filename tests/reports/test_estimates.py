@@ -76,6 +76,7 @@ def estimated(lang: str, outlets: int = 12) -> model.ComparisonReportData:
     return dataclasses.replace(
         data,
         league=tuple(rows),
+        scoring=model.ScoringSpread(spread=3.4, raters=14, lenient=2, severe=1, linked=False),
         funnel=funnel(points),
         tiers_note=TIERS_NOTE,
         funnel_note=FUNNEL_NOTE,
@@ -142,6 +143,21 @@ def test_the_funnel_plot_follows_the_league(estimated_pdf: bytes, lang: str) -> 
     for point in data.funnel.points:
         if point.funnel != "level":
             assert point.code in text[plot:], point.code
+
+
+def test_auditors_severity_is_told_without_naming_anyone(estimated_pdf: bytes, lang: str) -> None:
+    _ = translation(lang).gettext
+    formatter = Formatter(lang)
+    text = squeeze(" ".join(page_texts(estimated_pdf)))
+    plot = text.index(squeeze(_("Funnel plot")))
+    severity = text.index(squeeze(_("Auditors' severity")), plot)
+    assert squeeze(formatter.decimal(3.4)) in text[severity:]
+    assert squeeze(formatter.integer(14)) in text[severity:]
+    share = _(
+        "Some auditors share no outlet with the others, so their leniency cannot be compared "
+        "yet; the agency plans calibration visits to link them."
+    )
+    assert squeeze(share) in text[severity:]
 
 
 def test_the_estimated_report_reads_well(estimated_pdf: bytes, lang: str) -> None:

@@ -285,6 +285,7 @@ async def test_the_pdfs_carry_the_estimates(reader: Api, programme: Programme, l
     assert squeeze(words.gettext("Limits (99.8%)")) in squeeze(text)
     tier = words.gettext("Tier %(tier)s: ranks %(low)s–%(high)s (%(count)s)").split("%")[0]
     assert squeeze(tier) in squeeze(text)
+    assert squeeze(words.gettext("Auditors' severity")) in squeeze(text)
     assert "Shopper" not in text
     response = await reader.call(
         "GET", f"/api/v1/outlets/{ids['outlet_own']}/report.pdf?lang={lang}", head
