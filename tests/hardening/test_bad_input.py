@@ -280,6 +280,18 @@ XLSX_INPUTS = [
     BadInput("form-over-the-size-limit", lambda: OVERSIZED_FORM, FORM_TYPE, expected=413),
     BadInput("form-without-boundary", lambda: b"--x\r\n", "multipart/form-data", expected=415),
 ]  # fmt: skip
+# Outlets sent as a workbook: anything that is no .xlsx is 415, a bomb 413, a workbook
+# whose sheet cannot be read or whose rows are wrong 422 (docs/contract.md#outlet-import).
+OUTLET_XLSX_INPUTS = [
+    *(i for i in XLSX_INPUTS if i.name in ("empty-body", "csv-as-xlsx", "xls-97-2003",
+      "zip-not-a-workbook", "zip-behind-jpeg-magic", "zip-bomb", "truncated-sheets",
+      "entity-expansion", "over-the-size-limit")),
+    BadInput("checklist-not-outlets", shopscore_workbook, XLSX, expected=422),
+    BadInput("bad-outlet-rows", lambda: workbook({"outlets": [
+        ["code", "name", "lat", "lon", "channels", "active"],
+        ["A1", "", 95, "east", "teleport", "maybe"], ["A1", "Twice", None, None, None, None]]}),
+        XLSX, expected=422),
+]  # fmt: skip
 PLAN_INPUTS = [
     # Every field of a plan request is optional and unknown ones are ignored, as on every JSON
     # route: `{"assignment_id": 10...0}` asks for the default plan, which is no bad input.
@@ -320,6 +332,9 @@ TARGETS = {
         "POST", lambda ids: f"/api/v1/clients/{ids['client_a']}/outlets/import", "admin"
     ),
     "xlsx-import": Target("POST", lambda ids: "/api/v1/templates/import", "admin"),
+    "outlets-xlsx-import": Target(
+        "POST", lambda ids: f"/api/v1/clients/{ids['client_a']}/outlets/import", "admin"
+    ),
     "wave-plan": Target("POST", lambda ids: f"/api/v1/waves/{ids['wave_a']}/plan", "admin"),
     "visits-publish": Target(
         "POST", lambda ids: f"/api/v1/waves/{ids['wave_a']}/assignments/bulk", "admin"
@@ -333,6 +348,7 @@ INPUTS = {
     "template-upload": JSON_INPUTS,
     "csv-import": CSV_INPUTS,
     "xlsx-import": XLSX_INPUTS,
+    "outlets-xlsx-import": OUTLET_XLSX_INPUTS,
     "wave-plan": PLAN_INPUTS,
     "visits-publish": PUBLISH_INPUTS,
 }
