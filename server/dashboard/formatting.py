@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 from reports.i18n import Formatter
@@ -121,7 +121,12 @@ class Figures:
         """A date and time (UTC, as stored) in the locale's short form."""
         if value is None:
             return "–"
-        return format_datetime(value, format="medium", tzinfo=dt.UTC, locale=self.locale)
+        # The locale's medium date with its short time: no seconds, which nobody reads here.
+        pattern = self.locale.datetime_formats["medium"]
+        return str(pattern).format(
+            format_time(value, format="short", tzinfo=dt.UTC, locale=self.locale),
+            format_date(value.astimezone(dt.UTC).date(), format="medium", locale=self.locale),
+        )
 
     # --- names -------------------------------------------------------------------------------
 
