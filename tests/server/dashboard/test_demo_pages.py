@@ -1,0 +1,83 @@
+"""The dashboard on the demo programme (`make demo`'s data), in each language: what head
+office and PM-001's manager read where the data is realistic (four checklists whose sections
+share names in some languages, 28 outlets)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from server.app import create_app
+from server.core.settings import Settings
+from tests.server.analytics.test_dashboard_http import csrf_of
+from tests.server.api import Api
+
+LANGUAGES = ("en", "ru", "uk", "pl")
+
+
+@pytest.fixture
+async def demo(demo_settings: Settings) -> AsyncIterator[Api]:
+    app = create_app(demo_settings)
+    async with AsyncTestClient(app=app) as client:
+        yield Api(client, app)
+
+
+async def log_in(reader: Api, email: str) -> None:
+    page = await reader.client.get("/login")
+    response = await reader.client.post(
+        "/login",
+        data={"csrf_token": csrf_of(page.text), "email": email, "password": "demo-client-pass"},
+        follow_redirects=False,
+    )
+    assert 303 == response.status_code, response.text
+
+
+def heat_rows(page: str) -> list[str]:
+    table = page[page.index('<table class="heat"') :]
+    header = table[: table.index("</thead>")]
+    return [html.unescape(name) for name in re.findall(r'<th scope="col">([^<]*)</th>', header)]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_no_two_heatmap_sections_share_a_name_in_any_language(
+    demo: Api, language: str
+) -> None:
+    await log_in(demo, "hq@polmarket.demo")
+    demo.client.cookies.set("shopscore_lang", language)
+    names = heat_rows((await demo.client.get("/heatmap")).text)
+    assert len(names) > 5
+    assert len(names) == len(set(names)), names
+
+
+async def test_the_demo_manager_is_ranked_in_the_whole_network(demo: Api) -> None:
+    headers = await demo.login("hq@polmarket.demo", "demo-client-pass")
+    league = await demo.ok("GET", "/api/v1/analytics/league", headers)
+    ranked = [row for row in league["rows"] if row["rank"] is not None]
+    own = next(row for row in league["rows"] if row["outlet"]["code"] == "PM-001")
+    await log_in(demo, "pm-001@polmarket.demo")
+    demo.client.cookies.set("shopscore_lang", "pl")
+    page = (await demo.client.get("/")).text
+    assert f"{own['rank']} z {len(ranked)}" in page
+    assert len(ranked) > 10
+    assert "Miejsce w sieci" in page
+
+
+@pytest.mark.parametrize("language", ["ru", "uk", "pl"])
+async def test_head_office_pages_name_channels_and_statuses_in_words(
+    demo: Api, language: str
+) -> None:
+    await log_in(demo, "hq@polmarket.demo")
+    demo.client.cookies.set("shopscore_lang", language)
+    overview = (await demo.client.get("/")).text
+    outlet = re.search(r'href="(/outlets/\d+)"', overview)
+    assert outlet is not None
+    for path in ("/", "/heatmap", "/channels", "/network", "/disputes", outlet.group(1)):
+        page = (await demo.client.get(path)).text
+        main = page[page.index("<main") :]
+        for key in ("in_store", "phone", "email", "chat", "approved", "upheld", "None"):
+            assert f">{key}<" not in main, (path, key)
+        assert not re.search(r">\d+\.\d<", main), path  # "76.1" is English; here "76,1"
