@@ -146,15 +146,13 @@ def section_chart(sections: Sequence[SectionScore], lang: str, width: float = 48
     height = legend_height + (sum(rows) if rows else 24.0) + axis_height
     drawing = Drawing(width, height)
 
-    _legend(
-        drawing,
-        height - 6,
-        [
-            (_("This visit"), _swatch(BLUE, 8)),
-            (_("Network average"), _swatch(LIGHT_GREY, 4)),
-            (_("Region top quartile"), _tick()),
-        ],
-    )
+    # A legend entry only for what is drawn: a section may have no network or region figure.
+    entries = [(_("This visit"), _swatch(BLUE, 8))]
+    if any(section.network_average is not None for section in sections):
+        entries.append((_("Network average"), _swatch(LIGHT_GREY, 4)))
+    if any(section.region_top_quartile is not None for section in sections):
+        entries.append((_("Region top quartile"), _tick()))
+    _legend(drawing, height - 6, entries)
     for step in range(0, 101, 25):
         x = plot_left + plot_width * step / 100
         drawing.add(
