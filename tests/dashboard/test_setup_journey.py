@@ -45,6 +45,7 @@ pytestmark = pytest.mark.ui
 
 AUDITOR_EMAIL = "olena.auditor@example.test"
 AUDITOR_PASSWORD = "a first password for olena"
+HEAD_OFFICE_PASSWORD = "a first password for halina"
 
 
 @pytest.fixture(scope="module")
@@ -265,6 +266,38 @@ def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
         page.set_viewport_size({"width": 1280, "height": 900})
         page.locator("a[href$='/plan']").first.click()
         look(page, artifacts / f"setup-plan-{language}.png")
+
+    # The client lets its head office set up; the admin adds it as a manager.
+    page.get_by_role("button", name="English").click()
+    page.goto(client_url)
+    client_form = page.locator(f"form[action='{client_url.removeprefix(base_url)}']")
+    client_form.get_by_label(re.compile("head office may set up")).check()
+    client_form.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved.")
+    people = page.locator("form[action$='/people']")
+    people.get_by_role("radio", name=re.compile("Head office")).check()
+    people.get_by_label("Full name").fill("Halina")
+    people.get_by_label("E-mail").fill("halina@example.test")
+    people.get_by_label("Language of reports and pages").select_option("pl")
+    people.get_by_label(re.compile("First password")).fill(HEAD_OFFICE_PASSWORD)
+    people.get_by_role("button", name="Add the person").click()
+    expect(page.locator("main")).to_contain_text(HEAD_OFFICE_PASSWORD)
+    context.close()
+
+    # Head office, in Polish, sets up its own client: a region, from the keyboard.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(base_url + "/login")
+    page.get_by_label("E-mail").fill("halina@example.test")
+    page.get_by_label(re.compile("Password|Hasło")).fill(HEAD_OFFICE_PASSWORD)
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Konfiguracja").click()
+    expect(page.locator("h1")).to_have_text("Kawiarnia Nowa")
+    expect(page.get_by_role("heading", name="Fale")).to_have_count(0)
+    page.get_by_label("Nowy region").fill("Pomorze")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Region został dodany.")
+    look(page, artifacts / "setup-head-office-pl.png")
     context.close()
 
 
