@@ -43,10 +43,12 @@ from server.dashboard import (
     outlet_view,
     review_desk,
 )
+from server.dashboard.checklist_pages import ROUTES as CHECKLIST_ROUTES
 from server.dashboard.estimates_pages import ROUTES as ESTIMATE_ROUTES
 from server.dashboard.evidence_forms import evidence_photos as _evidence_photos
 from server.dashboard.evidence_forms import upload_body as _upload_body
 from server.dashboard.setup_links import auditor_setups
+from server.dashboard.setup_pages import ROUTES as SETUP_ROUTES
 from server.dashboard.verify import ROUTES as VERIFY_ROUTES
 from server.dashboard.web import (
     LANGUAGE_COOKIE,
@@ -701,6 +703,8 @@ DASHBOARD = Router(
         *audit_page.ROUTES,
         *network.ROUTES,
         *ESTIMATE_ROUTES,
+        *SETUP_ROUTES,
+        *CHECKLIST_ROUTES,
         action_evidence,
         corrective_step,
         admin_lists,
