@@ -27,7 +27,7 @@ from server.analytics import estimates
 from server.analytics.agreement import INTERVAL, NOMINAL, Level, Rating, Value, item_agreement
 from server.analytics.estimates import HOW_TO_READ, AuditorSeverity, DesignCheck, OutletEstimate
 from server.analytics.filters import AGENCY_ANALYTICS_ROLES, Filters
-from server.analytics.results import WaveRef
+from server.analytics.results import WaveRef, shown
 from server.analytics.schemas import (
     AdjustedOutletFigure,
     AgreementFigure,
@@ -270,12 +270,12 @@ def calibration_units(visits: Sequence[dict[str, Any]]) -> dict[Any, list[dict[s
 def chart_funnel(figure: FunnelFigure, marked: int | None = None) -> report_model.Funnel:
     """A funnel figure as `reports.charts.funnel_chart` draws it (`marked`: an outlet id)."""
     return report_model.Funnel(
-        target=figure.target,
+        target=shown(figure.target),
         points=tuple(
             report_model.FunnelPoint(
                 code=point.outlet.code,
                 visits=point.effective_visits,
-                score=point.score,
+                score=shown(point.score),
                 funnel=_versus(point.funnel),
                 funnel_998=_versus(point.funnel_998),
                 marked=point.outlet.id == marked,
@@ -315,33 +315,34 @@ def row_estimate(row: LeagueRow, ranked: int) -> report_model.Estimate | None:
         or row.tier is None
     ):
         return None
+    # Figures as every screen and PDF shows them: the JSON's two decimals, then one.
     return report_model.Estimate(
-        estimate=row.estimate,
-        low=row.estimate_low,
-        high=row.estimate_high,
+        estimate=shown(row.estimate),
+        low=shown(row.estimate_low),
+        high=shown(row.estimate_high),
         rank_low=row.rank_low,
         rank_high=row.rank_high,
         ranked=ranked,
         tier=row.tier,
         funnel=_versus(row.funnel),
         funnel_998=_versus(row.funnel_998),
-        adjusted=row.adjusted,
+        adjusted=None if row.adjusted is None else shown(row.adjusted),
     )
 
 
 def outlet_estimate(found: OutletEstimate, ranked: int, adjusted: bool) -> report_model.Estimate:
     """One outlet's estimate of a network's model as the outlet PDF says it."""
     return report_model.Estimate(
-        estimate=round(found.estimate, 2),
-        low=round(found.interval.low, 2),
-        high=round(found.interval.high, 2),
+        estimate=shown(found.estimate),
+        low=shown(found.interval.low),
+        high=shown(found.interval.high),
         rank_low=found.rank_low,
         rank_high=found.rank_high,
         ranked=ranked,
         tier=found.tier,
         funnel=_versus(found.funnel),
         funnel_998=_versus(found.funnel_998),
-        adjusted=round(found.adjusted, 2) if adjusted else None,
+        adjusted=shown(found.adjusted) if adjusted else None,
     )
 
 
