@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import re
 import secrets
 from typing import Any, Final
 
@@ -54,6 +55,8 @@ from shared.checklist import CHANNELS
 
 LIST_LIMIT: Final = 1_000
 PREVIEW_ROWS: Final = 50
+# The most auditor options a plan's page lists in all its visits' choices.
+SELECT_OPTIONS: Final = 20_000
 # What a page says after a form did its work (`?done=...`).
 DONE: Final = {
     "client": _("The client was created. Add its regions and outlets below."),
@@ -771,6 +774,9 @@ async def _plan_page(
         outlets={outlet.id: outlet for outlet in outlets},
         auditors=auditors,
         auditor_names={auditor.id: auditor.name for auditor in auditors},
+        # A choice of every auditor on every visit while the page stays light; past that, one
+        # list the visits' fields suggest from.
+        choose_auditor=len(visits or []) * len(auditors) <= SELECT_OPTIONS,
         assignments=assignments,
         visits=visits,
         plan=plan,
@@ -828,6 +834,7 @@ async def propose_plan(request: Request[Any, Any, Any], wave_id: FromPath[int]) 
             "outlet_id": visit.outlet_id,
             "channel": visit.channel,
             "auditor_id": visit.auditor_id,
+            "auditor_typed": "",
             "template_id": visit.template_id or "",
             "due_from": visit.due_from.isoformat() if visit.due_from else "",
             "due_to": visit.due_to.isoformat() if visit.due_to else "",
@@ -855,7 +862,8 @@ async def publish_plan(request: Request[Any, Any, Any], wave_id: FromPath[int]) 
         visit: dict[str, Any] = {
             "outlet_id": forms.whole(fields, prefix + "outlet_id", problems, empty=0),
             "channel": forms.text(fields, prefix + "channel"),
-            "auditor_id": forms.whole(fields, prefix + "auditor_id", problems, empty=0),
+            "auditor_id": _auditor_id(fields, prefix + "auditor_id", problems),
+            "auditor_typed": forms.text(fields, prefix + "auditor_id"),
             "template_id": forms.text(fields, prefix + "template_id"),
             "due_from": forms.text(fields, prefix + "due_from"),
             "due_to": forms.text(fields, prefix + "due_to"),
@@ -904,6 +912,16 @@ async def publish_plan(request: Request[Any, Any, Any], wave_id: FromPath[int]) 
             form.general.append(forms.problem_words(language, problem))
         return await _plan_page(request, caller, wave_id, visits=visits, form=form, status_code=422)
     return _redirect(f"/setup/waves/{wave_id}/plan?published={published.created}")
+
+
+def _auditor_id(fields: dict[str, str], name: str, problems: list[dict[str, Any]]) -> int:
+    """An auditor chosen from the list (their id) or typed from the suggestions ("Anna (12)")."""
+    value = forms.text(fields, name)
+    match = re.fullmatch(r"(?:.*\()?(\d+)\)?", value)
+    if match is None:
+        problems.append({"item": name, "code": "not_an_auditor"})
+        return 0
+    return int(match.group(1))
 
 
 def _iso(value: str) -> dt.date | None:

@@ -5,11 +5,15 @@ says what to change and stores nothing (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
+import pytest
+
+from server.dashboard import setup_pages
 from tests.security.dashboard import CSRF_FIELD, bearer_token, session
-from tests.server.api import Api
+from tests.server.api import Api, sample_template
 from tests.server.templates.workbooks import odk_workbook
 
 PASSWORD = "a long enough password"
@@ -227,3 +231,41 @@ async def test_an_odk_workbook_is_refused_with_a_list_then_imported_in_part(api:
     assert 303 == published.status_code
     detail = await api.ok("GET", f"/api/v1/templates/{drafts[0]['id']}", admin)
     assert "published" == detail["status"]
+
+
+async def test_a_plan_too_large_for_choices_is_changed_by_typing_from_suggestions(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(setup_pages, "SELECT_OPTIONS", 1)
+    admin = await api.admin()
+    client = await api.ok("POST", "/api/v1/clients", admin, {"name": "Kawiarnia"})
+    for code in ("K-1", "K-2"):
+        await api.ok("POST", "/api/v1/outlets", admin,
+                     {"client_id": client["id"], "code": code, "name": code})  # fmt: skip
+    template = await api.ok("POST", "/api/v1/templates", admin, sample_template())
+    await api.ok("POST", f"/api/v1/templates/{template['id']}/publish", admin)
+    wave = await api.ok("POST", "/api/v1/waves", admin, {
+        "client_id": client["id"], "name": "Q1", "starts_on": "2026-01-05",
+        "ends_on": "2026-02-01", "templates": {"in_store": template["id"]}})  # fmt: skip
+    anna = await api.create_user(admin, "anna@example.test", "auditor")
+    olena = await api.create_user(admin, "olena@example.test", "auditor")
+    browser = Browser(api, admin)
+    proposal = await browser.post(
+        f"/setup/waves/{wave['id']}/plan", {"auditor_ids": str(anna), "min_window_days": "7"}
+    )
+    assert 200 == proposal.status_code, _main(proposal.text)
+    assert 'list="auditor-list"' in proposal.text
+    assert f"olena ({olena})" in proposal.text
+    fields = dict(re.findall(r'name="(v\d+\.[a-z_]+)" value="([^"]*)"', proposal.text))
+    fields |= {"visits": "2", "v0.keep": "1", "v1.keep": "1", "v0.auditor_id": f"anna ({anna})",
+               "v1.auditor_id": f"olena ({olena})"}  # fmt: skip
+    bad = await browser.post(f"/setup/waves/{wave['id']}/publish",
+                             {**fields, "v0.auditor_id": "nobody"})  # fmt: skip
+    assert 422 == bad.status_code
+    assert "Choose at least one active auditor." in bad.text
+    assert 'value="nobody"' in bad.text  # what was typed, to correct
+    assert [] == (await api.ok("GET", "/api/v1/assignments", admin))["items"]
+    published = await browser.post(f"/setup/waves/{wave['id']}/publish", fields)
+    assert 303 == published.status_code, _main(published.text)
+    assignments = (await api.ok("GET", "/api/v1/assignments", admin))["items"]
+    assert [anna, olena] == sorted(a["auditor_id"] for a in assignments)
