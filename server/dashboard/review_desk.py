@@ -3,9 +3,11 @@ decisions taken on an audit's page.
 
 The queue is `ReviewService.queue` (the API's, in the caller's scope) narrowed by client, wave,
 auditor, proof-of-visit flag and how long an audit has waited, in one of three orders: oldest
-first, most flags first, lowest trust first (docs/contract.md#review, #trust). Each entry opens
-the audit's page, where the reviewer approves (a held audit needs a reason) or returns it with
-notes on chosen items; after a decision the desk goes on to the next audit of the queue.
+first, most flags first, lowest trust first (docs/contract.md#review, #trust). Each entry shows
+the audit's score, flags, trust score and every reason of it in words in the page's language,
+and whether it is held below its client's threshold; it opens the audit's page, where the
+reviewer approves (a held audit needs a reason) or returns it with notes on chosen items; after
+a decision the desk goes on to the next audit of the queue.
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from PIL import ExifTags, Image, ImageOps
 
-from server.audits.trust import PENALTIES
+from server.audits.trust import PENALTIES, render
 from server.core.settings import Settings
+from shared.i18n import LANGUAGES
 from tests.server.api import Api, World
 from tests.server.audits.helpers import audit_body, new_uuid, put_audit, put_photo, sql
 from tests.server.photos.images import encode, photo
@@ -160,13 +161,16 @@ async def test_reasons_are_worded_in_the_readers_language(api: Api, world: World
     reviewer = await api.create_user(
         admin, "polish.reviewer@example.test", "reviewer", client_ids=[world.ids["client_a"]]
     )
-    await api.ok("PATCH", f"/api/v1/users/{reviewer}", admin, {"language": "pl"})
-    polish = await api.login("polish.reviewer@example.test")
-    audit = await api.ok("GET", f"/api/v1/audits/{audit_uuid}", polish)
-    assert (
-        "Telefon nie przesłał pozycji GPS dla wizyty w sklepie."
-        == (audit["trust"]["reasons"][0]["text"])
-    )
+    texts = {}
+    for language in LANGUAGES:
+        await api.ok("PATCH", f"/api/v1/users/{reviewer}", admin, {"language": language})
+        reader = await api.login("polish.reviewer@example.test")
+        audit = await api.ok("GET", f"/api/v1/audits/{audit_uuid}", reader)
+        [shown] = audit["trust"]["reasons"]
+        assert render(shown, language) == shown["text"]
+        texts[language] = shown["text"]
+    assert "Telefon nie przesłał pozycji GPS dla wizyty w sklepie." == texts["pl"]
+    assert len(LANGUAGES) == len(set(texts.values())), texts
 
 
 # --- the phone that sent it -----------------------------------------------------------------

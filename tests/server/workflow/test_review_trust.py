@@ -12,8 +12,12 @@ import uuid
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
-from tests.server.api import PASSWORD, Api
+from server.audits import trust
+from server.dashboard.web import LANGUAGE_COOKIE, SESSION_COOKIE
+from shared.i18n import LANGUAGES
+from tests.server.api import Api
 from tests.server.audits.test_trust import camera_jpeg
 from tests.server.workflow.helpers import ReviewWorld, answers, sql, stored_uuid
 
@@ -286,47 +290,120 @@ async def test_a_photo_that_lowers_trust_below_the_threshold_keeps_the_audit_for
     assert [(90, True)] == [(entry["trust"]["score"], entry["held"]) for entry in queue["items"]]
 
 
-# --- the dashboard's review page ------------------------------------------------------------
+# --- the dashboard: the review desk and the audit's page ------------------------------------
 
 
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match is not None
-    return match.group(1)
+def page_headers(bearer: dict[str, str], language: str) -> dict[str, str]:
+    """A logged-in browser reading pages in `language` (the session cookie holds the API's
+    token, docs/contract.md#reports)."""
+    token = bearer["Authorization"].removeprefix("Bearer ")
+    return {"Cookie": f"{SESSION_COOKIE}={token}; {LANGUAGE_COOKIE}={language}"}
 
 
-@pytest.mark.parametrize("engine", ["sqlite"])  # the page, not the engine, is tested
-async def test_the_review_page_shows_trust_in_words_and_sorts_by_it(
+def queue_of(page: str) -> dict[str, str]:
+    """The review desk's entries in their order: audit uuid -> the entry's HTML."""
+    parts = re.split(r'<li class="audit" id="audit-([0-9a-f-]+)">', page)
+    return {parts[i]: parts[i + 1].split("</ol>", 1)[0] for i in range(1, len(parts), 2)}
+
+
+def words(reason: dict[str, Any], language: str) -> str:
+    """A reason in words as a page shows it (HTML-escaped)."""
+    return str(escape(trust.render(reason, language)))
+
+
+@pytest.mark.parametrize("engine", ["sqlite"])  # the pages, not the engine, are tested
+async def test_the_review_desk_shows_each_audits_trust_and_reasons_in_words_and_sorts_by_it(
     api: Api, review: ReviewWorld
 ) -> None:
     await settings_of(api, review, trust_threshold=95)
     visits = Visits(review)
-    skewed = await visits.send(**SKEWED)
     clean = await visits.send()
-    login = await api.client.get("/login")
-    response = await api.client.post(
-        "/login",
-        data={
-            "csrf_token": csrf_of(login.text),
-            "email": "reviewer@example.test",
-            "password": PASSWORD,
-        },
-        follow_redirects=False,
-    )
-    assert 303 == response.status_code
+    skewed = await visits.send(**SKEWED)
+    short = await visits.send(**TOO_SHORT, **SKEWED)
+    reviewer = review.headers["reviewer"]
 
-    page = (await api.client.get("/review")).text
-    assert page.index(f'id="audit-{skewed}"') < page.index(f'id="audit-{clean}"')
-    assert "Trust 90/100" in page
-    assert "Trust 100/100" in page
-    assert "The phone&#39;s clock was" in page or "The phone's clock was" in page
-    assert "Held: below the client" in page
-    assert [skewed] == re.findall(r'id="reason-([0-9a-f-]+)" name="note" required', page)
-    assert 'href="/review?sort=trust"' in page
+    english = page_headers(reviewer, "en")
+    oldest_first = queue_of((await api.client.get("/review", headers=english)).text)
+    assert [clean, skewed, short] == list(oldest_first)
+    assert "Trust 100/100" in oldest_first[clean]
+    assert 'class="reasons"' not in oldest_first[clean]
+    assert "Held: below the client" not in oldest_first[clean]
+    assert "Trust 90/100" in oldest_first[skewed]
+    assert "The phone&#39;s clock was" in oldest_first[skewed]
+    assert "(−10)" in oldest_first[skewed]
+    assert "Held: below the client" in oldest_first[skewed]
+    assert "Trust 65/100" in oldest_first[short]
+    assert "The visit lasted 1 minutes" in oldest_first[short]
 
-    by_trust = (await api.client.get("/review?sort=trust")).text
-    assert by_trust.index(f'id="audit-{skewed}"') < by_trust.index(f'id="audit-{clean}"')
-    assert 'href="/review"' in by_trust
+    by_trust = (await api.client.get("/review?sort=trust", headers=english)).text
+    assert [short, skewed, clean] == list(queue_of(by_trust))
+    assert '<option value="trust" selected>' in by_trust
+
+    # Every reason of every audit, in each of the four languages.
+    queue = await api.ok("GET", "/api/v1/review/queue", reviewer)
+    reasons = {entry["uuid"]: entry["trust"]["reasons"] for entry in queue["items"]}
+    assert [[], ["clock_skew"], ["too_short", "clock_skew"]] == [
+        [reason["code"] for reason in reasons[audit]] for audit in (clean, skewed, short)
+    ]
+    for language in LANGUAGES:
+        shown = queue_of(
+            (await api.client.get("/review", headers=page_headers(reviewer, language))).text
+        )
+        for audit, given in reasons.items():
+            for reason in given:
+                assert words(reason, language) in shown[audit], (language, reason["code"])
+    polish = queue_of((await api.client.get("/review", headers=page_headers(reviewer, "pl"))).text)
+    assert "zegar telefonu różnił się od zegara serwera" in polish[skewed]
+
+
+@pytest.mark.parametrize("engine", ["sqlite"])  # the page, not the engine, is tested
+async def test_the_audit_page_shows_trust_in_words_to_each_role_as_it_may_see_it(
+    api: Api, review: ReviewWorld
+) -> None:
+    await settings_of(api, review, trust_threshold=95)
+    visits = Visits(review)
+    auditor, assignment_id = visits.auditor()
+    held = await visits.send_as(auditor, assignment_id, **TOO_SHORT, **SKEWED)
+    clean = await visits.send()
+    reviewer = review.headers["reviewer"]
+    queue = await api.ok("GET", "/api/v1/review/queue", reviewer)
+    [given] = [entry["trust"]["reasons"] for entry in queue["items"] if entry["uuid"] == held]
+
+    for language in LANGUAGES:
+        page = (
+            await api.client.get(f"/audits/{held}", headers=page_headers(reviewer, language))
+        ).text
+        assert all(words(reason, language) in page for reason in given), language
+        assert "65<small>/100</small>" in page
+    # A held audit is released only with a reason, written on its page; a trusted one without.
+    held_page = (await api.client.get(f"/audits/{held}", headers=english(reviewer))).text
+    assert re.search(r'<textarea id="approve-note" name="note" required>', held_page)
+    assert "Held: below the client" in held_page
+    clean_page = (await api.client.get(f"/audits/{clean}", headers=english(reviewer))).text
+    assert '<input id="approve-note" name="note">' in clean_page
+    assert "Nothing weakens the evidence of this visit." in clean_page
+
+    # The auditor reads their audit without its trust.
+    own = (await api.client.get(f"/audits/{held}", headers=english(auditor))).text
+    assert "/100" not in own
+    assert [] == [reason["code"] for reason in given if words(reason, "en") in own]
+
+    # Released, head office sees the reasons about the visit only, and the score they make.
+    await api.ok("POST", f"/api/v1/review/audits/{held}/approve", reviewer, {"note": "Seen."})
+    for language in LANGUAGES:
+        page = (
+            await api.client.get(
+                f"/audits/{held}", headers=page_headers(review.headers["head_office"], language)
+            )
+        ).text
+        too_short, clock_skew = given
+        assert words(too_short, language) in page, language
+        assert words(clock_skew, language) not in page, language
+        assert "75<small>/100</small>" in page
+
+
+def english(bearer: dict[str, str]) -> dict[str, str]:
+    return page_headers(bearer, "en")
 
 
 # --- the trust of one visit as each role may see it (for a page of the visit) ---------------
