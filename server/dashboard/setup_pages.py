@@ -54,6 +54,8 @@ from server.workflow.schemas import WorkflowSettingsUpdate
 from shared.checklist import CHANNELS
 
 LIST_LIMIT: Final = 1_000
+# Every outlet of a client, as far as a page reads them.
+MAX_OUTLETS: Final = 100_000
 PREVIEW_ROWS: Final = 50
 # The most auditor options a plan's page lists in all its visits' choices.
 SELECT_OPTIONS: Final = 20_000
@@ -142,7 +144,7 @@ async def _start_page(
     client_counts = {}
     for client in clients:
         outlets = await _organisation(request).list_outlets(
-            caller, client_id=client.id, cursor=None, limit=100_000
+            caller, client_id=client.id, cursor=None, limit=MAX_OUTLETS
         )
         waves = await WaveService(database).list_waves(caller, None, LIST_LIMIT, client.id)
         client_counts[client.id] = {"outlets": len(outlets.items), "waves": len(waves.items)}
@@ -271,9 +273,14 @@ async def _client_page(
     client = await organisation.get_client(caller, client_id)
     require_set_up(caller, client.id)
     regions = (await organisation.list_regions(caller, client_id, None, LIST_LIMIT)).items
-    outlets = (
-        await organisation.list_outlets(caller, client_id=client_id, cursor=None, limit=LIST_LIMIT)
-    ).items
+    outlets = sorted(
+        (
+            await organisation.list_outlets(
+                caller, client_id=client_id, cursor=None, limit=MAX_OUTLETS
+            )
+        ).items,
+        key=lambda outlet: outlet.code,
+    )
     people = [
         person
         for person in (await _users(request).list_users(caller, None, LIST_LIMIT)).items
@@ -753,7 +760,7 @@ async def _plan_page(
     client = await _organisation(request).get_client(caller, wave.client_id)
     outlets = (
         await _organisation(request).list_outlets(
-            caller, client_id=wave.client_id, cursor=None, limit=100_000
+            caller, client_id=wave.client_id, cursor=None, limit=MAX_OUTLETS
         )
     ).items
     auditors = [

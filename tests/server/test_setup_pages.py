@@ -269,3 +269,25 @@ async def test_a_plan_too_large_for_choices_is_changed_by_typing_from_suggestion
     assert 303 == published.status_code, _main(published.text)
     assignments = (await api.ok("GET", "/api/v1/assignments", admin))["items"]
     assert [anna, olena] == sorted(a["auditor_id"] for a in assignments)
+
+
+async def test_a_client_of_many_outlets_counts_them_all_and_lists_the_first(api: Api) -> None:
+    admin = await api.admin()
+    client = await api.ok("POST", "/api/v1/clients", admin, {"name": "Siec"})
+    rows = "".join(f"S{n:04d},Outlet {n},Region {n % 7}\n" for n in range(1_100, 0, -1))
+    base = f"/setup/clients/{client['id']}"
+    browser = Browser(api, admin)
+    preview = await browser.post_file(base + "/outlets/preview", "big.csv",
+                                      ("code,name,region\n" + rows).encode())  # fmt: skip
+    assert 200 == preview.status_code
+    assert "1100 new outlets" in preview.text
+    assert "The first 50 rows" in preview.text
+    content = re.search(r'name="content" value="([^"]*)"', preview.text)
+    assert content is not None
+    done = await browser.post(base + "/outlets/import", {"kind": "csv", "content": content[1]})
+    assert (303, "1100") == (done.status_code, done.headers["location"].split("imported=")[1][:4])
+    page = await browser.get(base)
+    assert "1100 outlets" in page.text
+    assert "The first 200 outlets by code" in page.text
+    assert "<td>S0001</td>" in page.text
+    assert "<td>S0201</td>" not in page.text
