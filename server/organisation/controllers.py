@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
@@ -45,6 +47,26 @@ def provide_organisation(database: DatabaseDep) -> OrganisationService:
 
 
 ORGANISATION = {"organisation": Provide(provide_organisation, sync_to_thread=False)}
+
+
+@dataclass
+class OutletImportOperation(Operation):
+    """The operation of `POST /api/v1/clients/{id}/outlets/import`: a CSV or .xlsx body."""
+
+    def __post_init__(self) -> None:
+        text = Schema(type=OpenAPIType.STRING)
+        binary = Schema(type=OpenAPIType.STRING, format="binary")  # type: ignore[arg-type]
+        self.request_body = RequestBody(
+            content={
+                "text/csv": OpenAPIMediaType(schema=text),
+                XLSX_MEDIA_TYPE: OpenAPIMediaType(schema=binary),
+            },
+            required=True,
+            description="The outlets, one a row under a header row naming the columns (code, "
+            "name, region, address, city, lat, lon, timezone, channels, active): a CSV (UTF-8, "
+            "',' or ';') or an .xlsx workbook (docs/contract.md#outlet-import); at most "
+            "MAX_CSV_BYTES",
+        )
 
 
 class ClientController(Controller):
@@ -120,7 +142,12 @@ class ClientController(Controller):
     ) -> Region:
         return await organisation.create_region(caller, client_id, data)
 
-    @post("/{client_id:int}/outlets/import", status_code=HTTP_200_OK, request_max_body_size=None)
+    @post(
+        "/{client_id:int}/outlets/import",
+        status_code=HTTP_200_OK,
+        request_max_body_size=None,
+        operation_class=OutletImportOperation,
+    )
     async def import_outlets(
         self,
         caller: AuthenticatedCaller,
