@@ -25,7 +25,7 @@ from server.audits.flags import (
     visit_flags,
 )
 from shared.answers import Answer
-from shared.checklist import Template
+from shared.checklist import CHANNELS, Template
 from shared.i18n import LANGUAGES
 
 PROPERTY = settings(max_examples=80, deadline=None, database=None)
@@ -417,6 +417,127 @@ def test_the_fingerprint_ignores_order_and_photos_not_content(random: Any) -> No
     assert fingerprint == trust.answers_fingerprint("rated", with_photos)
     assert fingerprint != trust.answers_fingerprint("other", answers)
     assert fingerprint != trust.answers_fingerprint("rated", commented(template, "Till 2."))
+
+
+# --- generated evidence for the signals above checked on chosen cases ------------------------
+
+EDITOR_NAMES = ("Adobe Photoshop", "Lightroom", "GIMP", "Snapseed", "PicsArt", "Facetune")
+# What cameras write as Software: version numbers and firmware codes (letters only as hex
+# digits), never an editor's name.
+FIRMWARE = st.from_regex(
+    r"[0-9]{1,3}(\.[0-9]{1,3}){0,3}|[A-Z][0-9]{3}[0-9A-F]{4,8}", fullmatch=True
+)
+
+
+@st.composite
+def received_photos(draw: st.DrawFn) -> list[PhotoFacts]:
+    """1-6 photos taken during the visit, each with or without camera details, saved by a
+    camera or an editor, in other audits as the same file or a near-duplicate, or not."""
+    photos = []
+    for index in range(draw(st.integers(1, 6))):
+        named = draw(st.booleans())
+        editor = draw(st.sampled_from(EDITOR_NAMES))
+        photos.append(
+            camera_photo(
+                f"p{index}",
+                camera_make=draw(st.sampled_from(["Apple", "samsung", None])) if named else None,
+                camera_model=draw(st.sampled_from(["iPhone 15", "SM-A546B"])) if named else None,
+                software=draw(
+                    st.one_of(
+                        st.none(),
+                        FIRMWARE,
+                        st.just(editor),
+                        st.just(f"{editor.upper()} {draw(FIRMWARE)}"),
+                    )
+                ),
+                other_audits=draw(st.sampled_from([(), ("audit-2",)])),
+                near_duplicates=draw(st.sampled_from([(), ("audit-3",), ("audit-2", "audit-3")])),
+            )
+        )
+    return photos
+
+
+def photos_with(reasons: list[trust.Reason], code: str) -> list[str] | None:
+    """The photos the reason of `code` names (None without that reason)."""
+    found = [entry for entry in reasons if entry["code"] == code]
+    assert len(found) <= 1, found  # each reason counts once, however many photos
+    return None if not found else list(found[0]["params"]["photos"])
+
+
+def one_penalty_each(reasons: list[trust.Reason]) -> int:
+    return trust.FULL_TRUST - sum(trust.PENALTIES[code] for code in codes(reasons))
+
+
+@PROPERTY
+@given(st.sampled_from(CHANNELS), st.none() | st.floats(0, 5_000))
+def test_no_fix_is_a_reason_for_a_visit_in_store_only(channel: str, accuracy: float | None) -> None:
+    reasons = reasons_of(visit(channel=channel, lat=None, lon=None, accuracy_m=accuracy))
+    expected = [trust.GPS_MISSING] if channel == "in_store" else []
+    assert expected == [code for code in codes(reasons) if code != trust.TOO_SHORT]
+
+
+@PROPERTY
+@given(received_photos())
+def test_photos_without_camera_details_are_one_reason_naming_them(
+    photos: list[PhotoFacts],
+) -> None:
+    reasons = photo_reasons_of(visit(), *photos)
+    plain = [p.uuid for p in photos if p.camera_make is None and p.camera_model is None]
+    assert (plain or None) == photos_with(reasons, trust.PHOTO_NO_CAMERA)
+    assert max(0, one_penalty_each(reasons)) == trust.score_of(reasons)
+
+
+@PROPERTY
+@given(received_photos())
+def test_photos_saved_by_an_editor_are_one_reason_naming_them_and_the_software(
+    photos: list[PhotoFacts],
+) -> None:
+    reasons = photo_reasons_of(visit(), *photos)
+    edited = [
+        p
+        for p in photos
+        if p.software and any(name.lower() in p.software.lower() for name in EDITOR_NAMES)
+    ]
+    assert ([p.uuid for p in edited] or None) == photos_with(reasons, trust.PHOTO_EDITED)
+    if edited:
+        [entry] = [entry for entry in reasons if entry["code"] == trust.PHOTO_EDITED]
+        assert {p.software for p in edited} == set(entry["params"]["software"].split(", "))
+
+
+@PROPERTY
+@given(received_photos())
+def test_photos_whose_file_is_in_another_audit_are_one_reason_naming_them(
+    photos: list[PhotoFacts],
+) -> None:
+    reasons = photo_reasons_of(visit(), *photos)
+    reused = [p.uuid for p in photos if p.other_audits]
+    assert (reused or None) == photos_with(reasons, trust.PHOTO_REUSED)
+
+
+@PROPERTY
+@given(received_photos())
+def test_copies_of_other_audits_photos_are_one_reason_unless_the_very_file_is_reused(
+    photos: list[PhotoFacts],
+) -> None:
+    reasons = photo_reasons_of(visit(), *photos)
+    copied = [p.uuid for p in photos if p.near_duplicates and not p.other_audits]
+    assert (copied or None) == photos_with(reasons, trust.PHOTO_NEAR_DUPLICATE)
+
+
+@PROPERTY
+@given(st.integers(0, 50), st.integers(0, 50))
+def test_a_shared_phone_and_copied_answers_are_a_reason_each_naming_how_many(
+    auditors: int, copies: int
+) -> None:
+    template = rated_template()
+    patterns = trust.Patterns(other_auditors_on_device=auditors, copies=copies)
+    reasons = trust.pattern_reasons(template, commented(template), patterns)
+    expected = [
+        *([(trust.DEVICE_SHARED, {"auditors": auditors})] if auditors else []),
+        *([(trust.ANSWERS_COPIED, {"audits": copies})] if copies else []),
+    ]
+    assert expected == [(entry["code"], entry["params"]) for entry in reasons]
+    assert 100 - 30 * bool(auditors) - 35 * bool(copies) == trust.score_of(reasons)
 
 
 # --- the score, the client's view, the words ------------------------------------------------
