@@ -388,7 +388,12 @@ async def test_the_audit_page_shows_trust_in_words_to_each_role_as_it_may_see_it
     assert "/100" not in own
     assert [] == [reason["code"] for reason in given if words(reason, "en") in own]
 
-    # Released, head office sees the reasons about the visit only, and the score they make.
+    # Head office sees nothing of a visit before its release; released, the reasons about the
+    # visit only, and the score they make.
+    waiting = await api.client.get(
+        f"/audits/{held}", headers=english(review.headers["head_office"])
+    )
+    assert 404 == waiting.status_code
     await api.ok("POST", f"/api/v1/review/audits/{held}/approve", reviewer, {"note": "Seen."})
     for language in LANGUAGES:
         page = (
