@@ -79,6 +79,15 @@ PROBLEM_WORDS: dict[str, str] = {
 }
 
 
+# A service's refusal in the words of the page, where the API's names a field of its own.
+REFUSAL_WORDS: dict[str, str] = {
+    "The outlet has assignments; deactivate it (active=false) instead.": _(
+        "The outlet has visits, so it cannot be deleted: untick Active and save to deactivate "
+        "it instead."
+    ),
+}
+
+
 # The words of a problem of an imported outlets' file, by (column, code), then by code; then
 # those of the forms.
 IMPORT_WORDS: dict[tuple[str, str] | str, str] = {
@@ -175,7 +184,7 @@ def add_error(
     if isinstance(error, Invalid) and error.errors:
         add_problems(form, language, error.errors, fields, rename)
         return
-    text = words(language, error.detail)
+    text = words(language, REFUSAL_WORDS.get(error.detail, error.detail))
     if isinstance(error, Conflict) and conflict_field is not None:
         form.errors.setdefault(conflict_field, []).append(text)
     else:

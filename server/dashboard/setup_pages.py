@@ -13,6 +13,9 @@ change; a service checks everything before it writes, so a refused form changed 
   same checks again and stores all rows or none (docs/contract.md#outlet-import).
 - An auditor is invited with a setup link and its QR code (`server.dashboard.setup_links`),
   which set up the phone, and the first password, shown once.
+- A region, outlet, wave or person is changed on the page that lists it (`?edit=outlet-12`
+  opens its form, `#edit`), and a region or outlet deleted there; a record of another client
+  answers 404, as in the API.
 - The planner (docs/contract.md#planning) proposes a wave's visits; the page lists them with
   each visit's auditor and dates to change or leave out, and publishes what is left in one
   transaction, or shows every problem by the visit it is about.
@@ -33,7 +36,7 @@ from litestar.response import Redirect
 
 from server.access.caller import ADMIN, AUDITOR, CLIENT_ROLES, HEAD_OFFICE, Caller
 from server.access.scope import managed_roles, require_set_up
-from server.core.errors import Conflict, Forbidden, Invalid, ServerError
+from server.core.errors import Conflict, Forbidden, Invalid, NotFound, ServerError
 from server.core.i18n import _
 from server.dashboard import setup_forms as forms
 from server.dashboard.setup_forms import Form
@@ -41,13 +44,28 @@ from server.dashboard.setup_links import auditor_setups, setup_link
 from server.dashboard.setup_links import qr_svg as qr_code
 from server.dashboard.web import context_of, language_of, render, session_caller
 from server.organisation.csv_import import CSV, XLSX, ImportPreview, OutletImport
-from server.organisation.schemas import ClientCreate, ClientUpdate, OutletCreate, RegionCreate
+from server.organisation.schemas import (
+    ClientCreate,
+    ClientUpdate,
+    Outlet,
+    OutletCreate,
+    OutletUpdate,
+    RegionCreate,
+    RegionUpdate,
+)
 from server.organisation.service import OrganisationService
 from server.templates.service import TemplateService
-from server.users.schemas import UserCreate
+from server.users.schemas import User, UserCreate, UserUpdate
 from server.users.service import UserService
 from server.waves.planning import PlanningService
-from server.waves.schemas import PlanRequest, ProposedVisit, VisitsPublish, WaveCreate
+from server.waves.schemas import (
+    PlanRequest,
+    ProposedVisit,
+    VisitsPublish,
+    Wave,
+    WaveCreate,
+    WaveUpdate,
+)
 from server.waves.service import WaveService
 from server.workflow import rules
 from server.workflow.schemas import WorkflowSettingsUpdate
@@ -68,6 +86,7 @@ DONE: Final = {
     "person": _("The person was added; they log in with the e-mail and the password given."),
     "wave": _("The wave was created. Plan its visits from the list of waves."),
     "workflow": _("The workflow settings were saved."),
+    "deleted": _("Deleted."),
 }
 ROLE_NAMES: Final = {
     "admin": _("Administrator"),
@@ -128,6 +147,7 @@ async def _start_page(
     client_form: Form | None = None,
     auditor_form: Form | None = None,
     status_code: int = 200,
+    editing: dict[str, Any] | None = None,
 ) -> Response[str]:
     clients = (await _organisation(request).list_clients(caller, None, LIST_LIMIT)).items
     if caller.role == HEAD_OFFICE and len(clients) == 1 and client_form is None:
@@ -168,13 +188,23 @@ async def _start_page(
         or Form(values={"language": language_of(request, caller)}, prefix="a-"),
         done=_done(request),
         languages_named=LANGUAGE_NAMES,
+        editing=_prefixed(editing),
+        role_names=ROLE_NAMES,
+        region_choices=[(f"{name} · {region.name}", region.id) for name, region in regions],
     )
 
 
 @get("/setup", include_in_schema=False)
 async def setup_start(request: Request[Any, Any, Any]) -> Response[str]:
     caller = await _set_up_caller(request)
-    return await _start_page(request, caller)
+    editing = None
+    kind, record_id = _edit_key(request)
+    if kind == "person" and caller.role == ADMIN:
+        person = await _users(request).get_user(caller, record_id)
+        if person.role != AUDITOR:
+            raise NotFound(_("No such user."))
+        editing = _person_editing(person, _person_form(person))
+    return await _start_page(request, caller, editing=editing)
 
 
 @post("/setup/clients", include_in_schema=False, status_code=303)
@@ -268,6 +298,7 @@ async def _client_page(
     failed: dict[str, Form] | None = None,
     status_code: int = 200,
     preview: dict[str, Any] | None = None,
+    editing: dict[str, Any] | None = None,
 ) -> Response[str]:
     organisation = _organisation(request)
     client = await organisation.get_client(caller, client_id)
@@ -362,13 +393,18 @@ async def _client_page(
         imported=_imported(request),
         preview=preview,
         may_admin=caller.role == ADMIN,
+        editing=_prefixed(editing),
+        region_choices=[(region.name, region.id) for region in regions],
+        outlet_choices=[(f"{outlet.code} · {outlet.name}", outlet.id) for outlet in outlets],
     )
 
 
 @get("/setup/clients/{client_id:int}", include_in_schema=False)
 async def client_setup(request: Request[Any, Any, Any], client_id: FromPath[int]) -> Response[str]:
     caller = await _set_up_caller(request)
-    return await _client_page(request, caller, client_id)
+    kind, record_id = _edit_key(request)
+    editing = await _editing(request, caller, client_id, kind, record_id) if kind else None
+    return await _client_page(request, caller, client_id, editing=editing)
 
 
 @post("/setup/clients/{client_id:int}", include_in_schema=False, status_code=303)
@@ -935,6 +971,295 @@ def _iso(value: str) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+# --- changing one region, outlet, wave or person ------------------------------------------------
+
+
+def _edit_key(request: Request[Any, Any, Any]) -> tuple[str, int]:
+    """The record a page opens the form of (`?edit=outlet-12`): its kind and id, or ("", 0)."""
+    kind, _dash, number = request.query_params.get("edit", "").partition("-")
+    if kind in ("region", "outlet", "wave", "person") and number.isdigit():
+        return kind, int(number)
+    return "", 0
+
+
+def _of_client(record_client_id: int | None, client_id: int, message: str) -> None:
+    """A record reached through another client's page is not there (404), as in the API."""
+    if record_client_id != client_id:
+        raise NotFound(message)
+
+
+async def _editing(
+    request: Request[Any, Any, Any], caller: Caller, client_id: int, kind: str, record_id: int
+) -> dict[str, Any]:
+    """The form of one record of the client, filled in with what is stored."""
+    if kind == "region":
+        region = await _organisation(request).get_region(caller, record_id)
+        _of_client(region.client_id, client_id, _("No such region."))
+        return {"kind": kind, "record": region, "form": Form(values={"name": region.name})}
+    if kind == "outlet":
+        outlet = await _organisation(request).get_outlet(caller, record_id)
+        _of_client(outlet.client_id, client_id, _("No such outlet."))
+        return {"kind": kind, "record": outlet, "form": _outlet_form(outlet)}
+    if kind == "wave":
+        _admin(caller)
+        wave = await WaveService(context_of(request).database).get_wave(caller, record_id)
+        _of_client(wave.client_id, client_id, _("No such wave."))
+        return await _wave_editing(request, caller, wave, _wave_form(wave))
+    person = await _users(request).get_user(caller, record_id)
+    _of_client(person.client_id, client_id, _("No such user."))
+    return _person_editing(person, _person_form(person))
+
+
+def _outlet_form(outlet: Outlet) -> Form:
+    return Form(
+        values={
+            "name": outlet.name,
+            "region_id": "" if outlet.region_id is None else str(outlet.region_id),
+            "address": outlet.address,
+            "city": outlet.city,
+            "lat": "" if outlet.lat is None else f"{outlet.lat:g}",
+            "lon": "" if outlet.lon is None else f"{outlet.lon:g}",
+            "timezone": outlet.timezone,
+            "channels": list(outlet.channels),
+            "active": outlet.active,
+        }
+    )
+
+
+def _wave_form(wave: Wave) -> Form:
+    return Form(
+        values={
+            "name": wave.name,
+            "starts_on": wave.starts_on.isoformat(),
+            "ends_on": wave.ends_on.isoformat(),
+            **{f"template_{channel}": str(id_) for channel, id_ in wave.templates.items()},
+        }
+    )
+
+
+async def _wave_editing(
+    request: Request[Any, Any, Any], caller: Caller, wave: Wave, form: Form
+) -> dict[str, Any]:
+    sent = await WaveService(context_of(request).database).list_assignments(
+        caller, None, 1, wave_id=wave.id
+    )
+    return {"kind": "wave", "record": wave, "form": form, "sent": bool(sent.items)}
+
+
+def _person_form(person: User) -> Form:
+    return Form(
+        values={
+            "name": person.name,
+            "language": person.language,
+            "active": person.active,
+            "region_ids": list(person.region_ids),
+            "outlet_ids": list(person.outlet_ids),
+        }
+    )
+
+
+def _person_editing(person: User, form: Form) -> dict[str, Any]:
+    return {"kind": "person", "record": person, "form": form}
+
+
+def _prefixed(editing: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The record's form, its controls' ids apart from the page's other forms."""
+    if editing is not None:
+        editing["form"].prefix = "edit-"
+    return editing
+
+
+@post("/setup/regions/{region_id:int}", include_in_schema=False, status_code=303)
+async def save_region(request: Request[Any, Any, Any], region_id: FromPath[int]) -> Response[Any]:
+    """A region's new name."""
+    caller = await _set_up_caller(request)
+    fields, _multiple, _files = await forms.read_form(request)
+    region = await _organisation(request).get_region(caller, region_id)
+    form = Form(values=fields)
+    try:
+        await _organisation(request).update_region(
+            caller, region_id, RegionUpdate(name=forms.text(fields, "name"))
+        )
+        return _redirect(f"/setup/clients/{region.client_id}?done=saved#regions")
+    except (Invalid, Conflict) as error:
+        forms.add_error(form, language_of(request, caller), error, ("name",), conflict_field="name")
+    editing = {"kind": "region", "record": region, "form": form}
+    return await _client_page(request, caller, region.client_id, status_code=422, editing=editing)
+
+
+@post("/setup/regions/{region_id:int}/delete", include_in_schema=False, status_code=303)
+async def delete_region(request: Request[Any, Any, Any], region_id: FromPath[int]) -> Response[Any]:
+    """Delete a region no outlet belongs to; otherwise say so, and delete nothing."""
+    caller = await _set_up_caller(request)
+    await forms.read_form(request)
+    region = await _organisation(request).get_region(caller, region_id)
+    try:
+        await _organisation(request).delete_region(caller, region_id)
+        return _redirect(f"/setup/clients/{region.client_id}?done=deleted#regions")
+    except Conflict as error:
+        form = Form(values={"name": region.name})
+        forms.add_error(form, language_of(request, caller), error, ())
+    editing = {"kind": "region", "record": region, "form": form}
+    return await _client_page(request, caller, region.client_id, status_code=409, editing=editing)
+
+
+OUTLET_EDIT_FIELDS: Final = ("name", "region_id", "address", "city", "lat", "lon", "timezone",
+                             "channels", "active")  # fmt: skip
+
+
+@post("/setup/outlets/{outlet_id:int}", include_in_schema=False, status_code=303)
+async def save_outlet(request: Request[Any, Any, Any], outlet_id: FromPath[int]) -> Response[Any]:
+    """An outlet's name, address, coordinates, time zone, channels, region, and whether it is
+    still active (an inactive outlet gets no new visits; its results stay)."""
+    caller = await _set_up_caller(request)
+    fields, multiple, _files = await forms.read_form(request)
+    outlet = await _organisation(request).get_outlet(caller, outlet_id)
+    language = language_of(request, caller)
+    channels = [c for c in multiple.get("channels", []) if c]
+    form = Form(values={**fields, "channels": channels, "active": forms.ticked(fields, "active")})
+    problems: list[dict[str, Any]] = []
+    lat = forms.decimal(fields, "lat", problems)
+    lon = forms.decimal(fields, "lon", problems)
+    region = forms.whole(fields, "region_id", problems, empty=None)
+    if not channels:
+        problems.append({"item": "channels", "code": "unknown_channel"})
+    if not problems:
+        try:
+            await _organisation(request).update_outlet(
+                caller,
+                outlet_id,
+                OutletUpdate(
+                    name=forms.text(fields, "name"),
+                    region_id=region,
+                    address=forms.text(fields, "address"),
+                    city=forms.text(fields, "city"),
+                    lat=lat,
+                    lon=lon,
+                    timezone=forms.text(fields, "timezone") or "UTC",
+                    channels=channels,
+                    active=form.values["active"],
+                ),
+            )
+            return _redirect(f"/setup/clients/{outlet.client_id}?done=saved#outlets")
+        except (Invalid, Conflict) as error:
+            forms.add_error(form, language, error, OUTLET_EDIT_FIELDS)
+    forms.add_problems(form, language, problems, OUTLET_EDIT_FIELDS)
+    editing = {"kind": "outlet", "record": outlet, "form": form}
+    return await _client_page(request, caller, outlet.client_id, status_code=422, editing=editing)
+
+
+@post("/setup/outlets/{outlet_id:int}/delete", include_in_schema=False, status_code=303)
+async def delete_outlet(request: Request[Any, Any, Any], outlet_id: FromPath[int]) -> Response[Any]:
+    """Delete an outlet never visited; one with visits is deactivated instead."""
+    caller = await _set_up_caller(request)
+    await forms.read_form(request)
+    outlet = await _organisation(request).get_outlet(caller, outlet_id)
+    try:
+        await _organisation(request).delete_outlet(caller, outlet_id)
+        return _redirect(f"/setup/clients/{outlet.client_id}?done=deleted#outlets")
+    except Conflict as error:
+        form = _outlet_form(outlet)
+        forms.add_error(form, language_of(request, caller), error, ())
+    editing = {"kind": "outlet", "record": outlet, "form": form}
+    return await _client_page(request, caller, outlet.client_id, status_code=409, editing=editing)
+
+
+@post("/setup/waves/{wave_id:int}", include_in_schema=False, status_code=303)
+async def save_wave(request: Request[Any, Any, Any], wave_id: FromPath[int]) -> Response[Any]:
+    """A wave's name, dates and checklists (the dates and checklists until its visits are sent)."""
+    caller = await _set_up_caller(request)
+    _admin(caller)
+    fields, _multiple, _files = await forms.read_form(request)
+    wave = await WaveService(context_of(request).database).get_wave(caller, wave_id)
+    language = language_of(request, caller)
+    form = Form(values=fields)
+    problems: list[dict[str, Any]] = []
+    starts_on = forms.date(fields, "starts_on", problems)
+    ends_on = forms.date(fields, "ends_on", problems)
+    templates: dict[str, int] = {}
+    for channel in CHANNELS:
+        chosen = forms.whole(fields, f"template_{channel}", problems, empty=None)
+        if chosen is not None:
+            templates[channel] = chosen
+    if not templates:
+        problems.append({"item": "templates", "code": "no_template"})
+    if not problems and starts_on is not None and ends_on is not None:
+        try:
+            await WaveService(context_of(request).database).update_wave(
+                caller,
+                wave_id,
+                WaveUpdate(
+                    name=forms.text(fields, "name"),
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    templates=templates,
+                ),
+            )
+            return _redirect(f"/setup/clients/{wave.client_id}?done=saved#waves")
+        except (Invalid, Conflict) as error:
+            forms.add_error(form, language, error, WAVE_FIELDS, {"ends_on": "ends_on"})
+    forms.add_problems(
+        form,
+        language,
+        problems,
+        WAVE_FIELDS,
+        {f"template_{channel}": "templates" for channel in CHANNELS},
+    )
+    editing = await _wave_editing(request, caller, wave, form)
+    return await _client_page(request, caller, wave.client_id, status_code=422, editing=editing)
+
+
+PERSON_EDIT_FIELDS: Final = ("name", "language", "active", "region_ids", "outlet_ids")
+
+
+@post("/setup/people/{user_id:int}", include_in_schema=False, status_code=303)
+async def save_person(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Response[Any]:
+    """A manager's or auditor's name, language and scope (a regional manager's regions, an
+    outlet manager's outlets, an auditor's home regions), and whether the account is active
+    (a deactivated person is logged out and cannot log in; their records stay)."""
+    caller = await _set_up_caller(request)
+    fields, multiple, _files = await forms.read_form(request)
+    users = _users(request)
+    person = await users.get_user(caller, user_id)
+    language = language_of(request, caller)
+    form = Form(
+        values={
+            **fields,
+            "active": forms.ticked(fields, "active"),
+            "region_ids": forms.ids(multiple.get("region_ids", [])),
+            "outlet_ids": forms.ids(multiple.get("outlet_ids", [])),
+        }
+    )
+    scope: dict[str, Any] = {}
+    if person.role in ("regional_manager", AUDITOR):
+        scope["region_ids"] = form.values["region_ids"]
+    if person.role == "outlet_manager":
+        scope["outlet_ids"] = form.values["outlet_ids"]
+    back = (
+        "/setup?done=saved#auditors"
+        if person.client_id is None
+        else f"/setup/clients/{person.client_id}?done=saved#people"
+    )
+    try:
+        await users.update_user(
+            caller,
+            user_id,
+            UserUpdate(
+                name=forms.text(fields, "name"),
+                language=forms.text(fields, "language") or person.language,
+                active=form.values["active"],
+                **scope,
+            ),
+        )
+        return _redirect(back)
+    except (Invalid, Conflict) as error:
+        forms.add_error(form, language, error, PERSON_EDIT_FIELDS, conflict_field="active")
+    editing = _person_editing(person, form)
+    if person.client_id is None:
+        return await _start_page(request, caller, status_code=422, editing=editing)
+    return await _client_page(request, caller, person.client_id, status_code=422, editing=editing)
+
+
 ROUTES = [
     setup_start,
     create_client,
@@ -951,4 +1276,10 @@ ROUTES = [
     plan_page,
     propose_plan,
     publish_plan,
+    save_region,
+    delete_region,
+    save_outlet,
+    delete_outlet,
+    save_wave,
+    save_person,
 ]

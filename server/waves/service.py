@@ -148,6 +148,15 @@ class WaveService:
             }
             after = msgspec.structs.replace(before, **changes)
             await _check_wave(after)
+            if (after.starts_on, after.ends_on, after.templates) != (
+                before.starts_on,
+                before.ends_on,
+                before.templates,
+            ) and await AssignmentTable.exists().where(AssignmentTable.wave == wave_id):
+                # Its visits were sent with these dates and checklists.
+                raise Conflict(
+                    _("The wave's visits are sent: its dates and checklists no longer change.")
+                )
             await WaveTable.update(
                 name=after.name,
                 starts_on=after.starts_on,

@@ -291,3 +291,182 @@ async def test_a_client_of_many_outlets_counts_them_all_and_lists_the_first(api:
     assert "The first 200 outlets by code" in page.text
     assert "<td>S0001</td>" in page.text
     assert "<td>S0201</td>" not in page.text
+
+
+async def _log(api: Api, admin: dict[str, str], entity: str, entity_id: int) -> list[str]:
+    """The actions the audit log holds on one record, oldest first."""
+    page = await api.ok("GET", f"/api/v1/audit-log?entity={entity}&entity_id={entity_id}", admin)
+    return [action for _id, action in sorted((e["id"], e["action"]) for e in page["items"])]
+
+
+async def test_a_record_is_changed_or_deleted_on_the_page_that_lists_it(api: Api) -> None:
+    admin = await api.admin()
+    client = await api.ok("POST", "/api/v1/clients", admin, {"name": "Kawiarnia"})
+    base = f"/setup/clients/{client['id']}"
+    north = await api.ok("POST", f"/api/v1/clients/{client['id']}/regions", admin, {"name": "N"})
+    south = await api.ok("POST", f"/api/v1/clients/{client['id']}/regions", admin, {"name": "S"})
+    outlet = await api.ok("POST", "/api/v1/outlets", admin, {"client_id": client["id"],
+                          "region_id": north["id"], "code": "K-1", "name": "Centrum"})  # fmt: skip
+    spare = await api.ok("POST", "/api/v1/outlets", admin,
+                         {"client_id": client["id"], "code": "K-2", "name": "Spare"})  # fmt: skip
+    browser = Browser(api, admin)
+
+    page = await browser.get(f"{base}?edit=outlet-{outlet['id']}")
+    assert 200 == page.status_code
+    assert f'action="/setup/outlets/{outlet["id"]}"' in page.text
+    # Refused: what to change, by its field, and nothing stored.
+    bad = {"name": "Centrum 2", "lat": "north", "lon": "21", "channels": "in_store",
+           "timezone": "Europe/Warsaw", "active": "1"}  # fmt: skip
+    refused = await browser.post(f"/setup/outlets/{outlet['id']}", bad)
+    assert 422 == refused.status_code
+    assert "Give a number." in refused.text
+    assert 'value="Centrum 2"' in refused.text
+    refused = await browser.post(f"/setup/outlets/{outlet['id']}", {**bad, "lat": "95"})
+    assert "Latitude is between -90 and 90." in refused.text
+    assert outlet == await api.ok("GET", f"/api/v1/outlets/{outlet['id']}", admin)
+    good = {**bad, "lat": "52,2319", "lon": "21.0067", "region_id": str(south["id"]),
+            "address": "Rynek 1", "channels": ["in_store", "phone"]}  # fmt: skip
+    del good["active"]  # untick: the outlet is deactivated
+    saved = await browser.post(f"/setup/outlets/{outlet['id']}", good)
+    assert (303, f"{base}?done=saved#outlets") == (saved.status_code, saved.headers["location"])
+    stored = await api.ok("GET", f"/api/v1/outlets/{outlet['id']}", admin)
+    assert ("Centrum 2", 52.2319, south["id"], ["in_store", "phone"], "Rynek 1", False) == (
+        stored["name"], stored["lat"], stored["region_id"], stored["channels"],
+        stored["address"], stored["active"])  # fmt: skip
+    assert ["create", "update"] == await _log(api, admin, "outlet", outlet["id"])
+
+    # A region: renamed; deleted only once no outlet belongs to it.
+    refused = await browser.post(f"/setup/regions/{south['id']}", {"name": ""})
+    assert (422, True) == (refused.status_code, "Give a name." in refused.text)
+    renamed = await browser.post(f"/setup/regions/{south['id']}", {"name": "Południe"})
+    assert 303 == renamed.status_code
+    kept = await browser.post(f"/setup/regions/{south['id']}/delete", {})
+    assert 409 == kept.status_code
+    assert "Outlets still belong to this region; move them first." in kept.text
+    deleted = await browser.post(f"/setup/regions/{north['id']}/delete", {})
+    assert 303 == deleted.status_code
+    regions = await api.ok("GET", f"/api/v1/clients/{client['id']}/regions", admin)
+    assert ["Południe"] == [region["name"] for region in regions["items"]]
+    assert ["create", "update"] == await _log(api, admin, "region", south["id"])
+    assert ["create", "delete"] == await _log(api, admin, "region", north["id"])
+
+    # A wave: its dates and checklists change until its visits are sent, its name always.
+    template = await api.ok("POST", "/api/v1/templates", admin, sample_template())
+    await api.ok("POST", f"/api/v1/templates/{template['id']}/publish", admin)
+    wave = await api.ok("POST", "/api/v1/waves", admin, {
+        "client_id": client["id"], "name": "Q1", "starts_on": "2026-01-05",
+        "ends_on": "2026-02-01", "templates": {"in_store": template["id"]}})  # fmt: skip
+    form = {"name": "Q1", "starts_on": "2026-01-10", "ends_on": "2026-01-01",
+            "template_in_store": str(template["id"])}  # fmt: skip
+    refused = await browser.post(f"/setup/waves/{wave['id']}", form)
+    assert (422, True) == (refused.status_code, "cannot end before it starts" in refused.text)
+    changed = await browser.post(f"/setup/waves/{wave['id']}", {**form, "ends_on": "2026-02-10"})
+    assert 303 == changed.status_code, _main(changed.text)
+    auditor = await api.create_user(admin, "anna@example.test", "auditor")
+    await api.ok("POST", "/api/v1/assignments", admin, {
+        "wave_id": wave["id"], "outlet_id": spare["id"], "auditor_id": auditor,
+        "channel": "in_store"})  # fmt: skip
+    page = await browser.get(f"{base}?edit=wave-{wave['id']}")
+    assert "only its name can change" in page.text
+    late = await browser.post(f"/setup/waves/{wave['id']}", {**form, "ends_on": "2026-03-01"})
+    assert 422 == late.status_code
+    assert "its dates and checklists no longer change" in late.text
+    renamed = await browser.post(f"/setup/waves/{wave['id']}",
+                                 {**form, "name": "Q1 bis", "ends_on": "2026-02-10"})  # fmt: skip
+    assert 303 == renamed.status_code
+    stored = await api.ok("GET", f"/api/v1/waves/{wave['id']}", admin)
+    assert ("Q1 bis", "2026-01-10", "2026-02-10") == (
+        stored["name"], stored["starts_on"], stored["ends_on"])  # fmt: skip
+    assert ["create", "update", "update"] == await _log(api, admin, "wave", wave["id"])
+
+    # An outlet with visits stays (deactivate it instead); one without is deleted.
+    kept = await browser.post(f"/setup/outlets/{spare['id']}/delete", {})
+    assert 409 == kept.status_code
+    assert "untick Active and save to deactivate it" in kept.text
+    deleted = await browser.post(f"/setup/outlets/{outlet['id']}/delete", {})
+    assert 303 == deleted.status_code
+    assert 404 == (await api.call("GET", f"/api/v1/outlets/{outlet['id']}", admin)).status_code
+
+    # People: a manager's scope, an auditor's home regions, an account deactivated.
+    manager = await api.create_user(admin, "om@example.test", "outlet_manager",
+                                    client_id=client["id"], outlet_ids=[spare["id"]])  # fmt: skip
+    page = await browser.get(f"{base}?edit=person-{manager}")
+    assert f'action="/setup/people/{manager}"' in page.text
+    refused = await browser.post(f"/setup/people/{manager}", {"name": "Ola", "active": "1"})
+    assert 422 == refused.status_code
+    assert "An outlet manager needs at least one outlet of their client" in refused.text
+    saved = await browser.post(f"/setup/people/{manager}", {
+        "name": "Ola", "language": "pl", "outlet_ids": str(spare["id"])})  # fmt: skip
+    assert (303, f"{base}?done=saved#people") == (saved.status_code, saved.headers["location"])
+    person = await api.ok("GET", f"/api/v1/users/{manager}", admin)
+    assert ("Ola", "pl", False) == (person["name"], person["language"], person["active"])
+    assert 401 == (await api.client.post("/api/v1/auth/login", json={
+        "email": "om@example.test", "password": PASSWORD})).status_code  # fmt: skip
+    home = await browser.post(f"/setup/people/{auditor}", {
+        "name": "Anna", "active": "1", "region_ids": str(south["id"])})  # fmt: skip
+    assert (303, "/setup?done=saved#auditors") == (home.status_code, home.headers["location"])
+    assert [south["id"]] == (await api.ok("GET", f"/api/v1/users/{auditor}", admin))["region_ids"]
+    assert 200 == (await browser.get(f"/setup?edit=person-{auditor}")).status_code
+    me = (await api.ok("GET", "/api/v1/me", admin))["id"]
+    refused = await browser.post(f"/setup/people/{me}", {"name": "Admin"})
+    assert 422 == refused.status_code
+    assert "You cannot disable your own account" in refused.text
+    assert ["create", "update"] == await _log(api, admin, "user", manager)
+
+
+async def test_a_head_office_changes_its_own_clients_records_only(api: Api) -> None:
+    admin = await api.admin()
+    own = await api.ok("POST", "/api/v1/clients", admin,
+                       {"name": "Kawiarnia", "head_office_setup": True})  # fmt: skip
+    other = await api.ok("POST", "/api/v1/clients", admin, {"name": "Sever"})
+    records = {}
+    for client in (own, other):
+        region = await api.ok("POST", f"/api/v1/clients/{client['id']}/regions", admin,
+                              {"name": "R"})  # fmt: skip
+        outlet = await api.ok("POST", "/api/v1/outlets", admin,
+                              {"client_id": client["id"], "code": "X-1", "name": "X"})  # fmt: skip
+        manager = await api.create_user(admin, f"rm{client['id']}@example.test",
+                                        "regional_manager", client_id=client["id"],
+                                        region_ids=[region["id"]])  # fmt: skip
+        records[client["id"]] = (region["id"], outlet["id"], manager)
+    template = await api.ok("POST", "/api/v1/templates", admin, sample_template())
+    await api.ok("POST", f"/api/v1/templates/{template['id']}/publish", admin)
+    wave = await api.ok("POST", "/api/v1/waves", admin, {
+        "client_id": own["id"], "name": "Q1", "starts_on": "2026-01-05",
+        "ends_on": "2026-02-01", "templates": {"in_store": template["id"]}})  # fmt: skip
+    auditor = await api.create_user(admin, "anna@example.test", "auditor")
+    await api.create_user(admin, "ho@example.test", "head_office", client_id=own["id"])
+    head_office = Browser(api, await api.login("ho@example.test"))
+    region, outlet, manager = records[own["id"]]
+    outlet_form = {"name": "Nowa", "channels": "in_store", "active": "1"}
+
+    assert 303 == (await head_office.post(f"/setup/regions/{region}", {"name": "R2"})).status_code
+    assert 303 == (await head_office.post(f"/setup/outlets/{outlet}", outlet_form)).status_code
+    assert 303 == (await head_office.post(f"/setup/people/{manager}", {
+        "name": "Ania", "active": "1", "region_ids": str(region)})).status_code  # fmt: skip
+    mine = f"/setup/clients/{own['id']}"
+    assert 200 == (await head_office.get(f"{mine}?edit=outlet-{outlet}")).status_code
+    # Another client's records are not there; waves and auditors are the agency's.
+    theirs_region, theirs_outlet, theirs_manager = records[other["id"]]
+    before = await _counts(api, admin, other["id"])
+    for path, fields in (
+        (f"/setup/regions/{theirs_region}", {"name": "Mine"}),
+        (f"/setup/regions/{theirs_region}/delete", {}),
+        (f"/setup/outlets/{theirs_outlet}", outlet_form),
+        (f"/setup/outlets/{theirs_outlet}/delete", {}),
+        (f"/setup/people/{theirs_manager}", {"name": "Mine", "active": "1"}),
+        (f"/setup/people/{auditor}", {"name": "Mine", "active": "1"}),
+    ):
+        assert 404 == (await head_office.post(path, fields)).status_code, path
+    assert 404 == (await head_office.get(f"{mine}?edit=outlet-{theirs_outlet}")).status_code
+    assert 404 == (await head_office.get(f"{mine}?edit=person-{theirs_manager}")).status_code
+    assert 403 == (await head_office.post(f"/setup/waves/{wave['id']}", {"name": "Q"})).status_code
+    assert 403 == (await head_office.get(f"{mine}?edit=wave-{wave['id']}")).status_code
+    assert before == await _counts(api, admin, other["id"])
+    names = [(await api.ok("GET", f"/api/v1/outlets/{o}", admin))["name"]
+             for o in (outlet, theirs_outlet)]  # fmt: skip
+    assert ["Nowa", "X"] == names
+    # Without the client's leave, head office changes nothing.
+    await api.ok("PATCH", f"/api/v1/clients/{own['id']}", admin, {"head_office_setup": False})
+    assert 403 == (await head_office.post(f"/setup/outlets/{outlet}", outlet_form)).status_code
+    assert 403 == (await head_office.post(f"/setup/regions/{region}/delete", {})).status_code

@@ -15,7 +15,10 @@ FORMS = (CLIENT, "/setup/clients", "/setup/auditors", CLIENT + "/regions", CLIEN
          CLIENT + "/outlets/preview", CLIENT + "/outlets/import", CLIENT + "/people",
          CLIENT + "/waves", CLIENT + "/workflow", "/setup/waves/{wave_id:int}/plan",
          "/setup/waves/{wave_id:int}/publish", "/checklists/import",
-         "/checklists/{template_id:int}/publish")  # fmt: skip
+         "/checklists/{template_id:int}/publish", "/setup/regions/{region_id:int}",
+         "/setup/regions/{region_id:int}/delete", "/setup/outlets/{outlet_id:int}",
+         "/setup/outlets/{outlet_id:int}/delete", "/setup/waves/{wave_id:int}",
+         "/setup/people/{user_id:int}")  # fmt: skip
 
 CASES: list[Case] = []
 PUBLIC_ROUTES: set[tuple[str, str]] = {("POST", form) for form in FORMS}
