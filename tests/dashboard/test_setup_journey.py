@@ -3,11 +3,12 @@ audit sent from a phone shows on the dashboard.
 
 `shopscore migrate` and `shopscore user create` (the first admin) are the only commands; then
 headless Chromium walks the set-up pages: a client, a region, outlets imported from a workbook
-after a preview (a bad file first: its rows' problems, nothing stored), a checklist written in
-Excel previewed in Polish and published, an auditor invited by a setup link, a wave, and its
-visits proposed by the planner and published. The field app's own sync client, set up from
-the link the page showed, logs in, downloads the visits and sends the first audit, which the
-review desk then lists. Screenshots go to test-artifacts/dashboard/setup-*.png.
+after a preview (a bad file first: its rows' problems, nothing stored), one of them changed (a
+refused value first), a checklist written in Excel previewed in Polish and published, an
+auditor invited by a setup link, a wave, and its visits proposed by the planner and published.
+The field app's own sync client, set up from the link the page showed, logs in, downloads the
+visits and sends the first audit, which the review desk then lists. Screenshots go to
+test-artifacts/dashboard/setup-*.png.
 """
 
 from __future__ import annotations
@@ -172,6 +173,27 @@ def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
     expect(page.get_by_role("status")).to_contain_text("3 new outlets")
     print(f"import of 3 outlets from the preview: {time.perf_counter() - started:.2f} s")
     expect(page.get_by_text("3 outlets", exact=True)).to_be_visible()
+
+    # One outlet changed on the page that lists it: a refused value is shown to correct (and
+    # nothing stored), then the change is saved.
+    page.get_by_text("List of outlets").click()
+    page.get_by_role("link", name="Edit KN-01").click()
+    edit = page.locator("section#edit")
+    expect(edit.get_by_role("heading")).to_contain_text("KN-01")
+    edit.get_by_label("Latitude").fill("95")
+    edit.get_by_label("Address").fill("ul. Marszałkowska 106")
+    edit.get_by_role("button", name="Save").click()
+    expect(page.locator("#edit-lat-errors")).to_contain_text("Latitude is between -90 and 90.")
+    expect(edit.get_by_label("Address")).to_have_value("ul. Marszałkowska 106")
+    look(page, artifacts / "setup-edit-outlet.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert 0 == overflow(page), too_wide(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    edit.get_by_label("Latitude").fill("52.2321")
+    edit.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved.")
+    page.get_by_text("List of outlets").click()
+    expect(page.locator("main")).to_contain_text("ul. Marszałkowska 106")
 
     # A checklist written in Excel: previewed in Polish, then published.
     starter = Template.from_dict(
