@@ -276,8 +276,8 @@ def chart_funnel(figure: FunnelFigure, marked: int | None = None) -> report_mode
                 code=point.outlet.code,
                 visits=point.effective_visits,
                 score=shown(point.score),
-                funnel=_versus(point.funnel),
-                funnel_998=_versus(point.funnel_998),
+                funnel=as_versus(point.funnel),
+                funnel_998=as_versus(point.funnel_998),
                 marked=point.outlet.id == marked,
             )
             for point in figure.points
@@ -296,7 +296,8 @@ def chart_funnel(figure: FunnelFigure, marked: int | None = None) -> report_mode
     )
 
 
-def _versus(value: str | None) -> report_model.Versus:
+def as_versus(value: str | None) -> report_model.Versus:
+    """A funnel class of the API as the reports type it ("level" when there is none)."""
     if value == "above":
         return "above"
     if value == "below":
@@ -324,8 +325,8 @@ def row_estimate(row: LeagueRow, ranked: int) -> report_model.Estimate | None:
         rank_high=row.rank_high,
         ranked=ranked,
         tier=row.tier,
-        funnel=_versus(row.funnel),
-        funnel_998=_versus(row.funnel_998),
+        funnel=as_versus(row.funnel),
+        funnel_998=as_versus(row.funnel_998),
         adjusted=None if row.adjusted is None else shown(row.adjusted),
     )
 
@@ -340,8 +341,8 @@ def outlet_estimate(found: OutletEstimate, ranked: int, adjusted: bool) -> repor
         rank_high=found.rank_high,
         ranked=ranked,
         tier=found.tier,
-        funnel=_versus(found.funnel),
-        funnel_998=_versus(found.funnel_998),
+        funnel=as_versus(found.funnel),
+        funnel_998=as_versus(found.funnel_998),
         adjusted=shown(found.adjusted) if adjusted else None,
     )
 

@@ -31,7 +31,7 @@ from server.analytics.wave_figures import (
     MAX_DIFFERENCE,
     MAX_TARGET_WIDTH,
     EstimateService,
-    _versus,
+    as_versus,
     chart_funnel,
     require_agency,
 )
@@ -104,7 +104,7 @@ async def funnel_page(request: Request[Any, Any, Any]) -> Response[str]:
     ]
     classes = {
         (figure.wave_id, point.outlet.id): funnel_class(
-            _versus(point.funnel), _versus(point.funnel_998), words
+            as_versus(point.funnel), as_versus(point.funnel_998), words
         )
         for figure in figures
         for point in figure.points
