@@ -158,3 +158,20 @@ async def test_cancelled_assignment_is_kept_as_cancelled(api: Api) -> None:
     assert "cancelled" == kept["status"]
     # A cancelled visit no longer blocks the auditor.
     await api.ok("POST", "/api/v1/assignments", admin, _assignment(world, 0, 0, 0))
+
+
+async def test_a_waves_dates_and_checklists_change_only_until_its_visits_are_sent(
+    api: Api,
+) -> None:
+    world = await _programme(api)
+    admin, wave = world["admin"], world["waves"][0]
+    path = f"/api/v1/waves/{wave['id']}"
+    await api.ok("PATCH", path, admin, {"ends_on": "2026-02-06"})
+    await api.ok("POST", "/api/v1/assignments", admin, _assignment(world, 0, 0, 0))
+    for change in ({"ends_on": "2026-02-13"}, {"starts_on": "2026-01-01"}, {"templates": {}}):
+        refused = await api.call("PATCH", path, admin, change)
+        assert 409 == refused.status_code, change
+    await api.ok("PATCH", path, admin, {"name": "Q1 (first)", "ends_on": "2026-02-06"})
+    stored = await api.ok("GET", path, admin)
+    assert ("Q1 (first)", "2026-01-05", "2026-02-06") == (
+        stored["name"], stored["starts_on"], stored["ends_on"])  # fmt: skip
