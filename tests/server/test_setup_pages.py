@@ -466,6 +466,13 @@ async def test_a_head_office_changes_its_own_clients_records_only(api: Api) -> N
     names = [(await api.ok("GET", f"/api/v1/outlets/{o}", admin))["name"]
              for o in (outlet, theirs_outlet)]  # fmt: skip
     assert ["Nowa", "X"] == names
+    # Nobody else of the client (nor an auditor) may post these forms, even on their own scope.
+    for email in (f"rm{own['id']}@example.test", "anna@example.test"):
+        someone = Browser(api, await api.login(email))
+        for path in (f"/setup/regions/{region}", f"/setup/regions/{region}/delete",
+                     f"/setup/outlets/{outlet}", f"/setup/outlets/{outlet}/delete",
+                     f"/setup/waves/{wave['id']}", f"/setup/people/{manager}"):  # fmt: skip
+            assert 403 == (await someone.post(path, {"name": "x"})).status_code, (email, path)
     # Without the client's leave, head office changes nothing.
     await api.ok("PATCH", f"/api/v1/clients/{own['id']}", admin, {"head_office_setup": False})
     assert 403 == (await head_office.post(f"/setup/outlets/{outlet}", outlet_form)).status_code
