@@ -168,7 +168,12 @@ async def test_a_waves_dates_and_checklists_change_only_until_its_visits_are_sen
     path = f"/api/v1/waves/{wave['id']}"
     await api.ok("PATCH", path, admin, {"ends_on": "2026-02-06"})
     await api.ok("POST", "/api/v1/assignments", admin, _assignment(world, 0, 0, 0))
-    for change in ({"ends_on": "2026-02-13"}, {"starts_on": "2026-01-01"}, {"templates": {}}):
+    changes: list[dict[str, Any]] = [
+        {"ends_on": "2026-02-13"},
+        {"starts_on": "2026-01-01"},
+        {"templates": {}},
+    ]
+    for change in changes:
         refused = await api.call("PATCH", path, admin, change)
         assert 409 == refused.status_code, change
     await api.ok("PATCH", path, admin, {"name": "Q1 (first)", "ends_on": "2026-02-06"})
