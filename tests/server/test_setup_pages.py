@@ -395,6 +395,9 @@ async def test_a_record_is_changed_or_deleted_on_the_page_that_lists_it(api: Api
     refused = await browser.post(f"/setup/people/{manager}", {"name": "Ola", "active": "1"})
     assert 422 == refused.status_code
     assert "An outlet manager needs at least one outlet of their client" in refused.text
+    refused = await browser.post(f"/setup/people/{manager}", {
+        "name": "Ola", "language": "de", "outlet_ids": str(spare["id"])})  # fmt: skip
+    assert (422, True) == (refused.status_code, "Choose a language from the list." in refused.text)
     saved = await browser.post(f"/setup/people/{manager}", {
         "name": "Ola", "language": "pl", "outlet_ids": str(spare["id"])})  # fmt: skip
     assert (303, f"{base}?done=saved#people") == (saved.status_code, saved.headers["location"])
