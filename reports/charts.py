@@ -43,6 +43,8 @@ from reports.styles import (
 )
 
 NETWORK_GREY = colors.HexColor("#8C8C8C")
+# The funnel plot names at most this many outlets beyond its limits (more would overlap).
+MOST_NAMED = 12
 
 
 def to_svg(drawing: Drawing) -> str:
@@ -580,7 +582,8 @@ def funnel_chart(funnel: Funnel, lang: str, width: float = 480, height: float = 
     """The funnel plot: each outlet's result (up) against its visits (across), the network's
     result as a line and its limits at 95% (dashed) and 99.8% (solid); outlets above the
     limits are triangles up, below them triangles down, within them circles. Outlets outside
-    the 95% limits and the marked one are labelled with their code."""
+    the 95% limits (only those outside 99.8% when there are many) and the marked one are
+    labelled with their code."""
     translations = translation(lang)
     _ = translations.gettext
     formatter = Formatter(lang)
@@ -683,10 +686,16 @@ def funnel_chart(funnel: Funnel, lang: str, width: float = 480, height: float = 
             )
             run = run + 1 if close else 0
             offset[index] = (-1) ** run * 5.0 * ((run + 1) // 2)
+    # Names for the outlets beyond the limits: those beyond 99.8% only when the 95% ones are
+    # too many to read, and none but the marked outlet when even those are.
+    beyond = [point for point in funnel.points if point.funnel != "level"]
+    if len(beyond) > MOST_NAMED:
+        beyond = [point for point in beyond if point.funnel_998 != "level"]
+    named = {id(point) for point in beyond} if len(beyond) <= MOST_NAMED else set()
     for index, point in sorted(enumerate(funnel.points), key=lambda pair: pair[1].marked):
         x, y = x_of(point.visits) + offset.get(index, 0.0), y_of(point.score)
         drawing.add(_marker(point.funnel, x, y, 4.5 if point.marked else 3.2))
-        if point.marked or point.funnel != "level":
+        if point.marked or id(point) in named:
             drawing.add(
                 String(x + 5, y + 2, point.code, fontName=FONT_BOLD if point.marked else FONT,
                        fontSize=7, fillColor=INK)

@@ -206,3 +206,22 @@ def test_the_outlet_report_says_its_class_in_words(
     for number in (12, 64, 140):
         assert formatter.integer(number) in first
     assert "%%" not in first
+
+
+def test_a_crowded_funnel_names_only_the_outlets_beyond_99_8() -> None:
+    points = []
+    for index in range(60):
+        beyond = index < 20
+        very = index < 3
+        points.append(
+            model.FunnelPoint(
+                f"OUT-{index:02d}",
+                3.0,
+                95.0 if beyond else 78.0,
+                "above" if beyond else "level",
+                "above" if very else "level",
+            )
+        )
+    svg = to_svg(funnel_chart(funnel(points), "en"))
+    named = {f"OUT-{index:02d}" for index in range(60) if f">OUT-{index:02d}<" in svg}
+    assert {"OUT-00", "OUT-01", "OUT-02"} == named
