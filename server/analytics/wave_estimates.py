@@ -260,7 +260,8 @@ async def _auditors_signature(client_id: int, wave_id: int, filters: Filters) ->
     join = " JOIN outlet o ON o.id = r.outlet" if where.uses_outlet else ""
     rows = await _raw(
         "SELECT COUNT(*) AS visits, COALESCE(SUM(a.auditor), 0) AS auditors, "  # noqa: S608 -- fixed fragments, values in placeholders
-        "COALESCE(SUM(a.auditor * r.id), 0) AS pairs, COALESCE(MAX(r.id), 0) AS last "
+        "COALESCE(SUM(CAST(a.auditor AS BIGINT) * r.id), 0) AS pairs, "
+        "COALESCE(MAX(r.id), 0) AS last "
         f"FROM score_rollup r JOIN audit a ON a.uuid = r.audit_uuid{join} WHERE {where.sql()}",
         where.args,
     )
