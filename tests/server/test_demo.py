@@ -190,7 +190,8 @@ async def test_the_league_table_separates_leaders_from_laggards(api: Api) -> Non
     # (docs/contract.md#estimates); the raw result and its rank stay beside it.
     order = [(row["tier"], -row["estimate"]) for row in ranked]
     assert sorted(order) == order
-    assert 1 == ranked[0]["tier"] and 1 == ranked[0]["estimate_rank"]
+    assert 1 == ranked[0]["tier"]
+    assert 1 == ranked[0]["estimate_rank"]
     assert ranked[-1]["tier"] > 1, "the demo's network has outlets the data tells apart"
     assert sorted(row["rank"] for row in ranked) == list(range(1, len(ranked) + 1))
     scores = [row["score"] for row in ranked]
