@@ -347,7 +347,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
     language = language_of(request, caller)
     report = await _outlet_report_figures(request, caller, outlet_id, language)
     standing_text = ""
-    section_svgs: list[tuple[str, str]] = []
+    section_svgs: list[tuple[str, Any, str]] = []
     if report is not None:
         # The very figures of the outlet's PDF (its wave result, standing, visits and trend,
         # rounded the same way), so the page and the report it offers never disagree.
@@ -363,6 +363,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
             section_svgs.append(
                 (
                     name,
+                    visit,
                     inline_svg(
                         to_svg(section_chart(visit.sections, language)),
                         f"sections-{visit.number}",

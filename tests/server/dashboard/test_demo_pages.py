@@ -81,3 +81,24 @@ async def test_head_office_pages_name_channels_and_statuses_in_words(
         for key in ("in_store", "phone", "email", "chat", "approved", "upheld", "None"):
             assert f">{key}<" not in main, (path, key)
         assert not re.search(r">\d+\.\d<", main), path  # "76.1" is English; here "76,1"
+
+
+async def test_each_visits_section_chart_is_named_above_it(demo: Api) -> None:
+    """A visit's section chart opens with which visit it is (number, date, channel, score), so
+    the name never reads as the title of the chart below it."""
+    await log_in(demo, "hq@polmarket.demo")
+    demo.client.cookies.set("shopscore_lang", "pl")
+    overview = (await demo.client.get("/")).text
+    outlet = re.search(r'href="(/outlets/\d+)"', overview)
+    assert outlet is not None
+    page = (await demo.client.get(outlet.group(1))).text
+    figures = re.findall(r"<figure[^>]*>(.*?)</figure>", page, re.S)
+    visits = [figure for figure in figures if "<strong>Wizyta " in figure]
+    assert visits, "no visit's section chart"
+    for number, figure in enumerate(visits, start=1):
+        caption = re.search(r"<figcaption>(.*?)</figcaption>", figure, re.S)
+        assert caption is not None
+        assert figure.index("<figcaption>") < figure.index("<svg")
+        words = html.unescape(re.sub(r"<[^>]+>", "", caption.group(1)))
+        assert words.startswith(f"Wizyta {number} · ")
+        assert re.search(r"\d{4} · (W sklepie|Telefon|E-mail|Czat) · \d+,\d\s?%", words), words
