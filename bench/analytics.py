@@ -49,8 +49,9 @@ def build(path: Path) -> None:
     """The whole programme written with raw sqlite3 into a freshly migrated file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".building")
-    partial.unlink(missing_ok=True)
-    asyncio.run(migrate(Database(f"sqlite:///{partial}")))
+    for leftover in _with_journals(partial):
+        leftover.unlink(missing_ok=True)
+    asyncio.run(_migrate(partial))
     started = time.perf_counter()
     random.seed(6)
     connection = sqlite3.connect(partial)
@@ -146,9 +147,30 @@ def build(path: Path) -> None:
             )
         print(f"  wave {wave}: {audit_id} audits so far", flush=True)
     connection.execute("ANALYZE")
+    # The file is WAL: fold the log into it and close, so that the file is whole on its own
+    # before it is moved (a log left beside it would be lost, or replayed into another file).
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.close()
+    for journal in _with_journals(partial)[1:]:
+        journal.unlink(missing_ok=True)  # empty after the checkpoint
+    for stale in _with_journals(path)[1:]:
+        stale.unlink(missing_ok=True)  # an earlier cache's log must not meet the new file
     partial.replace(path)
     print(f"built {path} in {time.perf_counter() - started:.0f} s")
+
+
+def _with_journals(path: Path) -> list[Path]:
+    """An SQLite file and the write-ahead log and shared-memory index beside it."""
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+async def _migrate(path: Path) -> None:
+    """The real schema in a new file, its connections closed again."""
+    database = Database(f"sqlite:///{path}")
+    try:
+        await migrate(database)
+    finally:
+        await database.close()
 
 
 def scan_seconds(path: Path, fetch: bool) -> float:

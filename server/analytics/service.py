@@ -214,8 +214,9 @@ class AnalyticsService:
                 region_places.update(wave_results.ranks(members, min_audits))
             network_score = None if network is None else network.score
             wave_rows = []
+            earlier_outlets = results.outlets(before.id) if before else {}
             for result in outlets.values():
-                earlier = results.outlet(before.id if before else None, result.outlet_id)
+                earlier = wave_results.score_of(earlier_outlets.get(result.outlet_id))
                 estimate = result.estimate
                 wave_rows.append(
                     LeagueRow(
@@ -227,10 +228,8 @@ class AnalyticsService:
                         score=round(result.score, 2),
                         ci_low=_round(estimate.low),
                         ci_high=_round(estimate.high),
-                        previous_score=_round(wave_results.score_of(earlier)),
-                        change=_round(
-                            wave_results.change(result.score, wave_results.score_of(earlier))
-                        ),
+                        previous_score=_round(earlier),
+                        change=_round(wave_results.change(result.score, earlier)),
                         too_few_to_rank=result.visits < min_audits,
                         rank=places.get(result.outlet_id),
                         region_rank=region_places.get(result.outlet_id),
