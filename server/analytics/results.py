@@ -428,6 +428,7 @@ def outlet_result(
             else None
         )
         heaviest = max(sorted(weight_of), key=lambda key: weight_of[key])
+    heaviest_marks = marks.get(heaviest, NO_MARKS)
     return OutletResult(
         outlet_id=identity["outlet"],
         code=identity["code"],
@@ -439,7 +440,7 @@ def outlet_result(
         under_dispute=int(identity.get("under_dispute", 0)),
         critical_visits=int(identity.get("critical", 0)),
         pass_mark=None if pass_mark is None else round(pass_mark, 2),
-        band=marks.get(heaviest, NO_MARKS).band(shown(estimate.score)),
+        band=heaviest_marks.band(shown(estimate.score)) if heaviest_marks.bands else None,
         sums=tuple(groups),
     )
 
