@@ -1360,8 +1360,11 @@ def plan_visits(
         to_network = first(lambda n: network_power(n, difference) >= power, 2)
     for_reliability = None
     if tau2 > 0 and 0 < reliability < 1:
-        needed = math.ceil(reliability / (1.0 - reliability) * within / tau2 - 1e-9)
-        for_reliability = max(1, needed) if needed <= max_visits else None
+        # A between-outlet variance too small to separate outlets asks for more visits than a
+        # float can count: no number of visits reaches the reliability then.
+        wanted = reliability / (1.0 - reliability) * within / tau2 - 1e-9
+        needed = math.ceil(wanted) if math.isfinite(wanted) else None
+        for_reliability = max(1, needed) if needed is not None and needed <= max_visits else None
 
     table = tuple(
         PlanRow(

@@ -493,6 +493,12 @@ def test_the_planner_asks_for_the_fewest_visits(sd: float, between: float, width
         assert between**2 / (between**2 + sd * sd / k) >= 0.8 - 1e-9
 
 
+def test_a_vanishing_spread_between_outlets_asks_for_no_number_of_visits() -> None:
+    plan = plan_visits(VarianceComponents(visit=1.0, outlet=4e-310), target_width=2.0)
+    assert plan.visits_for_reliability is None
+    assert plan.table[0].reliability < 1e-300
+
+
 def test_how_to_read_covers_every_figure() -> None:
     assert set(estimates.HOW_TO_READ) == {
         "estimates",
