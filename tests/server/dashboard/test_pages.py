@@ -76,6 +76,16 @@ async def test_the_outlet_page_starts_with_the_result_and_lists_audits_by_date(
     assert days == sorted(days, reverse=True)
 
 
+async def test_an_outlet_too_little_visited_to_rank_says_so_once(
+    reader: Api, programme: Programme
+) -> None:
+    """One visit this wave: the rank card shows a dash and the line under it says why."""
+    await log_in(reader, "head_office@example.test")
+    page = (await reader.client.get(f"/outlets/{programme.ids['outlet_other_region']}")).text
+    assert re.search(r'id="wave-rank"><span class="figure">–</span> Rank in the network<', page)
+    assert page.count("Too few visits this wave to rank it (the minimum is 3).") == 1
+
+
 async def test_downloads_carry_names_and_keep_the_page_filters(
     reader: Api, programme: Programme
 ) -> None:
