@@ -13,7 +13,6 @@ import logging
 import uuid as uuid_module
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
@@ -28,7 +27,6 @@ from reports.model import OutletReportData
 from reports.model import TrendPoint as ChartPoint
 from reports.standing import sentences as standing_sentences
 from server.access.caller import ADMIN, HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, Caller
-from server.access.scope import Columns, scope_of
 from server.analytics import exports
 from server.analytics.filters import Filters, check_filters_in_scope, require_analytics_role
 from server.analytics.service import AnalyticsService
@@ -47,6 +45,14 @@ from server.dashboard.checklist_pages import ROUTES as CHECKLIST_ROUTES
 from server.dashboard.estimates_pages import ROUTES as ESTIMATE_ROUTES
 from server.dashboard.evidence_forms import evidence_photos as _evidence_photos
 from server.dashboard.evidence_forms import upload_body as _upload_body
+from server.dashboard.page_filters import (
+    filter_choices,
+    filter_query,
+    filters_from_query,
+    optional_int,
+    page_filters,
+    showing,
+)
 from server.dashboard.setup_links import auditor_setups
 from server.dashboard.setup_pages import ROUTES as SETUP_ROUTES
 from server.dashboard.verify import ROUTES as VERIFY_ROUTES
@@ -73,7 +79,6 @@ from server.workflow.corrective import CorrectiveService
 from server.workflow.schemas import (
     CorrectiveStep,
 )
-from shared.checklist import CHANNELS
 from shared.i18n import LANGUAGES, translation
 from shared.lifecycle import CORRECTIVE_TRANSITIONS
 
@@ -91,50 +96,10 @@ CORRECTIVE_STEPS = ("complete", "verify", "reopen")
 # Room for the text fields and multipart framing around a photo of the largest allowed size.
 
 
-def _optional_int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def translated(language: str, message: str) -> str:
     """`message` (marked with `_` for extraction) in the page's language."""
     text: str = translation(language).gettext(message)
     return text
-
-
-def _optional_date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def filters_from_query(request: Request[Any, Any, Any]) -> Filters:
-    """The page's filters; a malformed value is ignored rather than refused (it is a form)."""
-    query = request.query_params
-    channel = query.get("channel") or None
-    return Filters(
-        client=_optional_int(query.get("client")),
-        wave=_optional_int(query.get("wave")),
-        region=_optional_int(query.get("region")),
-        channel=channel if channel in CHANNELS else None,
-        template=query.get("template") or None,
-        visited_from=_optional_date(query.get("visited_from")),
-        visited_to=_optional_date(query.get("visited_to")),
-    )
-
-
-def filter_query(filters: Filters, min_audits: int | None = None) -> str:
-    """The page's filters as a query string, for links that keep them (the downloads)."""
-    fields = {
-        "wave": filters.wave,
-        "region": filters.region,
-        "channel": filters.channel,
-        "template": filters.template,
-        "visited_from": filters.visited_from,
-        "visited_to": filters.visited_to,
-        "min_audits": min_audits,
-    }
-    return urlencode({key: str(value) for key, value in fields.items() if value is not None})
 
 
 def _safe_next(target: str | None) -> str:
@@ -146,40 +111,6 @@ def _safe_next(target: str | None) -> str:
 
 def _redirect(path: str) -> Redirect:
     return Redirect(path=path, status_code=303)
-
-
-async def _filter_choices(caller: Caller) -> dict[str, Any]:
-    """Waves and regions the caller may filter by (for the league table's form)."""
-    scope = scope_of(caller)
-    waves = (
-        await Wave.select(Wave.id, Wave.name, Wave.client, Wave.starts_on)
-        .where(*scope.piccolo(Columns(client=Wave.client)))
-        .order_by(Wave.starts_on, ascending=False)
-    )
-    regions = (
-        await Region.select(Region.id, Region.name, Region.client)
-        .where(*scope.piccolo(Columns(client=Region.client, region=Region.id)))
-        .order_by(Region.name)
-    )
-    if caller.role == OUTLET_MANAGER:  # their outlets are the whole of what they see
-        regions = []
-    return {"waves": waves, "regions": regions, "channels": CHANNELS}
-
-
-async def _showing(caller: Caller, filters: Filters) -> dict[str, Any]:
-    """Which waves and filters a page of figures shows, for the caption every such page
-    carries: without a wave, each client's latest wave with released visits, as everywhere
-    (docs/contract.md#wave-result)."""
-    choice = await AnalyticsService().waves(caller, filters)
-    region = None
-    if filters.region is not None:
-        row = await Region.select(Region.name).where(Region.id == filters.region).first()
-        region = None if row is None else row["name"]
-    return {
-        "shown_waves": [wave.name for wave in choice.shown],
-        "wave_names": {wave.id: wave.name for wave in choice.shown},
-        "shown_region": region,
-    }
 
 
 # --- session -------------------------------------------------------------------------------
@@ -245,7 +176,7 @@ async def choose_language(request: Request[Any, Any, Any]) -> Response[Any]:
 
 async def _league_values(caller: Caller, request: Request[Any, Any, Any]) -> dict[str, Any]:
     filters = filters_from_query(request)
-    min_audits = _optional_int(request.query_params.get("min_audits")) or 3
+    min_audits = optional_int(request.query_params.get("min_audits")) or 3
     # The league's notes on how to read it in the page's language.
     speaking = dataclasses.replace(caller, language=language_of(request, caller))
     league = await AnalyticsService().league(speaking, filters, min_audits)
@@ -256,7 +187,7 @@ async def _league_values(caller: Caller, request: Request[Any, Any, Any]) -> dic
         "min_audits": min_audits,
         "export_query": filter_query(filters, min_audits),
         "region_names": regions,
-        **await _showing(caller, filters),
+        **await showing(caller, filters),
     }
 
 
@@ -288,7 +219,7 @@ async def overview(request: Request[Any, Any, Any]) -> Response[str]:
         ),
         region_figures=await analytics.regions(caller, filters),
         **values,
-        **await _filter_choices(caller),
+        **await filter_choices(caller),
     )
 
 
@@ -483,7 +414,8 @@ def _corrective_steps_for(role: str) -> dict[str, list[str]]:
 @get("/heatmap", include_in_schema=False)
 async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
     caller = await session_caller(request)
-    filters = filters_from_query(request)
+    shown = await page_filters(request, caller)
+    filters = shown["filters"]
     figure = await AnalyticsService().heatmap(caller, filters)
     values = {(cell.outlet_id, cell.section): cell.percent for cell in figure.cells}
     vocabulary = await load_vocabulary(None, language_of(request, caller))
@@ -492,50 +424,46 @@ async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
         "heatmap.html",
         caller=caller,
         figure=figure,
-        **await _showing(caller, filters),
         values=values,
         section_names=heatmap_view.section_names(figure.sections, vocabulary),
         shade=heatmap_view.shade,
         shades=heatmap_view.SHADES,
         vocabulary=vocabulary,
-        filters=filters,
-        **await _filter_choices(caller),
+        **shown,
     )
 
 
 @get("/best-vs-rest", include_in_schema=False)
 async def best_vs_rest_page(request: Request[Any, Any, Any]) -> Response[str]:
     caller = await session_caller(request)
-    filters = filters_from_query(request)
+    shown = await page_filters(request, caller)
+    filters = shown["filters"]
     analytics = AnalyticsService()
     return render(
         request,
         "best_vs_rest.html",
         caller=caller,
-        **await _showing(caller, filters),
         items=await analytics.best_vs_rest(caller, filters),
         pareto=await analytics.pareto(caller, filters),
         vocabulary=await load_vocabulary(None, language_of(request, caller)),
-        filters=filters,
-        **await _filter_choices(caller),
+        **shown,
     )
 
 
 @get("/channels", include_in_schema=False)
 async def channels_page(request: Request[Any, Any, Any]) -> Response[str]:
     caller = await session_caller(request)
-    filters = filters_from_query(request)
+    shown = await page_filters(request, caller)
+    filters = shown["filters"]
     analytics = AnalyticsService()
     return render(
         request,
         "channels.html",
         caller=caller,
-        **await _showing(caller, filters),
         channel_figures=await analytics.channels(caller, filters),
         nps=await analytics.nps(caller, filters),
         vocabulary=await load_vocabulary(None, language_of(request, caller)),
-        filters=filters,
-        **await _filter_choices(caller),
+        **shown,
     )
 
 
@@ -548,7 +476,7 @@ async def export(request: Request[Any, Any, Any], kind: FromPath[str]) -> Stream
     language = language_of(request, caller)
     file_format = "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
     if kind == "league":
-        min_audits = _optional_int(request.query_params.get("min_audits")) or 3
+        min_audits = optional_int(request.query_params.get("min_audits")) or 3
         table = await AnalyticsService().league(caller, filters, min_audits)
         header, rows = await export_view.league(table)
         return exports.download("league", file_format, ";", header, rows)

@@ -37,6 +37,7 @@ from server.analytics.wave_figures import (
 )
 from server.core.errors import BadRequest
 from server.core.i18n import _
+from server.dashboard.page_filters import page_filters
 from server.dashboard.web import inline_svg, language_of, render, session_caller
 from server.reporting.service import load_vocabulary
 
@@ -63,16 +64,7 @@ async def _page_caller(request: Request[Any, Any, Any]) -> tuple[Caller, str]:
 
 
 async def _common(request: Request[Any, Any, Any], caller: Caller) -> dict[str, Any]:
-    # The figure pages' filter form and "Showing" caption (server.dashboard.controllers).
-    from server.dashboard import controllers
-
-    filters = controllers.filters_from_query(request)
-    return {
-        "filters": filters,
-        "agency": caller.role in AGENCY_ANALYTICS_ROLES,
-        **await controllers._showing(caller, filters),
-        **await controllers._filter_choices(caller),
-    }
+    return {"agency": caller.role in AGENCY_ANALYTICS_ROLES, **await page_filters(request, caller)}
 
 
 def _number(value: str | None, most: float) -> float | None:

@@ -23,6 +23,7 @@ from server.access.scope import Columns, scope_of
 from server.analytics.filters import Filters, require_analytics_role, scope_where
 from server.analytics.service import AnalyticsService
 from server.core.database import Database
+from server.dashboard.page_filters import filter_choices, filters_from_query, showing
 from server.dashboard.web import context_of, language_of, render, session_caller
 from server.organisation.tables import Outlet
 from server.reporting.service import load_vocabulary
@@ -158,8 +159,6 @@ async def find_outlets(caller: Any, words: str) -> list[dict[str, Any]]:
 
 @get("/network", include_in_schema=False)
 async def network_page(request: Request[Any, Any, Any]) -> Response[str]:
-    from server.dashboard.controllers import _filter_choices, _showing, filters_from_query
-
     caller = await session_caller(request)
     require_analytics_role(caller)
     filters = filters_from_query(request)
@@ -176,8 +175,8 @@ async def network_page(request: Request[Any, Any, Any]) -> Response[str]:
         "network.html",
         caller=caller,
         filters=filters,
-        **await _filter_choices(caller),
-        **await _showing(caller, filters),
+        **await filter_choices(caller),
+        **await showing(caller, filters),
         shown=choice.shown,
         summary=await analytics.critical_failures(caller, filters),
         visits=await critical_visits(database, sql, list(where.args)),
