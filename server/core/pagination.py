@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
+from typing import Any
+
+from piccolo.columns import Column
+from piccolo.query import Select
 
 from server.core.errors import BadRequest
 from server.core.i18n import _
@@ -25,3 +30,19 @@ def decode_cursor(cursor: str | None) -> int | None:
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise BadRequest(_("The cursor is not one this server gave out.")) from error
+
+
+async def id_page(
+    query: Select[Any], id_column: Column, conditions: Sequence[Any], cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a Piccolo select: the rows matching `conditions` after the cursor, in the
+    order of `id_column`, at most `limit` of them, and the next page's cursor (None on the
+    last page). One more row than asked is read to know whether another page follows."""
+    after = decode_cursor(cursor)
+    where = [*conditions, *([id_column > after] if after is not None else [])]
+    if where:
+        query = query.where(*where)
+    rows: list[dict[str, Any]] = await query.order_by(id_column).limit(limit + 1)
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], encode_cursor(rows[limit - 1][id_column._meta.name])

@@ -29,7 +29,7 @@ from server.core.errors import (
     UnsupportedMediaType,
 )
 from server.core.i18n import _
-from server.core.pagination import decode_cursor, encode_cursor
+from server.core.pagination import id_page
 from server.templates import xlsform
 from server.templates.preview import preview
 from server.templates.schemas import (
@@ -113,25 +113,18 @@ class TemplateService:
             return TemplatePage(items=[], next_cursor=None)
         query = ChecklistTemplate.select(
             *[c for c in ChecklistTemplate._meta.columns if c._meta.name != "body"]
-        ).order_by(ChecklistTemplate.id)
+        )
         filters = []
         if visible is not None:
             filters.append(ChecklistTemplate.id.is_in(visible))
-        after = decode_cursor(cursor)
-        if after is not None:
-            filters.append(ChecklistTemplate.id > after)
         if key:
             filters.append(ChecklistTemplate.key == key)
         if status:
             filters.append(ChecklistTemplate.status == status)
         if channel:
             filters.append(ChecklistTemplate.channel == channel)
-        if filters:
-            query = query.where(*filters)
-        rows = await query.limit(limit + 1)
-        items = [_summary(row) for row in rows[:limit]]
-        next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
-        return TemplatePage(items=items, next_cursor=next_cursor)
+        rows, next_cursor = await id_page(query, ChecklistTemplate.id, filters, cursor, limit)
+        return TemplatePage(items=[_summary(row) for row in rows], next_cursor=next_cursor)
 
     async def get_template(self, caller: Caller, template_id: int) -> TemplateDetail:
         visible = await self._visible_ids(caller)

@@ -21,7 +21,7 @@ from server.core.clock import utc_now
 from server.core.database import Database
 from server.core.errors import Conflict, Invalid, NotFound
 from server.core.i18n import _
-from server.core.pagination import decode_cursor, encode_cursor
+from server.core.pagination import id_page
 from server.core.validation import check_text
 from server.organisation.tables import Client, Outlet
 from server.templates.tables import ChecklistTemplate
@@ -97,19 +97,10 @@ class WaveService:
         self, caller: Caller, cursor: str | None, limit: int, client_id: int | None = None
     ) -> WavePage:
         filters = self._wave_filters(caller)
-        after = decode_cursor(cursor)
-        if after is not None:
-            filters.append(WaveTable.id > after)
         if client_id is not None:
             filters.append(WaveTable.client == client_id)
-        query = WaveTable.select().order_by(WaveTable.id).limit(limit + 1)
-        if filters:
-            query = query.where(*filters)
-        rows = await query
-        items = [_wave_from_row(row) for row in rows[:limit]]
-        return WavePage(
-            items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None
-        )
+        rows, next_cursor = await id_page(WaveTable.select(), WaveTable.id, filters, cursor, limit)
+        return WavePage(items=[_wave_from_row(row) for row in rows], next_cursor=next_cursor)
 
     async def get_wave(self, caller: Caller, wave_id: int) -> Wave:
         filters = self._wave_filters(caller)
@@ -199,9 +190,7 @@ class WaveService:
         status: str | None = None,
     ) -> AssignmentPage:
         filters = self._assignment_filters(caller)
-        after = decode_cursor(cursor)
         for condition, wanted in (
-            (AssignmentTable.id > (after or 0), after),
             (AssignmentTable.wave == wave_id, wave_id),
             (AssignmentTable.outlet == outlet_id, outlet_id),
             (AssignmentTable.auditor == auditor_id, auditor_id),
@@ -209,13 +198,10 @@ class WaveService:
         ):
             if wanted is not None:
                 filters.append(condition)
-        query = AssignmentTable.select(*ASSIGNMENT_COLUMNS).order_by(AssignmentTable.id)
-        if filters:
-            query = query.where(*filters)
-        rows = await query.limit(limit + 1)
-        items = [_assignment_from_row(row) for row in rows[:limit]]
+        query = AssignmentTable.select(*ASSIGNMENT_COLUMNS)
+        rows, next_cursor = await id_page(query, AssignmentTable.id, filters, cursor, limit)
         return AssignmentPage(
-            items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None
+            items=[_assignment_from_row(row) for row in rows], next_cursor=next_cursor
         )
 
     async def get_assignment(self, caller: Caller, assignment_id: int) -> Assignment:

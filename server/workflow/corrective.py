@@ -37,7 +37,7 @@ from server.core.clock import utc_now
 from server.core.database import Database, UniqueViolation
 from server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from server.core.i18n import _
-from server.core.pagination import decode_cursor, encode_cursor
+from server.core.pagination import id_page
 from server.users.tables import User, UserOutlet, UserRegion
 from server.workflow.access import (
     AuditRecord,
@@ -341,16 +341,12 @@ class CorrectiveService:
             filters.append(ActionTable.status == status)
         if audit_uuid is not None:
             filters.append(ActionTable.audit_uuid == audit_uuid)
-        after = decode_cursor(cursor)
-        if after is not None:
-            filters.append(ActionTable.id > after)
-        query = ActionTable.select().order_by(ActionTable.id).limit(limit + 1)
-        if filters:
-            query = query.where(*filters)
-        rows = await query
-        items = [_action_from_row(row) for row in rows[:limit]]
-        next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
-        return CorrectiveActionPage(items=items, next_cursor=next_cursor)
+        rows, next_cursor = await id_page(
+            ActionTable.select(), ActionTable.id, filters, cursor, limit
+        )
+        return CorrectiveActionPage(
+            items=[_action_from_row(row) for row in rows], next_cursor=next_cursor
+        )
 
     async def create(self, caller: Caller, data: CorrectiveActionCreate) -> CorrectiveAction:
         if caller.role not in CORRECTIVE_ACTION_CREATORS:

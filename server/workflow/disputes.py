@@ -26,7 +26,7 @@ from server.core.clock import utc_now
 from server.core.database import Database, UniqueViolation
 from server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from server.core.i18n import _
-from server.core.pagination import decode_cursor, encode_cursor
+from server.core.pagination import id_page
 from server.workflow.access import (
     AuditRecord,
     change_status,
@@ -286,16 +286,10 @@ class DisputeService:
             filters.append(DisputeTable.audit_uuid == audit_uuid)
         if status is not None:
             filters.append(DisputeTable.status == status)
-        after = decode_cursor(cursor)
-        if after is not None:
-            filters.append(DisputeTable.id > after)
-        query = DisputeTable.select().order_by(DisputeTable.id).limit(limit + 1)
-        if filters:
-            query = query.where(*filters)
-        rows = await query
-        items = [_dispute_from_row(row) for row in rows[:limit]]
-        next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
-        return DisputePage(items=items, next_cursor=next_cursor)
+        rows, next_cursor = await id_page(
+            DisputeTable.select(), DisputeTable.id, filters, cursor, limit
+        )
+        return DisputePage(items=[_dispute_from_row(row) for row in rows], next_cursor=next_cursor)
 
 
 async def _correct_answer(
