@@ -69,6 +69,7 @@ PROBLEM_WORDS: dict[str, str] = {
     "role_not_managed": _("Head office may add head office, regional and outlet managers."),
     "other_client": _("Head office adds people of its own client only."),
     "not_an_auditor": _("Choose at least one active auditor."),
+    "no_client": _("Tick at least one client whose audits the reviewer reviews."),
     "no_template": _("Choose a published checklist for at least one channel."),
     "out_of_range": _("Give a number within the range the field allows."),
     "lockout": _("This auditor visited the outlet too recently (the client's lockout)."),

@@ -12,7 +12,10 @@ change; a service checks everything before it writes, so a refused form changed 
   `OutletImport.preview`; the preview carries the file to the import form, which runs the
   same checks again and stores all rows or none (docs/contract.md#outlet-import).
 - An auditor is invited with a setup link and its QR code (`server.dashboard.setup_links`),
-  which set up the phone, and the first password, shown once.
+  which set up the phone, and the first password, shown once. Reviewers (with the clients
+  each reviews) and other admins are added on the start page too; only admins see them.
+- A person's form also takes a new password (empty: unchanged); the person is then logged out
+  everywhere, and an auditor's page shows their setup link and QR code again.
 - A region, outlet, wave or person is changed on the page that lists it (`?edit=outlet-12`
   opens its form, `#edit`), and a region or outlet deleted there; a record of another client
   answers 404, as in the API.
@@ -34,7 +37,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from server.access.caller import ADMIN, AUDITOR, CLIENT_ROLES, HEAD_OFFICE, Caller
+from server.access.caller import ADMIN, AUDITOR, CLIENT_ROLES, HEAD_OFFICE, REVIEWER, Caller
 from server.access.scope import managed_roles, require_set_up
 from server.core.errors import Conflict, Forbidden, Invalid, NotFound, ServerError
 from server.core.i18n import _
@@ -138,7 +141,10 @@ def _admin(caller: Caller) -> None:
     caller.require_role(ADMIN)
 
 
-# --- the set-up start page: clients and auditors ---------------------------------------------
+# --- the set-up start page: clients, auditors, reviewers and admins --------------------------
+
+# The agency's people who are not auditors, as the start page lists them: reviewers first.
+STAFF_ROLES: Final = (REVIEWER, ADMIN)
 
 
 async def _start_page(
@@ -148,15 +154,19 @@ async def _start_page(
     auditor_form: Form | None = None,
     status_code: int = 200,
     editing: dict[str, Any] | None = None,
+    staff_form: Form | None = None,
 ) -> Response[str]:
     clients = (await _organisation(request).list_clients(caller, None, LIST_LIMIT)).items
     if caller.role == HEAD_OFFICE and len(clients) == 1 and client_form is None:
         # A head office sets up one client: its page is the start page.
         return _redirect(f"/setup/clients/{clients[0].id}")
     auditors: list[Any] = []
+    staff: list[Any] = []
     regions: list[tuple[str, Any]] = []
     if caller.role == ADMIN:
         auditors = (await _users(request).list_users(caller, None, LIST_LIMIT, AUDITOR)).items
+        for role in STAFF_ROLES:
+            staff += (await _users(request).list_users(caller, None, LIST_LIMIT, role)).items
         for client in clients:
             page = await _organisation(request).list_regions(caller, client.id, None, LIST_LIMIT)
             regions += [(client.name, region) for region in page.items]
@@ -186,6 +196,12 @@ async def _start_page(
         client_form=client_form or Form(values={"lockout_days": "90"}, prefix="c-"),
         auditor_form=auditor_form
         or Form(values={"language": language_of(request, caller)}, prefix="a-"),
+        staff=staff,
+        staff_roles=STAFF_ROLES,
+        staff_form=staff_form
+        or Form(values={"role": REVIEWER, "language": language_of(request, caller)}, prefix="s-"),
+        client_names={client.id: client.name for client in clients},
+        client_choices=[(client.name, client.id) for client in clients],
         done=_done(request),
         languages_named=LANGUAGE_NAMES,
         editing=_prefixed(editing),
@@ -200,8 +216,9 @@ async def setup_start(request: Request[Any, Any, Any]) -> Response[str]:
     editing = None
     kind, record_id = _edit_key(request)
     if kind == "person" and caller.role == ADMIN:
+        # The agency's people (auditors, reviewers, admins); a client's are on its page.
         person = await _users(request).get_user(caller, record_id)
-        if person.role != AUDITOR:
+        if person.client_id is not None:
             raise NotFound(_("No such user."))
         editing = _person_editing(person, _person_form(person))
     return await _start_page(request, caller, editing=editing)
@@ -279,6 +296,57 @@ async def invite_auditor(request: Request[Any, Any, Any]) -> Response[Any]:
         setup_url=link,
         qr_svg=qr_code(link, label),
         password=password,
+    )
+
+
+STAFF_FIELDS: Final = ("email", "name", "role", "password", "language", "client_ids")
+
+
+@post("/setup/staff", include_in_schema=False, status_code=200)
+async def add_staff(request: Request[Any, Any, Any]) -> Response[Any]:
+    """A reviewer of the clients ticked, or another admin; the first password is shown once."""
+    caller = await _set_up_caller(request)
+    _admin(caller)
+    fields, multiple, _files = await forms.read_form(request)
+    language = language_of(request, caller)
+    role = forms.text(fields, "role")
+    form = Form(
+        values={**fields, "client_ids": forms.ids(multiple.get("client_ids", []))}, prefix="s-"
+    )
+    client_ids = form.values["client_ids"] if role == REVIEWER else []
+    problems: list[dict[str, Any]] = []
+    if role not in STAFF_ROLES:
+        problems.append({"item": "role", "code": "unknown_role"})
+    if role == REVIEWER and not client_ids:
+        problems.append({"item": "client_ids", "code": "no_client"})
+    if problems:
+        forms.add_problems(form, language, problems, STAFF_FIELDS)
+        return await _start_page(request, caller, staff_form=form, status_code=422)
+    password = forms.text(fields, "password") or _first_password()
+    try:
+        user = await _users(request).create_user(
+            caller,
+            UserCreate(
+                email=forms.text(fields, "email"),
+                name=forms.text(fields, "name"),
+                role=role,
+                password=password,
+                language=forms.text(fields, "language") or language,
+                client_ids=client_ids,
+            ),
+        )
+    except (Invalid, Conflict) as error:
+        forms.add_error(form, language, error, STAFF_FIELDS, conflict_field="email")
+        return await _start_page(request, caller, staff_form=form, status_code=422)
+    return render(
+        request,
+        "setup_invite.html",
+        caller=caller,
+        person=user,
+        setup_url=None,
+        qr_svg=None,
+        password=password,
+        back="/setup#staff",
     )
 
 
@@ -1013,6 +1081,7 @@ async def _editing(
 def _outlet_form(outlet: Outlet) -> Form:
     return Form(
         values={
+            "code": outlet.code,
             "name": outlet.name,
             "region_id": "" if outlet.region_id is None else str(outlet.region_id),
             "address": outlet.address,
@@ -1054,6 +1123,7 @@ def _person_form(person: User) -> Form:
             "active": person.active,
             "region_ids": list(person.region_ids),
             "outlet_ids": list(person.outlet_ids),
+            "client_ids": list(person.client_ids),
         }
     )
 
@@ -1103,14 +1173,15 @@ async def delete_region(request: Request[Any, Any, Any], region_id: FromPath[int
     return await _client_page(request, caller, region.client_id, status_code=409, editing=editing)
 
 
-OUTLET_EDIT_FIELDS: Final = ("name", "region_id", "address", "city", "lat", "lon", "timezone",
-                             "channels", "active")  # fmt: skip
+OUTLET_EDIT_FIELDS: Final = ("code", "name", "region_id", "address", "city", "lat", "lon",
+                             "timezone", "channels", "active")  # fmt: skip
 
 
 @post("/setup/outlets/{outlet_id:int}", include_in_schema=False, status_code=303)
 async def save_outlet(request: Request[Any, Any, Any], outlet_id: FromPath[int]) -> Response[Any]:
-    """An outlet's name, address, coordinates, time zone, channels, region, and whether it is
-    still active (an inactive outlet gets no new visits; its results stay)."""
+    """An outlet's code (unique within its client), name, address, coordinates, time zone,
+    channels, region, and whether it is still active (an inactive outlet gets no new visits;
+    its results stay)."""
     caller = await _set_up_caller(request)
     fields, multiple, _files = await forms.read_form(request)
     outlet = await _organisation(request).get_outlet(caller, outlet_id)
@@ -1129,6 +1200,7 @@ async def save_outlet(request: Request[Any, Any, Any], outlet_id: FromPath[int])
                 caller,
                 outlet_id,
                 OutletUpdate(
+                    code=forms.text(fields, "code"),
                     name=forms.text(fields, "name"),
                     region_id=region,
                     address=forms.text(fields, "address"),
@@ -1142,7 +1214,7 @@ async def save_outlet(request: Request[Any, Any, Any], outlet_id: FromPath[int])
             )
             return _redirect(f"/setup/clients/{outlet.client_id}?done=saved#outlets")
         except (Invalid, Conflict) as error:
-            forms.add_error(form, language, error, OUTLET_EDIT_FIELDS)
+            forms.add_error(form, language, error, OUTLET_EDIT_FIELDS, conflict_field="code")
     forms.add_problems(form, language, problems, OUTLET_EDIT_FIELDS)
     editing = {"kind": "outlet", "record": outlet, "form": form}
     return await _client_page(request, caller, outlet.client_id, status_code=422, editing=editing)
@@ -1209,14 +1281,17 @@ async def save_wave(request: Request[Any, Any, Any], wave_id: FromPath[int]) -> 
     return await _client_page(request, caller, wave.client_id, status_code=422, editing=editing)
 
 
-PERSON_EDIT_FIELDS: Final = ("name", "language", "active", "region_ids", "outlet_ids")
+PERSON_EDIT_FIELDS: Final = ("name", "language", "active", "region_ids", "outlet_ids",
+                             "client_ids", "password")  # fmt: skip
 
 
 @post("/setup/people/{user_id:int}", include_in_schema=False, status_code=303)
 async def save_person(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Response[Any]:
-    """A manager's or auditor's name, language and scope (a regional manager's regions, an
-    outlet manager's outlets, an auditor's home regions), and whether the account is active
-    (a deactivated person is logged out and cannot log in; their records stay)."""
+    """A person's name, language and scope (a regional manager's regions, an outlet manager's
+    outlets, an auditor's home regions, the clients a reviewer reviews), whether the account is
+    active (a deactivated person is logged out and cannot log in; their records stay), and a
+    new password when one is given: the person is then logged out everywhere, and the page
+    after it says so, with an auditor's setup link and QR code to set their phone up again."""
     caller = await _set_up_caller(request)
     fields, multiple, _files = await forms.read_form(request)
     users = _users(request)
@@ -1228,42 +1303,78 @@ async def save_person(request: Request[Any, Any, Any], user_id: FromPath[int]) -
             "active": forms.ticked(fields, "active"),
             "region_ids": forms.ids(multiple.get("region_ids", [])),
             "outlet_ids": forms.ids(multiple.get("outlet_ids", [])),
+            "client_ids": forms.ids(multiple.get("client_ids", [])),
         }
     )
-    scope: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
     if person.role in ("regional_manager", AUDITOR):
-        scope["region_ids"] = form.values["region_ids"]
+        changes["region_ids"] = form.values["region_ids"]
     if person.role == "outlet_manager":
-        scope["outlet_ids"] = form.values["outlet_ids"]
-    back = (
-        "/setup?done=saved#auditors"
-        if person.client_id is None
-        else f"/setup/clients/{person.client_id}?done=saved#people"
-    )
-    try:
-        await users.update_user(
-            caller,
-            user_id,
-            UserUpdate(
-                name=forms.text(fields, "name"),
-                language=forms.text(fields, "language") or person.language,
-                active=form.values["active"],
-                **scope,
-            ),
-        )
-        return _redirect(back)
-    except (Invalid, Conflict) as error:
-        forms.add_error(form, language, error, PERSON_EDIT_FIELDS, conflict_field="active")
+        changes["outlet_ids"] = form.values["outlet_ids"]
+    if person.role == REVIEWER:
+        changes["client_ids"] = form.values["client_ids"]
+    password = forms.text(fields, "password")
+    if password:
+        changes["password"] = password
+    if person.client_id is not None:
+        section = f"/setup/clients/{person.client_id}", "#people"
+    else:
+        section = "/setup", "#auditors" if person.role == AUDITOR else "#staff"
+    problems: list[dict[str, Any]] = []
+    if person.role == REVIEWER and not form.values["client_ids"]:
+        problems.append({"item": "client_ids", "code": "no_client"})
+    if not problems:
+        try:
+            changed = await users.update_user(
+                caller,
+                user_id,
+                UserUpdate(
+                    name=forms.text(fields, "name"),
+                    language=forms.text(fields, "language") or person.language,
+                    active=form.values["active"],
+                    **changes,
+                ),
+            )
+            if password:
+                return _new_password_page(request, caller, changed, password, "".join(section))
+            return _redirect(f"{section[0]}?done=saved{section[1]}")
+        except (Invalid, Conflict) as error:
+            forms.add_error(form, language, error, PERSON_EDIT_FIELDS, conflict_field="active")
+    forms.add_problems(form, language, problems, PERSON_EDIT_FIELDS)
     editing = _person_editing(person, form)
     if person.client_id is None:
         return await _start_page(request, caller, status_code=422, editing=editing)
     return await _client_page(request, caller, person.client_id, status_code=422, editing=editing)
 
 
+def _new_password_page(
+    request: Request[Any, Any, Any], caller: Caller, person: User, password: str, back: str
+) -> Response[str]:
+    """What a new password did, the password to give, and an auditor's phone set-up again (the
+    same link and QR code as the invitation's: they hold the server and the e-mail only)."""
+    setup_url = qr = None
+    if person.role == AUDITOR:
+        setup_url = setup_link(context_of(request).settings.public_url, person.email)
+        label = forms.words(language_of(request, caller), _("QR code of the setup link"))
+        qr = qr_code(setup_url, label)
+    return render(
+        request,
+        "setup_invite.html",
+        caller=caller,
+        person=person,
+        new_password=True,
+        setup_url=setup_url,
+        qr_svg=qr,
+        password=password,
+        back=back,
+    )
+
+
 ROUTES = [
     setup_start,
     create_client,
     invite_auditor,
+    add_staff,
     client_setup,
     update_client,
     add_region,

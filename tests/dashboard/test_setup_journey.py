@@ -5,7 +5,8 @@ audit sent from a phone shows on the dashboard.
 headless Chromium walks the set-up pages: a client, a region, outlets imported from a workbook
 after a preview (a bad file first: its rows' problems, nothing stored), one of them changed (a
 refused value first), a checklist written in Excel previewed in Polish and published, an
-auditor invited by a setup link, a wave, and its visits proposed by the planner and published.
+auditor invited by a setup link, a reviewer of the client (a refused new password on her form),
+a wave, and its visits proposed by the planner and published.
 The field app's own sync client, set up from the link the page showed, logs in, downloads the
 visits and sends the first audit, which the review desk then lists. Screenshots go to
 test-artifacts/dashboard/setup-*.png.
@@ -211,14 +212,35 @@ def test_a_programme_set_up_in_the_browser_receives_its_first_audit(
 
     # An auditor, invited by a setup link and its QR code.
     page.goto(base_url + "/setup")
-    page.locator("form[action='/setup/auditors']").get_by_label("Full name").fill("Olena")
-    page.get_by_label("E-mail").fill(AUDITOR_EMAIL)
-    page.get_by_label(re.compile("First password")).fill(AUDITOR_PASSWORD)
-    page.get_by_role("button", name="Invite the auditor").click()
+    invite = page.locator("form[action='/setup/auditors']")
+    invite.get_by_label("Full name").fill("Olena")
+    invite.get_by_label("E-mail").fill(AUDITOR_EMAIL)
+    invite.get_by_label(re.compile("First password")).fill(AUDITOR_PASSWORD)
+    invite.get_by_role("button", name="Invite the auditor").click()
     expect(page.locator("svg.qr")).to_be_visible()
     link = page.locator("a[href^='shopscore://setup']").get_attribute("href")
     assert link is not None
     look(page, artifacts / "setup-invite.png")
+
+    # A reviewer of the client, added on the same page; her form changes what she reviews.
+    page.goto(base_url + "/setup#staff")
+    staff = page.locator("form[action^='/setup/staff']")
+    staff.get_by_label("Full name").fill("Rita")
+    staff.get_by_label("E-mail").fill("rita.reviewer@example.test")
+    staff.get_by_label("Kawiarnia Nowa").check()
+    staff.get_by_role("button", name="Add the person").click()
+    expect(page.get_by_role("status")).to_contain_text("The account was created.")
+    page.get_by_role("link", name="Back to the set-up").click()
+    page.get_by_role("link", name="Edit Rita").click()
+    reviewer = page.locator("section#edit")
+    expect(reviewer.get_by_label("Kawiarnia Nowa")).to_be_checked()
+    reviewer.get_by_label(re.compile("New password")).fill("short")
+    reviewer.get_by_role("button", name="Save").click()
+    expect(page.locator("#edit-password-errors")).to_contain_text("at least 10 characters")
+    look(page, artifacts / "setup-edit-reviewer.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert 0 == overflow(page), too_wide(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # A wave with the checklist for visits in person.
     page.goto(client_url)

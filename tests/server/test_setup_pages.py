@@ -5,16 +5,21 @@ says what to change and stores nothing (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
+import uuid
 from typing import Any
 
 import pytest
 
 from server.dashboard import setup_pages
+from server.dashboard.setup_links import setup_link
 from tests.security.dashboard import CSRF_FIELD, bearer_token, session
-from tests.server.api import Api, sample_template
+from tests.server.api import ADMIN_EMAIL, Api, sample_template
+from tests.server.api import PASSWORD as API_PASSWORD
 from tests.server.templates.workbooks import odk_workbook
+from tests.server.workflow.helpers import answers, audit_body, critical_template
 
 PASSWORD = "a long enough password"
 
@@ -315,8 +320,8 @@ async def test_a_record_is_changed_or_deleted_on_the_page_that_lists_it(api: Api
     assert 200 == page.status_code
     assert f'action="/setup/outlets/{outlet["id"]}"' in page.text
     # Refused: what to change, by its field, and nothing stored.
-    bad = {"name": "Centrum 2", "lat": "north", "lon": "21", "channels": "in_store",
-           "timezone": "Europe/Warsaw", "active": "1"}  # fmt: skip
+    bad = {"code": "K-1", "name": "Centrum 2", "lat": "north", "lon": "21",
+           "channels": "in_store", "timezone": "Europe/Warsaw", "active": "1"}  # fmt: skip
     refused = await browser.post(f"/setup/outlets/{outlet['id']}", bad)
     assert 422 == refused.status_code
     assert "Give a number." in refused.text
@@ -391,7 +396,7 @@ async def test_a_record_is_changed_or_deleted_on_the_page_that_lists_it(api: Api
     manager = await api.create_user(admin, "om@example.test", "outlet_manager",
                                     client_id=client["id"], outlet_ids=[spare["id"]])  # fmt: skip
     page = await browser.get(f"{base}?edit=person-{manager}")
-    assert f'action="/setup/people/{manager}"' in page.text
+    assert f'action="/setup/people/{manager}#edit"' in page.text
     refused = await browser.post(f"/setup/people/{manager}", {"name": "Ola", "active": "1"})
     assert 422 == refused.status_code
     assert "An outlet manager needs at least one outlet of their client" in refused.text
@@ -441,7 +446,7 @@ async def test_a_head_office_changes_its_own_clients_records_only(api: Api) -> N
     await api.create_user(admin, "ho@example.test", "head_office", client_id=own["id"])
     head_office = Browser(api, await api.login("ho@example.test"))
     region, outlet, manager = records[own["id"]]
-    outlet_form = {"name": "Nowa", "channels": "in_store", "active": "1"}
+    outlet_form = {"code": "X-1", "name": "Nowa", "channels": "in_store", "active": "1"}
 
     assert 303 == (await head_office.post(f"/setup/regions/{region}", {"name": "R2"})).status_code
     assert 303 == (await head_office.post(f"/setup/outlets/{outlet}", outlet_form)).status_code
@@ -480,3 +485,251 @@ async def test_a_head_office_changes_its_own_clients_records_only(api: Api) -> N
     await api.ok("PATCH", f"/api/v1/clients/{own['id']}", admin, {"head_office_setup": False})
     assert 403 == (await head_office.post(f"/setup/outlets/{outlet}", outlet_form)).status_code
     assert 403 == (await head_office.post(f"/setup/regions/{region}/delete", {})).status_code
+
+
+async def _two_clients_waiting_for_review(api: Api, admin: dict[str, str]) -> dict[str, Any]:
+    """Two clients, each with an outlet and one audit sent to it, waiting for review: by the
+    outlet's code, (the client's id, the audit's uuid)."""
+    template = await api.ok("POST", "/api/v1/templates", admin, critical_template())
+    await api.ok("POST", f"/api/v1/templates/{template['id']}/publish", admin)
+    waiting = {}
+    for name, code in (("Kawiarnia", "K-1"), ("Sever", "S-1")):
+        client = await api.ok("POST", "/api/v1/clients", admin, {"name": name})
+        outlet = await api.ok("POST", "/api/v1/outlets", admin, {
+            "client_id": client["id"], "code": code, "name": code,
+            "channels": ["phone"]})  # fmt: skip
+        wave = await api.ok("POST", "/api/v1/waves", admin, {
+            "client_id": client["id"], "name": "Q1", "starts_on": "2026-01-05",
+            "ends_on": "2026-02-01", "templates": {"phone": template["id"]}})  # fmt: skip
+        email = f"auditor.{code.lower()}@example.test"
+        auditor = await api.create_user(admin, email, "auditor")
+        assignment = await api.ok("POST", "/api/v1/assignments", admin, {
+            "wave_id": wave["id"], "outlet_id": outlet["id"], "auditor_id": auditor,
+            "channel": "phone"})  # fmt: skip
+        audit_uuid = str(uuid.uuid4())
+        sent = await api.client.put(f"/api/v1/audits/{audit_uuid}", headers=await api.login(email),
+                                    json=audit_body(assignment["id"], answers()))  # fmt: skip
+        assert 201 == sent.status_code, sent.text
+        waiting[code] = (client["id"], audit_uuid)
+    return waiting
+
+
+async def _queue(api: Api, headers: dict[str, str]) -> list[str]:
+    page = await api.ok("GET", "/api/v1/review/queue", headers)
+    return sorted(entry["uuid"] for entry in page["items"])
+
+
+async def _person(api: Api, admin: dict[str, str], email: str) -> dict[str, Any]:
+    users = (await api.ok("GET", "/api/v1/users", admin))["items"]
+    (person,) = [user for user in users if user["email"] == email]
+    return dict(person)
+
+
+async def test_an_admin_adds_a_reviewer_who_reviews_the_clients_ticked(api: Api) -> None:
+    admin = await api.admin()
+    waiting = await _two_clients_waiting_for_review(api, admin)
+    (kawiarnia, kawiarnia_audit), (sever, sever_audit) = waiting["K-1"], waiting["S-1"]
+    browser = Browser(api, admin)
+    start = await browser.get("/setup")
+    assert 'id="staff"' in start.text
+    assert 'action="/setup/staff#staff"' in start.text
+    users_before = len((await api.ok("GET", "/api/v1/users", admin))["items"])
+
+    # Refused: no client ticked, an e-mail already used, a weak password; nothing stored.
+    rita = {"role": "reviewer", "name": "Rita", "email": "rita@example.test", "language": "uk",
+            "password": PASSWORD}  # fmt: skip
+    for fields, advice in (
+        (rita, "Tick at least one client whose audits the reviewer reviews."),
+        ({**rita, "client_ids": str(kawiarnia), "email": ADMIN_EMAIL},
+         "A user with this e-mail already exists."),
+        ({**rita, "client_ids": str(kawiarnia), "password": "short"},
+         "A password needs at least 10 characters."),
+        ({**rita, "role": "auditor", "client_ids": str(kawiarnia)}, "Choose a role from the list."),
+    ):  # fmt: skip
+        refused = await browser.post("/setup/staff", fields)
+        assert 422 == refused.status_code, fields
+        assert advice in refused.text, _main(refused.text)
+        assert 'aria-invalid="true"' in refused.text
+        assert 'value="Rita"' in refused.text  # what was typed, to correct
+    assert users_before == len((await api.ok("GET", "/api/v1/users", admin))["items"])
+
+    added = await browser.post("/setup/staff", {**rita, "client_ids": str(kawiarnia)})
+    assert 200 == added.status_code, _main(added.text)
+    assert PASSWORD in added.text
+    stored = await _person(api, admin, "rita@example.test")
+    assert ("reviewer", [kawiarnia], "uk", None) == (
+        stored["role"], stored["client_ids"], stored["language"], stored["client_id"])  # fmt: skip
+    listed = await browser.get("/setup")
+    assert "<td>rita@example.test</td><td>Reviewer</td><td>Kawiarnia</td>" in listed.text
+
+    # She logs in and reviews exactly the audits of the client ticked.
+    reviewer = await api.login("rita@example.test", PASSWORD)
+    assert [kawiarnia_audit] == await _queue(api, reviewer)
+    desk = await Browser(api, reviewer).get("/review")
+    assert 200 == desk.status_code
+    assert f'id="audit-{kawiarnia_audit}"' in desk.text
+    assert sever_audit not in desk.text
+
+    # Her form changes the clients she reviews, and so her queue.
+    path = f"/setup/people/{stored['id']}"
+    form = await browser.get(f"/setup?edit=person-{stored['id']}")
+    assert 200 == form.status_code
+    assert f'action="{path}#edit"' in form.text
+    assert f'name="client_ids" value="{kawiarnia}" checked' in form.text
+    unticked = await browser.post(path, {"name": "Rita", "language": "uk", "active": "1"})
+    assert 422 == unticked.status_code
+    assert "Tick at least one client whose audits the reviewer reviews." in unticked.text
+    assert [kawiarnia_audit] == await _queue(api, reviewer)
+    saved = await browser.post(path, {"name": "Rita", "language": "uk", "active": "1",
+                                      "client_ids": str(sever)})  # fmt: skip
+    assert (303, "/setup?done=saved#staff") == (saved.status_code, saved.headers["location"])
+    assert [sever_audit] == await _queue(api, reviewer)
+    assert ["create", "update"] == await _log(api, admin, "user", stored["id"])
+
+    # Another admin, from the same form: every client, and the set-up; clients ticked by
+    # mistake are not theirs.
+    added = await browser.post("/setup/staff", {"role": "admin", "name": "Adam",
+                               "email": "adam@example.test", "password": PASSWORD,
+                               "client_ids": str(kawiarnia)})  # fmt: skip
+    assert 200 == added.status_code, _main(added.text)
+    adam = await _person(api, admin, "adam@example.test")
+    assert ("admin", []) == (adam["role"], adam["client_ids"])
+    second = await api.login("adam@example.test", PASSWORD)
+    assert sorted([kawiarnia_audit, sever_audit]) == await _queue(api, second)
+    as_adam = Browser(api, second)
+    assert 200 == (await as_adam.get("/setup")).status_code
+    # His own form offers no way to deactivate himself, and the server refuses it anyway.
+    own = await as_adam.get(f"/setup?edit=person-{adam['id']}")
+    assert "This is your own account: another administrator can deactivate it." in own.text
+    assert 'name="active" type="checkbox"' not in own.text
+    refused = await as_adam.post(f"/setup/people/{adam['id']}", {"name": "Adam"})
+    assert 422 == refused.status_code
+    assert "You cannot disable your own account" in refused.text
+    assert (await _person(api, admin, "adam@example.test"))["active"]
+
+
+async def test_a_new_password_from_the_person_form_ends_every_old_session(api: Api) -> None:
+    admin = await api.admin()
+    client = await api.ok("POST", "/api/v1/clients", admin, {"name": "Kawiarnia"})
+    base = f"/setup/clients/{client['id']}"
+    manager = await api.create_user(admin, "ho@example.test", "head_office", client_id=client["id"])
+    auditor = await api.create_user(admin, "anna@example.test", "auditor")
+    browser = Browser(api, admin)
+    old_token = await api.login("ho@example.test")
+    old_session = Browser(api, old_token)
+    assert 200 == (await old_session.get("/")).status_code
+    form = await browser.get(f"{base}?edit=person-{manager}")
+    assert 'id="f-edit-password"' in form.text
+
+    # Too short: said by the field, and nothing changes, not even the name sent with it.
+    fields = {"name": "Halina", "language": "pl", "active": "1"}
+    weak = await browser.post(f"/setup/people/{manager}", {**fields, "password": "short"})
+    assert 422 == weak.status_code
+    assert "A password needs at least 10 characters." in weak.text
+    assert 'aria-describedby="edit-password-errors"' in weak.text
+    unchanged = await _person(api, admin, "ho@example.test")
+    assert ("ho", "en") == (unchanged["name"], unchanged["language"])
+    assert 200 == (await api.call("GET", "/api/v1/me", old_token)).status_code
+    assert 200 == (await old_session.get("/")).status_code
+    await api.login("ho@example.test")  # the old password still works
+
+    # A good one: shown once; the old password and every old session stop working.
+    new = "a brand new password"
+    done = await browser.post(f"/setup/people/{manager}", {**fields, "password": new})
+    assert 200 == done.status_code, _main(done.text)
+    assert f"<code>{new}</code>" in done.text
+    assert "logged out everywhere" in done.text
+    assert "shopscore://setup" not in done.text  # no phone to set up
+    assert 401 == (await api.call("GET", "/api/v1/me", old_token)).status_code
+    assert 200 != (await old_session.get("/")).status_code
+    old_login = await api.client.post(
+        "/api/v1/auth/login", json={"email": "ho@example.test", "password": API_PASSWORD}
+    )
+    assert 401 == old_login.status_code
+    assert (
+        200
+        == (
+            await api.call("GET", "/api/v1/me", await api.login("ho@example.test", new))
+        ).status_code
+    )
+    assert "Halina" == (await _person(api, admin, "ho@example.test"))["name"]
+
+    # An auditor's page sets the phone up again: the invitation's link and QR code.
+    done = await browser.post(f"/setup/people/{auditor}", {"name": "Anna", "active": "1",
+                                                           "password": new})  # fmt: skip
+    assert 200 == done.status_code, _main(done.text)
+    link = setup_link(api.context.settings.public_url, "anna@example.test")
+    assert f'<a href="{html.escape(link)}">' in done.text
+    assert 'class="qr"' in done.text
+    assert 'href="/setup#auditors"' in done.text
+    # Left empty, the password stays.
+    kept = await browser.post(f"/setup/people/{auditor}", {"name": "Anna", "active": "1",
+                                                           "password": ""})  # fmt: skip
+    assert (303, "/setup?done=saved#auditors") == (kept.status_code, kept.headers["location"])
+    await api.login("anna@example.test", new)
+
+
+async def test_an_outlets_code_changes_unless_another_outlet_of_the_client_has_it(
+    api: Api,
+) -> None:
+    admin = await api.admin()
+    client = await api.ok("POST", "/api/v1/clients", admin, {"name": "Kawiarnia"})
+    other = await api.ok("POST", "/api/v1/clients", admin, {"name": "Sever"})
+    base = f"/setup/clients/{client['id']}"
+    outlet = await api.ok("POST", "/api/v1/outlets", admin, {
+        "client_id": client["id"], "code": "K-1", "name": "Centrum"})  # fmt: skip
+    await api.ok("POST", "/api/v1/outlets", admin,
+                 {"client_id": client["id"], "code": "K-2", "name": "Rynek"})  # fmt: skip
+    await api.ok("POST", "/api/v1/outlets", admin,
+                 {"client_id": other["id"], "code": "K-3", "name": "Elsewhere"})  # fmt: skip
+    browser = Browser(api, admin)
+    page = await browser.get(f"{base}?edit=outlet-{outlet['id']}")
+    assert 'id="f-edit-code" name="code" type="text" value="K-1"' in page.text
+
+    form = {"name": "Centrum", "channels": "in_store", "timezone": "UTC", "active": "1"}
+    for code, advice in (("K-2", "Another outlet of this client already has this code."),
+                         ("", "Give the outlet&#39;s code.")):  # fmt: skip
+        refused = await browser.post(f"/setup/outlets/{outlet['id']}", {**form, "code": code})
+        assert 422 == refused.status_code, code
+        assert advice in refused.text, _main(refused.text)
+        assert 'aria-describedby="edit-code-errors"' in refused.text
+        assert outlet == await api.ok("GET", f"/api/v1/outlets/{outlet['id']}", admin)
+    # Another client's code is no clash.
+    saved = await browser.post(f"/setup/outlets/{outlet['id']}", {**form, "code": "K-3"})
+    assert (303, f"{base}?done=saved#outlets") == (saved.status_code, saved.headers["location"])
+    assert "K-3" == (await api.ok("GET", f"/api/v1/outlets/{outlet['id']}", admin))["code"]
+    assert ["create", "update"] == await _log(api, admin, "outlet", outlet["id"])
+
+
+async def test_a_head_office_never_reaches_reviewers_or_administrators(api: Api) -> None:
+    admin = await api.admin()
+    own = await api.ok("POST", "/api/v1/clients", admin,
+                       {"name": "Kawiarnia", "head_office_setup": True})  # fmt: skip
+    reviewer = await api.create_user(admin, "rita@example.test", "reviewer",
+                                     client_ids=[own["id"]])  # fmt: skip
+    admin_id = (await api.ok("GET", "/api/v1/me", admin))["id"]
+    await api.create_user(admin, "ho@example.test", "head_office", client_id=own["id"])
+    head_office = Browser(api, await api.login("ho@example.test"))
+    mine = f"/setup/clients/{own['id']}"
+    users_before = await api.ok("GET", "/api/v1/users", admin)
+
+    start = await head_office.get(f"/setup?edit=person-{reviewer}")
+    assert (303, mine) == (start.status_code, start.headers["location"])
+    page = await head_office.get(mine)
+    assert 200 == page.status_code
+    assert "rita@example.test" not in page.text
+    assert ADMIN_EMAIL not in page.text
+    assert "Reviewers and administrators" not in page.text
+    added = await head_office.post("/setup/staff", {
+        "role": "reviewer", "name": "Rex", "email": "rex@example.test", "password": PASSWORD,
+        "client_ids": str(own["id"])})  # fmt: skip
+    assert 403 == added.status_code
+    for person in (reviewer, admin_id):
+        assert 404 == (await head_office.get(f"{mine}?edit=person-{person}")).status_code
+        taken = await head_office.post(f"/setup/people/{person}", {
+            "name": "Mine", "active": "1", "client_ids": str(own["id"]),
+            "password": "a password of my choosing"})  # fmt: skip
+        assert 404 == taken.status_code, person
+    assert users_before == await api.ok("GET", "/api/v1/users", admin)
+    await api.login("rita@example.test")
+    await api.login(ADMIN_EMAIL)

@@ -18,7 +18,7 @@ FORMS = (CLIENT, "/setup/clients", "/setup/auditors", CLIENT + "/regions", CLIEN
          "/checklists/{template_id:int}/publish", "/setup/regions/{region_id:int}",
          "/setup/regions/{region_id:int}/delete", "/setup/outlets/{outlet_id:int}",
          "/setup/outlets/{outlet_id:int}/delete", "/setup/waves/{wave_id:int}",
-         "/setup/people/{user_id:int}")  # fmt: skip
+         "/setup/people/{user_id:int}", "/setup/staff")  # fmt: skip
 
 CASES: list[Case] = []
 PUBLIC_ROUTES: set[tuple[str, str]] = {("POST", form) for form in FORMS}
