@@ -4,8 +4,17 @@ Builds (once; cached under var/bench/) an SQLite database with the real schema: 
 in 20 regions, 12 waves, about 100,000 released audits with 50 answers each (about 5 million
 `audit_answer` rows) and their `score_rollup` rows, written with plain sqlite3 executemany.
 Then it times `GET /api/v1/analytics/league` through the real app (in-process test client,
-head-office scope, median of several requests) and a full scan of `audit_answer` on the same
-file, and prints their ratio (goal <= 0.05) and the league table's median time.
+head-office scope) and a full scan of `audit_answer` on the same file, and prints each
+league's median time and its ratio to the scan (goal <= 0.014) for:
+
+- kept: the same league asked again, the data unchanged (the league is kept until it changes);
+- after an edit: each request follows a change written by another connection, as another
+  server process writes it (an outlet renamed, with its audit-log entry): everything is read
+  and computed again except the network's estimates, whose visits did not change;
+- after a corrected visit: a visit of the shown wave rescored (with its entry), so that the
+  network's estimates are fitted again too.
+
+The exit status is that of the first two against the goal.
 
     .venv/bin/python bench/analytics.py [--rebuild]
 """
@@ -22,6 +31,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from litestar.testing import AsyncTestClient  # noqa: E402 -- after the path set-up
 
 from server.app import create_app  # noqa: E402
+from server.auditlog import chain  # noqa: E402
 from server.auth.passwords import Passwords  # noqa: E402
 from server.core.database import Database, migrate  # noqa: E402
 from server.core.settings import Argon2Parameters, Settings  # noqa: E402
@@ -42,7 +53,8 @@ ANSWERS = 50
 AUDITORS = 200
 EMAIL = "head-office@bench.test"
 PASSWORD = "bench password 123"
-GOAL = 0.05
+GOAL = 0.014
+CORRECTIONS = 3
 
 
 def build(path: Path) -> None:
@@ -197,7 +209,56 @@ def scan_seconds(path: Path, fetch: bool) -> float:
     return elapsed
 
 
-async def league_seconds(path: Path, repeats: int) -> list[float]:
+def change_data(path: Path, kind: str, step: int, undo: bool = False) -> None:
+    """One change as a server process writes it, in one transaction with its audit-log entry
+    (chained to the head): `edit` renames an outlet, `correction` rescores a visit of the
+    latest wave as 100 - percent. `undo` puts the name back (the correction is its own undo),
+    so the cached file keeps its figures; its audit log grows by two entries a change."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        if kind == "edit":
+            entity, entity_id = "outlet", 1 + step % OUTLETS
+            name = f"Outlet {entity_id}" if undo else f"Outlet {entity_id} ({step})"
+            connection.execute("UPDATE outlet SET name = ? WHERE id = ?", (name, entity_id))
+        else:
+            (entity_id,) = connection.execute(
+                "SELECT id FROM score_rollup WHERE wave = ? ORDER BY id LIMIT 1 OFFSET ?",
+                (WAVES, 10 * step),
+            ).fetchone()
+            entity = "audit"
+            # Rescored as 100 - percent: its own undo.
+            connection.execute(
+                "UPDATE score_rollup SET percent = 100 - percent WHERE id = ?", (entity_id,)
+            )
+        head = connection.execute(
+            "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1"
+        ).fetchone()
+        sequence, previous = (head[0] + 1, head[1]) if head else (1, chain.GENESIS)
+        entry = {
+            "sequence": sequence,
+            "at": dt.datetime.now(dt.UTC),
+            "actor": 1,
+            "action": "update",
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": None,
+            "after": None,
+            "reason": "bench",
+            "previous_hash": previous,
+        }
+        connection.execute(
+            "INSERT INTO audit_log (sequence, at, actor, action, entity, entity_id, before, "
+            "after, reason, previous_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*entry.values(), chain.entry_hash(entry)),
+        )
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+
+
+async def league_seconds(path: Path, repeats: int) -> dict[str, list[float]]:
+    """Request times of the league: the first, kept, after an edit, after a corrected visit."""
     settings = Settings(
         database_url=f"sqlite:///{path}",
         media_dir=path.parent / "media",
@@ -206,17 +267,35 @@ async def league_seconds(path: Path, repeats: int) -> list[float]:
         log_level="WARNING",
     )
     app = create_app(settings)
-    times = []
+    times: dict[str, list[float]] = {"first": [], "kept": [], "edit": [], "correction": []}
     async with AsyncTestClient(app=app) as client:
         login = await client.post("/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD})
         headers = {"Authorization": "Bearer " + login.json()["token"]}
-        for _repeat in range(repeats):
+
+        async def timed(kind: str) -> dict[str, Any]:
             started = time.perf_counter()
             response = await client.get("/api/v1/analytics/league", headers=headers)
-            times.append(time.perf_counter() - started)
+            times[kind].append(time.perf_counter() - started)
             assert response.status_code == 200, response.text
-        rows = response.json()["rows"]
-        print(f"league table: {len(rows)} outlets, wave {response.json()['wave_ids']}")
+            body: dict[str, Any] = response.json()
+            return body
+
+        body = await timed("first")
+        for _repeat in range(repeats):
+            await timed("kept")
+        for step in range(repeats):
+            change_data(path, "edit", step)
+            renamed = await timed("edit")
+            own = next(row for row in renamed["rows"] if row["outlet"]["id"] == 1 + step % OUTLETS)
+            assert own["outlet"]["name"].endswith(f"({step})"), own  # the edit was seen
+        for step in range(CORRECTIONS):
+            change_data(path, "correction", step)
+            await timed("correction")
+        print(f"league table: {len(body['rows'])} outlets, wave {body['wave_ids']}")
+    for step in range(repeats):
+        change_data(path, "edit", step, undo=True)
+    for step in range(CORRECTIONS):
+        change_data(path, "correction", step, undo=True)
     return times
 
 
@@ -230,12 +309,24 @@ def main() -> int:
     counted = statistics.median(scan_seconds(CACHE, fetch=False) for _ in range(3))
     fetched = statistics.median(scan_seconds(CACHE, fetch=True) for _ in range(2))
     times = asyncio.run(league_seconds(CACHE, args.repeats))
-    league = statistics.median(times)
-    ratio = league / fetched
-    print(f"league table median {league * 1000:.1f} ms over {args.repeats} requests")
-    print(f"ratio league / full answer scan (rows fetched) = {ratio:.4f} (goal <= {GOAL})")
-    print(f"ratio league / full answer scan (COUNT in SQL only) = {league / counted:.4f}")
-    return 0 if ratio <= GOAL else 1
+    labels = {
+        "first": "first request of the process",
+        "kept": "kept (data unchanged)",
+        "edit": "after an edit (estimates kept)",
+        "correction": "after a corrected visit (estimates fitted again)",
+    }
+    ratios = {}
+    for kind, label in labels.items():
+        league = statistics.median(times[kind])
+        ratios[kind] = league / fetched
+        print(
+            f"{label}: median {league * 1000:.1f} ms over {len(times[kind])} "
+            f"(range {min(times[kind]) * 1000:.1f}-{max(times[kind]) * 1000:.1f}); "
+            f"ratio to the scan (rows fetched) {ratios[kind]:.4f}, "
+            f"(COUNT in SQL only) {league / counted:.4f}"
+        )
+    print(f"goal: ratio <= {GOAL} kept and after an edit")
+    return 0 if ratios["kept"] <= GOAL and ratios["edit"] <= GOAL else 1
 
 
 if __name__ == "__main__":

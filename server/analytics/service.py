@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,7 @@ from fractions import Fraction
 from typing import Any
 
 from server.access.caller import Caller
+from server.access.scope import scope_of
 from server.analytics import results as wave_results
 from server.analytics import stats
 from server.analytics.estimates import HOW_TO_READ
@@ -42,6 +44,7 @@ from server.analytics.filters import (
     require_analytics_role,
     scope_where,
 )
+from server.analytics.kept import KEPT_FIGURES, data_version
 from server.analytics.results import Results, WaveChoice, choose_waves, read_results
 from server.analytics.schemas import (
     BestVsRestItem,
@@ -163,8 +166,34 @@ class AnalyticsService:
     # --- league table, networks, regions, trend -----------------------------------------------
 
     async def league(self, caller: Caller, filters: Filters, min_audits: int = 3) -> LeagueTable:
-        """The league of each client's wave (the latest with data unless `wave` is given)."""
-        choice = await self.waves(caller, filters)
+        """The league of each client's wave (the latest with data unless `wave` is given),
+        kept until the data changes for every caller with the same scope and filters."""
+        await self._prepare(caller, filters)
+        version = await data_version()
+        key = ("league", caller.role, scope_of(caller), filters, min_audits)
+        kept = await KEPT_FIGURES.read(
+            key, version, functools.partial(self._league, caller, filters, min_audits)
+        )
+        language = translation(caller.language)
+        return LeagueTable(
+            wave_ids=kept.wave_ids,
+            min_audits=kept.min_audits,
+            confidence=kept.confidence,
+            interval=kept.interval,
+            rows=list(kept.rows),
+            networks=list(kept.networks),
+            estimates=list(kept.estimates),
+            how_to_read={
+                key: language.gettext(HOW_TO_READ[key])
+                for key in LEAGUE_HOW_TO_READ
+                + (("adjusted",) if any(f.basis != "raw" for f in kept.estimates) else ())
+            },
+        )
+
+    async def _league(self, caller: Caller, filters: Filters, min_audits: int) -> LeagueTable:
+        """The league without its notes on how to read it (those are in the caller's
+        language)."""
+        choice = await choose_waves(caller, filters)
         results = await self.results(caller, filters, choice)
         rows: list[LeagueRow] = []
         networks: list[NetworkFigure] = []
@@ -243,7 +272,6 @@ class AnalyticsService:
                     )
                 )
             rows.extend(sorted(wave_rows, key=league_order))
-        language = translation(caller.language)
         return LeagueTable(
             wave_ids=choice.ids,
             min_audits=min_audits,
@@ -252,11 +280,6 @@ class AnalyticsService:
             rows=rows,
             networks=networks,
             estimates=estimate_figures,
-            how_to_read={
-                key: language.gettext(HOW_TO_READ[key])
-                for key in LEAGUE_HOW_TO_READ
-                + (("adjusted",) if any(f.basis != "raw" for f in estimate_figures) else ())
-            },
         )
 
     async def trend(self, caller: Caller, filters: Filters) -> list[TrendPoint]:

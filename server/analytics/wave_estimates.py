@@ -22,20 +22,17 @@ league did (docs/contract.md#estimates):
   rests on those alone, so the same fingerprint means the same figures. An adjusted league
   also depends on who made which visit: its fingerprint adds one aggregate row of the visits'
   auditors, so that a hit reads no visit. A miss is computed in a worker thread; concurrent
-  requests for the same figures wait for one computation. The simulation is seeded with the
-  wave's id, so every process computes the same figures.
+  requests for the same figures wait for one computation (`server.analytics.kept`). The
+  simulation is seeded with the wave's id, so every process computes the same figures.
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Final, TypeVar
-
-import anyio.to_thread
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
 
 from server.access.caller import ADMIN, HEAD_OFFICE, REVIEWER, Caller
 from server.analytics import estimates
@@ -48,13 +45,12 @@ from server.analytics.estimates import (
     Visit,
 )
 from server.analytics.filters import Filters, Where, scope_where
+from server.analytics.kept import KEPT_FIGURES
 from server.analytics.results import MIN_VISITS_TO_RANK, OutletResult, WaveRef, read_results
 from server.workflow.rules import ADJUSTED, RAW, channel_weights, league_bases
 from server.workflow.tables import ScoreRollup
 
-KEPT: Final = 64
 NETWORK_ROLES: Final = (ADMIN, REVIEWER, HEAD_OFFICE)
-T = TypeVar("T")
 
 
 async def _raw(sql: str, args: Iterable[Any]) -> list[dict[str, Any]]:
@@ -122,48 +118,6 @@ async def network_results(
 
 
 # --- the kept figures -----------------------------------------------------------------------
-
-
-class _Kept:
-    """Figures by key, each with the fingerprint of the data it was computed from; the least
-    recently used go first. One computation per key at a time."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: collections.OrderedDict[Any, tuple[Any, Any]] = collections.OrderedDict()
-        self.locks: dict[Any, asyncio.Lock] = {}
-
-    def get(self, key: Any, fingerprint: Any) -> tuple[bool, Any]:
-        entry = self.entries.get(key)
-        if entry is None or entry[0] != fingerprint:
-            return False, None
-        self.entries.move_to_end(key)
-        return True, entry[1]
-
-    def put(self, key: Any, fingerprint: Any, value: Any) -> None:
-        self.entries[key] = (fingerprint, value)
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
-
-    async def computed(self, key: Any, fingerprint: Any, compute: Callable[[], T]) -> T:
-        found, value = self.get(key, fingerprint)
-        if found:
-            return value  # type: ignore[no-any-return]
-        lock = self.locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            found, value = self.get(key, fingerprint)
-            if found:
-                return value  # type: ignore[no-any-return]
-            value = await anyio.to_thread.run_sync(compute)
-            self.put(key, fingerprint, value)
-            return value  # type: ignore[no-any-return]
-
-    def clear(self) -> None:
-        self.entries.clear()
-
-
-KEPT_FIGURES = _Kept(KEPT)
 
 
 def _fingerprint(parts: Iterable[Any]) -> int:

@@ -1,0 +1,96 @@
+"""The league is kept between requests only while the data is unchanged: asked again, it is not
+worked out again; an outlet renamed or moved to another region shows in the next league, also
+when another server on the same database made the change (a programme of its own: this module
+changes data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from server.analytics.service import AnalyticsService
+from server.app import create_app
+from server.core.settings import Settings
+from tests.server.analytics.seed import Programme
+from tests.server.api import Api
+
+LEAGUE = "/api/v1/analytics/league"
+
+
+def rows_of(table: dict[str, Any], outlet_id: int) -> list[dict[str, Any]]:
+    return [row for row in table["rows"] if row["outlet"]["id"] == outlet_id]
+
+
+def row_of(table: dict[str, Any], outlet_id: int) -> dict[str, Any]:
+    (row,) = rows_of(table, outlet_id)
+    return row
+
+
+@pytest.fixture
+def worked_out(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times a league was worked out (not taken as kept)."""
+    calls: list[int] = []
+    original: Callable[..., Awaitable[Any]] = AnalyticsService._league
+
+    async def counted(self: AnalyticsService, *args: Any) -> Any:
+        calls.append(1)
+        return await original(self, *args)
+
+    monkeypatch.setattr(AnalyticsService, "_league", counted)
+    return calls
+
+
+async def test_a_league_asked_again_is_kept(
+    reader: Api, programme: Programme, worked_out: list[int]
+) -> None:
+    head_office = programme.headers["head_office"]
+    first = await reader.ok("GET", LEAGUE, head_office)
+    again = await reader.ok("GET", LEAGUE, head_office)
+    assert 1 == len(worked_out)
+    assert first == again
+    # A narrower scope is a league of its own.
+    regional = await reader.ok("GET", LEAGUE, programme.headers["regional_manager"])
+    assert 2 == len(worked_out)
+    assert len(regional["rows"]) < len(first["rows"])
+
+
+async def test_an_edited_outlet_shows_in_the_next_league(
+    reader: Api, programme: Programme, worked_out: list[int]
+) -> None:
+    ids, admin = programme.ids, programme.headers["admin"]
+    head_office, regional = programme.headers["head_office"], programme.headers["regional_manager"]
+    own = ids["outlet_own"]
+    assert rows_of(await reader.ok("GET", LEAGUE, regional), own)
+    before = row_of(await reader.ok("GET", LEAGUE, head_office), own)
+    assert ids["region_north"] == before["region_id"]
+
+    await reader.ok("PATCH", f"/api/v1/outlets/{own}", admin, {"name": "Own, renamed"})
+    renamed = row_of(await reader.ok("GET", LEAGUE, head_office), own)
+    assert "Own, renamed" == renamed["outlet"]["name"]
+    assert before["score"] == renamed["score"]
+
+    await reader.ok("PATCH", f"/api/v1/outlets/{own}", admin, {"region_id": ids["region_south"]})
+    moved = row_of(await reader.ok("GET", LEAGUE, head_office), own)
+    assert ids["region_south"] == moved["region_id"]
+    assert not rows_of(await reader.ok("GET", LEAGUE, regional), own)
+    assert 5 == len(worked_out)
+
+
+async def test_a_change_made_by_another_server_shows_in_the_next_league(
+    reader: Api, programme: Programme, seeded: tuple[Settings, Programme]
+) -> None:
+    """The other server is a second app on the same database: what this one keeps is keyed on
+    what it reads from the database, not on what it wrote itself."""
+    own, admin = programme.ids["outlet_own"], programme.headers["admin"]
+    head_office = programme.headers["head_office"]
+    assert rows_of(await reader.ok("GET", LEAGUE, head_office), own)
+    other = create_app(seeded[0])
+    async with AsyncTestClient(app=other) as client:
+        await Api(client, other).ok("PATCH", f"/api/v1/outlets/{own}", admin, {"name": "Elsewhere"})
+    reader.context.database.bind()  # the other app bound the tables to its own connections
+    row = row_of(await reader.ok("GET", LEAGUE, head_office), own)
+    assert "Elsewhere" == row["outlet"]["name"]
