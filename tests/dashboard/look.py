@@ -46,7 +46,7 @@ def _first_link(page: Any, selector: str) -> str | None:
 def _pages(page: Any, base_url: str, role: str) -> dict[str, str]:
     """The role's pages by name, found by following the demo's own links."""
     if role == "admin":
-        return {"admin": "/admin", "disputes": "/disputes"}
+        return {"admin": "/admin", "setup": "/setup", "disputes": "/disputes"}
     if role == "reviewer":
         page.goto(base_url + "/review")
         found = {"review": "/review", "disputes": "/disputes", "network": "/network"}

@@ -600,7 +600,7 @@ async def test_an_admin_adds_a_reviewer_who_reviews_the_clients_ticked(api: Api)
     assert 200 == (await as_adam.get("/setup")).status_code
     # His own form offers no way to deactivate himself, and the server refuses it anyway.
     own = await as_adam.get(f"/setup?edit=person-{adam['id']}")
-    assert "This is your own account: another administrator can deactivate it." in own.text
+    assert "This is your own account: someone else has to deactivate it." in own.text
     assert 'name="active" type="checkbox"' not in own.text
     refused = await as_adam.post(f"/setup/people/{adam['id']}", {"name": "Adam"})
     assert 422 == refused.status_code
