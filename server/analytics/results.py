@@ -35,6 +35,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -43,6 +44,7 @@ from server.access.caller import Caller
 from server.access.scope import Columns, scope_of
 from server.analytics import stats
 from server.analytics.filters import Filters, Where, scope_where
+from server.analytics.kept import KEPT_FIGURES, data_version
 from server.templates.published import parsed_template
 from server.workflow.rules import channel_weights
 from server.workflow.tables import ScoreRollup
@@ -389,7 +391,6 @@ class Marks:
 
 
 NO_MARKS: Final = Marks(None, ())
-ONE_WEIGHT: Final = (1.0,)
 
 
 def outlet_result(
@@ -403,10 +404,11 @@ def outlet_result(
     if len(groups) == 1:
         # One channel and checklist (most outlets of most waves): every visit weighs the same,
         # and the checklist's own pass mark and bands apply.
-        estimate = weighted_estimate(groups, ONE_WEIGHT)
+        only = groups[0]
+        estimate = _textbook_estimate(only.count, only.total, only.squares)
         if estimate is None:
             return None
-        heaviest = groups[0].template
+        heaviest = only.template
         pass_mark = marks.get(heaviest, NO_MARKS).pass_mark
     else:
         weights = visit_weights(groups, shares)
@@ -447,10 +449,23 @@ def outlet_result(
 
 async def read_results(where: Where, waves: Sequence[WaveRef]) -> Results:
     """Every outlet's result in `waves` over the rollup rows `where` keeps (its conditions on
-    `r`, the rollup, and `o`, the outlet)."""
+    `r`, the rollup, and `o`, the outlet), kept until the data changes
+    (`server.analytics.kept`): the league, the regions and best vs rest of one request or
+    page read them once."""
     wave_ids = frozenset(wave.id for wave in waves)
     if not wave_ids:
         return Results({}, {})
+    version = await data_version()
+    key = ("results", where.sql(), tuple(where.args), tuple(sorted(wave_ids)))
+    by_wave = await KEPT_FIGURES.read(
+        key, version, functools.partial(_outlet_results, where, wave_ids)
+    )
+    return Results({wave.id: wave for wave in waves}, by_wave)
+
+
+async def _outlet_results(
+    where: Where, wave_ids: frozenset[int]
+) -> Mapping[int, Mapping[int, OutletResult]]:
     scoped = Where(list(where.conditions), list(where.args))
     scoped.add_in("r.wave", wave_ids)
     inner = (
@@ -520,7 +535,7 @@ async def read_results(where: Where, waves: Sequence[WaveRef]) -> Results:
         result = outlet_result(identity, ordered, shares.get(identity["client"], {}), marks)
         if result is not None:
             by_wave[key[0]][key[1]] = result
-    return Results({wave.id: wave for wave in waves}, dict(by_wave))
+    return dict(by_wave)
 
 
 def _templates_of(groups: Mapping[Any, Sequence[VisitSums]]) -> set[tuple[str, int]]:
