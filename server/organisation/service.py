@@ -19,7 +19,7 @@ from server.core.clock import utc_now
 from server.core.database import Database
 from server.core.errors import Conflict, Invalid, NotFound
 from server.core.i18n import _
-from server.core.pagination import decode_cursor, encode_cursor
+from server.core.pagination import id_page
 from server.core.validation import check_channels, check_coordinates, check_text, check_timezone
 from server.organisation import queries
 from server.organisation.schemas import (
@@ -54,15 +54,12 @@ class OrganisationService:
 
     async def list_clients(self, caller: Caller, cursor: str | None, limit: int) -> ClientPage:
         filters = queries.client_filters(caller)
-        query = ClientTable.select().order_by(ClientTable.id).limit(limit + 1)
-        after = decode_cursor(cursor)
-        if after is not None:
-            filters = [*filters, ClientTable.id > after]
-        if filters:
-            query = query.where(*filters)
-        rows = await query
-        items = [queries.client_from_row(row) for row in rows[:limit]]
-        return ClientPage(items=items, next_cursor=_next(rows, limit, items))
+        rows, next_cursor = await id_page(
+            ClientTable.select(), ClientTable.id, filters, cursor, limit
+        )
+        return ClientPage(
+            items=[queries.client_from_row(row) for row in rows], next_cursor=next_cursor
+        )
 
     async def get_client(self, caller: Caller, client_id: int) -> Client:
         filters = queries.client_filters(caller)
@@ -136,12 +133,12 @@ class OrganisationService:
         await self.get_client(caller, client_id)
         filters = queries.region_filters(caller)
         filters = [*filters, RegionTable.client == client_id]
-        after = decode_cursor(cursor)
-        if after is not None:
-            filters.append(RegionTable.id > after)
-        rows = await RegionTable.select().where(*filters).order_by(RegionTable.id).limit(limit + 1)
-        items = [queries.region_from_row(row) for row in rows[:limit]]
-        return RegionPage(items=items, next_cursor=_next(rows, limit, items))
+        rows, next_cursor = await id_page(
+            RegionTable.select(), RegionTable.id, filters, cursor, limit
+        )
+        return RegionPage(
+            items=[queries.region_from_row(row) for row in rows], next_cursor=next_cursor
+        )
 
     async def get_region(self, caller: Caller, region_id: int) -> Region:
         filters = queries.region_filters(caller)
@@ -197,9 +194,6 @@ class OrganisationService:
         active: bool | None = None,
     ) -> OutletPage:
         filters = queries.outlet_filters(caller)
-        after = decode_cursor(cursor)
-        if after is not None:
-            filters.append(OutletTable.id > after)
         if client_id is not None:
             filters.append(OutletTable.client == client_id)
         if region_id is not None:
@@ -208,12 +202,12 @@ class OrganisationService:
             filters.append(OutletTable.city == city)
         if active is not None:
             filters.append(OutletTable.active == active)
-        query = OutletTable.select().order_by(OutletTable.id).limit(limit + 1)
-        if filters:
-            query = query.where(*filters)
-        rows = await query
-        items = [queries.outlet_from_row(row) for row in rows[:limit]]
-        return OutletPage(items=items, next_cursor=_next(rows, limit, items))
+        rows, next_cursor = await id_page(
+            OutletTable.select(), OutletTable.id, filters, cursor, limit
+        )
+        return OutletPage(
+            items=[queries.outlet_from_row(row) for row in rows], next_cursor=next_cursor
+        )
 
     async def get_outlet(self, caller: Caller, outlet_id: int) -> Outlet:
         filters = queries.outlet_filters(caller)
@@ -313,7 +307,3 @@ def _check_lockout(days: int) -> list[dict[str, Any]]:
     if not 0 <= days <= 3650:
         return [{"item": "lockout_days", "code": "out_of_range", "message": "0..3650 days"}]
     return []
-
-
-def _next(rows: list[dict[str, Any]], limit: int, items: list[Any]) -> str | None:
-    return encode_cursor(items[-1].id) if len(rows) > limit else None

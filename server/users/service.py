@@ -30,7 +30,7 @@ from server.auth.service import check_password_strength
 from server.core.database import Database
 from server.core.errors import Conflict, Invalid, NotFound
 from server.core.i18n import _
-from server.core.pagination import decode_cursor, encode_cursor
+from server.core.pagination import id_page
 from server.organisation.tables import Client, Outlet, Region
 from server.users.schemas import (
     Exclusion,
@@ -56,21 +56,16 @@ class UserService:
         self, caller: Caller, cursor: str | None, limit: int, role: str | None = None
     ) -> UserPage:
         _require_people_role(caller)
-        query = UserTable.select().order_by(UserTable.id).limit(limit + 1)
-        after = decode_cursor(cursor)
-        if after is not None:
-            query = query.where(UserTable.id > after)
+        filters = []
         if role:
-            query = query.where(UserTable.role == role)
+            filters.append(UserTable.role == role)
         if caller.role != ADMIN:
-            query = query.where(
+            filters += [
                 UserTable.client == caller.client_id,
                 UserTable.role.is_in(list(managed_roles(caller))),
-            )
-        rows = await query
-        items = [await _user_from_row(row) for row in rows[:limit]]
-        next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
-        return UserPage(items=items, next_cursor=next_cursor)
+            ]
+        rows, next_cursor = await id_page(UserTable.select(), UserTable.id, filters, cursor, limit)
+        return UserPage(items=[await _user_from_row(row) for row in rows], next_cursor=next_cursor)
 
     async def get_user(self, caller: Caller, user_id: int) -> User:
         _require_people_role(caller)

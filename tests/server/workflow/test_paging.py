@@ -1,6 +1,6 @@
 """Every cursor-paged list walks each record once, in id order, whatever the page size:
-disputes, corrective actions, waves, assignments and templates (docs/contract.md#errors for
-the cursor's rules; outlets are walked in tests/server/test_conventions.py)."""
+disputes, corrective actions, waves, assignments, templates, clients, regions, outlets and
+users (docs/contract.md#errors for the cursor's rules)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ LISTS = (
     "/api/v1/waves",
     "/api/v1/assignments",
     "/api/v1/templates",
+    "/api/v1/clients",
+    "/api/v1/clients/{client}/regions",
+    "/api/v1/outlets",
+    "/api/v1/users",
 )
 
 
@@ -36,7 +40,7 @@ async def test_each_list_pages_through_every_record_once(api: Api, review: Revie
         failed = await review.approved(audit_answers=answers(exit_clear=False))
         await review.dispute(failed.uuid)
     admin = review.headers["admin"]
-    for path in LISTS:
+    for path in (path.format(client=review.ids["client_a"]) for path in LISTS):
         whole = await walk(api, admin, path, 500)
         assert len(whole) >= 2, path  # so that a page of one has a next page
         assert sorted(whole) == whole, path
