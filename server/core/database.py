@@ -17,13 +17,14 @@ like `fetch` and a Piccolo write in a transaction of its own. Piccolo's own
 
 SQLite: plain `sqlite3` connections used on the event loop's thread, with the durability
 PRAGMAs (WAL, `synchronous=FULL`) on each. A statement takes tens of microseconds, less than
-handing it to a thread and back, so nothing is handed over: a write transaction runs whole on
-the loop, its COMMIT (the fsync that makes an acknowledged audit survive a crash) included.
-Write transactions of this process take turns (an asyncio lock) on one connection and begin
-`IMMEDIATE`; while another process holds SQLite's write lock, the transaction waits for it
-asynchronously, the loop serving other requests meanwhile, for up to `busy_timeout_ms`, then
-raises `Busy`. Reads use separate, query-only connections: in WAL mode a reader never waits
-for the writer.
+handing it to a thread and back, so statements run on the loop. The COMMIT is the exception:
+it waits for the disk (the fsync that makes an acknowledged audit survive a crash, hundreds of
+microseconds), so it runs in the commit thread while the loop serves other requests, and the
+transaction's block ends only once it has. Write transactions of this process take turns (an
+asyncio lock, held until the COMMIT has ended) on one connection and begin `IMMEDIATE`; while
+another process holds SQLite's write lock, the transaction waits for it asynchronously, the
+loop serving other requests meanwhile, for up to `busy_timeout_ms`, then raises `Busy`. Reads
+use separate, query-only connections: in WAL mode a reader never waits for the writer.
 
 PostgreSQL: asyncpg connections of Piccolo's pool; transactions are asyncpg transactions,
 snapshots REPEATABLE READ, READ ONLY.
@@ -36,12 +37,14 @@ the API answers with 503 and Retry-After.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import contextvars
 import dataclasses
 import functools
 import hashlib
 import itertools
+import operator
 import os
 import sqlite3
 import time
@@ -137,9 +140,13 @@ class Connection:
         """Insert rows that all name the same columns, in one batched statement."""
         if rows:
             columns = tuple(rows[0])
-            await self.executemany(
-                _insert_sql(table, columns), [tuple(row[name] for name in columns) for row in rows]
-            )
+            if len(columns) == 1:  # itemgetter of one key gives the value, not a 1-tuple
+                (column,) = columns
+                params = [(row[column],) for row in rows]
+            else:
+                values = operator.itemgetter(*columns)
+                params = [values(row) for row in rows]
+            await self.executemany(_insert_sql(table, columns), params)
 
 
 def marks(count: int) -> str:
@@ -165,6 +172,11 @@ def _sqlite_errors() -> Iterator[None]:
         if "locked" in str(error) or "busy" in str(error):
             raise Busy(str(error)) from error
         raise
+
+
+def _sqlite_commit(connection: sqlite3.Connection) -> None:
+    with _sqlite_errors():
+        connection.execute("COMMIT")
 
 
 class _SQLiteConnection(Connection):
@@ -373,6 +385,7 @@ class Database:
             raise ValueError(f"unsupported DATABASE_URL scheme: {database_url.split(':')[0]}")
         self._write_lock = asyncio.Lock()
         self._writer: sqlite3.Connection | None = None
+        self._commit_thread: concurrent.futures.ThreadPoolExecutor | None = None
         self._idle_readers: list[sqlite3.Connection] = []
 
     @property
@@ -406,6 +419,9 @@ class Database:
         readers, self._idle_readers = self._idle_readers, []
         for reader in readers:
             reader.close()
+        if self._commit_thread is not None:
+            self._commit_thread.shutdown()
+            self._commit_thread = None
         if self._writer is not None:
             writer, self._writer = self._writer, None
             writer.close()
@@ -477,8 +493,7 @@ class Database:
                 try:
                     with self._joining(_Joined(_PiccoloOnSQLite(writer), ours, writes=True)):
                         yield ours
-                    with _sqlite_errors():
-                        writer.execute("COMMIT")
+                    await self._commit(writer)
                 except BaseException:
                     if writer.in_transaction:
                         writer.execute("ROLLBACK")
@@ -531,6 +546,22 @@ class Database:
             # write lock asynchronously.
             self._writer.execute("PRAGMA busy_timeout = 0")
         return self._writer
+
+    async def _commit(self, writer: sqlite3.Connection) -> None:
+        """COMMIT the write connection's transaction in the commit thread; return once it is
+        on disk. The loop serves other requests meanwhile."""
+        if self._commit_thread is None:
+            self._commit_thread = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="sqlite-commit"
+            )
+        committed = self._commit_thread.submit(_sqlite_commit, writer)
+        try:
+            await asyncio.wrap_future(committed)
+        finally:
+            # When the caller is cancelled meanwhile, a COMMIT already under way goes on
+            # (one not begun is cancelled and rolled back): the connection is used again only
+            # once it has ended.
+            concurrent.futures.wait([committed])
 
     async def _begin_immediate(self) -> sqlite3.Connection:
         """The write connection, in a transaction holding SQLite's write lock."""
