@@ -4,18 +4,19 @@ One mechanism for every figure analytics keeps (the league table, outlet results
 estimates of a network, auditor severity): `KEPT_FIGURES`, figures by key, each stored with a
 fingerprint read from the database before the figure's data was read. A request reads the
 fingerprint again; the figure is used only while it is the same, else computed and stored anew.
+Every server process on the same database reads the same fingerprints.
 
-Two fingerprints are used (docs/contract.md#estimates):
+The fingerprints, cheapest first (docs/contract.md#estimates):
 
-- `data_version()`: the head of the audit log. Every change of what analytics reads (a released
-  or corrected visit, a dispute opened or settled, an outlet or region edited, a client's
-  workflow settings) records an entry in the transaction that makes it, and the chain's head
-  (sequence and hash) moves on commit. One indexed row, so a kept league costs one query. It is
-  read before the data, so a figure is never stored under a head older than the data it was
-  computed from; every server process on the same database sees the same head.
-- the sums a figure rests on (`server.analytics.wave_estimates`): for the estimates, whose
-  computation takes seconds, so that a change elsewhere (another wave, another client) does not
-  fit the model again.
+- `data_version()`: the head of the audit log. Every change of the data (a visit sent, released
+  or corrected, a dispute opened or settled, an outlet or region edited, a client's workflow
+  settings) records an entry in the transaction that makes it, and the chain's head (sequence
+  and hash) moves on commit. One indexed row: a kept league costs one query.
+- what a figure rests on, for when the head has moved: a few aggregates of the data itself
+  (`server.analytics.results.rests_on`), so that a change elsewhere (a visit sent for review, a
+  corrective action, another client's outlet) keeps the league.
+- the sums a network's estimates rest on (`server.analytics.wave_estimates`), whose computation
+  takes seconds: a change of another wave does not fit the model again.
 """
 
 from __future__ import annotations
@@ -88,9 +89,14 @@ class Kept:
 KEPT_FIGURES = Kept(KEPT)
 
 
+def database() -> int:
+    """Which database figures are read from, for their keys: the engine (test suites open
+    several databases in one process)."""
+    return id(ScoreRollup._meta.db)
+
+
 async def data_version() -> tuple[Any, ...]:
-    """The head of the audit log (sequence and hash), and which database it was read from (the
-    engine: test suites open several databases in one process)."""
+    """The head of the audit log (sequence and hash), and which database it was read from."""
     rows: list[dict[str, Any]] = await ScoreRollup.raw(_HEAD)
     head = (int(rows[0]["sequence"]), str(rows[0]["entry_hash"])) if rows else (0, "")
-    return (id(ScoreRollup._meta.db), *head)
+    return (database(), *head)

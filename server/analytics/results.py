@@ -542,6 +542,45 @@ def _templates_of(groups: Mapping[Any, Sequence[VisitSums]]) -> set[tuple[str, i
     return {group.template for sums in groups.values() for group in sums}
 
 
+async def rests_on(client_ids: Iterable[int], wave_ids: Iterable[int]) -> tuple[Any, ...]:
+    """What every outlet result of these clients in these waves rests on, in a few indexed
+    aggregates: per client and wave, the rollup rows (how many, and their percents and
+    critical failures summed with their ids, so that a visit released or rescored changes
+    them); per client, the outlets (how many, the last edit), the open disputes and the
+    channel weights. The same answer means the same results, whatever the scope and filters
+    (a published checklist never changes; who made a released visit never changes)."""
+    clients, waves = sorted(set(client_ids)), sorted(set(wave_ids))
+    if not clients or not waves:
+        return ()
+    of_clients = ", ".join("{}" for _client in clients)
+    of_waves = ", ".join("{}" for _wave in waves)
+    rollup = await _raw(
+        "SELECT r.client, r.wave, COUNT(*) AS n, MAX(r.id) AS last, SUM(r.percent) AS total, "  # noqa: S608 -- placeholders only
+        "SUM(r.percent * r.id) AS placed, "
+        "SUM(CASE WHEN r.critical_failure THEN r.id ELSE 0 END) AS critical "
+        f"FROM score_rollup r WHERE r.client IN ({of_clients}) AND r.wave IN ({of_waves}) "
+        "GROUP BY r.client, r.wave ORDER BY r.client, r.wave",
+        [*clients, *waves],
+    )
+    outlets = await _raw(
+        "SELECT o.client, COUNT(*) AS n, MAX(o.updated_at) AS edited FROM outlet o "  # noqa: S608 -- placeholders only
+        f"WHERE o.client IN ({of_clients}) GROUP BY o.client ORDER BY o.client",
+        clients,
+    )
+    disputes = await _raw(
+        "SELECT COUNT(*) AS n, COALESCE(SUM(d.id), 0) AS ids FROM dispute d "  # noqa: S608 -- placeholders only
+        f"JOIN outlet o ON o.id = d.outlet WHERE d.status = 'open' AND o.client IN ({of_clients})",
+        clients,
+    )
+    weights = await channel_weights(clients)
+    return (
+        tuple(tuple(row.values()) for row in rollup),
+        tuple(tuple(row.values()) for row in outlets),
+        tuple(disputes[0].values()),
+        tuple((client, tuple(sorted(weights.get(client, {}).items()))) for client in clients),
+    )
+
+
 def network_where(client_id: int) -> Where:
     """The rollup rows of a client's whole network: what reports compare an outlet with,
     whoever reads them (docs/contract.md#reports)."""

@@ -44,7 +44,7 @@ from server.analytics.filters import (
     require_analytics_role,
     scope_where,
 )
-from server.analytics.kept import KEPT_FIGURES, data_version
+from server.analytics.kept import KEPT_FIGURES, data_version, database
 from server.analytics.results import Results, WaveChoice, choose_waves, read_results
 from server.analytics.schemas import (
     BestVsRestItem,
@@ -68,6 +68,7 @@ from server.analytics.schemas import (
 from server.analytics.wave_estimates import NetworkEstimates, network_estimates, network_results
 from server.core.errors import Forbidden
 from server.core.i18n import _
+from server.workflow.rules import league_bases
 from server.workflow.tables import ScoreRollup
 from shared.i18n import translation
 
@@ -167,13 +168,20 @@ class AnalyticsService:
 
     async def league(self, caller: Caller, filters: Filters, min_audits: int = 3) -> LeagueTable:
         """The league of each client's wave (the latest with data unless `wave` is given),
-        kept until the data changes for every caller with the same scope and filters."""
+        kept for every caller with the same scope and filters until the data changes: until
+        the audit log's head moves, then while what the league rests on reads the same (most
+        changes, such as a visit sent for review or a corrective action, leave it as it was)."""
         await self._prepare(caller, filters)
         version = await data_version()
-        key = ("league", caller.role, scope_of(caller), filters, min_audits)
-        kept = await KEPT_FIGURES.read(
-            key, version, functools.partial(self._league, caller, filters, min_audits)
-        )
+        key = (caller.role, scope_of(caller), filters, min_audits)
+        found, kept = KEPT_FIGURES.get(("league", *key), version)
+        if not found:
+            kept = await KEPT_FIGURES.read(
+                ("league data", database(), *key),
+                await self._league_rests_on(caller, filters),
+                functools.partial(self._league, caller, filters, min_audits),
+            )
+            KEPT_FIGURES.put(("league", *key), version, kept)
         language = translation(caller.language)
         return LeagueTable(
             wave_ids=kept.wave_ids,
@@ -184,10 +192,26 @@ class AnalyticsService:
             networks=list(kept.networks),
             estimates=list(kept.estimates),
             how_to_read={
-                key: language.gettext(HOW_TO_READ[key])
-                for key in LEAGUE_HOW_TO_READ
+                figure: language.gettext(HOW_TO_READ[figure])
+                for figure in LEAGUE_HOW_TO_READ
                 + (("adjusted",) if any(f.basis != "raw" for f in kept.estimates) else ())
             },
+        )
+
+    async def _league_rests_on(self, caller: Caller, filters: Filters) -> tuple[Any, ...]:
+        """What the league rests on: the waves it shows and the ones before them, what their
+        outlet results rest on in each client's whole network (its estimates are the
+        network's), and which results each client's league ranks."""
+        choice = await choose_waves(caller, filters)
+        clients = {wave.client_id for wave in choice.shown}
+        shown = tuple(
+            (wave.id, previous.id if (previous := choice.previous.get(wave.id)) else None)
+            for wave in choice.shown
+        )
+        return (
+            shown,
+            await wave_results.rests_on(clients, [w.id for w in choice.waves_and_previous()]),
+            tuple(sorted((await league_bases(clients)).items())),
         )
 
     async def _league(self, caller: Caller, filters: Filters, min_audits: int) -> LeagueTable:

@@ -1,7 +1,7 @@
-"""The league is kept between requests only while the data is unchanged: asked again, it is not
-worked out again; an outlet renamed or moved to another region shows in the next league, also
-when another server on the same database made the change (a programme of its own: this module
-changes data).
+"""The league is kept between requests only while the data it rests on is unchanged: asked
+again, or after a change it does not rest on (a region renamed), it is not worked out again; an
+outlet renamed or moved to another region shows in the next league, also when another server on
+the same database made the change (a programme of its own: this module changes data).
 """
 
 from __future__ import annotations
@@ -58,6 +58,18 @@ async def test_a_league_asked_again_is_kept(
     assert len(regional["rows"]) < len(first["rows"])
 
 
+async def test_a_change_the_league_does_not_rest_on_keeps_it(
+    reader: Api, programme: Programme, worked_out: list[int]
+) -> None:
+    ids, admin = programme.ids, programme.headers["admin"]
+    head_office = programme.headers["head_office"]
+    first = await reader.ok("GET", LEAGUE, head_office)
+    await reader.ok("PATCH", f"/api/v1/regions/{ids['region_north']}", admin, {"name": "Nord"})
+    again = await reader.ok("GET", LEAGUE, head_office)
+    assert first == again
+    assert 1 == len(worked_out)
+
+
 async def test_an_edited_outlet_shows_in_the_next_league(
     reader: Api, programme: Programme, worked_out: list[int]
 ) -> None:
@@ -94,3 +106,38 @@ async def test_a_change_made_by_another_server_shows_in_the_next_league(
     reader.context.database.bind()  # the other app bound the tables to its own connections
     row = row_of(await reader.ok("GET", LEAGUE, head_office), own)
     assert "Elsewhere" == row["outlet"]["name"]
+
+
+async def test_a_dispute_shows_in_the_next_league_in_the_wave_shown_and_the_one_before(
+    reader: Api, programme: Programme
+) -> None:
+    """Opened on a visit of the wave shown, the result is provisional; upheld on a visit of the
+    wave before, the result it is compared with changes."""
+    own, headers = programme.ids["outlet_own"], programme.headers
+    shown, before = (
+        next(v for v in programme.visits if (v.outlet, v.wave) == ("own", wave) and not v.greeted)
+        for wave in ("a2", "a1")
+    )
+    first = row_of(await reader.ok("GET", LEAGUE, headers["head_office"]), own)
+    assert 0 == first["under_dispute"]
+
+    for visit in (shown, before):
+        dispute = await reader.ok(
+            "POST",
+            "/api/v1/disputes",
+            headers["outlet_manager"],
+            {"audit_uuid": visit.uuid, "item": "greeted", "reason": "We greeted everyone."},
+        )
+    provisional = row_of(await reader.ok("GET", LEAGUE, headers["head_office"]), own)
+    assert 1 == provisional["under_dispute"]  # the wave before is not shown
+    assert first["previous_score"] == provisional["previous_score"]
+
+    await reader.ok(
+        "POST",
+        f"/api/v1/disputes/{dispute['id']}/uphold",
+        headers["reviewer"],
+        {"reply": "Greeted on the recording.", "answer": {"value": True}},
+    )
+    upheld = row_of(await reader.ok("GET", LEAGUE, headers["head_office"]), own)
+    assert first["score"] == upheld["score"]
+    assert first["previous_score"] < upheld["previous_score"]
