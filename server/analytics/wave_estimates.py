@@ -20,10 +20,11 @@ league did (docs/contract.md#estimates):
   minimum) are kept with a fingerprint of the sums the league has just read (per outlet,
   channel and checklist: visits, sum and sum of squares, the channel weights); the raw model
   rests on those alone, so the same fingerprint means the same figures. An adjusted league
-  also depends on who made which visit: its fingerprint adds one aggregate row of the visits'
-  auditors, so that a hit reads no visit. A miss is computed in a worker thread; concurrent
-  requests for the same figures wait for one computation (`server.analytics.kept`). The
-  simulation is seeded with the wave's id, so every process computes the same figures.
+  also depends on who made which visit, which never changes once a visit is released: its
+  fingerprint adds one aggregate row of the visits' ids, so that a hit reads no visit. A
+  miss is computed in a worker thread; concurrent requests for the same figures wait for one
+  computation (`server.analytics.kept`). The simulation is seeded with the wave's id, so
+  every process computes the same figures.
 """
 
 from __future__ import annotations
@@ -204,23 +205,22 @@ def as_visits(rows: Sequence[VisitRow], shares: Mapping[str, float]) -> list[Vis
     ]
 
 
-async def _auditors_signature(client_id: int, wave_id: int, filters: Filters) -> tuple[Any, ...]:
-    """What an adjusted league rests on beyond the sums: who made the visits. One aggregate
-    row (visits, the sum of their auditors' ids and of visit x auditor, the last visit), so
-    that a hit reads no visit; a visit made by another auditor changes it."""
+async def _visits_signature(client_id: int, wave_id: int, filters: Filters) -> tuple[Any, ...]:
+    """What an adjusted league rests on beyond the sums: who made the visits. Who made a
+    released visit never changes, so the visits themselves say it: one aggregate row of the
+    rollup (visits, the sum of their ids, the last), read from its index without a visit; a
+    visit released or replaced changes it."""
     where = network_where(client_id, filters)
     where.add("r.wave = {}", wave_id)
     where.add("r.percent IS NOT NULL")
     join = " JOIN outlet o ON o.id = r.outlet" if where.uses_outlet else ""
     rows = await _raw(
-        "SELECT COUNT(*) AS visits, COALESCE(SUM(a.auditor), 0) AS auditors, "  # noqa: S608 -- fixed fragments, values in placeholders
-        "COALESCE(SUM(CAST(a.auditor AS BIGINT) * r.id), 0) AS pairs, "
-        "COALESCE(MAX(r.id), 0) AS last "
-        f"FROM score_rollup r JOIN audit a ON a.uuid = r.audit_uuid{join} WHERE {where.sql()}",
+        "SELECT COUNT(*) AS visits, COALESCE(SUM(r.id), 0) AS ids, COALESCE(MAX(r.id), 0) AS last "  # noqa: S608 -- fixed fragments, values in placeholders
+        f"FROM score_rollup r{join} WHERE {where.sql()}",
         where.args,
     )
     row = rows[0]
-    return (int(row["visits"]), int(row["auditors"]), int(row["pairs"]), int(row["last"]))
+    return (int(row["visits"]), int(row["ids"]), int(row["last"]))
 
 
 # --- the league's estimates -----------------------------------------------------------------
@@ -300,7 +300,7 @@ async def network_estimates(
     )
     extra: list[Any] = [target]
     if basis == ADJUSTED:
-        extra.append(await _auditors_signature(wave.client_id, wave.id, filters))
+        extra.append(await _visits_signature(wave.client_id, wave.id, filters))
     fingerprint = _sums_fingerprint(ranked, extra)
     found, value = KEPT_FIGURES.get(key, fingerprint)
     if found:
