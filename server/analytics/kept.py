@@ -1,10 +1,11 @@
 """Figures kept between requests for as long as the data they rest on is unchanged.
 
-One mechanism for every figure analytics keeps (the league table, outlet results by wave, the
-estimates of a network, auditor severity): `KEPT_FIGURES`, figures by key, each stored with a
-fingerprint read from the database before the figure's data was read. A request reads the
-fingerprint again; the figure is used only while it is the same, else computed and stored anew.
-Every server process on the same database reads the same fingerprints.
+One mechanism for every figure analytics keeps (the league table, the outlet results of the
+waves a page shows, the estimates of a network, auditor severity): `KEPT_FIGURES`, figures by
+key, each stored with a fingerprint read from the database before the figure's data was read. A
+request reads the fingerprint again; the figure is used only while it is the same, else
+computed and stored anew. Every server process on the same database reads the same
+fingerprints.
 
 The fingerprints, cheapest first (docs/contract.md#estimates):
 
@@ -30,7 +31,7 @@ import anyio.to_thread
 
 from server.workflow.tables import ScoreRollup
 
-KEPT: Final = 128
+KEPT: Final = 64
 T = TypeVar("T")
 
 _HEAD: Final = "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1"

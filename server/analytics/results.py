@@ -447,14 +447,16 @@ def outlet_result(
     )
 
 
-async def read_results(where: Where, waves: Sequence[WaveRef]) -> Results:
+async def read_results(where: Where, waves: Sequence[WaveRef], kept: bool = False) -> Results:
     """Every outlet's result in `waves` over the rollup rows `where` keeps (its conditions on
-    `r`, the rollup, and `o`, the outlet), kept until the data changes
-    (`server.analytics.kept`): the league, the regions and best vs rest of one request or
-    page read them once."""
+    `r`, the rollup, and `o`, the outlet). `kept`: kept until the data changes
+    (`server.analytics.kept`), for the few waves a page shows, which the league, the regions
+    and best vs rest of a page then read once."""
     wave_ids = frozenset(wave.id for wave in waves)
     if not wave_ids:
         return Results({}, {})
+    if not kept:
+        return Results({wave.id: wave for wave in waves}, await _outlet_results(where, wave_ids))
     version = await data_version()
     key = ("results", where.sql(), tuple(where.args), tuple(sorted(wave_ids)))
     by_wave = await KEPT_FIGURES.read(

@@ -123,7 +123,7 @@ class AnalyticsService:
     async def results(self, caller: Caller, filters: Filters, choice: WaveChoice) -> Results:
         """Outlet results of the shown waves and the waves before them, in scope."""
         where = scope_where(caller, filters, with_wave=False)
-        return await read_results(where, choice.waves_and_previous())
+        return await read_results(where, choice.waves_and_previous(), kept=True)
 
     async def _rows(self, caller: Caller, filters: Filters, choice: WaveChoice) -> list[RollupRow]:
         where = self._where(caller, filters, choice)
