@@ -268,31 +268,32 @@ class AnalyticsService:
             network_score = None if network is None else network.score
             wave_rows = []
             earlier_outlets = results.outlets(before.id) if before else {}
-            for result in outlets.values():
-                earlier = wave_results.score_of(earlier_outlets.get(result.outlet_id))
+            for outlet_id, result in outlets.items():
                 estimate = result.estimate
+                score = estimate.score
+                earlier = wave_results.score_of(earlier_outlets.get(outlet_id))
                 wave_rows.append(
                     LeagueRow(
-                        outlet=OutletRef(id=result.outlet_id, code=result.code, name=result.name),
+                        outlet=OutletRef(id=outlet_id, code=result.code, name=result.name),
                         region_id=result.region_id,
                         client_id=result.client_id,
                         wave_id=wave.id,
-                        audits=result.visits,
-                        score=round(result.score, 2),
-                        ci_low=_round(estimate.low),
-                        ci_high=_round(estimate.high),
-                        previous_score=_round(earlier),
-                        change=_round(wave_results.change(result.score, earlier)),
-                        too_few_to_rank=result.visits < min_audits,
-                        rank=places.get(result.outlet_id),
-                        region_rank=region_places.get(result.outlet_id),
+                        audits=estimate.count,
+                        score=round(score, 2),
+                        ci_low=None if estimate.low is None else round(estimate.low, 2),
+                        ci_high=None if estimate.high is None else round(estimate.high, 2),
+                        previous_score=None if earlier is None else round(earlier, 2),
+                        change=None if earlier is None else round(score - earlier, 2),
+                        too_few_to_rank=estimate.count < min_audits,
+                        rank=places.get(outlet_id),
+                        region_rank=region_places.get(outlet_id),
                         under_dispute=result.under_dispute,
                         critical_visits=result.critical_visits,
                         pass_mark=result.pass_mark,
                         band=result.band,
                         passed=result.passed,
                         versus_network=wave_results.versus(estimate, network_score),
-                        **estimate_fields(judged, result.outlet_id),
+                        **estimate_fields(judged, outlet_id),
                     )
                 )
             rows.extend(sorted(wave_rows, key=league_order))
