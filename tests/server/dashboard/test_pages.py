@@ -67,6 +67,8 @@ async def test_the_outlet_page_starts_with_the_result_and_lists_audits_by_date(
     assert re.search(r"Ranks it could hold: \d+–\d+", page)
     visits = page[page.index("This wave&#39;s visits") :]
     assert ">None<" not in visits[: visits.index("</table>")]  # no dispute is a dash
+    # The column lists the critical items a visit did not meet, by their checklist wording.
+    assert "Critical items not met" in visits[: visits.index("</thead>")]
     audits = page[page.index("Audits by date") :]
     audits = audits[: audits.index("</table>")]
     links = re.findall(r'<a href="/audits/([0-9a-f-]+)">([^<]+)</a>', audits)
@@ -124,6 +126,7 @@ async def test_pages_write_figures_and_dates_in_the_page_language(
     assert figure is not None
     assert re.fullmatch(r"\d+,\d", figure.group(1))
     assert "Audyty według dat" in page
+    assert "Niespełnione punkty krytyczne" in page
     assert " z " in page[page.index('id="wave-rank"') :][:200]  # "1 z 2"
     overview = (await reader.client.get("/")).text
     assert re.search(r'<span class="figure">\d+,\d</span>', overview)
