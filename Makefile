@@ -3,10 +3,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-LOCK := requirements.lock
-# The lock is resolved for CPython 3.11 on every platform, with the hash of every file.
+# The lock (PEP 751): every package's exact version and the sha256 of each of its files,
+# resolved for CPython 3.11 on every platform. Resolving again keeps the versions it holds.
+LOCK := pylock.toml
 LOCK_COMMAND := $(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra mobile \
-	--extra postgres --generate-hashes --universal --python-version 3.11 --quiet -o $(LOCK)
+	--extra postgres --universal --python-version 3.11 --quiet --format pylock.toml -o $(LOCK)
+# The lock's own pip as a hash-checked requirement: a new virtual environment's pip is older
+# than pylock.toml support.
+LOCKED_PIP := import tomllib; pip = next(p for p in tomllib.load(open("$(LOCK)", "rb"))["packages"] \
+	if p["name"] == "pip"); print("pip==" + pip["version"], "--hash=sha256:" + pip["wheels"][0]["hashes"]["sha256"])
 PO_FILES := $(wildcard shared/locale/*/LC_MESSAGES/shopscore.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
@@ -17,20 +22,23 @@ help: ## list the targets
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PY) -c '$(LOCKED_PIP)' > $(VENV)/locked-pip.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(VENV)/locked-pip.txt
+	@# -qq: pip calls installing from pylock.toml experimental, on every install.
+	$(PY) -m pip install -qq --no-deps -r $(LOCK)
 	@# setuptools warns on every editable install that a folder named like a package shadows
 	@# it: here that folder is the package itself.
 	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --no-deps \
 		--no-build-isolation -e .
 	touch $(STAMP)
 
-setup: $(STAMP) translations ## create .venv and install exactly the versions in requirements.lock
+setup: $(STAMP) translations ## create .venv and install exactly the versions in pylock.toml
 
-upgrade: setup ## resolve requirements.lock again (newest allowed versions), reinstall, run every test
+upgrade: setup ## resolve pylock.toml again (newest allowed versions), reinstall, run every test
 	$(LOCK_COMMAND) --upgrade
 	$(MAKE) setup test
 
-lock: setup ## resolve requirements.lock again after a change of pyproject.toml, keeping other versions
+lock: setup ## resolve pylock.toml again after a change of pyproject.toml, keeping other versions
 	$(LOCK_COMMAND)
 
 shared/locale/%/LC_MESSAGES/shopscore.mo: shared/locale/%/LC_MESSAGES/shopscore.po $(STAMP)
