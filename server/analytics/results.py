@@ -391,6 +391,7 @@ class Marks:
 
 
 NO_MARKS: Final = Marks(None, ())
+ONE_WEIGHT: Final = (1.0,)
 
 
 def outlet_result(
@@ -404,11 +405,10 @@ def outlet_result(
     if len(groups) == 1:
         # One channel and checklist (most outlets of most waves): every visit weighs the same,
         # and the checklist's own pass mark and bands apply.
-        only = groups[0]
-        estimate = _textbook_estimate(only.count, only.total, only.squares)
+        estimate = weighted_estimate(groups, ONE_WEIGHT)
         if estimate is None:
             return None
-        heaviest = only.template
+        heaviest = groups[0].template
         pass_mark = marks.get(heaviest, NO_MARKS).pass_mark
     else:
         weights = visit_weights(groups, shares)
