@@ -29,12 +29,11 @@ from typing import Any, Final, TypeVar
 
 import anyio.to_thread
 
+from server.auditlog.service import HEAD
 from server.workflow.tables import ScoreRollup
 
 KEPT: Final = 64
 T = TypeVar("T")
-
-_HEAD: Final = "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1"
 
 
 class Kept:
@@ -98,6 +97,6 @@ def database() -> int:
 
 async def data_version() -> tuple[Any, ...]:
     """The head of the audit log (sequence and hash), and which database it was read from."""
-    rows: list[dict[str, Any]] = await ScoreRollup.raw(_HEAD)
+    rows: list[dict[str, Any]] = await ScoreRollup.raw(HEAD)
     head = (int(rows[0]["sequence"]), str(rows[0]["entry_hash"])) if rows else (0, "")
     return (database(), *head)

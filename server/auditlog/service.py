@@ -15,7 +15,8 @@ from server.auditlog.tables import AuditLogEntry
 from server.core.database import Database, open_transaction
 from server.core.pagination import decode_cursor, encode_cursor
 
-_HEAD = "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1"
+# The chain's head: the last entry's sequence and hash (it moves with every recorded change).
+HEAD = "SELECT sequence, entry_hash FROM audit_log ORDER BY sequence DESC LIMIT 1"
 
 
 def _to_json(record: Any) -> str | None:
@@ -39,7 +40,7 @@ async def record(
     connection = open_transaction()
     # Until this transaction ends no other can read the same head and link to it too.
     await connection.lock(chain.APPEND_LOCK)
-    head = await connection.fetch(_HEAD)
+    head = await connection.fetch(HEAD)
     sequence, previous_hash = (
         (head[0]["sequence"] + 1, head[0]["entry_hash"]) if head else (1, chain.GENESIS)
     )
