@@ -31,6 +31,7 @@ import binascii
 import datetime as dt
 import re
 import secrets
+from collections.abc import Mapping
 from typing import Any, Final
 
 from litestar import Request, Response, get, post
@@ -268,12 +269,11 @@ async def invite_auditor(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         user = await _users(request).create_user(
             caller,
-            UserCreate(
-                email=forms.text(fields, "email"),
-                name=forms.text(fields, "name"),
-                role=AUDITOR,
-                password=password,
-                language=forms.text(fields, "language") or language,
+            _new_person(
+                fields,
+                AUDITOR,
+                password,
+                language,
                 region_ids=form.values["region_ids"],
             ),
         )
@@ -296,6 +296,21 @@ async def invite_auditor(request: Request[Any, Any, Any]) -> Response[Any]:
         setup_url=link,
         qr_svg=qr_code(link, label),
         password=password,
+    )
+
+
+def _new_person(
+    fields: Mapping[str, str], role: str, password: str, language: str, **scope: Any
+) -> UserCreate:
+    """The person a set-up form adds: e-mail, name and language as typed (the page's language
+    when none is chosen), with the role, first password and scope given."""
+    return UserCreate(
+        email=forms.text(fields, "email"),
+        name=forms.text(fields, "name"),
+        role=role,
+        password=password,
+        language=forms.text(fields, "language") or language,
+        **scope,
     )
 
 
@@ -326,12 +341,11 @@ async def add_staff(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         user = await _users(request).create_user(
             caller,
-            UserCreate(
-                email=forms.text(fields, "email"),
-                name=forms.text(fields, "name"),
-                role=role,
-                password=password,
-                language=forms.text(fields, "language") or language,
+            _new_person(
+                fields,
+                role,
+                password,
+                language,
                 client_ids=client_ids,
             ),
         )
@@ -716,12 +730,11 @@ async def add_person(request: Request[Any, Any, Any], client_id: FromPath[int]) 
     try:
         user = await _users(request).create_user(
             caller,
-            UserCreate(
-                email=forms.text(fields, "email"),
-                name=forms.text(fields, "name"),
-                role=role,
-                password=password,
-                language=forms.text(fields, "language") or language,
+            _new_person(
+                fields,
+                role,
+                password,
+                language,
                 client_id=client_id,
                 region_ids=form.values["region_ids"] if role == "regional_manager" else [],
                 outlet_ids=form.values["outlet_ids"] if role == "outlet_manager" else [],
