@@ -15,7 +15,9 @@ The fingerprints, cheapest first (docs/contract.md#estimates):
   and hash) moves on commit. One indexed row: a kept league costs one query.
 - what a figure rests on, for when the head has moved: a few aggregates of the data itself
   (`server.analytics.results.rests_on`), so that a change elsewhere (a visit sent for review, a
-  corrective action, another client's outlet) keeps the league.
+  corrective action, another client's outlet) keeps the league; outlets' codes and names are
+  labels kept apart on their own last edit (`server.analytics.results.outlet_labels`), so that
+  a renamed outlet keeps the league's figures.
 - the sums a network's estimates rest on (`server.analytics.wave_estimates`), whose computation
   takes seconds: a change of another wave does not fit the model again.
 """

@@ -44,7 +44,7 @@ from server.access.caller import Caller
 from server.access.scope import Columns, scope_of
 from server.analytics import stats
 from server.analytics.filters import Filters, Where, scope_where
-from server.analytics.kept import KEPT_FIGURES, data_version
+from server.analytics.kept import KEPT_FIGURES, data_version, database
 from server.templates.published import parsed_template
 from server.workflow.rules import channel_weights
 from server.workflow.tables import ScoreRollup
@@ -545,12 +545,14 @@ def _templates_of(groups: Mapping[Any, Sequence[VisitSums]]) -> set[tuple[str, i
 
 
 async def rests_on(client_ids: Iterable[int], wave_ids: Iterable[int]) -> tuple[Any, ...]:
-    """What every outlet result of these clients in these waves rests on, in a few indexed
-    aggregates: per client and wave, the rollup rows (how many, and their percents and
-    critical failures summed with their ids, so that a visit released or rescored changes
-    them); per client, the outlets (how many, the last edit), the open disputes and the
-    channel weights. The same answer means the same results, whatever the scope and filters
-    (a published checklist never changes; who made a released visit never changes)."""
+    """What the figures of every outlet result of these clients in these waves rest on, in a
+    few indexed aggregates: per client and wave, the rollup rows (how many, and their percents
+    and critical failures summed with their ids, so that a visit released or rescored changes
+    them); per client, the outlets (how many, and their regions summed with their ids: a
+    region is what groups and filters them), the open disputes and the channel weights. The
+    same answer means the same figures, whatever the scope and filters (a published checklist
+    never changes; who made a released visit never changes); an outlet's code and name are
+    labels, read apart (`outlet_labels`)."""
     clients, waves = sorted(set(client_ids)), sorted(set(wave_ids))
     if not clients or not waves:
         return ()
@@ -565,8 +567,12 @@ async def rests_on(client_ids: Iterable[int], wave_ids: Iterable[int]) -> tuple[
         [*clients, *waves],
     )
     outlets = await _raw(
-        "SELECT o.client, COUNT(*) AS n, MAX(o.updated_at) AS edited FROM outlet o "  # noqa: S608 -- placeholders only
-        f"WHERE o.client IN ({of_clients}) GROUP BY o.client ORDER BY o.client",
+        # Two sums, so that two outlets trading regions change them too; BIGINT: PostgreSQL
+        # multiplies integers in their own width.
+        "SELECT o.client, COUNT(*) AS n, "  # noqa: S608 -- placeholders only
+        "SUM(CAST(o.id AS BIGINT) * COALESCE(o.region, 0)) AS placed, "
+        "SUM(CAST(o.id AS BIGINT) * o.id * COALESCE(o.region, 0)) AS placed_squared "
+        f"FROM outlet o WHERE o.client IN ({of_clients}) GROUP BY o.client ORDER BY o.client",
         clients,
     )
     disputes = await _raw(
@@ -581,6 +587,35 @@ async def rests_on(client_ids: Iterable[int], wave_ids: Iterable[int]) -> tuple[
         tuple(disputes[0].values()),
         tuple((client, tuple(sorted(weights.get(client, {}).items()))) for client in clients),
     )
+
+
+async def outlet_labels(client_ids: Iterable[int]) -> Mapping[int, tuple[str, str]]:
+    """Every outlet's code and name of these clients, by outlet id: kept while the clients'
+    outlets (how many, the last edit) read the same, so that a figure kept on `rests_on`
+    shows an outlet renamed since without being worked out again."""
+    clients = sorted(set(client_ids))
+    if not clients:
+        return {}
+    of_clients = ", ".join("{}" for _client in clients)
+    edits = await _raw(
+        "SELECT o.client, COUNT(*) AS n, MAX(o.updated_at) AS edited FROM outlet o "  # noqa: S608 -- placeholders only
+        f"WHERE o.client IN ({of_clients}) GROUP BY o.client ORDER BY o.client",
+        clients,
+    )
+
+    async def read() -> Mapping[int, tuple[str, str]]:
+        rows = await _raw(
+            f"SELECT o.id, o.code, o.name FROM outlet o WHERE o.client IN ({of_clients})",  # noqa: S608 -- placeholders only
+            clients,
+        )
+        return {row["id"]: (row["code"], row["name"]) for row in rows}
+
+    labels: Mapping[int, tuple[str, str]] = await KEPT_FIGURES.read(
+        ("outlet labels", database(), tuple(clients)),
+        tuple(tuple(row.values()) for row in edits),
+        read,
+    )
+    return labels
 
 
 def network_where(client_id: int) -> Where:

@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
+import msgspec
+
 from server.access.caller import Caller
 from server.access.scope import scope_of
 from server.analytics import results as wave_results
@@ -170,17 +172,21 @@ class AnalyticsService:
         """The league of each client's wave (the latest with data unless `wave` is given),
         kept for every caller with the same scope and filters until the data changes: until
         the audit log's head moves, then while what the league rests on reads the same (most
-        changes, such as a visit sent for review or a corrective action, leave it as it was)."""
+        changes, such as a visit sent for review or a corrective action, leave it as it was).
+        Outlets' codes and names are labels on the kept figures: a renamed outlet shows in the
+        next league without working its figures out again."""
         await self._prepare(caller, filters)
         version = await data_version()
         key = (caller.role, scope_of(caller), filters, min_audits)
         found, kept = KEPT_FIGURES.get(("league", *key), version)
         if not found:
-            kept = await KEPT_FIGURES.read(
+            figures = await KEPT_FIGURES.read(
                 ("league data", database(), *key),
                 await self._league_rests_on(caller, filters),
                 functools.partial(self._league, caller, filters, min_audits),
             )
+            labels = await wave_results.outlet_labels({row.client_id for row in figures.rows})
+            kept = labelled(figures, labels)
             KEPT_FIGURES.put(("league", *key), version, kept)
         language = translation(caller.language)
         return LeagueTable(
@@ -593,6 +599,28 @@ def league_order(row: LeagueRow) -> tuple[Any, ...]:
     if row.tier is None or row.estimate is None:
         return (1, 0, -row.score, row.outlet.code)
     return (0, row.tier, -row.estimate, row.outlet.code)
+
+
+def labelled(table: LeagueTable, labels: Mapping[int, tuple[str, str]]) -> LeagueTable:
+    """`table` with each outlet's code and name as `labels` has them now; each wave's rows in
+    league order again when one changed (the code breaks ties)."""
+    rows = []
+    changed = False
+    for row in table.rows:
+        code, name = labels.get(row.outlet.id, (row.outlet.code, row.outlet.name))
+        if (code, name) != (row.outlet.code, row.outlet.name):
+            row = msgspec.structs.replace(
+                row, outlet=OutletRef(id=row.outlet.id, code=code, name=name)
+            )
+            changed = True
+        rows.append(row)
+    if not changed:
+        return table
+    waves = {
+        wave_id: position for position, wave_id in enumerate(dict.fromkeys(r.wave_id for r in rows))
+    }
+    rows.sort(key=lambda row: (waves[row.wave_id], *league_order(row)))
+    return msgspec.structs.replace(table, rows=rows)
 
 
 def estimate_fields(judged: NetworkEstimates | None, outlet_id: int) -> Mapping[str, Any]:
