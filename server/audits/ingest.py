@@ -186,30 +186,35 @@ class AuditIngest:
         if incoming is None:
             raise Invalid(_("The audit is not in the expected shape."), problems)
         fingerprint = visit_trust.answers_fingerprint(incoming.template_key, incoming.answers)
+        canonical: bytes | None = None
+        digest = ""
         submission: Submission | None = None
         for _attempt in range(ATTEMPTS):
             snapshot = await self._read(caller, audit_uuid, incoming, fingerprint)
             existing = snapshot.existing
-            if submission is None:
+            if canonical is None:
                 canonical = canonical_json(incoming.raw, snapshot.template)
+                digest = hashlib.sha256(canonical).hexdigest()
+            if existing is not None:
+                if existing.assignment_id != snapshot.context.id or (
+                    existing.canonical_sha256 != digest and existing.status != RETURNED
+                ):
+                    raise Conflict(_("Another audit is already stored under this id."))
+                if existing.canonical_sha256 == digest:
+                    # An identical replay: what is stored was checked and scored when it came.
+                    return await self._finish(False, audit_uuid, existing, snapshot, incoming)
+            elif snapshot.other_audit_for_assignment:
+                raise Conflict(_("This assignment already has an audit under another id."))
+            if submission is None:
                 submission = Submission(
                     audit_uuid=audit_uuid,
                     incoming=incoming,
                     card=self._check(incoming, snapshot),
                     canonical=canonical,
-                    digest=hashlib.sha256(canonical).hexdigest(),
+                    digest=digest,
                     received_at=received_at,
                     answers_sha256=fingerprint,
                 )
-            if existing is not None:
-                if existing.assignment_id != snapshot.context.id or (
-                    existing.canonical_sha256 != submission.digest and existing.status != RETURNED
-                ):
-                    raise Conflict(_("Another audit is already stored under this id."))
-                if existing.canonical_sha256 == submission.digest:
-                    return await self._finish(False, audit_uuid, existing, snapshot, incoming)
-            elif snapshot.other_audit_for_assignment:
-                raise Conflict(_("This assignment already has an audit under another id."))
             try:
                 stored = await self._store(caller, submission, snapshot)
             except (UniqueViolation, ChangedUnderfoot):

@@ -84,6 +84,24 @@ async def test_other_content_under_the_same_uuid_is_409(
     assert 1 == await count_rows(settings, "audit_revision")
 
 
+async def test_invalid_other_content_under_a_stored_uuid_is_409_before_any_check(
+    api: Api, world: World, settings: Settings
+) -> None:
+    """What decides a PUT on a stored uuid is whether it is the same audit: other content is
+    a conflict whatever its answers, and the phone is told so (not to mend answers that
+    could never be stored under that id)."""
+    audit_uuid = new_uuid()
+    headers = world.headers["auditor"]
+    body = audit_body(world.ids["assignment_own"])
+    assert 201 == (await put_audit(api, headers, audit_uuid, body)).status_code
+    body["answers"] = [{"item": "greeted", "value": "yes"}]
+
+    response = await put_audit(api, headers, audit_uuid, body)
+
+    assert 409 == response.status_code, response.text
+    assert 1 == await count_rows(settings, "audit_revision")
+
+
 async def test_invalid_answers_are_422_with_every_problem_and_nothing_stored(
     api: Api, world: World, settings: Settings
 ) -> None:
