@@ -28,9 +28,13 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# The server package first, as in the server: it sets OpenBLAS's threads before numpy loads.
+import server  # noqa: F401
+
+# isort: split
+import numpy as np
 
 from server.analytics.estimates import Visit, analyse_wave
 

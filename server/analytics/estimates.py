@@ -593,6 +593,16 @@ class _Criterion:
         self.yty = float(y @ y)
         self.identity_tail = np.zeros(self.p + self.q2)
         self.identity_tail[self.p :] = 1.0
+        # A's diagonal is 1 + lam1^2 n: outlets with the same number of visits share it, so
+        # E0 A^-1 E0' is a sum over the few visit counts of Gram matrices worked out here once,
+        # instead of a product over every outlet at each step of the optimiser (ten times
+        # fewer operations for the auditor model of 2,000 outlets). Unless the counts are so
+        # many that their matrices would take more room than a few copies of E0.
+        self.visit_counts, count_of = np.unique(self.n_outlet, return_inverse=True)
+        self.grams: Floats | None = None
+        if self.visit_counts.size * self.e0.shape[0] <= 4 * q1:
+            columns = [self.e0[:, count_of == k] for k in range(self.visit_counts.size)]
+            self.grams = np.stack([part @ part.T for part in columns])
 
     def scale(self, lam: Floats) -> Floats:
         s = np.ones(self.p + self.q2)
@@ -606,8 +616,11 @@ class _Criterion:
         s = self.scale(lam)
         a = 1.0 + lam1 * lam1 * self.n_outlet
         inverse_a = 1.0 / a
-        # S = D - E A^-1 E' with E = diag(lam1 s) E0: one pass over the outlets' columns.
-        gram = (self.e0 * inverse_a) @ self.e0.T
+        # S = D - E A^-1 E' with E = diag(lam1 s) E0.
+        if self.grams is not None:
+            gram = np.tensordot(1.0 / (1.0 + lam1 * lam1 * self.visit_counts), self.grams, axes=1)
+        else:
+            gram = (self.e0 * inverse_a) @ self.e0.T
         schur = np.outer(s, s) * (self.d0 - lam1 * lam1 * gram) + np.diag(self.identity_tail)
         try:
             upper = linalg.cholesky(schur, lower=False, check_finite=False)

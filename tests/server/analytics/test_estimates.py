@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import random
+import subprocess
+import sys
 import warnings
 from collections.abc import Sequence
 
@@ -187,6 +190,60 @@ def test_auditor_model_agrees_with_statsmodels(name: str) -> None:
     assert max(abs(a.effect - effects[a.auditor]) for a in ours.auditors) < EFFECT_ABS
     levels: dict[object, float] = reference["levels"]  # type: ignore[assignment]
     assert max(abs(o.estimate - levels[o.outlet]) for o in ours.outlets) < EFFECT_ABS
+
+
+@pytest.mark.parametrize("with_auditors", [False, True])
+def test_the_criterion_summed_by_visit_count_is_the_one_over_every_outlet(
+    with_auditors: bool,
+) -> None:
+    """The REML criterion takes the outlets' part of the equations as a sum over visit counts
+    (outlets with as many visits share it); worked out over every outlet, it is the same."""
+    wave = estimates._wave(generated(7), None)
+    x, _names, _groups = estimates._design(wave, False, with_auditors)
+    by_count = estimates._Criterion(wave, x, with_auditors)
+    assert by_count.grams is not None
+    assert len(by_count.visit_counts) > 2
+    every_outlet = estimates._Criterion(wave, x, with_auditors)
+    every_outlet.grams = None
+    for lam in ([0.3, 0.2], [1.1, 0.05], [4.0, 2.5]):
+        scales = np.array(lam[: 1 + with_auditors])
+        ours, reference = by_count.solve(scales), every_outlet.solve(scales)
+        assert math.isclose(ours[0], reference[0], rel_tol=1e-10)
+        for mine, theirs in zip(ours[1:], reference[1:], strict=True):
+            assert np.allclose(mine, theirs, rtol=1e-9, atol=1e-9)
+
+
+OPENBLAS_THREADS = """
+import ctypes, sys
+import server, numpy, scipy.linalg
+libraries = sorted({line.split()[-1] for line in open("/proc/self/maps") if "openblas" in line})
+threads = []
+for path in libraries:
+    library = ctypes.CDLL(path)
+    for name in ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads"):
+        if hasattr(library, name):
+            threads.append(getattr(library, name)())
+print(*threads)
+"""
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("2", "2")])
+def test_the_server_runs_openblas_on_one_thread_unless_told_otherwise(
+    given: str | None, expected: str
+) -> None:
+    """numpy's and scipy's OpenBLAS, as loaded after the server package: one thread each by
+    default (small matrices beside the event loop), the operator's number when set."""
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        environment["OPENBLAS_NUM_THREADS"] = given
+    printed = subprocess.run(
+        [sys.executable, "-c", OPENBLAS_THREADS],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert [expected, expected] == printed
 
 
 def test_the_demo_shaped_wave_reads_as_the_product_shows_it() -> None:
