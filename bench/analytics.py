@@ -11,14 +11,16 @@ league's median time and its ratio to the scan (goal <= 0.014) for:
 - after a write elsewhere: each request follows a change written by another connection, as
   another server process writes it with its audit-log entry, that the league does not rest on
   (an auditor renamed): a few aggregates say the league is unchanged;
-- after an edit: the same after an outlet renamed: everything is read and computed again
-  except the network's estimates, whose visits did not change;
+- after an outlet renamed: the same after an outlet's name changed: the kept figures get the
+  outlets' names read again (names are labels, not figures);
 - after a corrected visit: a visit of the shown wave rescored (with its entry), so that the
-  network's estimates are fitted again too.
+  results are read again and the network's estimates fitted again.
 
-The exit status is that of the kept league and the league after a write elsewhere against
-the goal; the first request after an edit or a corrected visit is printed with its ratio
-against the same goal, and says whether it meets it.
+The exit status is that of the league served from kept figures (asked again, after a write
+elsewhere, after an outlet renamed) against the goal. The first request of the process and the
+first after a corrected visit run the estimates' computation, whose own goal is
+`bench/estimates.py`'s; they are printed with their ratio against the same goal too, and say
+whether it meets it.
 
     .venv/bin/python bench/analytics.py [--rebuild] [--basis adjusted]
 """
@@ -278,8 +280,8 @@ def change_data(path: Path, kind: str, step: int, undo: bool = False) -> None:
 
 
 async def league_seconds(path: Path, repeats: int, basis: str) -> dict[str, list[float]]:
-    """Request times of the league: the first, kept, after a write elsewhere, after an edit,
-    after a corrected visit. Every change is undone at the end, whatever happens."""
+    """Request times of the league: the first, kept, after a write elsewhere, after an outlet
+    renamed, after a corrected visit. Every change is undone at the end, whatever happens."""
     settings = Settings(
         database_url=f"sqlite:///{path}",
         media_dir=path.parent / "media",
@@ -360,7 +362,7 @@ def main() -> int:
         "first": "first request of the process",
         "kept": "kept (data unchanged)",
         "elsewhere": "after a write elsewhere (league kept)",
-        "edit": "after an edit (estimates kept)",
+        "edit": "after an outlet renamed (figures kept, names read again)",
         "correction": "after a corrected visit (estimates fitted again)",
     }
     ratios = {}
@@ -376,7 +378,7 @@ def main() -> int:
     for kind, label in labels.items():
         verdict = "meets" if ratios[kind] <= GOAL else "misses"
         print(f"goal ratio <= {GOAL}: {verdict} ({label})")
-    return 0 if max(ratios["kept"], ratios["elsewhere"]) <= GOAL else 1
+    return 0 if max(ratios["kept"], ratios["elsewhere"], ratios["edit"]) <= GOAL else 1
 
 
 if __name__ == "__main__":
