@@ -15,6 +15,7 @@ import importlib.metadata
 import os
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,37 @@ def test_every_pure_python_dependency_of_httpx_is_a_requirement(
             if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
                 todo.append(normalise(requirement.name))
     assert set() == missing
+
+
+# What python-for-android builds from its own recipes, at the versions of the pinned release.
+RECIPES = {"python3", "sqlite3", "pillow", "pyjnius", "android", "pyzbar", "libzbar"}
+
+
+def locked_versions() -> dict[str, str]:
+    with (ROOT / "pylock.toml").open("rb") as lock:
+        return {
+            normalise(package["name"]): package["version"]
+            for package in tomllib.load(lock)["packages"]
+        }
+
+
+def test_the_app_is_built_from_pinned_versions_only(
+    app_section: configparser.SectionProxy,
+) -> None:
+    """Nothing resolves at build time: every requirement the lock holds is pinned to the lock's
+    version (the one the tests ran), the rest are recipes of a pinned python-for-android
+    release."""
+    assert re.fullmatch(r"v\d{4}\.\d{2}\.\d{2}", app_section.get("p4a.branch", "")), (
+        "p4a.branch must name a python-for-android release"
+    )
+    locked = locked_versions()
+    for entry in spec_list(app_section, "requirements"):
+        name, _equals, version = entry.partition("==")
+        name = normalise(name)
+        if name in RECIPES:
+            continue
+        assert name in locked, f"{entry}: neither in pylock.toml nor a recipe"
+        assert version == locked[name], f"{entry}: pylock.toml holds {locked[name]}"
 
 
 def test_camera_location_and_internet_are_permitted(
