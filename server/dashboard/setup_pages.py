@@ -265,17 +265,9 @@ async def invite_auditor(request: Request[Any, Any, Any]) -> Response[Any]:
     form = Form(
         values={**fields, "region_ids": forms.ids(multiple.get("region_ids", []))}, prefix="a-"
     )
-    password = forms.text(fields, "password") or _first_password()
     try:
-        user = await _users(request).create_user(
-            caller,
-            _new_person(
-                fields,
-                AUDITOR,
-                password,
-                language,
-                region_ids=form.values["region_ids"],
-            ),
+        user, password = await _add_person(
+            request, caller, fields, AUDITOR, language, region_ids=form.values["region_ids"]
         )
     except (Invalid, Conflict) as error:
         forms.add_error(
@@ -286,32 +278,33 @@ async def invite_auditor(request: Request[Any, Any, Any]) -> Response[Any]:
             conflict_field="email",
         )
         return await _start_page(request, caller, auditor_form=form, status_code=422)
-    link = setup_link(context_of(request).settings.public_url, user.email)
-    label = forms.words(language, _("QR code of the setup link"))
-    return render(
-        request,
-        "setup_invite.html",
-        caller=caller,
-        person=user,
-        setup_url=link,
-        qr_svg=qr_code(link, label),
-        password=password,
-    )
+    return _password_page(request, caller, user, password, "/setup#auditors")
 
 
-def _new_person(
-    fields: Mapping[str, str], role: str, password: str, language: str, **scope: Any
-) -> UserCreate:
-    """The person a set-up form adds: e-mail, name and language as typed (the page's language
-    when none is chosen), with the role, first password and scope given."""
-    return UserCreate(
-        email=forms.text(fields, "email"),
-        name=forms.text(fields, "name"),
-        role=role,
-        password=password,
-        language=forms.text(fields, "language") or language,
-        **scope,
+async def _add_person(
+    request: Request[Any, Any, Any],
+    caller: Caller,
+    fields: Mapping[str, str],
+    role: str,
+    language: str,
+    **scope: Any,
+) -> tuple[User, str]:
+    """The person a set-up form adds, and their first password: e-mail, name and language as
+    typed (the page's language when none is chosen), the password as typed or made up, with
+    the role and scope given. Raises what creating a user raises."""
+    password = forms.text(fields, "password") or _first_password()
+    user = await _users(request).create_user(
+        caller,
+        UserCreate(
+            email=forms.text(fields, "email"),
+            name=forms.text(fields, "name"),
+            role=role,
+            password=password,
+            language=forms.text(fields, "language") or language,
+            **scope,
+        ),
     )
+    return user, password
 
 
 STAFF_FIELDS: Final = ("email", "name", "role", "password", "language", "client_ids")
@@ -337,31 +330,14 @@ async def add_staff(request: Request[Any, Any, Any]) -> Response[Any]:
     if problems:
         forms.add_problems(form, language, problems, STAFF_FIELDS)
         return await _start_page(request, caller, staff_form=form, status_code=422)
-    password = forms.text(fields, "password") or _first_password()
     try:
-        user = await _users(request).create_user(
-            caller,
-            _new_person(
-                fields,
-                role,
-                password,
-                language,
-                client_ids=client_ids,
-            ),
+        user, password = await _add_person(
+            request, caller, fields, role, language, client_ids=client_ids
         )
     except (Invalid, Conflict) as error:
         forms.add_error(form, language, error, STAFF_FIELDS, conflict_field="email")
         return await _start_page(request, caller, staff_form=form, status_code=422)
-    return render(
-        request,
-        "setup_invite.html",
-        caller=caller,
-        person=user,
-        setup_url=None,
-        qr_svg=None,
-        password=password,
-        back="/setup#staff",
-    )
+    return _password_page(request, caller, user, password, "/setup#staff")
 
 
 def _first_password() -> str:
@@ -726,33 +702,21 @@ async def add_person(request: Request[Any, Any, Any], client_id: FromPath[int]) 
     if role not in CLIENT_ROLES:
         forms.add_problems(form, language, [{"item": "role", "code": "unknown_role"}], ("role",))
         return await _client_page(request, caller, client_id, {"person": form}, 422)
-    password = forms.text(fields, "password") or _first_password()
     try:
-        user = await _users(request).create_user(
+        user, password = await _add_person(
+            request,
             caller,
-            _new_person(
-                fields,
-                role,
-                password,
-                language,
-                client_id=client_id,
-                region_ids=form.values["region_ids"] if role == "regional_manager" else [],
-                outlet_ids=form.values["outlet_ids"] if role == "outlet_manager" else [],
-            ),
+            fields,
+            role,
+            language,
+            client_id=client_id,
+            region_ids=form.values["region_ids"] if role == "regional_manager" else [],
+            outlet_ids=form.values["outlet_ids"] if role == "outlet_manager" else [],
         )
     except (Invalid, Conflict) as error:
         forms.add_error(form, language, error, PERSON_FIELDS, conflict_field="email")
         return await _client_page(request, caller, client_id, {"person": form}, 422)
-    return render(
-        request,
-        "setup_invite.html",
-        caller=caller,
-        person=user,
-        setup_url=None,
-        qr_svg=None,
-        password=password,
-        back=f"/setup/clients/{client_id}#people",
-    )
+    return _password_page(request, caller, user, password, f"/setup/clients/{client_id}#people")
 
 
 WAVE_FIELDS: Final = ("name", "starts_on", "ends_on", "templates")
@@ -1349,7 +1313,9 @@ async def save_person(request: Request[Any, Any, Any], user_id: FromPath[int]) -
                 ),
             )
             if password:
-                return _new_password_page(request, caller, changed, password, "".join(section))
+                return _password_page(
+                    request, caller, changed, password, "".join(section), new_password=True
+                )
             return _redirect(f"{section[0]}?done=saved{section[1]}")
         except (Invalid, Conflict) as error:
             forms.add_error(form, language, error, PERSON_EDIT_FIELDS, conflict_field="active")
@@ -1360,11 +1326,17 @@ async def save_person(request: Request[Any, Any, Any], user_id: FromPath[int]) -
     return await _client_page(request, caller, person.client_id, status_code=422, editing=editing)
 
 
-def _new_password_page(
-    request: Request[Any, Any, Any], caller: Caller, person: User, password: str, back: str
+def _password_page(
+    request: Request[Any, Any, Any],
+    caller: Caller,
+    person: User,
+    password: str,
+    back: str,
+    new_password: bool = False,
 ) -> Response[str]:
-    """What a new password did, the password to give, and an auditor's phone set-up again (the
-    same link and QR code as the invitation's: they hold the server and the e-mail only)."""
+    """The person added (or given a `new_password`), the password to give them, shown this
+    once, and for an auditor the link and QR code that set up their phone (the same each time:
+    they hold the server and the e-mail only)."""
     setup_url = qr = None
     if person.role == AUDITOR:
         setup_url = setup_link(context_of(request).settings.public_url, person.email)
@@ -1375,7 +1347,7 @@ def _new_password_page(
         "setup_invite.html",
         caller=caller,
         person=person,
-        new_password=True,
+        new_password=new_password,
         setup_url=setup_url,
         qr_svg=qr,
         password=password,
