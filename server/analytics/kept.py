@@ -84,9 +84,6 @@ class Kept:
             self.put(key, fingerprint, computed)
             return computed
 
-    def clear(self) -> None:
-        self.entries.clear()
-
 
 KEPT_FIGURES = Kept(KEPT)
 

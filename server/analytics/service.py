@@ -180,10 +180,11 @@ class AnalyticsService:
         key = (caller.role, scope_of(caller), filters, min_audits)
         found, kept = KEPT_FIGURES.get(("league", *key), version)
         if not found:
+            choice = await choose_waves(caller, filters)
             figures = await KEPT_FIGURES.read(
                 ("league data", database(), *key),
-                await self._league_rests_on(caller, filters),
-                functools.partial(self._league, caller, filters, min_audits),
+                await self._league_rests_on(choice),
+                functools.partial(self._league, caller, filters, min_audits, choice),
             )
             labels = await wave_results.outlet_labels({row.client_id for row in figures.rows})
             kept = labelled(figures, labels)
@@ -204,11 +205,10 @@ class AnalyticsService:
             },
         )
 
-    async def _league_rests_on(self, caller: Caller, filters: Filters) -> tuple[Any, ...]:
-        """What the league rests on: the waves it shows and the ones before them, what their
-        outlet results rest on in each client's whole network (its estimates are the
+    async def _league_rests_on(self, choice: WaveChoice) -> tuple[Any, ...]:
+        """What the league of `choice` rests on: the waves it shows and the ones before them,
+        what their outlet results rest on in each client's whole network (its estimates are the
         network's), and which results each client's league ranks."""
-        choice = await choose_waves(caller, filters)
         clients = {wave.client_id for wave in choice.shown}
         shown = tuple(
             (wave.id, previous.id if (previous := choice.previous.get(wave.id)) else None)
@@ -220,10 +220,11 @@ class AnalyticsService:
             tuple(sorted((await league_bases(clients)).items())),
         )
 
-    async def _league(self, caller: Caller, filters: Filters, min_audits: int) -> LeagueTable:
-        """The league without its notes on how to read it (those are in the caller's
-        language)."""
-        choice = await choose_waves(caller, filters)
+    async def _league(
+        self, caller: Caller, filters: Filters, min_audits: int, choice: WaveChoice
+    ) -> LeagueTable:
+        """The league of `choice` without its notes on how to read it (those are in the
+        caller's language)."""
         results = await self.results(caller, filters, choice)
         rows: list[LeagueRow] = []
         networks: list[NetworkFigure] = []

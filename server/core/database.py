@@ -44,7 +44,6 @@ import dataclasses
 import functools
 import hashlib
 import itertools
-import operator
 import os
 import sqlite3
 import time
@@ -140,13 +139,9 @@ class Connection:
         """Insert rows that all name the same columns, in one batched statement."""
         if rows:
             columns = tuple(rows[0])
-            if len(columns) == 1:  # itemgetter of one key gives the value, not a 1-tuple
-                (column,) = columns
-                params = [(row[column],) for row in rows]
-            else:
-                values = operator.itemgetter(*columns)
-                params = [values(row) for row in rows]
-            await self.executemany(_insert_sql(table, columns), params)
+            await self.executemany(
+                _insert_sql(table, columns), [tuple(row[name] for name in columns) for row in rows]
+            )
 
 
 def marks(count: int) -> str:
