@@ -24,8 +24,9 @@ $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -c '$(LOCKED_PIP)' > $(VENV)/locked-pip.txt
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(VENV)/locked-pip.txt
-	@# -qq: pip calls installing from pylock.toml experimental, on every install.
-	$(PY) -m pip install -qq --no-deps -r $(LOCK)
+	@# -qq: pip calls installing from pylock.toml experimental, on every install. Wheels only:
+	@# building a source package would fetch the newest build backend.
+	$(PY) -m pip install -qq --no-deps --only-binary :all: -r $(LOCK)
 	@# setuptools warns on every editable install that a folder named like a package shadows
 	@# it: here that folder is the package itself.
 	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --no-deps \
