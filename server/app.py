@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from server.analytics.controllers import AnalyticsController
+from server.analytics.kept import keep_fresh
 from server.auditlog.controllers import AuditLogController
 from server.audits.controllers import ROUTES as AUDIT_ROUTES
 from server.auth.controllers import AuthController
@@ -117,9 +120,16 @@ def create_app(settings: Settings) -> Litestar:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await remove_crash_leftovers(context.media_store)
         await context.database.start()
+        refresher = None
+        if settings.league_refresh_seconds > 0:
+            refresher = asyncio.create_task(keep_fresh(settings.league_refresh_seconds))
         try:
             yield
         finally:
+            if refresher is not None:
+                refresher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await refresher
             await context.database.close()
 
     swagger_assets = create_static_files_router(

@@ -20,12 +20,22 @@ The fingerprints, cheapest first (docs/contract.md#estimates):
   a renamed outlet keeps the league's figures.
 - the sums a network's estimates rest on (`server.analytics.wave_estimates`), whose computation
   takes seconds: a change of another wave does not fit the model again.
+
+Leagues are also kept fresh ahead of requests (`keep_fresh`, every `LEAGUE_REFRESH_SECONDS`):
+each server process remembers the leagues asked of it in the last `ASKED_WITHIN_SECONDS`, and
+when the audit log's head moves (a change made by any process) works them out again in the
+background, so that the next request finds them kept instead of paying for the estimates' fit
+and the simulated ranks itself. It is the same computation a request would run, under the same
+key and lock: a request arriving meanwhile waits for it and takes its result.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, TypeVar
 
@@ -35,7 +45,22 @@ from server.auditlog.service import HEAD
 from server.workflow.tables import ScoreRollup
 
 KEPT: Final = 64
+# Leagues asked within this long are worked out again after a change; at most REMEMBERED.
+ASKED_WITHIN_SECONDS: Final = 15 * 60
+REMEMBERED: Final = 8
 T = TypeVar("T")
+
+logger = logging.getLogger("shopscore.analytics")
+
+
+@dataclasses.dataclass(slots=True)
+class Asked:
+    """A figure somebody asked for: how to work it out again, on which database, and when
+    (monotonic seconds) it was last asked."""
+
+    again: Callable[[], Awaitable[object]]
+    database: int
+    at: float
 
 
 class Kept:
@@ -46,6 +71,7 @@ class Kept:
         self.size = size
         self.entries: collections.OrderedDict[Any, tuple[Any, Any]] = collections.OrderedDict()
         self.locks: dict[Any, asyncio.Lock] = {}
+        self.asked: collections.OrderedDict[Any, Asked] = collections.OrderedDict()
 
     def get(self, key: Any, fingerprint: Any) -> tuple[bool, Any]:
         entry = self.entries.get(key)
@@ -84,6 +110,35 @@ class Kept:
             self.put(key, fingerprint, computed)
             return computed
 
+    def remember(self, key: Any, again: Callable[[], Awaitable[object]], at: float) -> None:
+        """Note that the figure `key` was asked for at `at`; `again()` works it out (or finds
+        it still kept) when `refresh` runs. The REMEMBERED most recently asked are kept."""
+        self.asked[key] = Asked(again, database(), at)
+        self.asked.move_to_end(key)
+        while len(self.asked) > REMEMBERED:
+            self.asked.popitem(last=False)
+
+    async def refresh(self, since: float) -> int:
+        """Work out again each figure asked for on this database at or after `since`, the most
+        recently asked first, and forget those asked before; one that fails is logged and
+        forgotten. How many were worked out again or found still kept."""
+        current, refreshed = database(), 0
+        for key, asked in reversed(list(self.asked.items())):
+            if asked.database != current:
+                continue
+            if asked.at >= since:
+                try:
+                    await asked.again()
+                except Exception:
+                    logger.exception("could not work out a figure again ahead of its request")
+                else:
+                    refreshed += 1
+                    continue
+            # Asked too long ago, or failing: asked for again, it is remembered again.
+            if self.asked.get(key) is asked:
+                del self.asked[key]
+        return refreshed
+
 
 KEPT_FIGURES = Kept(KEPT)
 
@@ -99,3 +154,19 @@ async def data_version() -> tuple[Any, ...]:
     rows: list[dict[str, Any]] = await ScoreRollup.raw(HEAD)
     head = (int(rows[0]["sequence"]), str(rows[0]["entry_hash"])) if rows else (0, "")
     return (database(), *head)
+
+
+async def keep_fresh(every_seconds: float, kept: Kept = KEPT_FIGURES) -> None:
+    """Until cancelled: every `every_seconds`, when the audit log's head has moved since the
+    last look, work out again the figures asked for in the last ASKED_WITHIN_SECONDS (a
+    server's background task; one indexed row read a look while nothing changes)."""
+    seen: tuple[Any, ...] | None = None
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            version = await data_version()
+            if version != seen:
+                seen = version
+                await kept.refresh(time.monotonic() - ASKED_WITHIN_SECONDS)
+        except Exception:
+            logger.exception("could not look for changes of the data")

@@ -27,6 +27,7 @@ import dataclasses
 import functools
 import json
 import math
+import time
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -174,21 +175,17 @@ class AnalyticsService:
         the audit log's head moves, then while what the league rests on reads the same (most
         changes, such as a visit sent for review or a corrective action, leave it as it was).
         Outlets' codes and names are labels on the kept figures: a renamed outlet shows in the
-        next league without working its figures out again."""
+        next league without working its figures out again. A league asked is remembered, so
+        that after a change the server works it out again before it is asked again
+        (`server.analytics.kept.keep_fresh`)."""
         await self._prepare(caller, filters)
-        version = await data_version()
         key = (caller.role, scope_of(caller), filters, min_audits)
-        found, kept = KEPT_FIGURES.get(("league", *key), version)
-        if not found:
-            choice = await choose_waves(caller, filters)
-            figures = await KEPT_FIGURES.read(
-                ("league data", database(), *key),
-                await self._league_rests_on(choice),
-                functools.partial(self._league, caller, filters, min_audits, choice),
-            )
-            labels = await wave_results.outlet_labels({row.client_id for row in figures.rows})
-            kept = labelled(figures, labels)
-            KEPT_FIGURES.put(("league", *key), version, kept)
+        kept = await self._kept_league(caller, filters, min_audits, key)
+        KEPT_FIGURES.remember(
+            ("league", *key),
+            functools.partial(self._kept_league, caller, filters, min_audits, key),
+            time.monotonic(),
+        )
         language = translation(caller.language)
         return LeagueTable(
             wave_ids=kept.wave_ids,
@@ -204,6 +201,25 @@ class AnalyticsService:
                 + (("adjusted",) if any(f.basis != "raw" for f in kept.estimates) else ())
             },
         )
+
+    async def _kept_league(
+        self, caller: Caller, filters: Filters, min_audits: int, key: tuple[Any, ...]
+    ) -> LeagueTable:
+        """The league of `key` (the caller's role and scope, filters and minimum) as kept, or
+        worked out again when the data it rests on changed."""
+        version = await data_version()
+        found, kept = KEPT_FIGURES.get(("league", *key), version)
+        if not found:
+            choice = await choose_waves(caller, filters)
+            figures = await KEPT_FIGURES.read(
+                ("league data", database(), *key),
+                await self._league_rests_on(choice),
+                functools.partial(self._league, caller, filters, min_audits, choice),
+            )
+            labels = await wave_results.outlet_labels({row.client_id for row in figures.rows})
+            kept = labelled(figures, labels)
+            KEPT_FIGURES.put(("league", *key), version, kept)
+        return kept  # type: ignore[no-any-return]
 
     async def _league_rests_on(self, choice: WaveChoice) -> tuple[Any, ...]:
         """What the league of `choice` rests on: the waves it shows and the ones before them,

@@ -7,6 +7,7 @@ Nothing reads the environment anywhere else: the app factory, the CLI and the te
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -104,6 +105,10 @@ class Settings:
     signing_organisation: str = DEFAULT_ORGANISATION
     # Where people reach this server: the reports' QR codes and verification address.
     public_url: str = DEFAULT_PUBLIC_URL
+    # How often a server looks for changes of the data, to work out again the leagues asked of
+    # it lately before they are asked again (server.analytics.kept.keep_fresh); 0: never, the
+    # request that follows a change works its league out. `from_env` turns it on.
+    league_refresh_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         if self.media_store not in MEDIA_STORES:
@@ -114,6 +119,11 @@ class Settings:
             raise SettingsError("MEDIA_STORE=s3 needs the S3 settings (S3_BUCKET and the keys)")
         if (self.signing_cert_file is None) != (self.signing_key_file is None):
             raise SettingsError("SIGNING_CERT_FILE and SIGNING_KEY_FILE are set together")
+        if not (math.isfinite(self.league_refresh_seconds) and self.league_refresh_seconds >= 0):
+            raise SettingsError(
+                "LEAGUE_REFRESH_SECONDS must be a number of seconds, 0 or more, "
+                f"not {self.league_refresh_seconds!r}"
+            )
         if not self.public_url.startswith(("http://", "https://")) or self.public_url.endswith("/"):
             raise SettingsError(
                 f"PUBLIC_URL must be an http(s) address without a final /, not {self.public_url!r}"
@@ -168,6 +178,7 @@ class Settings:
             signing_key_file=signing_key_file,
             signing_organisation=organisation,
             public_url=environ.get("PUBLIC_URL", "").strip().rstrip("/") or DEFAULT_PUBLIC_URL,
+            league_refresh_seconds=float(environ.get("LEAGUE_REFRESH_SECONDS", 1.0)),
         )
 
 

@@ -60,6 +60,7 @@ CHANGED = {
     "SIGNING_KEY_FILE": ("/etc/shopscore/other-key.pem", "signing_key_file"),
     "SIGNING_ORGANISATION": ("Acme Audits", "signing_organisation"),
     "PUBLIC_URL": ("https://audits.example.test", "public_url"),
+    "LEAGUE_REFRESH_SECONDS": ("0", "league_refresh_seconds"),
 }
 S3 = {"S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "k", "S3_SECRET_ACCESS_KEY": "s"}
 # The signing files are configured together (each is changed on top of the pair).
@@ -136,6 +137,13 @@ def test_signing_files_go_together_and_the_public_url_is_an_address(tmp_path: Pa
         Settings.from_env({"PUBLIC_URL": "audits.example.test"}, var_dir=tmp_path)
     trailing = Settings.from_env({"PUBLIC_URL": "https://audits.example.test/"}, var_dir=tmp_path)
     assert "https://audits.example.test" == trailing.public_url
+
+
+@pytest.mark.parametrize("seconds", ["-1", "nan", "inf"])
+def test_the_league_refresh_is_a_number_of_seconds(seconds: str, tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="LEAGUE_REFRESH_SECONDS"):
+        Settings.from_env({"LEAGUE_REFRESH_SECONDS": seconds}, var_dir=tmp_path)
+    assert 1.0 == Settings.from_env({}, var_dir=tmp_path).league_refresh_seconds
 
 
 async def test_the_signing_key_and_public_url_sign_and_address_every_report(
@@ -291,4 +299,5 @@ async def test_media_dir_is_where_photos_are_stored(with_admin: Settings, tmp_pa
 # Shown elsewhere: DATABASE_URL (every server suite runs on SQLite and PostgreSQL);
 # MEDIA_STORE and S3_* (tests/server/storage/test_app_on_s3.py); the login limits
 # (tests/server/test_auth.py); DATABASE_BUSY_TIMEOUT_MS
-# (tests/server/audits/test_races_between_workers.py).
+# (tests/server/audits/test_races_between_workers.py); LEAGUE_REFRESH_SECONDS
+# (tests/server/analytics/test_league_kept.py).

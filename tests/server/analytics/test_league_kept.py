@@ -1,17 +1,24 @@
 """The league is kept between requests only while the data it rests on is unchanged: asked
 again, or after a change it does not rest on (a region renamed), it is not worked out again; an
 outlet renamed or moved to another region shows in the next league, also when another server on
-the same database made the change (a programme of its own: this module changes data).
+the same database made the change; with LEAGUE_REFRESH_SECONDS, the server works a league asked
+lately out again after such a change, before it is asked again (a programme of its own: this
+module changes data).
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
+from server.analytics.kept import REMEMBERED, Kept
 from server.analytics.schemas import LeagueRow, LeagueTable, OutletRef
 from server.analytics.service import AnalyticsService, labelled
 from server.app import create_app
@@ -199,3 +206,73 @@ async def test_a_dispute_shows_in_the_next_league_in_the_wave_shown_and_the_one_
     upheld = row_of(await reader.ok("GET", LEAGUE, headers["head_office"]), own)
     assert first["score"] == upheld["score"]
     assert first["previous_score"] < upheld["previous_score"]
+
+
+async def until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {seconds} s"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_league_asked_is_worked_out_again_after_a_change_before_it_is_asked_again(
+    programme: Programme, seeded: tuple[Settings, Programme], worked_out: list[int]
+) -> None:
+    ids, admin = programme.ids, programme.headers["admin"]
+    head_office, own = programme.headers["head_office"], ids["outlet_own"]
+    app = create_app(dataclasses.replace(seeded[0], league_refresh_seconds=0.05))
+    async with AsyncTestClient(app=app) as client:
+        api = Api(client, app)
+        region = row_of(await api.ok("GET", LEAGUE, head_office), own)["region_id"]
+        assert 1 == len(worked_out)
+        other = ids["region_south"] if region == ids["region_north"] else ids["region_north"]
+        await api.ok("PATCH", f"/api/v1/outlets/{own}", admin, {"region_id": other})
+        await until(lambda: len(worked_out) == 2)
+        moved = row_of(await api.ok("GET", LEAGUE, head_office), own)
+        assert other == moved["region_id"]
+        assert 2 == len(worked_out)  # the request found the league worked out
+        await asyncio.sleep(0.3)  # nothing changed since: nothing is worked out again
+        assert 2 == len(worked_out)
+
+
+async def test_without_the_refresh_the_request_after_a_change_works_the_league_out(
+    reader: Api, programme: Programme, worked_out: list[int]
+) -> None:
+    ids, admin = programme.ids, programme.headers["admin"]
+    head_office, own = programme.headers["head_office"], ids["outlet_own"]
+    region = row_of(await reader.ok("GET", LEAGUE, head_office), own)["region_id"]
+    other = ids["region_south"] if region == ids["region_north"] else ids["region_north"]
+    await reader.ok("PATCH", f"/api/v1/outlets/{own}", admin, {"region_id": other})
+    await asyncio.sleep(0.3)
+    assert 1 == len(worked_out)
+    assert other == row_of(await reader.ok("GET", LEAGUE, head_office), own)["region_id"]
+    assert 2 == len(worked_out)
+
+
+async def test_the_figures_asked_lately_are_worked_out_again_the_latest_first(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Those asked before `since` are forgotten, one that fails is logged and forgotten, and
+    only the REMEMBERED most recently asked are remembered at all."""
+    kept, calls = Kept(4), []
+
+    def again(name: str) -> Callable[[], Awaitable[None]]:
+        async def work_out() -> None:
+            calls.append(name)
+            if name == "failing":
+                raise ValueError(name)
+
+        return work_out
+
+    for number in range(REMEMBERED):
+        kept.remember(f"early {number}", again(f"early {number}"), at=1.0)
+    kept.remember("failing", again("failing"), at=50.0)
+    kept.remember("older", again("older"), at=100.0)
+    kept.remember("latest", again("latest"), at=200.0)
+    kept.remember("older", again("older"), at=300.0)  # asked again: now the latest
+    assert REMEMBERED == len(kept.asked)
+    with caplog.at_level(logging.ERROR, logger="shopscore.analytics"):
+        assert 2 == await kept.refresh(since=50.0)
+    assert ["older", "latest", "failing"] == calls
+    assert "could not work out a figure again" in caplog.text
+    assert ["latest", "older"] == list(kept.asked)  # the early ones asked before 50.0
