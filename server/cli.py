@@ -11,7 +11,7 @@ import os
 import shutil
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from server.access.caller import ROLES
@@ -23,14 +23,11 @@ from server.core.settings import Settings
 PORTS_TO_SUGGEST = 20
 
 
-def _settings() -> Settings:
-    return Settings.from_env(os.environ)
-
-
 def serve(host: str, port: int, workers: int) -> None:
+    """uvicorn serving `server.asgi:app`, whose settings its workers read from the process's
+    environment (`main` has read them once already: var/ and the secret key exist)."""
     import uvicorn
 
-    _settings()  # create var/ and the secret key once, before workers race for it
     uvicorn.run(
         "server.asgi:app",
         host=host,
@@ -180,7 +177,13 @@ def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one `shopscore` command; settings come from `environ` (the process's environment
+    when None)."""
+
+    def settings() -> Settings:
+        return Settings.from_env(os.environ if environ is None else environ)
+
     parser = argparse.ArgumentParser(prog="shopscore", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser("serve", help="run the API server")
@@ -241,14 +244,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "serve":
+            settings()  # create var/ and the secret key once, before workers race for it
             serve(args.host, args.port, args.workers)
         elif args.command == "migrate":
-            asyncio.run(_migrate(_settings()))
+            asyncio.run(_migrate(settings()))
         elif args.command == "user":
             password = args.password or getpass.getpass("Password: ")
             user_id = asyncio.run(
                 _create_user(
-                    _settings(),
+                    settings(),
                     args.role,
                     args.email,
                     password,
@@ -258,16 +262,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             print(f"created user {user_id} ({args.role}) {args.email}")
         elif args.command == "templates":
-            loaded = asyncio.run(_load_starters(_settings()))
+            loaded = asyncio.run(_load_starters(settings()))
             print("loaded: " + (", ".join(loaded) if loaded else "nothing new"))
         elif args.command == "report":
-            return run_report_command(_settings(), args)
+            return run_report_command(settings(), args)
         elif args.command == "waves":
-            print_waves(_settings())
+            print_waves(settings())
         elif args.command == "verify-log":
-            return asyncio.run(_verify_log(_settings(), args.head))
+            return asyncio.run(_verify_log(settings(), args.head))
         elif args.command in ("backup", "restore"):
-            return _backup_or_restore(_settings(), args)
+            return _backup_or_restore(settings(), args)
         elif args.command == "demo":
             # Before anything is created or loaded: a taken port must cost seconds, not a load.
             problem = None if args.no_serve else port_problem(args.host, args.port)
@@ -277,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from server.demo import run_demo
 
             try:
-                run_demo(_settings(), args.host, args.port, serve=not args.no_serve)
+                run_demo(settings(), args.host, args.port, serve=not args.no_serve)
             except KeyboardInterrupt:
                 print(
                     "\ninterrupted: the next `make demo` carries on where the load stopped",

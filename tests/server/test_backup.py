@@ -90,22 +90,13 @@ def media_hashes(media_dir: Path) -> dict[str, str]:
 
 def run_cli(settings: Settings, arguments: list[str]) -> int:
     """`shopscore ...` against `settings`, configured through the environment as an operator
-    does (the variables are restored afterwards)."""
-    variables = {
+    does."""
+    environment = {
         "DATABASE_URL": settings.database_url,
         "MEDIA_DIR": str(settings.media_dir),
         "SECRET_KEY": settings.secret_key,
     }
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        return main(arguments)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return main(arguments, environment)
 
 
 async def shopscore(settings: Settings, *arguments: str) -> int:

@@ -26,20 +26,19 @@ from tests.server.workflow.helpers import sql
 
 
 @pytest.fixture
-def cli_environment(
-    seeded_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
+def cli_environment(seeded_settings: Settings, tmp_path: Path) -> dict[str, str]:
     """The CLI's environment pointing at the seeded database and a copy of its media."""
     media = tmp_path / "media"
     shutil.copytree(seeded_settings.media_dir, media)
-    monkeypatch.setenv("DATABASE_URL", seeded_settings.database_url)
-    monkeypatch.setenv("MEDIA_DIR", str(media))
-    monkeypatch.setenv("SECRET_KEY", SECRET_KEY)
-    return media
+    return {
+        "DATABASE_URL": seeded_settings.database_url,
+        "MEDIA_DIR": str(media),
+        "SECRET_KEY": SECRET_KEY,
+    }
 
 
 def test_report_outlet_writes_one_pdf_in_russian(
-    cli_environment: Path,
+    cli_environment: dict[str, str],
     programme: ReportWorld,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -47,7 +46,7 @@ def test_report_outlet_writes_one_pdf_in_russian(
     output = tmp_path / "own.pdf"
     status = main(
         ["report", "outlet", "OWN", "--wave", str(programme.ids["wave_a2"]), "--lang", "ru",
-         "-o", str(output)]
+         "-o", str(output)], cli_environment
     )  # fmt: skip
     assert 0 == status
     assert OUTLET_NAME_RU in " ".join(page_texts(output.read_bytes()))
@@ -55,7 +54,7 @@ def test_report_outlet_writes_one_pdf_in_russian(
 
 
 def test_report_wave_with_two_processes_survives_a_broken_outlet(
-    cli_environment: Path,
+    cli_environment: dict[str, str],
     seeded_settings: Settings,
     programme: ReportWorld,
     tmp_path: Path,
@@ -63,10 +62,12 @@ def test_report_wave_with_two_processes_survives_a_broken_outlet(
 ) -> None:
     rows = asyncio.run(sql(seeded_settings.database_url, "SELECT thumbnail_key FROM photo"))
     assert 1 == len(rows)
-    (cli_environment / rows[0]["thumbnail_key"]).write_bytes(b"this is not a JPEG")
+    (Path(cli_environment["MEDIA_DIR"]) / rows[0]["thumbnail_key"]).write_bytes(
+        b"this is not a JPEG"
+    )
     out = tmp_path / "wave"
     status = main(["report", "wave", str(programme.ids["wave_a2"]), "--out", str(out),
-                   "--jobs", "2"])  # fmt: skip
+                   "--jobs", "2"], cli_environment)  # fmt: skip
     captured = capsys.readouterr()
     assert 1 == status
     assert ["OTHER_OUTLET.en.pdf", "OTHER_REGION.en.pdf", "comparison.pdf"] == sorted(
@@ -81,14 +82,14 @@ def test_report_wave_with_two_processes_survives_a_broken_outlet(
 
 
 def test_report_wave_writes_every_outlet(
-    cli_environment: Path,
+    cli_environment: dict[str, str],
     programme: ReportWorld,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "wave"
     status = main(["report", "wave", str(programme.ids["wave_a1"]), "--out", str(out),
-                   "--jobs", "1", "--lang", "pl"])  # fmt: skip
+                   "--jobs", "1", "--lang", "pl"], cli_environment)  # fmt: skip
     assert 0 == status
     assert ["OTHER_OUTLET.pl.pdf", "OTHER_REGION.pl.pdf", "OWN.pl.pdf", "comparison.pdf"] == sorted(
         path.name for path in out.iterdir()
@@ -97,40 +98,46 @@ def test_report_wave_writes_every_outlet(
 
 
 def test_report_of_an_unknown_wave_is_an_error(
-    cli_environment: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_environment: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert 1 == main(["report", "wave", "999999", "--out", str(tmp_path / "none")])
+    assert 1 == main(["report", "wave", "999999", "--out", str(tmp_path / "none")], cli_environment)
     assert 'error: there is no wave "999999"' in capsys.readouterr().err
     assert not (tmp_path / "none").exists()
 
 
 def test_a_wave_is_named_by_its_name_in_any_case_or_by_its_id(
-    cli_environment: Path,
+    cli_environment: dict[str, str],
     programme: ReportWorld,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     by_name = tmp_path / "by-name.pdf"
     by_id = tmp_path / "by-id.pdf"
-    assert 0 == main(["report", "outlet", "OWN", "--wave", "Q1 a, second", "-o", str(by_name)])
+    assert 0 == main(
+        ["report", "outlet", "OWN", "--wave", "Q1 a, second", "-o", str(by_name)], cli_environment
+    )
     wave_id = str(programme.ids["wave_a2"])
-    assert 0 == main(["report", "outlet", "OWN", "--wave", wave_id, "-o", str(by_id)])
+    assert 0 == main(
+        ["report", "outlet", "OWN", "--wave", wave_id, "-o", str(by_id)], cli_environment
+    )
     for output in (by_name, by_id):
         assert OUTLET_NAME_RU in " ".join(page_texts(output.read_bytes()))
     out = tmp_path / "wave"
-    assert 0 == main(["report", "wave", "q1 A", "--out", str(out), "--jobs", "1"])
+    assert 0 == main(["report", "wave", "q1 A", "--out", str(out), "--jobs", "1"], cli_environment)
     assert "OWN.en.pdf" in {path.name for path in out.iterdir()}
     capsys.readouterr()
 
 
 def test_an_unknown_wave_lists_the_waves_there_are(
-    cli_environment: Path,
+    cli_environment: dict[str, str],
     programme: ReportWorld,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     output = tmp_path / "none.pdf"
-    assert 1 == main(["report", "outlet", "OWN", "--wave", "Q9 nowhere", "-o", str(output)])
+    assert 1 == main(
+        ["report", "outlet", "OWN", "--wave", "Q9 nowhere", "-o", str(output)], cli_environment
+    )
     error = capsys.readouterr().err
     assert 'there is no wave "Q9 nowhere"' in error
     assert "outlet with this code" not in error
@@ -141,10 +148,12 @@ def test_an_unknown_wave_lists_the_waves_there_are(
 
 
 def test_an_unknown_outlet_names_the_client_and_its_outlets(
-    cli_environment: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_environment: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     output = tmp_path / "none.pdf"
-    assert 1 == main(["report", "outlet", "NOPE", "--wave", "Q1 a", "-o", str(output)])
+    assert 1 == main(
+        ["report", "outlet", "NOPE", "--wave", "Q1 a", "-o", str(output)], cli_environment
+    )
     error = capsys.readouterr().err
     assert 'has no outlet "NOPE"' in error
     assert "OWN" in error.split("its outlets:")[1]
@@ -152,9 +161,9 @@ def test_an_unknown_outlet_names_the_client_and_its_outlets(
 
 
 def test_waves_lists_every_wave_with_its_id_and_released_audits(
-    cli_environment: Path, programme: ReportWorld, capsys: pytest.CaptureFixture[str]
+    cli_environment: dict[str, str], programme: ReportWorld, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert 0 == main(["waves"])
+    assert 0 == main(["waves"], cli_environment)
     lines = capsys.readouterr().out.splitlines()
     assert ["id", "wave", "client"] == lines[0].split()[:3]
     rows = {line.split()[0]: line for line in lines[1:] if line.strip()[:1].isdigit()}
@@ -165,14 +174,15 @@ def test_waves_lists_every_wave_with_its_id_and_released_audits(
 
 
 def test_report_wave_skips_outlets_with_nothing_released(
-    cli_environment: Path,
+    cli_environment: dict[str, str],
     programme: ReportWorld,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "wave"
     status = main(
-        ["report", "wave", str(programme.ids["wave_b"]), "--out", str(out), "--jobs", "1"]
+        ["report", "wave", str(programme.ids["wave_b"]), "--out", str(out), "--jobs", "1"],
+        cli_environment,
     )
     assert 0 == status
     assert [] == list(out.iterdir())

@@ -134,20 +134,21 @@ def test_the_command_line_signs_and_records_with_the_configured_key(
     programme: ReportWorld,
     signing_files: tuple[Path, Path],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", seeded_settings.database_url)
-    monkeypatch.setenv("MEDIA_DIR", str(seeded_settings.media_dir))
-    monkeypatch.setenv("SECRET_KEY", seeded_settings.secret_key)
-    monkeypatch.setenv("SIGNING_CERT_FILE", str(signing_files[0]))
-    monkeypatch.setenv("SIGNING_KEY_FILE", str(signing_files[1]))
-    monkeypatch.setenv("PUBLIC_URL", "https://audits.example.test")
+    environment = {
+        "DATABASE_URL": seeded_settings.database_url,
+        "MEDIA_DIR": str(seeded_settings.media_dir),
+        "SECRET_KEY": seeded_settings.secret_key,
+        "SIGNING_CERT_FILE": str(signing_files[0]),
+        "SIGNING_KEY_FILE": str(signing_files[1]),
+        "PUBLIC_URL": "https://audits.example.test",
+    }
     one = tmp_path / "own.pdf"
     assert 0 == main(["report", "outlet", "OWN", "--wave", str(programme.ids["wave_a2"]),
-                      "-o", str(one)])  # fmt: skip
+                      "-o", str(one)], environment)  # fmt: skip
     wave = tmp_path / "wave"
     assert 0 == main(["report", "wave", str(programme.ids["wave_a1"]), "--out", str(wave),
-                      "--jobs", "2"])  # fmt: skip
+                      "--jobs", "2"], environment)  # fmt: skip
     files = [one, *sorted(wave.iterdir())]
     assert 5 == len(files)  # one outlet, then three outlets and the comparison
     for path in files:
