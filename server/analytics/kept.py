@@ -55,11 +55,12 @@ logger = logging.getLogger("shopscore.analytics")
 
 @dataclasses.dataclass(slots=True)
 class Asked:
-    """A figure somebody asked for: how to work it out again, on which database, and when
-    (monotonic seconds) it was last asked."""
+    """A figure somebody asked for: how to work it out again, on which database (its engine,
+    held so that no other engine can take its place), and when (monotonic seconds) it was
+    last asked."""
 
     again: Callable[[], Awaitable[object]]
-    database: int
+    engine: object
     at: float
 
 
@@ -113,7 +114,7 @@ class Kept:
     def remember(self, key: Any, again: Callable[[], Awaitable[object]], at: float) -> None:
         """Note that the figure `key` was asked for at `at`; `again()` works it out (or finds
         it still kept) when `refresh` runs. The REMEMBERED most recently asked are kept."""
-        self.asked[key] = Asked(again, database(), at)
+        self.asked[key] = Asked(again, engine(), at)
         self.asked.move_to_end(key)
         while len(self.asked) > REMEMBERED:
             self.asked.popitem(last=False)
@@ -122,9 +123,9 @@ class Kept:
         """Work out again each figure asked for on this database at or after `since`, the most
         recently asked first, and forget those asked before; one that fails is logged and
         forgotten. How many were worked out again or found still kept."""
-        current, refreshed = database(), 0
+        current, refreshed = engine(), 0
         for key, asked in reversed(list(self.asked.items())):
-            if asked.database != current:
+            if asked.engine is not current:
                 continue
             if asked.at >= since:
                 try:
@@ -143,10 +144,14 @@ class Kept:
 KEPT_FIGURES = Kept(KEPT)
 
 
+def engine() -> object:
+    """The engine figures are read from (test suites open several databases in one process)."""
+    return ScoreRollup._meta.db
+
+
 def database() -> int:
-    """Which database figures are read from, for their keys: the engine (test suites open
-    several databases in one process)."""
-    return id(ScoreRollup._meta.db)
+    """Which database figures are read from, for their keys."""
+    return id(engine())
 
 
 async def data_version() -> tuple[Any, ...]:
