@@ -3,15 +3,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-# The lock (PEP 751): every package's exact version and the sha256 of each of its files,
-# resolved for CPython 3.11 on every platform. Resolving again keeps the versions it holds.
-LOCK := pylock.toml
-LOCK_COMMAND := $(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra mobile \
-	--extra postgres --universal --python-version 3.11 --quiet --format pylock.toml -o $(LOCK)
-# The lock's own pip as a hash-checked requirement: a new virtual environment's pip is older
-# than pylock.toml support.
-LOCKED_PIP := import tomllib; pip = next(p for p in tomllib.load(open("$(LOCK)", "rb"))["packages"] \
-	if p["name"] == "pip"); print("pip==" + pip["version"], "--hash=sha256:" + pip["wheels"][0]["hashes"]["sha256"])
+# The lock: uv.lock, written by `uv lock`: every package's exact version and the sha256 of each
+# of its files, for CPython 3.11 on every platform. Resolving again keeps the versions it holds.
+LOCK := uv.lock
+EXTRAS := --all-extras
+# uv itself, as a hash-checked requirement taken from the lock (every wheel of it: pip picks
+# this platform's), to install everything else with.
+LOCKED_UV := import tomllib; uv = next(p for p in tomllib.load(open("$(LOCK)", "rb"))["package"] \
+	if p["name"] == "uv"); print("uv==" + uv["version"], *("--hash=" + w["hash"] for w in uv["wheels"]))
 PO_FILES := $(wildcard shared/locale/*/LC_MESSAGES/shopscore.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
@@ -22,25 +21,25 @@ help: ## list the targets
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -c '$(LOCKED_PIP)' > $(VENV)/locked-pip.txt
-	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(VENV)/locked-pip.txt
-	@# -qq: pip calls installing from pylock.toml experimental, on every install. Wheels only:
+	$(PY) -c '$(LOCKED_UV)' > $(VENV)/locked-uv.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps --only-binary :all: -r $(VENV)/locked-uv.txt
+	@# Exactly what the lock lists, resolving nothing (--frozen); wheels only (--no-build):
 	@# building a source package would fetch the newest build backend.
-	$(PY) -m pip install -qq --no-deps --only-binary :all: -r $(LOCK)
+	$(VENV)/bin/uv sync --quiet --frozen --no-build --no-install-project $(EXTRAS)
 	@# setuptools warns on every editable install that a folder named like a package shadows
 	@# it: here that folder is the package itself.
 	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --no-deps \
 		--no-build-isolation -e .
 	touch $(STAMP)
 
-setup: $(STAMP) translations ## create .venv and install exactly the versions in pylock.toml
+setup: $(STAMP) translations ## create .venv and install exactly the versions in uv.lock
 
-upgrade: setup ## resolve pylock.toml again (newest allowed versions), reinstall, run every test
-	$(LOCK_COMMAND) --upgrade
+upgrade: setup ## resolve uv.lock again (newest allowed versions), reinstall, run every test
+	$(VENV)/bin/uv lock --upgrade
 	$(MAKE) setup test
 
-lock: setup ## resolve pylock.toml again after a change of pyproject.toml, keeping other versions
-	$(LOCK_COMMAND)
+lock: setup ## resolve uv.lock again after a change of pyproject.toml, keeping other versions
+	$(VENV)/bin/uv lock
 
 shared/locale/%/LC_MESSAGES/shopscore.mo: shared/locale/%/LC_MESSAGES/shopscore.po $(STAMP)
 	$(VENV)/bin/pybabel -q compile --use-fuzzy -D shopscore -i $< -o $@
@@ -63,7 +62,8 @@ test: setup ## install everything and run every test suite (shared needs 100% br
 	$(PY) -m pytest tests/shared -q -p no:cacheprovider -m "not slow" --cov=shared --cov-branch --cov-report=term-missing --cov-fail-under=100
 	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/shared -m "not slow"
 
-lint: setup ## ruff (format and lint) and mypy
+lint: setup ## the lock matches pyproject.toml; ruff (format and lint) and mypy
+	$(VENV)/bin/uv lock --check
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy shared reports server mobile

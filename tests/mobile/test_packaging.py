@@ -107,10 +107,10 @@ RECIPES = {"python3", "sqlite3", "pillow", "pyjnius", "android", "pyzbar", "libz
 
 
 def locked_versions() -> dict[str, str]:
-    with (ROOT / "pylock.toml").open("rb") as lock:
+    with (ROOT / "uv.lock").open("rb") as lock:
         return {
             normalise(package["name"]): package["version"]
-            for package in tomllib.load(lock)["packages"]
+            for package in tomllib.load(lock)["package"]
         }
 
 
@@ -129,8 +129,8 @@ def test_the_app_is_built_from_pinned_versions_only(
         name = normalise(name)
         if name in RECIPES:
             continue
-        assert name in locked, f"{entry}: neither in pylock.toml nor a recipe"
-        assert version == locked[name], f"{entry}: pylock.toml holds {locked[name]}"
+        assert name in locked, f"{entry}: neither in uv.lock nor a recipe"
+        assert version == locked[name], f"{entry}: uv.lock holds {locked[name]}"
 
 
 def test_camera_location_and_internet_are_permitted(
