@@ -19,7 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from server.analytics.controllers import AnalyticsController
-from server.analytics.kept import keep_fresh
+from server.analytics.service import keep_leagues_fresh
 from server.auditlog.controllers import AuditLogController
 from server.audits.controllers import ROUTES as AUDIT_ROUTES
 from server.auth.controllers import AuthController
@@ -122,7 +122,9 @@ def create_app(settings: Settings) -> Litestar:
         await context.database.start()
         refresher = None
         if settings.league_refresh_seconds > 0:
-            refresher = asyncio.create_task(keep_fresh(settings.league_refresh_seconds))
+            refresher = asyncio.create_task(
+                keep_leagues_fresh(context.auth.active_caller, settings.league_refresh_seconds)
+            )
         try:
             yield
         finally:

@@ -26,7 +26,12 @@ each server process remembers the leagues asked of it in the last `ASKED_WITHIN_
 when the audit log's head moves (a change made by any process) works them out again in the
 background, so that the next request finds them kept instead of paying for the estimates' fit
 and the simulated ranks itself. It is the same computation a request would run, under the same
-key and lock: a request arriving meanwhile waits for it and takes its result.
+key and lock: a request arriving meanwhile waits for it and takes its result. Leagues asked are
+also recorded in the database (`league_asked`, by the same background task, not by the request,
+which may be reading a snapshot; at most every NOTE_EVERY_SECONDS per league and process), so
+that a server process starting works out the latest of those asked in the last
+ASKED_KEPT_DAYS before anybody asks again (`AnalyticsService.work_out_asked`), and keeps them
+fresh from then on as if they had just been asked.
 """
 
 from __future__ import annotations
@@ -48,6 +53,10 @@ KEPT: Final = 64
 # Leagues asked within this long are worked out again after a change; at most REMEMBERED.
 ASKED_WITHIN_SECONDS: Final = 15 * 60
 REMEMBERED: Final = 8
+# A league asked is recorded in the database at most this often per process and league.
+NOTE_EVERY_SECONDS: Final = 10 * 60
+# Leagues recorded as asked within this many days are worked out when a server process starts.
+ASKED_KEPT_DAYS: Final = 7
 T = TypeVar("T")
 
 logger = logging.getLogger("shopscore.analytics")
@@ -56,12 +65,13 @@ logger = logging.getLogger("shopscore.analytics")
 @dataclasses.dataclass(slots=True)
 class Asked:
     """A figure somebody asked for: how to work it out again, on which database (its engine,
-    held so that no other engine can take its place), and when (monotonic seconds) it was
-    last asked."""
+    held so that no other engine can take its place), when (monotonic seconds) it was last
+    asked, and when that was last recorded in the database."""
 
     again: Callable[[], Awaitable[object]]
     engine: object
     at: float
+    noted: float
 
 
 class Kept:
@@ -73,6 +83,8 @@ class Kept:
         self.entries: collections.OrderedDict[Any, tuple[Any, Any]] = collections.OrderedDict()
         self.locks: dict[Any, asyncio.Lock] = {}
         self.asked: collections.OrderedDict[Any, Asked] = collections.OrderedDict()
+        # Askings to write to the database: key -> (engine, write).
+        self.unrecorded: dict[Any, tuple[object, Callable[[], Awaitable[object]]]] = {}
 
     def get(self, key: Any, fingerprint: Any) -> tuple[bool, Any]:
         entry = self.entries.get(key)
@@ -111,13 +123,47 @@ class Kept:
             self.put(key, fingerprint, computed)
             return computed
 
-    def remember(self, key: Any, again: Callable[[], Awaitable[object]], at: float) -> None:
+    def remember(
+        self,
+        key: Any,
+        again: Callable[[], Awaitable[object]],
+        at: float,
+        record: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         """Note that the figure `key` was asked for at `at`; `again()` works it out (or finds
-        it still kept) when `refresh` runs. The REMEMBERED most recently asked are kept."""
-        self.asked[key] = Asked(again, engine(), at)
+        it still kept) when `refresh` runs. The REMEMBERED most recently asked are kept.
+        `record()` writes the asking to the database; it is run by `record` (not in the
+        request, which may be reading a snapshot), the first time, then once every
+        NOTE_EVERY_SECONDS."""
+        current = engine()
+        before = self.asked.get(key)
+        if before and before.engine is current and at - before.noted < NOTE_EVERY_SECONDS:
+            noted = before.noted
+        else:
+            noted = at
+            if record is not None:
+                self.unrecorded[key] = (current, record)
+        self.asked[key] = Asked(again, current, at, noted)
         self.asked.move_to_end(key)
         while len(self.asked) > REMEMBERED:
-            self.asked.popitem(last=False)
+            forgotten, _asked = self.asked.popitem(last=False)
+            self.unrecorded.pop(forgotten, None)
+
+    async def record(self) -> int:
+        """Write to the database the askings remembered since the last call (those made on
+        the database now in use); one that fails is logged. How many were written."""
+        current, written = engine(), 0
+        pending, self.unrecorded = self.unrecorded, {}
+        for on, write in pending.values():
+            if on is not current:
+                continue
+            try:
+                await write()
+            except Exception:
+                logger.exception("could not record a figure asked")
+            else:
+                written += 1
+        return written
 
     async def refresh(self, since: float) -> int:
         """Work out again each figure asked for on this database at or after `since`, the most
@@ -162,16 +208,21 @@ async def data_version() -> tuple[Any, ...]:
 
 
 async def keep_fresh(every_seconds: float, kept: Kept = KEPT_FIGURES) -> None:
-    """Until cancelled: every `every_seconds`, when the audit log's head has moved since the
-    last look, work out again the figures asked for in the last ASKED_WITHIN_SECONDS (a
-    server's background task; one indexed row read a look while nothing changes)."""
+    """Until cancelled: every `every_seconds`, write the askings to record (`Kept.record`) and,
+    when the audit log's head has moved since the last look, work out again the figures asked
+    for in the last ASKED_WITHIN_SECONDS (a server's background task; one indexed row read a
+    look while nothing changes)."""
     seen: tuple[Any, ...] | None = None
-    while True:
-        await asyncio.sleep(every_seconds)
-        try:
-            version = await data_version()
-            if version != seen:
-                seen = version
-                await kept.refresh(time.monotonic() - ASKED_WITHIN_SECONDS)
-        except Exception:
-            logger.exception("could not look for changes of the data")
+    try:
+        while True:
+            await asyncio.sleep(every_seconds)
+            await kept.record()
+            try:
+                version = await data_version()
+                if version != seen:
+                    seen = version
+                    await kept.refresh(time.monotonic() - ASKED_WITHIN_SECONDS)
+            except Exception:
+                logger.exception("could not look for changes of the data")
+    finally:  # stopped: what was asked meanwhile is still recorded
+        await kept.record()

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import datetime as dt
 import functools
 import json
+import logging
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -47,7 +49,15 @@ from server.analytics.filters import (
     require_analytics_role,
     scope_where,
 )
-from server.analytics.kept import KEPT_FIGURES, data_version, database
+from server.analytics.kept import (
+    ASKED_KEPT_DAYS,
+    KEPT_FIGURES,
+    REMEMBERED,
+    data_version,
+    database,
+    keep_fresh,
+)
+from server.analytics.queries import forget_asked_before, recently_asked, record_asked
 from server.analytics.results import Results, WaveChoice, choose_waves, read_results
 from server.analytics.schemas import (
     BestVsRestItem,
@@ -69,11 +79,33 @@ from server.analytics.schemas import (
     TrendPoint,
 )
 from server.analytics.wave_estimates import NetworkEstimates, network_estimates, network_results
-from server.core.errors import Forbidden
+from server.core.clock import utc_now
+from server.core.errors import Forbidden, ServerError
 from server.core.i18n import _
 from server.workflow.rules import league_bases
 from server.workflow.tables import ScoreRollup
 from shared.i18n import translation
+
+logger = logging.getLogger("shopscore.analytics")
+
+
+async def keep_leagues_fresh(
+    callers: Callable[[int], Awaitable[Caller | None]], every_seconds: float
+) -> None:
+    """A server process's background task: first the leagues asked lately (recorded in the
+    database, whichever process answered them) worked out before anybody asks again, then those
+    asked of this process worked out again after each change of the data, every
+    `every_seconds` (docs/contract.md#estimates). `callers` finds a user as a caller."""
+    try:
+        count = await AnalyticsService().work_out_asked(callers, utc_now())
+    except Exception:  # a start never fails for want of a league worked out ahead
+        logger.exception("could not work out the leagues asked lately")
+    else:
+        logger.info(
+            "worked out %d leagues asked lately", count, extra={"fields": {"leagues": count}}
+        )
+    await keep_fresh(every_seconds)
+
 
 INTERVAL_METHOD = wave_results.INTERVAL_METHOD
 FROM_ROLLUP = "FROM score_rollup r JOIN outlet o ON o.id = r.outlet"
@@ -177,14 +209,13 @@ class AnalyticsService:
         Outlets' codes and names are labels on the kept figures: a renamed outlet shows in the
         next league without working its figures out again. A league asked is remembered, so
         that after a change the server works it out again before it is asked again
-        (`server.analytics.kept.keep_fresh`)."""
-        await self._prepare(caller, filters)
-        key = (caller.role, scope_of(caller), filters, min_audits)
-        kept = await self._kept_league(caller, filters, min_audits, key)
-        KEPT_FIGURES.remember(
-            ("league", *key),
-            functools.partial(self._kept_league, caller, filters, min_audits, key),
-            time.monotonic(),
+        (`server.analytics.kept.keep_fresh`), and recorded, so that a server process starting
+        works it out before it is asked again (`work_out_asked`)."""
+        kept = await self._remembered_league(
+            caller,
+            filters,
+            min_audits,
+            functools.partial(record_asked, caller.user_id, filters, min_audits, utc_now()),
         )
         language = translation(caller.language)
         return LeagueTable(
@@ -201,6 +232,53 @@ class AnalyticsService:
                 + (("adjusted",) if any(f.basis != "raw" for f in kept.estimates) else ())
             },
         )
+
+    async def _remembered_league(
+        self,
+        caller: Caller,
+        filters: Filters,
+        min_audits: int,
+        record: Callable[[], Awaitable[object]] | None,
+    ) -> LeagueTable:
+        """The league's figures (without the notes in the caller's language), remembered as
+        just asked; `record()` writes the asking to the database (`Kept.remember`)."""
+        await self._prepare(caller, filters)
+        key = (caller.role, scope_of(caller), filters, min_audits)
+        kept = await self._kept_league(caller, filters, min_audits, key)
+        KEPT_FIGURES.remember(
+            ("league", *key),
+            functools.partial(self._kept_league, caller, filters, min_audits, key),
+            time.monotonic(),
+            record,
+        )
+        return kept
+
+    async def work_out_asked(
+        self, callers: Callable[[int], Awaitable[Caller | None]], now: dt.datetime
+    ) -> int:
+        """Work out the leagues recorded as asked in the last ASKED_KEPT_DAYS, the latest
+        first, up to REMEMBERED different ones, each for its asker as they are now (a disabled
+        user's, or one now out of the asker's scope, is skipped), and remember them as just
+        asked, so that they are kept fresh from now on; records older than that are deleted.
+        What a server process does when it starts. How many leagues were worked out."""
+        since = now - dt.timedelta(days=ASKED_KEPT_DAYS)
+        await forget_asked_before(since)
+        worked_out: set[tuple[Any, ...]] = set()
+        for user_id, filters, min_audits in await recently_asked(since, 8 * REMEMBERED):
+            caller = await callers(user_id)
+            if caller is None:
+                continue
+            key = (caller.role, scope_of(caller), filters, min_audits)
+            if key in worked_out:
+                continue
+            try:
+                await self._remembered_league(caller, filters, min_audits, record=None)
+            except ServerError:  # no longer the asker's to see
+                continue
+            worked_out.add(key)
+            if len(worked_out) >= REMEMBERED:
+                break
+        return len(worked_out)
 
     async def _kept_league(
         self, caller: Caller, filters: Filters, min_audits: int, key: tuple[Any, ...]

@@ -120,6 +120,11 @@ class AuthService:
             raise Unauthorized(_("The token was revoked or the account disabled; log in again."))
         return row.caller(user_id)
 
+    async def active_caller(self, user_id: int) -> Caller | None:
+        """The user as a caller with their scope now; None when the account is gone or disabled."""
+        row = await self._caller_row(user_id)
+        return row.caller(user_id) if row is not None and row.active else None
+
     async def _caller_row(self, user_id: int) -> CallerRow | None:
         rows = await self.database.fetch(CALLER_SQL, user_id)
         return CallerRow.of(rows) if rows else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -18,13 +19,20 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from server.analytics.kept import REMEMBERED, Kept
+from server.analytics.kept import (
+    ASKED_KEPT_DAYS,
+    KEPT_FIGURES,
+    NOTE_EVERY_SECONDS,
+    REMEMBERED,
+    Kept,
+)
 from server.analytics.schemas import LeagueRow, LeagueTable, OutletRef
 from server.analytics.service import AnalyticsService, labelled
 from server.app import create_app
 from server.core.settings import Settings
 from tests.server.analytics.seed import Programme
 from tests.server.api import Api
+from tests.server.audits.helpers import sql
 
 LEAGUE = "/api/v1/analytics/league"
 
@@ -220,6 +228,7 @@ async def test_a_league_asked_is_worked_out_again_after_a_change_before_it_is_as
 ) -> None:
     ids, admin = programme.ids, programme.headers["admin"]
     head_office, own = programme.headers["head_office"], ids["outlet_own"]
+    await sql(seeded[0], "DELETE FROM league_asked")  # nothing asked before this server started
     app = create_app(dataclasses.replace(seeded[0], league_refresh_seconds=0.05))
     async with AsyncTestClient(app=app) as client:
         api = Api(client, app)
@@ -276,3 +285,102 @@ async def test_the_figures_asked_lately_are_worked_out_again_the_latest_first(
     assert ["older", "latest", "failing"] == calls
     assert "could not work out a figure again" in caplog.text
     assert ["latest", "older"] == list(kept.asked)  # the early ones asked before 50.0
+
+
+def a_new_server_process() -> None:
+    """What a server process that has just started holds: no figures, no league asked of it."""
+    KEPT_FIGURES.entries.clear()
+    KEPT_FIGURES.asked.clear()
+
+
+def earlier(stored: Any, delta: dt.timedelta) -> Any:
+    """A timestamp `delta` before `stored`, in the form the engine gave it (SQLite: text)."""
+    if isinstance(stored, str):
+        return (dt.datetime.fromisoformat(stored) - delta).isoformat(sep=" ")
+    return stored - delta
+
+
+async def test_a_starting_server_works_out_the_leagues_asked_lately_before_they_are_asked(
+    programme: Programme, seeded: tuple[Settings, Programme], worked_out: list[int]
+) -> None:
+    """Asked of one server, recorded in the database; another server starting (a restart, a
+    deploy, a second process) works them out without a request, for each asker as they are now:
+    not for a disabled user, nor from records older than ASKED_KEPT_DAYS (deleted)."""
+    settings, headers = seeded[0], programme.headers
+    await sql(settings, "DELETE FROM league_asked")
+    refreshing = dataclasses.replace(settings, league_refresh_seconds=0.05)
+    asking = create_app(refreshing)
+    async with AsyncTestClient(app=asking) as client:
+        api = Api(client, asking)
+        await api.ok("GET", LEAGUE, headers["head_office"])
+        await api.ok("GET", LEAGUE + "?min_audits=2", headers["head_office"])
+        regional = await api.ok("GET", LEAGUE, headers["regional_manager"])
+        await api.ok("GET", LEAGUE, headers["outlet_manager"])
+    assert 4 == len(worked_out)
+    asked = await sql(settings, "SELECT id, asked_by, asked_at FROM league_asked ORDER BY id")
+    assert 4 == len(asked)  # recorded by the server's background task (the last as it stopped)
+    outlet_manager = asked[3][1]
+    await sql(settings, "UPDATE app_user SET active = ? WHERE id = ?", False, outlet_manager)
+    long_ago = earlier(asked[1][2], dt.timedelta(days=ASKED_KEPT_DAYS, hours=1))
+    await sql(settings, "UPDATE league_asked SET asked_at = ? WHERE id = ?", long_ago, asked[1][0])
+    try:
+        a_new_server_process()
+        app = create_app(refreshing)
+        async with AsyncTestClient(app=app) as client:
+            await until(lambda: len(worked_out) == 6)
+            await asyncio.sleep(0.3)
+            assert 6 == len(worked_out)  # head office's and the regional manager's, no more
+            assert 2 == len(KEPT_FIGURES.asked)  # kept fresh from now on
+            api = Api(client, app)
+            assert regional == await api.ok("GET", LEAGUE, headers["regional_manager"])
+            await api.ok("GET", LEAGUE, headers["head_office"])
+            assert 6 == len(worked_out)  # both found worked out
+        remaining = await sql(settings, "SELECT id FROM league_asked ORDER BY id")
+        assert [(asked[0][0],), (asked[2][0],), (asked[3][0],)] == remaining
+    finally:
+        await sql(settings, "UPDATE app_user SET active = ? WHERE id = ?", True, outlet_manager)
+
+
+async def test_a_league_asked_is_recorded_by_the_server_not_by_the_request(
+    reader: Api, programme: Programme, seeded: tuple[Settings, Programme]
+) -> None:
+    """The request may be reading a snapshot (the comparison report's league): it leaves the
+    writing to the server's background task, which a server without LEAGUE_REFRESH_SECONDS
+    does not run (it would not work the leagues out when starting either)."""
+    await sql(seeded[0], "DELETE FROM league_asked")
+    a_new_server_process()
+    await reader.ok("GET", LEAGUE, programme.headers["head_office"])
+    pdf = f"/api/v1/waves/{programme.ids['wave_a2']}/comparison.pdf"
+    assert (
+        200 == (await reader.client.get(pdf, headers=programme.headers["head_office"])).status_code
+    )
+    await asyncio.sleep(0.2)
+    assert [] == await sql(seeded[0], "SELECT * FROM league_asked")
+
+
+async def test_an_asking_is_recorded_the_first_time_then_every_few_minutes() -> None:
+    kept, written = Kept(4), []
+
+    async def again() -> None:
+        return None
+
+    def record(name: str) -> Callable[[], Awaitable[None]]:
+        async def write() -> None:
+            written.append(name)
+
+        return write
+
+    kept.remember("league", again, 1000.0, record("first"))
+    kept.remember("league", again, 1001.0, record("again"))
+    assert 1 == await kept.record()
+    kept.remember("league", again, 1000.0 + NOTE_EVERY_SECONDS - 1, record("soon after"))
+    assert 0 == await kept.record()
+    kept.remember("league", again, 1000.0 + NOTE_EVERY_SECONDS, record("later"))
+    kept.remember("another league", again, 1001.0, record("another"))
+    assert 2 == await kept.record()
+    assert ["first", "later", "another"] == written
+    for number in range(REMEMBERED):  # forgotten before it was written: never written
+        kept.remember(f"league {number}", again, 2000.0, record(f"league {number}"))
+    kept.remember("one too many", again, 2001.0, record("one too many"))
+    assert REMEMBERED == await kept.record()
+    assert "league 0" not in written
