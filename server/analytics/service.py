@@ -102,7 +102,9 @@ async def keep_leagues_fresh(
         logger.exception("could not work out the leagues asked lately")
     else:
         logger.info(
-            "worked out %d leagues asked lately", count, extra={"fields": {"leagues": count}}
+            "leagues asked lately, worked out ahead: %d",
+            count,
+            extra={"fields": {"leagues": count}},
         )
     await keep_fresh(every_seconds)
 
