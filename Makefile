@@ -78,7 +78,7 @@ format: setup ## apply ruff formatting and safe fixes
 bench: setup ## run the benchmarks; each prints ratios against a floor measured in the same run
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-soak: setup ## the long test forms (fuzzing, fault injection, load)
+soak: setup ## the long test forms (fuzzing, fault injection, load, more screen tours)
 	$(PY) -m pytest -q -p no:cacheprovider -m slow
 
 mobile: setup ## run the field app on the desktop against the demo server (SHOPSCORE_SERVER=)
