@@ -25,7 +25,8 @@ Leagues are also kept fresh ahead of requests (`keep_fresh`, every `LEAGUE_REFRE
 each server process remembers the leagues asked of it in the last `ASKED_WITHIN_SECONDS`, and
 when the audit log's head moves (a change made by any process) works them out again in the
 background, so that the next request finds them kept instead of paying for the estimates' fit
-and the simulated ranks itself. It is the same computation a request would run, under the same
+and the simulated ranks itself (spaced out so as to take at most BACKGROUND_SHARE of the
+process's time while the data keeps changing). It is the same computation a request would run, under the same
 key and lock: a request arriving meanwhile waits for it and takes its result. Leagues asked are
 also recorded in the database (`league_asked`, by the same background task, not by the request,
 which may be reading a snapshot; at most every NOTE_EVERY_SECONDS per league and process), so
@@ -53,6 +54,8 @@ KEPT: Final = 64
 # Leagues asked within this long are worked out again after a change; at most REMEMBERED.
 ASKED_WITHIN_SECONDS: Final = 15 * 60
 REMEMBERED: Final = 8
+# The most of a process's time that working figures out ahead of their requests may take.
+BACKGROUND_SHARE: Final = 0.25
 # A league asked is recorded in the database at most this often per process and league.
 NOTE_EVERY_SECONDS: Final = 10 * 60
 # Leagues recorded as asked within this many days are worked out when a server process starts.
@@ -213,16 +216,26 @@ async def keep_fresh(every_seconds: float, kept: Kept = KEPT_FIGURES) -> None:
     for in the last ASKED_WITHIN_SECONDS (a server's background task; one indexed row read a
     look while nothing changes)."""
     seen: tuple[Any, ...] | None = None
+    pause = every_seconds
     try:
         while True:
-            await asyncio.sleep(every_seconds)
+            await asyncio.sleep(pause)
             await kept.record()
+            started = time.monotonic()
             try:
                 version = await data_version()
                 if version != seen:
                     seen = version
-                    await kept.refresh(time.monotonic() - ASKED_WITHIN_SECONDS)
+                    await kept.refresh(started - ASKED_WITHIN_SECONDS)
             except Exception:
                 logger.exception("could not look for changes of the data")
+            pause = pause_after(every_seconds, time.monotonic() - started)
     finally:  # stopped: what was asked meanwhile is still recorded
         await kept.record()
+
+
+def pause_after(every_seconds: float, busy_seconds: float) -> float:
+    """How long `keep_fresh` waits before its next look: `every_seconds`, or longer after a
+    long refresh, so that working leagues out ahead takes at most BACKGROUND_SHARE of the
+    process's time however often the data changes (visits released one after another)."""
+    return max(every_seconds, busy_seconds * (1 - BACKGROUND_SHARE) / BACKGROUND_SHARE)

@@ -21,10 +21,12 @@ from litestar.testing import AsyncTestClient
 
 from server.analytics.kept import (
     ASKED_KEPT_DAYS,
+    BACKGROUND_SHARE,
     KEPT_FIGURES,
     NOTE_EVERY_SECONDS,
     REMEMBERED,
     Kept,
+    pause_after,
 )
 from server.analytics.schemas import LeagueRow, LeagueTable, OutletRef
 from server.analytics.service import AnalyticsService, labelled
@@ -384,3 +386,13 @@ async def test_an_asking_is_recorded_the_first_time_then_every_few_minutes() -> 
     kept.remember("one too many", again, 2001.0, record("one too many"))
     assert REMEMBERED == await kept.record()
     assert "league 0" not in written
+
+
+def test_working_leagues_out_ahead_takes_at_most_a_share_of_the_time() -> None:
+    """However often the data changes, the looks are spaced so that refreshing takes at most
+    BACKGROUND_SHARE of the time; a quick look keeps the setting's pace."""
+    assert 1.0 == pause_after(1.0, 0.001)
+    for busy in (0.3, 0.6, 2.0, 5.0):
+        pause = pause_after(1.0, busy)
+        assert busy / (busy + pause) <= BACKGROUND_SHARE + 1e-9
+        assert busy / (busy + pause) >= BACKGROUND_SHARE - 1e-9 or pause == 1.0
