@@ -26,11 +26,12 @@ each server process remembers the leagues asked of it in the last `ASKED_WITHIN_
 when the audit log's head moves (a change made by any process) works them out again in the
 background, so that the next request finds them kept instead of paying for the estimates' fit
 and the simulated ranks itself (spaced out so as to take at most BACKGROUND_SHARE of the
-process's time while the data keeps changing). It is the same computation a request would run, under the same
-key and lock: a request arriving meanwhile waits for it and takes its result. Leagues asked are
-also recorded in the database (`league_asked`, by the same background task, not by the request,
-which may be reading a snapshot; at most every NOTE_EVERY_SECONDS per league and process), so
-that a server process starting works out the latest of those asked in the last
+process's time while the data keeps changing). It is the same computation a request would run,
+under the same key and lock: a request arriving meanwhile waits for it and takes its result.
+
+Leagues asked are also recorded in the database (`league_asked`, by the same background task,
+not by the request, which may be reading a snapshot; at most every NOTE_EVERY_SECONDS per league
+and process), so that a server process starting works out the latest of those asked in the last
 ASKED_KEPT_DAYS before anybody asks again (`AnalyticsService.work_out_asked`), and keeps them
 fresh from then on as if they had just been asked.
 """

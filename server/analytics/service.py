@@ -89,26 +89,6 @@ from shared.i18n import translation
 logger = logging.getLogger("shopscore.analytics")
 
 
-async def keep_leagues_fresh(
-    callers: Callable[[int], Awaitable[Caller | None]], every_seconds: float
-) -> None:
-    """A server process's background task: first the leagues asked lately (recorded in the
-    database, whichever process answered them) worked out before anybody asks again, then those
-    asked of this process worked out again after each change of the data, every
-    `every_seconds` (docs/contract.md#estimates). `callers` finds a user as a caller."""
-    try:
-        count = await AnalyticsService().work_out_asked(callers, utc_now())
-    except Exception:  # a start never fails for want of a league worked out ahead
-        logger.exception("could not work out the leagues asked lately")
-    else:
-        logger.info(
-            "leagues asked lately, worked out ahead: %d",
-            count,
-            extra={"fields": {"leagues": count}},
-        )
-    await keep_fresh(every_seconds)
-
-
 INTERVAL_METHOD = wave_results.INTERVAL_METHOD
 FROM_ROLLUP = "FROM score_rollup r JOIN outlet o ON o.id = r.outlet"
 LEAGUE_HOW_TO_READ = ("estimates", "ranks", "tiers", "funnel")
@@ -792,3 +772,23 @@ def calibration_of(
         ),
         key=lambda row: row.auditor_id,
     )
+
+
+async def keep_leagues_fresh(
+    callers: Callable[[int], Awaitable[Caller | None]], every_seconds: float
+) -> None:
+    """A server process's background task: first the leagues asked lately (recorded in the
+    database, whichever process answered them) worked out before anybody asks again, then those
+    asked of this process worked out again after each change of the data, every
+    `every_seconds` (docs/contract.md#estimates). `callers` finds a user as a caller."""
+    try:
+        count = await AnalyticsService().work_out_asked(callers, utc_now())
+    except Exception:  # a start never fails for want of a league worked out ahead
+        logger.exception("could not work out the leagues asked lately")
+    else:
+        logger.info(
+            "leagues asked lately, worked out ahead: %d",
+            count,
+            extra={"fields": {"leagues": count}},
+        )
+    await keep_fresh(every_seconds)
