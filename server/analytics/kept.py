@@ -42,6 +42,7 @@ import asyncio
 import collections
 import dataclasses
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, TypeVar
@@ -70,7 +71,7 @@ logger = logging.getLogger("shopscore.analytics")
 class Asked:
     """A figure somebody asked for: how to work it out again, on which database (its engine,
     held so that no other engine can take its place), when (monotonic seconds) it was last
-    asked, and when that was last recorded in the database."""
+    asked, and when that was last recorded in the database (-inf: not by this process)."""
 
     again: Callable[[], Awaitable[object]]
     engine: object
@@ -141,12 +142,10 @@ class Kept:
         NOTE_EVERY_SECONDS."""
         current = engine()
         before = self.asked.get(key)
-        if before and before.engine is current and at - before.noted < NOTE_EVERY_SECONDS:
-            noted = before.noted
-        else:
+        noted = before.noted if before and before.engine is current else -math.inf
+        if record is not None and at - noted >= NOTE_EVERY_SECONDS:
             noted = at
-            if record is not None:
-                self.unrecorded[key] = (current, record)
+            self.unrecorded[key] = (current, record)
         self.asked[key] = Asked(again, current, at, noted)
         self.asked.move_to_end(key)
         while len(self.asked) > REMEMBERED:
