@@ -26,7 +26,10 @@ client CPU per PUT of this size and `http.client` ~0.2 ms; on a 2-core machine t
 time is counted against the server.
 The server logs at WARNING, so without an access-log line per request (~20 us at INFO).
 
-    .venv/bin/python bench/ingest.py [--audits 600] [--rounds 6] [--clients 4]
+    .venv/bin/python bench/ingest.py [--audits 600] [--rounds 6] [--clients 4] [--workers 1]
+
+`--workers 2` serves with two processes (as the load test does); on this 2-core machine they
+share the cores with the phones and the floor.
 
 `LiveServer` and `seed_programme` are also used by the kill -9 test.
 """
@@ -72,8 +75,9 @@ def free_port() -> int:
 class LiveServer:
     """A `shopscore serve` subprocess on an SQLite file in `root`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, workers: int = 1) -> None:
         self.root = root
+        self.workers = workers
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.env = {
@@ -103,7 +107,7 @@ class LiveServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [str(SHOPSCORE), "serve", "--port", str(self.port)],
+            [str(SHOPSCORE), "serve", "--port", str(self.port), "--workers", str(self.workers)],
             cwd=self.root,
             env=self.env,
             stdout=subprocess.DEVNULL,
@@ -434,9 +438,10 @@ def main() -> int:
     parser.add_argument("--audits", type=int, default=600, help="per way of sending")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--clients", type=int, default=4, help="phones sending at once")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (uvicorn's)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="shopscore-bench-ingest-"))
-    server = LiveServer(root)
+    server = LiveServer(root, args.workers)
     together = Mode(f"{args.clients} phones sending at once (the goal)", args.clients)
     alone = Mode("1 phone sending its audits one after another", 1)
     modes = (together, alone)
