@@ -40,6 +40,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+import anyio.to_thread
+
 from server.access.caller import Caller
 from server.access.scope import Columns, scope_of
 from server.analytics import stats
@@ -502,6 +504,22 @@ async def _outlet_results(
         scoped.args,
     )
     under_dispute = {(row["wave"], row["outlet"]): int(row["n"]) for row in disputed}
+    shares = await channel_weights({row["client"] for row in rows})
+    templates = {(row["template_key"], int(row["template_version"])) for row in rows}
+    checklists = await _checklists(key for key, _version in templates)
+    marks = {key: Marks.of(template) for key, template in checklists.items()}
+    # Thousands of outlets' results are tens of milliseconds of Python: worked out beside the
+    # event loop, which meanwhile serves other requests.
+    return await anyio.to_thread.run_sync(_results_of, rows, under_dispute, shares, marks)
+
+
+def _results_of(
+    rows: Sequence[dict[str, Any]],
+    under_dispute: Mapping[tuple[int, int], int],
+    shares: Mapping[int, Mapping[str, float]],
+    marks: Mapping[tuple[str, int], Marks],
+) -> dict[int, dict[int, OutletResult]]:
+    """Each outlet's result per wave, from its rows of sums per channel and checklist version."""
     groups: dict[tuple[int, int], list[VisitSums]] = {}
     identities: dict[tuple[int, int], dict[str, Any]] = {}
     for row in rows:
@@ -525,9 +543,6 @@ async def _outlet_results(
         else:
             identity["critical"] += critical
             groups[key].append(sums)
-    shares = await channel_weights({identity["client"] for identity in identities.values()})
-    checklists = await _checklists(key for key, _version in _templates_of(groups))
-    marks = {key: Marks.of(template) for key, template in checklists.items()}
     by_wave: dict[int, dict[int, OutletResult]] = collections.defaultdict(dict)
     for key in sorted(groups):
         identity = identities[key]
@@ -538,10 +553,6 @@ async def _outlet_results(
         if result is not None:
             by_wave[key[0]][key[1]] = result
     return dict(by_wave)
-
-
-def _templates_of(groups: Mapping[Any, Sequence[VisitSums]]) -> set[tuple[str, int]]:
-    return {group.template for sums in groups.values() for group in sums}
 
 
 async def rests_on(client_ids: Iterable[int], wave_ids: Iterable[int]) -> tuple[Any, ...]:

@@ -35,6 +35,8 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+import anyio.to_thread
+
 from server.access.caller import ADMIN, HEAD_OFFICE, REVIEWER, Caller
 from server.analytics import estimates
 from server.analytics.estimates import (
@@ -172,6 +174,11 @@ async def read_visits(
         f"FROM score_rollup r{join} WHERE {where.sql()} ORDER BY r.id",
         where.args,
     )
+    # A large network's thousands of visits: made into rows beside the event loop.
+    return await anyio.to_thread.run_sync(_visit_rows, rows)
+
+
+def _visit_rows(rows: Sequence[Mapping[str, Any]]) -> list[VisitRow]:
     return [
         VisitRow(
             outlet=row["outlet"],
@@ -231,12 +238,14 @@ def _network_estimates(
     wave_id: int,
     basis: str,
     min_visits: int,
-    visits: Sequence[Visit],
+    rows: Sequence[VisitRow],
+    shares: Mapping[str, float],
     target: float | None,
 ) -> NetworkEstimates | None:
+    """The network's estimates from its visits (in a worker thread: seconds for a large one)."""
     try:
         league = estimates.league_estimates(
-            visits,
+            as_visits(rows, shares),
             adjust_for_auditors=basis == ADJUSTED,
             seed=wave_id,
             target=target,
@@ -309,12 +318,11 @@ async def network_estimates(
         wave.client_id, wave.id, filters, ranked, with_auditor=basis == ADJUSTED
     )
     shares = (await channel_weights([wave.client_id])).get(wave.client_id, {})
-    visits = as_visits(rows, shares)
     return await KEPT_FIGURES.computed(
         key,
         fingerprint,
         functools.partial(
-            _network_estimates, wave.client_id, wave.id, basis, min_visits, visits, target
+            _network_estimates, wave.client_id, wave.id, basis, min_visits, rows, shares, target
         ),
     )
 
@@ -362,12 +370,11 @@ async def auditor_figures(wave: WaveRef, filters: Filters) -> AuditorFigures | N
             ),
         ]
     )
-    visits = as_visits(rows, shares)
 
     def compute() -> AuditorSeverity | None:
         try:
             return estimates.auditor_severity(
-                visits,
+                as_visits(rows, shares),
                 auditor_names=auditor_names,
                 outlet_names=codes,
                 seed=wave.id,
