@@ -367,8 +367,7 @@ async def league_seconds(path: Path, repeats: int, basis: str) -> dict[str, list
         # A server process started after the league was asked of another (a restart, a deploy):
         # it works out the leagues recorded as asked before anybody asks again.
         for _start in range(CORRECTIONS):
-            KEPT_FIGURES.entries.clear()  # what a process that has just started holds
-            KEPT_FIGURES.asked.clear()
+            KEPT_FIGURES.clear()  # what a process that has just started holds
             started = create_app(dataclasses.replace(settings, league_refresh_seconds=REFRESH))
             async with AsyncTestClient(app=started) as client:
                 await asyncio.sleep(SETTLE)

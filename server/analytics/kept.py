@@ -91,6 +91,13 @@ class Kept:
         # Askings to write to the database: key -> (engine, write).
         self.unrecorded: dict[Any, tuple[object, Callable[[], Awaitable[object]]]] = {}
 
+    def clear(self) -> None:
+        """Forget every figure and every asking, as a process that has just started."""
+        self.entries.clear()
+        self.locks.clear()
+        self.asked.clear()
+        self.unrecorded.clear()
+
     def get(self, key: Any, fingerprint: Any) -> tuple[bool, Any]:
         entry = self.entries.get(key)
         if entry is None or entry[0] != fingerprint:

@@ -1,5 +1,6 @@
-"""The record of leagues asked lately (`league_asked`, server/analytics/tables.py): written when
-a league is asked, read and pruned when a server process starts."""
+"""The record of leagues asked lately (`league_asked`, server/analytics/tables.py): written by a
+server process's background task after a league was asked, read and pruned when a server
+process starts."""
 
 from __future__ import annotations
 
@@ -45,4 +46,5 @@ async def recently_asked(since: dt.datetime, limit: int) -> list[tuple[int, Filt
 
 
 async def forget_asked_before(cutoff: dt.datetime) -> None:
+    """Delete the records of leagues last asked before `cutoff`."""
     await LeagueAsked.delete().where(LeagueAsked.asked_at < cutoff)

@@ -246,6 +246,7 @@ class AnalyticsService:
         since = now - dt.timedelta(days=ASKED_KEPT_DAYS)
         await forget_asked_before(since)
         worked_out: set[tuple[Any, ...]] = set()
+        # Several askers often share a scope and filters: more records than leagues are read.
         for user_id, filters, min_audits in await recently_asked(since, 8 * REMEMBERED):
             caller = await callers(user_id)
             if caller is None:

@@ -289,12 +289,6 @@ async def test_the_figures_asked_lately_are_worked_out_again_the_latest_first(
     assert ["latest", "older"] == list(kept.asked)  # the early ones asked before 50.0
 
 
-def a_new_server_process() -> None:
-    """What a server process that has just started holds: no figures, no league asked of it."""
-    KEPT_FIGURES.entries.clear()
-    KEPT_FIGURES.asked.clear()
-
-
 def earlier(stored: Any, delta: dt.timedelta) -> Any:
     """A timestamp `delta` before `stored`, in the form the engine gave it (SQLite: text)."""
     if isinstance(stored, str):
@@ -326,7 +320,7 @@ async def test_a_starting_server_works_out_the_leagues_asked_lately_before_they_
     long_ago = earlier(asked[1][2], dt.timedelta(days=ASKED_KEPT_DAYS, hours=1))
     await sql(settings, "UPDATE league_asked SET asked_at = ? WHERE id = ?", long_ago, asked[1][0])
     try:
-        a_new_server_process()
+        KEPT_FIGURES.clear()  # a server process just started
         app = create_app(refreshing)
         async with AsyncTestClient(app=app) as client:
             await until(lambda: len(worked_out) == 6)
@@ -350,7 +344,7 @@ async def test_a_league_asked_is_recorded_by_the_server_not_by_the_request(
     writing to the server's background task, which a server without LEAGUE_REFRESH_SECONDS
     does not run (it would not work the leagues out when starting either)."""
     await sql(seeded[0], "DELETE FROM league_asked")
-    a_new_server_process()
+    KEPT_FIGURES.clear()  # a server process just started
     await reader.ok("GET", LEAGUE, programme.headers["head_office"])
     pdf = f"/api/v1/waves/{programme.ids['wave_a2']}/comparison.pdf"
     assert (
