@@ -42,7 +42,7 @@ def canonical_json(audit: object, template: Template | None = None) -> bytes:
     if not isinstance(audit, Mapping):
         raise WireFormatError("an audit must be an object")
     body = {key: value for key, value in audit.items() if key not in VOLATILE_KEYS}
-    normal = _normal_mapping(body, "")
+    normal = _normal_mapping(body)
     if "answers" in normal:
         normal["answers"] = _ordered_answers(normal["answers"], template)
     return _dump(normal)
@@ -71,32 +71,55 @@ def _is_timestamp_key(name: str) -> bool:
     return name == "at" or name.endswith("_at")
 
 
-def _normal_mapping(mapping: Mapping[Any, Any], path: str) -> dict[str, Any]:
+def _normal_mapping(mapping: Mapping[Any, Any]) -> dict[str, Any]:
     normal = {}
     for name, inner in mapping.items():
         if not isinstance(name, str):
-            raise WireFormatError("keys must be strings", path)
-        inner_path = f"{path}.{name}" if path else name
-        if _is_timestamp_key(name) and inner is not None:
-            normal[name] = utc_timestamp(inner, inner_path)
-        else:
-            normal[name] = _normal(inner, inner_path)
+            raise WireFormatError("keys must be strings")
+        try:
+            if inner is not None and _is_timestamp_key(name):
+                normal[name] = utc_timestamp(inner)
+            else:
+                normal[name] = _normal(inner)
+        except WireFormatError as error:
+            raise _within(name, error) from None
     return normal
 
 
-def _normal(value: Any, path: str) -> Any:
-    """`value` in canonical form; `path` names it in a `WireFormatError`."""
+def _normal(value: Any) -> Any:
+    """`value` in canonical form; a `WireFormatError` names the place inside `value`."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise WireFormatError("must be a finite number", path)
+            raise WireFormatError("must be a finite number")
         return int(value) if value.is_integer() else value
     if isinstance(value, (list, tuple)):
-        return [_normal(inner, f"{path}[{index}]") for index, inner in enumerate(value)]
+        normal = []
+        for index, inner in enumerate(value):
+            try:
+                normal.append(_normal(inner))
+            except WireFormatError as error:
+                raise _within(f"[{index}]", error) from None
+        return normal
     if isinstance(value, Mapping):
-        return _normal_mapping(value, path)
-    raise WireFormatError("is not a JSON value", path)
+        return _normal_mapping(value)
+    raise WireFormatError("is not a JSON value")
+
+
+def _within(place: str, error: WireFormatError) -> WireFormatError:
+    """`error` as seen from the value holding it at `place` (a key or `[index]`).
+
+    Paths are put together only when a body is refused: a well-formed audit, the usual case,
+    pays nothing for them.
+    """
+    if not error.path:
+        path = place
+    elif error.path.startswith("["):
+        path = place + error.path
+    else:
+        path = f"{place}.{error.path}"
+    return WireFormatError(error.reason, path)
 
 
 def _ordered_answers(answers: Any, template: Template | None) -> list[dict[str, Any]]:
