@@ -763,15 +763,16 @@ def _model_fit(fit: _Fit) -> ModelFit:
 def _rank_bounds(levels: Floats, confidence: float) -> tuple[Ints, Ints]:
     """The `confidence` interval of each column's rank (1 = highest) over the rows (draws)."""
     draws, columns = levels.shape
-    order = np.argsort(-levels, axis=1)
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(1, columns + 1)[None, :], axis=1)
+    order = np.argsort(levels, axis=1)  # lowest first: the last of a draw ranks 1
+    # One row per column (outlet) with its rank in every draw; 16-bit ranks sort by radix.
+    ranks = np.empty((columns, draws), dtype=np.int16 if columns <= 32767 else np.int32)
+    ranks[order, np.arange(draws)[:, None]] = np.arange(columns, 0, -1, dtype=ranks.dtype)
+    ranks.sort(axis=1, kind="stable")
     tail = (1.0 - confidence) / 2.0
     # The empirical quantiles (inverted CDF): whole ranks, never between two.
     k_low = max(0, math.ceil(tail * draws) - 1)
     k_high = min(draws - 1, math.ceil((1.0 - tail) * draws) - 1)
-    parted = np.partition(ranks.T, (k_low, k_high), axis=1)
-    return parted[:, k_low].astype(np.int64), parted[:, k_high].astype(np.int64)
+    return ranks[:, k_low].astype(np.int64), ranks[:, k_high].astype(np.int64)
 
 
 def _tiers(
