@@ -568,3 +568,40 @@ def test_how_to_read_covers_every_figure() -> None:
         "planner",
         "agreement",
     }
+
+
+def _rank_bounds_by_definition(
+    levels: np.ndarray, confidence: float
+) -> tuple[list[int], list[int]]:
+    """Each column's rank in each draw counted as 1 + the columns above it, then the empirical
+    quantiles (inverted CDF) of those ranks: the rank interval as the contract defines it."""
+    draws, columns = levels.shape
+    ranks = [[1 + int(np.sum(row > row[j])) for row in levels] for j in range(columns)]
+    tail = (1.0 - confidence) / 2.0
+    k_low = max(0, math.ceil(tail * draws) - 1)
+    k_high = min(draws - 1, math.ceil((1.0 - tail) * draws) - 1)
+    return [sorted(r)[k_low] for r in ranks], [sorted(r)[k_high] for r in ranks]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    draws=st.integers(1, 40),
+    columns=st.integers(1, 12),
+    confidence=st.sampled_from([0.5, 0.95, 0.998]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_rank_intervals_are_the_quantiles_of_each_draws_ranks(
+    draws: int, columns: int, confidence: float, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    levels = rng.normal(70.0, 10.0, (draws, columns)) + rng.normal(0.0, 5.0, columns)
+    low, high = estimates._rank_bounds(levels, confidence)
+    assert (list(low), list(high)) == _rank_bounds_by_definition(levels, confidence)
+
+
+def test_rank_intervals_of_more_outlets_than_16_bits_count() -> None:
+    rng = np.random.default_rng(5)
+    levels = rng.normal(0.0, 1.0, (3, 33_000)) + np.linspace(0.0, 1.0, 33_000)
+    low, high = estimates._rank_bounds(levels, 0.95)
+    ranks = 33_000 - np.argsort(np.argsort(levels, axis=1), axis=1)  # 1 = highest
+    assert (list(low), list(high)) == (list(ranks.min(axis=0)), list(ranks.max(axis=0)))
