@@ -43,16 +43,27 @@ def _first_link(page: Any, selector: str) -> str | None:
     return str(link.get_attribute("href")) if link.count() else None
 
 
+# What the data can tell: the funnel plot and the planner for every role; auditors'
+# severity and agreement name auditors, so only the agency sees them.
+ESTIMATES = {"funnel": "/funnel", "planner": "/planner"}
+AGENCY_ESTIMATES = ESTIMATES | {"auditors": "/auditors", "agreement": "/agreement"}
+
+
 def _pages(page: Any, base_url: str, role: str) -> dict[str, str]:
     """The role's pages by name, found by following the demo's own links."""
     if role == "admin":
-        return {"admin": "/admin", "setup": "/setup", "disputes": "/disputes"}
+        found = {"admin": "/admin", "setup": "/setup", "disputes": "/disputes",
+                 "checklists": "/checklists"}  # fmt: skip
+        page.goto(base_url + "/checklists")
+        if checklist := _first_link(page, "a[href^='/checklists/']:not([download])"):
+            found["checklist"] = checklist
+        return found | AGENCY_ESTIMATES
     if role == "reviewer":
         page.goto(base_url + "/review")
         found = {"review": "/review", "disputes": "/disputes", "network": "/network"}
         if audit := _first_link(page, "ol.queue h2 a"):
             found["audit-to-review"] = audit
-        return found
+        return found | AGENCY_ESTIMATES
     page.goto(base_url + "/")
     outlet = _first_link(page, "a[href^='/outlets/']")
     found = {"overview": "/", "disputes": "/disputes"}
@@ -64,7 +75,7 @@ def _pages(page: Any, base_url: str, role: str) -> dict[str, str]:
         page.goto(base_url + outlet)
         if audit := _first_link(page, "table.audits a"):
             found["audit"] = audit
-    return found
+    return found | ESTIMATES
 
 
 def _walk(base_url: str) -> list[str]:

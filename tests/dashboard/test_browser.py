@@ -279,17 +279,19 @@ def pages_of(role: str, programme: Programme) -> list[str]:
     """Every dashboard page the role works with, on records of the seeded programme."""
     own = programme.ids["outlet_own"]
     released = own_visits(programme, "a1")[0].uuid
+    estimates = ["/funnel", "/planner?target_width=10&difference=5"]
     if role == "head_office":
         return ["/", f"/outlets/{own}", f"/audits/{released}", "/network?q=own", "/heatmap",
-                "/best-vs-rest", "/channels", "/disputes"]  # fmt: skip
+                "/best-vs-rest", "/channels", "/disputes", *estimates]  # fmt: skip
     if role == "reviewer":
-        return ["/review", f"/audits/{released}", "/disputes", "/network"]
+        return ["/review", f"/audits/{released}", "/disputes", "/network", *estimates,
+                "/auditors", "/agreement"]  # fmt: skip
     if role == "outlet_manager":
-        return ["/", f"/outlets/{own}", f"/audits/{released}", "/disputes"]
+        return ["/", f"/outlets/{own}", f"/audits/{released}", "/disputes", *estimates]
     return ["/admin"]
 
 
-@pytest.mark.parametrize("language", ["en", "uk"])
+@pytest.mark.parametrize("language", ["en", "uk", "ru"])
 def test_every_page_passes_axe_and_fits_a_phone(
     browser: Any, server: tuple[str, Programme], artifacts: Path, language: str
 ) -> None:
