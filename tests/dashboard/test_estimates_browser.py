@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.dashboard import axe
 from tests.server.analytics.seed import Programme
 from tests.server.api import PASSWORD
 
@@ -90,11 +91,19 @@ def test_a_reviewer_reads_auditor_leniency_and_agreement_on_a_phone(
     expect(page.locator("main")).to_contain_text("Shopper X")
     expect(page.locator("main")).to_contain_text("Every auditor is linked")
     expect(page.locator("main")).to_contain_text("Adjusted result")
+    assert 0 == axe.overflow(page), axe.too_wide(page)
     page.screenshot(path=str(artifacts / "auditors-reviewer-phone.png"), full_page=True)
     page.get_by_role("link", name="Agreement on calibration visits").click()
     expect(page.locator("main")).to_contain_text("When two auditors visit the same outlet")
     page.get_by_role("button", name="Русский", exact=True).click()
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     expect(page.locator("h1")).to_have_text("Согласованность на калибровочных визитах")
+    expect(page.locator("table.figures td.num").first).to_be_visible()
+    # The note on the figure a verdict rests on is hidden from sight: where the table scrolls
+    # (the narrowest phones), it must not make the page wider than the phone.
+    assert 0 == axe.overflow(page), axe.too_wide(page)
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.screenshot(path=str(artifacts / "agreement-reviewer-320-ru.png"), full_page=True)
+    assert 0 == axe.overflow(page), axe.too_wide(page)
     page.screenshot(path=str(artifacts / "agreement-reviewer-phone-ru.png"), full_page=True)
     page.context.close()
