@@ -57,6 +57,12 @@ def _pages(page: Any, base_url: str, role: str) -> dict[str, str]:
         page.goto(base_url + "/checklists")
         if checklist := _first_link(page, "a[href^='/checklists/']:not([download])"):
             found["checklist"] = checklist
+        page.goto(base_url + "/setup")
+        if client := _first_link(page, "a[href^='/setup/clients/']"):
+            found["setup-client"] = client
+            page.goto(base_url + client)
+            if plan := _first_link(page, "a[href$='/plan']"):
+                found["setup-plan"] = plan
         return found | AGENCY_ESTIMATES
     if role == "reviewer":
         page.goto(base_url + "/review")
