@@ -111,8 +111,7 @@ def _walk(base_url: str) -> list[str]:
                         shot = OUT / f"{language}-{width}-{role}-{name}.png"
                         page.screenshot(path=str(shot), full_page=True)
                         label = f"{language} {width} {role} {name}"
-                        if width == 1280:
-                            problems += [f"{label}: {found}" for found in axe.violations(page)]
+                        problems += [f"{label}: {found}" for found in axe.violations(page)]
                         if axe.overflow(page):
                             problems.append(f"{label}: wider than {width} px: "
                                             f"{axe.too_wide(page)}")  # fmt: skip
