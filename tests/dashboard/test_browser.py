@@ -291,7 +291,8 @@ def pages_of(role: str, programme: Programme) -> list[str]:
     return ["/admin"]
 
 
-@pytest.mark.parametrize("language", ["en", "uk", "ru"])
+# English and Russian (long words) in `make test`, Ukrainian in `make soak` (about 15 s each).
+@pytest.mark.parametrize("language", ["en", "ru", pytest.param("uk", marks=pytest.mark.slow)])
 def test_every_page_passes_axe_and_fits_a_phone(
     browser: Any, server: tuple[str, Programme], artifacts: Path, language: str
 ) -> None:
