@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 # The lock: uv.lock, written by `uv lock`: every package's exact version and the sha256 of each
 # of its files, for CPython 3.11 on every platform. Resolving again keeps the versions it holds.
+# pyproject.toml pins every dependency to the lock's version (.ci/pins.py), so that any other
+# installer (pip install -e ., uv pip install) gets the same versions too.
 LOCK := uv.lock
 EXTRAS := --all-extras
 # uv itself, as a hash-checked requirement taken from the lock (every wheel of it: pip picks
@@ -34,8 +36,11 @@ $(STAMP): pyproject.toml $(LOCK)
 
 setup: $(STAMP) translations ## create .venv and install exactly the versions in uv.lock
 
-upgrade: setup ## resolve uv.lock again (newest allowed versions), reinstall, run every test
+upgrade: setup ## resolve uv.lock again (newest versions), pin pyproject.toml to it, reinstall, run every test
+	$(PY) .ci/pins.py unpin
 	$(VENV)/bin/uv lock --upgrade
+	$(PY) .ci/pins.py pin
+	$(VENV)/bin/uv lock
 	$(MAKE) setup test
 
 lock: setup ## resolve uv.lock again after a change of pyproject.toml, keeping other versions

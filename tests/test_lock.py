@@ -46,3 +46,24 @@ def test_the_installed_packages_are_the_locks() -> None:
     locked = locked_here()
     assert len(locked) > 150  # the whole tree, not a part of it
     assert locked == installed
+
+
+def test_pyproject_pins_every_dependency_to_the_lock() -> None:
+    """Any installer, not only `uv sync --frozen`, gets the lock's versions: every requirement
+    of pyproject.toml (build system, project, extras) is `==` the version uv.lock holds."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    versions = {normalise(package["name"]): package["version"] for package in lock["package"]}
+    requirements = [
+        *project["build-system"]["requires"],
+        *project["project"]["dependencies"],
+        *(r for extra in project["project"]["optional-dependencies"].values() for r in extra),
+    ]
+    loose = []
+    for requirement in requirements:
+        name, equals, version = re.sub(r"\[[^\]]*\]", "", requirement).partition("==")
+        if not equals or versions.get(normalise(name)) != version:
+            loose.append(f"{requirement} (lock: {versions.get(normalise(name))})")
+    assert [] == loose, "run: python .ci/pins.py pin && uv lock"
