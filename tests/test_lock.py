@@ -5,9 +5,11 @@ project. So a fresh machine cannot pass the tests with versions resolved on the 
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from packaging.markers import Marker
@@ -51,19 +53,18 @@ def test_the_installed_packages_are_the_locks() -> None:
 def test_pyproject_pins_every_dependency_to_the_lock() -> None:
     """Any installer, not only `uv sync --frozen`, gets the lock's versions: every requirement
     of pyproject.toml (build system, project, extras) is `==` the version uv.lock holds."""
-    import tomllib
-
+    spec = importlib.util.spec_from_file_location("pins", ROOT / ".ci" / "pins.py")
+    assert spec is not None
+    assert spec.loader is not None
+    pins = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pins)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
-    versions = {normalise(package["name"]): package["version"] for package in lock["package"]}
-    requirements = [
-        *project["build-system"]["requires"],
-        *project["project"]["dependencies"],
-        *(r for extra in project["project"]["optional-dependencies"].values() for r in extra),
-    ]
+    versions = {pins.normalise(package["name"]): package["version"] for package in lock["package"]}
     loose = []
-    for requirement in requirements:
-        name, equals, version = re.sub(r"\[[^\]]*\]", "", requirement).partition("==")
-        if not equals or versions.get(normalise(name)) != version:
-            loose.append(f"{requirement} (lock: {versions.get(normalise(name))})")
+    for requirement in pins.requirements(project):
+        match = pins.REQUIREMENT.fullmatch(requirement)
+        name = pins.normalise(match.group(1))
+        if match.group(3) != f"=={versions.get(name)}":
+            loose.append(f"{requirement} (lock: {versions.get(name)})")
     assert [] == loose, "run: python .ci/pins.py pin && uv lock"
