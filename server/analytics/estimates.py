@@ -553,9 +553,17 @@ class _Fit:
         z_outlet = rng.standard_normal((self.a.size, draws))
         # S = U'U: U d = z gives d ~ N(0, S^-1); the outlets given the dense part follow.
         dense = sigma * linalg.solve_triangular(self.chol, z_dense, lower=False)
-        outlet = -self.w @ dense + sigma * z_outlet / np.sqrt(self.a)[:, None]
-        deviation = self.xbar @ dense[: self.p] + float(self.lam[0]) * outlet
-        return np.ascontiguousarray((self.levels()[:, None] + deviation).T, dtype=np.float64)
+        # levels + xbar dense_b + lam1 (sigma z / sqrt(a) - w dense), worked out in place in
+        # the outlets' draws: an array of outlets x draws is tens of megabytes, and each
+        # temporary one costs more than the arithmetic.
+        deviation = z_outlet
+        deviation *= sigma
+        deviation /= np.sqrt(self.a)[:, None]
+        deviation -= self.w @ dense
+        deviation *= float(self.lam[0])
+        deviation += self.xbar @ dense[: self.p]
+        deviation += self.levels()[:, None]
+        return np.ascontiguousarray(deviation.T, dtype=np.float64)
 
 
 class _Criterion:
@@ -931,11 +939,13 @@ def _shrink_weighted(
         (draws, groups)
     )
     drawn_mu = drawn_mean[:, fit.group_of]
-    drawn = (
-        drawn_mu
-        + gamma[None, :] * (direct[None, :] - drawn_mu)
-        + np.sqrt(gamma * psi)[None, :] * rng.standard_normal((draws, direct.size))
-    )
+    # drawn_mu + gamma (direct - drawn_mu) + sqrt(gamma psi) z, in place (as in `draw_levels`).
+    drawn = direct[None, :] - drawn_mu
+    drawn *= gamma[None, :]
+    drawn += drawn_mu
+    noise = rng.standard_normal((draws, direct.size))
+    noise *= np.sqrt(gamma * psi)[None, :]
+    drawn += noise
     return (
         np.asarray(levels, dtype=np.float64),
         np.asarray(pev, dtype=np.float64),
