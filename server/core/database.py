@@ -21,10 +21,16 @@ handing it to a thread and back, so statements run on the loop. The COMMIT is th
 it waits for the disk (the fsync that makes an acknowledged audit survive a crash, hundreds of
 microseconds), so it runs in the commit thread while the loop serves other requests, and the
 transaction's block ends only once it has. Write transactions of this process take turns (an
-asyncio lock, held until the COMMIT has ended) on one connection and begin `IMMEDIATE`; while
-another process holds SQLite's write lock, the transaction waits for it asynchronously, the
-loop serving other requests meanwhile, for up to `busy_timeout_ms`, then raises `Busy`. Reads
-use separate, query-only connections: in WAL mode a reader never waits for the writer.
+asyncio lock) on one connection, and are committed in groups: one that ends while others wait
+for their turn leaves its changes to be committed with theirs, and the last of them (or the
+`GROUP_LIMIT`th) commits them all with one COMMIT, so that when many phones send at once one
+fsync makes several transactions durable. Each transaction of a group is a SAVEPOINT: one that
+fails is rolled back alone, the others are kept. Every block still ends only once its changes
+are on disk; a COMMIT that fails is the error of every transaction of its group. A group
+begins `IMMEDIATE`; while another process holds SQLite's write lock, it waits for it
+asynchronously, the loop serving other requests meanwhile, for up to `busy_timeout_ms`, then
+raises `Busy`. Reads use separate, query-only connections: in WAL mode a reader never waits
+for the writer.
 
 PostgreSQL: asyncpg connections of Piccolo's pool; transactions are asyncpg transactions,
 snapshots REPEATABLE READ, READ ONLY.
@@ -62,6 +68,8 @@ SQLITE_PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL")
 SQLITE_TYPES = sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES
 # How long a write waits between two attempts to take another process's write lock.
 LOCK_POLL_SECONDS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
+# At most this many write transactions share one COMMIT (each one's block waits for it).
+GROUP_LIMIT = 32
 
 
 class DatabaseError(Exception):
@@ -167,6 +175,19 @@ def _sqlite_errors() -> Iterator[None]:
         if "locked" in str(error) or "busy" in str(error):
             raise Busy(str(error)) from error
         raise
+
+
+def _undo_member(writer: sqlite3.Connection) -> None:
+    """Roll back one transaction of a group (its SAVEPOINT); when even that fails, the whole
+    group, whose transactions then all fail."""
+    if not writer.in_transaction:
+        return
+    try:
+        writer.execute("ROLLBACK TO member")
+        writer.execute("RELEASE member")
+    except sqlite3.Error:
+        if writer.in_transaction:
+            writer.execute("ROLLBACK")
 
 
 def _sqlite_commit(connection: sqlite3.Connection) -> None:
@@ -283,6 +304,25 @@ class _PiccoloResult:
         return self._rows
 
 
+@dataclasses.dataclass(slots=True)
+class _Group:
+    """Write transactions of this process committed by one COMMIT (SQLite)."""
+
+    committed: asyncio.Future[None]
+    members: int = 0
+    kept: int = 0
+
+    def settle(self, failure: BaseException | None) -> None:
+        """The outcome of the group's COMMIT, for every transaction awaiting it."""
+        if failure is None:
+            self.committed.set_result(None)
+        else:
+            self.committed.set_exception(failure)
+            # Retrieved here, so that a group whose transactions were all cancelled meanwhile
+            # logs no "exception never retrieved".
+            self.committed.exception()
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Joined:
     """An open transaction or snapshot, as Piccolo (its `connection`) and the server see it."""
@@ -379,6 +419,10 @@ class Database:
         else:
             raise ValueError(f"unsupported DATABASE_URL scheme: {database_url.split(':')[0]}")
         self._write_lock = asyncio.Lock()
+        # Write transactions waiting for the lock, and the group of those that have had it.
+        self._arriving = 0
+        self._group: _Group | None = None
+        self._closing: set[asyncio.Task[None]] = set()
         self._writer: sqlite3.Connection | None = None
         self._commit_thread: concurrent.futures.ThreadPoolExecutor | None = None
         self._idle_readers: list[sqlite3.Connection] = []
@@ -482,17 +526,21 @@ class Database:
             yield joined.ours
             return
         if self.path is not None:
-            async with self._write_lock:
-                writer = await self._begin_immediate()
-                ours: Connection = _SQLiteConnection(writer)
-                try:
-                    with self._joining(_Joined(_PiccoloOnSQLite(writer), ours, writes=True)):
-                        yield ours
-                    await self._commit(writer)
-                except BaseException:
-                    if writer.in_transaction:
-                        writer.execute("ROLLBACK")
-                    raise
+            group, writer = await self._join_group()
+            ours: Connection = _SQLiteConnection(writer)
+            try:
+                with self._joining(_Joined(_PiccoloOnSQLite(writer), ours, writes=True)):
+                    yield ours
+                writer.execute("RELEASE member")
+            except BaseException as error:
+                await self._leave(group, writer, kept=False)
+                if isinstance(error, Exception) and group.kept:
+                    # What failed may be a unique key taken by another transaction of the
+                    # group: once that is committed, a second try reads it.
+                    await asyncio.wait([group.committed])
+                raise
+            await self._leave(group, writer, kept=True)
+            await asyncio.shield(group.committed)
             return
         async with self._postgres_connection() as raw:
             with _postgres_errors():
@@ -542,21 +590,93 @@ class Database:
             self._writer.execute("PRAGMA busy_timeout = 0")
         return self._writer
 
-    async def _commit(self, writer: sqlite3.Connection) -> None:
-        """COMMIT the write connection's transaction in the commit thread; return once it is
-        on disk. The loop serves other requests meanwhile."""
-        if self._commit_thread is None:
-            self._commit_thread = concurrent.futures.ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="sqlite-commit"
-            )
-        committed = self._commit_thread.submit(_sqlite_commit, writer)
+    async def _join_group(self) -> tuple[_Group, sqlite3.Connection]:
+        """Take the write lock and a SAVEPOINT in the open group, beginning a group if none is."""
+        self._arriving += 1
         try:
-            await asyncio.wrap_future(committed)
+            await self._write_lock.acquire()
+        except BaseException:
+            self._arriving -= 1
+            self._close_if_abandoned()
+            raise
+        self._arriving -= 1
+        try:
+            writer = self.write_connection()
+            group = self._group
+            if group is None:
+                await self._begin_immediate()
+                group = self._group = _Group(asyncio.get_running_loop().create_future())
+            writer.execute("SAVEPOINT member")
+        except BaseException:
+            if self._group is None:
+                self._write_lock.release()
+            else:
+                await self._close(self._group, self.write_connection())
+            raise
+        return group, writer
+
+    async def _leave(self, group: _Group, writer: sqlite3.Connection, kept: bool) -> None:
+        """Holding the write lock: end this transaction's turn. While others wait for theirs
+        (and the group has room), the last of them commits; otherwise this one does."""
+        group.members += 1
+        group.kept += kept
+        if not kept:
+            _undo_member(writer)
+        open_for_more = self._group is group and writer.in_transaction
+        if open_for_more and self._arriving and group.members < GROUP_LIMIT:
+            self._write_lock.release()
+        else:
+            await self._close(group, writer)
+
+    async def _close(self, group: _Group, writer: sqlite3.Connection) -> None:
+        """Holding the write lock: COMMIT the group (roll it back when it kept nothing), settle
+        its future, release the lock. The COMMIT runs in the commit thread, the loop serving
+        other requests meanwhile; once begun it is never abandoned, even by a cancelled caller."""
+        if self._group is group:
+            self._group = None
+        try:
+            if not writer.in_transaction:
+                # An error of SQLite's own (a full disk, an I/O error) rolled everything back.
+                group.settle(DatabaseError("the transaction was rolled back by SQLite"))
+            elif not group.kept:
+                writer.execute("ROLLBACK")
+                group.settle(None)
+            else:
+                if self._commit_thread is None:
+                    self._commit_thread = concurrent.futures.ThreadPoolExecutor(
+                        max_workers=1, thread_name_prefix="sqlite-commit"
+                    )
+                committed = self._commit_thread.submit(_sqlite_commit, writer)
+                try:
+                    await asyncio.shield(asyncio.wrap_future(committed))
+                except Exception:  # noqa: S110 - settled below: every transaction of the group raises it
+                    pass
+                finally:
+                    concurrent.futures.wait([committed])
+                    failure = committed.exception()
+                    if failure is not None and writer.in_transaction:
+                        writer.execute("ROLLBACK")
+                    group.settle(failure)
         finally:
-            # When the caller is cancelled meanwhile, a COMMIT already under way goes on
-            # (one not begun is cancelled and rolled back): the connection is used again only
-            # once it has ended.
-            concurrent.futures.wait([committed])
+            self._write_lock.release()
+
+    def _close_if_abandoned(self) -> None:
+        """A transaction cancelled while waiting for its turn may have been the one the open
+        group's last member left it to: then nobody else is coming to commit it."""
+        group = self._group
+        if group is None or self._arriving or self._write_lock.locked():
+            return
+
+        async def close() -> None:
+            await self._write_lock.acquire()
+            if self._group is group:
+                await self._close(group, self.write_connection())
+            else:
+                self._write_lock.release()
+
+        task = asyncio.get_running_loop().create_task(close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def _begin_immediate(self) -> sqlite3.Connection:
         """The write connection, in a transaction holding SQLite's write lock."""

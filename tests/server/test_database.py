@@ -1,5 +1,6 @@
 """SQLite write transactions of `server.core.database.Database`: statements on the loop, the
-COMMIT in the commit thread, each transaction kept or rolled back on its own."""
+COMMIT in the commit thread, transactions that wait for their turn committed together (group
+commit), each kept or rolled back on its own."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from server.core.database import Database, UniqueViolation
+from server.core.database import GROUP_LIMIT, Database, UniqueViolation
 
 
 @pytest.fixture
@@ -83,4 +84,128 @@ async def test_a_caller_cancelled_during_its_commit_leaves_the_connection_to_the
     assert [text for text in stored if text.startswith("next")] == [
         f"next {attempt}" for attempt in range(20)
     ]
+    assert not database.write_connection().in_transaction
+
+
+def count_commits(database: Database) -> list[str]:
+    """A list that grows by one for every COMMIT the write connection runs."""
+    commits: list[str] = []
+    database.write_connection().set_trace_callback(
+        lambda statement: commits.append(statement) if statement == "COMMIT" else None
+    )
+    return commits
+
+
+async def write(database: Database, text: str, hold: bool = False, fail: bool = False) -> None:
+    async with database.transaction() as connection:
+        await connection.insert("note", {"text": text})
+        if hold:  # the others come meanwhile and wait for their turn
+            await asyncio.sleep(0.02)
+        if fail:
+            await connection.insert("note", {"text": text})  # its own unique key again
+
+
+async def test_transactions_that_wait_for_their_turn_share_one_commit(database: Database) -> None:
+    commits = count_commits(database)
+
+    await asyncio.gather(write(database, "a", hold=True), *(write(database, t) for t in "bcde"))
+
+    assert await notes(database) == list("abcde")
+    assert len(commits) == 1
+
+
+async def test_a_group_holds_at_most_its_limit(database: Database) -> None:
+    commits = count_commits(database)
+    texts = [f"note {n}" for n in range(GROUP_LIMIT + 8)]
+
+    await asyncio.gather(
+        write(database, texts[0], hold=True), *(write(database, t) for t in texts[1:])
+    )
+
+    assert sorted(await notes(database)) == sorted(texts)
+    assert len(commits) == 2
+
+
+async def test_a_failed_transaction_of_a_group_is_rolled_back_alone(database: Database) -> None:
+    commits = count_commits(database)
+
+    results = await asyncio.gather(
+        write(database, "a", hold=True),
+        write(database, "b"),
+        write(database, "c", fail=True),
+        write(database, "d"),
+        return_exceptions=True,
+    )
+
+    assert [type(result) for result in results] == [type(None)] * 2 + [UniqueViolation] + [
+        type(None)
+    ]
+    assert await notes(database) == ["a", "b", "d"]
+    assert len(commits) == 1
+
+
+async def test_a_unique_key_taken_in_the_group_is_seen_committed_when_its_error_is(
+    database: Database,
+) -> None:
+    seen: list[list[str]] = []
+
+    async def second() -> None:
+        try:
+            await write(database, "a")
+        except UniqueViolation:
+            seen.append(await notes(database))  # what a second try reads
+
+    # The third one, waiting after it, is the one that commits the group.
+    await asyncio.gather(write(database, "a", hold=True), second(), write(database, "z"))
+
+    assert seen[0][0] == "a"
+    assert await notes(database) == ["a", "z"]
+
+
+async def test_a_failed_commit_is_the_error_of_every_transaction_of_its_group(
+    database: Database,
+) -> None:
+    async with database.transaction() as connection:
+        await connection.execute(
+            "CREATE TABLE child (id INTEGER PRIMARY KEY, "
+            "note INTEGER REFERENCES note (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+
+    async def orphan() -> None:
+        async with database.transaction() as connection:
+            # Checked only by the COMMIT: a deferred key to a note that does not exist.
+            await connection.insert("child", {"note": 999})
+
+    results = await asyncio.gather(
+        write(database, "a", hold=True), orphan(), write(database, "b"), return_exceptions=True
+    )
+
+    assert all(isinstance(result, sqlite3.IntegrityError) for result in results), results
+    assert await notes(database) == []
+    assert not database.write_connection().in_transaction
+    await write(database, "next")
+    assert await notes(database) == ["next"]
+
+
+async def test_a_transaction_cancelled_while_it_waits_leaves_no_group_uncommitted(
+    database: Database,
+) -> None:
+    waiting: list[asyncio.Task[None]] = []
+
+    async def first() -> None:
+        async with database.transaction() as connection:
+            await connection.insert("note", {"text": "first"})
+            await asyncio.sleep(0.02)  # the second one comes and waits
+            # Cancelled once this block has ended and handed the group to it.
+            asyncio.get_running_loop().call_soon(waiting[0].cancel)
+
+    first_task = asyncio.ensure_future(first())
+    await asyncio.sleep(0.005)
+    waiting.append(asyncio.ensure_future(write(database, "second")))
+
+    await asyncio.wait_for(first_task, timeout=5)
+    results = await asyncio.gather(waiting[0], return_exceptions=True)
+
+    assert isinstance(results[0], asyncio.CancelledError)
+    assert await notes(database) == ["first"]
     assert not database.write_connection().in_transaction
