@@ -419,8 +419,10 @@ async def test_the_searches_of_other_audits_use_their_indexes(settings: Settings
     for band in range(4):
         assert f"USING INDEX photo_phash_b{band}" in details
     for statement, index in (
-        (SELECT_DEVICE_USERS, "audit_device_id"),
-        (SELECT_SAME_ANSWERS, "audit_answers_sha256"),
+        # Other auditors on the phone: counted from the index alone, without reading the
+        # phone's audits from the table.
+        (SELECT_DEVICE_USERS, "USING COVERING INDEX audit_device_auditor"),
+        (SELECT_SAME_ANSWERS, "USING INDEX audit_answers_sha256"),
     ):
         plan = await sql(settings, "EXPLAIN QUERY PLAN " + statement, "x", 1)
-        assert f"USING INDEX {index}" in " ".join(str(row[-1]) for row in plan)
+        assert index in " ".join(str(row[-1]) for row in plan)
