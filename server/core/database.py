@@ -455,6 +455,8 @@ class Database:
             await self.engine.start_connection_pool(min_size=1, max_size=10)
 
     async def close(self) -> None:
+        # A group left by a cancelled transaction is committed before the connection closes.
+        await asyncio.gather(*self._closing, return_exceptions=True)
         readers, self._idle_readers = self._idle_readers, []
         for reader in readers:
             reader.close()
