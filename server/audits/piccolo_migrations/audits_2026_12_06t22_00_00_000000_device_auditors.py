@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-ID = "2026-12-08T09:00:00:000000"
+ID = "2026-12-06T22:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "index the phone identifier with the auditor"
 STATEMENTS = (
