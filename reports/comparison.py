@@ -25,7 +25,7 @@ from reports.charts import (
     heatmap_chart,
     interval_bar,
 )
-from reports.i18n import Formatter, Translations, translation
+from reports.i18n import InLanguage
 from reports.labels import CHANNELS, header_row, label, para
 from reports.model import ComparisonReportData, Heatmap, LeagueRow, Versus
 from reports.standing import GROUP_ORDER, funnel_class, group_title
@@ -68,13 +68,10 @@ def _side_by_side(left: list[Flowable], right: list[Flowable]) -> Table:
     )
 
 
-class _ComparisonReport:
+class _ComparisonReport(InLanguage):
     def __init__(self, data: ComparisonReportData, lang: str) -> None:
+        super().__init__(lang)
         self.data = data
-        self.lang = lang
-        self.translations: Translations = translation(lang)
-        self._ = self.translations.gettext
-        self.formatter = Formatter(lang)
 
     def render(self, *, invariant: bool) -> bytes:
         _ = self._

@@ -16,7 +16,7 @@ from babel.numbers import format_decimal, format_percent
 
 from shared.i18n import translation
 
-__all__ = ["N_", "Formatter", "Translations", "translation"]
+__all__ = ["N_", "Formatter", "InLanguage", "Translations", "translation"]
 
 
 Translations = gettext.NullTranslations
@@ -25,6 +25,17 @@ Translations = gettext.NullTranslations
 def N_(message: str) -> str:
     """Mark a message for extraction without translating it yet."""
     return message
+
+
+class InLanguage:
+    """What a report builder needs to speak one language: its catalogue (`self._`,
+    `self.translations` for plurals) and its number and date formats (`self.formatter`)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.translations: Translations = translation(lang)
+        self._ = self.translations.gettext
+        self.formatter = Formatter(lang)
 
 
 class Formatter:

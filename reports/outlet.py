@@ -24,7 +24,7 @@ from reportlab.platypus.flowables import Flowable
 from reports import standing as standing_words
 from reports import styles, verification
 from reports.charts import score_bar, trend_chart
-from reports.i18n import N_, Formatter, Translations, translation
+from reports.i18n import N_, InLanguage
 from reports.jpeg import JpegImage
 from reports.labels import (
     ACTION_STATUSES,
@@ -61,13 +61,10 @@ def _hex(colour: Any) -> str:
     return f"#{colour.hexval()[2:]}"
 
 
-class _OutletReport:
+class _OutletReport(InLanguage):
     def __init__(self, data: OutletReportData, lang: str) -> None:
+        super().__init__(lang)
         self.data = data
-        self.lang = lang
-        self.translations: Translations = translation(lang)
-        self._ = self.translations.gettext
-        self.formatter = Formatter(lang)
 
     def render(self, *, invariant: bool) -> bytes:
         _ = self._

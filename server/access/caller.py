@@ -2,7 +2,7 @@
 
 What a caller may see is decided in one place, `server.access.scope`, from this object; a
 record outside the scope is reported as not found (404), so its existence does not leak. A
-role that may not use an operation at all gets 403 (`require_role`).
+role that may not use a kind of operation at all gets 403 (`server.access.abilities`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Final
 
-from server.core.errors import Forbidden
-from server.core.i18n import _
 from shared.lifecycle import (
     ADMIN,
     AUDITOR,
@@ -54,14 +52,5 @@ class Caller:
     head_office_setup: bool = False
 
     @property
-    def is_admin(self) -> bool:
-        return self.role == ADMIN
-
-    @property
     def is_client_user(self) -> bool:
         return self.role in CLIENT_ROLES
-
-    def require_role(self, *roles: str) -> None:
-        """Refuse (403) a caller whose role may not use this operation at all."""
-        if self.role not in roles:
-            raise Forbidden(_("Your role may not do this."))

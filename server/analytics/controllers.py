@@ -11,8 +11,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Stream
 
+from server.access.abilities import SEE_RESULTS, require
 from server.analytics import exports
-from server.analytics.filters import Filters, check_filters_in_scope, require_analytics_role
+from server.analytics.filters import Filters, check_filters_in_scope
 from server.analytics.schemas import (
     AgreementFigure,
     AuditorSeverityFigure,
@@ -189,7 +190,7 @@ class AnalyticsController(Controller):
         separator: FromQuery[Literal[";", ","]] = ";",
     ) -> Stream:
         """Every answer of released audits in scope; no auditor column for client users."""
-        require_analytics_role(caller)
+        require(caller, SEE_RESULTS)
         await check_filters_in_scope(caller, filters)
         rows = exports.answer_rows(caller, filters)
         return exports.download("answers", format, separator, exports.answer_columns(caller), rows)

@@ -23,6 +23,7 @@ from litestar.openapi.spec import Operation
 from litestar.response import Stream
 from openpyxl import Workbook
 
+from server.access.abilities import NAME_AUDITORS, may
 from server.access.caller import Caller
 from server.analytics.filters import Filters, scope_where
 from server.analytics.schemas import LeagueTable
@@ -80,7 +81,7 @@ def _cell(value: Any) -> Any:
 
 async def answer_rows(caller: Caller, filters: Filters) -> AsyncIterator[list[Any]]:
     """Every answer of released audits in scope, in batches ordered by answer id."""
-    with_auditor = not caller.is_client_user
+    with_auditor = may(caller, NAME_AUDITORS)
     where = scope_where(caller, filters)
     last_id = 0
     while True:
@@ -110,7 +111,7 @@ async def answer_rows(caller: Caller, filters: Filters) -> AsyncIterator[list[An
 
 
 def answer_columns(caller: Caller) -> list[str]:
-    return [*ANSWER_COLUMNS, *([] if caller.is_client_user else ["auditor_id"])]
+    return [*ANSWER_COLUMNS, *(["auditor_id"] if may(caller, NAME_AUDITORS) else [])]
 
 
 def _csv_value(value: Any) -> Any:

@@ -13,22 +13,13 @@ import datetime as dt
 from typing import Any
 
 from server.access.caller import (
-    ADMIN,
-    AUDITOR,
-    HEAD_OFFICE,
-    OUTLET_MANAGER,
-    REGIONAL_MANAGER,
-    REVIEWER,
     Caller,
 )
 from server.access.scope import Columns, Record, can_see, scope_of
-from server.core.errors import Forbidden, NotFound
+from server.core.errors import NotFound
 from server.core.i18n import _
 from server.organisation.tables import Outlet, Region
 from server.waves.tables import Wave
-
-ANALYTICS_ROLES = (ADMIN, REVIEWER, HEAD_OFFICE, REGIONAL_MANAGER, OUTLET_MANAGER)
-AGENCY_ANALYTICS_ROLES = (ADMIN, REVIEWER)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -71,11 +62,6 @@ class Where:
 
     def sql(self) -> str:
         return " AND ".join(self.conditions) if self.conditions else "1 = 1"
-
-
-def require_analytics_role(caller: Caller) -> None:
-    if caller.role == AUDITOR or caller.role not in ANALYTICS_ROLES:
-        raise Forbidden(_("Your role may not do this."))
 
 
 async def check_filters_in_scope(caller: Caller, filters: Filters) -> None:

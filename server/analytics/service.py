@@ -36,17 +36,16 @@ from typing import Any
 
 import msgspec
 
+from server.access.abilities import NAME_AUDITORS, SEE_RESULTS, require
 from server.access.caller import Caller
 from server.access.scope import scope_of
 from server.analytics import results as wave_results
 from server.analytics import stats
 from server.analytics.estimates import HOW_TO_READ
 from server.analytics.filters import (
-    AGENCY_ANALYTICS_ROLES,
     Filters,
     Where,
     check_filters_in_scope,
-    require_analytics_role,
     scope_where,
 )
 from server.analytics.kept import (
@@ -80,8 +79,7 @@ from server.analytics.schemas import (
 )
 from server.analytics.wave_estimates import NetworkEstimates, network_estimates, network_results
 from server.core.clock import utc_now
-from server.core.errors import Forbidden, ServerError
-from server.core.i18n import _
+from server.core.errors import ServerError
 from server.workflow.rules import league_bases
 from server.workflow.tables import ScoreRollup
 from shared.i18n import translation
@@ -123,7 +121,7 @@ class AnalyticsService:
     """Every figure for one caller; each method checks role and filters first."""
 
     async def _prepare(self, caller: Caller, filters: Filters) -> None:
-        require_analytics_role(caller)
+        require(caller, SEE_RESULTS)
         await check_filters_in_scope(caller, filters)
 
     async def waves(self, caller: Caller, filters: Filters) -> WaveChoice:
@@ -646,8 +644,7 @@ class AnalyticsService:
 
     async def calibration(self, caller: Caller, filters: Filters) -> list[CalibrationRow]:
         """Leniency (+) or severity (-) of each auditor against colleagues; agency only."""
-        if caller.role not in AGENCY_ANALYTICS_ROLES:
-            raise Forbidden(_("Your role may not do this."))
+        require(caller, NAME_AUDITORS)
         choice = await self.waves(caller, filters)
         where = self._where(caller, filters, choice)
         rows = await _raw(

@@ -22,11 +22,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from reports import model as report_model
+from server.access.abilities import NAME_AUDITORS, require
 from server.access.caller import Caller
 from server.analytics import estimates
 from server.analytics.agreement import INTERVAL, NOMINAL, Level, Rating, Value, item_agreement
 from server.analytics.estimates import HOW_TO_READ, AuditorSeverity, DesignCheck, OutletEstimate
-from server.analytics.filters import AGENCY_ANALYTICS_ROLES, Filters
+from server.analytics.filters import Filters
 from server.analytics.results import WaveRef, shown
 from server.analytics.schemas import (
     AdjustedOutletFigure,
@@ -51,8 +52,6 @@ from server.analytics.wave_estimates import (
     network_results,
     network_where,
 )
-from server.core.errors import Forbidden
-from server.core.i18n import _
 from server.templates.published import parsed_template
 from server.workflow.rules import league_bases
 from server.workflow.tables import ScoreRollup
@@ -75,12 +74,6 @@ async def _raw(sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
 
 def _placeholders(count: int) -> str:
     return ", ".join("{}" for _index in range(count))
-
-
-def require_agency(caller: Caller) -> None:
-    """Figures that name auditors: agency staff only."""
-    if caller.role not in AGENCY_ANALYTICS_ROLES:
-        raise Forbidden(_("Your role may not do this."))
 
 
 async def _outlet_refs(client_id: int) -> dict[int, OutletRef]:
@@ -431,7 +424,7 @@ class EstimateService:
     async def auditors(self, caller: Caller, filters: Filters) -> list[AuditorSeverityFigure]:
         """Each auditor's leniency in each shown wave, with the design check and the outlets'
         adjusted results; agency only."""
-        require_agency(caller)
+        require(caller, NAME_AUDITORS)
         choice = await self.analytics.waves(caller, filters)
         bases = await league_bases({wave.client_id for wave in choice.shown})
         figures = []
@@ -472,7 +465,7 @@ class EstimateService:
         """Per question, how well auditors agree where two or more of them visited the same
         outlet on the same channel and checklist in the wave (a calibration visit); agency
         only."""
-        require_agency(caller)
+        require(caller, NAME_AUDITORS)
         choice = await self.analytics.waves(caller, filters)
         gettext = translation(caller.language).gettext
         return [

@@ -8,7 +8,8 @@ from typing import Any
 
 import msgspec
 
-from server.access.caller import ADMIN, Caller
+from server.access.abilities import ADMINISTER, require
+from server.access.caller import Caller
 from server.auditlog import chain
 from server.auditlog.schemas import AuditLogEntryOut, AuditLogPage
 from server.auditlog.tables import AuditLogEntry
@@ -77,7 +78,7 @@ async def list_entries(
     entity: str | None = None,
     entity_id: str | None = None,
 ) -> AuditLogPage:
-    caller.require_role(ADMIN)
+    require(caller, ADMINISTER)
     query = AuditLogEntry.select().order_by(AuditLogEntry.id, ascending=False).limit(limit + 1)
     after_id = decode_cursor(cursor)
     if after_id is not None:

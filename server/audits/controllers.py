@@ -13,7 +13,7 @@ from litestar import Controller, Request, Response, get, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
-from server.access.caller import ADMIN, AUDITOR
+from server.access.abilities import SEND_AUDITS, require
 from server.audits.ingest import AuditIngest, decode_body
 from server.audits.openapi import AuditUploadOperation, PhotoUploadOperation
 from server.audits.photo_intake import PhotoIntake
@@ -94,7 +94,7 @@ class PhotoController(Controller):
         photo_uuid: FromPath[uuid_module.UUID],
     ) -> Response[PhotoReceipt]:
         """Store a photo: 201 new, 200 same bytes, 409 other bytes, 413/415/422 refused."""
-        caller.require_role(AUDITOR, ADMIN)
+        require(caller, SEND_AUDITS)
         declared = request.headers.get("x-content-sha256")
         if not declared:
             raise Invalid(

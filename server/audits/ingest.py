@@ -28,6 +28,7 @@ from typing import Any, Final
 
 import msgspec
 
+from server.access.abilities import SEND_AUDITS, require
 from server.access.caller import ADMIN, AUDITOR, Caller
 from server.auditlog import service as auditlog
 from server.audits import evidence
@@ -180,7 +181,7 @@ class AuditIngest:
     async def put_audit(
         self, caller: Caller, audit_uuid: uuid_module.UUID, body: object
     ) -> IngestResult:
-        caller.require_role(AUDITOR, ADMIN)
+        require(caller, SEND_AUDITS)
         received_at = self.clock()
         incoming, problems = read_audit(body)
         if incoming is None:
@@ -404,7 +405,7 @@ class AuditIngest:
             await self._write_rows(connection, audit_id, revision, submission, snapshot, content)
             await connection.execute(
                 "UPDATE assignment SET status = ?, updated_at = ? WHERE id = ? AND status <> ?",
-                "submitted",
+                SUBMITTED,
                 received_at,
                 context.id,
                 CANCELLED,

@@ -22,7 +22,8 @@ from typing import Final
 
 import anyio.to_thread
 
-from server.access.caller import ADMIN, AUDITOR, Caller
+from server.access.abilities import SEND_AUDITS, require
+from server.access.caller import ADMIN, Caller
 from server.access.scope import Record, can_see
 from server.audits import flags as visit_flags
 from server.audits import trust as visit_trust
@@ -71,7 +72,7 @@ class PhotoIntake:
 
         Raises 409 for other bytes under the uuid or under a content key in the media store.
         """
-        caller.require_role(AUDITOR, ADMIN)
+        require(caller, SEND_AUDITS)
         declared = declared_sha256.strip().lower()
         stored_hash = await self.known_hash(photo_uuid)
         if stored_hash is not None:

@@ -15,7 +15,8 @@ import dataclasses
 import json
 import uuid as uuid_module
 
-from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
+from server.access.abilities import FIELD_WORK, FOLLOW_UP, may, require
+from server.access.caller import Caller
 from server.access.scope import Record, can_see
 from server.audits import trust as visit_trust
 from server.audits.ingest import score_out
@@ -51,7 +52,7 @@ class AuditQueries:
     database: Database
 
     async def get_audit(self, caller: Caller, audit_uuid: uuid_module.UUID) -> AuditOut:
-        caller.require_role(ADMIN, REVIEWER, AUDITOR)
+        require(caller, FIELD_WORK)
         async with self.database.snapshot() as connection:
             rows = await connection.fetch(SELECT_AUDIT, audit_uuid)
             if not rows or not can_see(caller, audit_record(rows[0])):
@@ -82,7 +83,7 @@ class AuditQueries:
             # Referenced photos not received yet: the references already say which.
             missing_photos=sorted({photo.uuid for photo in photos if not photo.received}),
             trust=None
-            if caller.role == AUDITOR
+            if not may(caller, FOLLOW_UP)
             else visit_trust.trust_out(
                 visit_trust.from_json(row["trust_reasons"]), caller.language
             ),
@@ -97,7 +98,7 @@ class AuditQueries:
         rows = await self.database.fetch(SELECT_TRUST, audit_uuid)
         if not rows or not can_see(caller, audit_record(rows[0])):
             raise NotFound(_("There is no such audit."))
-        if caller.role == AUDITOR:
+        if not may(caller, FOLLOW_UP):
             return None
         return visit_trust.trust_out(
             visit_trust.from_json(rows[0]["trust_reasons"]),

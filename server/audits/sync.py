@@ -23,7 +23,8 @@ import datetime as dt
 import json
 from typing import Any, Final
 
-from server.access.caller import AUDITOR, Caller
+from server.access.abilities import SYNC_VISITS, require
+from server.access.caller import Caller
 from server.audits.queries import (
     SELECT_ANSWERS,
     SELECT_PHOTO_REFERENCES,
@@ -44,7 +45,7 @@ from server.core import piccolo_conf
 from server.core.database import Connection, Database, marks
 from server.core.errors import BadRequest
 from server.core.i18n import _
-from shared.lifecycle import CANCELLED, DISPUTED, RETURNED
+from shared.lifecycle import APPROVED, CANCELLED, DISPUTED, RETURNED
 
 EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -91,7 +92,7 @@ class SyncService:
     database: Database
 
     async def sync(self, caller: Caller, cursor: str | None) -> SyncPayload:
-        caller.require_role(AUDITOR)
+        require(caller, SYNC_VISITS)
         since = decode_cursor(cursor)
         async with self.database.snapshot() as connection:
             rows = await connection.fetch(
@@ -111,7 +112,7 @@ class SyncService:
                 audit_status = row["audit_status"]
                 status = row["status"] if audit_status is None else audit_status
                 if status == DISPUTED:
-                    status = "approved"
+                    status = APPROVED
                 notes = []
                 returned = None
                 if audit_status == RETURNED:

@@ -27,7 +27,8 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
-from server.access.caller import ADMIN, AUDITOR, OUTLET_MANAGER, REVIEWER, Caller
+from server.access.abilities import FIELD_WORK, FOLLOW_UP, NAME_AUDITORS, REVIEW, may, may_take
+from server.access.caller import Caller
 from server.audits.queries import AuditQueries
 from server.audits.schemas import TrustOut
 from server.audits.tables import Audit, AuditRevision
@@ -47,11 +48,16 @@ from server.workflow.tables import ReturnNote
 from shared.checklist import Item, Template
 from shared.i18n import text as localized
 from shared.i18n import translation
-from shared.lifecycle import CORRECTIVE_TRANSITIONS, RELEASED_STATES, SUBMITTED, dispute_deadline
+from shared.lifecycle import (
+    APPROVED,
+    AUDIT_TRANSITIONS,
+    DISPUTE_TRANSITIONS,
+    OPEN,
+    RELEASED_STATES,
+    SUBMITTED,
+    dispute_deadline,
+)
 from shared.scoring import ScoreCard, score, visible_items
-
-AGENCY = (ADMIN, REVIEWER, AUDITOR)
-
 
 # --- answers in words ------------------------------------------------------------------------
 
@@ -327,7 +333,7 @@ async def _agency_facts(
     )
     assert row is not None  # get_audit found it
     auditor = None
-    if caller.role in (ADMIN, REVIEWER):
+    if may(caller, NAME_AUDITORS):
         person = await User.select(User.name).where(User.id == audit.auditor_id).first()
         auditor = None if person is None else person["name"]
     return AuditFacts(
@@ -390,15 +396,6 @@ async def _client_facts(caller: Caller, audit_uuid: uuid_module.UUID) -> AuditFa
     )
 
 
-def corrective_steps_for(role: str) -> dict[str, list[str]]:
-    """For each action status, the steps this role may take (to show only usable buttons)."""
-    steps: dict[str, list[str]] = {}
-    for (status, action), step in CORRECTIVE_TRANSITIONS.items():
-        if role in step.roles:
-            steps.setdefault(status, []).append(action)
-    return steps
-
-
 async def queue_neighbour(
     caller: Caller, request: Request[Any, Any, Any], audit_uuid: uuid_module.UUID
 ) -> str | None:
@@ -421,7 +418,7 @@ async def audit_page(
     caller = await session_caller(request)
     database = context_of(request).database
     language = language_of(request, caller)
-    agency = caller.role in AGENCY
+    agency = may(caller, FIELD_WORK)
     facts = (
         await _agency_facts(request, caller, audit_uuid)
         if agency
@@ -446,7 +443,7 @@ async def audit_page(
     released = facts.status in RELEASED_STATES
     disputes: list[Dispute] = []
     actions: list[CorrectiveAction] = []
-    if caller.role != AUDITOR and (released or caller.role in (ADMIN, REVIEWER)):
+    if may(caller, FOLLOW_UP) and (released or may(caller, REVIEW)):
         disputes = (await DisputeService(database).list(caller, None, 200, audit_uuid)).items
         actions = (
             await CorrectiveService(database).list(caller, None, 200, audit_uuid=audit_uuid)
@@ -458,14 +455,14 @@ async def audit_page(
     rules = await client_rules(facts.client_id)
     if released and facts.released_at is not None:
         deadline = dispute_deadline(facts.released_at, rules.dispute_window)
-    if trust is not None and rules.trust_threshold is not None and caller.role in (ADMIN, REVIEWER):
+    if trust is not None and rules.trust_threshold is not None and may(caller, REVIEW):
         threshold = rules.trust_threshold
         held = facts.status == SUBMITTED and rules.holds(trust.score)
     now = dt.datetime.now(dt.UTC)
-    may_review = caller.role in (ADMIN, REVIEWER) and facts.status == SUBMITTED
+    may_review = may_take(caller, AUDIT_TRANSITIONS, facts.status, "approve")
+    raises_disputes = may_take(caller, AUDIT_TRANSITIONS, APPROVED, "dispute")
     may_dispute = (
-        caller.role in (OUTLET_MANAGER, ADMIN)
-        and released
+        may_take(caller, AUDIT_TRANSITIONS, facts.status, "dispute")
         and deadline is not None
         and now <= deadline
     )
@@ -489,11 +486,12 @@ async def audit_page(
         disputes=disputes,
         open_disputes=open_disputes,
         actions=actions,
-        steps=corrective_steps_for(caller.role),
         revisions=revisions,
         deadline=deadline,
         may_review=may_review,
         may_dispute=may_dispute,
+        raises_disputes=raises_disputes,
+        may_decide=may_take(caller, DISPUTE_TRANSITIONS, OPEN, "uphold"),
         next_audit=await queue_neighbour(caller, request, audit_uuid) if may_review else None,
         item_texts=item_texts,
         answer_words=lambda key, answer: answer_words(items_by_key.get(key), answer, language),

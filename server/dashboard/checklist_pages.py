@@ -19,7 +19,8 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from server.access.caller import ADMIN, Caller
+from server.access.abilities import ADMINISTER, require
+from server.access.caller import Caller
 from server.core.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
 from server.core.i18n import _
 from server.dashboard import setup_forms as forms
@@ -41,7 +42,7 @@ async def _list_page(
     status_code: int = 200,
 ) -> Response[str]:
     caller = await session_caller(request)
-    caller.require_role(ADMIN)
+    require(caller, ADMINISTER)
     templates = (await _service(request).list_templates(caller, None, LIST_LIMIT)).items
     templates.sort(key=lambda t: (t.key, -t.version))
     return render(
@@ -64,7 +65,7 @@ async def checklists(request: Request[Any, Any, Any]) -> Response[str]:
 async def import_checklist(request: Request[Any, Any, Any]) -> Response[Any]:
     """A workbook becomes a draft; its preview follows. A refused workbook stores nothing."""
     caller = await session_caller(request)
-    caller.require_role(ADMIN)
+    require(caller, ADMINISTER)
     limit = context_of(request).settings.max_csv_bytes
     fields, _multiple, files = await forms.read_form(request, limit + 64 * 1024)
     language = language_of(request, caller)
@@ -100,7 +101,7 @@ async def import_checklist(request: Request[Any, Any, Any]) -> Response[Any]:
 async def checklist(request: Request[Any, Any, Any], template_id: FromPath[int]) -> Response[str]:
     """A version as the phone shows it, in the language asked (the page's by default)."""
     caller = await session_caller(request)
-    caller.require_role(ADMIN)
+    require(caller, ADMINISTER)
     wanted = request.query_params.get("lang")
     lang = wanted if wanted in LANGUAGES else language_of(request, caller)
     return await _preview_page(request, caller, template_id, lang)
@@ -134,7 +135,7 @@ async def publish_checklist(
     request: Request[Any, Any, Any], template_id: FromPath[int]
 ) -> Response[Any]:
     caller = await session_caller(request)
-    caller.require_role(ADMIN)
+    require(caller, ADMINISTER)
     await forms.read_form(request)
     await _service(request).publish(caller, template_id)
     return Redirect(path=f"/checklists/{template_id}?published=1", status_code=303)
@@ -145,7 +146,7 @@ async def export_checklist(
     request: Request[Any, Any, Any], template_id: FromPath[int]
 ) -> Response[bytes]:
     caller = await session_caller(request)
-    caller.require_role(ADMIN)
+    require(caller, ADMINISTER)
     name, content = await _service(request).export_workbook(caller, template_id)
     return Response(
         content,

@@ -26,9 +26,10 @@ from reports.i18n import Formatter
 from reports.model import OutletReportData
 from reports.model import TrendPoint as ChartPoint
 from reports.standing import sentences as standing_sentences
-from server.access.caller import ADMIN, HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, Caller
+from server.access.abilities import ADMINISTER, SEE_RESULTS, may, may_take, require
+from server.access.caller import HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, Caller
 from server.analytics import exports
-from server.analytics.filters import Filters, check_filters_in_scope, require_analytics_role
+from server.analytics.filters import Filters, check_filters_in_scope
 from server.analytics.service import AnalyticsService
 from server.core.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
 from server.core.i18n import _
@@ -80,7 +81,7 @@ from server.workflow.schemas import (
     CorrectiveStep,
 )
 from shared.i18n import LANGUAGES, translation
-from shared.lifecycle import CORRECTIVE_TRANSITIONS
+from shared.lifecycle import APPROVED, AUDIT_TRANSITIONS
 
 logger = logging.getLogger("shopscore.dashboard")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -194,7 +195,7 @@ async def _league_values(caller: Caller, request: Request[Any, Any, Any]) -> dic
 @get("/", include_in_schema=False)
 async def overview(request: Request[Any, Any, Any]) -> Response[str]:
     caller = await session_caller(request)
-    if caller.role == "auditor":
+    if not may(caller, SEE_RESULTS):
         raise Forbidden(_("Auditors use the phone app."))
     if caller.role == REVIEWER:
         return _redirect("/review")
@@ -269,7 +270,7 @@ async def league_fragment(request: Request[Any, Any, Any]) -> Response[str]:
 async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int]) -> Response[str]:
     caller = await session_caller(request)
     # Auditors may not use the page at all (403, as in the API), whichever outlet it is.
-    require_analytics_role(caller)
+    require(caller, SEE_RESULTS)
     outlet_filters = Filters(outlet=outlet_id)
     await check_filters_in_scope(caller, outlet_filters)
     outlet = await Outlet.select().where(Outlet.id == outlet_id).first()
@@ -333,8 +334,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
         actions=actions.items,
         vocabulary=await load_vocabulary(None, language),
         now=dt.datetime.now(dt.UTC),
-        may_dispute=caller.role == OUTLET_MANAGER,
-        steps=_corrective_steps_for(caller.role),
+        may_dispute=may_take(caller, AUDIT_TRANSITIONS, APPROVED, "dispute"),
     )
 
 
@@ -400,15 +400,6 @@ async def photo_thumbnail(
     intake = PhotoIntake.of(context_of(request))
     data = await intake.image(caller, photo_uuid, "thumbnail")
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private"})
-
-
-def _corrective_steps_for(role: str) -> dict[str, list[str]]:
-    """For each action status, the steps this role may take (to show only usable buttons)."""
-    steps: dict[str, list[str]] = {}
-    for (status, action), step in CORRECTIVE_TRANSITIONS.items():
-        if role in step.roles:
-            steps.setdefault(status, []).append(action)
-    return steps
 
 
 @get("/heatmap", include_in_schema=False)
@@ -481,7 +472,7 @@ async def export(request: Request[Any, Any, Any], kind: FromPath[str]) -> Stream
         header, rows = await export_view.league(table)
         return exports.download("league", file_format, ";", header, rows)
     if kind == "answers":
-        require_analytics_role(caller)
+        require(caller, SEE_RESULTS)
         await check_filters_in_scope(caller, filters)
         header, rows = await export_view.answers(caller, filters, language)
         return exports.download("answers", file_format, ";", header, rows)
@@ -538,7 +529,7 @@ async def admin_lists(request: Request[Any, Any, Any]) -> Response[str]:
     from server.waves.tables import Assignment
 
     caller = await session_caller(request)
-    caller.require_role(ADMIN)
+    require(caller, ADMINISTER)
     people = await User.select(User.id, User.name, User.email, User.role, User.active).order_by(
         User.id
     )

@@ -20,7 +20,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from server.access.caller import ADMIN, AUDITOR, REVIEWER
+from server.access.abilities import FOLLOW_UP, may, may_take
 from server.audits.tables import Audit
 from server.core.errors import BadRequest, Forbidden, Invalid, NotFound
 from server.core.i18n import _
@@ -45,6 +45,7 @@ from server.workflow.schemas import (
 )
 from shared.checklist import Item, Template
 from shared.i18n import text as localized
+from shared.lifecycle import DISPUTE_TRANSITIONS, OPEN
 
 STATES = ("open", "upheld", "rejected")
 
@@ -113,7 +114,7 @@ async def dispute_views(disputes: list[Dispute], language: str) -> list[DisputeV
 async def disputes_page(request: Request[Any, Any, Any]) -> Response[str]:
     """Disputes in the caller's scope, open ones first; `?status=` keeps one state."""
     caller = await session_caller(request)
-    if caller.role == AUDITOR:
+    if not may(caller, FOLLOW_UP):
         raise Forbidden(_("Auditors use the phone app."))
     status = request.query_params.get("status") or None
     if status not in STATES:
@@ -130,7 +131,7 @@ async def disputes_page(request: Request[Any, Any, Any]) -> Response[str]:
         views=await dispute_views(disputes, language),
         status=status,
         states=STATES,
-        may_decide=caller.role in (ADMIN, REVIEWER),
+        may_decide=may_take(caller, DISPUTE_TRANSITIONS, OPEN, "uphold"),
         localized=lambda texts: localized(texts, language) if texts else "",
     )
 

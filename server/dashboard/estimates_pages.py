@@ -25,15 +25,14 @@ from litestar import Request, Response, get
 from reports.charts import funnel_chart, to_svg
 from reports.i18n import translation as report_translation
 from reports.standing import funnel_class
+from server.access.abilities import NAME_AUDITORS, SEE_RESULTS, may, require
 from server.access.caller import Caller
-from server.analytics.filters import AGENCY_ANALYTICS_ROLES, require_analytics_role
 from server.analytics.wave_figures import (
     MAX_DIFFERENCE,
     MAX_TARGET_WIDTH,
     EstimateService,
     as_versus,
     chart_funnel,
-    require_agency,
 )
 from server.core.errors import BadRequest
 from server.core.i18n import _
@@ -58,13 +57,13 @@ AGREEMENT_VERDICTS = {
 async def _page_caller(request: Request[Any, Any, Any]) -> tuple[Caller, str]:
     """The session's caller speaking the page's language (the texts the figures carry)."""
     caller = await session_caller(request)
-    require_analytics_role(caller)
+    require(caller, SEE_RESULTS)
     language = language_of(request, caller)
     return dataclasses.replace(caller, language=language), language
 
 
 async def _common(request: Request[Any, Any, Any], caller: Caller) -> dict[str, Any]:
-    return {"agency": caller.role in AGENCY_ANALYTICS_ROLES, **await page_filters(request, caller)}
+    return {"agency": may(caller, NAME_AUDITORS), **await page_filters(request, caller)}
 
 
 def _number(value: str | None, most: float) -> float | None:
@@ -132,7 +131,7 @@ async def planner_page(request: Request[Any, Any, Any]) -> Response[str]:
 @get("/auditors", include_in_schema=False)
 async def auditors_page(request: Request[Any, Any, Any]) -> Response[str]:
     caller, _language = await _page_caller(request)
-    require_agency(caller)
+    require(caller, NAME_AUDITORS)
     common = await _common(request, caller)
     figures = await EstimateService().auditors(caller, common["filters"])
     return render(
@@ -148,7 +147,7 @@ async def auditors_page(request: Request[Any, Any, Any]) -> Response[str]:
 @get("/agreement", include_in_schema=False)
 async def agreement_page(request: Request[Any, Any, Any]) -> Response[str]:
     caller, language = await _page_caller(request)
-    require_agency(caller)
+    require(caller, NAME_AUDITORS)
     common = await _common(request, caller)
     figures = await EstimateService().agreement(caller, common["filters"])
     return render(

@@ -19,8 +19,9 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
+from server.access.abilities import SEE_RESULTS, require
 from server.access.scope import Columns, scope_of
-from server.analytics.filters import Filters, require_analytics_role, scope_where
+from server.analytics.filters import Filters, scope_where
 from server.analytics.service import AnalyticsService
 from server.core.database import Database
 from server.dashboard.page_filters import filter_choices, filters_from_query, showing
@@ -160,7 +161,7 @@ async def find_outlets(caller: Any, words: str) -> list[dict[str, Any]]:
 @get("/network", include_in_schema=False)
 async def network_page(request: Request[Any, Any, Any]) -> Response[str]:
     caller = await session_caller(request)
-    require_analytics_role(caller)
+    require(caller, SEE_RESULTS)
     filters = filters_from_query(request)
     language = language_of(request, caller)
     database = context_of(request).database

@@ -20,7 +20,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from server.access.caller import ADMIN, REVIEWER
+from server.access.abilities import REVIEW, require
 from server.access.scope import Columns, scope_of
 from server.core.errors import Invalid
 from server.core.i18n import _
@@ -82,7 +82,7 @@ def narrowed(
 @get("/review", include_in_schema=False)
 async def review_desk(request: Request[Any, Any, Any]) -> Response[str]:
     caller = await session_caller(request)
-    caller.require_role(ADMIN, REVIEWER)
+    require(caller, REVIEW)
     query = request.query_params
     asked = query.get("sort")
     sort: str = asked if isinstance(asked, str) and asked in SORTS else "received"

@@ -38,6 +38,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from server.access.abilities import ADMINISTER, may, require
 from server.access.caller import ADMIN, AUDITOR, CLIENT_ROLES, HEAD_OFFICE, REVIEWER, Caller
 from server.access.scope import managed_roles, require_set_up
 from server.core.errors import Conflict, Forbidden, Invalid, NotFound, ServerError
@@ -139,7 +140,7 @@ async def _set_up_caller(request: Request[Any, Any, Any]) -> Caller:
 
 
 def _admin(caller: Caller) -> None:
-    caller.require_role(ADMIN)
+    require(caller, ADMINISTER)
 
 
 # --- the set-up start page: clients, auditors, reviewers and admins --------------------------
@@ -164,7 +165,7 @@ async def _start_page(
     auditors: list[Any] = []
     staff: list[Any] = []
     regions: list[tuple[str, Any]] = []
-    if caller.role == ADMIN:
+    if may(caller, ADMINISTER):
         auditors = (await _users(request).list_users(caller, None, LIST_LIMIT, AUDITOR)).items
         for role in STAFF_ROLES:
             staff += (await _users(request).list_users(caller, None, LIST_LIMIT, role)).items
@@ -216,7 +217,7 @@ async def setup_start(request: Request[Any, Any, Any]) -> Response[str]:
     caller = await _set_up_caller(request)
     editing = None
     kind, record_id = _edit_key(request)
-    if kind == "person" and caller.role == ADMIN:
+    if kind == "person" and may(caller, ADMINISTER):
         # The agency's people (auditors, reviewers, admins); a client's are on its page.
         person = await _users(request).get_user(caller, record_id)
         if person.client_id is not None:
@@ -386,7 +387,7 @@ async def _client_page(
             )
         ).items
         if template.status == "published"
-    ] if caller.role == ADMIN else []  # fmt: skip
+    ] if may(caller, ADMINISTER) else []  # fmt: skip
     settings = await rules.get_settings(caller, client_id)
     template_service = TemplateService(context_of(request).database)
     pass_marks = {
@@ -450,7 +451,7 @@ async def _client_page(
         done=_done(request),
         imported=_imported(request),
         preview=preview,
-        may_admin=caller.role == ADMIN,
+        may_admin=may(caller, ADMINISTER),
         editing=_prefixed(editing),
         region_choices=[(region.name, region.id) for region in regions],
         outlet_choices=[(f"{outlet.code} · {outlet.name}", outlet.id) for outlet in outlets],

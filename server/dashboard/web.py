@@ -29,13 +29,16 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie, State, UploadFile
 
 from reports.labels import ACTION_STATUSES, CHANNELS, label
+from server.access import abilities
 from server.access.caller import Caller
+from server.access.scope import may_set_up
 from server.core.context import AppContext
 from server.core.errors import Forbidden, Unauthorized
 from server.core.i18n import _
 from server.dashboard.formatting import NATIVE_NAMES, Figures
 from server.reporting.service import Vocabulary
 from shared.i18n import LANGUAGES, negotiate, translation
+from shared.lifecycle import CORRECTIVE_TRANSITIONS, allowed_actions
 
 SESSION_COOKIE = "shopscore_session"
 CSRF_COOKIE = "shopscore_csrf"
@@ -179,6 +182,12 @@ def render(
         language=language,
         languages=LANGUAGES,
         caller=caller,
+        # The menu and the buttons show what the caller's role may do: the API's own rules.
+        may=lambda ability: caller is not None and abilities.may(caller, ability),
+        corrective_steps=lambda status: (
+            () if caller is None else allowed_actions(CORRECTIVE_TRANSITIONS, status, caller.role)
+        ),
+        sets_up=caller is not None and may_set_up(caller, caller.client_id),
         csrf_field=CSRF_FIELD,
         csrf_token=token,
         path=request.url.path,

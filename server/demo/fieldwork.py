@@ -62,6 +62,7 @@ from server.workflow.schemas import (
     ReturnRequest,
 )
 from shared.checklist import Template
+from shared.lifecycle import APPROVED, DONE, OPEN, REJECTED, RETURNED, SUBMITTED, UPHELD, VERIFIED
 
 FIRST_QUARTER: Final = QUARTERS[0][0]
 LAST_QUARTER: Final = QUARTERS[-1][0]
@@ -83,11 +84,8 @@ REGIONAL_MANAGERS: Final = {
     "Tsentralny": "centre@severcoffee.demo",
 }
 
-APPROVED, RETURNED_THEN_APPROVED, RETURNED, SUBMITTED, NOT_STARTED = (
-    "approved", "returned_then_approved", "returned", "submitted", "not_started",
-)  # fmt: skip
-OPEN, DONE, VERIFIED = "open", "done", "verified"
-UPHELD, REJECTED = "upheld", "rejected"
+# A visit's fate in the demo: a status of the lifecycle, or one of these two.
+RETURNED_THEN_APPROVED, NOT_STARTED = "returned_then_approved", "not_started"
 OFF_SITE, TOO_SHORT, PHOTO_OUTSIDE, PHOTO_REUSED, CLOCK_SKEW = (
     "off_site", "too_short", "photo_outside_visit", "photo_reused", "clock_skew",
 )  # fmt: skip

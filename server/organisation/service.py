@@ -12,7 +12,8 @@ from typing import Any
 
 import msgspec
 
-from server.access.caller import ADMIN, Caller
+from server.access.abilities import ADMINISTER, require
+from server.access.caller import Caller
 from server.access.scope import require_set_up
 from server.auditlog import service as auditlog
 from server.core.clock import utc_now
@@ -69,7 +70,7 @@ class OrganisationService:
         return queries.client_from_row(row)
 
     async def create_client(self, caller: Caller, data: ClientCreate) -> Client:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         _refuse(check_text("name", data.name, 200) + _check_lockout(data.lockout_days))
         async with self.database.transaction():
             if await ClientTable.exists().where(ClientTable.name == data.name):
@@ -92,7 +93,7 @@ class OrganisationService:
         return client
 
     async def update_client(self, caller: Caller, client_id: int, data: ClientUpdate) -> Client:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction():
             before = await self.get_client(caller, client_id)
             after = msgspec.structs.replace(
@@ -115,7 +116,7 @@ class OrganisationService:
         return after
 
     async def delete_client(self, caller: Caller, client_id: int) -> None:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction():
             before = await self.get_client(caller, client_id)
             if await OutletTable.exists().where(OutletTable.client == client_id):

@@ -65,12 +65,13 @@ from reports import (
     WaveResult,
 )
 from reports.model import ActionStatus, Channel, CriticalPolicy, DisputeDecision, DisputeState
+from server.access.abilities import SEE_RESULTS, require
 from server.access.caller import AUDITOR, Caller
 from server.access.scope import Columns, Record, can_see, scope_of
 from server.analytics import results as wave_results
 from server.analytics import stats
 from server.analytics.estimates import HOW_TO_READ
-from server.analytics.filters import Filters, require_analytics_role
+from server.analytics.filters import Filters
 from server.analytics.results import (
     MIN_VISITS_TO_RANK,
     Results,
@@ -476,7 +477,7 @@ class ReportService:
         today: dt.date | None = None,
     ) -> tuple[OutletReportData, ReportSubject]:
         """The outlet report and what it is about, by id, for the record of its issue."""
-        require_analytics_role(caller)
+        require(caller, SEE_RESULTS)
         check_language(lang)
         outlet = await _outlet(outlet_id)
         if outlet is None or not can_see(
@@ -762,7 +763,7 @@ class ReportService:
         today: dt.date | None = None,
     ) -> tuple[ComparisonReportData, ReportSubject]:
         """The comparison report and what it is about, by id, for the record of its issue."""
-        require_analytics_role(caller)
+        require(caller, SEE_RESULTS)
         check_language(lang)
         wave = await _wave(wave_id)
         if wave is None or not can_see(caller, Record(client_id=wave.client_id)):

@@ -11,7 +11,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Requ
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from server.access.caller import ADMIN
+from server.access.abilities import ADMINISTER, require
 from server.core.dependencies import AuthenticatedCaller, DatabaseDep, SettingsDep
 from server.templates.schemas import (
     TemplateDetail,
@@ -114,7 +114,7 @@ class TemplateController(Controller):
         """Create a draft from an XLSForm-style workbook; every problem is named by its cell
         (422, nothing stored). With `partial=true`, what a checklist cannot express is left
         out and listed."""
-        caller.require_role(ADMIN)  # before a byte of the body is read
+        require(caller, ADMINISTER)  # before a byte of the body is read
         content = await read_workbook_upload(request, settings.max_csv_bytes)
         return await templates.import_workbook(caller, content, partial)
 

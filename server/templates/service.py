@@ -18,7 +18,8 @@ from typing import Any
 
 import anyio.to_thread
 
-from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
+from server.access.abilities import ADMINISTER, FIELD_WORK, require
+from server.access.caller import AUDITOR, Caller
 from server.auditlog import service as auditlog
 from server.core.database import Database
 from server.core.errors import (
@@ -91,7 +92,7 @@ class TemplateService:
 
     async def _visible_ids(self, caller: Caller) -> list[int] | None:
         """Template ids the caller may read; None means all."""
-        caller.require_role(ADMIN, REVIEWER, AUDITOR)
+        require(caller, FIELD_WORK)
         if caller.role != AUDITOR:
             return None
         rows = await Assignment.select(Assignment.template).where(
@@ -140,7 +141,7 @@ class TemplateService:
     async def create_template(self, caller: Caller | None, body: dict[str, Any]) -> TemplateDetail:
         """Store a new draft: version 1 of a new key, or N+1 after published version N."""
         if caller is not None:
-            caller.require_role(ADMIN)
+            require(caller, ADMINISTER)
         if not isinstance(body, dict) or not isinstance(body.get("key"), str):
             raise Invalid(
                 _("A template is a JSON object with a string 'key'."),
@@ -180,7 +181,7 @@ class TemplateService:
     async def replace_draft(
         self, caller: Caller, template_id: int, body: dict[str, Any]
     ) -> TemplateDetail:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction():
             before = await self.get_template(caller, template_id)
             if before.status != DRAFT:
@@ -215,7 +216,7 @@ class TemplateService:
         self, caller: Caller | None, template_id: int, from_status: str, to_status: str
     ) -> TemplateDetail:
         if caller is not None:
-            caller.require_role(ADMIN)
+            require(caller, ADMINISTER)
         async with self.database.transaction():
             before = await self._load(template_id)
             if before.status != from_status:
@@ -240,7 +241,7 @@ class TemplateService:
         return after
 
     async def delete_draft(self, caller: Caller, template_id: int) -> None:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction():
             before = await self.get_template(caller, template_id)
             if before.status != DRAFT:
@@ -257,7 +258,7 @@ class TemplateService:
 
         With `partial`, what a checklist cannot express is left out and listed instead.
         """
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         read = functools.partial(xlsform.read_workbook, content, partial=partial)
         try:
             # Parsing a large workbook takes a while: never on the event loop.

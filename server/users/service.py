@@ -13,8 +13,8 @@ from typing import Any
 
 import msgspec
 
+from server.access.abilities import ADMINISTER, may, require
 from server.access.caller import (
-    ADMIN,
     AUDITOR,
     CLIENT_ROLES,
     OUTLET_MANAGER,
@@ -59,7 +59,7 @@ class UserService:
         filters = []
         if role:
             filters.append(UserTable.role == role)
-        if caller.role != ADMIN:
+        if not may(caller, ADMINISTER):
             filters += [
                 UserTable.client == caller.client_id,
                 UserTable.role.is_in(list(managed_roles(caller))),
@@ -170,13 +170,13 @@ class UserService:
     # Exclusions ---------------------------------------------------------------------------
 
     async def list_exclusions(self, caller: Caller, user_id: int) -> ExclusionList:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         await self.get_user(caller, user_id)
         rows = await AuditorExclusion.select().where(AuditorExclusion.user == user_id)
         return ExclusionList(items=[_exclusion_from_row(row) for row in rows])
 
     async def add_exclusion(self, caller: Caller, user_id: int, data: ExclusionCreate) -> Exclusion:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction():
             user = await self.get_user(caller, user_id)
             if user.role != AUDITOR:
@@ -207,7 +207,7 @@ class UserService:
         return exclusion
 
     async def remove_exclusion(self, caller: Caller, user_id: int, exclusion_id: int) -> None:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction():
             await self.get_user(caller, user_id)
             row = (
@@ -226,19 +226,19 @@ class UserService:
 def _require_people_role(caller: Caller) -> None:
     """Admins, and a head office that may set up its client; 403 for everyone else."""
     if not managed_roles(caller):
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
 
 
 def _manages(caller: Caller, role: str, client_id: int | None) -> bool:
     """Whether `caller` may read and change an account of this role and client."""
-    if caller.role == ADMIN:
+    if may(caller, ADMINISTER):
         return True
     return role in managed_roles(caller) and client_id == caller.client_id
 
 
 def _check_managed(caller: Caller, role: str, client_id: int | None) -> list[dict[str, Any]]:
     """What keeps `caller` from creating an account of this role and client, as field errors."""
-    if caller.role == ADMIN:
+    if may(caller, ADMINISTER):
         return []
     problems: list[dict[str, Any]] = []
     if role not in managed_roles(caller):

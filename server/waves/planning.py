@@ -19,7 +19,8 @@ from typing import Any
 import msgspec
 from piccolo.custom_types import Combinable
 
-from server.access.caller import ADMIN, AUDITOR, Caller
+from server.access.abilities import ADMINISTER, require
+from server.access.caller import AUDITOR, Caller
 from server.auditlog import service as auditlog
 from server.core.clock import utc_now
 from server.core.database import Database
@@ -70,7 +71,7 @@ class PlanningService:
 
     async def plan(self, caller: Caller, wave_id: int, request: PlanRequest) -> WavePlan:
         """The planner's proposal for the wave's visits not assigned yet; nothing is stored."""
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.snapshot():
             wave = await WaveService(self.database).get_wave(caller, wave_id)
             lockout_days = await _lockout_days(wave.client_id)
@@ -104,7 +105,7 @@ class PlanningService:
 
     async def publish(self, caller: Caller, wave_id: int, data: VisitsPublish) -> PublishedVisits:
         """Store every visit of an (edited) proposal as an assignment, or none of them."""
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction() as connection:
             wave = await WaveService(self.database).get_wave(caller, wave_id)
             lockout_days = await _lockout_days(wave.client_id)

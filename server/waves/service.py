@@ -14,7 +14,8 @@ from typing import Any
 
 import msgspec
 
-from server.access.caller import ADMIN, AUDITOR, REVIEWER, Caller
+from server.access.abilities import ADMINISTER, FIELD_WORK, SEE_RESULTS, require
+from server.access.caller import AUDITOR, Caller
 from server.access.scope import Columns, scope_of
 from server.auditlog import service as auditlog
 from server.core.clock import utc_now
@@ -89,8 +90,7 @@ class WaveService:
     # Waves --------------------------------------------------------------------------------
 
     def _wave_filters(self, caller: Caller) -> list[Any]:
-        if caller.role == AUDITOR:
-            caller.require_role(ADMIN)
+        require(caller, SEE_RESULTS)
         return scope_of(caller).piccolo(Columns(client=WaveTable.client))
 
     async def list_waves(
@@ -110,7 +110,7 @@ class WaveService:
         return _wave_from_row(row)
 
     async def create_wave(self, caller: Caller, data: WaveCreate) -> Wave:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         wave = Wave(id=0, **msgspec.structs.asdict(data))
         async with self.database.transaction():
             if not await Client.exists().where(Client.id == data.client_id):
@@ -131,7 +131,7 @@ class WaveService:
         return wave
 
     async def update_wave(self, caller: Caller, wave_id: int, data: WaveUpdate) -> Wave:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction():
             before = await self.get_wave(caller, wave_id)
             changes = {
@@ -158,7 +158,7 @@ class WaveService:
         return after
 
     async def delete_wave(self, caller: Caller, wave_id: int) -> None:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction():
             before = await self.get_wave(caller, wave_id)
             if await AssignmentTable.exists().where(AssignmentTable.wave == wave_id):
@@ -169,7 +169,7 @@ class WaveService:
     # Assignments --------------------------------------------------------------------------
 
     def _assignment_filters(self, caller: Caller) -> list[Any]:
-        caller.require_role(ADMIN, REVIEWER, AUDITOR)
+        require(caller, FIELD_WORK)
         return scope_of(caller).piccolo(
             Columns(
                 client=AssignmentTable.wave.client,
@@ -216,7 +216,7 @@ class WaveService:
         return _assignment_from_row(row)
 
     async def create_assignment(self, caller: Caller, data: AssignmentCreate) -> Assignment:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction():
             wave = await self.get_wave(caller, data.wave_id)
             due_from = data.due_from or wave.starts_on
@@ -251,7 +251,7 @@ class WaveService:
     async def update_assignment(
         self, caller: Caller, assignment_id: int, data: AssignmentUpdate
     ) -> Assignment:
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction():
             before = await self.get_assignment(caller, assignment_id)
             if before.status != ASSIGNED:
@@ -281,7 +281,7 @@ class WaveService:
 
     async def cancel_assignment(self, caller: Caller, assignment_id: int) -> None:
         """Cancel (kept, so the phone learns it was removed on its next sync)."""
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction():
             before = await self.get_assignment(caller, assignment_id)
             if before.status not in (ASSIGNED, CANCELLED):
@@ -298,7 +298,7 @@ class WaveService:
         Each visit goes to the eligible auditor with the fewest assignments in this wave so
         far; visits already assigned in the wave are left alone, so re-running fills gaps.
         """
-        caller.require_role(ADMIN)
+        require(caller, ADMINISTER)
         async with self.database.transaction():
             wave = await self.get_wave(caller, wave_id)
             auditor_query = User.select(User.id).where(User.role == AUDITOR, User.active == True)  # noqa: E712

@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from server.access.abilities import ADMINISTER, may
 from server.access.caller import (
-    ADMIN,
     Caller,
 )
 from server.access.scope import Columns, Record, can_see
@@ -247,7 +247,7 @@ async def check_photo_reference(
     ):
         return
     row = await Photo.select(Photo.uploaded_by).where(Photo.uuid == photo_uuid).first()
-    if row is None or (caller.role != ADMIN and row["uploaded_by"] != caller.user_id):
+    if row is None or (not may(caller, ADMINISTER) and row["uploaded_by"] != caller.user_id):
         raise Invalid(
             _("The photo is neither one of the audit's nor one you uploaded."),
             [

@@ -22,8 +22,8 @@ from typing import Any
 
 import msgspec
 
+from server.access.abilities import FOLLOW_UP, PLAN_CORRECTIVE_ACTIONS, require
 from server.access.caller import (
-    AUDITOR,
     CLIENT_ROLES,
     HEAD_OFFICE,
     OUTLET_MANAGER,
@@ -35,7 +35,7 @@ from server.auditlog import service as auditlog
 from server.audits.tables import Audit
 from server.core.clock import utc_now
 from server.core.database import Database, UniqueViolation
-from server.core.errors import Conflict, Forbidden, Invalid, NotFound
+from server.core.errors import Conflict, Invalid, NotFound
 from server.core.i18n import _
 from server.core.pagination import id_page
 from server.users.tables import User, UserOutlet, UserRegion
@@ -61,7 +61,6 @@ from server.workflow.tables import CorrectiveComment
 from shared.checklist import Template
 from shared.lifecycle import (
     CANCELLED,
-    CORRECTIVE_ACTION_CREATORS,
     CORRECTIVE_TRANSITIONS,
     DONE,
     OPEN,
@@ -171,7 +170,7 @@ async def create_automatic(
                 critical=True,
                 owner=owner,
                 due_on=(released_at + rules.corrective_due).date(),
-                status="open",
+                status=OPEN,
                 created_by=None,
                 created_at=now,
                 updated_at=now,
@@ -186,7 +185,7 @@ async def create_automatic(
             "create",
             "corrective_action",
             action_id,
-            after={"status": "open", "audit_uuid": str(audit.uuid), "item": item},
+            after={"status": OPEN, "audit_uuid": str(audit.uuid), "item": item},
             reason="critical failure on release",
         )
     return ids
@@ -275,12 +274,8 @@ async def _check_owner(
 class CorrectiveService:
     database: Database
 
-    def _require_reader(self, caller: Caller) -> None:
-        if caller.role == AUDITOR:
-            raise Forbidden(_("Your role may not do this."))
-
     async def load_row(self, caller: Caller, action_id: int) -> dict[str, Any]:
-        self._require_reader(caller)
+        require(caller, FOLLOW_UP)
         row = await ActionTable.select(*ACTION_COLUMNS).where(ActionTable.id == action_id).first()
         if row is None or not can_see(
             caller,
@@ -327,7 +322,7 @@ class CorrectiveService:
         status: str | None = None,
         audit_uuid: uuid_module.UUID | None = None,
     ) -> CorrectiveActionPage:
-        self._require_reader(caller)
+        require(caller, FOLLOW_UP)
         filters: list[Any] = scope_of(caller).piccolo(
             Columns(
                 client=ActionTable.outlet.client,
@@ -349,8 +344,7 @@ class CorrectiveService:
         )
 
     async def create(self, caller: Caller, data: CorrectiveActionCreate) -> CorrectiveAction:
-        if caller.role not in CORRECTIVE_ACTION_CREATORS:
-            raise Forbidden(_("Your role may not do this."))
+        require(caller, PLAN_CORRECTIVE_ACTIONS)
         _check_text("description", data.description, required=False)
         async with self.database.transaction():
             audit = await load_audit(caller, data.audit_uuid)
@@ -381,7 +375,7 @@ class CorrectiveService:
                         critical=data.item in card.get("critical_failures", []),
                         owner=data.owner_id,
                         due_on=data.due_on or (now + rules.corrective_due).date(),
-                        status="open",
+                        status=OPEN,
                         created_by=caller.user_id,
                         created_at=now,
                         updated_at=now,
@@ -395,7 +389,7 @@ class CorrectiveService:
                 "create",
                 "corrective_action",
                 action_id,
-                after={"status": "open", "audit_uuid": str(audit.uuid), "item": data.item},
+                after={"status": OPEN, "audit_uuid": str(audit.uuid), "item": data.item},
                 reason=data.description,
             )
         return await self.get(caller, action_id)
@@ -403,8 +397,7 @@ class CorrectiveService:
     async def update(
         self, caller: Caller, action_id: int, data: CorrectiveActionUpdate
     ) -> CorrectiveAction:
-        if caller.role not in CORRECTIVE_ACTION_CREATORS:
-            raise Forbidden(_("Your role may not do this."))
+        require(caller, PLAN_CORRECTIVE_ACTIONS)
         async with self.database.transaction():
             row = await self.load_row(caller, action_id)
             before = _action_from_row(row)

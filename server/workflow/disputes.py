@@ -18,13 +18,14 @@ import uuid as uuid_module
 from decimal import Decimal
 from typing import Any
 
-from server.access.caller import AUDITOR, Caller
+from server.access.abilities import FOLLOW_UP, require
+from server.access.caller import Caller
 from server.access.scope import Columns, scope_of
 from server.auditlog import service as auditlog
 from server.audits.tables import Audit, AuditAnswer
 from server.core.clock import utc_now
 from server.core.database import Database, UniqueViolation
-from server.core.errors import Conflict, Forbidden, Invalid, NotFound
+from server.core.errors import Conflict, Invalid, NotFound
 from server.core.i18n import _
 from server.core.pagination import id_page
 from server.workflow.access import (
@@ -251,8 +252,7 @@ class DisputeService:
         return await self.get(caller, dispute_id)
 
     async def load_row(self, caller: Caller, dispute_id: int) -> dict[str, Any]:
-        if caller.role == AUDITOR:
-            raise Forbidden(_("Your role may not do this."))
+        require(caller, FOLLOW_UP)
         row = await DisputeTable.select().where(DisputeTable.id == dispute_id).first()
         if row is None:
             raise NotFound(_("There is no such dispute."))
@@ -273,8 +273,7 @@ class DisputeService:
         audit_uuid: uuid_module.UUID | None = None,
         status: str | None = None,
     ) -> DisputePage:
-        if caller.role == AUDITOR:
-            raise Forbidden(_("Your role may not do this."))
+        require(caller, FOLLOW_UP)
         filters: list[Any] = scope_of(caller).piccolo(
             Columns(
                 client=DisputeTable.outlet.client,

@@ -33,11 +33,12 @@ from typing import Any, Final
 import anyio.to_thread
 from litestar import Request
 
+from server.access.abilities import PLAN_CORRECTIVE_ACTIONS, require
 from server.access.caller import Caller
 from server.auditlog import service as auditlog
 from server.audits.tables import Photo
 from server.core.database import Database
-from server.core.errors import Conflict, Forbidden, NotFound
+from server.core.errors import Conflict, NotFound
 from server.core.i18n import _
 from server.photos import PhotoLimits, StoredPhoto, store_photo
 from server.photos.upload import read_upload
@@ -47,7 +48,7 @@ from server.workflow.corrective import CorrectiveService
 from server.workflow.disputes import DisputeService
 from server.workflow.tables import CorrectiveAction as ActionTable
 from server.workflow.tables import Dispute as DisputeTable
-from shared.lifecycle import AUDIT_TRANSITIONS, CORRECTIVE_ACTION_CREATORS, OPEN
+from shared.lifecycle import AUDIT_TRANSITIONS, OPEN
 
 VARIANT_COLUMNS: Final = {"display": Photo.display_key, "thumbnail": Photo.thumbnail_key}
 Body = Callable[[], Awaitable[bytes]]
@@ -120,8 +121,7 @@ class EvidencePhotos:
         self, caller: Caller, action_id: int, body: Body, declared_sha256: str | None
     ) -> bool:
         """Store the body as the corrective action's evidence; True when it is a new photo."""
-        if caller.role not in CORRECTIVE_ACTION_CREATORS:
-            raise Forbidden(_("Your role may not do this."))
+        require(caller, PLAN_CORRECTIVE_ACTIONS)
         row = await CorrectiveService(self.database).load_row(caller, action_id)
         if row["status"] != OPEN:
             raise Conflict(_("Evidence is added while the corrective action is open."))

@@ -12,10 +12,11 @@ import json
 import uuid as uuid_module
 from typing import Any
 
-from server.access.caller import AUDITOR, Caller
+from server.access.abilities import FOLLOW_UP, require
+from server.access.caller import Caller
 from server.access.scope import scope_of
 from server.audits.tables import Audit
-from server.core.errors import Forbidden, NotFound
+from server.core.errors import NotFound
 from server.core.i18n import _
 from server.core.pagination import decode_cursor, encode_cursor
 from server.workflow.access import AUDIT_SCOPE, audit_pk, load_answers, percent_text
@@ -72,8 +73,7 @@ def _summary_fields(row: dict[str, Any]) -> dict[str, Any]:
 @dataclasses.dataclass(frozen=True, slots=True)
 class ReleasedAudits:
     def _filters(self, caller: Caller) -> list[Any]:
-        if caller.role == AUDITOR:
-            raise Forbidden(_("Your role may not do this."))
+        require(caller, FOLLOW_UP)
         return [
             Audit.status.is_in(sorted(RELEASED_STATES)),
             *scope_of(caller).piccolo(AUDIT_SCOPE),

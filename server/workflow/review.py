@@ -24,7 +24,8 @@ from typing import Any
 
 from piccolo.custom_types import Combinable
 
-from server.access.caller import ADMIN, REVIEWER, Caller
+from server.access.abilities import REVIEW, require
+from server.access.caller import ADMIN, Caller
 from server.access.scope import scope_of
 from server.auditlog import service as auditlog
 from server.auditlog.tables import AuditLogEntry
@@ -177,7 +178,7 @@ class ReviewService:
     ) -> QueuePage:
         """Submitted audits of the caller's clients with proof-of-visit flags and trust, oldest
         first or (`sort="trust"`) lowest trust first; reasons in `language` (the caller's)."""
-        caller.require_role(ADMIN, REVIEWER)
+        require(caller, REVIEW)
         if sort not in SORTS:
             raise BadRequest(_("Sort the queue by received or trust."))
         by_trust = sort == "trust"
@@ -279,7 +280,7 @@ class ReviewService:
 
     async def history(self, caller: Caller, audit_uuid: uuid_module.UUID) -> History:
         """Every logged state change of the audit, its disputes and corrective actions."""
-        caller.require_role(ADMIN, REVIEWER)
+        require(caller, REVIEW)
         audit = await load_audit(caller, audit_uuid)
         dispute_ids = [
             str(row["id"])

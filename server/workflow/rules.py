@@ -29,7 +29,8 @@ from collections.abc import Iterable, Mapping
 
 import msgspec
 
-from server.access.caller import ADMIN, Caller
+from server.access.abilities import ADMINISTER, require
+from server.access.caller import Caller
 from server.access.scope import Record, can_see
 from server.auditlog import service as auditlog
 from server.audits.tables import ClientVisitRules
@@ -151,7 +152,7 @@ async def get_settings(caller: Caller, client_id: int) -> WorkflowSettings:
 async def update_settings(
     database: Database, caller: Caller, client_id: int, data: WorkflowSettingsUpdate
 ) -> WorkflowSettings:
-    caller.require_role(ADMIN)
+    require(caller, ADMINISTER)
     async with database.transaction():
         before = await get_settings(caller, client_id)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}

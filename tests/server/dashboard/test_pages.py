@@ -9,11 +9,13 @@ import datetime as dt
 import io
 import re
 
+import pytest
+
 from server.dashboard.heatmap_view import section_names, shade
 from server.reporting.service import Vocabulary
 from tests.server.analytics.seed import Programme
 from tests.server.analytics.test_dashboard_http import log_in
-from tests.server.api import Api
+from tests.server.api import ADMIN_EMAIL, Api
 
 
 def csv_rows(body: bytes) -> list[dict[str, str]]:
@@ -161,3 +163,46 @@ async def test_the_heatmap_is_a_table_of_page_sized_figures(
     assert '<table class="heat"' in page
     assert "<svg" not in page[page.index("<main") :]
     assert re.search(r'<td class="num heat-\d">\d+\.\d</td>', page)
+
+
+# Every page the dashboard's menu can offer, and the pages a role may open without the menu
+# offering them: a reviewer's first page is the review desk, an outlet manager's network is
+# their overview.
+MENU_PAGES = ("/", "/review", "/disputes", "/network", "/heatmap", "/best-vs-rest", "/channels",
+              "/funnel", "/setup", "/checklists", "/admin")  # fmt: skip
+OPEN_BUT_NOT_OFFERED = {("reviewer", "/"), ("outlet_manager", "/network")}
+
+
+def menu_links(page: str) -> list[str]:
+    menu = re.search(r'<nav aria-label="Main">(.*?)</nav>', page, re.S)
+    return [] if menu is None else re.findall(r'<a href="([^"]+)"', menu.group(1))
+
+
+@pytest.mark.parametrize(
+    "role", ["admin", "reviewer", "head_office", "regional_manager", "outlet_manager", "auditor"]
+)
+async def test_the_menu_offers_each_role_what_it_may_open_and_nothing_else(
+    reader: Api, programme: Programme, role: str
+) -> None:
+    """The menu and the pages ask the same table of abilities: every page offered opens, and
+    every page of the menu not offered is refused (but for the two named above). An auditor
+    is offered nothing and told to use the phone app."""
+    await log_in(reader, ADMIN_EMAIL if role == "admin" else f"{role}@example.test")
+    home = await reader.client.get("/disputes" if role == "auditor" else "/heatmap")
+    offered = menu_links(home.text)
+    if role == "auditor":
+        assert 403 == home.status_code
+        assert "Auditors use the phone app." in home.text
+        assert [] == offered
+    else:
+        assert 200 == home.status_code
+        assert offered
+        assert set(offered) <= set(MENU_PAGES)
+    for path in MENU_PAGES:
+        status = (await reader.client.get(path, follow_redirects=False)).status_code
+        if path in offered:
+            assert 200 == status, (role, path)
+        elif (role, path) in OPEN_BUT_NOT_OFFERED:
+            assert status in (200, 303), (role, path)
+        else:
+            assert 403 == status, (role, path)
