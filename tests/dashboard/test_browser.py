@@ -130,6 +130,34 @@ def test_regional_manager_on_a_phone_sees_only_their_region(
     page.context.close()
 
 
+# Where the rightmost drawing of the page's first trend sits against its box, as seen.
+TREND_END = """() => {
+    const box = document.querySelector('figure.chart-box.trend');
+    const shown = box.getBoundingClientRect();
+    const right = Math.max(...[...box.querySelectorAll('svg text, svg circle, svg rect, svg path')]
+        .map(e => e.getBoundingClientRect()).filter(r => r.width > 0).map(r => r.right));
+    const caption = getComputedStyle(box.querySelector('figcaption')).direction;
+    return {scrolls: box.scrollWidth > box.clientWidth, right, left: shown.left,
+            edge: shown.right, caption};
+}"""
+
+
+def test_on_a_phone_a_trend_opens_on_its_latest_wave(
+    browser: Any, server: tuple[str, Programme], artifacts: Path
+) -> None:
+    """A trend is wider than a 390 px phone and scrolls in its box; the box opens on the
+    latest wave (the right end, where its point and label are), not on the first."""
+    base_url, _programme = server
+    page = log_in(browser, base_url, "outlet_manager", PHONE)
+    expect(page.get_by_role("img", name=re.compile("per wave"))).to_be_visible()
+    end = page.evaluate(TREND_END)
+    page.screenshot(path=str(artifacts / "overview-outlet-manager-phone.png"), full_page=True)
+    assert end["scrolls"]
+    assert end["left"] <= end["right"] <= end["edge"] + 1, end
+    assert "ltr" == end["caption"]
+    page.context.close()
+
+
 def focus_by_tab(page: Page, name: str, presses: int = 80) -> None:
     """Press Tab until the focused element's accessible text is `name` (as a keyboard user
     would), failing when it is not reached."""
