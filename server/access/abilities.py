@@ -75,6 +75,8 @@ __all__ = [
     "may",
     "may_take",
     "require",
+    "require_step",
+    "steps",
 ]
 
 
@@ -89,9 +91,26 @@ def require(caller: Caller, ability: str) -> None:
         raise Forbidden(_("Your role may not do this."))
 
 
+def steps(
+    caller: Caller, transitions: Mapping[tuple[str, str], Step], state: str
+) -> tuple[str, ...]:
+    """The steps `caller` may take on a record in `state` (`shared.lifecycle`'s rule), for
+    showing only the buttons that work."""
+    return allowed_actions(transitions, state, caller.role)
+
+
 def may_take(
     caller: Caller, transitions: Mapping[tuple[str, str], Step], state: str, action: str
 ) -> bool:
-    """Whether `caller` may take `action` on a record in `state` (`shared.lifecycle`'s rule),
-    for showing only the buttons that work."""
-    return action in allowed_actions(transitions, state, caller.role)
+    """Whether `caller` may take `action` on a record in `state`."""
+    return action in steps(caller, transitions, state)
+
+
+def require_step(caller: Caller, transitions: Mapping[tuple[str, str], Step], action: str) -> None:
+    """Refuse (403) a caller whose role may take `action` from no state at all; whether it may
+    from the record's state is asked when the step is taken (409 when not)."""
+    if not any(
+        taken == action and caller.role in step.roles
+        for (_state, taken), step in transitions.items()
+    ):
+        raise Forbidden(_("Your role may not do this."))

@@ -38,7 +38,7 @@ from server.core.i18n import _
 from server.dashboard.formatting import NATIVE_NAMES, Figures
 from server.reporting.service import Vocabulary
 from shared.i18n import LANGUAGES, negotiate, translation
-from shared.lifecycle import CORRECTIVE_TRANSITIONS, allowed_actions
+from shared.lifecycle import CORRECTIVE_TRANSITIONS
 
 SESSION_COOKIE = "shopscore_session"
 CSRF_COOKIE = "shopscore_csrf"
@@ -185,7 +185,7 @@ def render(
         # The menu and the buttons show what the caller's role may do: the API's own rules.
         may=lambda ability: caller is not None and abilities.may(caller, ability),
         corrective_steps=lambda status: (
-            () if caller is None else allowed_actions(CORRECTIVE_TRANSITIONS, status, caller.role)
+            () if caller is None else abilities.steps(caller, CORRECTIVE_TRANSITIONS, status)
         ),
         sets_up=caller is not None and may_set_up(caller, caller.client_id),
         csrf_field=CSRF_FIELD,

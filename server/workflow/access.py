@@ -196,16 +196,6 @@ def take_step(
         ) from error
 
 
-def roles_for(table: Mapping[tuple[str, str], Step], action: str) -> frozenset[str]:
-    """Every role that may take `action` from some state: the rest get 403 up front."""
-    return frozenset().union(*(step.roles for (_s, a), step in table.items() if a == action))
-
-
-def require_action_role(caller: Caller, table: Mapping[tuple[str, str], Step], action: str) -> None:
-    if caller.role not in roles_for(table, action):
-        raise Forbidden(_("Your role may not do this."))
-
-
 async def change_status(
     audit: AuditRecord, new_status: str, now: dt.datetime, **columns: Any
 ) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from server.access.abilities import FOLLOW_UP, PLAN_CORRECTIVE_ACTIONS, require
+from server.access.abilities import FOLLOW_UP, PLAN_CORRECTIVE_ACTIONS, require, require_step
 from server.access.caller import (
     CLIENT_ROLES,
     HEAD_OFFICE,
@@ -43,7 +43,6 @@ from server.workflow.access import (
     AuditRecord,
     check_photo_reference,
     load_audit,
-    require_action_role,
     take_step,
 )
 from server.workflow.rules import client_rules
@@ -426,7 +425,7 @@ class CorrectiveService:
         self, caller: Caller, action_id: int, action: str, data: CorrectiveStep
     ) -> CorrectiveAction:
         """`complete` (with optional evidence photo), `verify` or `reopen`, with a comment."""
-        require_action_role(caller, CORRECTIVE_TRANSITIONS, action)
+        require_step(caller, CORRECTIVE_TRANSITIONS, action)
         _check_text("comment", data.comment, required=False)
         async with self.database.transaction():
             row = await self.load_row(caller, action_id)

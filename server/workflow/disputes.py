@@ -18,7 +18,7 @@ import uuid as uuid_module
 from decimal import Decimal
 from typing import Any
 
-from server.access.abilities import FOLLOW_UP, require
+from server.access.abilities import FOLLOW_UP, require, require_step
 from server.access.caller import Caller
 from server.access.scope import Columns, scope_of
 from server.auditlog import service as auditlog
@@ -35,7 +35,6 @@ from server.workflow.access import (
     load_answers,
     load_audit,
     load_template,
-    require_action_role,
     take_step,
 )
 from server.workflow.corrective import cancel_corrected, create_automatic
@@ -107,7 +106,7 @@ class DisputeService:
     database: Database
 
     async def raise_dispute(self, caller: Caller, data: DisputeCreate) -> Dispute:
-        require_action_role(caller, AUDIT_TRANSITIONS, "dispute")
+        require_step(caller, AUDIT_TRANSITIONS, "dispute")
         _check_text("reason", data.reason)
         async with self.database.transaction():
             audit = await load_audit(caller, data.audit_uuid)
@@ -192,7 +191,7 @@ class DisputeService:
         reply: str,
         correction: DisputeUphold | None,
     ) -> Dispute:
-        require_action_role(caller, DISPUTE_TRANSITIONS, action)
+        require_step(caller, DISPUTE_TRANSITIONS, action)
         _check_text("reply", reply)
         async with self.database.transaction():
             row = await self.load_row(caller, dispute_id)

@@ -33,7 +33,7 @@ from typing import Any, Final
 import anyio.to_thread
 from litestar import Request
 
-from server.access.abilities import PLAN_CORRECTIVE_ACTIONS, require
+from server.access.abilities import PLAN_CORRECTIVE_ACTIONS, require, require_step
 from server.access.caller import Caller
 from server.auditlog import service as auditlog
 from server.audits.tables import Photo
@@ -43,7 +43,6 @@ from server.core.i18n import _
 from server.photos import PhotoLimits, StoredPhoto, store_photo
 from server.photos.upload import read_upload
 from server.storage import MediaStore
-from server.workflow.access import require_action_role
 from server.workflow.corrective import CorrectiveService
 from server.workflow.disputes import DisputeService
 from server.workflow.tables import CorrectiveAction as ActionTable
@@ -83,7 +82,7 @@ class EvidencePhotos:
         The body is read only once the caller is allowed to attach it (no 25 MB upload is
         taken in just to answer 404).
         """
-        require_action_role(caller, AUDIT_TRANSITIONS, "dispute")
+        require_step(caller, AUDIT_TRANSITIONS, "dispute")
         disputes = DisputeService(self.database)
         row = await disputes.load_row(caller, dispute_id)
         if row["status"] != OPEN:

@@ -24,7 +24,7 @@ from typing import Any
 
 from piccolo.custom_types import Combinable
 
-from server.access.abilities import REVIEW, require
+from server.access.abilities import REVIEW, require, require_step
 from server.access.caller import ADMIN, Caller
 from server.access.scope import scope_of
 from server.auditlog import service as auditlog
@@ -47,7 +47,6 @@ from server.workflow.access import (
     load_template,
     percent_text,
     record_from_row,
-    require_action_role,
     take_step,
 )
 from server.workflow.corrective import create_automatic
@@ -215,7 +214,7 @@ class ReviewService:
     async def approve(
         self, caller: Caller, audit_uuid: uuid_module.UUID, data: ApproveRequest
     ) -> ReviewOutcome:
-        require_action_role(caller, AUDIT_TRANSITIONS, "approve")
+        require_step(caller, AUDIT_TRANSITIONS, "approve")
         async with self.database.transaction():
             audit = await load_audit(caller, audit_uuid)
             new_status = take_step(
@@ -235,7 +234,7 @@ class ReviewService:
     async def return_to_auditor(
         self, caller: Caller, audit_uuid: uuid_module.UUID, data: ReturnRequest
     ) -> ReviewOutcome:
-        require_action_role(caller, AUDIT_TRANSITIONS, "return")
+        require_step(caller, AUDIT_TRANSITIONS, "return")
         async with self.database.transaction():
             audit = await load_audit(caller, audit_uuid)
             new_status = take_step(
