@@ -88,10 +88,3 @@ def audits_in_outbox(store: Store) -> list[AuditSending]:
             )
         )
     return sendings
-
-
-def size_text(count: int) -> str:
-    """Bytes for the eye: "850 kB", "4.2 MB" (the decimal units phones show)."""
-    if count < 1_000_000:
-        return f"{max(1, round(count / 1000))} kB" if count else "0 kB"
-    return f"{count / 1_000_000:.1f} MB"

@@ -14,7 +14,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview import RecycleView
 from kivy.uix.screenmanager import Screen
 
-from mobile.screens.widgets import _
+from mobile.screens.widgets import _, figures
 from mobile.visits import (
     COLLAPSED_BY_DEFAULT,
     DONE,
@@ -178,7 +178,9 @@ class AssignmentsScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
             # the outlet and its city may take two lines (then "…"); the line under it holds
             # only short words of the app, which always fit
             "title": f"{name} · {city}" if city else name,
-            "subtitle": "{} · {}".format(assignment["due_to"], channel_text(assignment["channel"])),
+            "subtitle": "{} · {}".format(
+                figures().day(assignment["due_to"]), channel_text(assignment["channel"])
+            ),
             "status": row_status_text(visit.group),
             "group": visit.group,
             "row_size": (None, dp(ROW_HEIGHT_DP)),

@@ -13,7 +13,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.screens.assignments import channel_text, group_text
-from mobile.screens.widgets import _
+from mobile.screens.widgets import _, figures
 from mobile.session import VisitClosed, start_visit
 from mobile.visits import DONE, RETURNED_GROUP, SENT, can_start, note_lines, visit_of
 from shared.checklist import Template
@@ -63,8 +63,8 @@ class BriefingScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         self.visit_text = "{}\n{}: {} – {}\n{}".format(
             assignment["wave"]["name"],
             _("Due"),
-            assignment["due_from"],
-            assignment["due_to"],
+            figures().day(assignment["due_from"]),
+            figures().day(assignment["due_to"]),
             " · ".join((channel_text(assignment["channel"]), group_text(visit.group))),
         )
         self.scenario = assignment.get("scenario", "")

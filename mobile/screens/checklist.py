@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import tempfile
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +30,10 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.textinput import TextInput
 from kivy.uix.togglebutton import ToggleButton
 
+from mobile.figures import number_keys, read_number
 from mobile.i18n import template_text
 from mobile.photos import PhotoError, make_thumbnail
-from mobile.screens.widgets import _
+from mobile.screens.widgets import _, figures
 from mobile.session import AuditSession, ChecklistItem
 from mobile.store import StoredPhoto
 from mobile.visits import notes_by_item
@@ -52,10 +52,10 @@ FLASH_S = 1.2
 
 
 def score_text(card: ScoreCard, template: Template) -> str:
-    """ "Score 87.5% · Good" (the band's title when the template names it), or a dash."""
+    """ "Score: 87.5% · Good" (the band's title when the template names it), or a dash."""
     if card.percent is None:
         return _("Score: –")
-    text = _("Score: %(percent)s%%") % {"percent": card.percent}
+    text = _("Score: %(score)s") % {"score": figures().score(card.percent)}
     if card.band:
         band = next((band for band in template.bands if band.key == card.band), None)
         lang = App.get_running_app().lang
@@ -65,17 +65,6 @@ def score_text(card: ScoreCard, template: Template) -> str:
     if card.critical_failures:
         text += " · " + _("critical failure")
     return text
-
-
-def number_text(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def points_text(points: Fraction) -> str:
-    """Points for the eye: whole numbers as they are, others to one decimal."""
-    return str(points.numerator) if points.denominator == 1 else f"{float(points):.1f}"
 
 
 def fit_to_text(button: Button) -> None:
@@ -246,7 +235,7 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
 
     def _number_input(self, editor: Any, unit: str) -> None:
         row = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(8))
-        self.value_input = TextInput(multiline=False, input_filter="float", input_type="number")
+        self.value_input = TextInput(multiline=False, input_filter=number_keys, input_type="number")
         self.value_input.bind(on_text_validate=self._number_entered, focus=self._number_focus)
         row.add_widget(self.value_input)
         row.add_widget(Label(text=unit, size_hint_x=None, width=dp(64)))
@@ -275,13 +264,10 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
             self.screen.answer(self.key, value if button.state == "down" else None)
 
     def _number_entered(self, text_input: TextInput) -> None:
-        text = text_input.text.strip()
         try:
-            value: float | int | None = float(text) if text else None
+            value = read_number(text_input.text)
         except ValueError:
             return
-        if value is not None and float(value).is_integer():
-            value = int(value)
         current = self.screen.current_answer(self.key)
         if (current.value if current else None) != value:
             self.screen.answer(self.key, value)
@@ -354,7 +340,10 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
             toggle.state = "down" if down else "normal"
             toggle.disabled = na
         if self.value_input is not None and not self.value_input.focus:
-            shown = value if isinstance(value, str) else number_text(value)
+            if isinstance(value, int | float):
+                shown = figures().entry(value)
+            else:  # a text answer, or none
+                shown = value if isinstance(value, str) else ""
             self.value_input.text = "" if na else shown
             self.value_input.disabled = na
         if self.na_toggle is not None:
@@ -372,7 +361,7 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
         earned = score_card.earned.get(self.key)
         possible = score_card.possible.get(self.key)
         self.state_text = (
-            f"{points_text(earned)} / {points_text(possible)}"
+            f"{figures().points(earned)} / {figures().points(possible)}"
             if shows_score and earned is not None and possible is not None
             else ""
         )

@@ -13,8 +13,8 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
-from mobile.outbox import AuditSending, audits_in_outbox, size_text
-from mobile.screens.widgets import _
+from mobile.outbox import AuditSending, audits_in_outbox
+from mobile.screens.widgets import _, figures
 
 if TYPE_CHECKING:
     from mobile.sync import SyncEvent
@@ -35,6 +35,7 @@ def state_text(state: str) -> str:
 
 def progress_text(sending: AuditSending) -> str:
     """ "Photos sent: 3 of 5 · 2.1 of 4.8 MB", or the size alone for an audit without photos."""
+    size_text = figures().size
     if sending.photos == 0:
         return size_text(sending.bytes_total)
     photos = _("Photos sent: %(sent)d of %(count)d") % {

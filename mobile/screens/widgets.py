@@ -9,6 +9,8 @@ from kivy.clock import Clock
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.label import Label
 
+from mobile.figures import Figures
+
 ELLIPSIS = "…"
 
 
@@ -16,6 +18,12 @@ def _(message: str) -> str:
     """Translate a message in the running app's language (for text set from Python)."""
     app: Any = App.get_running_app()
     return str(app._(message))
+
+
+def figures() -> Figures:
+    """Scores, sizes and dates written as the running app's language writes them."""
+    app: Any = App.get_running_app()
+    return Figures(app.lang)
 
 
 class ClampedLabel(Label):  # type: ignore[misc]  # Kivy is untyped

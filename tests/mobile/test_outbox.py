@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mobile.notices import REFUSED, Notice
-from mobile.outbox import audits_in_outbox, combined_state, size_text
+from mobile.outbox import audits_in_outbox, combined_state
 from mobile.session import start_visit
 from mobile.store import FAILED, QUEUED, SENDING, SYNCED, OutboxEntry, Store
 from tests.mobile.sample_data import PHOTO_DIR, every_kind_template, sync_payload
@@ -40,12 +40,6 @@ def entry(state: str) -> OutboxEntry:
 )
 def test_one_state_for_an_audit_and_its_photos(states: list[str], combined: str) -> None:
     assert combined == combined_state([entry(state) for state in states])
-
-
-def test_sizes_read_like_a_phones() -> None:
-    assert ["0 kB", "1 kB", "850 kB", "4.2 MB"] == [
-        size_text(n) for n in (0, 300, 850_000, 4_200_000)
-    ]
 
 
 def test_each_audit_is_one_line_with_its_photos_counted(store: Store) -> None:

@@ -71,14 +71,23 @@ def test_an_offline_visit_from_start_to_outbox(
     # greeted 5/5, wait ~1 s 10/10, friendly 4 of 1..5 = 3/4 -> 18/19 of welcome (weight 40);
     # spotless 10, offers 6, queue 3 (target 2, limit 8) 10/3, NPS 9 -> 9: 85/90 (weight 60)
     assert {"ru": "Магазин", "pl": "Sklep"}[lang] == result["page_after_section_jump"]
-    assert "94.6%" in result["score_text"]
+    # figures as the language writes them, as on the dashboard and in the PDFs; a number
+    # typed with a decimal comma is read as one, the letters typed after it refused
+    assert ["2,5", 2.5] == result["typed_number"]
+    assert {"ru": "94,6\u00a0%", "pl": "94,6%"}[lang] in result["score_text"]
+    assert {"ru": "21 нояб. 2026\u202fг.", "pl": "21 lis 2026"}[lang] in result[
+        "assignment_subtitles"
+    ][0]
+    assert {"ru": "20 нояб. 2026\u202fг. – ", "pl": "20 lis 2026 – "}[lang] in result[
+        "briefing_visit_text"
+    ]
     # one row for the visit: the outlet, its one photo not sent yet, the size, in words
     (row,) = result["outbox_rows"]
     assert (QUEUED, True) == (row["state"], row["can_retry"])
     assert {"ru": "Żabka Mokotów", "pl": "Żabka Mokotów"}[lang] == row["title"]
     # the marked copy and its original: two photos to send
     assert {"ru": "Фото отправлено: 0 из 2", "pl": "Wysłane zdjęcia: 0 z 2"}[lang] in row["detail"]
-    assert row["detail"].endswith(" kB")
+    assert row["detail"].endswith({"ru": " кБ", "pl": " kB"}[lang])
     assert 11 == len(result["screenshots"])
     # marked up with a finger: the marked copy first, the original kept
     assert ["arrow", "circle", "text"] == result["marks"]

@@ -125,8 +125,10 @@ def offline_visit(driver: Driver) -> Steps:
     yield from driver.screenshot("01-assignments")
     assignments = driver.screen("assignments")
     driver.result["assignment_rows"] = len(visit_rows(assignments))
+    driver.result["assignment_subtitles"] = [row["subtitle"] for row in visit_rows(assignments)]
     app.go("briefing", assignment_id=1)
     yield 0.2
+    driver.result["briefing_visit_text"] = driver.screen("briefing").visit_text
     yield from driver.screenshot("02-briefing")
     driver.press(driver.screen("briefing").ids.start)
     yield 0.3
@@ -164,6 +166,10 @@ def offline_visit(driver: Driver) -> Steps:
     driver.toggle(driver.card("offers").toggles["loyalty"])
     driver.toggle(driver.card("offers").toggles["bag"])
     queue_input = driver.card("queue").value_input
+    queue_input.insert_text("2,5 min")  # the decimal mark of a Polish or Russian keyboard
+    queue_input.dispatch("on_text_validate")
+    yield 0.1
+    driver.result["typed_number"] = [queue_input.text, checklist.current_answer("queue").value]
     queue_input.text = "3"
     queue_input.dispatch("on_text_validate")
     driver.toggle(driver.card("recommend").toggles[9])
