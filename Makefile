@@ -13,6 +13,10 @@ EXTRAS := --all-extras
 # this platform's), to install everything else with.
 LOCKED_UV := import tomllib; uv = next(p for p in tomllib.load(open("$(LOCK)", "rb"))["package"] \
 	if p["name"] == "uv"); print("uv==" + uv["version"], *("--hash=" + w["hash"] for w in uv["wheels"]))
+# The suites after `shared` run in TEST_WORKERS processes (pytest-xdist), one test file per
+# process at a time: a file's fixtures (its servers, its database) are set up once, as alone.
+TEST_WORKERS ?= 2
+PARALLEL := $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 PO_FILES := $(wildcard shared/locale/*/LC_MESSAGES/shopscore.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
@@ -65,7 +69,7 @@ demo: setup ## load the demo, write its reports to ./out, serve it (PORT=8000 HO
 
 test: setup ## install everything and run every test suite (shared needs 100% branch coverage)
 	$(PY) -m pytest tests/shared -q -p no:cacheprovider -m "not slow" --cov=shared --cov-branch --cov-report=term-missing --cov-fail-under=100
-	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/shared -m "not slow"
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/shared -m "not slow" $(PARALLEL)
 
 lint: setup ## the lock matches pyproject.toml; ruff (format and lint) and mypy
 	$(VENV)/bin/uv lock --check
