@@ -33,6 +33,7 @@ class Conventions:
     megabytes: str
     months: str  # abbreviated as inside a date, January to December, between spaces
     day: str  # "{day}", "{month}" and "{year}"
+    day_in_year: str  # the same without the year
 
 
 CONVENTIONS = {
@@ -44,6 +45,7 @@ CONVENTIONS = {
         megabytes="{} MB",
         months="Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
         day="{month} {day}, {year}",
+        day_in_year="{month} {day}",
     ),
     "pl": Conventions(
         decimal=",",
@@ -53,6 +55,7 @@ CONVENTIONS = {
         megabytes="{} MB",
         months="sty lut mar kwi maj cze lip sie wrz paź lis gru",
         day="{day} {month} {year}",
+        day_in_year="{day} {month}",
     ),
     "ru": Conventions(
         decimal=",",
@@ -62,6 +65,7 @@ CONVENTIONS = {
         megabytes="{} МБ",
         months="янв. февр. мар. апр. мая июн. июл. авг. сент. окт. нояб. дек.",
         day="{day} {month} {year}" + NARROW_NBSP + "г.",
+        day_in_year="{day} {month}",
     ),
     "uk": Conventions(
         decimal=",",
@@ -71,6 +75,7 @@ CONVENTIONS = {
         megabytes="{} МБ",
         months="січ. лют. бер. квіт. трав. черв. лип. серп. вер. жовт. лист. груд.",
         day="{day} {month} {year}" + NARROW_NBSP + "р.",
+        day_in_year="{day} {month}",
     ),
 }
 
@@ -139,8 +144,14 @@ class Figures:
 
     def day(self, value: date | str) -> str:
         """A date as the dashboard writes it: "Nov 21, 2026", "21 нояб. 2026 г."."""
+        return self._date(self.conventions.day, value)
+
+    def day_in_year(self, value: date | str) -> str:
+        """A date without its year, where a line is short: "Nov 21", "21 нояб."."""
+        return self._date(self.conventions.day_in_year, value)
+
+    def _date(self, pattern: str, value: date | str) -> str:
         if isinstance(value, str):
             value = date.fromisoformat(value[:10])
-        return self.conventions.day.format(
-            day=value.day, month=self.conventions.months.split()[value.month - 1], year=value.year
-        )
+        month = self.conventions.months.split()[value.month - 1]
+        return pattern.format(day=value.day, month=month, year=value.year)

@@ -179,7 +179,7 @@ class AssignmentsScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
             # only short words of the app, which always fit
             "title": f"{name} · {city}" if city else name,
             "subtitle": "{} · {}".format(
-                figures().day(assignment["due_to"]), channel_text(assignment["channel"])
+                figures().day_in_year(assignment["due_to"]), channel_text(assignment["channel"])
             ),
             "status": row_status_text(visit.group),
             "group": visit.group,

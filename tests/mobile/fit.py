@@ -4,8 +4,9 @@ Run inside the app's process (by ``tests.mobile.ui_driver``). A label's text mus
 a label that does not wrap must be as wide and as high as its text; one that wraps must be as
 high as its lines. A label set to shorten may not actually shorten the app's own words; only
 outlet names and similar data (ClampedLabel, or a label marked ``may_shorten``) may end in
-"…". A text field's hint must fit it. Every shown label must lie inside the window, and inside
-the height of the row that holds it.
+"…". A label whose box fixes its height must hold all its wrapped lines (Kivy draws only
+those that fit). A text field's hint must fit it. Every shown label must lie inside the
+window, and inside the height of the row that holds it.
 """
 
 from __future__ import annotations
@@ -65,6 +66,17 @@ def natural_size(label: Label, text: str) -> tuple[float, float]:
     return core.texture.size if core.texture else (0, 0)
 
 
+def wrapped_height(label: Label) -> float:
+    """The height a label's text takes wrapped at its box's width. A label whose text_size
+    fixes the height too draws only the lines that fit: its texture never says it is cut."""
+    options = dict(label._label.options)
+    options.update(text_size=(label.text_size[0], None), max_lines=0)
+    options.pop("text", None)
+    core = (MarkupLabel if label.markup else CoreLabel)(text=label.text, **options)
+    core.refresh()
+    return core.texture.size[1] if core.texture else 0
+
+
 def problems(root: Any, screen: str) -> list[dict[str, Any]]:
     """Every text on ``root`` that is cut, with where and why."""
     found = []
@@ -77,11 +89,19 @@ def problems(root: Any, screen: str) -> list[dict[str, Any]]:
         widget.texture_update()
         text_width, text_height = widget.texture_size
         why = []
+        data = isinstance(widget, ClampedLabel) or getattr(widget, "may_shorten", False)
+        fixed_height = widget.text_size[0] is not None and widget.text_size[1] is not None
         if text_height > widget.height + SLACK:
             why.append("taller than its box")
+        elif (
+            fixed_height
+            and not data
+            and not widget.shorten
+            and wrapped_height(widget) > widget.height + SLACK
+        ):
+            why.append("more lines than its box holds")
         if text_width > widget.width + SLACK:
             why.append("wider than its box")
-        data = isinstance(widget, ClampedLabel) or getattr(widget, "may_shorten", False)
         if widget.shorten and not data:
             width = widget.text_size[0] or widget.width
             if natural_size(widget, widget.text)[0] > width + SLACK:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from babel.dates import format_skeleton
 from babel.units import format_unit
 from hypothesis import given
 from hypothesis import strategies as st
@@ -56,6 +57,7 @@ def test_a_size_reads_as_cldr_writes_it(lang: str, count: int) -> None:
 def test_a_date_reads_as_on_the_dashboard(lang: str, day: date) -> None:
     assert PageFigures(lang).day(day) == Figures(lang).day(day)
     assert Figures(lang).day(day) == Figures(lang).day(day.isoformat() + "T10:00:00+02:00")
+    assert format_skeleton("MMMd", day, locale=lang) == Figures(lang).day_in_year(day)
 
 
 def test_what_an_auditor_reads_in_each_language() -> None:
