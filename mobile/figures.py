@@ -136,8 +136,8 @@ class Figures:
 
     def size(self, count: int) -> str:
         """Bytes in the decimal units phones show: "850 kB", "4,2 MB", "134 кБ"."""
-        if count < 1_000_000:
-            kilobytes = max(1, round(count / 1000)) if count else 0
+        kilobytes = max(1, round(count / 1000)) if count else 0
+        if kilobytes < 1000:  # 999,999 bytes read "1.0 MB", not "1,000 kB"
             return self.conventions.kilobytes.format(self._number(Decimal(kilobytes), 0))
         megabytes = Decimal(count) / Decimal(1_000_000)
         return self.conventions.megabytes.format(self._number(megabytes, 1))

@@ -360,8 +360,9 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
         self._show_photos(photos)
         earned = score_card.earned.get(self.key)
         possible = score_card.possible.get(self.key)
+        points = figures().points
         self.state_text = (
-            f"{figures().points(earned)} / {figures().points(possible)}"
+            f"{points(earned)} / {points(possible)}"
             if shows_score and earned is not None and possible is not None
             else ""
         )

@@ -43,8 +43,8 @@ def test_points_read_as_in_the_reports(lang: str, value: Fraction) -> None:
 @pytest.mark.parametrize("lang", LANGUAGES)
 @given(count=sizes)
 def test_a_size_reads_as_cldr_writes_it(lang: str, count: int) -> None:
-    if count < 1_000_000:
-        kilobytes = max(1, round(count / 1000)) if count else 0
+    kilobytes = max(1, round(count / 1000)) if count else 0
+    if kilobytes < 1000:
         expected = format_unit(kilobytes, "digital-kilobyte", "short", "#,##0", locale=lang)
     else:
         megabytes = Decimal(count) / 1_000_000
@@ -77,6 +77,12 @@ def test_what_an_auditor_reads_in_each_language() -> None:
         "ru": ("87,5\u00a0%", "2,5", "4,2 МБ", "134 кБ", "21 нояб. 2026\u202fг."),
         "uk": ("87,5%", "2,5", "4,2 МБ", "134 кБ", "21 лист. 2026\u202fр."),
     } == shown
+
+
+def test_a_size_under_a_kilobyte_is_one_and_nothing_is_zero() -> None:
+    assert ["0 kB", "1 kB", "1 kB", "850 kB", "1.0 MB", "1.0 MB"] == [
+        Figures("en").size(count) for count in (0, 1, 300, 850_000, 999_999, 1_000_000)
+    ]
 
 
 def test_an_unknown_language_writes_as_english() -> None:
