@@ -161,18 +161,21 @@ class Kept:
 
     async def record(self) -> int:
         """Write to the database the askings remembered since the last call (those made on
-        the database now in use); one that fails is logged. How many were written."""
+        the database now in use); one that fails is logged. How many were written. Cancelled
+        (the server stopping), the askings not yet written stay for the next call: the last,
+        as the background task stops."""
         current, written = engine(), 0
-        pending, self.unrecorded = self.unrecorded, {}
-        for on, write in pending.values():
-            if on is not current:
-                continue
-            try:
-                await write()
-            except Exception:
-                logger.exception("could not record a figure asked")
-            else:
-                written += 1
+        for key, entry in list(self.unrecorded.items()):
+            on, write = entry
+            if on is current:
+                try:
+                    await write()  # an upsert: written twice if cancelled after its commit
+                except Exception:
+                    logger.exception("could not record a figure asked")
+                else:
+                    written += 1
+            if self.unrecorded.get(key) is entry:  # not asked again while being written
+                del self.unrecorded[key]
         return written
 
     async def refresh(self, since: float) -> int:

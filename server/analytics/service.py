@@ -22,6 +22,7 @@ Definitions of the other figures:
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import dataclasses
 import datetime as dt
@@ -781,6 +782,9 @@ async def keep_leagues_fresh(
     `every_seconds` (docs/contract.md#estimates). `callers` finds a user as a caller."""
     try:
         count = await AnalyticsService().work_out_asked(callers, utc_now())
+    except asyncio.CancelledError:  # stopped while starting: what was asked is still recorded
+        await KEPT_FIGURES.record()
+        raise
     except Exception:  # a start never fails for want of a league worked out ahead
         logger.exception("could not work out the leagues asked lately")
     else:

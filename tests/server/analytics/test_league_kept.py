@@ -383,6 +383,38 @@ async def test_an_asking_is_recorded_the_first_time_then_every_few_minutes() -> 
     assert "league 0" not in written
 
 
+async def test_askings_not_yet_written_when_the_server_stops_are_written_as_it_stops() -> None:
+    """The background task cancelled in the middle of writing the askings (a server stopping):
+    the one being written and those after it are written by the next call, none lost."""
+    kept, written, writing = Kept(4), [], asyncio.Event()
+    stuck = asyncio.Event()
+
+    async def again() -> None:
+        return None
+
+    def record(name: str) -> Callable[[], Awaitable[None]]:
+        async def write() -> None:
+            if name == "regional" and not stuck.is_set():
+                stuck.set()
+                writing.set()
+                await asyncio.sleep(3600)  # cancelled here
+            written.append(name)
+
+        return write
+
+    for name in ("head office", "regional", "outlet manager"):
+        kept.remember(name, again, 1000.0, record(name))
+    task = asyncio.create_task(kept.record())
+    await writing.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert ["head office"] == written
+    assert 2 == await kept.record()
+    assert ["head office", "regional", "outlet manager"] == written
+    assert 0 == await kept.record()
+
+
 def test_working_leagues_out_ahead_takes_at_most_a_share_of_the_time() -> None:
     """However often the data changes, the looks are spaced so that refreshing takes at most
     BACKGROUND_SHARE of the time; a quick look keeps the setting's pace."""
