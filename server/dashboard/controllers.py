@@ -30,6 +30,7 @@ from server.access.abilities import ADMINISTER, SEE_RESULTS, may, may_take, requ
 from server.access.caller import HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, Caller
 from server.analytics import exports
 from server.analytics.filters import Filters, check_filters_in_scope
+from server.analytics.results import MIN_VISITS_TO_RANK
 from server.analytics.service import AnalyticsService
 from server.core.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
 from server.core.i18n import _
@@ -255,7 +256,9 @@ async def _manager_overview(request: Request[Any, Any, Any], caller: Caller) -> 
             ),
         )
         cards.append({"outlet": outlet, "report": report, "compared": compared, "chart": chart})
-    return render(request, "my_outlets.html", caller=caller, cards=cards)
+    return render(
+        request, "my_outlets.html", caller=caller, cards=cards, min_visits=MIN_VISITS_TO_RANK
+    )
 
 
 @get("/league", include_in_schema=False)
@@ -319,6 +322,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
         "outlet.html",
         caller=caller,
         outlet=outlet,
+        min_visits=MIN_VISITS_TO_RANK,
         trend_svg=inline_svg(
             to_svg(trend_chart(points, language)),
             "trend",
