@@ -150,6 +150,10 @@ def test_on_a_phone_a_trend_opens_on_its_latest_wave(
     base_url, _programme = server
     page = log_in(browser, base_url, "outlet_manager", PHONE)
     expect(page.get_by_role("img", name=re.compile("per wave"))).to_be_visible()
+    # Measured once the page has loaded: a chart can be visible before the page is whole (one
+    # loaded run measured it at its start while its screenshot, just after, showed the end).
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
     end = page.evaluate(TREND_END)
     page.screenshot(path=str(artifacts / "overview-outlet-manager-phone.png"), full_page=True)
     assert end["scrolls"]
