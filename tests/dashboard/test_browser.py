@@ -329,7 +329,7 @@ def test_every_page_passes_axe_and_fits_a_phone(
     browser: Any, server: tuple[str, Programme], artifacts: Path, language: str
 ) -> None:
     """axe-core finds no serious or critical violation on any page, and nothing but a wide
-    table's own scroll box is wider than a 390 px phone; each page loads within a second."""
+    table's own scroll box is wider than a 390 px phone; no page hangs."""
     base_url, programme = server
     problems: list[str] = []
     timings: list[tuple[str, float]] = []
@@ -358,7 +358,8 @@ def test_every_page_passes_axe_and_fits_a_phone(
             problems.append(f"anonymous {path}: {wider} px wider than the phone")
     anonymous.context.close()
     assert [] == problems, "\n".join(problems)
-    slow = [(path, round(seconds, 2)) for path, seconds in timings if seconds > 1.0]
+    # Not a measure of speed (bench/ has those): a page that hangs, under the load of a test run.
+    slow = [(path, round(seconds, 2)) for path, seconds in timings if seconds > 5.0]
     assert [] == slow
 
 
