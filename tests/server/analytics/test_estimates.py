@@ -573,14 +573,17 @@ def test_how_to_read_covers_every_figure() -> None:
 def _rank_bounds_by_definition(
     levels: np.ndarray, confidence: float
 ) -> tuple[list[int], list[int]]:
-    """Each column's rank in each draw counted as 1 + the columns above it, then the empirical
-    quantiles (inverted CDF) of those ranks: the rank interval as the contract defines it."""
+    """Each column's places in each draw, from 1 + the columns above it to the columns at or
+    above it (a tie holds any of the places it shares), then the empirical quantiles (inverted
+    CDF) of the best places for the low end and of the worst for the high end: the rank
+    interval as the contract defines it."""
     draws, columns = levels.shape
-    ranks = [[1 + int(np.sum(row > row[j])) for row in levels] for j in range(columns)]
+    best = [[1 + int(np.sum(row > row[j])) for row in levels] for j in range(columns)]
+    worst = [[int(np.sum(row >= row[j])) for row in levels] for j in range(columns)]
     tail = (1.0 - confidence) / 2.0
     k_low = max(0, math.ceil(tail * draws) - 1)
     k_high = min(draws - 1, math.ceil((1.0 - tail) * draws) - 1)
-    return [sorted(r)[k_low] for r in ranks], [sorted(r)[k_high] for r in ranks]
+    return [sorted(r)[k_low] for r in best], [sorted(r)[k_high] for r in worst]
 
 
 @settings(max_examples=40, deadline=None)
@@ -589,14 +592,35 @@ def _rank_bounds_by_definition(
     columns=st.integers(1, 12),
     confidence=st.sampled_from([0.5, 0.95, 0.998]),
     seed=st.integers(0, 2**32 - 1),
+    tied=st.booleans(),
 )
 def test_rank_intervals_are_the_quantiles_of_each_draws_ranks(
-    draws: int, columns: int, confidence: float, seed: int
+    draws: int, columns: int, confidence: float, seed: int, tied: bool
 ) -> None:
     rng = np.random.default_rng(seed)
     levels = rng.normal(70.0, 10.0, (draws, columns)) + rng.normal(0.0, 5.0, columns)
+    if tied:  # whole points: draws with ties
+        levels = np.round(levels / 10.0)
     low, high = estimates._rank_bounds(levels, confidence)
     assert (list(low), list(high)) == _rank_bounds_by_definition(levels, confidence)
+
+
+def test_outlets_the_model_tells_no_difference_between_could_hold_every_place() -> None:
+    """Visits of three outlets that differ no more than visits of one outlet do: the
+    between-outlet variance is estimated at 0, every estimate is the network's, and no outlet
+    is ranked above another (every interval 1-3, one tier); the league lists equal estimates
+    in the order of their results."""
+    scores = {"A": [70.0, 90.0, 80.0], "B": [95.0, 65.0, 82.0], "C": [60.0, 100.0, 78.0]}
+    visits = [
+        Visit(outlet=outlet, auditor=f"{outlet}{number}", percent=y)
+        for outlet, ys in scores.items()
+        for number, y in enumerate(ys)
+    ]
+    league = analyse_wave(visits, seed=1).league
+    assert 1 == len({round(outlet.estimate, 9) for outlet in league.outlets})
+    assert [(1, 3)] * 3 == [(outlet.rank_low, outlet.rank_high) for outlet in league.outlets]
+    assert {1} == {outlet.tier for outlet in league.outlets}
+    assert ["B", "A", "C"] == [outlet.outlet for outlet in league.outlets]  # 80.7, 80.0, 79.3
 
 
 def test_rank_intervals_of_more_outlets_than_16_bits_count() -> None:
