@@ -668,13 +668,15 @@ class AnalyticsService:
 
 
 def league_order(row: LeagueRow) -> tuple[Any, ...]:
-    """Ranked outlets by tier and estimate (what the data can tell apart first), then ranked
-    outlets without estimates by score, then those with too few visits by score."""
+    """Ranked outlets by tier and estimate (what the data can tell apart first; equal
+    estimates by the result they rest on, as `estimates.league_estimates` lists them), then
+    ranked outlets without estimates by score, then those with too few visits by score."""
     if row.too_few_to_rank:
-        return (2, 0, -row.score, row.outlet.code)
+        return (2, 0, 0.0, -row.score, row.outlet.code)
     if row.tier is None or row.estimate is None:
-        return (1, 0, -row.score, row.outlet.code)
-    return (0, row.tier, -row.estimate, row.outlet.code)
+        return (1, 0, 0.0, -row.score, row.outlet.code)
+    result = row.adjusted if row.adjusted is not None else row.score
+    return (0, row.tier, -row.estimate, -result, row.outlet.code)
 
 
 def labelled(table: LeagueTable, labels: Mapping[int, tuple[str, str]]) -> LeagueTable:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -29,7 +30,7 @@ from server.analytics.kept import (
     pause_after,
 )
 from server.analytics.schemas import LeagueRow, LeagueTable, OutletRef
-from server.analytics.service import AnalyticsService, labelled
+from server.analytics.service import AnalyticsService, labelled, league_order
 from server.app import create_app
 from server.core.settings import Settings
 from tests.server.analytics.seed import Programme
@@ -165,6 +166,18 @@ def test_labels_put_on_kept_figures_reorder_ties_by_code_within_each_wave() -> N
         (row.wave_id, row.outlet.id, row.outlet.code, row.outlet.name) for row in relabelled.rows
     ]
     assert "A" == table.rows[0].outlet.code  # the kept figures themselves are left as they were
+
+
+def test_equal_estimates_are_listed_by_the_result_they_rest_on() -> None:
+    """Where the model tells no difference (equal estimates in one tier), the higher result
+    comes first, and on an adjusted league the adjusted result; the code breaks what is left."""
+    low = msgspec.structs.replace(league_row(1, "A", 9), score=77.1)
+    high = msgspec.structs.replace(league_row(2, "B", 9), score=89.6)
+    assert [high, low] == sorted([low, high], key=league_order)
+    lenient = msgspec.structs.replace(high, adjusted=70.0)
+    assert [low, lenient] == sorted([lenient, low], key=league_order)
+    level = msgspec.structs.replace(low, score=89.6)
+    assert [level, high] == sorted([high, level], key=league_order)
 
 
 async def test_a_change_made_by_another_server_shows_in_the_next_league(
