@@ -16,8 +16,9 @@ BLOCKING = ("serious", "critical")
 
 
 def violations(page: Any) -> list[str]:
-    """The serious and critical violations on the page as it is now, one line each: rule,
-    impact, and the first few elements it names."""
+    """The serious and critical violations on the page once it has loaded, one line each:
+    rule, impact, and the first few elements it names."""
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated through the browser's debugging protocol: the page's CSP (no inline
         # scripts) stays as it is served.
@@ -36,7 +37,9 @@ def violations(page: Any) -> list[str]:
 
 def overflow(page: Any) -> int:
     """How many CSS pixels the page is wider than the window (0: nothing scrolls sideways but
-    the elements meant to, such as wide tables in their own scroll boxes)."""
+    the elements meant to, such as wide tables in their own scroll boxes), once the page has
+    loaded: a page still being read can be measured in a layout it never shows whole."""
+    page.wait_for_load_state("load")
     width: int = page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
