@@ -11,6 +11,7 @@ from reports import build_comparison_report, build_outlet_report, model
 from reports.charts import funnel_chart, to_svg
 from reports.i18n import Formatter
 from reports.standing import funnel_class, funnel_sentence
+from server.analytics.estimates import HOW_TO_READ
 from shared.i18n import translation
 from tests.reports.pdf import (
     beyond_the_margins,
@@ -22,8 +23,11 @@ from tests.reports.pdf import (
 )
 from tests.reports.samples import comparison_report_data, outlet_report_data
 
-TIERS_NOTE = "Tiers: outlets in one tier cannot be told apart."
-FUNNEL_NOTE = "Each dot is an outlet: its visits across, its result up."
+
+def how_to_read(lang: str, topic: str) -> str:
+    """The product's own "how to read this" note on `topic`, in `lang`, as the server puts it
+    in the report."""
+    return translation(lang).gettext(HOW_TO_READ[topic])
 
 
 def funnel(points: list[model.FunnelPoint], target: float = 78.4) -> model.Funnel:
@@ -78,8 +82,8 @@ def estimated(lang: str, outlets: int = 12) -> model.ComparisonReportData:
         league=tuple(rows),
         scoring=model.ScoringSpread(spread=3.4, raters=14, lenient=2, severe=1, linked=False),
         funnel=funnel(points),
-        tiers_note=TIERS_NOTE,
-        funnel_note=FUNNEL_NOTE,
+        tiers_note=how_to_read(lang, "tiers"),
+        funnel_note=how_to_read(lang, "funnel"),
     )
 
 
@@ -94,7 +98,7 @@ def test_the_league_is_grouped_in_tiers_with_rank_ranges(estimated_pdf: bytes, l
     formatter = Formatter(lang)
     text = " ".join(page_texts(estimated_pdf)[1:])
     start = text.index(squeeze(_("League table")))
-    assert squeeze(TIERS_NOTE) in text
+    assert squeeze(how_to_read(lang, "tiers")) in text
     tiers: dict[int, list[model.Estimate]] = {}
     for row in data.league:
         if row.estimate is not None:
@@ -135,7 +139,7 @@ def test_the_funnel_plot_follows_the_league(estimated_pdf: bytes, lang: str) -> 
     text = " ".join(page_texts(estimated_pdf))
     league = text.index(squeeze(_("League table")))
     plot = text.index(squeeze(_("Funnel plot")), league)
-    assert text.index(squeeze(FUNNEL_NOTE)) > plot
+    assert text.index(squeeze(how_to_read(lang, "funnel"))) > plot
     for legend in (_("Limits (95%)"), _("Limits (99.8%)"), _("Visits in the wave")):
         assert squeeze(legend) in text[plot:]
     # Outlets beyond the limits are named on the plot.
