@@ -30,25 +30,35 @@ def how_to_read(lang: str, topic: str) -> str:
     return translation(lang).gettext(HOW_TO_READ[topic])
 
 
+def limits(visits: float, target: float = 78.4) -> model.FunnelLimits:
+    """The sample funnel's limits for a result of `visits` visits."""
+    half = 14 / visits**0.5 + 2
+    return model.FunnelLimits(
+        visits=visits,
+        low_95=max(0.0, target - half),
+        high_95=min(100.0, target + half),
+        low_998=max(0.0, target - 3.09 * half / 1.96),
+        high_998=min(100.0, target + 3.09 * half / 1.96),
+    )
+
+
+def funnel_class_of(percent: float, visits: float) -> tuple[str, str]:
+    """Where a result of `visits` visits falls against the sample funnel, at 95% and 99.8%."""
+    at = limits(visits)
+    return (
+        "above" if percent > at.high_95 else "below" if percent < at.low_95 else "level",
+        "above" if percent > at.high_998 else "below" if percent < at.low_998 else "level",
+    )
+
+
 def funnel(points: list[model.FunnelPoint], target: float = 78.4) -> model.Funnel:
-    curve = []
-    for step in range(1, 41):
-        visits = step * 0.2
-        half = 30 / visits**0.5 + 4
-        curve.append(
-            model.FunnelLimits(
-                visits=visits,
-                low_95=max(0.0, target - 1.96 * half / 1.96),
-                high_95=min(100.0, target + half),
-                low_998=max(0.0, target - 3.09 * half / 1.96),
-                high_998=min(100.0, target + 3.09 * half / 1.96),
-            )
-        )
-    return model.Funnel(target=target, points=tuple(points), curve=tuple(curve))
+    curve = tuple(limits(step * 0.2, target) for step in range(1, 41))
+    return model.Funnel(target=target, points=tuple(points), curve=curve)
 
 
 def estimated(lang: str, outlets: int = 12) -> model.ComparisonReportData:
-    """The sample comparison with estimates: three tiers, one outlet above and one below."""
+    """The sample comparison with estimates: three tiers; each outlet's funnel class is where
+    its result falls against the sample funnel."""
     data = comparison_report_data(lang, outlets=outlets)
     ranked = [row for row in data.league if row.rank is not None]
     rows = []
@@ -59,7 +69,7 @@ def estimated(lang: str, outlets: int = 12) -> model.ComparisonReportData:
             continue
         place = ranked.index(row)
         tier = 1 + place * 3 // len(ranked)
-        funnel_at = "above" if place == 0 else "below" if place == len(ranked) - 1 else "level"
+        funnel_at, funnel_998 = funnel_class_of(row.percent, row.visits)
         estimate = model.Estimate(
             estimate=round(0.7 * row.percent + 0.3 * 78.4, 1),
             low=round(row.percent - 12, 1),
@@ -69,7 +79,7 @@ def estimated(lang: str, outlets: int = 12) -> model.ComparisonReportData:
             ranked=len(ranked),
             tier=tier,
             funnel=funnel_at,
-            funnel_998=funnel_at if place == 0 else "level",
+            funnel_998=funnel_998,
         )
         rows.append(dataclasses.replace(row, estimate=estimate))
         points.append(
@@ -126,11 +136,9 @@ def test_the_league_is_grouped_in_tiers_with_rank_ranges(estimated_pdf: bytes, l
         span = f"{formatter.integer(low)}–{formatter.integer(high)}"
         assert squeeze(span) in text, row.code
         assert squeeze(formatter.score(row.estimate.estimate)) in text, row.code
-    classes = {
-        squeeze(funnel_class(f, f998, translation(lang)))
-        for f, f998 in (("above", "above"), ("level", "level"), ("below", "level"))
-    }
-    assert all(word in text for word in classes)
+    found = {(e.funnel, e.funnel_998) for row in data.league if (e := row.estimate) is not None}
+    assert {"above", "level", "below"} == {f for f, _f998 in found}
+    assert all(squeeze(funnel_class(f, f998, translation(lang))) in text for f, f998 in found)
 
 
 def test_the_funnel_plot_follows_the_league(estimated_pdf: bytes, lang: str) -> None:
