@@ -220,14 +220,21 @@ async def data_version() -> tuple[Any, ...]:
     return (database(), *head)
 
 
-async def keep_fresh(every_seconds: float, kept: Kept = KEPT_FIGURES) -> None:
-    """Until cancelled: every `every_seconds`, write the askings to record (`Kept.record`) and,
-    when the audit log's head has moved since the last look, work out again the figures asked
-    for in the last ASKED_WITHIN_SECONDS (a server's background task; one indexed row read a
-    look while nothing changes)."""
+async def keep_fresh(
+    every_seconds: float,
+    kept: Kept = KEPT_FIGURES,
+    first: Callable[[], Awaitable[object]] | None = None,
+) -> None:
+    """Until cancelled: `first()` once (a process starting), then every `every_seconds`, write
+    the askings to record (`Kept.record`) and, when the audit log's head has moved since the
+    last look, work out again the figures asked for in the last ASKED_WITHIN_SECONDS (a
+    server's background task; one indexed row read a look while nothing changes). However it
+    is stopped, even during `first()`, the askings not yet written are written as it stops."""
     seen: tuple[Any, ...] | None = None
     pause = every_seconds
     try:
+        if first is not None:
+            await first()
         while True:
             await asyncio.sleep(pause)
             await kept.record()

@@ -22,7 +22,6 @@ Definitions of the other figures:
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import dataclasses
 import datetime as dt
@@ -782,17 +781,17 @@ async def keep_leagues_fresh(
     database, whichever process answered them) worked out before anybody asks again, then those
     asked of this process worked out again after each change of the data, every
     `every_seconds` (docs/contract.md#estimates). `callers` finds a user as a caller."""
-    try:
-        count = await AnalyticsService().work_out_asked(callers, utc_now())
-    except asyncio.CancelledError:  # stopped while starting: what was asked is still recorded
-        await KEPT_FIGURES.record()
-        raise
-    except Exception:  # a start never fails for want of a league worked out ahead
-        logger.exception("could not work out the leagues asked lately")
-    else:
-        logger.info(
-            "leagues asked lately, worked out ahead: %d",
-            count,
-            extra={"fields": {"leagues": count}},
-        )
-    await keep_fresh(every_seconds)
+
+    async def work_out_asked() -> None:
+        try:
+            count = await AnalyticsService().work_out_asked(callers, utc_now())
+        except Exception:  # a start never fails for want of a league worked out ahead
+            logger.exception("could not work out the leagues asked lately")
+        else:
+            logger.info(
+                "leagues asked lately, worked out ahead: %d",
+                count,
+                extra={"fields": {"leagues": count}},
+            )
+
+    await keep_fresh(every_seconds, first=work_out_asked)

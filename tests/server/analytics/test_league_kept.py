@@ -27,6 +27,7 @@ from server.analytics.kept import (
     NOTE_EVERY_SECONDS,
     REMEMBERED,
     Kept,
+    keep_fresh,
     pause_after,
 )
 from server.analytics.schemas import LeagueRow, LeagueTable, OutletRef
@@ -426,6 +427,30 @@ async def test_askings_not_yet_written_when_the_server_stops_are_written_as_it_s
     assert 2 == await kept.record()
     assert ["head office", "regional", "outlet manager"] == written
     assert 0 == await kept.record()
+
+
+async def test_a_server_stopped_while_it_starts_still_writes_the_askings() -> None:
+    """Asked while the process was still working out the leagues asked before it started, and
+    stopped before its first look: the asking is written as the background task stops."""
+    kept, written, starting = Kept(4), [], asyncio.Event()
+
+    async def again() -> None:
+        return None
+
+    async def write() -> None:
+        written.append("asked while starting")
+
+    async def first() -> None:
+        starting.set()
+        await asyncio.sleep(3600)  # the leagues asked before: stopped here
+
+    task = asyncio.create_task(keep_fresh(3600.0, kept, first=first))
+    await starting.wait()
+    kept.remember("league", again, 1000.0, write)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert ["asked while starting"] == written
 
 
 def test_working_leagues_out_ahead_takes_at_most_a_share_of_the_time() -> None:
