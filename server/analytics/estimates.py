@@ -783,8 +783,12 @@ def _rank_bounds(levels: Floats, confidence: float) -> tuple[Ints, Ints]:
     worst = np.empty((columns, draws), dtype=dtype)
     worst[order, every_draw] = np.arange(columns, 0, -1, dtype=dtype)
     best = worst
-    # Each draw in order (a flat take: a third of take_along_axis's time on 2,000 x 2,000).
-    ordered = np.take(levels.ravel(), order + (np.arange(draws) * columns)[:, None])
+    # Each draw in order: a flat take (a third of take_along_axis's time on 2,000 x 2,000),
+    # through `order` made flat in place and back (no second index array of that size).
+    offsets = (np.arange(draws) * columns)[:, None]
+    order += offsets
+    ordered = np.take(levels, order)
+    order -= offsets
     tied = ordered[:, 1:] == ordered[:, :-1]
     if tied.any():
         positions = np.arange(columns)
