@@ -430,10 +430,7 @@ class _ComparisonReport(InLanguage):
         style.add("RIGHTPADDING", (7, 0), (7, -1), 2)
         network = self.data.network.percent
         for group in GROUP_ORDER:
-            members = sorted(
-                (row for row in self.data.league if self._group(row) == group),
-                key=lambda row: (row.rank or 10**6, -(row.percent or 0), row.code),
-            )
+            members = [row for row in self.data.league if self._group(row) == group]
             if not members:
                 continue
             at = len(rows)
@@ -549,13 +546,6 @@ class _ComparisonReport(InLanguage):
             style.add("SPAN", (0, at), (-1, at))
             style.add("BACKGROUND", (0, at), (-1, at), styles.WHITE)
             style.add("LINEABOVE", (0, at), (-1, at), 1.2, styles.MUTED)
-            members.sort(
-                key=lambda row: (
-                    -(row.estimate.estimate if row.estimate else -1),
-                    -(row.percent or 0),
-                    row.code,
-                )
-            )
             for row in members:
                 estimate = row.estimate if row.rank is not None else None
                 visits = formatter.integer(row.visits) + (" *" if row.provisional else "")

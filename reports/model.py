@@ -443,9 +443,10 @@ class OverdueActions:
 class ComparisonReportData:
     """Everything the head-office comparison report shows for one wave.
 
-    `heatmap_by_outlet` is shown when it is narrow enough to read, otherwise
-    `heatmap_by_region`. `region` names the region the report is limited to, if any. Outlets
-    with fewer than `min_visits` visits are not ranked.
+    `league` is in the league's own order (the server's: by tier and estimate, or by
+    score), which the report keeps within each group. `heatmap_by_outlet` is shown when it is
+    narrow enough to read, otherwise `heatmap_by_region`. `region` names the region the report
+    is limited to, if any. Outlets with fewer than `min_visits` visits are not ranked.
     """
 
     client: str
