@@ -50,6 +50,7 @@ from typing import Any, Final, TypeVar
 import anyio.to_thread
 
 from server.auditlog.service import HEAD
+from server.core.database import number_of
 from server.workflow.tables import ScoreRollup
 
 KEPT: Final = 64
@@ -210,7 +211,7 @@ def engine() -> object:
 
 def database() -> int:
     """Which database figures are read from, for their keys."""
-    return id(engine())
+    return number_of(engine())
 
 
 async def data_version() -> tuple[Any, ...]:

@@ -402,10 +402,23 @@ def enable_wal(path: Path) -> None:
         connection.close()
 
 
+_NUMBERS = itertools.count(1)
+
+
+def number_of(engine: object) -> int:
+    """Which of the databases this process opened `engine` belongs to (for keys of what is
+    kept per database: unlike `id()`, a number is never taken again by a database opened after
+    another is gone)."""
+    if not isinstance(engine, (_SQLiteEngine, _PostgresEngine)):
+        raise TypeError(f"not an engine of server.core.database.Database: {engine!r}")
+    return engine._database.number
+
+
 class Database:
     """The engine behind every query, with the transactions and snapshots every service uses."""
 
     def __init__(self, database_url: str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
+        self.number = next(_NUMBERS)
         self.url = database_url
         self.busy_timeout_ms = busy_timeout_ms
         self.path: Path | None

@@ -1,10 +1,12 @@
 """SQLite write transactions of `server.core.database.Database`: statements on the loop, the
 COMMIT in the commit thread, transactions that wait for their turn committed together (group
-commit), each kept or rolled back on its own."""
+commit), each kept or rolled back on its own; each database the process opens is told apart
+from every other, also from one opened before and gone."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from server.core.database import GROUP_LIMIT, Database, UniqueViolation
+from server.core.database import GROUP_LIMIT, Database, UniqueViolation, number_of
 
 
 @pytest.fixture
@@ -23,6 +25,22 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
         await connection.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, text TEXT UNIQUE)")
     yield database
     await database.close()
+
+
+def test_a_database_opened_after_another_is_gone_is_told_apart_from_it(tmp_path: Path) -> None:
+    """What is kept per database is keyed by its number: an `id()` of the engine is taken again
+    by an engine made after another is freed, and a new server found the figures of the old."""
+    numbers, ids = [], set()
+    for _ in range(20):
+        engine = Database(f"sqlite:///{tmp_path / 'test.db'}").engine
+        numbers.append(number_of(engine))
+        ids.add(id(engine))
+        del engine
+        gc.collect()
+    assert len(ids) < 20  # the case told apart: an id taken again
+    assert len(set(numbers)) == 20
+    with pytest.raises(TypeError, match="not an engine"):
+        number_of(object())
 
 
 async def notes(database: Database) -> list[str]:
