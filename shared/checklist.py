@@ -93,7 +93,9 @@ class Item:
     min_label: Texts | None = None
     max_label: Texts | None = None
     options: tuple[Option, ...] = ()  # choice, multi
-    unit: str | None = None  # number, timer
+    # number, timer: the unit a value is in, as texts by language; a template may write one
+    # word for every language ("s"), kept as English; a timer without one counts seconds
+    unit: Texts | None = None
     target: Number | None = None  # number, timer
     limit: Number | None = None  # number, timer
 
@@ -134,7 +136,10 @@ class Item:
         elif self.kind in ("choice", "multi"):
             data["options"] = [option.to_dict() for option in self.options]
         elif self.kind in ("number", "timer"):
-            for name in ("unit", "target", "limit"):
+            if self.unit is not None:
+                # one word for every language is written back as the one word it was given as
+                data["unit"] = self.unit["en"] if self.unit.keys() == {"en"} else dict(self.unit)
+            for name in ("target", "limit"):
                 if getattr(self, name) is not None:
                     data[name] = getattr(self, name)
         return data
@@ -552,8 +557,12 @@ def _read_options(values: list[Any], path: str, item_points: Number) -> tuple[Op
 
 def _read_target_and_limit(fields: _Fields, kind: str, points: Number) -> dict[str, Any]:
     unit = fields.raw("unit", None)
-    if unit is not None and not isinstance(unit, str):
-        raise TemplateError("must be a string", fields.at("unit"))
+    if isinstance(unit, str):  # one word for every language
+        unit = {REQUIRED_LANGUAGE: unit} if unit.strip() else None
+    elif isinstance(unit, Mapping):
+        unit = _read_texts(unit, fields.at("unit"))
+    elif unit is not None:
+        raise TemplateError("must be a string or an object of texts by language", fields.at("unit"))
     target = fields.number("target", None, non_negative=kind == "timer")
     limit = fields.number("limit", None, non_negative=kind == "timer")
     if points > 0:

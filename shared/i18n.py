@@ -20,6 +20,8 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Final
 
+from shared.checklist import Item
+
 __all__ = [
     "DEFAULT_LANGUAGE",
     "DOMAIN",
@@ -28,6 +30,7 @@ __all__ = [
     "read_catalogue",
     "text",
     "translation",
+    "unit_text",
 ]
 
 LANGUAGES: Final = ("en", "ru", "uk", "pl")
@@ -101,3 +104,14 @@ def text(texts: Mapping[str, str], lang: str) -> str:
     Templates must have `en`; an empty translation counts as missing.
     """
     return texts.get(lang) or texts.get(DEFAULT_LANGUAGE, "")
+
+
+def unit_text(item: Item, lang: str) -> str:
+    """The unit of a `number` or `timer` item's value in `lang`: the template's (`text`), or
+    for a timer without one the product's own word for seconds (a timer counts whole
+    seconds); empty for anything else."""
+    if item.unit:
+        return text(item.unit, lang)
+    if item.kind == "timer":
+        return translation(lang).pgettext("unit of a timer", "s")
+    return ""

@@ -39,6 +39,7 @@ from mobile.store import StoredPhoto
 from mobile.visits import notes_by_item
 from shared.answers import Answer
 from shared.checklist import Template
+from shared.i18n import unit_text
 from shared.scoring import ScoreCard
 
 TYPING_SAVE_DELAY_S = 0.6
@@ -180,9 +181,9 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
             options = [(o.key, template_text(dict(o.text), lang)) for o in item.options]
             self._toggle_row(editor, options, single=kind == "choice", cols=1)
         elif kind == "number":
-            self._number_input(editor, item.unit or "")
+            self._number_input(editor, unit_text(item, lang))
         elif kind == "timer":
-            self._timer(editor)
+            self._timer(editor, unit_text(item, lang))
         elif kind == "text":
             self.value_input = TextInput(size_hint_y=None, height=dp(96))
             self.value_input.bind(focus=self._text_focus)
@@ -238,11 +239,12 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
         self.value_input = TextInput(multiline=False, input_filter=number_keys, input_type="number")
         self.value_input.bind(on_text_validate=self._number_entered, focus=self._number_focus)
         row.add_widget(self.value_input)
-        row.add_widget(Label(text=unit, size_hint_x=None, width=dp(64)))
+        self.unit_label = Label(text=unit, size_hint_x=None, width=dp(64))
+        row.add_widget(self.unit_label)
         editor.add_widget(row)
 
-    def _timer(self, editor: Any) -> None:
-        self._number_input(editor, self.entry.item.unit or "s")
+    def _timer(self, editor: Any, unit: str) -> None:
+        self._number_input(editor, unit)
         row = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(8))
         self.timer_label = Label(text="0:00", font_size="20sp")
         start = Button(text=_("Start"))

@@ -47,7 +47,7 @@ from server.workflow.schemas import CorrectiveAction, Dispute
 from server.workflow.tables import ReturnNote
 from shared.checklist import Item, Template
 from shared.i18n import text as localized
-from shared.i18n import translation
+from shared.i18n import translation, unit_text
 from shared.lifecycle import (
     APPROVED,
     AUDIT_TRANSITIONS,
@@ -101,8 +101,8 @@ def answer_words(item: Item | None, answer: Mapping[str, Any] | None, language: 
     if item.kind == "nps":
         return messages.gettext(_("%(value)s of 10")) % {"value": figures.plain(value)}
     if item.kind in ("number", "timer"):
-        unit = f" {item.unit}" if item.unit else ""
-        return f"{figures.plain(value)}{unit}"
+        unit = unit_text(item, language)
+        return f"{figures.plain(value)} {unit}" if unit else figures.plain(value)
     return str(value)
 
 

@@ -45,6 +45,7 @@ from server.workflow.schemas import (
 )
 from shared.checklist import Item, Template
 from shared.i18n import text as localized
+from shared.i18n import unit_text
 from shared.lifecycle import DISPUTE_TRANSITIONS, OPEN
 
 STATES = ("open", "upheld", "rejected")
@@ -133,6 +134,7 @@ async def disputes_page(request: Request[Any, Any, Any]) -> Response[str]:
         states=STATES,
         may_decide=may_take(caller, DISPUTE_TRANSITIONS, OPEN, "uphold"),
         localized=lambda texts: localized(texts, language) if texts else "",
+        unit_of=lambda item: unit_text(item, language),
     )
 
 

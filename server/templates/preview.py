@@ -20,7 +20,7 @@ from server.templates.schemas import (
     TemplatePreview,
 )
 from shared.checklist import Item, Template, Texts
-from shared.i18n import DEFAULT_LANGUAGE, text, translation
+from shared.i18n import DEFAULT_LANGUAGE, text, translation, unit_text
 
 
 def _untranslated(texts: Texts | None, lang: str) -> bool:
@@ -92,7 +92,7 @@ def _item(template: Template, item: Item, lang: str) -> PreviewItem:
         max=high,
         min_label=text(labels["min_label"], lang) if labels["min_label"] else None,
         max_label=text(labels["max_label"], lang) if labels["max_label"] else None,
-        unit=item.unit,
+        unit=unit_text(item, lang) or None,
         target=item.target,
         limit=item.limit,
         show_if=condition,

@@ -98,7 +98,13 @@ SURVEY_COLUMNS: Final = frozenset({
     "photo", "good", "min", "max", "min_label", "max_label", "unit", "target", "limit",
     "weight", "parameters",
 })  # fmt: skip
-TEXT_COLUMNS: Final = frozenset({"label", "hint", "min_label", "max_label", "title", "form_title"})
+TEXT_COLUMNS: Final = frozenset(
+    {"label", "hint", "min_label", "max_label", "title", "form_title", "unit"}
+)
+# The template's fields that are texts by language (a unit may also be one word).
+LOCALIZED_FIELDS: Final = ("text", "hint", "title", "min_label", "max_label", "unit")
+# Text columns that, without a language, hold one word for every language (`unit`: "s").
+ONE_WORD_COLUMNS: Final = frozenset({"unit"})
 CHOICES_COLUMNS: Final = frozenset({"list_name", "name", "label", "points", "fail"})
 SETTINGS_COLUMNS: Final = frozenset({
     "form_id", "key", "version", "channel", "form_title", "title", "pass_mark",
@@ -228,7 +234,8 @@ def _parse_header(raw: str, default_language: str) -> tuple[str, str | None, str
     base, separator, tag = raw.partition("::")
     name = re.sub(r"\s+", "_", base.strip().lower())
     if not separator:
-        return name, (default_language if name in TEXT_COLUMNS else None), None
+        texts = TEXT_COLUMNS - ONE_WORD_COLUMNS
+        return name, (default_language if name in texts else None), None
     tag = tag.strip()
     code = tag
     inside = re.search(r"\(([^()]*)\)\s*$", tag)
@@ -1017,6 +1024,9 @@ class _Reader:
             if texts:
                 data[labelled] = texts
         self.flags_and_numbers(row, data, cells)
+        unit = self.texts(row, ("unit",), "unit", cells)
+        if unit:  # `unit::ru`... columns, with the one-word `unit` as the English word
+            data["unit"] = {"en": data["unit"], **unit} if data.get("unit") else unit
         if base == "range":
             self.range_parameters(row, data, cells)
         elif (parameters := row.get("parameters")) is not None:
@@ -1364,9 +1374,7 @@ def _languages(template: dict[str, Any]) -> list[str]:
     def visit(value: Any) -> None:
         if isinstance(value, dict):
             for key, child in value.items():
-                if key in ("text", "hint", "title", "min_label", "max_label") and isinstance(
-                    child, dict
-                ):
+                if key in LOCALIZED_FIELDS and isinstance(child, dict):
                     found.update(child)
                 else:
                     visit(child)
@@ -1413,6 +1421,8 @@ def write_workbook(template: Template) -> bytes:
 
     items = [item for section in data["sections"] for item in section["items"]]
     labelled = [name for name in ("min_label", "max_label") if any(name in i for i in items)]
+    # units given by language get a column per language; one word for all, the `unit` column
+    units_by_language = any(isinstance(i.get("unit"), dict) for i in items)
     survey_header = [
         "type",
         "name",
@@ -1429,6 +1439,7 @@ def write_workbook(template: Template) -> bytes:
         "max",
         *(f"{name}::{language}" for name in labelled for language in languages),
         "unit",
+        *(f"unit::{language}" for language in languages if units_by_language),
         "target",
         "limit",
         "weight",
@@ -1463,8 +1474,10 @@ def write_workbook(template: Template) -> bytes:
                 row["relevant"] = _relevant_text(item["show_if"], kinds[item["show_if"]["item"]])
             if kind == "yes_no" and not item["good"]:
                 row["good"] = "no"
-            for name in ("min", "max", "unit", "target", "limit"):
+            for name in ("min", "max", "target", "limit"):
                 row[name] = item.get(name)
+            unit = item.get("unit")
+            row.update(texts("unit", unit) if isinstance(unit, dict) else {"unit": unit})
             for name in labelled:
                 row.update(texts(name, item.get(name)))
             survey_rows.append(row)

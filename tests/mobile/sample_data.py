@@ -64,7 +64,6 @@ def every_kind_template(key: str = "store-visit", version: int = 1) -> dict[str,
                         "text": texts(
                             "Wait at the till", "Ожидание на кассе", "Czas oczekiwania przy kasie"
                         ),
-                        "unit": "s",
                         "target": 60,
                         "limit": 300,
                         "points": 10,

@@ -353,6 +353,8 @@ def test_every_screen_shows_its_texts_whole(
         "out of its row",
     ] == result["probe_problems"]
     assert 20 == len(result["checked"])
+    # the sample's timer has no unit of its own: it counts seconds, in the phone's language
+    assert {"en": "s", "ru": "с", "uk": "с", "pl": "s"}[lang] == result["timer_unit"]
     assert {
         "accepted": True,
         "token": "",

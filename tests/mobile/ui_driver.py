@@ -574,6 +574,7 @@ def walk_every_screen(driver: Driver) -> Steps:
     yield 0.3
     checklist = driver.screen("checklist")
     yield from look("07-checklist")
+    driver.result["timer_unit"] = checklist.cards["wait"].unit_label.text
     menu = checklist.open_section_menu(checklist.ids.sections)
     yield from look("08-checklist-sections")
     menu.dismiss()

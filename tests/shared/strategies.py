@@ -83,7 +83,9 @@ def _item(draw: st.DrawFn, key: str, earlier: list[dict[str, Any]]) -> dict[str,
             target = draw(st.sampled_from(targets))
             limit = draw(st.sampled_from(targets).filter(lambda value: value != target))
             item.update(target=target, limit=limit)
-        item["unit"] = "s"
+        unit = draw(st.sampled_from([None, "s", {"en": "rings", "ru": "гудков", "pl": "sygnałów"}]))
+        if unit is not None:
+            item["unit"] = unit
     sources = [source for source in earlier if source["kind"] not in ("text", "photo")]
     if sources and draw(st.integers(0, 2)) == 0:
         item["show_if"] = _show_if(draw, draw(st.sampled_from(sources)))

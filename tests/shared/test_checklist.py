@@ -269,7 +269,16 @@ REFUSALS: dict[str, tuple[Mutation, str, str]] = {
     ),
     "target not a number": (on_item(0, 1, target="60"), "sections[0].items[1].target", "number"),
     "negative timer limit": (on_item(0, 1, limit=-1), "sections[0].items[1].limit", "negative"),
-    "unit not a string": (on_item(0, 1, unit=1), "sections[0].items[1].unit", "must be a string"),
+    "unit not a string": (
+        on_item(0, 1, unit=1),
+        "sections[0].items[1].unit",
+        "must be a string or an object of texts by language",
+    ),
+    "unit without English": (
+        on_item(0, 1, unit={"ru": "шт."}),
+        "sections[0].items[1].unit.en",
+        "is required",
+    ),
     "scale field on a yes_no item": (
         on_item(0, 0, min=0),
         "sections[0].items[0].min",
@@ -427,6 +436,22 @@ def test_unscored_number_needs_neither_target_nor_limit() -> None:
         template.item("stock").unit,
     )
     assert template == Template.from_dict(template.to_dict())
+
+
+def test_a_unit_is_one_word_for_every_language_or_texts_by_language() -> None:
+    data = full_template()
+    stock = item(data, 1, 3)
+    for given, kept in (
+        ("units", {"en": "units"}),
+        ({"en": "units", "ru": "шт."}, {"en": "units", "ru": "шт."}),
+        ("  ", None),
+    ):
+        stock["unit"] = given
+        template = Template.from_dict(data)
+        assert kept == template.item("stock").unit
+        assert template == Template.from_dict(template.to_dict())
+        written = template.to_dict()["sections"][1]["items"][3].get("unit")
+        assert (given if kept else None) == written  # one word is written back as one word
 
 
 def test_float_numbers_are_kept_as_given() -> None:

@@ -11,6 +11,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from shared import i18n
+from shared.checklist import Item
 
 LOCALE = Path(i18n.__file__).parent / "locale"
 
@@ -150,3 +151,19 @@ def test_text_falls_back_to_english(lang: str, expected: str) -> None:
 
 def test_text_without_english_is_empty() -> None:
     assert "" == i18n.text({"ru": "Визит"}, "pl")
+
+
+@pytest.mark.parametrize(
+    ("lang", "seconds", "rings"),
+    [("en", "s", "rings"), ("ru", "с", "гудков"), ("uk", "с", "гудків"), ("pl", "s", "rings")],
+)
+def test_a_unit_in_each_language(lang: str, seconds: str, rings: str) -> None:
+    """A template's unit in the reader's language (English when it has no other); a timer
+    without one counts seconds, in the product's own word; other kinds have none."""
+    by_language = Item(
+        key="rings", kind="number", unit={"en": "rings", "ru": "гудков", "uk": "гудків"}
+    )
+    assert rings == i18n.unit_text(by_language, lang)
+    assert "sec" == i18n.unit_text(Item(key="wait", kind="timer", unit={"en": "sec"}), lang)
+    assert seconds == i18n.unit_text(Item(key="wait", kind="timer"), lang)
+    assert "" == i18n.unit_text(Item(key="count", kind="number"), lang)

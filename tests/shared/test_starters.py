@@ -43,6 +43,8 @@ def every_text(template: Template) -> Iterator[tuple[str, dict[str, str]]]:
             yield f"{item.key}.text", item.text
             if item.hint is not None:
                 yield f"{item.key}.hint", item.hint
+            if item.unit is not None:
+                yield f"{item.key}.unit", item.unit
             for option in item.options:
                 yield f"{item.key}.{option.key}", option.text
 
@@ -174,7 +176,8 @@ def test_the_store_visit_has_what_a_field_visit_needs() -> None:
     assert expected == [key for key in sections if key in expected]
     kinds = {item.kind for item in items}
     assert {"yes_no", "scale", "choice", "multi", "timer", "nps", "text", "photo"} <= kinds
-    assert any(item.kind == "timer" and item.unit == "s" and item.points for item in items)
+    # timers count seconds, named in the reader's language by the product
+    assert any(item.kind == "timer" and item.unit is None and item.points for item in items)
     assert any(item.critical for item in items)
     assert any(item.photo == "required" for item in items)
     assert any(item.show_if is not None for item in items)

@@ -11,8 +11,10 @@ import re
 
 import pytest
 
+from server.dashboard.audit_page import answer_words
 from server.dashboard.heatmap_view import section_names, shade
 from server.reporting.service import Vocabulary
+from shared.checklist import Item
 from tests.server.analytics.seed import Programme
 from tests.server.analytics.test_dashboard_http import log_in
 from tests.server.api import ADMIN_EMAIL, Api
@@ -132,6 +134,21 @@ async def test_pages_write_figures_and_dates_in_the_page_language(
     assert " z " in page[page.index('id="wave-rank"') :][:200]  # "1 z 2"
     overview = (await reader.client.get("/")).text
     assert re.search(r'<span class="figure">\d+,\d</span>', overview)
+
+
+@pytest.mark.parametrize(
+    ("language", "waited", "rang"),
+    [("en", "45 s", "3 rings"), ("ru", "45 с", "3 гудков"), ("pl", "45 s", "3 sygnałów")],
+)
+def test_a_measured_answer_reads_with_its_unit_in_the_page_language(
+    language: str, waited: str, rang: str
+) -> None:
+    """A timer counts seconds (the product's word, when the checklist gives none); a number
+    shows the checklist's unit in the page's language, or none."""
+    rings = {"en": "rings", "ru": "гудков", "pl": "sygnałów"}
+    assert waited == answer_words(Item(key="wait", kind="timer"), {"value": 45}, language)
+    assert rang == answer_words(Item(key="r", kind="number", unit=rings), {"value": 3}, language)
+    assert "3" == answer_words(Item(key="count", kind="number"), {"value": 3}, language)
 
 
 def test_heatmap_rows_of_different_checklists_never_share_a_name() -> None:

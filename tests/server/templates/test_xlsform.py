@@ -115,7 +115,34 @@ def test_a_workbook_written_for_shopscore_becomes_its_checklist() -> None:
     assert ("number", "photo", "nps") == tuple(
         template.item(key).kind for key in ("staff", "front", "recommend")
     )
-    assert ("s", 60, 300) == (template.item("wait").unit, 60, 300)
+    assert ({"en": "s"}, 60, 300) == (template.item("wait").unit, 60, 300)
+
+
+def test_a_unit_is_one_word_or_a_word_per_language() -> None:
+    """A `unit` column holds one word for every language; `unit::ru`... columns translate it
+    (the one-word column then gives English, which a unit needs like any text); a workbook
+    written back keeps each form."""
+    rows = padded(SURVEY)
+    header = [*rows[0], "unit::ru", "unit::pl"]
+    rows = [header] + [[*row, None, None] for row in rows[1:]]
+    names = [row[1] for row in rows]
+    staff, wait = rows[names.index("staff")], rows[names.index("wait")]
+    staff[header.index("unit")], staff[header.index("unit::ru")] = "people", "чел."
+    wait[header.index("unit")], wait[header.index("unit::pl")] = None, "sek."
+    (problem,) = read_workbook(shopscore_workbook(survey=rows)).problems
+    assert ("survey!T4", "required") == (problem.place, problem.code)
+    assert "unit::en is required" in problem.message
+    wait[header.index("unit")] = "s"
+    result = read_workbook(shopscore_workbook(survey=rows))
+    assert () == result.problems
+    template = Template.from_dict(result.template)
+    assert {"en": "people", "ru": "чел."} == template.item("staff").unit
+    assert {"en": "s", "pl": "sek."} == template.item("wait").unit
+    assert template == round_trip(template)
+    exported = list(rows_of(write_workbook(template), "survey"))
+    assert {"unit", "unit::en", "unit::ru", "unit::pl"} <= set(exported[0])
+    one_word = Template.from_dict(read_workbook(shopscore_workbook()).template)
+    assert "unit::en" not in next(rows_of(write_workbook(one_word), "survey"))
 
 
 def padded(rows: list[list[Any]]) -> list[list[Any]]:
