@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "DOMAIN",
     "LANGUAGES",
+    "TIME_UNITS",
     "negotiate",
     "read_catalogue",
     "text",
@@ -106,12 +107,27 @@ def text(texts: Mapping[str, str], lang: str) -> str:
     return texts.get(lang) or texts.get(DEFAULT_LANGUAGE, "")
 
 
+# Units of time the product writes in every language itself, where a checklist gives one of
+# these symbols as one word for every language (as most checklists write a timer's "s").
+TIME_UNITS: Final = ("s", "min", "h")
+
+
 def unit_text(item: Item, lang: str) -> str:
-    """The unit of a `number` or `timer` item's value in `lang`: the template's (`text`), or
-    for a timer without one the product's own word for seconds (a timer counts whole
-    seconds); empty for anything else."""
-    if item.unit:
-        return text(item.unit, lang)
-    if item.kind == "timer":
-        return translation(lang).pgettext("unit of a timer", "s")
-    return ""
+    """The unit of a `number` or `timer` item's value in `lang`: the template's texts; one of
+    TIME_UNITS given as one word for every language, or a timer's missing unit (a timer counts
+    whole seconds), in the product's own words; empty for anything else."""
+    unit = item.unit
+    if unit is None and item.kind == "timer":
+        unit = {DEFAULT_LANGUAGE: "s"}
+    if unit is None:
+        return ""
+    if unit.keys() == {DEFAULT_LANGUAGE} and unit[DEFAULT_LANGUAGE] in TIME_UNITS:
+        messages = translation(lang)
+        symbol = unit[DEFAULT_LANGUAGE]
+        # the symbols are written out so that Babel extracts them
+        return {
+            "s": messages.pgettext("unit", "s"),
+            "min": messages.pgettext("unit", "min"),
+            "h": messages.pgettext("unit", "h"),
+        }[symbol]
+    return text(unit, lang)

@@ -154,16 +154,29 @@ def test_text_without_english_is_empty() -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "seconds", "rings"),
-    [("en", "s", "rings"), ("ru", "с", "гудков"), ("uk", "с", "гудків"), ("pl", "s", "rings")],
+    ("lang", "time_units", "rings"),
+    [
+        ("en", ["s", "min", "h"], "rings"),
+        ("ru", ["с", "мин", "ч"], "гудков"),
+        ("uk", ["с", "хв", "год"], "гудків"),
+        ("pl", ["s", "min", "godz."], "rings"),
+    ],
 )
-def test_a_unit_in_each_language(lang: str, seconds: str, rings: str) -> None:
-    """A template's unit in the reader's language (English when it has no other); a timer
-    without one counts seconds, in the product's own word; other kinds have none."""
+def test_a_unit_in_each_language(lang: str, time_units: list[str], rings: str) -> None:
+    """A template's unit in the reader's language (English when it has no other); the symbols
+    of time given as one word for every language, and a timer's missing unit (it counts
+    seconds), in the product's own words; other kinds have none."""
     by_language = Item(
         key="rings", kind="number", unit={"en": "rings", "ru": "гудков", "uk": "гудків"}
     )
     assert rings == i18n.unit_text(by_language, lang)
+    assert time_units == [
+        i18n.unit_text(Item(key="wait", kind="number", unit={"en": symbol}), lang)
+        for symbol in i18n.TIME_UNITS
+    ]
+    assert time_units[0] == i18n.unit_text(Item(key="wait", kind="timer"), lang)
     assert "sec" == i18n.unit_text(Item(key="wait", kind="timer", unit={"en": "sec"}), lang)
-    assert seconds == i18n.unit_text(Item(key="wait", kind="timer"), lang)
+    # a checklist's own translation of a symbol is its own
+    own = Item(key="wait", kind="timer", unit={"en": "s", "ru": "сек."})
+    assert ("сек." if lang == "ru" else "s") == i18n.unit_text(own, lang)
     assert "" == i18n.unit_text(Item(key="count", kind="number"), lang)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from shared.checklist import Item, Template
-from shared.i18n import LANGUAGES
+from shared.i18n import LANGUAGES, unit_text
 from shared.scoring import score
 from shared.starters import PACKAGE, STARTERS
 from shared.validation import validate
@@ -43,8 +43,8 @@ def every_text(template: Template) -> Iterator[tuple[str, dict[str, str]]]:
             yield f"{item.key}.text", item.text
             if item.hint is not None:
                 yield f"{item.key}.hint", item.hint
-            if item.unit is not None:
-                yield f"{item.key}.unit", item.unit
+            if item.unit is not None:  # as shown: the product writes symbols of time itself
+                yield f"{item.key}.unit", {lang: unit_text(item, lang) for lang in LANGUAGES}
             for option in item.options:
                 yield f"{item.key}.{option.key}", option.text
 
