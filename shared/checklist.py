@@ -104,6 +104,13 @@ class Item:
         """True when the item can earn points (`points` > 0)."""
         return self.points > 0
 
+    @property
+    def unit_word(self) -> str | None:
+        """The unit when the template gives it as one word for every language ("s")."""
+        if self.unit is not None and self.unit.keys() == {REQUIRED_LANGUAGE}:
+            return self.unit[REQUIRED_LANGUAGE]
+        return None
+
     def option(self, key: str) -> Option | None:
         """The option called `key`, or None when the item has no such option."""
         return next((option for option in self.options if option.key == key), None)
@@ -137,8 +144,7 @@ class Item:
             data["options"] = [option.to_dict() for option in self.options]
         elif self.kind in ("number", "timer"):
             if self.unit is not None:
-                # one word for every language is written back as the one word it was given as
-                data["unit"] = self.unit["en"] if self.unit.keys() == {"en"} else dict(self.unit)
+                data["unit"] = self.unit_word or dict(self.unit)
             for name in ("target", "limit"):
                 if getattr(self, name) is not None:
                     data[name] = getattr(self, name)

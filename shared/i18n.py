@@ -116,18 +116,13 @@ def unit_text(item: Item, lang: str) -> str:
     """The unit of a `number` or `timer` item's value in `lang`: the template's texts; one of
     TIME_UNITS given as one word for every language, or a timer's missing unit (a timer counts
     whole seconds), in the product's own words; empty for anything else."""
-    unit = item.unit
-    if unit is None and item.kind == "timer":
-        unit = {DEFAULT_LANGUAGE: "s"}
-    if unit is None:
-        return ""
-    if unit.keys() == {DEFAULT_LANGUAGE} and unit[DEFAULT_LANGUAGE] in TIME_UNITS:
+    symbol = "s" if item.unit is None and item.kind == "timer" else item.unit_word
+    if symbol in TIME_UNITS:
         messages = translation(lang)
-        symbol = unit[DEFAULT_LANGUAGE]
-        # the symbols are written out so that Babel extracts them
+        # each symbol written out, so that Babel extracts it
         return {
             "s": messages.pgettext("unit", "s"),
             "min": messages.pgettext("unit", "min"),
             "h": messages.pgettext("unit", "h"),
         }[symbol]
-    return text(unit, lang)
+    return text(item.unit, lang) if item.unit is not None else ""
