@@ -238,6 +238,25 @@ async def test_an_odk_workbook_is_refused_with_a_list_then_imported_in_part(api:
     assert "published" == detail["status"]
 
 
+async def test_the_checklist_preview_says_how_a_measured_item_scores_in_its_units(
+    api: Api,
+) -> None:
+    admin = await api.admin()
+    checklist = sample_template()
+    checklist["sections"][0]["items"].append(
+        {"key": "staff", "kind": "number", "text": {"en": "Staff on the floor"},
+         "unit": {"en": "people", "ru": "чел."}, "required": False}
+    )  # fmt: skip
+    template = await api.ok("POST", "/api/v1/templates", admin, checklist)
+    browser = Browser(api, admin)
+    russian = (await browser.get(f"/checklists/{template['id']}?lang=ru")).text
+    assert "full points at 60 с, none at 300 с" in russian  # the one-word "s" in Russian
+    assert "unit: чел." in russian
+    english = (await browser.get(f"/checklists/{template['id']}?lang=en")).text
+    assert "full points at 60 s, none at 300 s" in english
+    assert "unit: people" in english
+
+
 async def test_a_plan_too_large_for_choices_is_changed_by_typing_from_suggestions(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
