@@ -28,6 +28,7 @@ from typing import Any, Final
 
 import msgspec
 
+from reports.i18n import Formatter
 from server.audits import flags as visit_flags
 from server.audits.flags import Flag, PhotoFacts, Visit, VisitRules, distance_m
 from server.audits.schemas import TrustOut, TrustReasonOut
@@ -333,16 +334,18 @@ def render(entry: Reason, language: str) -> str:
         return str(entry["code"])
     if entry["code"] == TOO_SHORT and "expected" in entry.get("params", {}):
         message = TOO_SHORT_FOR_EXPECTED
-    params = {name: _shown(value) for name, value in entry.get("params", {}).items()}
+    figures = Formatter(language)
+    params = {name: _shown(value, figures) for name, value in entry.get("params", {}).items()}
     text: str = translation(language).gettext(message).format(**params)
     return text
 
 
-def _shown(value: Any) -> Any:
-    """A parameter as words show it: whole numbers without a decimal point."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+def _shown(value: Any, figures: Formatter) -> Any:
+    """A parameter as words show it: a number in the language's way, whole ones without a
+    decimal point ("483 720", "2,5")."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return figures.points(value)
 
 
 def for_client(reasons: Iterable[Reason]) -> list[Reason]:

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reports.i18n import Formatter
 from server.audits import trust
 from server.audits.flags import (
     DEFAULT_RULES,
@@ -597,13 +598,14 @@ def test_every_reason_is_said_in_words_with_its_parameters(language: str) -> Non
         assert text != entry["code"], (language, text)
         for name, value in entry["params"].items():
             if name != "photos":
-                shown = int(value) if isinstance(value, float) and value.is_integer() else value
-                assert str(shown) in text, (language, name, text)
+                numeric = isinstance(value, int | float)
+                shown = Formatter(language).points(value) if numeric else str(value)
+                assert shown in text, (language, name, text)
 
 
 def test_the_words_in_english() -> None:
     assert [
-        "The phone's GPS fix was 1200 m from the outlet, beyond the 300 m allowed even counting "
+        "The phone's GPS fix was 1,200 m from the outlet, beyond the 300 m allowed even counting "
         "its accuracy of 15 m.",
         "The visit lasted 3.5 minutes; its checklist expects 30, and less than 15 is too short.",
         "Other auditors who sent audits from the same phone: 2.",
@@ -615,6 +617,14 @@ def test_the_words_in_english() -> None:
     assert "The visit lasted 1.5 minutes, less than the 5 minutes it needs." == trust.render(
         without_expected, "en"
     )
+
+
+def test_numbers_are_written_as_the_language_writes_them() -> None:
+    skew = trust.reason(trust.CLOCK_SKEW, minutes=483720)
+    assert "483,720 minutes" in trust.render(skew, "en")
+    assert "483\xa0720 мин." in trust.render(skew, "ru")
+    short = trust.render(trust.reason(trust.TOO_SHORT, minutes=1.5, minimum=5.0), "pl")
+    assert "1,5" in short
 
 
 def test_an_unknown_reason_shows_its_code() -> None:
