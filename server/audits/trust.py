@@ -115,6 +115,10 @@ TOO_SHORT_FOR_EXPECTED: Final = _(
     "{minimum} is too short."
 )
 
+# A phone's clock off by days (a wrong date, as after a battery change) is said in days.
+CLOCK_SKEW_IN_DAYS: Final = _("The phone's clock was {days} days off the server's when sending.")
+DAY_MINUTES: Final = 24 * 60
+
 # The Software tag of a photo names what last saved it: the camera's firmware for a photo as
 # taken, an editor's name for one that was retouched or composed (matched case-insensitively).
 EDITORS: Final = re.compile(
@@ -332,10 +336,14 @@ def render(entry: Reason, language: str) -> str:
     message = MESSAGES.get(entry["code"])
     if message is None:
         return str(entry["code"])
-    if entry["code"] == TOO_SHORT and "expected" in entry.get("params", {}):
+    given = dict(entry.get("params", {}))
+    if entry["code"] == TOO_SHORT and "expected" in given:
         message = TOO_SHORT_FOR_EXPECTED
+    if entry["code"] == CLOCK_SKEW and given.get("minutes", 0) >= 2 * DAY_MINUTES:
+        message = CLOCK_SKEW_IN_DAYS
+        given["days"] = round(given["minutes"] / DAY_MINUTES)
     figures = Formatter(language)
-    params = {name: _shown(value, figures) for name, value in entry.get("params", {}).items()}
+    params = {name: _shown(value, figures) for name, value in given.items()}
     text: str = translation(language).gettext(message).format(**params)
     return text
 

@@ -620,9 +620,14 @@ def test_the_words_in_english() -> None:
 
 
 def test_numbers_are_written_as_the_language_writes_them() -> None:
-    skew = trust.reason(trust.CLOCK_SKEW, minutes=483720)
-    assert "483,720 minutes" in trust.render(skew, "en")
-    assert "483\xa0720 мин." in trust.render(skew, "ru")
+    skew = trust.reason(trust.CLOCK_SKEW, minutes=2000)
+    assert "2,000 minutes" in trust.render(skew, "en")
+    assert "2\xa0000 мин." in trust.render(skew, "ru")
+    # a clock off by two days or more (a wrong date) is said in days
+    wrong_date = trust.reason(trust.CLOCK_SKEW, minutes=483720)
+    assert "was 336 days off" in trust.render(wrong_date, "en")
+    assert "на 336 дн." in trust.render(wrong_date, "ru")
+    assert {"minutes": 483720} == wrong_date["params"]
     short = trust.render(trust.reason(trust.TOO_SHORT, minutes=1.5, minimum=5.0), "pl")
     assert "1,5" in short
 
