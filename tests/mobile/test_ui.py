@@ -196,7 +196,7 @@ def test_log_in_visit_submit_and_the_outbox_drains_exactly_once(
             assert 0 == server.rows("SELECT COUNT(*) FROM audit")[0][0]
             server.start()
             (data_dir / "server-up").write_text("")
-            _, stderr = app.communicate(timeout=90)
+            _, stderr = app.communicate(timeout=180)  # the retry may be a minute away
         finally:
             if app.poll() is None:
                 app.kill()

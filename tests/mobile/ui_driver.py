@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sys
+import time
 import traceback
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -392,13 +393,18 @@ def online_visit(driver: Driver) -> Steps:
     driver.result["offline_status"] = app.status
     signal(driver, "queued-offline")
     yield from wait_until(signalled(driver, "server-up"), 30)
-    # Nobody touches anything: the sync thread's own retry drains the outbox.
+    # Nobody touches anything: the sync thread's own retry drains the outbox, at the retry it
+    # planned while the server was down (its backoff doubles with each failed attempt, so a
+    # slow restart of the server can put it a minute away).
+    planned = store.next_retry_at()
+    retry_in = max(0.0, planned - time.time()) if planned is not None else 0.0
+    driver.result["retry_in_s_when_server_up"] = round(retry_in, 1)
     yield from wait_until(
         lambda: (
             bool(outbox.ids.list.data)
             and all(row["state"] == "synced" for row in outbox.ids.list.data)
         ),
-        40,
+        retry_in + 30,
     )
     yield 0.3
     yield from driver.screenshot("14-outbox-drained")
