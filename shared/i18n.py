@@ -120,9 +120,9 @@ def unit_text(item: Item, lang: str) -> str:
     if symbol in TIME_UNITS:
         messages = translation(lang)
         # each symbol written out, so that Babel extracts it
-        return {
-            "s": messages.pgettext("unit", "s"),
-            "min": messages.pgettext("unit", "min"),
-            "h": messages.pgettext("unit", "h"),
-        }[symbol]
+        if symbol == "s":
+            return messages.pgettext("unit", "s")
+        if symbol == "min":
+            return messages.pgettext("unit", "min")
+        return messages.pgettext("unit", "h")
     return text(item.unit, lang) if item.unit is not None else ""

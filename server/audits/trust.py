@@ -19,6 +19,7 @@ The auditor is shown none of it: knowing what was noticed would teach how not to
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import operator
@@ -342,10 +343,16 @@ def render(entry: Reason, language: str) -> str:
     if entry["code"] == CLOCK_SKEW and given.get("minutes", 0) >= 2 * DAY_MINUTES:
         message = CLOCK_SKEW_IN_DAYS
         given["days"] = round(given["minutes"] / DAY_MINUTES)
-    figures = Formatter(language)
+    figures = _formatter(language)
     params = {name: _shown(value, figures) for name, value in given.items()}
     text: str = translation(language).gettext(message).format(**params)
     return text
+
+
+@functools.cache
+def _formatter(language: str) -> Formatter:
+    """The PDFs' formatter of `language`, made once (a page shows several reasons)."""
+    return Formatter(language)
 
 
 def _shown(value: Any, figures: Formatter) -> Any:
