@@ -236,15 +236,17 @@ class AuditSession:
         started = self.store.get_setting(key)
         return datetime.fromisoformat(started) if started else None
 
-    def stop_timer(self, item: str) -> int:
-        """Stop the stopwatch and save the whole seconds elapsed as the answer."""
+    def stop_timer(self, item: str) -> int | float:
+        """Stop the stopwatch and save the time elapsed as the answer, in the timer's unit
+        (`shared.checklist.Item.timer_answer`); the answer saved."""
         started = self.timer_started_at(item)
         if started is None:
             raise ValueError(f"the timer of {item!r} is not running")
         elapsed = max(0, round((self.clock() - started).total_seconds()))
-        self.answer(item, elapsed)
+        value = self.template.item(item).timer_answer(elapsed)
+        self.answer(item, value)
         self.store.delete_settings(TIMER_SETTING.format(audit=self.audit_uuid, item=item))
-        return elapsed
+        return value
 
     # what the screens show ------------------------------------------------------------------
 

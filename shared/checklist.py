@@ -21,6 +21,7 @@ __all__ = [
     "KINDS",
     "PHOTO_RULES",
     "SCORABLE_KINDS",
+    "SECONDS_PER_TIME_UNIT",
     "Band",
     "Item",
     "Number",
@@ -44,6 +45,9 @@ PHOTO_RULES: Final = ("none", "optional", "required", "on_fail")
 CRITICAL_POLICIES: Final = ("zero_total", "zero_section", "cap")
 REQUIRED_LANGUAGE: Final = "en"
 MAX_EXPECTED_MINUTES: Final = 1440  # a visit's expected length is at most a day
+# The units of time a timer may count in, and how many seconds each is: a timer's answer,
+# target and limit are in its unit (seconds when it names none of these).
+SECONDS_PER_TIME_UNIT: Final[Mapping[str, int]] = {"s": 1, "min": 60, "h": 3600}
 
 CriticalPolicy: TypeAlias = Literal["zero_total", "zero_section", "cap"]
 
@@ -94,7 +98,8 @@ class Item:
     max_label: Texts | None = None
     options: tuple[Option, ...] = ()  # choice, multi
     # number, timer: the unit a value is in, as texts by language; a template may write one
-    # word for every language ("s"), kept as English; a timer without one counts seconds
+    # word for every language ("s"), kept as English; a timer counts in seconds unless its
+    # English unit is "min" or "h" (SECONDS_PER_TIME_UNIT)
     unit: Texts | None = None
     target: Number | None = None  # number, timer
     limit: Number | None = None  # number, timer
@@ -110,6 +115,14 @@ class Item:
         if self.unit is not None and self.unit.keys() == {REQUIRED_LANGUAGE}:
             return self.unit[REQUIRED_LANGUAGE]
         return None
+
+    def timer_answer(self, seconds: int) -> int | float:
+        """A stopwatch's whole `seconds` as this timer's answer, in the timer's unit (in which
+        its target and limit are written): seconds as they are, minutes or hours to two
+        decimals (95 s is 1.58 min)."""
+        english = None if self.unit is None else self.unit.get(REQUIRED_LANGUAGE)
+        per_unit = SECONDS_PER_TIME_UNIT.get(english or "s", 1)
+        return seconds if per_unit == 1 else round(seconds / per_unit, 2)
 
     def option(self, key: str) -> Option | None:
         """The option called `key`, or None when the item has no such option."""

@@ -20,7 +20,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Final
 
-from shared.checklist import Item
+from shared.checklist import SECONDS_PER_TIME_UNIT, Item
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -109,13 +109,13 @@ def text(texts: Mapping[str, str], lang: str) -> str:
 
 # Units of time the product writes in every language itself, where a checklist gives one of
 # these symbols as one word for every language (as most checklists write a timer's "s").
-TIME_UNITS: Final = ("s", "min", "h")
+TIME_UNITS: Final = tuple(SECONDS_PER_TIME_UNIT)
 
 
 def unit_text(item: Item, lang: str) -> str:
     """The unit of a `number` or `timer` item's value in `lang`: the template's texts; one of
-    TIME_UNITS given as one word for every language, or a timer's missing unit (a timer counts
-    whole seconds), in the product's own words; empty for anything else."""
+    TIME_UNITS given as one word for every language, or a timer's missing unit (a timer without
+    one counts seconds), in the product's own words; empty for anything else."""
     symbol = "s" if item.unit is None and item.kind == "timer" else item.unit_word
     if symbol in TIME_UNITS:
         messages = translation(lang)

@@ -127,6 +127,24 @@ def fill_every_kind(session: AuditSession, clock: StepClock) -> None:
     session.answer("notes", "Zażółć gęślą jaźń")
 
 
+def test_a_timer_in_minutes_is_answered_and_scored_in_minutes(store: Store) -> None:
+    template = every_kind_template()
+    wait = next(
+        item for section in template["sections"] for item in section["items"]
+        if item["key"] == "wait"
+    )  # fmt: skip
+    wait.update(unit="min", target=2, limit=5)  # full points up to 2 min, none from 5
+    clock = StepClock()
+    session = session_for(store, template, clock)
+    session.start_timer("wait")
+    clock.now += timedelta(seconds=95)
+    assert 1.58 == session.stop_timer("wait")
+    assert 1.58 == value_of(session, "wait")
+    # 1.58 min is within the 2 min target: full points, where 95 would have earned none
+    card = session.live_score()
+    assert card.earned["wait"] == card.possible["wait"]
+
+
 def test_timer_start_survives_a_restart_of_the_app(store: Store) -> None:
     clock = StepClock()
     session = session_for(store, every_kind_template(), clock)

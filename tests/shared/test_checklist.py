@@ -7,9 +7,11 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
-from shared.checklist import Template
+from shared.checklist import SECONDS_PER_TIME_UNIT, Item, Template
 from shared.errors import DomainError, TemplateError
 from tests.shared.samples import full_template
 
@@ -474,3 +476,31 @@ def test_a_template_can_key_a_cache() -> None:
     assert "scored" == cache[Template.from_dict(full_template())]
     changed = Template.from_dict({**full_template(), "pass_mark": 50})
     assert changed not in cache  # same key and version, different content: not equal
+
+
+@pytest.mark.parametrize(
+    ("unit", "seconds", "answer"),
+    [
+        (None, 95, 95),
+        ({"en": "s"}, 95, 95),
+        ({"en": "min"}, 95, 1.58),
+        ({"en": "min", "ru": "мин", "uk": "хв"}, 120, 2),
+        ({"en": "h"}, 5400, 1.5),
+        ({"en": "h"}, 36, 0.01),
+        ({"en": "sec", "ru": "сек."}, 95, 95),  # a checklist's own word for seconds
+    ],
+)
+def test_a_stopwatch_gives_its_seconds_in_the_timers_unit(
+    unit: dict[str, str] | None, seconds: int, answer: float
+) -> None:
+    timer = Item(key="wait", kind="timer", unit=unit)
+    assert answer == timer.timer_answer(seconds)
+    if not unit or unit["en"] not in ("min", "h"):
+        assert isinstance(timer.timer_answer(seconds), int)  # seconds stay whole
+
+
+@hypothesis.given(st.sampled_from(sorted(SECONDS_PER_TIME_UNIT)), st.integers(0, 10**6))
+def test_a_timers_answer_is_its_seconds_within_the_rounding(unit: str, seconds: int) -> None:
+    per_unit = SECONDS_PER_TIME_UNIT[unit]
+    answer = Item(key="wait", kind="timer", unit={"en": unit}).timer_answer(seconds)
+    assert abs(answer * per_unit - seconds) <= per_unit * 0.005 + 1e-9
