@@ -607,21 +607,22 @@ def test_the_words_in_english() -> None:
     assert [
         "The phone's GPS fix was 1,200 m from the outlet, beyond the 300 m allowed even counting "
         "its accuracy of 15 m.",
-        "The visit lasted 3.5 minutes; its checklist expects 30, and less than 15 is too short.",
+        "The visit lasted 3.5 min; its checklist expects 30 min, and less than 15 min is too "
+        "short.",
         "Other auditors who sent audits from the same phone: 2.",
     ] == [
         trust.render(trust.reason(code, **PARAMS[code]), "en")
         for code in (trust.OFF_SITE, trust.TOO_SHORT, trust.DEVICE_SHARED)
     ]
     without_expected = trust.reason(trust.TOO_SHORT, minutes=1.5, minimum=5.0)
-    assert "The visit lasted 1.5 minutes, less than the 5 minutes it needs." == trust.render(
+    assert "The visit lasted 1.5 min, less than the 5 min it needs." == trust.render(
         without_expected, "en"
     )
 
 
 def test_numbers_are_written_as_the_language_writes_them() -> None:
     skew = trust.reason(trust.CLOCK_SKEW, minutes=2000)
-    assert "2,000 minutes" in trust.render(skew, "en")
+    assert "2,000 min off" in trust.render(skew, "en")
     assert "2\xa0000 мин." in trust.render(skew, "ru")
     # a clock off by two days or more (a wrong date) is said in days
     wrong_date = trust.reason(trust.CLOCK_SKEW, minutes=483720)

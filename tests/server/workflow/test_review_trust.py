@@ -333,7 +333,7 @@ async def test_the_review_desk_shows_each_audits_trust_and_reasons_in_words_and_
     assert "(−10)" in oldest_first[skewed]
     assert "Held: below the client" in oldest_first[skewed]
     assert "Trust 65/100" in oldest_first[short]
-    assert "The visit lasted 1 minutes" in oldest_first[short]
+    assert "The visit lasted 1 min," in oldest_first[short]
 
     by_trust = (await api.client.get("/review?sort=trust", headers=english)).text
     assert [short, skewed, clean] == list(queue_of(by_trust))
