@@ -219,7 +219,30 @@ class _OutletReport(InLanguage):
                     "region": standing.region,
                 }
             )
-        if places:
+        estimate = standing.estimate
+        if places and estimate is not None:
+            # The ranks its visits allow lead: a place from a few visits is mostly the luck of
+            # who went and when (docs/contract.md#estimates).
+            flowables.append(
+                para(
+                    _("Could rank %(ranks)s of %(total)s in the network")
+                    % {
+                        "ranks": self.formatter.integer(estimate.rank_low)
+                        if estimate.rank_low == estimate.rank_high
+                        else f"{self.formatter.integer(estimate.rank_low)}–"
+                        f"{self.formatter.integer(estimate.rank_high)}",
+                        "total": self.formatter.integer(estimate.ranked),
+                    },
+                    styles.FIGURE_SMALL,
+                )
+            )
+            flowables.append(
+                para(
+                    _("By this wave's results alone: %(places)s") % {"places": " · ".join(places)},
+                    styles.SMALL,
+                )
+            )
+        elif places:
             flowables.append(para(" · ".join(places), styles.FIGURE_SMALL))
         flowables.append(
             para(

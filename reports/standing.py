@@ -60,8 +60,9 @@ FUNNEL_CLASS = {
 
 
 def sentences(standing: Standing, translations: Translations, formatter: Formatter) -> list[str]:
-    """What the standing says, one sentence each: the third of the network it is in, how many
-    outlets the data cannot tell it apart from, and how it compares with the network."""
+    """What the standing says, one sentence each: the third of the network it is in (unless
+    the estimates tell the ranks it could hold, said last), how many outlets the data cannot
+    tell it apart from, and how it compares with the network."""
     _ = translations.gettext
     said = []
     if standing.rank is None or standing.third is None:
@@ -70,7 +71,8 @@ def sentences(standing: Standing, translations: Translations, formatter: Formatt
             % {"count": formatter.integer(standing.min_visits)}
         )
     else:
-        said.append(_(THIRDS[standing.third]))
+        if standing.estimate is None:
+            said.append(_(THIRDS[standing.third]))
         if standing.alike == 0:
             said.append(_("Clearly different from every other ranked outlet."))
         elif standing.alike is not None:

@@ -10,7 +10,7 @@ import pytest
 from reports import build_comparison_report, build_outlet_report, model
 from reports.charts import funnel_chart, to_svg
 from reports.i18n import Formatter
-from reports.standing import funnel_class, funnel_sentence
+from reports.standing import THIRDS, funnel_class, funnel_sentence
 from server.analytics.estimates import HOW_TO_READ
 from shared.i18n import translation
 from tests.reports.pdf import (
@@ -218,6 +218,44 @@ def test_the_outlet_report_says_its_class_in_words(
     for number in (12, 64, 140):
         assert formatter.integer(number) in first
     assert "%%" not in first
+
+
+def test_the_outlet_report_leads_with_the_ranks_its_visits_allow(lang: str) -> None:
+    """With estimates the position says the ranks the outlet could hold first; its place by
+    this wave's results alone follows, never alone in the big type."""
+    data = outlet_report_data(lang)
+    assert data.standing is not None
+    assert data.standing.rank is not None
+    estimate = model.Estimate(
+        estimate=80.2, low=71.0, high=88.9, rank_low=12, rank_high=64, ranked=140, tier=2,
+        funnel="level", funnel_998="level",
+    )  # fmt: skip
+    standing = dataclasses.replace(data.standing, estimate=estimate)
+    pdf = build_outlet_report(dataclasses.replace(data, standing=standing), lang, invariant=True)
+    first = squeeze(page_texts(pdf)[0])
+    words, figures = translation(lang), Formatter(lang)
+    ranks = squeeze(
+        words.gettext("Could rank %(ranks)s of %(total)s in the network")
+        % {"ranks": f"{figures.integer(12)}–{figures.integer(64)}", "total": figures.integer(140)}
+    )
+    place = squeeze(
+        words.gettext("%(position)s of %(total)s in the network")
+        % {
+            "position": figures.integer(data.standing.rank.position),
+            "total": figures.integer(data.standing.rank.out_of),
+        }
+    )
+    alone = squeeze(words.gettext("By this wave's results alone: %(places)s") % {"places": ""})
+    assert ranks in first
+    assert first.index(ranks) < first.index(alone) < first.index(place)
+    # without estimates the place is the position, and its third of the network is said
+    plain = squeeze(page_texts(build_outlet_report(data, lang, invariant=True))[0])
+    assert place in plain
+    assert alone not in plain
+    assert data.standing.third is not None
+    third = squeeze(words.gettext(THIRDS[data.standing.third]))
+    assert third in plain
+    assert third not in first
 
 
 def test_a_crowded_funnel_names_only_the_outlets_beyond_99_8() -> None:

@@ -36,8 +36,15 @@ async def test_an_outlet_manager_is_ranked_in_the_whole_network_not_among_their_
     assert len(ranked) > 1
     await log_in(reader, "outlet_manager@example.test")
     page = (await reader.client.get("/")).text
-    assert f"{own['rank']} of {len(ranked)}" in page
-    assert "Rank in the network" in page
+    # The ranks it could hold lead, the league's own; its place by results alone follows.
+    low, high = own["rank_low"], own["rank_high"]
+    figure = f"{low}–{high}" if high != low else f"{low}"
+    assert (
+        f'<span class="figure">{figure}</span> Ranks it could hold among the {len(ranked)}' in page
+    )
+    assert (
+        f"By this wave&#39;s results alone: {own['rank']} of {len(ranked)} in the network" in page
+    )
     assert "Network result" in page
     assert "1 of 1" not in page
     assert 'id="league"' not in page
@@ -67,8 +74,12 @@ async def test_the_outlet_page_starts_with_the_result_and_lists_audits_by_date(
     page = (await reader.client.get(f"/outlets/{programme.ids['outlet_own']}")).text
     headline = page.index('id="wave-result"')
     assert headline < page.index("Audits by date") < page.index("Trend")
-    assert re.search(r'id="wave-rank"><span class="figure">\d+ of \d+</span>', page)
-    assert re.search(r"Ranks it could hold: \d+–\d+", page)
+    assert re.search(
+        r'id="wave-rank"><span class="figure">\d+(–\d+)?</span> Ranks it could hold among the '
+        r"\d+ outlets ranked in the network<br><span class=\"muted\">By this wave&#39;s results "
+        r"alone: \d+ of \d+ in the network · \d+ of \d+ in north</span>",
+        page,
+    )
     visits = page[page.index("This wave&#39;s visits") :]
     assert ">None<" not in visits[: visits.index("</table>")]  # no dispute is a dash
     # The column lists the critical items a visit did not meet, by their checklist wording.
