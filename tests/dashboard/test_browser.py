@@ -244,7 +244,9 @@ def test_outlet_manager_disputes_and_reads_the_outcome(
     base_url, programme = server
     manager = log_in(browser, base_url, "outlet_manager")
     switch_language(manager, "pl")
-    expect(manager.locator("main")).to_contain_text("Miejsce w sieci")
+    # the ranks it could hold in the whole network lead, its place by results alone follows
+    expect(manager.locator("main")).to_contain_text("Możliwe miejsca wśród 2 placówek")
+    expect(manager.locator("main")).to_contain_text("Tylko według wyników tej fali: 1 z 2 w sieci")
     expect(manager.locator("main")).not_to_contain_text("1 z 1")
     expect(manager.locator("main")).not_to_contain_text("OTHER_OUTLET")
     manager.screenshot(path=str(artifacts / "overview-outlet-manager-pl.png"), full_page=True)
