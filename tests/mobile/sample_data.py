@@ -19,31 +19,39 @@ def every_kind_template(key: str = "store-visit", version: int = 1) -> dict[str,
         "key": key,
         "version": version,
         "channel": "in_store",
-        "title": texts("Store visit", "Визит в магазин", "Wizyta w sklepie"),
+        "title": texts("Store visit", "Визит в магазин", "Wizyta w sklepie", "Візит до магазину"),
         "pass_mark": 80,
         "critical_policy": "zero_total",
         "bands": [
-            {"min": 90, "key": "excellent", "title": texts("Excellent", "Отлично", "Doskonale")},
-            {"min": 75, "key": "good", "title": texts("Good", "Хорошо", "Dobrze")},
-            {"min": 0, "key": "poor", "title": texts("Poor", "Плохо", "Słabo")},
+            {
+                "min": 90,
+                "key": "excellent",
+                "title": texts("Excellent", "Отлично", "Doskonale", "Відмінно"),
+            },
+            {"min": 75, "key": "good", "title": texts("Good", "Хорошо", "Dobrze", "Добре")},
+            {"min": 0, "key": "poor", "title": texts("Poor", "Плохо", "Słabo", "Погано")},
         ],
         "sections": [
             {
                 "key": "welcome",
-                "title": texts("Welcome", "Приветствие", "Powitanie"),
+                "title": texts("Welcome", "Приветствие", "Powitanie", "Привітання"),
                 "weight": 40,
                 "items": [
                     {
                         "key": "greeted",
                         "kind": "yes_no",
                         "text": texts(
-                            "Greeted within 30 s?", "Поприветствовали за 30 с?", "Powitanie w 30 s?"
+                            "Greeted within 30 s?",
+                            "Поприветствовали за 30 с?",
+                            "Powitanie w 30 s?",
+                            "Привіталися протягом 30 с?",
                         ),
                         "points": 5,
                         "hint": texts(
                             "Count from entering the door.",
                             "Считайте от входа.",
                             "Licz od wejścia.",
+                            "Рахуйте від входу.",
                         ),
                     },
                     {
@@ -53,6 +61,7 @@ def every_kind_template(key: str = "store-visit", version: int = 1) -> dict[str,
                             "Staff busy on the phone?",
                             "Сотрудник говорил по телефону?",
                             "Pracownik rozmawiał przez telefon?",
+                            "Працівник розмовляв телефоном?",
                         ),
                         "good": False,
                         "points": 5,
@@ -62,7 +71,10 @@ def every_kind_template(key: str = "store-visit", version: int = 1) -> dict[str,
                         "key": "wait",
                         "kind": "timer",
                         "text": texts(
-                            "Wait at the till", "Ожидание на кассе", "Czas oczekiwania przy kasie"
+                            "Wait at the till",
+                            "Ожидание на кассе",
+                            "Czas oczekiwania przy kasie",
+                            "Очікування на касі",
                         ),
                         "target": 60,
                         "limit": 300,
@@ -72,7 +84,9 @@ def every_kind_template(key: str = "store-visit", version: int = 1) -> dict[str,
                     {
                         "key": "friendly",
                         "kind": "scale",
-                        "text": texts("Friendliness", "Доброжелательность", "Uprzejmość"),
+                        "text": texts(
+                            "Friendliness", "Доброжелательность", "Uprzejmość", "Доброзичливість"
+                        ),
                         "min": 1,
                         "max": 5,
                         "points": 4,
@@ -85,30 +99,32 @@ def every_kind_template(key: str = "store-visit", version: int = 1) -> dict[str,
             },
             {
                 "key": "store",
-                "title": texts("Store", "Магазин", "Sklep"),
+                "title": texts("Store", "Магазин", "Sklep", "Магазин"),
                 "weight": 60,
                 "items": [
                     {
                         "key": "clean",
                         "kind": "choice",
-                        "text": texts("Cleanliness", "Чистота", "Czystość"),
+                        "text": texts("Cleanliness", "Чистота", "Czystość", "Чистота"),
                         "points": 10,
                         "critical": True,
                         "photo": "on_fail",
                         "options": [
                             {
                                 "key": "spotless",
-                                "text": texts("Spotless", "Безупречно", "Nieskazitelnie"),
+                                "text": texts(
+                                    "Spotless", "Безупречно", "Nieskazitelnie", "Бездоганно"
+                                ),
                                 "points": 10,
                             },
                             {
                                 "key": "ok",
-                                "text": texts("Acceptable", "Приемлемо", "Znośnie"),
+                                "text": texts("Acceptable", "Приемлемо", "Znośnie", "Прийнятно"),
                                 "points": 6,
                             },
                             {
                                 "key": "dirty",
-                                "text": texts("Dirty", "Грязно", "Brudno"),
+                                "text": texts("Dirty", "Грязно", "Brudno", "Брудно"),
                                 "points": 0,
                                 "fail": True,
                             },
@@ -117,24 +133,36 @@ def every_kind_template(key: str = "store-visit", version: int = 1) -> dict[str,
                     {
                         "key": "offers",
                         "kind": "multi",
-                        "text": texts("Offers made", "Предложения", "Złożone oferty"),
+                        "text": texts("Offers made", "Предложения", "Złożone oferty", "Пропозиції"),
                         "points": 6,
                         "options": [
                             {
                                 "key": "loyalty",
                                 "text": texts(
-                                    "Loyalty card", "Карта лояльности", "Karta lojalnościowa"
+                                    "Loyalty card",
+                                    "Карта лояльности",
+                                    "Karta lojalnościowa",
+                                    "Картка лояльності",
                                 ),
                                 "points": 3,
                             },
-                            {"key": "bag", "text": texts("Bag", "Пакет", "Torba"), "points": 3},
+                            {
+                                "key": "bag",
+                                "text": texts("Bag", "Пакет", "Torba", "Пакет"),
+                                "points": 3,
+                            },
                         ],
                     },
                     {
                         "key": "queue",
                         "kind": "number",
-                        "text": texts("People in the queue", "Людей в очереди", "Osób w kolejce"),
-                        "unit": "people",
+                        "text": texts(
+                            "People in the queue",
+                            "Людей в очереди",
+                            "Osób w kolejce",
+                            "Людей у черзі",
+                        ),
+                        "unit": texts("people", "чел.", "os.", "осіб"),
                         "target": 2,
                         "limit": 8,
                         "points": 4,
@@ -146,6 +174,7 @@ def every_kind_template(key: str = "store-visit", version: int = 1) -> dict[str,
                             "Would you recommend the store?",
                             "Порекомендовали бы магазин?",
                             "Czy poleciłbyś sklep?",
+                            "Чи порадили б ви магазин?",
                         ),
                         "points": 10,
                         "min_label": texts(
@@ -156,13 +185,15 @@ def every_kind_template(key: str = "store-visit", version: int = 1) -> dict[str,
                     {
                         "key": "shelf",
                         "kind": "photo",
-                        "text": texts("Photo of the shelf", "Фото полки", "Zdjęcie półki"),
+                        "text": texts(
+                            "Photo of the shelf", "Фото полки", "Zdjęcie półki", "Фото полиці"
+                        ),
                         "photo": "required",
                     },
                     {
                         "key": "notes",
                         "kind": "text",
-                        "text": texts("Anything else?", "Что-то ещё?", "Coś jeszcze?"),
+                        "text": texts("Anything else?", "Что-то ещё?", "Coś jeszcze?", "Щось іще?"),
                         "required": False,
                     },
                 ],

@@ -279,8 +279,7 @@ def test_a_returned_audit_is_corrected_in_the_app_on_another_phone(
 
     assert ["GroupHeader", "AssignmentRow"] == [row[0] for row in result["list_rows"]]
     assert "Виправити" == result["list_rows"][1][2]
-    # the sample checklist says it in Russian for Ukrainian too
-    assert "Доброжелательность: Чому лише 5? Опишіть, що вони зробили." in result["notes"]
+    assert "Доброзичливість: Чому лише 5? Опишіть, що вони зробили." in result["notes"]
     assert "friendly" not in result["notes"]  # the item's text, not its key
     assert "Виправити аудит" == result["start_label"]
     assert audit_uuid == result["audit_uuid"]
