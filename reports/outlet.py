@@ -201,49 +201,23 @@ class _OutletReport(InLanguage):
         if standing is None:
             return []
         flowables: list[Flowable] = [Spacer(1, 2 * mm), para(_("Position"), styles.SMALL)]
-        places = []
-        if standing.rank is not None:
-            places.append(
-                _("%(position)s of %(total)s in the network")
-                % {
-                    "position": self.formatter.integer(standing.rank.position),
-                    "total": self.formatter.integer(standing.rank.out_of),
-                }
-            )
-        if standing.region_rank is not None and standing.region:
-            places.append(
-                _("%(position)s of %(total)s in %(region)s")
-                % {
-                    "position": self.formatter.integer(standing.region_rank.position),
-                    "total": self.formatter.integer(standing.region_rank.out_of),
-                    "region": standing.region,
-                }
-            )
-        estimate = standing.estimate
-        if places and estimate is not None:
-            # The ranks its visits allow lead: a place from a few visits is mostly the luck of
-            # who went and when (docs/contract.md#estimates).
+        said = standing_words.position(standing, self.translations, self.formatter)
+        places = " · ".join(said.places)
+        if said.ranks is not None and said.ranked is not None:
             flowables.append(
                 para(
                     _("Could rank %(ranks)s of %(total)s in the network")
-                    % {
-                        "ranks": self.formatter.integer(estimate.rank_low)
-                        if estimate.rank_low == estimate.rank_high
-                        else f"{self.formatter.integer(estimate.rank_low)}–"
-                        f"{self.formatter.integer(estimate.rank_high)}",
-                        "total": self.formatter.integer(estimate.ranked),
-                    },
+                    % {"ranks": said.ranks, "total": self.formatter.integer(said.ranked)},
                     styles.FIGURE_SMALL,
                 )
             )
             flowables.append(
                 para(
-                    _("By this wave's results alone: %(places)s") % {"places": " · ".join(places)},
-                    styles.SMALL,
+                    _("By this wave's results alone: %(places)s") % {"places": places}, styles.SMALL
                 )
             )
         elif places:
-            flowables.append(para(" · ".join(places), styles.FIGURE_SMALL))
+            flowables.append(para(places, styles.FIGURE_SMALL))
         flowables.append(
             para(
                 " ".join(standing_words.sentences(standing, self.translations, self.formatter)),

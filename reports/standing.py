@@ -7,6 +7,8 @@ that when the statistics behind a standing change, its words change everywhere a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from reports.i18n import N_, Formatter, Translations
 from reports.model import Estimate, Standing, Versus
 
@@ -57,6 +59,49 @@ FUNNEL_CLASS = {
     "level": N_("within"),
     "below": N_("below"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """How an outlet's position is said (the outlet report, the outlet page, a manager's
+    overview): `ranks`, the places its visits allow ("12–64", or "12" when only one), among
+    `ranked` outlets, None without estimates; `places`, its places by the wave's results alone,
+    in the network and in its region ("41 of 140 in the network")."""
+
+    ranks: str | None
+    ranked: int | None
+    places: tuple[str, ...]
+
+
+def position(standing: Standing, translations: Translations, formatter: Formatter) -> Position:
+    """Where `standing` puts the outlet, as `Position` says it. The places its visits allow
+    lead wherever the wave is estimated: a place worked out from a few visits is mostly the luck
+    of who went and when (docs/contract.md#estimates)."""
+    _ = translations.gettext
+    places = []
+    if standing.rank is not None:
+        places.append(
+            _("%(position)s of %(total)s in the network")
+            % {
+                "position": formatter.integer(standing.rank.position),
+                "total": formatter.integer(standing.rank.out_of),
+            }
+        )
+    if standing.region_rank is not None and standing.region:
+        places.append(
+            _("%(position)s of %(total)s in %(region)s")
+            % {
+                "position": formatter.integer(standing.region_rank.position),
+                "total": formatter.integer(standing.region_rank.out_of),
+                "region": standing.region,
+            }
+        )
+    estimate = standing.estimate
+    if estimate is None or standing.rank is None:
+        return Position(None, None, tuple(places))
+    low, high = formatter.integer(estimate.rank_low), formatter.integer(estimate.rank_high)
+    ranks = low if estimate.rank_low == estimate.rank_high else f"{low}–{high}"
+    return Position(ranks, estimate.ranked, tuple(places))
 
 
 def sentences(standing: Standing, translations: Translations, formatter: Formatter) -> list[str]:

@@ -25,6 +25,7 @@ from reports.charts import section_chart, to_svg, trend_chart
 from reports.i18n import Formatter
 from reports.model import OutletReportData
 from reports.model import TrendPoint as ChartPoint
+from reports.standing import position as standing_position
 from reports.standing import sentences as standing_sentences
 from server.access.abilities import ADMINISTER, SEE_RESULTS, may, may_take, require
 from server.access.caller import HEAD_OFFICE, OUTLET_MANAGER, REVIEWER, Caller
@@ -242,7 +243,7 @@ async def _manager_overview(request: Request[Any, Any, Any], caller: Caller) -> 
         points = await _network_trend_only(caller, outlet["client"])
         if report is not None:
             compared = await outlet_view.comparison(
-                caller, outlet["client"], outlet["region"], report.wave, outlet["id"]
+                caller, outlet["client"], outlet["region"], report.wave
             )
             points = list(report.trend)
         chart = inline_svg(
@@ -255,7 +256,20 @@ async def _manager_overview(request: Request[Any, Any, Any], caller: Caller) -> 
                 else _("Network result per wave"),
             ),
         )
-        cards.append({"outlet": outlet, "report": report, "compared": compared, "chart": chart})
+        position = (
+            standing_position(report.standing, translation(language), Formatter(language))
+            if report is not None and report.standing is not None
+            else None
+        )
+        cards.append(
+            {
+                "outlet": outlet,
+                "report": report,
+                "compared": compared,
+                "position": position,
+                "chart": chart,
+            }
+        )
     return render(
         request, "my_outlets.html", caller=caller, cards=cards, min_visits=MIN_VISITS_TO_RANK
     )
@@ -282,6 +296,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
     language = language_of(request, caller)
     report = await _outlet_report_figures(request, caller, outlet_id, language)
     standing_text = ""
+    position = None
     section_svgs: list[tuple[str, Any, str]] = []
     if report is not None:
         # The very figures of the outlet's PDF (its wave result, standing, visits and trend,
@@ -290,9 +305,9 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
         messages = translation(language)
         sections_label = translated(language, _("Sections against the network"))
         if report.standing is not None:
-            standing_text = " ".join(
-                standing_sentences(report.standing, messages, Formatter(language))
-            )
+            figures = Formatter(language)
+            standing_text = " ".join(standing_sentences(report.standing, messages, figures))
+            position = standing_position(report.standing, messages, figures)
         for visit in report.visits:
             name = messages.gettext("Visit %(number)s") % {"number": visit.number}
             section_svgs.append(
@@ -312,7 +327,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
     compared = None
     if report is not None:
         compared = await outlet_view.comparison(
-            caller, outlet["client"], outlet["region"], report.wave, outlet_id
+            caller, outlet["client"], outlet["region"], report.wave
         )
     actions = await CorrectiveService(context_of(request).database).list(
         caller, None, 50, outlet_id
@@ -330,6 +345,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
         ),
         report=report,
         standing_text=standing_text,
+        position=position,
         section_svgs=section_svgs,
         audits=audits,
         wave_names=wave_names,

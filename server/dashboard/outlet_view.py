@@ -21,17 +21,14 @@ from server.workflow.tables import Dispute
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Comparison:
-    """The network's and the outlet's region's result in the report's wave (None: no result),
-    and the ranks the outlet could hold in the network as far as its visits tell
-    (docs/contract.md#estimates; None when they cannot tell)."""
+    """The network's and the outlet's region's result in the report's wave (None: no result).
+    Where the outlet stands is the outlet report's own standing (`reports.standing.position`)."""
 
     network: float | None
     network_change: float | None
     region: float | None
     region_change: float | None
     region_name: str | None
-    rank_low: int | None = None
-    rank_high: int | None = None
 
 
 async def audits_by_date(
@@ -71,11 +68,10 @@ async def audits_by_date(
 
 
 async def comparison(
-    caller: Caller, client_id: int, region_id: int | None, wave_name: str, outlet_id: int
+    caller: Caller, client_id: int, region_id: int | None, wave_name: str
 ) -> Comparison:
     """The network's and the region's result of the report's wave, over the whole client as
-    the PDF's, and the outlet's own rank interval (aggregates and the outlet's own row only:
-    no other outlet's row reaches the page)."""
+    the PDF's (aggregates only: no other outlet's row reaches the page)."""
     wave = (
         await Wave.select(Wave.id)
         .where(Wave.client == client_id, Wave.name == wave_name)
@@ -91,13 +87,10 @@ async def comparison(
     network = next((n for n in league.networks if n.wave_id == wave["id"]), None)
     regions: list[Any] = await analytics.regions(viewer, filters)
     region = next((r for r in regions if r.region_id == region_id), None)
-    own = next((row for row in league.rows if row.outlet.id == outlet_id), None)
     return Comparison(
         network=None if network is None else network.score,
         network_change=None if network is None else network.change,
         region=None if region is None else region.score,
         region_change=None if region is None else region.change,
         region_name=None if region is None else region.name,
-        rank_low=None if own is None else own.rank_low,
-        rank_high=None if own is None else own.rank_high,
     )

@@ -10,7 +10,7 @@ import pytest
 from reports import build_comparison_report, build_outlet_report, model
 from reports.charts import funnel_chart, to_svg
 from reports.i18n import Formatter
-from reports.standing import THIRDS, funnel_class, funnel_sentence
+from reports.standing import THIRDS, funnel_class, funnel_sentence, position
 from server.analytics.estimates import HOW_TO_READ
 from shared.i18n import translation
 from tests.reports.pdf import (
@@ -256,6 +256,31 @@ def test_the_outlet_report_leads_with_the_ranks_its_visits_allow(lang: str) -> N
     third = squeeze(words.gettext(THIRDS[data.standing.third]))
     assert third in plain
     assert third not in first
+
+
+def test_a_position_says_one_place_when_the_estimates_leave_one() -> None:
+    data = outlet_report_data("en")
+    assert data.standing is not None
+    words, figures = translation("en"), Formatter("en")
+    plain = position(data.standing, words, figures)
+    assert (None, None) == (plain.ranks, plain.ranked)
+    assert ("41 of 140 in the network", "3 of 12 in Małopolska") == plain.places
+    estimate = model.Estimate(
+        estimate=91.0, low=88.0, high=94.0, rank_low=1, rank_high=1, ranked=1200, tier=1,
+        funnel="above", funnel_998="above",
+    )  # fmt: skip
+    one = position(dataclasses.replace(data.standing, estimate=estimate), words, figures)
+    assert ("1", 1200) == (one.ranks, one.ranked)
+    wide = dataclasses.replace(estimate, rank_low=1100, rank_high=1200)
+    assert (
+        "1,100–1,200"
+        == position(dataclasses.replace(data.standing, estimate=wide), words, figures).ranks
+    )
+    unranked = dataclasses.replace(data.standing, rank=None, region_rank=None, estimate=estimate)
+    assert (None, ()) == (
+        position(unranked, words, figures).ranks,
+        position(unranked, words, figures).places,
+    )
 
 
 def test_a_crowded_funnel_names_only_the_outlets_beyond_99_8() -> None:
