@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from server.app import create_app
 from server.core.settings import Settings
 from tests.server.api import ADMIN_EMAIL, PASSWORD, Api
+from tests.server.audits.helpers import sql
 from tests.server.conftest import create_first_admin
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -142,3 +144,16 @@ async def test_simultaneous_guesses_at_one_account_reach_the_password_check_at_m
             "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": PASSWORD}
         )
         assert (429 if checked >= settings.login_failures_per_account else 200) == then.status_code
+
+
+@pytest.mark.parametrize("engine", ["sqlite"])  # the plan of the embedded engine
+async def test_the_callers_scope_is_read_from_their_own_links_only(settings: Settings) -> None:
+    """Every request reads its caller's scope: each kind of link is looked up by the user's
+    index, never by reading every user's links (a network's store managers have thousands)."""
+    from server.auth.service import CALLER_SQL
+
+    plan = await sql(settings, "EXPLAIN QUERY PLAN " + CALLER_SQL, *[1] * CALLER_SQL.count("?"))
+    details = [str(row[-1]) for row in plan]
+    for table in ("user_region", "user_outlet", "reviewer_client"):
+        assert any(f"SEARCH {table} USING" in detail for detail in details), details
+        assert not any(f"SCAN {table}" in detail for detail in details), details
