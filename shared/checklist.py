@@ -120,9 +120,17 @@ class Item:
         """A stopwatch's whole `seconds` as this timer's answer, in the timer's unit (in which
         its target and limit are written): seconds as they are, minutes or hours to two
         decimals (95 s is 1.58 min)."""
-        english = None if self.unit is None else self.unit.get(REQUIRED_LANGUAGE)
-        per_unit = SECONDS_PER_TIME_UNIT.get(english or "s", 1)
+        per_unit = self._seconds_per_unit()
         return seconds if per_unit == 1 else round(seconds / per_unit, 2)
+
+    def timer_seconds(self, answer: float) -> int:
+        """The whole seconds a timer's `answer` (in the timer's unit) stands for: 1.58 min is
+        95 s. The inverse of `timer_answer` within its rounding."""
+        return round(answer * self._seconds_per_unit())
+
+    def _seconds_per_unit(self) -> int:
+        english = None if self.unit is None else self.unit.get(REQUIRED_LANGUAGE)
+        return SECONDS_PER_TIME_UNIT.get(english or "s", 1)
 
     def option(self, key: str) -> Option | None:
         """The option called `key`, or None when the item has no such option."""

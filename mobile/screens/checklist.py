@@ -38,7 +38,7 @@ from mobile.session import AuditSession, ChecklistItem
 from mobile.store import StoredPhoto
 from mobile.visits import notes_by_item
 from shared.answers import Answer
-from shared.checklist import Template
+from shared.checklist import Template, is_number
 from shared.i18n import unit_text
 from shared.scoring import ScoreCard
 
@@ -305,6 +305,14 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
             self.comment_input.focus = True
         return self.comment_input
 
+    def _close_comment(self, comment_box: TextInput) -> None:
+        self.remove_widget(comment_box)
+        self.comment_input = None
+        actions = self.ids.actions
+        # back in its place: after the N/A toggle, before "Add photo"
+        place = len(actions.children) - (1 if self.na_toggle is not None else 0)
+        actions.add_widget(self.comment_button, index=place)
+
     def _comment_typed(self, _input: TextInput, _text: str) -> None:
         if self._comment_event is not None:
             self._comment_event.cancel()
@@ -359,6 +367,10 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
             if self._comment_event is not None:
                 self._comment_event.cancel()
                 self._comment_event = None
+        if comment_box and not comment and not comment_box.focus and not comment_box.text:
+            # Cards are reused by the next audit of the checklist: an empty box left open by
+            # another audit (or opened and left unused) goes back to its button.
+            self._close_comment(comment_box)
         self._show_photos(photos)
         earned = score_card.earned.get(self.key)
         possible = score_card.possible.get(self.key)
@@ -411,11 +423,13 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
             self.photo_row.clear_widgets()
             self.photo_row.height = 0
 
-    def tick(self, seconds: float | None) -> None:
+    def tick(self, seconds: float | None, running: bool) -> None:
+        """The stopwatch: the time since Start while it runs, else the time saved (0:00 when
+        none is), so that a stopped timer shows the wait it recorded."""
         if self.timer_label is not None:
             whole = int(seconds or 0)
-            running = "● " if seconds is not None else ""
-            self.timer_label.text = f"{running}{whole // 60}:{whole % 60:02d}"
+            minutes, rest = divmod(whole, 60)
+            self.timer_label.text = f"{'● ' if running else ''}{minutes}:{rest:02d}"
 
 
 class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
@@ -616,7 +630,13 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         for card in self.ids.item_list.children:
             if card.entry.kind == "timer":
                 started = self.session.timer_started_at(card.key)
-                card.tick((now - started).total_seconds() if started else None)
+                if started is not None:
+                    card.tick((now - started).total_seconds(), running=True)
+                    continue
+                saved = self.session.answer_of(card.key)
+                value = saved.value if saved is not None and not saved.na else None
+                seconds = card.entry.item.timer_seconds(value) if is_number(value) else None
+                card.tick(seconds, running=False)
 
     # called by the cards --------------------------------------------------------------------------
 

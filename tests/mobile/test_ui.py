@@ -74,6 +74,10 @@ def test_an_offline_visit_from_start_to_outbox(
     # figures as the language writes them, as on the dashboard and in the PDFs; a number
     # typed with a decimal comma is read as one, the letters typed after it refused
     assert ["2,5", 2.5] == result["typed_number"]
+    # a stopped stopwatch shows the wait it saved (the sample's timer counts seconds), not 0:00
+    shown, saved = result["timer_after_stop"]
+    assert 1 <= saved <= 2
+    assert f"0:{saved:02d}" == shown
     assert {"ru": "94,6\u00a0%", "pl": "94,6%"}[lang] in result["score_text"]
     assert {"ru": "21 нояб. · ", "pl": "21 lis · "}[lang] in result["assignment_subtitles"][0]
     assert {"ru": "20 нояб. 2026\u202fг. – ", "pl": "20 lis 2026 – "}[lang] in result[
@@ -146,6 +150,9 @@ def test_long_outlet_names_wrap_then_end_in_an_ellipsis(
 
 def test_the_review_lists_what_blocks_submitting(tmp_path: Path, kivy_env: dict[str, str]) -> None:
     result = run_scenario("problems_shown", "uk", tmp_path / "phone", kivy_env)
+    # the cards of the checklist's previous audit come back without its comment boxes
+    assert ["friendly", "greeted"] == result["comment_boxes_before"]
+    assert [] == result["comment_boxes_after"]
     assert result["can_submit"] is False
     assert result["problems_text"].count("•") >= 7
     assert result["problem_buttons"] == result["problems_text"].count("•")

@@ -147,6 +147,11 @@ def offline_visit(driver: Driver) -> Steps:
     yield 1.3
     yield from driver.screenshot("04-checklist-timer-running")
     checklist.stop_timer("wait")
+    yield 0.1
+    driver.result["timer_after_stop"] = [
+        driver.card("wait").timer_label.text,
+        checklist.current_answer("wait").value,
+    ]
     driver.toggle(driver.card("friendly").toggles[4])
     driver.card("greeted").open_comment().text = "Nobody said hello"
     yield 1.0  # the comment is saved after a pause in typing
@@ -218,11 +223,26 @@ def problems_shown(driver: Driver) -> Steps:
     """Submitting an empty audit is refused and the review lists what is missing."""
     app = driver.app
     yield 0.5
+    # Another audit of the same checklist first: one comment written, one box opened and left
+    # empty. The next audit reuses the cards and must show neither box.
+    app.go("briefing", assignment_id=1)
+    yield 0.1
+    driver.press(driver.screen("briefing").ids.start)
+    yield 0.2
+    driver.card("friendly").open_comment().text = "Polite"
+    driver.card("greeted").open_comment()
+    yield 1.0  # the comment is saved after a pause in typing
+    driver.result["comment_boxes_before"] = sorted(
+        key for key, card in driver.screen("checklist").cards.items() if card.comment_input
+    )
     app.go("briefing", assignment_id=2)
     yield 0.1
     driver.press(driver.screen("briefing").ids.start)
     yield 0.2
     checklist = driver.screen("checklist")
+    driver.result["comment_boxes_after"] = sorted(
+        key for key, card in checklist.cards.items() if card.comment_input
+    )
     driver.result["progress_on_open"] = checklist.progress_text
     session = checklist.session
     driver.result["queue_text"] = session.template_data["sections"][1]["items"][2]["text"][

@@ -497,10 +497,13 @@ def test_a_stopwatch_gives_its_seconds_in_the_timers_unit(
     assert answer == timer.timer_answer(seconds)
     if not unit or unit["en"] not in ("min", "h"):
         assert isinstance(timer.timer_answer(seconds), int)  # seconds stay whole
+    assert seconds == timer.timer_seconds(answer)  # and back: what the phone shows when saved
 
 
 @hypothesis.given(st.sampled_from(sorted(SECONDS_PER_TIME_UNIT)), st.integers(0, 10**6))
 def test_a_timers_answer_is_its_seconds_within_the_rounding(unit: str, seconds: int) -> None:
     per_unit = SECONDS_PER_TIME_UNIT[unit]
-    answer = Item(key="wait", kind="timer", unit={"en": unit}).timer_answer(seconds)
+    timer = Item(key="wait", kind="timer", unit={"en": unit})
+    answer = timer.timer_answer(seconds)
     assert abs(answer * per_unit - seconds) <= per_unit * 0.005 + 1e-9
+    assert abs(timer.timer_seconds(answer) - seconds) <= per_unit * 0.005 + 0.5
