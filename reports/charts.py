@@ -201,9 +201,15 @@ def section_chart(sections: Sequence[SectionScore], lang: str, width: float = 48
 
 
 def trend_chart(
-    points: Sequence[TrendPoint], lang: str, width: float = 480, height: float = 170
+    points: Sequence[TrendPoint],
+    lang: str,
+    width: float = 480,
+    height: float = 170,
+    network_label: str | None = None,
 ) -> Drawing:
-    """The outlet's result over the waves (solid, dots) against the network's (dashed)."""
+    """The outlet's result over the waves (solid, dots) against the network's (dashed), whose
+    legend says `network_label` when given (the dashed line is then another mean of outlets,
+    such as those of a region)."""
     _ = translation(lang).gettext
     formatter = Formatter(lang)
     drawing = Drawing(width, height)
@@ -228,7 +234,7 @@ def trend_chart(
     if any(point.percent is not None for point in points):
         entries.append((_("This outlet"), outlet_symbol))
     if any(point.network_average is not None for point in points):
-        entries.append((_("Network average"), network_symbol))
+        entries.append((network_label or _("Network average"), network_symbol))
     _legend(drawing, height - 6, entries)
     for step in range(0, 101, 25):
         y = bottom + plot_height * step / 100
@@ -425,10 +431,12 @@ def distribution_chart(
     lang: str,
     width: float = 480,
     height: float = 120,
+    funnel: bool = False,
 ) -> Drawing:
     """How the outlets' results spread: a histogram in 5-point bins, each bar split by what
     the data can tell of its outlets (clearly above, not clearly different from, clearly below
-    the network; too few visits), with the network's result as a dashed line."""
+    the network, or their funnel class when `funnel`; too few visits), with the network's
+    result as a dashed line."""
     from reports.standing import GROUP_ORDER, group_title
 
     translations = translation(lang)
@@ -437,7 +445,7 @@ def distribution_chart(
     bottom, left = 14.0, 22.0
     plot_width = width - left - 8
     entries = [
-        (group_title(group, translations), _swatch(GROUP_COLOURS[group], 8))
+        (group_title(group, translations, funnel), _swatch(GROUP_COLOURS[group], 8))
         for group in GROUP_ORDER
         if any(versus == group for _score, versus in outlets)
     ]

@@ -72,6 +72,8 @@ class _ComparisonReport(InLanguage):
     def __init__(self, data: ComparisonReportData, lang: str) -> None:
         super().__init__(lang)
         self.data = data
+        # Where the wave is estimated, its outlets are grouped by their funnel class.
+        self._estimated = any(row.estimate is not None for row in data.league)
 
     def render(self, *, invariant: bool) -> bytes:
         _ = self._
@@ -156,7 +158,7 @@ class _ComparisonReport(InLanguage):
         for group in GROUP_ORDER:
             count = sum(1 for row in self.data.league if self._group(row) == group)
             if count:
-                name = escape(group_title(group, self.translations))
+                name = escape(group_title(group, self.translations, self._estimated))
                 groups.append(
                     styles.WrapOnceParagraph(
                         f"<b>{formatter.integer(count)}</b> · {name}", styles.CELL
@@ -260,7 +262,8 @@ class _ComparisonReport(InLanguage):
             key=lambda row: (-(row.percent or 0), row.code),
         )
         title = SubHeading(
-            f"{group_title(group, self.translations)} ({self.formatter.integer(len(rows))})",
+            f"{group_title(group, self.translations, self._estimated)} "
+            f"({self.formatter.integer(len(rows))})",
             styles.SUBHEADING,
         )
         if not rows:
@@ -383,6 +386,7 @@ class _ComparisonReport(InLanguage):
                     self.lang,
                     width=styles.CONTENT_WIDTH,
                     height=105,
+                    funnel=self._estimated,
                 ),
                 _side_by_side(self._movers(), self._critical_items()),
                 _side_by_side(self._names("above"), self._names("below")),
@@ -434,7 +438,7 @@ class _ComparisonReport(InLanguage):
             if not members:
                 continue
             at = len(rows)
-            name = group_title(group, self.translations)
+            name = group_title(group, self.translations, self._estimated)
             count = formatter.integer(len(members))
             rows.append([para(f"{name} ({count})", styles.CELL_BOLD), *[""] * 7])
             style.add("SPAN", (0, at), (-1, at))
@@ -533,7 +537,7 @@ class _ComparisonReport(InLanguage):
             at = len(rows)
             count = formatter.integer(len(members))
             if tier is None:
-                title = f"{group_title(None, self.translations)} ({count})"
+                title = f"{group_title(None, self.translations, self._estimated)} ({count})"
             else:
                 estimated = [row.estimate for row in members if row.estimate is not None]
                 title = _("Tier %(tier)s: ranks %(low)s–%(high)s (%(count)s)") % {

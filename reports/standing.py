@@ -29,6 +29,14 @@ GROUPS = {
     "below": N_("Clearly below the network"),
     None: N_("Too few visits to tell"),
 }
+# The same groups where the wave is estimated: by the outlet's class against the network's 95%
+# funnel limits, as its own report says it (`FUNNEL`).
+FUNNEL_GROUPS = {
+    "above": N_("Above the network's 95%% funnel limit"),
+    "level": N_("Within the network's funnel limits"),
+    "below": N_("Below the network's 95%% funnel limit"),
+    None: N_("Too few visits to tell"),
+}
 GROUP_ORDER: tuple[Versus | None, ...] = ("above", "level", "below", None)
 # Where the outlet lies against the network's funnel limits (docs/contract.md#estimates), by
 # its class at 95% and at 99.8%.
@@ -105,9 +113,10 @@ def position(standing: Standing, translations: Translations, formatter: Formatte
 
 
 def sentences(standing: Standing, translations: Translations, formatter: Formatter) -> list[str]:
-    """What the standing says, one sentence each: the third of the network it is in (unless
-    the estimates tell the ranks it could hold, said last), how many outlets the data cannot
-    tell it apart from, and how it compares with the network."""
+    """What the standing says, one sentence each. Where the wave is estimated: its class
+    against the network's funnel limits and the ranks it could hold. Otherwise: the third of
+    the network it is in, how many outlets the data cannot tell it apart from, and how its
+    result compares with the network's."""
     _ = translations.gettext
     said = []
     if standing.rank is None or standing.third is None:
@@ -115,9 +124,11 @@ def sentences(standing: Standing, translations: Translations, formatter: Formatt
             _("Too few visits this wave to rank it (the minimum is %(count)s).")
             % {"count": formatter.integer(standing.min_visits)}
         )
-    else:
-        if standing.estimate is None:
-            said.append(_(THIRDS[standing.third]))
+    elif standing.estimate is None:
+        # Where the wave is estimated, the model's sentences below say all of this from the
+        # whole network (the ranks the outlet could hold, its funnel class), as the
+        # comparison report groups it; the raw intervals' verdicts would contradict them.
+        said.append(_(THIRDS[standing.third]))
         if standing.alike == 0:
             said.append(_("Clearly different from every other ranked outlet."))
         elif standing.alike is not None:
@@ -129,7 +140,11 @@ def sentences(standing: Standing, translations: Translations, formatter: Formatt
                 )
                 % {"count": standing.alike}
             )
-    if standing.versus_network is not None and standing.network_percent is not None:
+    if (
+        standing.estimate is None
+        and standing.versus_network is not None
+        and standing.network_percent is not None
+    ):
         said.append(
             _(VERSUS[standing.versus_network])
             % {"network": formatter.score(standing.network_percent)}
@@ -174,6 +189,8 @@ def funnel_class(funnel: Versus, funnel_998: Versus, translations: Translations)
     return word
 
 
-def group_title(versus: Versus | None, translations: Translations) -> str:
-    """The name of a group of the league: what the data can tell of its outlets."""
-    return translations.gettext(GROUPS[versus])
+def group_title(versus: Versus | None, translations: Translations, funnel: bool = False) -> str:
+    """The name of a group of the league: what the data can tell of its outlets, by their
+    class against the funnel limits when `funnel` (the wave is estimated)."""
+    titles = FUNNEL_GROUPS if funnel else GROUPS
+    return translations.gettext(titles[versus]).replace("%%", "%")

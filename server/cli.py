@@ -280,6 +280,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                 return 1
             from server.demo import run_demo
 
+            # The reports' verification links and the served pages name the demo's own address
+            # unless PUBLIC_URL says another (`make demo PORT=8011`).
+            os.environ.setdefault("PUBLIC_URL", f"http://{args.host}:{args.port}")
             try:
                 run_demo(settings(), args.host, args.port, serve=not args.no_serve)
             except KeyboardInterrupt:

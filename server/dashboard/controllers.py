@@ -33,6 +33,7 @@ from server.analytics import exports
 from server.analytics.filters import Filters, check_filters_in_scope
 from server.analytics.results import MIN_VISITS_TO_RANK
 from server.analytics.service import AnalyticsService
+from server.analytics.wave_estimates import sees_whole_network
 from server.core.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyRequests
 from server.core.i18n import _
 from server.dashboard import (
@@ -207,9 +208,13 @@ async def overview(request: Request[Any, Any, Any]) -> Response[str]:
     filters = filters_from_query(request)
     language = language_of(request, caller)
     trend = await analytics.trend(caller, dataclasses.replace(filters, wave=None))
+    # A regional manager's figures, or filtered ones, are the mean of some outlets only: they
+    # are named for what they are, never "the network" (whose result the outlet pages show).
+    whole_network = sees_whole_network(caller, filters)
     chart = trend_chart(
         [ChartPoint(wave=point.wave, percent=None, network_average=point.score) for point in trend],
         language,
+        network_label=None if whole_network else translated(language, _("Outlets shown")),
     )
     values = await _league_values(caller, request)
     return render(
@@ -217,8 +222,14 @@ async def overview(request: Request[Any, Any, Any]) -> Response[str]:
         "overview.html",
         caller=caller,
         trend=trend,
+        whole_network=whole_network,
         trend_svg=inline_svg(
-            to_svg(chart), "trend", translated(language, _("Network result per wave"))
+            to_svg(chart),
+            "trend",
+            translated(
+                language,
+                _("Network result per wave") if whole_network else _("Result per wave"),
+            ),
         ),
         region_figures=await analytics.regions(caller, filters),
         **values,

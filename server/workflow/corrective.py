@@ -57,7 +57,6 @@ from server.workflow.schemas import (
 )
 from server.workflow.tables import CorrectiveAction as ActionTable
 from server.workflow.tables import CorrectiveComment
-from shared.checklist import Template
 from shared.lifecycle import (
     CANCELLED,
     CORRECTIVE_TRANSITIONS,
@@ -131,7 +130,7 @@ async def default_owner(outlet_id: int) -> int | None:
 
 
 async def create_automatic(
-    audit: AuditRecord, template: Template, card: ScoreCard, released_at: dt.datetime
+    audit: AuditRecord, card: ScoreCard, released_at: dt.datetime
 ) -> list[int]:
     """One action per critical failure not yet covered; call inside the release transaction.
 
@@ -163,9 +162,9 @@ async def create_automatic(
                 audit_uuid=audit.uuid,
                 outlet=audit.outlet_id,
                 item=item,
-                description=_("Critical failure: {item}").format(
-                    item=template.item(item).text.get("en", item)
-                ),
+                # No description of its own: the item's text and "critical" say it, in the
+                # reader's language (a stored sentence would be in one language for all).
+                description="",
                 critical=True,
                 owner=owner,
                 due_on=(released_at + rules.corrective_due).date(),

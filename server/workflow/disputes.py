@@ -339,7 +339,7 @@ async def _correct_answer(
     now = utc_now()
     assert audit.released_at is not None  # disputes exist only on released audits
     await write_rollup(audit, template, card, new_answers, audit.released_at, rescored_at=now)
-    await create_automatic(audit, template, card, now)
+    await create_automatic(audit, card, now)
     return corrected, card
 
 

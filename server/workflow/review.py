@@ -333,7 +333,7 @@ async def _release(
         reason=note,
     )
     await write_rollup(audit, template, card, answers, now)
-    return await create_automatic(audit, template, card, now)
+    return await create_automatic(audit, card, now)
 
 
 async def _check_hold(audit_id: int, client_id: int, note: str) -> None:

@@ -10,7 +10,15 @@ import pytest
 from reports import build_comparison_report, build_outlet_report, model
 from reports.charts import funnel_chart, to_svg
 from reports.i18n import Formatter
-from reports.standing import THIRDS, funnel_class, funnel_sentence, position
+from reports.standing import (
+    GROUPS,
+    THIRDS,
+    VERSUS,
+    funnel_class,
+    funnel_sentence,
+    group_title,
+    position,
+)
 from server.analytics.estimates import HOW_TO_READ
 from shared.i18n import translation
 from tests.reports.pdf import (
@@ -217,6 +225,35 @@ def test_the_outlet_report_says_its_class_in_words(
     formatter = Formatter(lang)
     for number in (12, 64, 140):
         assert formatter.integer(number) in first
+    assert "%%" not in first
+    # the raw intervals' verdicts, which could contradict the class, are not said beside it
+    assert data.standing.versus_network is not None
+    versus = words.gettext(VERSUS[data.standing.versus_network]).split("(")[0]
+    around = words.ngettext(
+        "Not clearly different from the %(count)d outlet around it.",
+        "Not clearly different from the %(count)d outlets around it.",
+        5,
+    ).split("%")[0]
+    plain = squeeze(page_texts(build_outlet_report(data, lang, invariant=True))[0])
+    for verdict in (squeeze(versus), squeeze(around)):
+        assert verdict in plain
+        assert verdict not in squeeze(first)
+
+
+def test_the_comparison_groups_an_estimated_wave_as_the_outlet_reports_say_it(
+    estimated_pdf: bytes, lang: str
+) -> None:
+    """Where the wave is estimated, the groups are the outlets' funnel classes, named as the
+    outlet report names them: never "clearly below" for an outlet its report calls "probably
+    worse"."""
+    words = translation(lang)
+    first = squeeze(page_texts(estimated_pdf)[0])
+    data = estimated(lang)
+    classes = {row.estimate.funnel for row in data.league if row.estimate is not None}
+    assert {"above", "level", "below"} == classes
+    for group in classes:
+        assert squeeze(group_title(group, words, funnel=True)) in first
+        assert squeeze(words.gettext(GROUPS[group])) not in first
     assert "%%" not in first
 
 

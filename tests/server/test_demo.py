@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pypdf
 import pytest
 from litestar.testing import AsyncTestClient
 from pypdf import PdfReader
@@ -306,7 +307,7 @@ def _free_port() -> int:
 def test_the_served_demo_says_how_to_stop_and_what_stays(demo: Settings, tmp_path: Path) -> None:
     port = _free_port()
     environment = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "PUBLIC_URL"},
         "DATABASE_URL": demo.database_url,
         "MEDIA_DIR": str(demo.media_dir),
         "SECRET_KEY": demo.secret_key,
@@ -339,7 +340,10 @@ def test_the_served_demo_says_how_to_stop_and_what_stays(demo: Settings, tmp_pat
     assert f"the database {demo.sqlite_path.resolve()}" in stdout
     assert "the reports in ./out" in stdout
     assert stdout.rstrip().splitlines()[-1].startswith("Demo stopped. Kept: the database")
-    assert (tmp_path / "out" / "sever-coffee-q1-2026" / "SC-001.ru.pdf").is_file()
+    report = tmp_path / "out" / "sever-coffee-q1-2026" / "SC-001.ru.pdf"
+    # its verification link is the demo's own address, on the port it was given
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(report).pages)
+    assert f"http://127.0.0.1:{port}/verify" in text.replace("\n", "")
 
 
 @pytest.mark.slow

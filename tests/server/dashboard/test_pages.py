@@ -67,6 +67,31 @@ async def test_the_overview_trend_has_no_legend_for_a_line_it_does_not_draw(
     assert "This outlet" not in chart
 
 
+async def test_the_overview_calls_only_the_whole_network_the_network(
+    reader: Api, programme: Programme
+) -> None:
+    """A regional manager's overview, or head office's filtered to a region, shows the mean of
+    the outlets shown: it is named so, never "Network result" (the outlet pages show the
+    network's own). The audits in the league are those of the ranked outlets."""
+    await log_in(reader, "head_office@example.test")
+    whole = (await reader.client.get("/")).text
+    region = (await reader.client.get(f"/?region={programme.ids['region_north']}")).text
+    await log_in(reader, "regional_manager@example.test")
+    regional = (await reader.client.get("/")).text
+    assert "</span> Network result, " in whole
+    assert 'aria-label="Network result per wave"' in whole
+    for page in (region, regional):
+        assert "</span> Result of the outlets shown, " in page
+        assert "Network result" not in page
+        assert 'aria-label="Result per wave"' in page
+        assert "Network average" not in page
+        assert "Outlets shown" in page
+    league = await reader.ok("GET", "/api/v1/analytics/league", programme.headers["head_office"])
+    in_league = sum(row["audits"] for row in league["rows"] if row["rank"] is not None)
+    assert in_league < sum(row["audits"] for row in league["rows"])  # one outlet too few
+    assert f'<span class="figure">{in_league}</span> Audits in the league' in whole
+
+
 async def test_the_outlet_page_starts_with_the_result_and_lists_audits_by_date(
     reader: Api, programme: Programme
 ) -> None:

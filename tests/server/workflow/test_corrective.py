@@ -4,13 +4,20 @@ failed items, owner and due date, open -> done (evidence) -> verified, comments,
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import uuid
 
+from server.core.database import Database
+from server.core.settings import Settings
 from tests.fixtures import PHOTOS
 from tests.server.api import Api
+from tests.server.audits.helpers import sql
 from tests.server.workflow.helpers import ReviewWorld, answers, upload
 
 PHOTO = PHOTOS / "small_orientation_6.jpg"
+CLEAR = importlib.import_module(
+    "server.workflow.piccolo_migrations.workflow_2026_12_07t13_00_00_000000_action_descriptions"
+)
 
 
 async def actions_of(api: Api, headers: dict[str, str], audit_uuid: str) -> list[dict[str, object]]:
@@ -44,6 +51,51 @@ async def test_release_creates_one_action_per_critical_failure(
 
     passing = await review.approved()
     assert [] == await actions_of(api, review.headers["admin"], passing.uuid)
+
+
+async def test_an_automatic_action_has_no_sentence_in_one_language(
+    api: Api, review: ReviewWorld, settings: Settings
+) -> None:
+    """The item's text (in each reader's language) and "critical" say what failed: no
+    description is stored, and the English one earlier actions got is cleared, a manager's
+    own kept."""
+    failing = await review.submit(audit_answers=answers(exit_clear=False))
+    await api.ok(
+        "POST", f"/api/v1/review/audits/{failing.uuid}/approve", review.headers["reviewer"], {}
+    )
+    [action] = await actions_of(api, review.headers["outlet_manager"], failing.uuid)
+    assert "" == action["description"]
+    own = await review.submit(audit_answers=answers(exit_clear=False))
+    await api.ok(
+        "POST", f"/api/v1/review/audits/{own.uuid}/approve", review.headers["reviewer"], {}
+    )
+    [kept] = await actions_of(api, review.headers["outlet_manager"], own.uuid)
+    # As earlier releases stored them, and one a manager wrote in those words.
+    await sql(
+        settings,
+        "UPDATE corrective_action SET description = 'Critical failure: The exit was clear' "
+        "WHERE id = ?",
+        action["id"],
+    )
+    await sql(
+        settings,
+        "UPDATE corrective_action SET description = 'Critical failure: check the exit', "
+        "created_by = ? WHERE id = ?",
+        review.ids["user_outlet_manager"],
+        kept["id"],
+    )
+    database = Database(str(settings.database_url))
+    await database.start()
+    try:
+        await CLEAR.clear_descriptions()
+    finally:
+        await database.close()
+    [cleared] = await actions_of(api, review.headers["outlet_manager"], failing.uuid)
+    [written] = await actions_of(api, review.headers["outlet_manager"], own.uuid)
+    assert ("", "Critical failure: check the exit") == (
+        cleared["description"],
+        written["description"],
+    )
 
 
 async def test_managers_create_actions_for_failed_items_only(api: Api, review: ReviewWorld) -> None:
