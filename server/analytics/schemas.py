@@ -143,15 +143,23 @@ class RegionFigure(msgspec.Struct, kw_only=True):
     change: float | None = None
 
 
+class HeatmapSection(msgspec.Struct, kw_only=True, frozen=True):
+    """A section of one checklist: two checklists may use one key for different sections."""
+
+    checklist: str
+    key: str
+
+
 class HeatmapCell(msgspec.Struct, kw_only=True):
     outlet_id: Id
+    checklist: str
     section: str
     percent: float
     audits: int
 
 
 class HeatmapFigure(msgspec.Struct, kw_only=True):
-    sections: list[str]
+    sections: list[HeatmapSection]
     outlets: list[OutletRef]
     cells: list[HeatmapCell]
     wave_ids: list[Id] = msgspec.field(default_factory=list)

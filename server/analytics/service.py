@@ -66,6 +66,7 @@ from server.analytics.schemas import (
     CriticalItem,
     HeatmapCell,
     HeatmapFigure,
+    HeatmapSection,
     LeagueRow,
     LeagueTable,
     NetworkEstimateFigure,
@@ -457,26 +458,30 @@ class AnalyticsService:
         return figures
 
     async def heatmap(self, caller: Caller, filters: Filters) -> HeatmapFigure:
-        """Mean section ratio (as a percent) per outlet and section, in the shown waves."""
+        """Mean section ratio (as a percent) per outlet and section of a checklist, in the
+        shown waves: a store visit's and a call's sections are never averaged together, even
+        under one key."""
         choice = await self.waves(caller, filters)
         rows = await self._rows(caller, filters, choice)
-        sums: dict[tuple[int, str], list[Fraction]] = collections.defaultdict(list)
+        sums: dict[tuple[int, str, str], list[Fraction]] = collections.defaultdict(list)
         outlets: dict[int, OutletRef] = {}
-        sections: list[str] = []
+        sections: list[HeatmapSection] = []
         for row in rows:
             outlets[row.outlet_id] = OutletRef(row.outlet_id, row.outlet_code, row.outlet_name)
-            for section, ratio in row.section_ratios.items():
+            for key, ratio in row.section_ratios.items():
+                section = HeatmapSection(checklist=row.template_key, key=key)
                 if section not in sections:
                     sections.append(section)
-                sums[(row.outlet_id, section)].append(ratio)
+                sums[(row.outlet_id, row.template_key, key)].append(ratio)
         cells = [
             HeatmapCell(
                 outlet_id=outlet_id,
-                section=section,
+                checklist=checklist,
+                section=key,
                 percent=round(float(100 * sum(values) / len(values)), 2),
                 audits=len(values),
             )
-            for (outlet_id, section), values in sorted(sums.items())
+            for (outlet_id, checklist, key), values in sorted(sums.items())
         ]
         return HeatmapFigure(
             sections=sections,

@@ -77,7 +77,7 @@ from server.dashboard.web import (
 )
 from server.organisation.tables import Outlet, Region
 from server.photos.upload import TAKES_PHOTO
-from server.reporting.service import load_vocabulary
+from server.reporting.service import heatmap_sections, load_vocabulary
 from server.waves.tables import Wave
 from server.workflow.corrective import CorrectiveService
 from server.workflow.schemas import (
@@ -439,7 +439,7 @@ async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
     shown = await page_filters(request, caller)
     filters = shown["filters"]
     figure = await AnalyticsService().heatmap(caller, filters)
-    values = {(cell.outlet_id, cell.section): cell.percent for cell in figure.cells}
+    values = {(cell.outlet_id, cell.checklist, cell.section): cell.percent for cell in figure.cells}
     vocabulary = await load_vocabulary(None, language_of(request, caller))
     return render(
         request,
@@ -447,10 +447,9 @@ async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
         caller=caller,
         figure=figure,
         values=values,
-        section_names=heatmap_view.section_names(figure.sections, vocabulary),
+        sections=heatmap_sections(figure, vocabulary),
         shade=heatmap_view.shade,
         shades=heatmap_view.SHADES,
-        vocabulary=vocabulary,
         **shown,
     )
 

@@ -180,12 +180,16 @@ class Vocabulary:
         self.items: dict[str, str] = {}
         self.section_order: dict[str, int] = {}
         self.item_order: dict[str, int] = {}
-        self.item_sections: dict[str, str] = {}
+        self.item_sections: dict[str, tuple[str, str]] = {}
         self.pass_marks: dict[tuple[str, int], float] = {}
         self.scoped_sections: dict[tuple[str, str], str] = {}
+        self.scoped_section_order: dict[tuple[str, str], tuple[int, int]] = {}
         self.scoped_items: dict[tuple[str, str], str] = {}
         for template in templates:
             self.templates[template.key] = localized(template.title, lang) or template.key
+            checklist_place = list(self.templates).index(template.key)
+            for place, section in enumerate(template.sections):
+                self.scoped_section_order[(template.key, section.key)] = (checklist_place, place)
             if template.pass_mark is not None:
                 self.pass_marks[(template.key, template.version)] = float(template.pass_mark)
             for section in template.sections:
@@ -198,7 +202,7 @@ class Vocabulary:
                     self.items[item.key] = text
                     self.scoped_items[(template.key, item.key)] = text
                     self.item_order.setdefault(item.key, len(self.item_order))
-                    self.item_sections[item.key] = section.key
+                    self.item_sections[item.key] = (template.key, section.key)
 
     def template(self, key: str) -> str:
         return self.templates.get(key, key)
@@ -214,6 +218,31 @@ class Vocabulary:
 
     def item_in(self, template_key: str, key: str) -> str:
         return self.scoped_items.get((template_key, key)) or self.item(key)
+
+    def section_of_item(self, item_key: str) -> str:
+        """The name of the section holding `item_key`, in that item's own checklist (items
+        are unique within a template; the newest template holding it wins)."""
+        place = self.item_sections.get(item_key)
+        return "" if place is None else self.section_in(*place)
+
+    def section_place(self, section: tuple[str, str]) -> tuple[int, int]:
+        """Where a (checklist, section key) comes: checklist by checklist, each in its order."""
+        return self.scoped_section_order.get(section, (len(self.templates), 0))
+
+    def section_names(self, sections: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Each (checklist, section key)'s name in this language, told apart where two agree:
+        a store visit's and a call's "Powitanie" are named with their checklists, and sections
+        of the same checklist alike in name with their keys."""
+        names = {section: self.section_in(*section) for section in sections}
+        counts = collections.Counter(names.values())
+        for section, name in names.items():
+            if counts[name] > 1:
+                names[section] = f"{name} ({self.template(section[0])})"
+        counts = collections.Counter(names.values())
+        for section, name in names.items():
+            if counts[name] > 1:
+                names[section] = f"{name} [{section[1]}]"
+        return names
 
 
 async def load_vocabulary(
@@ -851,7 +880,7 @@ class ReportService:
             heatmap_by_region=_heatmap_by_region(heatmap, vocabulary, outlet_region, region_names),
             best_vs_rest=tuple(
                 ItemGap(
-                    section=vocabulary.section(_section_of(vocabulary, entry.item)),
+                    section=vocabulary.section_of_item(entry.item),
                     item=vocabulary.item(entry.item),
                     top_quartile_pass_rate=entry.best_pass_rate,
                     rest_pass_rate=entry.rest_pass_rate,
@@ -880,20 +909,28 @@ class ReportService:
         ), subject
 
 
-def _section_of(vocabulary: Vocabulary, item_key: str) -> str:
-    """The key of the section holding `item_key` (items are unique within a template)."""
-    return vocabulary.item_sections.get(item_key, "")
+def heatmap_sections(
+    heatmap: HeatmapFigure, vocabulary: Vocabulary
+) -> list[tuple[tuple[str, str], str]]:
+    """The heatmap's sections as (checklist, key) in checklist order, each with a name no
+    other shares (the dashboard's page and the comparison report name them alike)."""
+    sections = sorted(
+        ((section.checklist, section.key) for section in heatmap.sections),
+        key=vocabulary.section_place,
+    )
+    names = vocabulary.section_names(sections)
+    return [(section, names[section]) for section in sections]
 
 
 def _heatmap_by_outlet(heatmap: HeatmapFigure, vocabulary: Vocabulary) -> Heatmap:
-    sections = sorted(heatmap.sections, key=lambda key: vocabulary.section_order.get(key, 0))
-    cells = {(cell.outlet_id, cell.section): cell.percent for cell in heatmap.cells}
+    sections = heatmap_sections(heatmap, vocabulary)
+    cells = {(cell.outlet_id, cell.checklist, cell.section): cell.percent for cell in heatmap.cells}
     return Heatmap(
-        rows=tuple(vocabulary.section(key) for key in sections),
+        rows=tuple(name for _section, name in sections),
         columns=tuple(outlet.code for outlet in heatmap.outlets),
         values=tuple(
-            tuple(_rounded(cells.get((outlet.id, key))) for outlet in heatmap.outlets)
-            for key in sections
+            tuple(_rounded(cells.get((outlet.id, *section))) for outlet in heatmap.outlets)
+            for section, _name in sections
         ),
     )
 
@@ -905,10 +942,12 @@ def _heatmap_by_region(
     region_names: Mapping[int | None, str],
 ) -> Heatmap:
     """Section percents per region: the mean over the region's audits (weighted by visits)."""
-    sections = sorted(heatmap.sections, key=lambda key: vocabulary.section_order.get(key, 0))
-    sums: dict[tuple[int | None, str], list[float]] = collections.defaultdict(lambda: [0.0, 0.0])
+    sections = heatmap_sections(heatmap, vocabulary)
+    sums: dict[tuple[int | None, str, str], list[float]] = collections.defaultdict(
+        lambda: [0.0, 0.0]
+    )
     for cell in heatmap.cells:
-        tally = sums[(outlet_region.get(cell.outlet_id), cell.section)]
+        tally = sums[(outlet_region.get(cell.outlet_id), cell.checklist, cell.section)]
         tally[0] += cell.percent * cell.audits
         tally[1] += cell.audits
     regions = sorted(
@@ -916,18 +955,19 @@ def _heatmap_by_region(
         key=lambda region: region_names.get(region, ""),
     )
     return Heatmap(
-        rows=tuple(vocabulary.section(key) for key in sections),
+        rows=tuple(name for _section, name in sections),
         columns=tuple(region_names.get(region, "") or "-" for region in regions),
         values=tuple(
-            tuple(
-                _rounded(sums[(region, key)][0] / sums[(region, key)][1])
-                if sums[(region, key)][1]
-                else None
-                for region in regions
-            )
-            for key in sections
+            tuple(_weighted_mean(sums[(region, *section)]) for region in regions)
+            for section, _name in sections
         ),
     )
+
+
+def _weighted_mean(tally: list[float]) -> float | None:
+    """A heatmap tally's mean: [sum of percent x audits, audits]; None without audits."""
+    total, audits = tally
+    return _rounded(total / audits) if audits else None
 
 
 async def _critical_failures(

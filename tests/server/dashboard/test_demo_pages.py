@@ -4,9 +4,12 @@ share names in some languages, 28 outlets)."""
 
 from __future__ import annotations
 
+import collections
 import html
+import json
 import re
 from collections.abc import AsyncIterator
+from fractions import Fraction
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -15,6 +18,7 @@ from server.app import create_app
 from server.core.settings import Settings
 from tests.server.analytics.test_dashboard_http import csrf_of
 from tests.server.api import Api
+from tests.server.audits.helpers import sql
 
 LANGUAGES = ("en", "ru", "uk", "pl")
 
@@ -106,3 +110,39 @@ async def test_each_visits_section_chart_is_named_above_it(demo: Api) -> None:
         words = html.unescape(re.sub(r"<[^>]+>", "", caption.group(1)))
         assert words.startswith(f"Wizyta {number} · ")
         assert re.search(r"\d{4} · (W sklepie|Telefon|E-mail|Czat) · \d+,\d\s?%", words), words
+
+
+async def test_a_store_visits_and_a_calls_sections_are_never_averaged_together(
+    demo: Api, demo_settings: Settings
+) -> None:
+    """The demo's store visit and phone call both have a `needs_discovery` section: the
+    heatmap shows each checklist's own, each the mean of that checklist's visits only, under
+    names that tell them apart."""
+    headers = await demo.login("hq@polmarket.demo", "demo-client-pass")
+    heatmap = await demo.ok("GET", "/api/v1/analytics/heatmap", headers)
+    sections = {(section["checklist"], section["key"]) for section in heatmap["sections"]}
+    assert {("store-visit", "needs_discovery"), ("phone-call", "needs_discovery")} <= sections
+    (wave,) = heatmap["wave_ids"]
+    outlet = next(outlet for outlet in heatmap["outlets"] if outlet["code"] == "PM-001")
+    ratios: dict[tuple[str, str], list[Fraction]] = collections.defaultdict(list)
+    for template_key, section_ratios in await sql(
+        demo_settings,
+        "SELECT template_key, section_ratios FROM score_rollup WHERE outlet = ? AND wave = ?",
+        outlet["id"],
+        wave,
+    ):
+        for key, ratio in json.loads(section_ratios).items():
+            ratios[(template_key, key)].append(Fraction(ratio))
+    assert {("store-visit", "needs_discovery"), ("phone-call", "needs_discovery")} <= set(ratios)
+    assert {
+        key: round(float(100 * sum(values) / len(values)), 2) for key, values in ratios.items()
+    } == {
+        (cell["checklist"], cell["section"]): cell["percent"]
+        for cell in heatmap["cells"]
+        if cell["outlet_id"] == outlet["id"]
+    }
+    await log_in(demo, "hq@polmarket.demo")
+    demo.client.cookies.set("shopscore_lang", "en")
+    names = heat_rows((await demo.client.get("/heatmap")).text)
+    assert "Needs discovery" in names
+    assert "Needs discovery and hold" in names

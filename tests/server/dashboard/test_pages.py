@@ -7,14 +7,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
+from importlib.resources import files
 
 import pytest
 
 from server.dashboard.audit_page import answer_words
-from server.dashboard.heatmap_view import section_names, shade
+from server.dashboard.heatmap_view import shade
 from server.reporting.service import Vocabulary
-from shared.checklist import Item
+from shared.checklist import Item, Template
+from shared.starters import PACKAGE
 from tests.server.analytics.seed import Programme
 from tests.server.analytics.test_dashboard_http import log_in
 from tests.server.api import ADMIN_EMAIL, Api
@@ -72,7 +75,7 @@ async def test_the_overview_calls_only_the_whole_network_the_network(
 ) -> None:
     """A regional manager's overview, or head office's filtered to a region, shows the mean of
     the outlets shown: it is named so, never "Network result" (the outlet pages show the
-    network's own). The audits in the league are those of the ranked outlets."""
+    network's own)."""
     await log_in(reader, "head_office@example.test")
     whole = (await reader.client.get("/")).text
     region = (await reader.client.get(f"/?region={programme.ids['region_north']}")).text
@@ -86,10 +89,6 @@ async def test_the_overview_calls_only_the_whole_network_the_network(
         assert 'aria-label="Result per wave"' in page
         assert "Network average" not in page
         assert "Outlets shown" in page
-    league = await reader.ok("GET", "/api/v1/analytics/league", programme.headers["head_office"])
-    in_league = sum(row["audits"] for row in league["rows"] if row["rank"] is not None)
-    assert in_league < sum(row["audits"] for row in league["rows"])  # one outlet too few
-    assert f'<span class="figure">{in_league}</span> Audits in the league' in whole
 
 
 async def test_the_outlet_page_starts_with_the_result_and_lists_audits_by_date(
@@ -192,22 +191,45 @@ def test_a_measured_answer_reads_with_its_unit_in_the_page_language(
 def test_heatmap_rows_of_different_checklists_never_share_a_name() -> None:
     vocabulary = Vocabulary((), "pl")
     vocabulary.templates = {"store": "Wizyta w sklepie", "phone": "Rozmowa telefoniczna"}
-    vocabulary.sections = {"welcome": "Powitanie", "greeting": "Powitanie", "exit": "Wyjście"}
     vocabulary.scoped_sections = {
         ("store", "welcome"): "Powitanie",
         ("store", "exit"): "Wyjście",
+        ("store", "needs"): "Rozpoznanie potrzeb",
         ("phone", "greeting"): "Powitanie",
+        ("phone", "needs"): "Rozpoznanie potrzeb i oczekiwanie",
+        ("phone", "close"): "Wyjście",
+        ("phone", "end"): "Wyjście",
     }
-    names = section_names(["welcome", "greeting", "exit"], vocabulary)
+    sections = list(vocabulary.scoped_sections)
+    names = vocabulary.section_names(sections)
     assert {
-        "welcome": "Powitanie (Wizyta w sklepie)",
-        "greeting": "Powitanie (Rozmowa telefoniczna)",
-        "exit": "Wyjście",
+        ("store", "welcome"): "Powitanie (Wizyta w sklepie)",
+        ("store", "exit"): "Wyjście (Wizyta w sklepie)",
+        # one key, two checklists: two sections, each its own name
+        ("store", "needs"): "Rozpoznanie potrzeb",
+        ("phone", "greeting"): "Powitanie (Rozmowa telefoniczna)",
+        ("phone", "needs"): "Rozpoznanie potrzeb i oczekiwanie",
+        # alike in name within one checklist too: told apart by their keys
+        ("phone", "close"): "Wyjście (Rozmowa telefoniczna) [close]",
+        ("phone", "end"): "Wyjście (Rozmowa telefoniczna) [end]",
     } == names
-    assert len(set(names.values())) == 3
+    assert len(set(names.values())) == len(sections)
     assert ["heat-none", "heat-0", "heat-2", "heat-4"] == [
         shade(value) for value in (None, 12.5, 80.0, 100.0)
     ]
+
+
+def test_an_item_is_placed_in_its_own_checklists_section() -> None:
+    """Best vs rest names each item's section from the item's own checklist: a call's item is
+    in the call's "Needs discovery and hold", not the store visit's "Needs discovery"."""
+    templates = [
+        Template.from_dict(json.loads(files(PACKAGE).joinpath(f"{key}.json").read_text("utf-8")))
+        for key in ("phone-call", "store-visit")
+    ]
+    vocabulary = Vocabulary(templates, "en")
+    assert "Needs discovery and hold" == vocabulary.section_of_item("used_name")
+    assert "Needs discovery" == vocabulary.section_of_item("open_questions")
+    assert "" == vocabulary.section_of_item("no_such_item")
 
 
 async def test_the_heatmap_is_a_table_of_page_sized_figures(
