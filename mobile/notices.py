@@ -4,7 +4,9 @@ The sync client records a ``Notice`` (a code with its numbers, or the server's o
 the outbox's message column as JSON; the outbox screen turns it into text in the auditor's
 current language each time it is shown, so switching the language re-translates old messages
 too. Every text says what happens next or what to do. A refusal (409, 422, other 4xx) shows
-the server's problem detail as the server sent it, after a translated label with the status.
+the server's problem detail after a translated label with the status, in the auditor's
+language where the catalogue has it: the server writes its details in English from the same
+catalogue (shared/locale) the app reads.
 """
 
 from __future__ import annotations
@@ -88,14 +90,14 @@ def notice_text(
         return _("Cannot reach the server. Check the address and the connection, then try again.")
     if notice.code == LOGIN_REFUSED:
         label = _("The server refused the login; check the e-mail and password. The server says:")
-        return label + "\n" + notice.detail
+        return label + "\n" + server_words(notice.detail, _)
     if notice.code == CONFLICT:
         label = _(
             "The server already holds another version of this visit, sent from another phone "
             "or under another audit. Your answers stay on this phone; tell your coordinator, "
             "who can sort it out on the server. The server says:"
         )
-        return label + "\n" + notice.detail
+        return label + "\n" + server_words(notice.detail, _)
     if notice.code == UNCHANGED:
         return _(
             "Nothing was changed, so the audit is still returned for correction. Open the "
@@ -106,8 +108,22 @@ def notice_text(
             "Refused by the server (HTTP %(status)d); tell your coordinator, and tap Retry "
             "once it is sorted out. The server says:"
         ) % {"status": notice.status}
-        return label + "\n" + notice.detail
+        return label + "\n" + server_words(notice.detail, _)
     return notice.detail or notice.code
+
+
+def server_words(detail: str, _: Callable[[str], str]) -> str:
+    """The server's problem detail in the language of `_` where the catalogue has it: each
+    line (the detail, then one per error), or an error's message after its "item: "; what the
+    catalogue lacks (figures filled in, an older server's words) stays as the server wrote it."""
+    lines = []
+    for line in detail.splitlines():
+        said = _(line) if line else line
+        if said == line and ": " in line:
+            where, _colon, text = line.partition(": ")
+            said = f"{where}: {_(text)}"
+        lines.append(said)
+    return "\n".join(lines)
 
 
 def message_text(

@@ -22,6 +22,7 @@ from mobile.notices import (
     Notice,
     message_text,
     notice_text,
+    server_words,
 )
 from mobile.sync import problem_message
 
@@ -96,9 +97,13 @@ EVERY_NOTICE = [
     Notice(PHOTO_FILE_MISSING),
     Notice(AUDIT_MISSING),
     Notice(UNREACHABLE, detail="ConnectError"),
-    Notice(LOGIN_REFUSED, status=401, detail="The e-mail or password is wrong."),
+    Notice(
+        LOGIN_REFUSED,
+        status=401,
+        detail="The e-mail or password is wrong, or the account is disabled.",
+    ),
     Notice(REFUSED, status=422, detail="The answers cannot be accepted."),
-    Notice(CONFLICT, status=409, detail="Another audit is stored under this id."),
+    Notice(CONFLICT, status=409, detail="Another audit is already stored under this id."),
     Notice(UNCHANGED),
 ]
 
@@ -136,7 +141,29 @@ def test_every_notice_is_translated(lang: str) -> None:
         translated = text_in(lang, notice)
         assert text_in("en", notice) != translated, notice
         if notice.detail and notice.code in (REFUSED, LOGIN_REFUSED, CONFLICT):
-            assert translated.endswith("\n" + notice.detail)  # as the server sent it
+            # the server's own words too: it writes them from the catalogue the app reads
+            server_said = gettext_for(lang)(notice.detail)
+            assert server_said != notice.detail, notice.detail
+            assert translated.endswith("\n" + server_said)
+
+
+def test_the_servers_words_the_catalogue_lacks_stay_as_sent() -> None:
+    """A validation error's item stays as it is and its message is translated where the
+    catalogue has it; a detail with figures filled in, or an older server's, as sent."""
+    russian = gettext_for("ru")
+    detail = (
+        "The answers cannot be accepted.\n"
+        "greeted: The e-mail or password is wrong, or the account is disabled.\n"
+        "wait: give between 1 and 500 characters"
+    )
+    first, error, kept = server_words(detail, russian).split("\n")
+    assert russian("The answers cannot be accepted.") == first
+    assert (
+        "greeted: " + russian("The e-mail or password is wrong, or the account is disabled.")
+        == error
+    )
+    assert "wait: give between 1 and 500 characters" == kept
+    assert "" == server_words("", russian)
 
 
 def test_photo_counts_follow_each_languages_plural_rules() -> None:
