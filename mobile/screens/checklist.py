@@ -479,8 +479,10 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
     def prepare(
         self, session: AuditSession | None = None, page: int | None = None, item: str | None = None
     ) -> None:
-        """Show an audit: at ``item``, at ``page``, else where it was (back from the review)."""
-        if session is not None and session is not self.session:
+        """Show an audit: at ``item``, at ``page``, else where it was (back from the review);
+        a returned audit opened afresh, at the first item its reviewer noted."""
+        opened = session is not None and session is not self.session
+        if session is not None and opened:
             self.page_index = 0
             self.session = session
             self._thumbnails = {}
@@ -504,6 +506,10 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
                 self.pages.append((number, entries[start : start + PAGE_SIZE]))
         self.page_count = len(self.pages)
         self.shows_score = self.session.shows_score
+        if opened and item is None and page is None:
+            item = next(
+                (entry.key for entry in self.session.checklist if entry.key in self.notes), None
+            )
         if item is not None:
             self.show_item(item)
         else:

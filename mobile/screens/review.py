@@ -1,10 +1,14 @@
-"""Review and submit: the problems that block submitting, the score, and the submit button.
+"""Review and submit: the problems that block submitting, the reviewer's notes of a returned
+audit, the score, and the submit button.
 
-Each problem is a button: a tap goes to its item in the checklist.
+Each problem and each note is a button: a tap goes to its item in the checklist. Notes do not
+block submitting (the auditor may find an answer right as it was); they are listed so that
+none is forgotten.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from kivy.app import App
@@ -16,6 +20,7 @@ from mobile.i18n import template_text
 from mobile.screens.checklist import score_text
 from mobile.screens.widgets import _
 from mobile.session import AuditSession, SubmitBlocked
+from mobile.visits import notes_by_item
 from shared.validation import Problem
 
 
@@ -43,11 +48,15 @@ class ReviewScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.session: AuditSession | None = None
+        self.notes: dict[str, list[str]] = {}
 
     def prepare(self, session: AuditSession | None = None) -> None:
         if session is not None:
             self.session = session
         assert self.session is not None
+        app: Any = App.get_running_app()
+        assignment = app.store.assignment(self.session.record.assignment_id) or {}
+        self.notes = notes_by_item(assignment.get("return_notes", []))
         state = self.session.state()
         self.shows_score = self.session.shows_score
         self.score_text = score_text(state.score, self.session.template) if self.shows_score else ""
@@ -58,33 +67,51 @@ class ReviewScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         self.show_problems(state.problems)
 
     def show_problems(self, problems: list[Problem]) -> None:
-        """One button per problem (a tap opens its item), or the line saying all is well."""
+        """One button per problem (a tap opens its item), or the line saying all is well;
+        then the reviewer's notes, one button each."""
         box = self.ids.problems
         box.clear_widgets()
-        lines = self.describe(problems)
-        self.problems_text = "\n".join(f"• {line}" for _key, line in lines) or _(
-            "Everything is answered. Ready to submit."
-        )
+        lines = self.describe((problem.item, problem_text(problem.code)) for problem in problems)
+        if lines:
+            self.problems_text = "\n".join(f"• {line}" for _key, line in lines)
+        elif self.notes:
+            self.problems_text = _(
+                "Everything is answered. Check each of the reviewer's notes below, then submit."
+            )
+        else:
+            self.problems_text = _("Everything is answered. Ready to submit.")
         self.can_submit = not problems
         if not problems:
             box.add_widget(Factory.FieldLabel(text=self.problems_text))
-            return
+        self._add_buttons(box, lines)
+        if self.notes:
+            box.add_widget(Factory.FieldLabel(text=_("The reviewer's notes:"), bold=True))
+            self._add_buttons(box, self.describe(self._notes_in_order()))
+
+    def _notes_in_order(self) -> list[tuple[str, str]]:
+        """(item key, note) of each reviewer's note, in the checklist's order."""
+        assert self.session is not None
+        order = self.session.template.positions
+        keys = sorted(self.notes, key=lambda key: order.get(key, len(order)))
+        return [(key, " ".join(self.notes[key])) for key in keys]
+
+    def _add_buttons(self, box: Any, lines: list[tuple[str, str]]) -> None:
         for key, line in lines:
             button = Factory.ProblemButton(text=line)
             button.bind(on_release=lambda _button, item=key: self.go_to(item))
             box.add_widget(button)
 
-    def describe(self, problems: list[Problem]) -> list[tuple[str, str]]:
-        """(item key, "the item's text: what is wrong") for each problem."""
+    def describe(self, said: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """(item key, "the item's text: what is said of it") for each (item key, words)."""
         assert self.session is not None
         lang = App.get_running_app().lang
         lines = []
-        for problem in problems:
+        for key, words in said:
             try:
-                text = template_text(dict(self.session.item(problem.item).item.text), lang)
+                text = template_text(dict(self.session.item(key).item.text), lang)
             except KeyError:
-                text = problem.item
-            lines.append((problem.item, f"{text}: {problem_text(problem.code)}"))
+                text = key
+            lines.append((key, f"{text}: {words}"))
         return lines
 
     def go_to(self, item: str) -> None:

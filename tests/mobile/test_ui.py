@@ -286,12 +286,19 @@ def test_a_returned_audit_is_corrected_in_the_app_on_another_phone(
 
     assert ["GroupHeader", "AssignmentRow"] == [row[0] for row in result["list_rows"]]
     assert "Виправити" == result["list_rows"][1][2]
-    assert "Доброзичливість: Чому лише 5? Опишіть, що вони зробили." in result["notes"]
-    assert "friendly" not in result["notes"]  # the item's text, not its key
+    assert "Чистота: Фото нечітке: опишіть, що було видно." in result["notes"]
+    assert "clean" not in result["notes"]  # the item's text, not its key
     assert "Виправити аудит" == result["start_label"]
     assert audit_uuid == result["audit_uuid"]
     assert 5 == {a["item"]: a for a in result["answers_on_open"]}["friendly"]["value"]
-    assert "Чому лише 5?" in result["friendly_note"]
+    assert "Фото нечітке" in result["clean_note"]
+    # opened at the item the reviewer noted, on its section's page, in view
+    assert ["Магазин", True] == result["opened_at"]
+    # the review lists the reviewer's note as well as saying all is answered
+    said, buttons = result["review_before_correcting"]
+    assert said.startswith("Усі питання заповнено.")
+    assert "Перевірте" in said
+    assert "Чистота: Фото нечітке: опишіть, що було видно." in buttons
     assert (2, "submitted") == (result["receipt"]["revision"], result["receipt"]["status"])
     assert [(2, "submitted", result["receipt"]["score"]["percent"])] == server.audits_stored(
         audit_uuid
@@ -320,7 +327,7 @@ def send_and_return(server: RunningServer, data_dir: Path) -> tuple[str, str]:
     finally:
         store.close()
     with admin_client(server.base_url) as admin:
-        note = {"item": "friendly", "note": "Чому лише 5? Опишіть, що вони зробили."}
+        note = {"item": "clean", "note": "Фото нечітке: опишіть, що було видно."}
         answer = admin.post(f"/review/audits/{session.audit_uuid}/return", json={"notes": [note]})
         assert 200 == answer.status_code, answer.text
     return session.audit_uuid, photo.sha256

@@ -118,6 +118,15 @@ class Driver:
         return self.screen("checklist").cards[key]
 
 
+def in_view(scroll: Any, widget: Any) -> bool:
+    """Whether `widget` is wholly within the visible part of `scroll`, in window coordinates
+    (a ScrollView's own `collide_widget` compares coordinates of two different frames)."""
+    left, bottom = scroll.to_window(scroll.x, scroll.y)
+    low = widget.to_window(widget.x, widget.y)[1]
+    high = widget.to_window(widget.x, widget.top)[1]
+    return bool(bottom - 1 <= low and high <= bottom + scroll.height + 1 and left >= 0)
+
+
 def offline_visit(driver: Driver) -> Steps:
     """A whole visit with no network: every item kind, a timed wait, a photo, submit."""
     app = driver.app
@@ -268,7 +277,7 @@ def problems_shown(driver: Driver) -> Steps:
         "page_title": checklist.page_title,
         "progress": checklist.progress_text,
         "queue_shown": "queue" in [card.key for card in checklist.ids.item_list.children],
-        "queue_on_screen": checklist.ids.scroll.collide_widget(driver.card("queue")),
+        "queue_on_screen": in_view(checklist.ids.scroll, driver.card("queue")),
     }
     yield from driver.screenshot("10b-problem-opened")
     app.go("login")
@@ -460,8 +469,23 @@ def correct_returned_audit(driver: Driver) -> Steps:
     session = checklist.session
     driver.result["audit_uuid"] = session.audit_uuid
     driver.result["answers_on_open"] = [answer.to_dict() for answer in session.answers()]
-    driver.result["friendly_note"] = driver.card("friendly").note
+    driver.result["clean_note"] = driver.card("clean").note
+    yield 0.3
+    driver.result["opened_at"] = [
+        checklist.page_title,
+        in_view(checklist.ids.scroll, driver.card("clean")),
+    ]
     yield from driver.screenshot("22-returned-checklist")
+    checklist.review()
+    yield 0.3
+    review = driver.screen("review")
+    driver.result["review_before_correcting"] = [
+        review.problems_text,
+        [child.text for child in reversed(review.ids.problems.children)],
+    ]
+    yield from driver.screenshot("22b-returned-review")
+    app.go("checklist")
+    yield 0.2
     # the shelf photo's thumbnail comes from the server in the sync thread
     checklist.show_section(1)
     yield from wait_until(lambda: all(photo.on_phone for photo in session.photos()), 20)
