@@ -265,12 +265,14 @@ class Priority:
 @dataclass(frozen=True, slots=True)
 class Strength:
     """An item the outlet passed on every visit of the wave that asked it (`visits`), and how
-    often the network passes it (0-1)."""
+    often the network passes it (0-1). `passed_by_no`: a yes/no item whose text says what
+    should not happen ("Staff were busy with private matters"), passed by the answer No."""
 
     section: str
     text: str
     network_pass_rate: float
     visits: int = 1
+    passed_by_no: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from reports.labels import (
     label,
     para,
 )
-from reports.model import CorrectiveAction, FailedItem, OutletReportData, Visit
+from reports.model import CorrectiveAction, FailedItem, OutletReportData, Strength, Visit
 from reports.styles import Heading, SubHeading
 
 THUMBNAIL_BOX = (38 * mm, 30 * mm)
@@ -443,6 +443,13 @@ class _OutletReport(InLanguage):
             )
         return flowables
 
+    def _strength_title(self, strength: Strength) -> str:
+        """The item as passed: a statement of what should not happen is followed by the answer
+        that passed it, so that a tick never reads as praise of the failure it names."""
+        if not strength.passed_by_no:
+            return strength.text
+        return self._("%(item)s: %(answer)s") % {"item": strength.text, "answer": self._("No")}
+
     def _went_well(self) -> list[Flowable]:
         _ = self._
         heading = Heading(_("What went well"), styles.HEADING)
@@ -462,7 +469,7 @@ class _OutletReport(InLanguage):
                     "✓",
                     styles.BLUE,
                     [
-                        f"<b>{escape(strength.text)}</b>",
+                        f"<b>{escape(self._strength_title(strength))}</b>",
                         f'<font size="8" color="{muted}">{escape(detail)}</font>',
                     ],
                 )

@@ -185,6 +185,8 @@ class Vocabulary:
         self.scoped_sections: dict[tuple[str, str], str] = {}
         self.scoped_section_order: dict[tuple[str, str], tuple[int, int]] = {}
         self.scoped_items: dict[tuple[str, str], str] = {}
+        # yes/no items passed by No: their text says what should not happen
+        self.passed_by_no: set[tuple[str, str]] = set()
         for template in templates:
             self.templates[template.key] = localized(template.title, lang) or template.key
             checklist_place = list(self.templates).index(template.key)
@@ -201,6 +203,8 @@ class Vocabulary:
                     text = localized(item.text, lang) or item.key
                     self.items[item.key] = text
                     self.scoped_items[(template.key, item.key)] = text
+                    if item.kind == "yes_no" and not item.good:
+                        self.passed_by_no.add((template.key, item.key))
                     self.item_order.setdefault(item.key, len(self.item_order))
                     self.item_sections[item.key] = (template.key, section.key)
 
@@ -1129,6 +1133,7 @@ def _went_well(
             text=vocabulary.item_in(*key),
             network_pass_rate=round(rate, 3),
             visits=total["asked"],
+            passed_by_no=key in vocabulary.passed_by_no,
         )
         for key, total, rate in passed[:WENT_WELL]
     )

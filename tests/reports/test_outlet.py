@@ -66,6 +66,25 @@ def test_page_one_says_how_the_outlet_did_and_what_to_fix_in_the_managers_langua
     assert [] == [word for word in expected_words if squeeze(word) not in first]
 
 
+def test_an_item_passed_by_no_says_so_beside_its_tick(lang: str) -> None:
+    """ "Staff were busy with private matters" passed on every visit is said with the answer
+    that passed it, never as a bare statement under "What went well"."""
+    data = outlet_report_data(lang)
+    words = translation(lang).gettext
+    negative = dataclasses.replace(
+        data.strengths[0], text="Staff were busy with private matters", passed_by_no=True
+    )
+    pdf = build_outlet_report(
+        dataclasses.replace(data, strengths=(negative, *data.strengths[1:])), lang, invariant=True
+    )
+    said = words("%(item)s: %(answer)s") % {"item": negative.text, "answer": words("No")}
+    text = squeeze(" ".join(page_texts(pdf)))
+    assert squeeze(said) in text
+    # an item passed by Yes is its text alone
+    assert squeeze(data.strengths[1].text) in text
+    assert squeeze(f"{data.strengths[1].text}: ") not in text
+
+
 def test_a_capped_visit_says_why_in_one_sentence(outlet_pdf: bytes, lang: str) -> None:
     data = outlet_report_data(lang)
     capped = data.visits[0]

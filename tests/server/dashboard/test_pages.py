@@ -230,6 +230,9 @@ def test_an_item_is_placed_in_its_own_checklists_section() -> None:
     assert "Needs discovery and hold" == vocabulary.section_of_item("used_name")
     assert "Needs discovery" == vocabulary.section_of_item("open_questions")
     assert "" == vocabulary.section_of_item("no_such_item")
+    # the outlet report's "What went well" says the answer of an item passed by No
+    assert ("store-visit", "private_activity") in vocabulary.passed_by_no
+    assert ("store-visit", "approachable") not in vocabulary.passed_by_no
 
 
 async def test_the_heatmap_is_a_table_of_page_sized_figures(
