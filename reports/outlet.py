@@ -267,32 +267,73 @@ class _OutletReport(InLanguage):
         ]
 
     def _why(self, visit: Visit) -> str | None:
-        """Why a critical failure capped or zeroed a visit's score, in one sentence."""
-        _ = self._
+        """Why a critical failure capped or zeroed a visit's score, in one sentence (the
+        failed items counted when there are several)."""
+        _, ngettext = self._, self.translations.ngettext
         if not visit.critical_items:
             return None
+        count = len(visit.critical_items)
         details = {
             "number": self.formatter.integer(visit.number),
             "channel": self._channel(visit.channel),
             "date": self.formatter.day(visit.day),
             "score": self.formatter.score(visit.percent),
-            "items": ", ".join(f"“{item}”" for item in visit.critical_items),
+            "items": ", ".join(_("“%(item)s”") % {"item": item} for item in visit.critical_items),
+            "count": self.formatter.integer(count),
         }
         if visit.critical_policy == "cap" and visit.critical_cap is not None:
             details["cap"] = self.formatter.score(visit.critical_cap)
-            sentence = _(
-                "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it failed "
-                "a critical item, %(items)s: the checklist caps such a visit at %(cap)s."
+            sentence = (
+                _(
+                    "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it "
+                    "failed a critical item, %(items)s: the checklist caps such a visit at "
+                    "%(cap)s."
+                )
+                if count == 1
+                else ngettext(
+                    "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it "
+                    "failed %(count)s critical item, %(items)s: the checklist caps such a "
+                    "visit at %(cap)s.",
+                    "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it "
+                    "failed %(count)s critical items, %(items)s: the checklist caps such a "
+                    "visit at %(cap)s.",
+                    count,
+                )
             )
         elif visit.critical_policy == "zero_section":
-            sentence = _(
-                "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it failed "
-                "a critical item, %(items)s: the checklist scores that item's section 0%%."
+            sentence = (
+                _(
+                    "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it "
+                    "failed a critical item, %(items)s: the checklist scores that item's "
+                    "section 0%%."
+                )
+                if count == 1
+                else ngettext(
+                    "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it "
+                    "failed %(count)s critical item, %(items)s: the checklist scores each "
+                    "such item's section 0%%.",
+                    "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it "
+                    "failed %(count)s critical items, %(items)s: the checklist scores each "
+                    "such item's section 0%%.",
+                    count,
+                )
             )
         else:
-            sentence = _(
-                "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it failed "
-                "a critical item, %(items)s: the checklist scores such a visit 0%%."
+            sentence = (
+                _(
+                    "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it "
+                    "failed a critical item, %(items)s: the checklist scores such a visit 0%%."
+                )
+                if count == 1
+                else ngettext(
+                    "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it "
+                    "failed %(count)s critical item, %(items)s: the checklist scores such a "
+                    "visit 0%%.",
+                    "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it "
+                    "failed %(count)s critical items, %(items)s: the checklist scores such a "
+                    "visit 0%%.",
+                    count,
+                )
             )
         return sentence % details
 

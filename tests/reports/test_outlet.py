@@ -97,10 +97,43 @@ def test_a_capped_visit_says_why_in_one_sentence(outlet_pdf: bytes, lang: str) -
         "channel": translation(lang).gettext("In store"),
         "date": formatter.day(capped.day),
         "score": formatter.score(capped.percent),
-        "items": ", ".join(f"“{item}”" for item in capped.critical_items),
+        "items": ", ".join(QUOTES[lang] % item for item in capped.critical_items),
         "cap": formatter.score(capped.critical_cap),
     }
+    assert 1 == len(capped.critical_items)
     assert squeeze(sentence) in page_texts(outlet_pdf)[0]
+
+
+QUOTES = {"en": "“%s”", "ru": "«%s»", "uk": "«%s»", "pl": "„%s”"}
+
+
+def test_a_visit_failing_several_critical_items_counts_them(lang: str) -> None:
+    """Two critical items failed: the sentence counts them in the language's plural, each
+    in the language's quotation marks."""
+    data = outlet_report_data(lang)
+    capped = dataclasses.replace(
+        data.visits[0], critical_items=(*data.visits[0].critical_items, "Receipt given")
+    )
+    pdf = build_outlet_report(
+        dataclasses.replace(data, visits=(capped, *data.visits[1:])), lang, invariant=True
+    )
+    words, formatter = translation(lang), Formatter(lang)
+    sentence = words.ngettext(
+        "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it failed "
+        "%(count)s critical item, %(items)s: the checklist caps such a visit at %(cap)s.",
+        "Visit %(number)s (%(channel)s, %(date)s) scored %(score)s because it failed "
+        "%(count)s critical items, %(items)s: the checklist caps such a visit at %(cap)s.",
+        2,
+    ) % {
+        "number": "1",
+        "channel": words.gettext("In store"),
+        "date": formatter.day(capped.day),
+        "score": formatter.score(capped.percent),
+        "items": ", ".join(QUOTES[lang] % item for item in capped.critical_items),
+        "count": "2",
+        "cap": formatter.score(capped.critical_cap),
+    }
+    assert squeeze(sentence) in page_texts(pdf)[0]
 
 
 def test_each_visit_then_the_corrective_actions_open_and_done(outlet_pdf: bytes, lang: str) -> None:
