@@ -89,6 +89,9 @@ async def test_head_office_pages_name_channels_and_statuses_in_words(
         for key in ("in_store", "phone", "email", "chat", "approved", "upheld", "None"):
             assert f">{key}<" not in main, (path, key)
         assert not re.search(r">\d+\.\d<", main), path  # "76.1" is English; here "76,1"
+        assert "“" not in main, path  # quotation marks are the language's own
+    disputes = (await demo.client.get("/disputes")).text
+    assert {"ru": "«", "uk": "«", "pl": "„"}[language] in disputes
 
 
 async def test_each_visits_section_chart_is_named_above_it(demo: Api) -> None:
