@@ -102,6 +102,9 @@ WARM_UP_TEMPLATE: dict[str, Any] = {
 }  # fmt: skip
 
 
+NO_BREAK_SPACE = "\u00a0"
+
+
 class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
     """One checklist item: question, hint, the editor for its kind, N/A, comment, photos."""
 
@@ -122,8 +125,10 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
             marks.append("*")
         if item.critical:
             marks.append("!")
+        # No-break spaces keep the marks with the last word: never a line of "*" alone.
+        shown_marks = NO_BREAK_SPACE.join(marks)
         self.title = template_text(dict(item.text), lang) + (
-            f"  [color=#ff9966]{' '.join(marks)}[/color]" if marks else ""
+            f"{NO_BREAK_SPACE}[color=#ff9966]{shown_marks}[/color]" if marks else ""
         )
         if item.hint:
             # Only cards with a hint get its label: a page of cards builds measurably faster

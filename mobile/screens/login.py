@@ -25,6 +25,8 @@ def server_name(address: str) -> str:
 
 class LoginScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
     message = StringProperty("")
+    # whether `message` is a problem (shown in the warning colour) or news (plain)
+    message_is_problem = BooleanProperty(True)
     busy = BooleanProperty(False)
     server = StringProperty("")
     server_shown = StringProperty("")  # its host name, as a person reads it
@@ -49,6 +51,10 @@ class LoginScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
             if LANGUAGE_NAMES[lang] == name:
                 app.set_language(lang)
 
+    def on_message(self, _screen: Any, _message: str) -> None:
+        # a message is a problem unless the code that set it says it is news
+        self.message_is_problem = True
+
     # the server, from a setup link ----------------------------------------------------------------
 
     def use_link(self, text: str) -> None:
@@ -64,6 +70,7 @@ class LoginScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         self.message = _("Set up for %(server)s. Enter your password.") % {
             "server": server_name(self.server)
         }
+        self.message_is_problem = False
         if self.ids.email.text:
             self.ids.password.focus = True
 
@@ -97,6 +104,7 @@ class LoginScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
             return
         self.busy = True
         self.message = _("Logging in…")
+        self.message_is_problem = False
         app.login(self.server, email, self.ids.password.text, self._after_login)
 
     def _after_login(self, error: str | None) -> None:

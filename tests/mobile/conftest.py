@@ -3,49 +3,26 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.mobile.live_server import RunningServer, migrated_database, start_seeded_server
+from tests.mobile.xvfb import NoDisplay, start_xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "mobile"
 
 
-def free_display_number() -> int:
-    for number in range(120, 400):
-        if (
-            not Path(f"/tmp/.X11-unix/X{number}").exists()
-            and not Path(f"/tmp/.X{number}-lock").exists()
-        ):
-            return number
-    raise RuntimeError("no free X display number")
-
-
 @pytest.fixture(scope="session")
 def xvfb_display() -> Iterator[str]:
-    """Start Xvfb on a free display for the whole session; stop it at the end."""
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is not installed (apt-get install xvfb); the UI tests need it")
-    number = free_display_number()
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "800x1000x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    socket = Path(f"/tmp/.X11-unix/X{number}")
-    deadline = time.monotonic() + 10
-    while not socket.exists():
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail(f"Xvfb did not start on :{number}")
-        time.sleep(0.05)
-    yield f":{number}"
+    """A private Xvfb for the whole session; stopped at the end."""
+    try:
+        server, display = start_xvfb()
+    except NoDisplay as missing:
+        pytest.fail(f"{missing}; the UI tests need it")
+    yield display
     server.terminate()
     server.wait(5)
 

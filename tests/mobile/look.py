@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from tests.mobile.xvfb import NoDisplay, start_xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "out" / "look" / "mobile"
@@ -23,33 +23,19 @@ SIZES = ("360x640", "720x1280")
 LANGUAGES = ("en", "ru", "uk", "pl")
 
 
-def start_xvfb() -> tuple[subprocess.Popen[bytes] | None, str]:
+def display() -> tuple[subprocess.Popen[bytes] | None, str]:
+    """The desktop's display, else a private Xvfb of our own."""
     if os.environ.get("DISPLAY"):
         return None, os.environ["DISPLAY"]
-    if shutil.which("Xvfb") is None:
-        sys.exit("make look needs a display or Xvfb (apt-get install xvfb)")
-    number = next(
-        n
-        for n in range(120, 400)
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists()
-    )
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "800x1400x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        if time.monotonic() > deadline:
-            server.kill()
-            sys.exit("Xvfb did not start")
-        time.sleep(0.05)
-    return server, f":{number}"
+    try:
+        return start_xvfb("800x1400")
+    except NoDisplay as missing:
+        sys.exit(f"make look needs a display: {missing}")
 
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    xvfb, display = start_xvfb()
+    xvfb, screen = display()
     cut: list[dict[str, object]] = []
     try:
         with tempfile.TemporaryDirectory(prefix="shopscore-look-") as work:
@@ -58,7 +44,7 @@ def main() -> int:
                     data_dir = Path(work) / f"{lang}-{size}"
                     environment = dict(
                         os.environ,
-                        DISPLAY=display,
+                        DISPLAY=screen,
                         KIVY_NO_ARGS="1",
                         KIVY_NO_CONSOLELOG="1",
                         KIVY_NO_FILELOG="1",

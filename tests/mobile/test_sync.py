@@ -656,7 +656,10 @@ def test_a_second_audit_for_a_visit_is_a_conflict_explained_in_words(
         )
         words = message_text(entry.message, gettext_for("uk"), ngettext_for("uk"))
         assert "409" not in words.splitlines()[0]
-        assert words.endswith("\n" + notice_of(entry).detail)
+        # the server's words too, in the phone's language
+        said = gettext_for("uk")(notice_of(entry).detail)
+        assert said != notice_of(entry).detail
+        assert words.endswith("\n" + said)
     finally:
         first.close()
         second.close()

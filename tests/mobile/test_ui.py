@@ -284,6 +284,8 @@ def test_a_returned_audit_is_corrected_in_the_app_on_another_phone(
         "correct_returned_audit", "uk", tmp_path / "second-phone", kivy_env, server.base_url
     )
 
+    message, is_problem = result["after_scan"]  # news, in the plain colour
+    assert (True, False) == (message.startswith("Налаштовано для "), is_problem)
     assert ["GroupHeader", "AssignmentRow"] == [row[0] for row in result["list_rows"]]
     assert "Виправити" == result["list_rows"][1][2]
     assert "Чистота: Фото нечітке: опишіть, що було видно." in result["notes"]

@@ -523,6 +523,8 @@ def log_in(driver: Driver) -> None:
         setup_link(driver.server, "anna.auditor@example.com")  # the dashboard's link
     )
     driver.press(login.ids.scan)
+    # news, not a problem: shown in the plain colour
+    driver.result["after_scan"] = [login.message, login.message_is_problem]
     login.ids.password.text = "correct horse battery staple"
     driver.press(login.ids.log_in)
 
@@ -664,7 +666,11 @@ def walk_every_screen(driver: Driver) -> Steps:
     yield from look("16-settings")
     app.go("login")
     driver.screen("login").message = notice_text(
-        Notice(LOGIN_REFUSED, status=401, detail="The e-mail or the password is wrong."),
+        Notice(
+            LOGIN_REFUSED,
+            status=401,
+            detail="The e-mail or password is wrong, or the account is disabled.",
+        ),
         app._,
         app.ngettext,
     )
