@@ -407,3 +407,16 @@ def _csrf_of(page: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match is not None
     return match.group(1)
+
+
+def test_the_heatmap_takes_the_windows_width(browser: Any, server: tuple[str, Programme]) -> None:
+    """A column per section of each checklist: on a laptop the table has the whole window,
+    not the text pages' 72rem, before it scrolls sideways."""
+    base_url, _programme = server
+    page = log_in(browser, base_url, "head_office", {"width": 1600, "height": 900})
+    page.goto(base_url + "/heatmap")
+    main_width = page.locator("main").evaluate("element => element.clientWidth")
+    page.goto(base_url + "/")
+    text_width = page.locator("main").evaluate("element => element.clientWidth")
+    assert text_width <= 72 * 16 < main_width
+    page.context.close()

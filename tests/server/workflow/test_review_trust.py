@@ -382,6 +382,7 @@ async def test_the_audit_page_shows_trust_in_words_to_each_role_as_it_may_see_it
     clean_page = (await api.client.get(f"/audits/{clean}", headers=english(reviewer))).text
     assert '<input id="approve-note" name="note">' in clean_page
     assert "Nothing weakens the evidence of this visit." in clean_page
+    assert "No proof-of-visit flags." in clean_page
 
     # The auditor reads their audit without its trust.
     own = (await api.client.get(f"/audits/{held}", headers=english(auditor))).text
