@@ -916,11 +916,18 @@ class ReportService:
 def heatmap_sections(
     heatmap: HeatmapFigure, vocabulary: Vocabulary
 ) -> list[tuple[tuple[str, str], str]]:
-    """The heatmap's sections as (checklist, key) in checklist order, each with a name no
-    other shares (the dashboard's page and the comparison report name them alike)."""
+    """The heatmap's sections as (checklist, key), each with a name no other shares (the
+    dashboard's page and the comparison report name them alike): the checklist with the most
+    visits first, each checklist's sections in its own order."""
+    per_section: collections.Counter[tuple[str, str]] = collections.Counter()
+    for cell in heatmap.cells:
+        per_section[(cell.checklist, cell.section)] += cell.audits
+    visits: dict[str, int] = {}
+    for (checklist, _key), audits in per_section.items():
+        visits[checklist] = max(visits.get(checklist, 0), audits)
     sections = sorted(
         ((section.checklist, section.key) for section in heatmap.sections),
-        key=vocabulary.section_place,
+        key=lambda section: (-visits.get(section[0], 0), vocabulary.section_place(section)),
     )
     names = vocabulary.section_names(sections)
     return [(section, names[section]) for section in sections]
