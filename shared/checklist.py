@@ -103,6 +103,7 @@ class Item:
     unit: Texts | None = None
     target: Number | None = None  # number, timer
     limit: Number | None = None  # number, timer
+    whole: bool = False  # number: a count, answered in whole numbers only (rings, people)
 
     @property
     def scored(self) -> bool:
@@ -169,6 +170,8 @@ class Item:
             for name in ("target", "limit"):
                 if getattr(self, name) is not None:
                     data[name] = getattr(self, name)
+            if self.whole:
+                data["whole"] = True
         return data
 
 
@@ -512,6 +515,8 @@ def _read_item(value: object, path: str, earlier_items: dict[str, Item]) -> Item
         extra["options"] = _read_options(fields.array("options"), fields.at("options"), points)
     elif kind in ("number", "timer"):
         extra.update(_read_target_and_limit(fields, kind, points))
+    if kind == "number":
+        extra["whole"] = fields.boolean("whole", False)
     if kind in LABELLED_KINDS:
         extra["min_label"] = fields.texts("min_label", None)
         extra["max_label"] = fields.texts("max_label", None)

@@ -30,10 +30,12 @@ NA_NOT_ALLOWED: Final = "na_not_allowed"
 PHOTO_REQUIRED: Final = "photo_required"
 UNKNOWN_ITEM: Final = "unknown_item"
 DUPLICATE_ANSWER: Final = "duplicate_answer"
+NOT_WHOLE: Final = "not_whole"
 
 MESSAGES: Final = {
     REQUIRED: _("This question must be answered."),
     OUT_OF_RANGE: _("This answer is outside the allowed range."),
+    NOT_WHOLE: _("This answer must be a whole number."),
     WRONG_KIND: _("This answer does not fit the question."),
     NA_NOT_ALLOWED: _("This question cannot be marked not applicable."),
     PHOTO_REQUIRED: _("This question needs a photo."),
@@ -113,7 +115,8 @@ def _item_problem(item: Item, answer: Answer | None, visible: bool) -> str | Non
 
 
 def _value_problem(item: Item, value: AnswerValue) -> str | None:
-    """`wrong_kind` or `out_of_range` for a non-null value that does not suit `item`."""
+    """`wrong_kind`, `not_whole` or `out_of_range` for a non-null value that does not suit
+    `item`."""
     if item.kind == "photo":
         return WRONG_KIND
     if item.kind == "yes_no":
@@ -130,6 +133,8 @@ def _value_problem(item: Item, value: AnswerValue) -> str | None:
     if not is_number(value):
         return WRONG_KIND
     assert isinstance(value, int | float)  # is_number said so; this tells the type checker
+    if item.whole and to_fraction(value).denominator != 1:
+        return NOT_WHOLE
     return None if _in_range(item, value) else OUT_OF_RANGE
 
 
@@ -144,7 +149,7 @@ def _in_range(item: Item, value: int | float) -> bool:
         return number.denominator == 1 and 0 <= number <= 10
     if item.kind == "timer":
         return number >= 0
-    return True  # a number item accepts any number
+    return True  # a number item accepts any number (a count's wholeness is checked first)
 
 
 def _fails(item: Item, value: AnswerValue) -> bool:

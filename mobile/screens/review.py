@@ -34,6 +34,7 @@ def problem_text(code: str) -> str:
         "photo_required": _("needs a photo"),
         "unknown_item": _("is not in this checklist"),
         "duplicate_answer": _("is answered twice"),
+        "not_whole": _("needs a whole number"),
     }
     return texts.get(code, code)
 

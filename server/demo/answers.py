@@ -121,7 +121,7 @@ def _timed_value(item: Item, passed: bool, rng: random.Random) -> float | int:
             if lower_is_better
             else rng.uniform(0, target * 0.95)
         )
-    if item.kind == "timer" or (item.unit or {}).get("en") in ("rings", "min"):
+    if item.kind == "timer" or item.whole or (item.unit or {}).get("en") == "min":
         rounded = round(value)
         # An integer at the target still passes; make sure a failure really fails.
         return rounded if passed or rounded != target else rounded + 1

@@ -984,6 +984,8 @@ class _Reader:
             return None
         data["key"] = _as_text(name.value).strip()
         data["kind"] = kind
+        if base == "integer":  # a count: answered in whole numbers only
+            data["whole"] = True
         cells["key"] = name
         self.refuse_unknown(row, SURVEY_COLUMNS, f"a checklist's {SURVEY} sheet")
         options: list[_Draft] = []
@@ -1459,7 +1461,7 @@ def write_workbook(template: Template) -> bytes:
         for item in section["items"]:
             kind = item["kind"]
             row: dict[str, Any] = {
-                "type": EXPORTED_TYPES.get(kind)
+                "type": ("integer" if item.get("whole") else EXPORTED_TYPES.get(kind))
                 or f"{'select_one' if kind == 'choice' else 'select_multiple'} {item['key']}",
                 "name": item["key"],
                 **texts("label", item.get("text")),

@@ -84,6 +84,8 @@ def _item(draw: st.DrawFn, key: str, earlier: list[dict[str, Any]]) -> dict[str,
             limit = draw(st.sampled_from(targets).filter(lambda value: value != target))
             item.update(target=target, limit=limit)
         unit = draw(st.sampled_from([None, "s", {"en": "rings", "ru": "гудков", "pl": "sygnałów"}]))
+        if kind == "number" and draw(st.integers(0, 3)) == 0:
+            item["whole"] = True  # a count
         if unit is not None:
             item["unit"] = unit
     sources = [source for source in earlier if source["kind"] not in ("text", "photo")]
@@ -108,6 +110,8 @@ def valid_value(draw: st.DrawFn, item: dict[str, Any]) -> Any:
         return draw(st.lists(st.sampled_from(keys), max_size=4))  # repeats count once
     if kind == "nps":
         return draw(st.integers(0, 10) | st.sampled_from([0.5, 7.5, 10.0]))
+    if kind == "number" and item.get("whole"):
+        return draw(st.integers(-200, 400) | st.sampled_from([3.0, -2.0]))  # a count
     if kind in ("number", "timer"):
         return draw(st.sampled_from(NUMBERS) | st.integers(-200, 400) | st.floats(-1e3, 1e3))
     if kind == "text":

@@ -126,6 +126,12 @@ REFUSALS: dict[str, tuple[Mutation, str, str]] = {
         "duplicate item key",
     ),
     "unknown kind": (on_item(1, 0, kind="stars"), "sections[1].items[0].kind", "one of"),
+    "a timer is not a count": (
+        on_item(0, 1, whole=True),
+        "sections[0].items[1].whole",
+        "not a field of a timer item",
+    ),
+    "whole not a boolean": (on_item(1, 3, whole="yes"), "sections[1].items[3].whole", "true"),
     "item text without en": (
         on_item(0, 0, text={"ru": "Поздоровались?"}),
         "sections[0].items[0].text.en",
@@ -438,6 +444,17 @@ def test_unscored_number_needs_neither_target_nor_limit() -> None:
         template.item("stock").unit,
     )
     assert template == Template.from_dict(template.to_dict())
+
+
+def test_a_count_is_read_and_written_back() -> None:
+    data = full_template()
+    item(data, 1, 3)["whole"] = True
+    template = Template.from_dict(data)
+    assert template.item("stock").whole is True
+    assert template.item("wait").whole is False  # a timer's answer may be 1.58 min
+    assert template == Template.from_dict(template.to_dict())
+    assert template.to_dict()["sections"][1]["items"][3]["whole"] is True
+    assert "whole" not in Template.from_dict(full_template()).to_dict()["sections"][1]["items"][3]
 
 
 def test_a_unit_is_one_word_for_every_language_or_texts_by_language() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from shared.answers import Answer
 from shared.checklist import Template
@@ -139,6 +141,20 @@ def test_a_number_item_takes_any_number(template: Template) -> None:
     assert [] == problems(template, answers)
 
 
+@hypothesis.given(st.one_of(st.integers(-1000, 1000), st.floats(-1000, 1000)))
+def test_a_count_takes_whole_numbers_only(value: float) -> None:
+    """A number item marked `whole` (rings, people in a queue) refuses 2.5 and takes 2 or
+    2.0; another number item takes both."""
+    data = full_template()
+    data["sections"][1]["items"][3]["whole"] = True
+    counted = Template.from_dict(data)
+    answers = full_answers()
+    answers[5] = {"item": "stock", "value": value}
+    expected = [] if float(value).is_integer() else [("stock", "not_whole")]
+    assert expected == problems(counted, answers)
+    assert [] == problems(Template.from_dict(full_template()), answers)
+
+
 def test_values_of_hidden_items_are_still_checked(template: Template) -> None:
     answers = [*full_answers(), {"item": "phone_use", "value": "maybe"}]
     assert [("phone_use", "wrong_kind")] == problems(template, answers)
@@ -204,5 +220,6 @@ def test_problem_messages_are_fixed_sentences(template: Template) -> None:
         "photo_required",
         "unknown_item",
         "duplicate_answer",
+        "not_whole",
     } == set(CODES)
     assert all(message.endswith(".") for message in MESSAGES.values())

@@ -18,7 +18,7 @@ from shared.validation import CODES, MESSAGES, validate
 from tests.shared.strategies import BAD_VALUES, Audit, audits, valid_value
 
 PROPERTY = settings(max_examples=80, deadline=None, database=None)
-VALUE_PROBLEMS = {"wrong_kind", "out_of_range"}
+VALUE_PROBLEMS = {"wrong_kind", "out_of_range", "not_whole"}
 ANSWER_PROBLEMS = {"unknown_item", "duplicate_answer"}
 
 
