@@ -178,7 +178,6 @@ class Vocabulary:
         self.templates: dict[str, str] = {}
         self.sections: dict[str, str] = {}
         self.items: dict[str, str] = {}
-        self.section_order: dict[str, int] = {}
         self.item_order: dict[str, int] = {}
         self.item_sections: dict[str, tuple[str, str]] = {}
         self.pass_marks: dict[tuple[str, int], float] = {}
@@ -198,7 +197,6 @@ class Vocabulary:
                 title = localized(section.title, lang) or section.key
                 self.sections[section.key] = title
                 self.scoped_sections[(template.key, section.key)] = title
-                self.section_order.setdefault(section.key, len(self.section_order))
                 for item in section.items:
                     text = localized(item.text, lang) or item.key
                     self.items[item.key] = text
