@@ -295,7 +295,10 @@ def shown(score: float) -> float:
 
 
 def change(now: float | None, before: float | None) -> float | None:
-    return None if now is None or before is None else now - before
+    """How far a score moved, as the reader sees it: the difference of the two figures shown
+    (`shown`), so that 87.8 after 83.8 reads +4.0 in every view, never the +4.1 that the
+    digits behind them would give."""
+    return None if now is None or before is None else round(shown(now) - shown(before), 1)
 
 
 def score_of(result: OutletResult | GroupResult | None) -> float | None:

@@ -277,6 +277,14 @@ async def test_every_figure_agrees_on_screen_in_exports_pdf_and_json_at_the_defa
     }[role]
     assert in_scope == set(expected)
     assert {"—"} != {row["rank"] for row in expected.values()}
+    # The change is that of the figures shown: a reader subtracting them finds it.
+    changed = [row for row in json_rows.values() if row["change"] is not None]
+    assert changed
+    for row in changed:
+        shown_difference = float(one_decimal(row["score"])) - float(
+            one_decimal(row["previous_score"])
+        )
+        assert signed_one_decimal(shown_difference) == signed_one_decimal(row["change"])
     assert expected == {
         row["outlet"]["code"]: expected_display(row)
         for row in (await reader.ok("GET", f"/api/v1/analytics/league?wave={wave}", headers))[
