@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from reports.i18n import N_, Formatter, Translations
 from reports.model import Estimate, Standing, Versus
+from reports.styles import unbroken
 
 THIRDS = {
     "top": N_("In the top third of the network."),
@@ -183,7 +184,8 @@ def funnel_sentence(funnel: Versus, funnel_998: Versus, translations: Translatio
 
 def funnel_class(funnel: Versus, funnel_998: Versus, translations: Translations) -> str:
     """The class in a table: "above", "within", "below", with "(99.8%)" when it holds there."""
-    word = translations.gettext(FUNNEL_CLASS[funnel])
+    # "w granicach" broken after "w" in a narrow column reads as two words: a class is one term.
+    word = unbroken(translations.gettext(FUNNEL_CLASS[funnel]))
     if funnel != "level" and funnel_998 == funnel:
         return translations.gettext("%(word)s (99.8%%)") % {"word": word}
     return word

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,17 @@ def layout_style(*commands: tuple[Any, ...]) -> TableStyle:
     return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
 
 
+NO_BREAK_SPACE = "\u00a0"
+# Where a line may break in a cell: any white space but the no-break space.
+BREAKS = re.compile(r"[^\S\u00a0]+")
+
+
+def unbroken(text: str) -> str:
+    """A short label kept on one line in a table ("within", "below (99.8%)"): its spaces made
+    no-break, which `fitted_widths` then measures as one word."""
+    return text.replace(" ", NO_BREAK_SPACE)
+
+
 def fitted_widths(
     headers: Sequence[str],
     least: Sequence[float],
@@ -198,7 +210,7 @@ def fitted_widths(
 
     def longest(texts: Sequence[str]) -> float:
         return max(
-            (stringWidth(word, FONT_BOLD, 8.5) for text in texts for word in text.split()),
+            (stringWidth(word, FONT_BOLD, 8.5) for text in texts for word in BREAKS.split(text)),
             default=0.0,
         )
 

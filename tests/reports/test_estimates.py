@@ -4,13 +4,16 @@ plot, and the outlet report's class in words, read back with pypdf in every lang
 from __future__ import annotations
 
 import dataclasses
+import io
 
+import pdfplumber
 import pytest
 
 from reports import build_comparison_report, build_outlet_report, model
 from reports.charts import funnel_chart, to_svg
 from reports.i18n import Formatter
 from reports.standing import (
+    FUNNEL_CLASS,
     GROUPS,
     THIRDS,
     VERSUS,
@@ -147,6 +150,31 @@ def test_the_league_is_grouped_in_tiers_with_rank_ranges(estimated_pdf: bytes, l
     found = {(e.funnel, e.funnel_998) for row in data.league if (e := row.estimate) is not None}
     assert {"above", "level", "below"} == {f for f, _f998 in found}
     assert all(squeeze(funnel_class(f, f998, translation(lang))) in text for f, f998 in found)
+
+
+def test_each_league_row_says_its_funnel_class_on_its_first_line(lang: str) -> None:
+    """ "w granicach" broken after "w" in a narrow column read as two words on every row."""
+    pdf = build_comparison_report(estimated(lang), lang, invariant=True)
+    formatter = Formatter(lang)
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        lines = [
+            squeeze(line["text"])
+            for page in document.pages[1:]
+            for line in page.extract_text_lines()
+        ]
+    for row in estimated(lang).league:
+        if (estimate := row.estimate) is not None:
+            word = squeeze(translation(lang).gettext(FUNNEL_CLASS[estimate.funnel]))
+            first = (
+                f"{formatter.integer(estimate.rank_low)}–{formatter.integer(estimate.rank_high)}"
+            )
+            row_line = [
+                line
+                for line in lines
+                if line.startswith(first) and squeeze(formatter.score(estimate.estimate)) in line
+            ]
+            assert 1 == len(row_line), (row.code, row_line)
+            assert word in row_line[0], (row.code, word, row_line[0])
 
 
 def test_the_funnel_plot_follows_the_league(estimated_pdf: bytes, lang: str) -> None:
