@@ -692,7 +692,14 @@ class _ComparisonReport(InLanguage):
         _ = self._
         formatter = self.formatter
         said = [
+            # The model's estimate sits at its boundary: every leniency 0 (the dashboard's
+            # auditors page says the same).
             _(
+                "The visits show no difference between auditors beyond chance: every leniency "
+                "is 0 and adjusted results equal raw ones."
+            )
+            if spread.spread == 0
+            else _(
                 "Auditors' leniency spreads by %(points)s points (standard deviation): "
                 "%(lenient)s of %(count)s auditors score clearly above their colleagues at the "
                 "same outlets, %(severe)s clearly below."

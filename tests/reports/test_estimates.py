@@ -208,6 +208,28 @@ def test_auditors_severity_is_told_without_naming_anyone(estimated_pdf: bytes, l
     assert squeeze(share) in text[severity:]
 
 
+def test_auditors_who_score_alike_are_said_to_without_a_spread_of_zero(lang: str) -> None:
+    """A model whose auditor variance sits at 0 printed "leniency spreads by 0.0 points"."""
+    _ = translation(lang).gettext
+    alike = model.ScoringSpread(spread=0.0, raters=12, lenient=0, severe=0, linked=True)
+    pdf = build_comparison_report(
+        dataclasses.replace(estimated(lang), scoring=alike), lang, invariant=True
+    )
+    text = squeeze(" ".join(page_texts(pdf)))
+    severity = text.index(squeeze(_("Auditors' severity")))
+    said = _(
+        "The visits show no difference between auditors beyond chance: every leniency is 0 and "
+        "adjusted results equal raw ones."
+    )
+    assert squeeze(said) in text[severity:]
+    spreads = _(
+        "Auditors' leniency spreads by %(points)s points (standard deviation): %(lenient)s of "
+        "%(count)s auditors score clearly above their colleagues at the same outlets, "
+        "%(severe)s clearly below."
+    )
+    assert squeeze(spreads.split("%(points)s")[0]) not in text
+
+
 def test_the_estimated_report_reads_well(estimated_pdf: bytes, lang: str) -> None:
     assert [] == cut_short(" ".join(page_texts(estimated_pdf)))
     assert [] == mostly_empty_pages(estimated_pdf)
