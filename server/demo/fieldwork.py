@@ -134,6 +134,7 @@ class Visit:
     uuid: uuid_module.UUID
     assignment_id: int
     auditor_id: int
+    auditor_email: str
     channel: str
     template_id: int
     template_key: str
@@ -185,6 +186,11 @@ class FieldworkSummary:
         )
 
 
+# One shopper who fails what colleagues pass, so that the league's leniency model has a real
+# difference to find and to take out (docs/contract.md#estimates); the others score alike.
+AUDITOR_LENIENCY: Final = {"auditor5@shopscore.demo": -0.25}
+
+
 def outlet_quality(code: str) -> float:
     """The outlet's lasting standard of service: a few leaders, a few laggards."""
     rng = random.Random(f"quality/{code}")  # noqa: S311
@@ -197,12 +203,14 @@ def outlet_quality(code: str) -> float:
 
 
 def wave_quality(visit: Visit) -> float:
-    """The outlet's quality in this wave: it drifts a little from quarter to quarter."""
+    """The outlet's quality in this wave as its shopper saw it: it drifts a little from
+    quarter to quarter, and the demo's harsh shopper sees it worse."""
     base = outlet_quality(visit.outlet_code)
     drift = random.Random(f"drift/{visit.outlet_code}").uniform(-0.08, 0.1)  # noqa: S311
     quarter = 0 if visit.wave.endswith(FIRST_QUARTER) else 1
     noise = visit.rng("noise").gauss(0, 0.04)
-    return min(0.99, max(0.3, base + drift * quarter + noise))
+    leniency = AUDITOR_LENIENCY.get(visit.auditor_email, 0.0)
+    return min(0.99, max(0.3, base + drift * quarter + noise + leniency))
 
 
 def _visit_key(wave: str, code: str, channel: str, number: int) -> str:
@@ -212,13 +220,14 @@ def _visit_key(wave: str, code: str, channel: str, number: int) -> str:
 async def plan_visits() -> list[Visit]:
     """Every assignment of the demo waves, in a stable order, with its fate decided."""
     rows = await Assignment.raw(
-        "SELECT a.id AS assignment, a.auditor, a.channel, a.template, t.key AS template_key, "
+        "SELECT a.id AS assignment, a.auditor, u.email AS auditor_email, a.channel, a.template, "
+        "t.key AS template_key, "
         "t.version AS template_version, o.id AS outlet, o.code, o.lat, o.lon, o.timezone, "
         "r.name AS region, c.name AS client, w.id AS wave_id, w.name AS wave, w.starts_on, "
         "w.ends_on "
         "FROM assignment a JOIN wave w ON w.id = a.wave JOIN outlet o ON o.id = a.outlet "
         "JOIN region r ON r.id = o.region JOIN client c ON c.id = w.client "
-        "JOIN checklist_template t ON t.id = a.template "
+        "JOIN checklist_template t ON t.id = a.template JOIN app_user u ON u.id = a.auditor "
         "WHERE c.name IN ({}, {}) AND a.status <> 'cancelled' "
         "ORDER BY w.starts_on, w.id, o.code, a.channel, a.id",
         *DEMO_CLIENTS,
@@ -238,6 +247,7 @@ async def plan_visits() -> list[Visit]:
                 uuid=uuid_module.uuid5(NAMESPACE, key),
                 assignment_id=row["assignment"],
                 auditor_id=row["auditor"],
+                auditor_email=row["auditor_email"],
                 channel=row["channel"],
                 template_id=row["template"],
                 template_key=row["template_key"],

@@ -33,7 +33,7 @@ from server.audits.tables import Audit
 from server.core.database import Database
 from server.core.settings import Argon2Parameters, Settings
 from server.demo import load_demo, run_demo
-from server.demo.fieldwork import plan_visits
+from server.demo.fieldwork import AUDITOR_LENIENCY, plan_visits
 from server.demo.programme import people
 from server.reporting.demo import write_demo_reports
 from server.users.tables import User
@@ -45,6 +45,7 @@ from tests.reports.pdfsig import VALID, pdfsig, signature_lines
 from tests.server.api import Api
 
 T = TypeVar("T")
+ADMIN = ("admin@shopscore.demo", "demo-admin-pass")
 REVIEWER = ("reviewer2@shopscore.demo", "demo-review-pass")
 HEAD_OFFICE = ("hq@polmarket.demo", "demo-client-pass")
 OUTLET_MANAGER = ("pm-001@polmarket.demo", "demo-client-pass")
@@ -199,6 +200,19 @@ async def test_the_league_table_separates_leaders_from_laggards(api: Api) -> Non
     assert max(scores) - min(scores) > 20
     assert ranked[0]["score"] > ranked[-1]["score"]
     assert any(row["change"] is not None for row in ranked)
+
+
+async def test_the_leniency_model_finds_the_demos_harsh_shopper(api: Api) -> None:
+    """The demo's one harsh shopper (`AUDITOR_LENIENCY`) is the one auditor found severe in
+    Polmarket's latest wave, and nobody is found lenient."""
+    harsh = await User.select(User.id).where(User.email.is_in(list(AUDITOR_LENIENCY)))
+    client = await _get(api, HEAD_OFFICE, "/api/v1/analytics/league")
+    figures = await _get(api, ADMIN, "/api/v1/analytics/auditors")
+    polmarket = next(f for f in figures if f["wave_id"] in client["wave_ids"])
+    verdicts = {row["auditor_id"]: row["verdict"] for row in polmarket["auditors"]}
+    assert {row["id"] for row in harsh} == {a for a, v in verdicts.items() if v == "severe"}
+    assert "lenient" not in verdicts.values()
+    assert polmarket["auditor_sd"] > 3
 
 
 async def test_loading_again_adds_nothing(demo: Settings) -> None:
