@@ -383,6 +383,16 @@ async def test_the_audit_page_shows_trust_in_words_to_each_role_as_it_may_see_it
     assert '<input id="approve-note" name="note">' in clean_page
     assert "Nothing weakens the evidence of this visit." in clean_page
     assert "No proof-of-visit flags." in clean_page
+    # Reasons that are no proof-of-visit flag (another auditor's phone): the page lists them
+    # and does not say above them that nothing was flagged.
+    await visits.send(device_id="shared-phone-1")
+    shared = await visits.send(device_id="shared-phone-1")
+    shared_page = (await api.client.get(f"/audits/{shared}", headers=english(reviewer))).text
+    queue = await api.ok("GET", "/api/v1/review/queue", reviewer)
+    [shared_reasons] = [e["trust"]["reasons"] for e in queue["items"] if e["uuid"] == shared]
+    assert ["device_shared"] == [reason["code"] for reason in shared_reasons]
+    assert words(shared_reasons[0], "en") in shared_page
+    assert "No proof-of-visit flags." not in shared_page
 
     # The auditor reads their audit without its trust.
     own = (await api.client.get(f"/audits/{held}", headers=english(auditor))).text
