@@ -165,7 +165,8 @@ def estimate_sentences(
         funnel_sentence(estimate.funnel, estimate.funnel_998, translations),
         _(
             "Allowing for the luck of its visits, it could rank anywhere from %(low)s to "
-            "%(high)s of %(count)s (tier %(tier)s)."
+            "%(high)s of %(count)s; the league puts it in tier %(tier)s, with the outlets the "
+            "data cannot tell it apart from."
         )
         % {
             "low": formatter.integer(estimate.rank_low),
