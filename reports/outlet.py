@@ -36,6 +36,7 @@ from reports.labels import (
     para,
 )
 from reports.model import CorrectiveAction, FailedItem, OutletReportData, Strength, Visit
+from reports.priorities import network_rate, priority_words
 from reports.styles import Heading, SubHeading
 
 THUMBNAIL_BOX = (38 * mm, 30 * mm)
@@ -406,11 +407,7 @@ class _OutletReport(InLanguage):
         return flowables
 
     def _rate(self, rate: float | None) -> str:
-        if rate is None:
-            return ""
-        return self._("The network passes it in %(rate)s of visits.") % {
-            "rate": self.formatter.rate(rate)
-        }
+        return network_rate(rate, self.translations, self.formatter)
 
     def _item_line(self, marker: str, colour: Any, lines: list[str], right: str = "") -> Table:
         """One item of a list on page 1: its own small table, so that a list may continue on
@@ -454,32 +451,17 @@ class _OutletReport(InLanguage):
             ),
         ]
         for number, item in enumerate(self.data.fix_first, start=1):
-            failed = self.translations.ngettext(
-                "Failed on %(failed)s of %(count)s visit.",
-                "Failed on %(failed)s of %(count)s visits.",
-                item.visits,
-            ) % {
-                "failed": self.formatter.integer(item.failed_visits),
-                "count": self.formatter.integer(item.visits),
-            }
-            title = f"<b>{escape(item.text)}</b>"
-            if item.critical:
+            words = priority_words(item, self.translations, self.formatter)
+            title = f"<b>{escape(words.text)}</b>"
+            if words.critical:
                 flag = escape(_("Critical item"))
                 title = f'<font color="{critical}"><b>{flag}:</b></font> {title}'
-            detail = " ".join(
-                part
-                for part in (item.section + " ·", failed, self._rate(item.network_pass_rate))
-                if part
-            )
-            points = _("%(points)s points lost") % {
-                "points": self.formatter.points(item.points_lost)
-            }
             flowables.append(
                 self._item_line(
                     f"{number}",
                     styles.INK,
-                    [title, f'<font size="8" color="{muted}">{escape(detail)}</font>'],
-                    points,
+                    [title, f'<font size="8" color="{muted}">{escape(words.detail)}</font>'],
+                    words.points,
                 )
             )
         return flowables

@@ -25,6 +25,7 @@ from reports.charts import section_chart, to_svg, trend_chart
 from reports.i18n import Formatter
 from reports.model import OutletReportData
 from reports.model import TrendPoint as ChartPoint
+from reports.priorities import PriorityWords, priority_words
 from reports.standing import position as standing_position
 from reports.standing import sentences as standing_sentences
 from server.access.abilities import ADMINISTER, SEE_RESULTS, may, may_take, require
@@ -308,15 +309,18 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
     report = await _outlet_report_figures(request, caller, outlet_id, language)
     standing_text = ""
     position = None
+    fix_first: list[PriorityWords] = []
     section_svgs: list[tuple[str, Any, str]] = []
     if report is not None:
-        # The very figures of the outlet's PDF (its wave result, standing, visits and trend,
-        # rounded the same way), so the page and the report it offers never disagree.
+        # The very figures of the outlet's PDF (its wave result, standing, what to fix first,
+        # visits and trend, rounded and worded the same way), so the page and the report it
+        # offers never disagree.
         points = list(report.trend)
         messages = translation(language)
+        figures = Formatter(language)
         sections_label = translated(language, _("Sections against the network"))
+        fix_first = [priority_words(item, messages, figures) for item in report.fix_first]
         if report.standing is not None:
-            figures = Formatter(language)
             standing_text = " ".join(standing_sentences(report.standing, messages, figures))
             position = standing_position(report.standing, messages, figures)
         for visit in report.visits:
@@ -357,6 +361,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
         report=report,
         standing_text=standing_text,
         position=position,
+        fix_first=fix_first,
         section_svgs=section_svgs,
         audits=audits,
         wave_names=wave_names,

@@ -19,6 +19,7 @@ rounds a score.
 from __future__ import annotations
 
 import csv
+import html
 import html.parser
 import io
 import itertools
@@ -439,6 +440,17 @@ async def test_the_outlet_page_agrees_with_the_outlet_pdf_and_the_league(
     assert f"{one_decimal(row['score'])}%" == headline_score(pdf.content)
     assert f"{signed_one_decimal(row['change'])} points" in text
     assert f"{row['audits']} visits" in text
+
+    # What to fix first: the same items in the same order, with the same points lost.
+    fix_first = re.findall(
+        r'<strong class="item">([^<]*)</strong> · <span class="points">([^<]*)</span>', page.text
+    )
+    assert fix_first, "the seeded outlet failed items this wave"
+    in_pdf = " ".join(text[text.index("Fix these first") : text.index("What went well")].split())
+    places = [in_pdf.index(html.unescape(item)) for item, _points in fix_first]
+    assert sorted(places) == places
+    for (_item, points), place in zip(fix_first, places, strict=True):
+        assert points in in_pdf[place:], points
 
     # Each visit's sections: the page's chart per visit and the PDF's table of that visit.
     visits = re.findall(r'aria-label="Sections against the network · (Visit \d+)"', page.text)
