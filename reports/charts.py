@@ -128,6 +128,16 @@ def _tick() -> Group:
     return Group(Line(6, -5, 6, 5, strokeColor=INK, strokeWidth=1.6))
 
 
+def _axis_title_up(drawing: Drawing, text: str, x: float, middle: float) -> None:
+    """A vertical axis's title, read bottom to top, centred on `middle`, its baseline at `x`."""
+    drawing.add(
+        Group(
+            String(0, 0, text, fontName=FONT, fontSize=7.5, fillColor=INK, textAnchor="middle"),
+            transform=(0, 1, -1, 0, x, middle),
+        )
+    )
+
+
 def section_chart(sections: Sequence[SectionScore], lang: str, width: float = 480) -> Drawing:
     """Horizontal bars: this visit's section scores, the network average and the region's best.
 
@@ -442,7 +452,7 @@ def distribution_chart(
     translations = translation(lang)
     formatter = Formatter(lang)
     drawing = Drawing(width, height)
-    bottom, left = 14.0, 22.0
+    bottom, left = 24.0, 32.0
     plot_width = width - left - 8
     entries = [
         (group_title(group, translations, funnel), _swatch(GROUP_COLOURS[group], 8))
@@ -496,8 +506,16 @@ def distribution_chart(
     for mark in range(low, 101, 10):
         x = left + (mark - low) / 5 * step
         drawing.add(
-            String(x, 3, f"{mark}", fontName=FONT, fontSize=7, fillColor=MUTED, textAnchor="middle")
-        )
+            String(
+                x, bottom - 10, f"{mark}", fontName=FONT, fontSize=7, fillColor=MUTED,
+                textAnchor="middle",
+            )
+        )  # fmt: skip
+    drawing.add(
+        String(left + plot_width / 2, 2, translations.gettext("Outlet result (%)"), fontName=FONT,
+               fontSize=7.5, fillColor=INK, textAnchor="middle")
+    )  # fmt: skip
+    _axis_title_up(drawing, translations.gettext("Outlets"), 7, bottom + plot_height / 2)
     if network is not None:
         x = left + (network - low) / 5 * step
         drawing.add(
@@ -596,7 +614,7 @@ def funnel_chart(funnel: Funnel, lang: str, width: float = 480, height: float = 
     _ = translations.gettext
     formatter = Formatter(lang)
     drawing = Drawing(width, height)
-    left, right, bottom = 30.0, 10.0, 26.0
+    left, right, bottom = 40.0, 10.0, 26.0
     classes: tuple[Versus, ...] = ("above", "level", "below")
     above = Group(_marker("above", 6, 0, 3.5))
     level = Group(_marker("level", 6, 0, 3.5))
@@ -655,6 +673,7 @@ def funnel_chart(funnel: Funnel, lang: str, width: float = 480, height: float = 
         String(left + plot_width / 2, 2, _("Visits in the wave"), fontName=FONT, fontSize=7.5,
                fillColor=INK, textAnchor="middle")
     )  # fmt: skip
+    _axis_title_up(drawing, _("Outlet result (%)"), 7, bottom + plot_height / 2)
     drawing.add(Line(left, bottom, left + plot_width, bottom, strokeColor=MUTED, strokeWidth=0.6))
     # The limits from one visit on: below that a result rests on no visit at all.
     curve = [limit for limit in funnel.curve if limit.visits >= 1]

@@ -125,3 +125,5 @@ def test_the_distribution_names_its_groups_and_the_network() -> None:
     ):
         assert expected in texts
     assert _("Clearly below the network") not in texts  # no outlet there: no legend entry
+    # Both axes say what they count.
+    assert {_("Outlet result (%)"), _("Outlets")} <= set(texts)

@@ -252,6 +252,9 @@ def test_the_funnel_chart_draws_one_marker_per_outlet() -> None:
     within = len(data.funnel.points) - outside
     assert svg.count("<circle") >= within
     assert svg.count("<polygon") >= outside
+    # Both axes say what they count.
+    assert "Visits in the wave" in svg
+    assert "Outlet result (%)" in svg
 
 
 @pytest.mark.parametrize(
