@@ -30,6 +30,7 @@ def network_rate(rate: float | None, translations: Translations, formatter: Form
 def priority_words(
     item: Priority, translations: Translations, formatter: Formatter
 ) -> PriorityWords:
+    """An item to fix first in the reader's language."""
     failed = translations.ngettext(
         "Failed on %(failed)s of %(count)s visit.",
         "Failed on %(failed)s of %(count)s visits.",

@@ -185,8 +185,8 @@ BREAKS = re.compile(r"[^\S\u00a0]+")
 
 
 def unbroken(text: str) -> str:
-    """A short label kept on one line in a table ("within", "below (99.8%)"): its spaces made
-    no-break, which `fitted_widths` then measures as one word."""
+    """A short label kept on one line in a table (a funnel class: "w granicach", "в пределах"):
+    its spaces made no-break, which `fitted_widths` then measures as one word."""
     return text.replace(" ", NO_BREAK_SPACE)
 
 
