@@ -450,13 +450,14 @@ class _OutletReport(InLanguage):
                 styles.INTRO,
             ),
         ]
+        items: list[Flowable] = []
         for number, item in enumerate(self.data.fix_first, start=1):
             words = priority_words(item, self.translations, self.formatter)
             title = f"<b>{escape(words.text)}</b>"
             if words.critical:
                 flag = escape(_("Critical item"))
                 title = f'<font color="{critical}"><b>{flag}:</b></font> {title}'
-            flowables.append(
+            items.append(
                 self._item_line(
                     f"{number}",
                     styles.INK,
@@ -464,7 +465,13 @@ class _OutletReport(InLanguage):
                     words.points,
                 )
             )
-        return flowables
+        return [*flowables, *self._continued(_("Fix these first"), items)]
+
+    def _continued(self, title: str, items: list[Flowable]) -> list[Flowable]:
+        """A list's items after its heading: the first one kept with the heading, the rest
+        titled again where they continue on the next page."""
+        continued = para(self._("%(title)s (continued)") % {"title": title}, styles.SUBHEADING)
+        return [items[0], styles.ContinuedItems(items[1:], continued)] if len(items) > 1 else items
 
     def _strength_title(self, strength: Strength) -> str:
         """The item as passed: a statement of what should not happen is followed by the answer
@@ -479,7 +486,7 @@ class _OutletReport(InLanguage):
         if not self.data.strengths:
             return [heading, para(_("No item was passed on every visit this wave."), styles.BODY)]
         muted = _hex(styles.MUTED)
-        flowables: list[Flowable] = [heading]
+        items: list[Flowable] = []
         for strength in self.data.strengths:
             passed = self.translations.ngettext(
                 "Passed on the %(count)s visit that asked it.",
@@ -487,7 +494,7 @@ class _OutletReport(InLanguage):
                 strength.visits,
             ) % {"count": self.formatter.integer(strength.visits)}
             detail = f"{strength.section} · {passed} {self._rate(strength.network_pass_rate)}"
-            flowables.append(
+            items.append(
                 self._item_line(
                     "✓",
                     styles.BLUE,
@@ -497,7 +504,7 @@ class _OutletReport(InLanguage):
                     ],
                 )
             )
-        return flowables
+        return [heading, *self._continued(_("What went well"), items)]
 
     def _trend(self) -> list[Flowable]:
         if len(self.data.trend) < 2:

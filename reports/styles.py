@@ -27,6 +27,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, TableStyle
+from reportlab.platypus.doctemplate import FrameBreak
 from reportlab.platypus.flowables import Flowable
 
 FONT = "DejaVuSans"
@@ -333,6 +334,55 @@ class FittedText(Flowable):  # type: ignore[misc]  # ReportLab ships no type inf
             canvas.drawCentredString(self._available / 2, baseline, self.text)
         else:
             canvas.drawString(style.leftIndent, baseline, self.text)
+
+
+class ContinuedItems(Flowable):  # type: ignore[misc]  # ReportLab ships no type information
+    """Items of a list that may break across pages between two items; the part on the next
+    page starts with `continued` (its title, "What went well (continued)"), so that no item
+    stands at the top of a page without saying what list it belongs to.
+
+    The list's first item belongs beside its heading, not in here: the heading keeps with
+    the flowable after it, and a list kept whole with its heading would leave a gap.
+    """
+
+    def __init__(self, items: Sequence[Flowable], continued: Flowable) -> None:
+        super().__init__()
+        self.items = list(items)
+        self.continued = continued
+        self._sizes: list[float] = []
+
+    def _heights(self, width: float, height: float) -> list[float]:
+        return [
+            item.wrap(width, height)[1] + item.getSpaceBefore() + item.getSpaceAfter()
+            for item in self.items
+        ]
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self._sizes = self._heights(availWidth, availHeight)
+        self.width, self.height = availWidth, sum(self._sizes)
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        used, fitting = 0.0, 0
+        for size in self._heights(availWidth, availHeight):
+            if used + size > availHeight:
+                break
+            used, fitting = used + size, fitting + 1
+        titled = self.items[0] is self.continued
+        if fitting == 0 or (fitting == 1 and titled):
+            # Nothing (or only the title) fits here: the list goes on on the next page, titled.
+            frame = getattr(self, "_frame", None)
+            if titled or frame is None or frame._atTop:
+                return []
+            return [FrameBreak(), ContinuedItems([self.continued, *self.items], self.continued)]
+        rest = ContinuedItems([self.continued, *self.items[fitting:]], self.continued)
+        return [*self.items[:fitting], rest]
+
+    def draw(self) -> None:
+        top = self.height
+        for item, size in zip(self.items, self._sizes, strict=True):
+            top -= size
+            item.drawOn(self.canv, 0, top + item.getSpaceAfter())
 
 
 class Heading(Paragraph):  # type: ignore[misc]  # ReportLab ships no type information

@@ -85,6 +85,32 @@ def test_an_item_passed_by_no_says_so_beside_its_tick(lang: str) -> None:
     assert squeeze(f"{data.strengths[1].text}: ") not in text
 
 
+def test_a_list_that_goes_on_over_the_page_is_titled_again(lang: str) -> None:
+    """ "What went well" broken by the page went on at the top of page 2 with bare ticks."""
+    data = outlet_report_data(lang)
+    _ = translation(lang).gettext
+    many = tuple(
+        dataclasses.replace(data.strengths[0], text=f"WELL-{number:02d} {data.strengths[0].text}")
+        for number in range(1, 25)
+    )
+    pdf = build_outlet_report(dataclasses.replace(data, strengths=many), lang, invariant=True)
+    pages = page_texts(pdf)
+    title = squeeze(_("%(title)s (continued)") % {"title": _("What went well")})
+    assert squeeze(_("What went well")) in pages[0]
+    assert "WELL-01" in pages[0]
+    following = [page for page in pages[1:] if "WELL-" in page]
+    assert following, "the list goes on over the page"
+    for page in following:
+        # The title, then the items: nothing of the list stands above its title.
+        assert title in page
+        assert page.index(title) < page.index("WELL-")
+    # Every item once, in order.
+    text = " ".join(pages)
+    places = [text.index(f"WELL-{number:02d} ") for number in range(1, 25)]
+    assert sorted(places) == places
+    assert 24 == text.count("WELL-")
+
+
 def test_a_capped_visit_says_why_in_one_sentence(outlet_pdf: bytes, lang: str) -> None:
     data = outlet_report_data(lang)
     capped = data.visits[0]
