@@ -41,7 +41,7 @@ TOP_ITEMS = 3
 HALF = (styles.CONTENT_WIDTH - 6 * mm) / 2
 INTERVAL_BAR = 17 * mm
 # The league in tiers shows the estimate's interval on a wider bar (it has no region column).
-TIER_BAR = 24 * mm
+TIER_BAR = 21 * mm
 # Best vs rest lists the items with the largest gaps: the few that tell the best apart.
 GAPS_LISTED = 15
 

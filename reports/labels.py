@@ -7,7 +7,7 @@ from typing import Any
 from reportlab.lib.styles import ParagraphStyle
 
 from reports.i18n import N_, Translations
-from reports.styles import HEADER_CELL, HEADER_CELL_RIGHT, FittedText
+from reports.styles import HEADER_CELL, HEADER_CELL_RIGHT, FittedText, bound
 
 CHANNELS = {
     "in_store": N_("In store"),
@@ -49,6 +49,6 @@ def header_row(titles: list[str], right: tuple[int, ...] = ()) -> list[Any]:
     """The header row of a data table: white on dark, right-aligned over figures; size the
     columns with `styles.fitted_widths` of the same titles so that no word is split."""
     return [
-        para(title, HEADER_CELL_RIGHT if index in right else HEADER_CELL) if title else ""
+        para(bound(title), HEADER_CELL_RIGHT if index in right else HEADER_CELL) if title else ""
         for index, title in enumerate(titles)
     ]

@@ -185,6 +185,16 @@ NO_BREAK_SPACE = "\u00a0"
 BREAKS = re.compile(r"[^\S\u00a0]+")
 
 
+# A one-letter word ("i", "w", "и", "в") ends no line: Polish and Russian typography bind it to
+# the next word, and a header reading "Wynik / i / zmiana" down a narrow column reads badly.
+SINGLE_LETTER = re.compile(r"(?<!\w)(\w) ")
+
+
+def bound(text: str) -> str:
+    """`text` with each one-letter word bound to the word after it by a no-break space."""
+    return SINGLE_LETTER.sub("\\1" + NO_BREAK_SPACE, text)
+
+
 def unbroken(text: str) -> str:
     """A short label kept on one line in a table (a funnel class: "w granicach", "в пределах"):
     its spaces made no-break, which `fitted_widths` then measures as one word."""
@@ -215,7 +225,9 @@ def fitted_widths(
             default=0.0,
         )
 
-    columns = [[header, *(row[index] for row in cells)] for index, header in enumerate(headers)]
+    columns = [
+        [bound(header), *(row[index] for row in cells)] for index, header in enumerate(headers)
+    ]
     words = [longest(texts) + 13 for texts in columns]
     widths = [max(low, word) for word, low in zip(words, least, strict=True)]
     # The flexible column takes what is left, down to its own longest word when the others

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 
 import pdfplumber
 import pytest
@@ -206,6 +207,17 @@ def test_auditors_severity_is_told_without_naming_anyone(estimated_pdf: bytes, l
         "yet; the agency plans calibration visits to link them."
     )
     assert squeeze(share) in text[severity:]
+
+
+def test_no_header_of_the_league_ends_a_line_on_a_one_letter_word(lang: str) -> None:
+    """ "Wynik / i / zmiana" down a narrow column: a one-letter word goes with the next one."""
+    pdf = build_comparison_report(estimated(lang), lang, invariant=True)
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        lines = [squeeze(line["text"]) for line in document.pages[1].extract_text_lines()]
+    title = translation(lang).gettext("Score and change")
+    words = title.split()
+    pairs = [f"{word} {after}" for word, after in itertools.pairwise(words) if len(word) == 1]
+    assert all(any(pair in line for line in lines) for pair in pairs), (pairs, lines[:12])
 
 
 def test_auditors_who_score_alike_are_said_to_without_a_spread_of_zero(lang: str) -> None:
