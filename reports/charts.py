@@ -460,7 +460,8 @@ def distribution_chart(
         if any(versus == group for _score, versus in outlets)
     ]
     legend_height = _legend(drawing, height - 6, entries) + 6
-    plot_height = height - legend_height - bottom - 4
+    # Room above the bars for the network's label, which then covers none of them.
+    plot_height = height - legend_height - bottom - 14
     if not outlets:
         return drawing
     low = max(0, min(50, 10 * math.floor(min(score for score, _versus in outlets) / 10)))
@@ -523,7 +524,7 @@ def distribution_chart(
                 x,
                 bottom,
                 x,
-                bottom + plot_height + 2,
+                bottom + plot_height + 11,
                 strokeColor=INK,
                 strokeWidth=1.2,
                 strokeDashArray=[3, 2],
@@ -531,14 +532,9 @@ def distribution_chart(
         )
         label = translations.gettext("Network %(result)s") % {"result": formatter.score(network)}
         label_width = stringWidth(label, FONT_BOLD, 7)
-        # On the line's right unless that runs off the chart; on a white ground over the bars.
+        # Above the bars, on the line's right unless that runs off the chart.
         x_text = x + 3 if x + 3 + label_width < width else x - 3 - label_width
-        y_text = bottom + plot_height - 6
-        drawing.add(
-            Rect(
-                x_text - 1, y_text - 2, label_width + 2, 9, fillColor=colors.white, strokeColor=None
-            )
-        )
+        y_text = bottom + plot_height + 5
         drawing.add(String(x_text, y_text, label, fontName=FONT_BOLD, fontSize=7, fillColor=INK))
     return drawing
 
