@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 from reportlab.graphics import renderPDF
-from reportlab.graphics.shapes import STATE_DEFAULTS, Drawing, String
+from reportlab.graphics.shapes import STATE_DEFAULTS, Drawing, Rect, String
 
 from reports import heatmap_chart, section_chart, to_svg, trend_chart
 from reports.charts import distribution_chart, wrap
@@ -127,3 +127,11 @@ def test_the_distribution_names_its_groups_and_the_network() -> None:
     assert _("Clearly below the network") not in texts  # no outlet there: no legend entry
     # Both axes say what they count.
     assert {_("Outlet result (%)"), _("Outlets")} <= set(texts)
+    # The network's label covers no bar: its box meets no rectangle of the chart.
+    label = next(string for string in all_strings(drawing) if string.text.startswith("Sieć"))
+    box = label.getBounds()
+    for shape in drawing.getContents():
+        if isinstance(shape, Rect):
+            x0, y0, x1, y1 = shape.getBounds()
+            apart = x1 <= box[0] or box[2] <= x0 or y1 <= box[1] or box[3] <= y0
+            assert apart, (shape.getBounds(), box)
