@@ -436,6 +436,8 @@ class Fieldwork:
         taken = taken.replace(second=visit.rng(f"second/{index}").randint(0, 59))
         if visit.flag == PHOTO_OUTSIDE and index == len(drawn.shots) - 1:
             taken -= dt.timedelta(hours=5)
+        photo_uuid = uuid_module.uuid5(NAMESPACE, f"{visit.key}/photo/{index}")
+        seed = str(photo_uuid)
         source = visit.borrowed_photo_from
         if visit.flag == PHOTO_REUSED and shot.scene == SHOP_FRONT and source is not None:
             earlier = draw_audit(
@@ -447,8 +449,9 @@ class Fieldwork:
             taken = (start + (finish - start) * first.moment).replace(
                 second=source.rng("second/0").randint(0, 59)
             )
-        data = self.photos.jpeg(shot.scene, brand, taken)
-        photo_uuid = uuid_module.uuid5(NAMESPACE, f"{visit.key}/photo/{index}")
+            # The very shot of the earlier audit: the same bytes.
+            seed = str(uuid_module.uuid5(NAMESPACE, f"{source.key}/photo/0"))
+        data = self.photos.jpeg(shot.scene, brand, taken, seed)
         created, _receipt = await self.intake.put_photo(
             self.callers[visit.auditor_id], photo_uuid, data, hashlib.sha256(data).hexdigest()
         )

@@ -11,6 +11,7 @@ real subprocess on that database, the address, how to stop it (Ctrl+C) and what 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -131,6 +132,22 @@ async def test_every_wave_has_audits_of_auditors_and_the_latest_is_in_the_field(
     assert "approved" not in latest
     # Shopper anonymity starts here: every audit belongs to a demo auditor's account.
     assert {"auditor"} == await _read(demo, auditor_roles)
+
+
+async def test_the_demos_photos_are_not_taken_for_copies_of_each_other(demo: Settings) -> None:
+    """Each demo photo is its own shot: the near-duplicate check (a trust reason) finds few
+    alike, where drawing every shot of a scene the same way weakened nearly every audit."""
+
+    async def reasons() -> list[list[str]]:
+        rows = await Audit.select(Audit.trust_reasons)
+        return [[reason["code"] for reason in json.loads(row["trust_reasons"])] for row in rows]
+
+    codes = await _read(demo, reasons)
+    near = [audit for audit in codes if "photo_near_duplicate" in audit]
+    assert len(codes) > 200
+    assert len(near) <= len(codes) // 20, (len(near), len(codes))
+    # The one photo the demo reuses on purpose is still found.
+    assert 1 <= sum("photo_reused" in audit for audit in codes)
 
 
 async def test_the_reviewer_queue_has_flagged_and_plain_audits(api: Api) -> None:
