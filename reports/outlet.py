@@ -617,7 +617,15 @@ class _OutletReport(InLanguage):
             if thumbnails is not None:
                 cell.extend([Spacer(1, 2 * mm), thumbnails])
             row = len(rows)
-            rows.append([cell, self.formatter.points(item.points_lost)])
+            points: Any = self.formatter.points(item.points_lost)
+            effect = self._critical_effect(visit) if item.critical else ""
+            if effect:
+                # The item's own points understate it: say what its failure did to the visit.
+                points = [
+                    para(points, styles.CELL_RIGHT),
+                    para(effect, styles.SMALL_CRITICAL_RIGHT),
+                ]
+            rows.append([cell, points])
             if item.critical:
                 style.add("BOX", (0, row), (-1, row), 1.8, styles.CRITICAL)
         return [
@@ -628,6 +636,19 @@ class _OutletReport(InLanguage):
                 style=style,
             )
         ]
+
+    def _critical_effect(self, visit: Visit) -> str:
+        """What the checklist does to a visit that fails a critical item, in a few words."""
+        _ = self._
+        if visit.critical_policy == "cap" and visit.critical_cap is not None:
+            return _("caps the visit at %(cap)s") % {
+                "cap": self.formatter.score(visit.critical_cap)
+            }
+        if visit.critical_policy == "zero_total":
+            return _("sets the visit to zero")
+        if visit.critical_policy == "zero_section":
+            return _("sets its section to zero")
+        return ""
 
     def _disputes(self, visit: Visit) -> list[Flowable]:
         _ = self._

@@ -159,6 +159,9 @@ CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5)
 CELL_BOLD = ParagraphStyle("cell-bold", parent=CELL, fontName=FONT_BOLD)
 CELL_RIGHT = ParagraphStyle("cell-right", parent=CELL, alignment=TA_RIGHT)
 SMALL_RIGHT = ParagraphStyle("small-right", parent=SMALL, alignment=TA_RIGHT)
+SMALL_CRITICAL_RIGHT = ParagraphStyle(
+    "small-critical-right", parent=SMALL_RIGHT, textColor=CRITICAL
+)
 HEADER_CELL = ParagraphStyle("header-cell", parent=CELL, fontName=FONT_BOLD, textColor=WHITE)
 HEADER_CELL_RIGHT = ParagraphStyle("header-cell-right", parent=HEADER_CELL, alignment=TA_RIGHT)
 SCORE = ParagraphStyle(

@@ -133,6 +133,21 @@ def test_a_capped_visit_says_why_in_one_sentence(outlet_pdf: bytes, lang: str) -
 QUOTES = {"en": "“%s”", "ru": "«%s»", "uk": "«%s»", "pl": "„%s”"}
 
 
+def test_a_critical_failure_says_beside_its_points_what_it_did_to_the_visit(
+    outlet_pdf: bytes, lang: str
+) -> None:
+    """The item's own points lost ("5") understated a failure that capped the visit."""
+    data = outlet_report_data(lang)
+    capped = data.visits[0]
+    assert capped.critical_policy == "cap"
+    assert any(item.critical for item in capped.failed_items)
+    said = translation(lang).gettext("caps the visit at %(cap)s") % {
+        "cap": Formatter(lang).score(capped.critical_cap)
+    }
+    details = " ".join(page_texts(outlet_pdf)[1:])
+    assert squeeze(said) in details
+
+
 def test_a_visit_failing_several_critical_items_counts_them(lang: str) -> None:
     """Two critical items failed: the sentence counts them in the language's plural, each
     in the language's quotation marks."""
