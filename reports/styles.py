@@ -383,6 +383,8 @@ class ContinuedItems(Flowable):  # type: ignore[misc]  # ReportLab ships no type
             if used + size > availHeight:
                 break
             used, fitting = used + size, fitting + 1
+        if fitting == len(self.items):
+            return list(self.items)  # all of it fits after all: no title on a page of its own
         titled = self.items[0] is self.continued
         if fitting == 0 or (fitting == 1 and titled):
             # Nothing (or only the title) fits here: the list goes on on the next page, titled.

@@ -30,7 +30,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.textinput import TextInput
 from kivy.uix.togglebutton import ToggleButton
 
-from mobile.figures import number_keys, read_number
+from mobile.figures import NBSP, number_keys, read_number
 from mobile.i18n import template_text
 from mobile.photos import PhotoError, make_thumbnail
 from mobile.screens.widgets import _, figures
@@ -102,9 +102,6 @@ WARM_UP_TEMPLATE: dict[str, Any] = {
 }  # fmt: skip
 
 
-NO_BREAK_SPACE = "\u00a0"
-
-
 class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
     """One checklist item: question, hint, the editor for its kind, N/A, comment, photos."""
 
@@ -126,9 +123,9 @@ class ItemCard(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
         if item.critical:
             marks.append("!")
         # No-break spaces keep the marks with the last word: never a line of "*" alone.
-        shown_marks = NO_BREAK_SPACE.join(marks)
+        shown_marks = NBSP.join(marks)
         self.title = template_text(dict(item.text), lang) + (
-            f"{NO_BREAK_SPACE}[color=#ff9966]{shown_marks}[/color]" if marks else ""
+            f"{NBSP}[color=#ff9966]{shown_marks}[/color]" if marks else ""
         )
         if item.hint:
             # Only cards with a hint get its label: a page of cards builds measurably faster
