@@ -800,10 +800,35 @@ class _ComparisonReport(InLanguage):
         formatter = self.formatter
         if not self.data.best_vs_rest:
             return []
-        titles = [_("Item"), _("Section"), _("Top quartile"), _("Rest"), _("Gap")]
-        rows: list[list[Any]] = [header_row(titles, right=(2, 3, 4))]
-        by_gap = sorted(self.data.best_vs_rest, key=lambda gap: (-gap.gap, gap.section, gap.item))
-        for gap in by_gap[:GAPS_LISTED]:
+        beyond = sorted(
+            (gap for gap in self.data.best_vs_rest if gap.beyond_chance),
+            key=lambda gap: (-gap.gap, gap.section, gap.item),
+        )[:GAPS_LISTED]
+        within = len(self.data.best_vs_rest) - len(beyond)
+        heading = Heading(_("Best vs rest"), styles.HEADING)
+        if not beyond:
+            return [
+                heading,
+                para(
+                    _(
+                        "No item's pass rate in the top-quartile outlets differs from the "
+                        "rest's by more than chance: with these visits the data cannot tell "
+                        "what the best outlets do differently."
+                    ),
+                    styles.NOTE,
+                ),
+            ]
+        titles = [
+            _("Item"),
+            _("Section"),
+            _("Top quartile"),
+            _("Rest"),
+            _("Gap"),
+            _("Interval (95%)"),
+        ]
+        right = (2, 3, 4, 5)
+        rows: list[list[Any]] = [header_row(titles, right=right)]
+        for gap in beyond:
             rows.append(
                 [
                     para(gap.item, styles.CELL),
@@ -811,27 +836,39 @@ class _ComparisonReport(InLanguage):
                     formatter.rate(gap.top_quartile_pass_rate),
                     formatter.rate(gap.rest_pass_rate),
                     formatter.change(gap.gap * 100),
+                    styles.unbroken(
+                        f"{formatter.change(100 * (gap.gap_low or 0.0))} – "
+                        f"{formatter.change(100 * (gap.gap_high or 0.0))}"
+                    ),
                 ]
             )
+        intro = (
+            _(
+                "Items the top-quartile outlets pass more (or less) often than the rest by more "
+                "than chance: the gap's 95%% interval, in percentage points, leaves out zero. "
+                "Largest gap first."
+            )
+            % {}
+        )
+        if within:
+            intro += " " + self.translations.ngettext(
+                "%(count)s further item differs by no more than chance (the dashboard lists it).",
+                "%(count)s further items differ by no more than chance (the dashboard lists them).",
+                within,
+            ) % {"count": formatter.integer(within)}
         return [
-            Heading(_("Best vs rest"), styles.HEADING),
-            para(
-                _(
-                    "Pass rate of each item in the top-quartile outlets against the rest, "
-                    "largest gap first (gap in percentage points)."
-                ),
-                styles.INTRO,
-            ),
+            heading,
+            para(intro, styles.INTRO),
             Table(
                 rows,
                 colWidths=styles.fitted_widths(
                     titles,
-                    [60 * mm, 36 * mm, 21 * mm, 18 * mm, 18 * mm],
+                    [52 * mm, 32 * mm, 19 * mm, 15 * mm, 16 * mm, 30 * mm],
                     flexible=0,
-                    cells=[[gap.item, gap.section, "", "", ""] for gap in by_gap[:GAPS_LISTED]],
+                    cells=[[gap.item, gap.section, "", "", "", ""] for gap in beyond],
                 ),
                 repeatRows=1,
-                style=styles.table_style(right_aligned=(2, 3, 4)),
+                style=styles.table_style(right_aligned=right),
             ),
         ]
 
@@ -840,27 +877,42 @@ class _ComparisonReport(InLanguage):
         formatter = self.formatter
         if not self.data.channels:
             return []
-        titles = [_("Channel"), _("Score"), _("First-contact resolution"), _("Visits")]
-        rows: list[list[Any]] = [header_row(titles, right=(1, 2, 3))]
+        titles = [
+            _("Channel"),
+            _("Score"),
+            _("Interval (95%)"),
+            _("First-contact resolution"),
+            _("Visits"),
+        ]
+        right = (1, 2, 3, 4)
+        rows: list[list[Any]] = [header_row(titles, right=right)]
         for channel in self.data.channels:
             resolution = channel.first_contact_resolution
             rows.append(
                 [
                     para(label(CHANNELS, channel.channel, self.translations), styles.CELL_BOLD),
                     formatter.score(channel.percent),
+                    "—"
+                    if channel.ci_low is None or channel.ci_high is None
+                    else styles.unbroken(
+                        f"{formatter.score(channel.ci_low)} – {formatter.score(channel.ci_high)}"
+                    ),
                     "—" if resolution is None else formatter.rate(resolution),
                     formatter.integer(channel.visits),
                 ]
             )
         return [
             Heading(_("Channels"), styles.HEADING),
-            para(_("The mean score of the visits of each channel."), styles.INTRO),
+            para(
+                _("The mean score of the visits of each channel, with its 95%% interval.") % {},
+                styles.INTRO,
+            ),
             Table(
                 rows,
                 colWidths=styles.fitted_widths(
-                    titles, [60 * mm, 30 * mm, 50 * mm, 34 * mm], flexible=0
+                    titles, [44 * mm, 22 * mm, 40 * mm, 44 * mm, 24 * mm], flexible=0
                 ),
                 repeatRows=1,
-                style=styles.table_style(right_aligned=(1, 2, 3)),
+                style=styles.table_style(right_aligned=right),
             ),
         ]

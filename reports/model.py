@@ -367,27 +367,40 @@ class Heatmap:
 
 @dataclass(frozen=True, slots=True)
 class ItemGap:
-    """How often the top-quartile outlets pass an item against the rest of the network."""
+    """How often the top-quartile outlets pass an item against the rest of the network, with
+    the 95% interval of the gap (ratios); None when too little was seen to say."""
 
     section: str
     item: str
     top_quartile_pass_rate: float
     rest_pass_rate: float
+    gap_low: float | None = None
+    gap_high: float | None = None
 
     @property
     def gap(self) -> float:
         """Top-quartile pass rate minus the rest's (a ratio, may be negative)."""
         return self.top_quartile_pass_rate - self.rest_pass_rate
 
+    @property
+    def beyond_chance(self) -> bool:
+        """The interval leaves out no gap at all."""
+        if self.gap_low is None or self.gap_high is None:
+            return False
+        return self.gap_low > 0 or self.gap_high < 0
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelRow:
-    """One contact channel across the wave; `first_contact_resolution` is a 0-1 ratio."""
+    """One contact channel across the wave, with the 95% interval of its mean score;
+    `first_contact_resolution` is a 0-1 ratio."""
 
     channel: Channel
     percent: float | None
     first_contact_resolution: float | None
     visits: int
+    ci_low: float | None = None
+    ci_high: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,6 +180,10 @@ class BestVsRestItem(msgspec.Struct, kw_only=True):
     gap: float | None
     best_audited: int
     rest_audited: int
+    # The gap's 95% interval; beyond chance when it leaves out 0.
+    gap_low: float | None = None
+    gap_high: float | None = None
+    beyond_chance: bool = False
 
 
 class ChannelFigure(msgspec.Struct, kw_only=True):
@@ -188,6 +192,10 @@ class ChannelFigure(msgspec.Struct, kw_only=True):
     score: float | None
     first_contact_resolution: float | None
     first_contact_answers: int
+    score_low: float | None = None  # 95% intervals
+    score_high: float | None = None
+    first_contact_low: float | None = None
+    first_contact_high: float | None = None
 
 
 class NpsFigure(msgspec.Struct, kw_only=True):
@@ -195,6 +203,8 @@ class NpsFigure(msgspec.Struct, kw_only=True):
     item: str
     answers: int
     nps: float | None
+    nps_low: float | None = None  # 95% interval
+    nps_high: float | None = None
 
 
 class CalibrationRow(msgspec.Struct, kw_only=True):

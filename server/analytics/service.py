@@ -10,12 +10,16 @@ Definitions of the other figures:
 - heatmap: per outlet and section, the mean of the section's ratio (as a percent) over the
   outlet's visits that have the section;
 - best vs rest: outlets whose result is at or above the third quartile (type 7) of the outlet
-  results are "best"; an item's pass rate is over the visits of each group;
+  results are "best"; an item's pass rate is over the visits of each group; its gap (best minus
+  rest) has a 95% interval (Newcombe's hybrid score method) and is beyond chance when that
+  leaves out 0; gaps beyond chance come first, each group by gap, largest first;
 - first-contact resolution is the share of rollup rows with `fcr` true among those where it is
   known (phone, e-mail and chat audits that answered their resolution item; see
   `server.workflow.rollup`);
-- channels: the mean percent of the visits of each channel;
-- NPS = % promoters (9-10) - % detractors (0-6) of the rollup's `nps` ratings, scored or not;
+- channels: the mean percent of the visits of each channel, with its Student-t interval (95%),
+  and first-contact resolution with its Wilson interval (95%);
+- NPS = % promoters (9-10) - % detractors (0-6) of the rollup's `nps` ratings, scored or not,
+  with the Student-t interval (95%) of the answers counted +100, 0 and -100;
 - calibration: per audit, its percent minus the mean percent other auditors gave the same
   outlet on the same template; an auditor's index is the mean of those deviations.
 """
@@ -544,6 +548,7 @@ class AnalyticsService:
             best_rate = best_passed / best_n if best_n else None
             rest_rate = rest_passed / rest_n if rest_n else None
             gap = None if best_rate is None or rest_rate is None else best_rate - rest_rate
+            interval = stats.difference_interval(best_passed, best_n, rest_passed, rest_n)
             result.append(
                 BestVsRestItem(
                     item=item_key,
@@ -552,9 +557,18 @@ class AnalyticsService:
                     gap=_round(gap, 4),
                     best_audited=best_n,
                     rest_audited=rest_n,
+                    gap_low=None if interval is None else _round(interval.low, 4),
+                    gap_high=None if interval is None else _round(interval.high, 4),
+                    beyond_chance=interval is not None and (interval.low > 0 or interval.high < 0),
                 )
             )
-        result.sort(key=lambda entry: (-(entry.gap if entry.gap is not None else -2), entry.item))
+        result.sort(
+            key=lambda entry: (
+                not entry.beyond_chance,
+                -(entry.gap if entry.gap is not None else -2),
+                entry.item,
+            )
+        )
         return result
 
     async def channels(self, caller: Caller, filters: Filters) -> list[ChannelFigure]:
@@ -572,20 +586,27 @@ class AnalyticsService:
                 values.append(float(row["percent"]))
             if row["fcr"] is not None:
                 resolved[row["channel"]].append(bool(row["fcr"]))
-        return [
-            ChannelFigure(
-                channel=channel,
-                audits=len(values),
-                score=_round(stats.mean(values)) if values else None,
-                first_contact_resolution=(
-                    _round(sum(resolved[channel]) / len(resolved[channel]), 4)
-                    if resolved.get(channel)
-                    else None
-                ),
-                first_contact_answers=len(resolved.get(channel, [])),
+        figures = []
+        for channel, values in sorted(percents.items()):
+            outcomes = resolved.get(channel, [])
+            interval = stats.within(stats.t_interval(values), 0.0, 100.0)
+            resolution = stats.proportion_interval(sum(outcomes), len(outcomes))
+            figures.append(
+                ChannelFigure(
+                    channel=channel,
+                    audits=len(values),
+                    score=_round(stats.mean(values)) if values else None,
+                    first_contact_resolution=(
+                        _round(sum(outcomes) / len(outcomes), 4) if outcomes else None
+                    ),
+                    first_contact_answers=len(outcomes),
+                    score_low=None if interval is None else _round(interval.low),
+                    score_high=None if interval is None else _round(interval.high),
+                    first_contact_low=None if resolution is None else _round(resolution.low, 4),
+                    first_contact_high=None if resolution is None else _round(resolution.high, 4),
+                )
             )
-            for channel, values in sorted(percents.items())
-        ]
+        return figures
 
     async def critical_failures(self, caller: Caller, filters: Filters) -> CriticalFigure:
         """How many visits of the shown waves failed a critical item, at how many outlets, and
@@ -637,15 +658,20 @@ class AnalyticsService:
         ratings: dict[tuple[str, str], list[float]] = collections.defaultdict(list)
         for row in rows:
             ratings[(row["template_key"], row["nps_item"] or "")].append(float(row["nps"]))
-        return [
-            NpsFigure(
-                template=template_key,
-                item=item,
-                answers=len(values),
-                nps=_round(stats.net_promoter_score(values)),
+        figures = []
+        for (template_key, item), values in sorted(ratings.items()):
+            interval = stats.nps_interval(values)
+            figures.append(
+                NpsFigure(
+                    template=template_key,
+                    item=item,
+                    answers=len(values),
+                    nps=_round(stats.net_promoter_score(values)),
+                    nps_low=None if interval is None else _round(interval.low),
+                    nps_high=None if interval is None else _round(interval.high),
+                )
             )
-            for (template_key, item), values in sorted(ratings.items())
-        ]
+        return figures
 
     async def calibration(self, caller: Caller, filters: Filters) -> list[CalibrationRow]:
         """Leniency (+) or severity (-) of each auditor against colleagues; agency only."""

@@ -1,4 +1,4 @@
-"""Pure statistics of the analytics figures: t confidence intervals, quartiles, NPS.
+"""Pure statistics of the analytics figures: t and score intervals, quartiles, NPS.
 
 No database, no I/O: plain numbers in, plain numbers out, so every figure the API shows can be
 re-derived in a test from the raw audit percents.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import statistics
 from collections.abc import Sequence
 
 CONFIDENCE = 0.95
@@ -137,6 +138,56 @@ def net_promoter_score(ratings: Sequence[float]) -> float | None:
     promoters = sum(1 for rating in ratings if rating >= 9)
     detractors = sum(1 for rating in ratings if rating <= 6)
     return 100.0 * (promoters - detractors) / len(ratings)
+
+
+def nps_interval(ratings: Sequence[float], confidence: float = CONFIDENCE) -> Interval | None:
+    """Student-t interval of the NPS: each answer counts +100 (promoter), 0 or -100
+    (detractor), whose mean is the NPS; cut to -100..+100. None below two answers."""
+    scores = [100.0 if rating >= 9 else -100.0 if rating <= 6 else 0.0 for rating in ratings]
+    return within(t_interval(scores, confidence), -100.0, 100.0)
+
+
+def proportion_interval(
+    successes: int, count: int, confidence: float = CONFIDENCE
+) -> Interval | None:
+    """Wilson score interval of a proportion (0-1); None of nothing observed.
+
+    Unlike the plain normal interval it stays inside 0..1 and is not empty at 0 or 100%,
+    where pass rates of small groups often are.
+    """
+    if count <= 0:
+        return None
+    z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    share = successes / count
+    denominator = 1.0 + z * z / count
+    centre = (share + z * z / (2 * count)) / denominator
+    half_width = z * math.sqrt(share * (1 - share) / count + z * z / (4 * count * count))
+    half_width /= denominator
+    # At 0 and at 100% the bound on that side is the share itself (up to rounding).
+    low = 0.0 if successes == 0 else max(0.0, centre - half_width)
+    high = 1.0 if successes == count else min(1.0, centre + half_width)
+    return Interval(low, high)
+
+
+def difference_interval(
+    successes: int,
+    count: int,
+    other_successes: int,
+    other_count: int,
+    confidence: float = CONFIDENCE,
+) -> Interval | None:
+    """Interval of one proportion minus another (Newcombe's hybrid score method, from the
+    two Wilson intervals); None when either group observed nothing."""
+    first = proportion_interval(successes, count, confidence)
+    second = proportion_interval(other_successes, other_count, confidence)
+    if first is None or second is None:
+        return None
+    share, other_share = successes / count, other_successes / other_count
+    difference = share - other_share
+    return Interval(
+        difference - math.hypot(share - first.low, second.high - other_share),
+        difference + math.hypot(first.high - share, other_share - second.low),
+    )
 
 
 def competition_ranks(scores: Sequence[float]) -> list[int]:

@@ -886,6 +886,8 @@ class ReportService:
                     item=vocabulary.item(entry.item),
                     top_quartile_pass_rate=entry.best_pass_rate,
                     rest_pass_rate=entry.rest_pass_rate,
+                    gap_low=entry.gap_low,
+                    gap_high=entry.gap_high,
                 )
                 for entry in await analytics.best_vs_rest(caller, filters)
                 if entry.best_pass_rate is not None and entry.rest_pass_rate is not None
@@ -896,6 +898,8 @@ class ReportService:
                     percent=_rounded(channel.score),
                     first_contact_resolution=channel.first_contact_resolution,
                     visits=channel.audits,
+                    ci_low=_rounded(channel.score_low),
+                    ci_high=_rounded(channel.score_high),
                 )
                 for channel in await analytics.channels(caller, filters)
             ),

@@ -41,7 +41,21 @@ from reports.model import (
     Visit,
     WaveResult,
 )
+from server.analytics.stats import difference_interval
 from tests.fixtures import PHOTOS
+
+# Visits behind the sample's best-vs-rest pass rates (top quartile, rest).
+GAP_VISITS = (100, 300)
+
+
+def gap_interval(top: float, rest: float) -> tuple[float, float]:
+    """The 95% interval of a sample gap, as the analytics compute it from the visits."""
+    interval = difference_interval(
+        round(top * GAP_VISITS[0]), GAP_VISITS[0], round(rest * GAP_VISITS[1]), GAP_VISITS[1]
+    )
+    assert interval is not None
+    return round(interval.low, 4), round(interval.high, 4)
+
 
 PHOTO_FILES = ("gps_nikon.jpg", "orientation_6.jpg", "cmyk.jpg", "flower.webp", "iphone11.heic")
 LANGUAGES = ("en", "ru", "uk", "pl")
@@ -358,7 +372,7 @@ def comparison_report_data(lang: str = "pl", *, outlets: int = 6) -> ComparisonR
             ),
         ),
         best_vs_rest=tuple(
-            ItemGap(sections[index % len(sections)], item, top, rest)
+            ItemGap(sections[index % len(sections)], item, top, rest, *gap_interval(top, rest))
             for index, (item, top, rest) in enumerate(
                 zip(
                     items,
@@ -369,10 +383,10 @@ def comparison_report_data(lang: str = "pl", *, outlets: int = 6) -> ComparisonR
             )
         ),
         channels=(
-            ChannelRow("in_store", 78.4, None, 140),
-            ChannelRow("phone", 71.2, 0.64, 60),
-            ChannelRow("email", 66.0, 0.51, 40),
-            ChannelRow("chat", 82.3, 0.77, 35),
+            ChannelRow("in_store", 78.4, None, 140, 75.1, 81.7),
+            ChannelRow("phone", 71.2, 0.64, 60, 66.0, 76.4),
+            ChannelRow("email", 66.0, 0.51, 40, 58.9, 73.1),
+            ChannelRow("chat", 82.3, 0.77, 35, 76.0, 88.6),
         ),
         critical_failures=CriticalFailures(
             visits=9,

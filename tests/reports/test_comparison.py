@@ -115,14 +115,63 @@ def test_head_office_sees_who_leads_who_lags_and_where(comparison_pdf: bytes, la
     assert [] == [word for word in expected_words if squeeze(word) not in text]
 
 
-def test_best_vs_rest_is_sorted_by_the_gap(comparison_pdf: bytes, lang: str) -> None:
+def best_vs_rest_section(pdf: bytes, lang: str) -> str:
+    _ = translation(lang).gettext
+    text = " ".join(page_texts(pdf))
+    start = text.index(squeeze(_("Best vs rest")))
+    return text[start : text.index(squeeze(_("Channels")), start)]
+
+
+def test_best_vs_rest_lists_the_gaps_beyond_chance_largest_first(
+    comparison_pdf: bytes, lang: str
+) -> None:
     data = comparison_report_data(lang, outlets=12)
-    text = " ".join(page_texts(comparison_pdf))
-    start = text.index(squeeze(translation(lang).gettext("Best vs rest")))
-    by_gap = sorted(data.best_vs_rest, key=lambda gap: gap.gap, reverse=True)
-    assert by_gap != list(data.best_vs_rest)  # the sample is not already in order
-    positions = [text.index(gap.item, start) for gap in by_gap]
+    formatter = Formatter(lang)
+    section = best_vs_rest_section(comparison_pdf, lang)
+    beyond = sorted(
+        (gap for gap in data.best_vs_rest if gap.beyond_chance), key=lambda gap: -gap.gap
+    )
+    within = [gap for gap in data.best_vs_rest if not gap.beyond_chance]
+    assert (5, 3) == (len(beyond), len(within))  # the sample has both
+    assert beyond != [gap for gap in data.best_vs_rest if gap.beyond_chance]  # not in order
+    positions = [section.index(squeeze(gap.item)) for gap in beyond]
     assert sorted(positions) == positions
+    for gap in beyond:
+        interval = f"{formatter.change(100 * gap.gap_low)} – {formatter.change(100 * gap.gap_high)}"
+        assert squeeze(interval) in section, interval
+    assert [] == [gap.item for gap in within if squeeze(gap.item) in section]
+    further = translation(lang).ngettext(
+        "%(count)s further item differs by no more than chance (the dashboard lists it).",
+        "%(count)s further items differ by no more than chance (the dashboard lists them).",
+        3,
+    ) % {"count": "3"}
+    assert squeeze(further) in section
+
+
+def test_best_vs_rest_says_so_when_no_gap_is_beyond_chance() -> None:
+    data = comparison_report_data("pl", outlets=12)
+    noise = tuple(dataclasses.replace(gap, gap_low=-0.1, gap_high=0.1) for gap in data.best_vs_rest)
+    pdf = build_comparison_report(
+        dataclasses.replace(data, best_vs_rest=noise), "pl", invariant=True
+    )
+    section = best_vs_rest_section(pdf, "pl")
+    said = translation("pl").gettext(
+        "No item's pass rate in the top-quartile outlets differs from the rest's by more than "
+        "chance: with these visits the data cannot tell what the best outlets do differently."
+    )
+    assert squeeze(said) in section
+    assert [] == [gap.item for gap in noise if squeeze(gap.item) in section]
+
+
+def test_channels_show_the_interval_of_their_score(comparison_pdf: bytes, lang: str) -> None:
+    data = comparison_report_data(lang, outlets=12)
+    formatter = Formatter(lang)
+    text = " ".join(page_texts(comparison_pdf))
+    for channel in data.channels:
+        assert channel.ci_low is not None
+        assert channel.ci_high is not None
+        interval = f"{formatter.score(channel.ci_low)} – {formatter.score(channel.ci_high)}"
+        assert squeeze(interval) in text, interval
 
 
 def test_pages_metadata_and_bookmarks(comparison_pdf: bytes, lang: str) -> None:

@@ -384,23 +384,62 @@ async def test_every_figure_agrees_on_screen_in_exports_pdf_and_json_at_the_defa
         ]
         assert expected_cells == line.split()[1:], title
 
-    # Best vs rest: the same items and pass rates on the API, the dashboard page and the PDF.
+    # Best vs rest: the same items, pass rates and intervals on the API, the dashboard page
+    # and the PDF; the PDF lists the gaps beyond chance, the page every gap, those first.
     gaps = await reader.ok("GET", "/api/v1/analytics/best-vs-rest", headers)
     page = await reader.client.get("/best-vs-rest")
     assert "Showing: <strong>Q1 a, second</strong>" in page.text
     _header, *rows = html_table(page.text)
+
     # (Item texts depend on which checklist's wording a page picks: compare the figures.)
-    assert sorted(
-        (f"{100 * gap['best_pass_rate']:.0f}%", f"{100 * gap['rest_pass_rate']:.0f}%")
-        for gap in gaps
-        if gap["best_pass_rate"] is not None and gap["rest_pass_rate"] is not None
-    ) == sorted((best, rest) for _item, best, rest, _gap in rows if best and rest)
-    best_lines = text[text.index("Best vs rest") :].splitlines()
-    for gap in gaps:
-        if gap["best_pass_rate"] is None or gap["rest_pass_rate"] is None:
-            continue
-        rates = f"{EN.rate(gap['best_pass_rate'])} {EN.rate(gap['rest_pass_rate'])}"
-        assert any(rates in line for line in best_lines), gap
+    def shown(gap: dict[str, Any]) -> tuple[str, str, str]:
+        return (
+            EN.rate(gap["best_pass_rate"]),
+            EN.rate(gap["rest_pass_rate"]),
+            f"{100 * gap['gap_low']:+.0f} – {100 * gap['gap_high']:+.0f}",
+        )
+
+    def rate_of(cell: str) -> str:  # "69%" of "69%13 visits", the visits under the rate
+        match = re.match(r"\d+%", cell)
+        assert match is not None, cell
+        return match.group(0)
+
+    rated = [g for g in gaps if g["best_pass_rate"] is not None and g["rest_pass_rate"] is not None]
+    assert [shown(gap) for gap in rated] == [
+        (rate_of(best), rate_of(rest), interval)
+        for _item, best, rest, _gap, interval in (row for row in rows if len(row) > 1)
+        if best and rest
+    ]
+    within_heading = "Within chance: with these visits the data cannot tell these gaps from none"
+    beyond = [gap for gap in rated if gap["beyond_chance"]]
+    if len(beyond) < len(rated):
+        assert [within_heading] == rows[len(beyond)]
+    best_lines = text[text.index("Best vs rest") : text.index("Channels")].splitlines()
+    for gap in beyond:
+        best, rest, _interval = shown(gap)
+        interval = f"{EN.change(100 * gap['gap_low'])} – {EN.change(100 * gap['gap_high'])}"
+        assert any(f"{best} {rest}" in line and interval in line for line in best_lines), gap
+    assert bool(beyond) != ("No item's pass rate" in " ".join(best_lines))
+
+    # Channels: the same mean and interval on the API, the dashboard page and the PDF.
+    channels = await reader.ok("GET", "/api/v1/analytics/channels", headers)
+    assert channels
+    assert all(row["score_low"] is not None for row in channels)
+    page = await reader.client.get("/channels")
+    _header, *rows = html_table(page.text, None)
+    assert [
+        f"{one_decimal(row['score'])}{one_decimal(row['score_low'])} – "
+        f"{one_decimal(row['score_high'])}"
+        for row in channels
+    ] == [score for _channel, _audits, score, _resolution in rows]
+    channel_lines = text[text.index("Channels") :].splitlines()
+    for row in channels:
+        interval = f"{EN.score(row['score_low'])} – {EN.score(row['score_high'])}"
+        assert any(
+            line.startswith(label) and f"{EN.score(row['score'])} {interval}" in line
+            for line in channel_lines
+            for label in ("In store", "Phone", "E-mail", "Chat")
+        ), row
 
 
 def svg_texts(page: str, label: str) -> list[str]:

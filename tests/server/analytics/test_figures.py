@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from server.analytics import stats
 from tests.server.analytics.seed import Programme, Visit
 from tests.server.api import Api
 
@@ -174,8 +175,20 @@ async def test_trend_regions_and_channels(reader: Api, programme: Programme, rol
     } == {row["region_id"]: (row["score"], row["change"]) for row in regions}
     channels = await get(reader, programme, role, "/channels")
     percents = [visit.percent for visit in latest(visits)]
-    assert [("phone", len(percents), round(statistics.mean(percents), 2))] == [
-        (row["channel"], row["audits"], row["score"]) for row in channels
+    half = stats.student_t_quantile(0.975, len(percents) - 1) * statistics.stdev(percents)
+    half /= math.sqrt(len(percents))
+    middle = statistics.mean(percents)
+    assert [
+        (
+            "phone",
+            len(percents),
+            round(middle, 2),
+            round(max(0.0, middle - half), 2),
+            round(min(100.0, middle + half), 2),
+        )
+    ] == [
+        (row["channel"], row["audits"], row["score"], row["score_low"], row["score_high"])
+        for row in channels
     ]
     own = programme.ids["outlet_own"]
     outlet_trend = await get(reader, programme, role, f"/outlets/{own}/trend")
@@ -223,17 +236,31 @@ async def test_pareto_heatmap_and_best_vs_rest(
     best = {o for o, m in means.items() if m >= threshold}
     expected = {}
     for item in ("greeted", "wait", "exit_clear"):
-        rates = []
+        tallies = []
         for group in (best, set(means) - best):
             group_visits = [v for o in group for v in by_outlet[o]]
             passed = [item not in v.failed_items for v in group_visits]
-            rates.append(sum(passed) / len(passed) if passed else None)
-        gap = None if None in rates else round(rates[0] - rates[1], 4)
-        expected[item] = gap
+            tallies.append((sum(passed), len(passed)))
+        (best_passed, best_n), (rest_passed, rest_n) = tallies
+        gap = None
+        if best_n and rest_n:
+            gap = round(best_passed / best_n - rest_passed / rest_n, 4)
+        interval = stats.difference_interval(best_passed, best_n, rest_passed, rest_n)
+        low, high = (None, None) if interval is None else (interval.low, interval.high)
+        expected[item] = (
+            gap,
+            None if low is None else round(low, 4),
+            None if high is None else round(high, 4),
+            low is not None and high is not None and (low > 0 or high < 0),
+        )
     actual = await get(reader, programme, role, "/best-vs-rest")
-    assert expected == {row["item"]: row["gap"] for row in actual}
-    gaps = [row["gap"] for row in actual if row["gap"] is not None]
-    assert sorted(gaps, reverse=True) == gaps
+    assert expected == {
+        row["item"]: (row["gap"], row["gap_low"], row["gap_high"], row["beyond_chance"])
+        for row in actual
+    }
+    # Gaps beyond chance first, then the rest; each group by gap, largest first.
+    order = [(not row["beyond_chance"], -row["gap"]) for row in actual if row["gap"] is not None]
+    assert sorted(order) == order
     # Heatmap: mean section ratio per outlet, the welcome section from the answers.
     heatmap = await get(reader, programme, role, "/heatmap")
     welcome = {

@@ -6,9 +6,12 @@ expected figures are recomputed here from the ratings and outcomes the audits we
 
 from __future__ import annotations
 
+import math
+import statistics
 import uuid
 from typing import Any
 
+from server.analytics import stats
 from tests.server.api import Api, build_world
 
 # (outlet, rating 0-10, resolved at first contact)
@@ -59,6 +62,15 @@ def expected_nps(ratings: list[int]) -> float:
     return round(100 * (promoters - detractors) / len(ratings), 2)
 
 
+def expected_nps_interval(ratings: list[int]) -> tuple[float, float]:
+    """The NPS's Student-t interval (95%): answers scored +100, 0, -100, cut to -100..100."""
+    scores = [100 if rating >= 9 else -100 if rating <= 6 else 0 for rating in ratings]
+    half = stats.student_t_quantile(0.975, len(scores) - 1) * statistics.stdev(scores)
+    half /= math.sqrt(len(scores))
+    middle = statistics.mean(scores)
+    return round(max(-100.0, middle - half), 2), round(min(100.0, middle + half), 2)
+
+
 async def test_nps_and_first_contact_resolution_per_scope(api: Api) -> None:
     world = await build_world(api)
     admin, ids = world.headers["admin"], world.ids
@@ -88,15 +100,24 @@ async def test_nps_and_first_contact_resolution_per_scope(api: Api) -> None:
     for role, outlets in SCOPES.items():
         calls = [call for call in CALLS if call[0] in outlets]
         nps = await api.ok("GET", "/api/v1/analytics/nps", world.headers[role])
+        ratings = [call[1] for call in calls]
         assert [
-            ("contact-centre", "recommend", len(calls), expected_nps([c[1] for c in calls]))
-        ] == [(row["template"], row["item"], row["answers"], row["nps"]) for row in nps], role
+            ("contact-centre", "recommend", len(calls), expected_nps(ratings),
+             expected_nps_interval(ratings))
+        ] == [(row["template"], row["item"], row["answers"], row["nps"],
+               (row["nps_low"], row["nps_high"])) for row in nps], role  # fmt: skip
         channels = await api.ok("GET", "/api/v1/analytics/channels", world.headers[role])
         resolved = [call[2] for call in calls]
-        assert [("phone", round(sum(resolved) / len(resolved), 4), len(resolved))] == [
-            (row["channel"], row["first_contact_resolution"], row["first_contact_answers"])
+        wilson = stats.proportion_interval(sum(resolved), len(resolved))
+        assert wilson is not None
+        assert [
+            ("phone", round(sum(resolved) / len(resolved), 4), len(resolved),
+             (round(wilson.low, 4), round(wilson.high, 4)))
+        ] == [
+            (row["channel"], row["first_contact_resolution"], row["first_contact_answers"],
+             (row["first_contact_low"], row["first_contact_high"]))
             for row in channels
-        ], role
+        ], role  # fmt: skip
     # Filtered to another template, nothing is left.
     empty = await api.ok("GET", "/api/v1/analytics/nps?template=store-visit",
                          world.headers["head_office"])  # fmt: skip

@@ -73,3 +73,57 @@ def test_an_interval_is_cut_to_the_scale_of_the_score() -> None:
     assert wide.high > 100.0
     assert stats.Interval(wide.low, 100.0) == stats.within(wide, 0.0, 100.0)
     assert None is stats.within(None, 0.0, 100.0)
+
+
+def test_wilson_interval_matches_published_values() -> None:
+    # Newcombe (1998), Statistics in Medicine 17:857-872, table I: 81/263, 15/148, 0/20.
+    for successes, count, low, high in ((81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605),
+                                        (0, 20, 0.0, 0.1611)):  # fmt: skip
+        interval = stats.proportion_interval(successes, count)
+        assert interval is not None
+        assert (low, high) == (round(interval.low, 4), round(interval.high, 4))
+    assert None is stats.proportion_interval(0, 0)
+
+
+def test_difference_interval_matches_published_values() -> None:
+    # Newcombe (1998), Statistics in Medicine 17:873-890, table II, method 10:
+    # 56/70 - 48/80 = 0.2000, interval 0.0524 to 0.3339; 9/10 - 3/10: 0.1705 to 0.8090.
+    for counts, low, high in (((56, 70, 48, 80), 0.0524, 0.3339),
+                              ((9, 10, 3, 10), 0.1705, 0.8090)):  # fmt: skip
+        interval = stats.difference_interval(*counts)
+        assert interval is not None
+        assert (low, high) == (round(interval.low, 4), round(interval.high, 4))
+    assert None is stats.difference_interval(3, 4, 0, 0)
+    assert None is stats.difference_interval(0, 0, 3, 4)
+
+
+@given(
+    st.integers(min_value=1, max_value=200).flatmap(
+        lambda n: st.tuples(st.integers(min_value=0, max_value=n), st.just(n))
+    ),
+    st.integers(min_value=1, max_value=200).flatmap(
+        lambda n: st.tuples(st.integers(min_value=0, max_value=n), st.just(n))
+    ),
+)
+def test_intervals_hold_their_estimate_and_stay_on_the_scale(
+    first: tuple[int, int], second: tuple[int, int]
+) -> None:
+    share, other = first[0] / first[1], second[0] / second[1]
+    single = stats.proportion_interval(*first)
+    assert single is not None
+    assert 0.0 <= single.low <= share <= single.high <= 1.0
+    both = stats.difference_interval(*first, *second)
+    assert both is not None
+    assert -1.0 <= both.low <= share - other <= both.high <= 1.0
+
+
+def test_nps_interval_is_the_t_interval_of_the_answers_scored() -> None:
+    ratings = [10, 9, 9, 8, 7, 6, 5, 0, 3, 6]
+    interval = stats.nps_interval(ratings)
+    expected = stats.t_interval([100, 100, 100, 0, 0, -100, -100, -100, -100, -100])
+    assert interval is not None
+    assert expected is not None
+    assert (expected.low, expected.high) == (interval.low, interval.high)
+    assert interval.low < -20.0 < interval.high
+    assert stats.Interval(100.0, 100.0) == stats.nps_interval([10, 9, 10])
+    assert None is stats.nps_interval([9])
