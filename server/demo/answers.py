@@ -19,7 +19,7 @@ from typing import Any, Final
 from server.demo import photos as scenes
 from server.demo import texts
 from shared.checklist import Item, Template
-from shared.scoring import earned_points
+from shared.scoring import earned_points, index_answers, is_visible
 
 # How much harder (negative) or easier than average each item is to pass.
 ITEM_DIFFICULTY: Final[Mapping[str, float]] = {
@@ -172,18 +172,6 @@ def _value(item: Item, passed: bool, quality: float, rng: random.Random) -> Any:
     raise ValueError(f"no value for an item of kind {item.kind}")
 
 
-def _shown(item: Item, values: Mapping[str, Any], shown: Mapping[str, bool]) -> bool:
-    rule = item.show_if
-    if rule is None:
-        return True
-    if not shown.get(rule.item) or rule.item not in values or values[rule.item] is None:
-        return False
-    value = values[rule.item]
-    if isinstance(value, list):
-        return any(picked in rule.values for picked in value)
-    return value in rule.values
-
-
 def _text(item: Item, language: str, quality: float, rng: random.Random) -> str | None:
     if item.key in ("staff_description",):
         return rng.choice(texts.STAFF[language]) if rng.random() < 0.6 else None
@@ -203,12 +191,9 @@ def draw_audit(
     """One visit's answers at an outlet of `quality`; items in `must_fail` fail if shown."""
     answers: list[dict[str, Any]] = []
     shots: list[PhotoShot] = []
-    values: dict[str, Any] = {}
-    shown: dict[str, bool] = {}
     items = list(template.items())
     for position, item in enumerate(items):
-        shown[item.key] = _shown(item, values, shown)
-        if not shown[item.key]:
+        if not is_visible(template, index_answers(answers), item.key):
             continue
         moment = (position + 1) / (len(items) + 1)
         answer: dict[str, Any] = {"item": item.key, "value": None, "na": False, "comment": ""}
@@ -229,7 +214,6 @@ def draw_audit(
             )
             answer["value"] = _value(item, passed, quality, rng)
             passed = not item.scored or passes(item, answer["value"])
-        values[item.key] = answer["value"]
         if not passed:
             bank = texts.FAILURE_COMMENTS[language].get(item.key) or texts.GENERIC_FAILURE[language]
             if item.critical or rng.random() < 0.85:

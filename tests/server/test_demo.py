@@ -37,10 +37,14 @@ from server.demo import load_demo, run_demo
 from server.demo.fieldwork import AUDITOR_LENIENCY, plan_visits
 from server.demo.programme import people
 from server.reporting.demo import write_demo_reports
+from server.templates.tables import ChecklistTemplate
 from server.users.tables import User
 from server.waves.tables import Wave
 from server.workflow.tables import CorrectiveAction, Dispute, ScoreRollup
+from shared.answers import Answer, as_answers
+from shared.checklist import Template
 from shared.i18n import translation
+from shared.scoring import index_answers, visible_items
 from tests.reports.pdf import checklist_ellipses, cut_short, mostly_empty_pages, page_texts
 from tests.reports.pdfsig import VALID, pdfsig, signature_lines
 from tests.server.api import Api
@@ -148,6 +152,39 @@ async def test_the_demos_photos_are_not_taken_for_copies_of_each_other(demo: Set
     assert len(near) <= len(codes) // 20, (len(near), len(codes))
     # The one photo the demo reuses on purpose is still found.
     assert 1 <= sum("photo_reused" in audit for audit in codes)
+
+
+async def test_no_demo_audit_answers_what_its_checklist_hid(demo: Settings) -> None:
+    """A shopper answers what the checklist shows: no agent's name after "the agent gave no
+    name", no hold time without a hold (the rules of `shared.scoring.visible_items`)."""
+
+    async def audits() -> list[tuple[Template, list[Answer]]]:
+        templates = {
+            (row["key"], row["version"]): Template.from_dict(json.loads(row["body"]))
+            for row in await ChecklistTemplate.select(
+                ChecklistTemplate.key, ChecklistTemplate.version, ChecklistTemplate.body
+            )
+        }
+        result = []
+        for row in await Audit.select(Audit.canonical):
+            audit = json.loads(row["canonical"])
+            key = (audit["template"]["key"], audit["template"]["version"])
+            result.append((templates[key], as_answers(audit["answers"])))
+        return result
+
+    hidden_answered = []
+    named = nameless = 0
+    for template, answers in await _read(demo, audits):
+        by_item = index_answers(answers)
+        visible = visible_items(template, by_item)
+        hidden_answered += [key for key in by_item if not visible[key]]
+        named += "agent_name" in by_item
+        if "agent_name" in by_item:
+            gave_name = by_item.get("greeting_name")
+            nameless += gave_name is None or gave_name.value is not True
+    assert [] == hidden_answered
+    assert 0 == nameless
+    assert named > 0  # the calls where the agent gave a name say it
 
 
 async def test_the_reviewer_queue_has_flagged_and_plain_audits(api: Api) -> None:
