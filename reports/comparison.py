@@ -850,6 +850,10 @@ class _ComparisonReport(InLanguage):
             )
             % {}
         )
+        intro += " " + _(
+            "For each item, the best outlets are the top quarter on every other item, so that "
+            "the item's own results do not choose the group it is compared in."
+        )
         if within:
             intro += " " + self.translations.ngettext(
                 "%(count)s further item differs by no more than chance (the dashboard lists it).",

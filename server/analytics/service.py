@@ -9,10 +9,11 @@ rest on outlet, region and network results as `server.analytics.results` defines
 Definitions of the other figures:
 - heatmap: per outlet and section, the mean of the section's ratio (as a percent) over the
   outlet's visits that have the section;
-- best vs rest: outlets whose result is at or above the third quartile (type 7) of the outlet
-  results are "best"; an item's pass rate is over the visits of each group; its gap (best minus
-  rest) has a 95% interval (Newcombe's hybrid score method) and is beyond chance when that
-  leaves out 0; gaps beyond chance come first, each group by gap, largest first;
+- best vs rest: for each item, the outlets whose result on every other item (`_results_without`)
+  is at or above the third quartile (type 7) of those results are "best"; the item's pass rate
+  is over the visits of each group; its gap (best minus rest) has a 95% interval (Newcombe's
+  hybrid score method) and is beyond chance when that leaves out 0; gaps beyond chance come
+  first, each group by gap, largest first;
 - first-contact resolution is the share of rollup rows with `fcr` true among those where it is
   known (phone, e-mail and chat audits that answered their resolution item; see
   `server.workflow.rollup`);
@@ -105,6 +106,61 @@ async def _raw(sql: str, args: Iterable[Any]) -> list[dict[str, Any]]:
 
 def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
+
+
+@dataclasses.dataclass(slots=True)
+class VisitPoints:
+    """The points a visit earned and could earn, over its scored items."""
+
+    outlet: int
+    earned: float = 0.0
+    possible: float = 0.0
+
+
+def tally_best_vs_rest(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[int, int, int, int]]:
+    """Per item key: the visits that passed it and the visits that had it at the best
+    outlets, then at the rest. `rows`: one per item of each visit (`rollup`, `outlet`, `item`,
+    `earned`, `possible`, `failed`); for each item, the best are the top quartile of the
+    outlets ranked on every other item (`_results_without`)."""
+    visits: dict[int, VisitPoints] = {}
+    rows_of_item: dict[str, dict[int, Mapping[str, Any]]] = collections.defaultdict(dict)
+    for row in rows:
+        points = visits.setdefault(row["rollup"], VisitPoints(row["outlet"]))
+        points.earned += row["earned"]
+        points.possible += row["possible"]
+        rows_of_item[row["item"]][row["rollup"]] = row
+    counts = {}
+    for item_key, item_rows in rows_of_item.items():
+        ranked = _results_without(item_rows, visits)
+        if not ranked:
+            continue
+        threshold = stats.quantile(list(ranked.values()), 0.75)
+        tally = [0, 0, 0, 0]
+        for row in item_rows.values():
+            if row["outlet"] in ranked:
+                offset = 0 if ranked[row["outlet"]] >= threshold else 2
+                tally[offset] += not row["failed"]
+                tally[offset + 1] += 1
+        counts[item_key] = (tally[0], tally[1], tally[2], tally[3])
+    return counts
+
+
+def _results_without(
+    item_rows: Mapping[int, Mapping[str, Any]], visits: Mapping[int, VisitPoints]
+) -> dict[int, float]:
+    """Each outlet's result on every item but one: the mean over its visits of the points
+    earned over the points possible of the other items (`item_rows`: the item's rows by
+    visit). Best vs rest chooses its groups by this, so that an item's own passes do not
+    choose the group it is then compared in: chosen by the whole result, gaps lean positive
+    even where outlets do not differ (docs/contract.md#figures)."""
+    ratios: dict[int, list[float]] = collections.defaultdict(list)
+    for rollup, points in visits.items():
+        own = item_rows.get(rollup)
+        possible = points.possible - (own["possible"] if own else 0.0)
+        if possible > 0:
+            earned = points.earned - (own["earned"] if own else 0.0)
+            ratios[points.outlet].append(earned / possible)
+    return {outlet: stats.mean(values) for outlet, values in ratios.items()}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -523,26 +579,13 @@ class AnalyticsService:
         return result
 
     async def best_vs_rest(self, caller: Caller, filters: Filters) -> list[BestVsRestItem]:
-        """Per item: pass rate in top-quartile outlets vs the others, largest gap first."""
+        """Per item: pass rate in the top-quartile outlets against the others, the outlets
+        ranked on every other item, with the gap's interval; gaps beyond chance first."""
         choice = await self.waves(caller, filters)
         results = await self.results(caller, filters, choice)
-        scores = {
-            outlet: result.score
-            for wave in choice.shown
-            for outlet, result in results.outlets(wave.id).items()
-        }
-        if not scores:
-            return []
-        threshold = stats.quantile(list(scores.values()), 0.75)
-        best = {outlet for outlet, score in scores.items() if score >= threshold}
-        counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0, 0])
-        for item_row in await self._items(caller, filters, choice):
-            if item_row["outlet"] not in scores:
-                continue
-            tally = counts[item_row["item"]]
-            offset = 0 if item_row["outlet"] in best else 2
-            tally[offset] += not item_row["failed"]
-            tally[offset + 1] += 1
+        shown = {outlet for wave in choice.shown for outlet in results.outlets(wave.id)}
+        rows = [row for row in await self._items(caller, filters, choice) if row["outlet"] in shown]
+        counts = tally_best_vs_rest(rows)
         result = []
         for item_key, (best_passed, best_n, rest_passed, rest_n) in counts.items():
             best_rate = best_passed / best_n if best_n else None

@@ -223,21 +223,39 @@ async def test_pareto_heatmap_and_best_vs_rest(
     assert sorted(lost.values(), reverse=True)[: len(pareto)] == pytest.approx(
         [row["points_lost"] for row in pareto]
     )
-    # Best vs rest: outlets at or above the type-7 third quartile of outlet means.
+    # Best vs rest: for each item, the outlets at or above the type-7 third quartile of their
+    # results on the other items (points earned over points possible, mean of the visits).
     by_outlet: dict[str, list[Visit]] = collections.defaultdict(list)
     for visit in visits:
         by_outlet[visit.outlet].append(visit)
-    means = {o: statistics.mean(v.percent for v in vs) for o, vs in by_outlet.items()}
-    ordered = sorted(means.values())
-    position = (len(ordered) - 1) * 0.75
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    threshold = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-    best = {o for o, m in means.items() if m >= threshold}
+
+    def earned(visit: Visit) -> dict[str, float]:  # each item is worth 10 points
+        return {
+            "greeted": 10.0 if visit.greeted else 0.0,
+            "wait": 10 * min(1.0, max(0.0, (300 - visit.wait) / 240)),
+            "exit_clear": 10.0 if visit.exit_clear else 0.0,
+        }
+
+    def third_quartile(values: list[float]) -> float:
+        ordered = sorted(values)
+        position = (len(ordered) - 1) * 0.75
+        low = math.floor(position)
+        high = min(low + 1, len(ordered) - 1)
+        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
     expected = {}
     for item in ("greeted", "wait", "exit_clear"):
+        without = {
+            outlet: statistics.mean(
+                sum(points for key, points in earned(v).items() if key != item) / 20
+                for v in outlet_visits
+            )
+            for outlet, outlet_visits in by_outlet.items()
+        }
+        threshold = third_quartile(list(without.values()))
+        best = {outlet for outlet, result in without.items() if result >= threshold - 1e-12}
         tallies = []
-        for group in (best, set(means) - best):
+        for group in (best, set(without) - best):
             group_visits = [v for o in group for v in by_outlet[o]]
             passed = [item not in v.failed_items for v in group_visits]
             tallies.append((sum(passed), len(passed)))
