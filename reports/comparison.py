@@ -193,10 +193,22 @@ class _ComparisonReport(InLanguage):
     def _movers(self) -> list[Flowable]:
         _ = self._
         formatter = self.formatter
-        moved = [row for row in self.data.league if row.change is not None]
+        compared = [row for row in self.data.league if row.change is not None]
         title = SubHeading(_("Biggest movers"), styles.SUBHEADING)
-        if not moved:
+        if not compared:
             return [title, para(_("No outlet has a result in the previous wave."), styles.CELL)]
+        moved = [row for row in compared if row.change_beyond_chance]
+        if not moved:
+            return [
+                title,
+                para(
+                    _(
+                        "No outlet's result moved by more than chance since the previous wave: "
+                        "with these visits no change can be told from none."
+                    ),
+                    styles.CELL,
+                ),
+            ]
         up = sorted(
             (row for row in moved if (row.change or 0) > 0), key=lambda row: -(row.change or 0)
         )[:MOVERS]
@@ -224,6 +236,10 @@ class _ComparisonReport(InLanguage):
                 )
         return [
             title,
+            para(
+                _("Changes larger than chance: the two waves' intervals tell them apart."),
+                styles.SMALL,
+            ),
             Table(rows, colWidths=[5 * mm, HALF - 37 * mm, 17 * mm, 15 * mm], style=style),
         ]
 

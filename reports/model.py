@@ -147,9 +147,10 @@ class WaveResult:
     ci_high: float | None = None
     previous_percent: float | None = None
     previous_wave: str | None = None
-    # In percentage points, computed before rounding (so it may differ by 0.1 from the
-    # difference of the two rounded results, as everywhere else the change is shown).
+    # In percentage points: the difference of the two results as shown.
     change: float | None = None
+    # Whether the two results are told apart by their intervals (None: cannot say).
+    change_beyond_chance: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +321,8 @@ class LeagueRow:
     `ci_low`/`ci_high` bound the outlet's result (a 95 % interval over its visits);
     `few_visits` flags a result resting on too few visits to rank (`rank` is then None);
     `versus_network` says whether it is clearly above or below the network's result, or not
-    clearly different from it ("level"); None without an interval.
+    clearly different from it ("level"); None without an interval. `change_beyond_chance`
+    says whether the change against the previous wave is more than chance (None: cannot say).
     """
 
     rank: int | None
@@ -337,6 +339,7 @@ class LeagueRow:
     provisional: bool = False
     critical_visits: int = 0
     estimate: Estimate | None = None
+    change_beyond_chance: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

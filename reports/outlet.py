@@ -194,6 +194,13 @@ class _OutletReport(InLanguage):
                 },
                 styles.FIGURE_SMALL,
             ),
+            *[
+                para(words, styles.SMALL)
+                for words in [
+                    standing_words.change_words(result.change_beyond_chance, self.translations)
+                ]
+                if words
+            ],
         ]
 
     def _position(self) -> list[Flowable]:

@@ -197,3 +197,18 @@ def group_title(versus: Versus | None, translations: Translations, funnel: bool 
     class against the funnel limits when `funnel` (the wave is estimated)."""
     titles = FUNNEL_GROUPS if funnel else GROUPS
     return translations.gettext(titles[versus]).replace("%%", "%")
+
+
+def change_words(beyond_chance: bool | None, translations: Translations) -> str:
+    """What a change against the previous wave is worth: more than chance or not (the two
+    waves' intervals tell the results apart, `server.analytics.results.moved`); "" when the
+    intervals cannot say."""
+    if beyond_chance is None:
+        return ""
+    if beyond_chance:
+        return translations.gettext(
+            "More than chance: the two waves' intervals tell the results apart."
+        )
+    return translations.gettext(
+        "Within chance: with these visits this change cannot be told from no change."
+    )

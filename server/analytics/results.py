@@ -659,6 +659,14 @@ def apart(first: Estimate, second: Estimate) -> bool:
     return abs(first.score - second.score) > math.hypot(first.margin, second.margin)
 
 
+def moved(now: Estimate, before: Estimate | None) -> bool | None:
+    """Whether a result moved by more than chance since the wave before (`apart`); None when
+    there is no result before, or either has no interval."""
+    if before is None or now.margin is None or before.margin is None:
+        return None
+    return apart(now, before)
+
+
 def versus(result: Estimate, reference: float | None) -> str | None:
     """`ABOVE` or `BELOW` when the result is clearly above or below `reference` (the network's
     result, taken as known), `LEVEL` when not clearly different, None without an interval."""

@@ -27,6 +27,9 @@ class LeagueRow(msgspec.Struct, kw_only=True):
     previous_score: float | None
     change: float | None
     too_few_to_rank: bool
+    # Whether the change is more than chance (the two results told apart by their intervals);
+    # null without a previous result or without intervals.
+    change_beyond_chance: bool | None = None
     rank: int | None = None
     region_rank: int | None = None
     # Visits under an open dispute: the score is provisional while there is one.

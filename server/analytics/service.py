@@ -414,7 +414,8 @@ class AnalyticsService:
             for outlet_id, result in outlets.items():
                 estimate = result.estimate
                 score = estimate.score
-                earlier = wave_results.score_of(earlier_outlets.get(outlet_id))
+                earlier_result = earlier_outlets.get(outlet_id)
+                earlier = wave_results.score_of(earlier_result)
                 wave_rows.append(
                     LeagueRow(
                         outlet=OutletRef(id=outlet_id, code=result.code, name=result.name),
@@ -427,6 +428,9 @@ class AnalyticsService:
                         ci_high=_round(estimate.high),
                         previous_score=_round(earlier),
                         change=_round(wave_results.change(score, earlier)),
+                        change_beyond_chance=wave_results.moved(
+                            estimate, None if earlier_result is None else earlier_result.estimate
+                        ),
                         too_few_to_rank=estimate.count < min_audits,
                         rank=places.get(outlet_id),
                         region_rank=region_places.get(outlet_id),

@@ -26,6 +26,7 @@ from reports.i18n import Formatter
 from reports.model import OutletReportData
 from reports.model import TrendPoint as ChartPoint
 from reports.priorities import PriorityWords, priority_words
+from reports.standing import change_words
 from reports.standing import position as standing_position
 from reports.standing import sentences as standing_sentences
 from server.access.abilities import ADMINISTER, SEE_RESULTS, may, may_take, require
@@ -307,7 +308,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
         raise NotFound(_("There is no such outlet."))
     language = language_of(request, caller)
     report = await _outlet_report_figures(request, caller, outlet_id, language)
-    standing_text = ""
+    standing_text = change_text = ""
     position = None
     fix_first: list[PriorityWords] = []
     section_svgs: list[tuple[str, Any, str]] = []
@@ -320,6 +321,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
         figures = Formatter(language)
         sections_label = translated(language, _("Sections against the network"))
         fix_first = [priority_words(item, messages, figures) for item in report.fix_first]
+        change_text = change_words(report.result.change_beyond_chance, messages)
         if report.standing is not None:
             standing_text = " ".join(standing_sentences(report.standing, messages, figures))
             position = standing_position(report.standing, messages, figures)
@@ -360,6 +362,7 @@ async def outlet_page(request: Request[Any, Any, Any], outlet_id: FromPath[int])
         ),
         report=report,
         standing_text=standing_text,
+        change_text=change_text,
         position=position,
         fix_first=fix_first,
         section_svgs=section_svgs,

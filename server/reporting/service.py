@@ -579,6 +579,9 @@ class ReportService:
                 previous_percent=_rounded(wave_results.score_of(before)),
                 previous_wave=previous_wave.name if before is not None and previous_wave else None,
                 change=_rounded(wave_results.change(own.score, wave_results.score_of(before))),
+                change_beyond_chance=wave_results.moved(
+                    own.estimate, None if before is None else before.estimate
+                ),
             ),
             standing=None
             if standing is None
@@ -857,6 +860,7 @@ class ReportService:
                     region=region_names.get(row.region_id, ""),
                     percent=_rounded(row.score),
                     change=_rounded(row.change),
+                    change_beyond_chance=row.change_beyond_chance,
                     visits=row.audits,
                     ci_low=_rounded(row.ci_low),
                     ci_high=_rounded(row.ci_high),

@@ -8,6 +8,7 @@ the way the server makes them (upright, 400 px, JPEG).
 from __future__ import annotations
 
 import io
+import math
 from datetime import date
 from functools import cache
 
@@ -257,6 +258,7 @@ def outlet_report_data(
             previous_percent=68.3,
             previous_wave=WAVES[-2],
             change=4.2,
+            change_beyond_chance=False,
         ),
         standing=Standing(
             rank=Rank(41, 140),
@@ -311,6 +313,11 @@ def comparison_report_data(lang: str = "pl", *, outlets: int = 6) -> ComparisonR
         visits = 2 + index % 4
         ranked = index % 6 != 5
         versus: Versus = "above" if percent > 88 else "below" if percent < 65 else "level"
+        change = round((index % 7 - 3) * 1.7, 1) if index % 9 else None
+        # Told apart from the previous wave's result, both with this wave's margin.
+        moved = (
+            None if change is None or not ranked else abs(change) > math.hypot(*[18 / visits] * 2)
+        )
         league.append(
             LeagueRow(
                 rank=index + 1 if ranked else None,
@@ -318,7 +325,8 @@ def comparison_report_data(lang: str = "pl", *, outlets: int = 6) -> ComparisonR
                 code=f"{outlet.code}{suffix.strip()}",
                 region=outlet.region,
                 percent=percent,
-                change=round((index % 7 - 3) * 1.7, 1) if index % 9 else None,
+                change=change,
+                change_beyond_chance=moved,
                 visits=visits if ranked else 1,
                 ci_low=round(percent - 18 / visits, 1) if ranked else None,
                 ci_high=round(min(100.0, percent + 18 / visits), 1) if ranked else None,

@@ -28,15 +28,22 @@ def test_page_one_is_the_wave_at_a_glance(comparison_pdf: bytes, lang: str) -> N
     first = page_texts(comparison_pdf)[0]
     above = [row for row in data.league if row.versus_network == "above"]
     below = [row for row in data.league if row.versus_network == "below"]
-    movers = sorted((row for row in data.league if row.change), key=lambda row: -(row.change or 0))
+    # Movers are the changes beyond chance; a larger change within chance is not one.
+    movers = [row for row in data.league if row.change_beyond_chance]
+    within = max(
+        (row for row in data.league if row.change and row.change_beyond_chance is False),
+        key=lambda row: abs(row.change or 0),
+    )
+    assert abs(within.change or 0) >= max(abs(row.change or 0) for row in movers)
+    assert squeeze(within.outlet) not in first
     expected_words = [
         _("Network result"),
         formatter.score(data.network.percent),
         formatter.change(data.network.change),
         _("How the outlets' results spread"),
         _("Biggest movers"),
-        movers[0].outlet,
-        movers[-1].outlet,
+        _("Changes larger than chance: the two waves' intervals tell them apart."),
+        *[row.outlet for row in movers],
         _("Clearly above the network"),
         above[0].outlet,
         _("Clearly below the network"),
@@ -47,6 +54,22 @@ def test_page_one_is_the_wave_at_a_glance(comparison_pdf: bytes, lang: str) -> N
         data.overdue_actions.outlets[0].outlet,
     ]
     assert [] == [word for word in expected_words if squeeze(word) not in first]
+
+
+def test_no_movers_when_every_change_is_within_chance() -> None:
+    data = comparison_report_data("uk", outlets=12)
+    calm = tuple(
+        dataclasses.replace(row, change_beyond_chance=row.change_beyond_chance and False)
+        for row in data.league
+    )
+    first = page_texts(
+        build_comparison_report(dataclasses.replace(data, league=calm), "uk", invariant=True)
+    )[0]
+    said = translation("uk").gettext(
+        "No outlet's result moved by more than chance since the previous wave: with these "
+        "visits no change can be told from none."
+    )
+    assert squeeze(said) in first
 
 
 def test_the_league_is_grouped_by_what_the_data_can_tell(comparison_pdf: bytes, lang: str) -> None:

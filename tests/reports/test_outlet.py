@@ -42,6 +42,7 @@ def test_page_one_says_how_the_outlet_did_and_what_to_fix_in_the_managers_langua
         _("Not passed"),
         formatter.change(data.result.change),
         _("Change against %(wave)s") % {"wave": data.result.previous_wave},
+        _("Within chance: with these visits this change cannot be told from no change."),
         _("In the top third of the network."),
         translation(lang).ngettext(
             "Not clearly different from the %(count)d outlet around it.",
@@ -64,6 +65,19 @@ def test_page_one_says_how_the_outlet_did_and_what_to_fix_in_the_managers_langua
         data.strengths[0].text,
     ]
     assert [] == [word for word in expected_words if squeeze(word) not in first]
+
+
+def test_a_change_beyond_chance_says_so_and_one_that_cannot_be_judged_says_nothing() -> None:
+    data = outlet_report_data("ru")
+    words = translation("ru").gettext
+    within = words("Within chance: with these visits this change cannot be told from no change.")
+    beyond = words("More than chance: the two waves' intervals tell the results apart.")
+    for moved, said in ((True, [beyond]), (None, [])):
+        result = dataclasses.replace(data.result, change_beyond_chance=moved)
+        first = page_texts(
+            build_outlet_report(dataclasses.replace(data, result=result), "ru", invariant=True)
+        )[0]
+        assert said == [words for words in (within, beyond) if squeeze(words) in first]
 
 
 def test_an_item_passed_by_no_says_so_beside_its_tick(lang: str) -> None:

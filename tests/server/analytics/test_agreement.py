@@ -44,6 +44,10 @@ from tests.server.api import Api
 SCOPES = ("head_office", "regional_manager")
 PDF_MINUS = "\u2212"  # Babel may write a minus sign where Python writes a hyphen
 EN = Formatter("en")
+CHANGE_WORDS = {
+    True: "More than chance: the two waves' intervals tell the results apart.",
+    False: "Within chance: with these visits this change cannot be told from no change.",
+}
 
 
 def one_decimal(value: float | None) -> str:
@@ -596,6 +600,7 @@ async def test_every_demo_outlet_shows_the_leagues_score_everywhere(
         row["outlet_code"]: float(row["score"]) for row in csv_rows
     }
 
+    judged: set[bool | None] = set()
     for index, (code, row) in enumerate(sorted(rows.items())):
         outlet = row["outlet"]["id"]
         pdf = await demo_reader.call(
@@ -610,9 +615,16 @@ async def test_every_demo_outlet_shows_the_leagues_score_everywhere(
         visits = re.search(r"(\d+) visits?:", text)
         assert visits is not None, code
         assert row["audits"] == int(visits.group(1)), code
-        # The dashboard's outlet page shows the same result for the same (default) wave.
+        # The dashboard's outlet page shows the same result for the same (default) wave, and
+        # both say what the league says of its change: more than chance or not.
         page = await demo_reader.client.get(f"/outlets/{outlet}")
         assert one_decimal(row["score"]) == wave_result(page.text), code
+        said = CHANGE_WORDS.get(row["change_beyond_chance"])
+        flowing = " ".join(text.split())
+        assert ([said] if said else []) == [w for w in CHANGE_WORDS.values() if w in flowing], code
+        on_page = " ".join(html.unescape(page.text).split())
+        assert ([said] if said else []) == [w for w in CHANGE_WORDS.values() if w in on_page]
+        judged.add(row["change_beyond_chance"])
         # And, in one of the four languages in turn, nothing cut short, no page left empty.
         lang = LANGUAGES[index % len(LANGUAGES)]
         localized = (
@@ -627,3 +639,5 @@ async def test_every_demo_outlet_shows_the_leagues_score_everywhere(
             lang,
         )
         assert [] == mostly_empty_pages(localized.content), (code, lang)
+    # Polmarket's latest wave has changes of both kinds; Sever Coffee's is its first.
+    assert ({True, False} <= judged) if client == "Polmarket" else ({None} == judged)

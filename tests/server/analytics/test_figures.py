@@ -75,7 +75,13 @@ def expected_league(visits: list[Visit], min_audits: int = 3) -> dict[str, dict[
         mean = statistics.mean(percents)
         half = T975[n - 1] * statistics.stdev(percents) / math.sqrt(n) if n > 1 else None
         before = by_key.get((outlet, "a1")) if wave == "a2" else None
+        # Moved by more than chance: the difference beyond the two margins combined.
+        moved = None
+        if before and len(before) > 1 and half is not None:
+            half_before = T975[len(before) - 1] * statistics.stdev(before) / math.sqrt(len(before))
+            moved = abs(mean - statistics.mean(before)) > math.hypot(half, half_before)
         rows[outlet] = {
+            "change_beyond_chance": moved,
             "audits": n,
             "score": round(mean, 2),
             # Scores live on 0-100, so the interval is cut there.
@@ -106,7 +112,7 @@ async def test_league_table_per_scope(reader: Api, programme: Programme, role: s
     assert set(expected) == set(actual)
     for outlet, wanted in expected.items():
         row = actual[outlet]
-        for key in ("audits", "score", "change", "too_few_to_rank", "rank"):
+        for key in ("audits", "score", "change", "change_beyond_chance", "too_few_to_rank", "rank"):
             assert wanted[key] == row[key], (outlet, key)
         for key in ("ci_low", "ci_high"):
             if wanted[key] is None:
@@ -114,6 +120,8 @@ async def test_league_table_per_scope(reader: Api, programme: Programme, role: s
             else:
                 assert wanted[key] == pytest.approx(row[key], abs=0.02), (outlet, key)
     assert "auditor" not in str(table)
+    if role == "admin":  # changes within chance, and outlets with nothing to compare with
+        assert {False, None} == {row["change_beyond_chance"] for row in table["rows"]}
 
 
 async def test_league_filters_and_out_of_scope_filters(reader: Api, programme: Programme) -> None:

@@ -18,6 +18,7 @@ from server.analytics.results import (
     OutletResult,
     VisitSums,
     apart,
+    moved,
     standings,
     visit_weights,
     weighted_estimate,
@@ -114,6 +115,19 @@ def test_standing_says_which_third_and_what_the_intervals_can_tell_apart() -> No
     assert 3 == standing[3].alike
     assert not apart(results[2].estimate, results[5].estimate)
     assert apart(results[1].estimate, results[2].estimate)
+
+
+def test_a_change_is_more_than_chance_when_the_two_waves_are_told_apart() -> None:
+    # 80 +-6 after 70 +-6: 10 points apart, more than hypot(6, 6) = 8.5.
+    assert True is moved(result(1, 80.0, 6.0).estimate, result(1, 70.0, 6.0).estimate)
+    # 77 after 70: 7 points, within chance.
+    assert False is moved(result(1, 77.0, 6.0).estimate, result(1, 70.0, 6.0).estimate)
+    assert False is moved(result(1, 63.0, 6.0).estimate, result(1, 70.0, 6.0).estimate)
+    assert True is moved(result(1, 61.0, 6.0).estimate, result(1, 70.0, 6.0).estimate)
+    # Nothing before, or a result of one visit (no interval): cannot say.
+    assert None is moved(result(1, 80.0, 6.0).estimate, None)
+    assert None is moved(result(1, 80.0, None, visits=1).estimate, result(1, 70.0, 6.0).estimate)
+    assert None is moved(result(1, 80.0, 6.0).estimate, result(1, 70.0, None, visits=1).estimate)
 
 
 async def test_channel_weights_and_disputes_reach_the_league_and_the_outlet_pdf(
