@@ -10,6 +10,7 @@ item gaps; the contact channels.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -423,10 +424,15 @@ class _ComparisonReport(InLanguage):
             return row.estimate.funnel
         return row.versus_network
 
-    def _interval(self, row: LeagueRow) -> str:
-        if row.ci_low is None or row.ci_high is None:
+    def _interval(
+        self, low: float | None, high: float | None, shown: Callable[[float], str] | None = None
+    ) -> str:
+        """An interval in a table cell, "71.2% – 80.4%" (`shown` writes each end: a score
+        unless told otherwise); "—" without one."""
+        if low is None or high is None:
             return "—"
-        return f"{self.formatter.score(row.ci_low)} – {self.formatter.score(row.ci_high)}"
+        write = shown or self.formatter.score
+        return f"{write(low)} – {write(high)}"
 
     def _league(self) -> list[Flowable]:
         if any(row.estimate is not None for row in self.data.league):
@@ -472,7 +478,7 @@ class _ComparisonReport(InLanguage):
                         formatter.score(row.percent),
                         formatter.change(row.change),
                         visits,
-                        self._interval(row),
+                        self._interval(row.ci_low, row.ci_high),
                         interval_bar(row.ci_low, row.ci_high, row.percent, network, INTERVAL_BAR),
                     ]
                 )
@@ -852,9 +858,8 @@ class _ComparisonReport(InLanguage):
                     formatter.rate(gap.top_quartile_pass_rate),
                     formatter.rate(gap.rest_pass_rate),
                     formatter.change(gap.gap * 100),
-                    styles.unbroken(
-                        f"{formatter.change(100 * (gap.gap_low or 0.0))} – "
-                        f"{formatter.change(100 * (gap.gap_high or 0.0))}"
+                    self._interval(
+                        gap.gap_low, gap.gap_high, lambda end: formatter.change(100 * end)
                     ),
                 ]
             )
@@ -912,11 +917,7 @@ class _ComparisonReport(InLanguage):
                 [
                     para(label(CHANNELS, channel.channel, self.translations), styles.CELL_BOLD),
                     formatter.score(channel.percent),
-                    "—"
-                    if channel.ci_low is None or channel.ci_high is None
-                    else styles.unbroken(
-                        f"{formatter.score(channel.ci_low)} – {formatter.score(channel.ci_high)}"
-                    ),
+                    self._interval(channel.ci_low, channel.ci_high),
                     "—" if resolution is None else formatter.rate(resolution),
                     formatter.integer(channel.visits),
                 ]
