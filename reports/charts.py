@@ -32,6 +32,7 @@ from reports.styles import (
     BLUE,
     FONT,
     FONT_BOLD,
+    FONT_ITALIC,
     INK,
     LIGHT_GREY,
     MUTED,
@@ -398,12 +399,26 @@ def heatmap_chart(
                 )
             )
             text = "—" if value is None else format_decimal(value, format="0", locale=lang)
+            alone = heatmap.from_one_visit(row, column)
+            if alone:
+                drawing.add(
+                    Rect(
+                        x + 2,
+                        top - cell_height + 2,
+                        cell_width - 4,
+                        cell_height - 4,
+                        fillColor=None,
+                        strokeColor=text_colour_on(fill),
+                        strokeWidth=0.5,
+                        strokeDashArray=[1.5, 1.5],
+                    )
+                )
             drawing.add(
                 String(
                     x + cell_width / 2,
                     top - cell_height / 2 - value_size / 3,
                     text,
-                    fontName=FONT,
+                    fontName=FONT_ITALIC if alone else FONT,
                     fontSize=value_size,
                     fillColor=text_colour_on(fill),
                     textAnchor="middle",

@@ -813,7 +813,19 @@ class _ComparisonReport(InLanguage):
         ]
         return [
             Heading(title, styles.HEADING),
-            para(_("Score of each section; darker is lower."), styles.INTRO),
+            para(
+                _("Score of each section; darker is lower.")
+                + (
+                    " " + _("In italics, framed: from one visit alone, one shopper's impression.")
+                    if any(
+                        heatmap.from_one_visit(row, column)
+                        for row in range(len(heatmap.rows))
+                        for column in range(len(heatmap.columns))
+                    )
+                    else ""
+                ),
+                styles.INTRO,
+            ),
             *slices,
         ]
 

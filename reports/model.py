@@ -355,17 +355,22 @@ class RegionRow:
 
 @dataclass(frozen=True, slots=True)
 class Heatmap:
-    """Section scores (rows) for each outlet or region (columns); `values[row][column]`."""
+    """Section scores (rows) for each outlet or region (columns); `values[row][column]`, and
+    the visits behind each (`visits`, the same shape; empty when not known)."""
 
     rows: tuple[str, ...]
     columns: tuple[str, ...]
     values: tuple[tuple[float | None, ...], ...]
+    visits: tuple[tuple[int, ...], ...] = ()
 
     def __post_init__(self) -> None:
-        if len(self.values) != len(self.rows) or any(
-            len(row) != len(self.columns) for row in self.values
-        ):
-            raise ValueError("heatmap values must have one row per section, one cell per column")
+        for grid in (self.values, self.visits) if self.visits else (self.values,):
+            if len(grid) != len(self.rows) or any(len(row) != len(self.columns) for row in grid):
+                raise ValueError("heatmap cells must be one row per section, one per column")
+
+    def from_one_visit(self, row: int, column: int) -> bool:
+        """The cell rests on a single visit: one shopper's impression."""
+        return bool(self.visits) and self.visits[row][column] == 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -448,6 +448,7 @@ async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
     filters = shown["filters"]
     figure = await AnalyticsService().heatmap(caller, filters)
     values = {(cell.outlet_id, cell.checklist, cell.section): cell.percent for cell in figure.cells}
+    visits = {(cell.outlet_id, cell.checklist, cell.section): cell.audits for cell in figure.cells}
     vocabulary = await load_vocabulary(None, language_of(request, caller))
     return render(
         request,
@@ -455,6 +456,7 @@ async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
         caller=caller,
         figure=figure,
         values=values,
+        visits=visits,
         sections=heatmap_sections(figure, vocabulary),
         shade=heatmap_view.shade,
         shades=heatmap_view.SHADES,

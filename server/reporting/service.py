@@ -941,12 +941,22 @@ def heatmap_sections(
 
 def _heatmap_by_outlet(heatmap: HeatmapFigure, vocabulary: Vocabulary) -> Heatmap:
     sections = heatmap_sections(heatmap, vocabulary)
-    cells = {(cell.outlet_id, cell.checklist, cell.section): cell.percent for cell in heatmap.cells}
+    cells = {(cell.outlet_id, cell.checklist, cell.section): cell for cell in heatmap.cells}
     return Heatmap(
         rows=tuple(name for _section, name in sections),
         columns=tuple(outlet.code for outlet in heatmap.outlets),
         values=tuple(
-            tuple(_rounded(cells.get((outlet.id, *section))) for outlet in heatmap.outlets)
+            tuple(
+                _rounded(None if cell is None else cell.percent)
+                for cell in (cells.get((outlet.id, *section)) for outlet in heatmap.outlets)
+            )
+            for section, _name in sections
+        ),
+        visits=tuple(
+            tuple(
+                0 if cell is None else cell.audits
+                for cell in (cells.get((outlet.id, *section)) for outlet in heatmap.outlets)
+            )
             for section, _name in sections
         ),
     )
@@ -976,6 +986,10 @@ def _heatmap_by_region(
         columns=tuple(region_names.get(region, "") or "-" for region in regions),
         values=tuple(
             tuple(_weighted_mean(sums[(region, *section)]) for region in regions)
+            for section, _name in sections
+        ),
+        visits=tuple(
+            tuple(int(sums[(region, *section)][1]) for region in regions)
             for section, _name in sections
         ),
     )

@@ -370,6 +370,13 @@ def comparison_report_data(lang: str = "pl", *, outlets: int = 6) -> ComparisonR
                 )
                 for row in range(len(sections))
             ),
+            visits=tuple(
+                tuple(
+                    0 if (row + column) % 11 == 10 else 1 if (row + 2 * column) % 7 == 3 else 3
+                    for column in range(len(league))
+                )
+                for row in range(len(sections))
+            ),
         ),
         heatmap_by_region=Heatmap(
             rows=sections,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import xml.etree.ElementTree as ElementTree
 
@@ -60,7 +61,7 @@ def test_every_chart_string_uses_dejavu() -> None:
     ]
     assert FONT == STATE_DEFAULTS["fontName"]
     fonts = {string.fontName for drawing in drawings for string in all_strings(drawing)}
-    assert fonts <= {FONT, "DejaVuSans-Bold"}
+    assert fonts <= {FONT, "DejaVuSans-Bold", "DejaVuSans-Oblique"}
     assert renderPDF.drawToString(drawings[0]).startswith(b"%PDF")
 
 
@@ -76,6 +77,28 @@ def test_heatmap_shows_each_score_and_a_dash_for_none() -> None:
 def test_heatmap_rejects_values_that_do_not_match_its_rows_and_columns() -> None:
     with pytest.raises(ValueError, match="one row per section"):
         Heatmap(rows=("A", "B"), columns=("X",), values=((1.0,),))
+    with pytest.raises(ValueError, match="one row per section"):
+        Heatmap(rows=("A",), columns=("X",), values=((1.0,),), visits=((1, 2),))
+
+
+def test_a_heatmap_cell_from_one_visit_is_in_italics_and_framed() -> None:
+    heatmap = Heatmap(
+        rows=("Powitanie", "Kasa"),
+        columns=("Łódź", "Gdańsk"),
+        values=((41.0, 57.0), (88.4, 100.0)),
+        visits=((3, 1), (2, 4)),
+    )
+    drawing = heatmap_chart(heatmap, "pl")
+    italic = [s.text for s in all_strings(drawing) if s.fontName == "DejaVuSans-Oblique"]
+    assert ["57"] == italic
+    dashed = [
+        shape
+        for shape in drawing.getContents()
+        if isinstance(shape, Rect) and getattr(shape, "strokeDashArray", None)
+    ]
+    assert 1 == len(dashed)
+    plain = heatmap_chart(dataclasses.replace(heatmap, visits=()), "pl")
+    assert [] == [s for s in all_strings(plain) if s.fontName == "DejaVuSans-Oblique"]
 
 
 def test_heatmap_colours_get_lighter_with_the_score_so_they_read_in_greyscale() -> None:

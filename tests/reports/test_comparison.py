@@ -213,6 +213,22 @@ def test_pages_metadata_and_bookmarks(comparison_pdf: bytes, lang: str) -> None:
     assert lang == str(pdf.root_object["/Lang"])
 
 
+def test_the_heatmap_says_which_cells_rest_on_one_visit(comparison_pdf: bytes, lang: str) -> None:
+    said = translation(lang).gettext(
+        "In italics, framed: from one visit alone, one shopper's impression."
+    )
+    assert squeeze(said) in " ".join(page_texts(comparison_pdf))
+    data = comparison_report_data(lang, outlets=12)
+    steady = dataclasses.replace(
+        data.heatmap_by_outlet,
+        visits=tuple(tuple(3 for _ in row) for row in data.heatmap_by_outlet.visits),
+    )
+    pdf = build_comparison_report(
+        dataclasses.replace(data, heatmap_by_outlet=steady), lang, invariant=True
+    )
+    assert squeeze(said) not in " ".join(page_texts(pdf))
+
+
 def test_a_big_network_splits_the_league_table_and_shows_regions_in_the_heatmap() -> None:
     data = comparison_report_data("uk", outlets=120)
     _ = translation("uk").gettext

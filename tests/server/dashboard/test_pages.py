@@ -242,7 +242,15 @@ async def test_the_heatmap_is_a_table_of_page_sized_figures(
     page = (await reader.client.get("/heatmap")).text
     assert '<table class="heat"' in page
     assert "<svg" not in page[page.index("<main") :]
-    assert re.search(r'<td class="num heat-\d">\d+\.\d</td>', page)
+    cells = re.findall(
+        r'<td class="num heat-\d( one-visit)?" title="(\d+) visits?">\d+\.\d</td>', page
+    )
+    # Each cell says how many visits it rests on; those of one visit alone are marked so.
+    figure = await reader.ok("GET", "/api/v1/analytics/heatmap", programme.headers["head_office"])
+    assert sorted(cell["audits"] for cell in figure["cells"]) == sorted(int(n) for _, n in cells)
+    assert [] != [n for one, n in cells if one]
+    assert all((n == "1") == bool(one) for one, n in cells)
+    assert "from one visit alone" in page
 
 
 # Every page the dashboard's menu can offer, and the pages a role may open without the menu
