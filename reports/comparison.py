@@ -424,6 +424,22 @@ class _ComparisonReport(InLanguage):
             return row.estimate.funnel
         return row.versus_network
 
+    def _change(self, row: LeagueRow, small: bool = False) -> Flowable:
+        """A league row's change against the previous wave, in bold when it is more than chance."""
+        if small:
+            style = styles.SMALL_BOLD_RIGHT if row.change_beyond_chance else styles.SMALL_RIGHT
+        else:
+            style = styles.CELL_BOLD_RIGHT if row.change_beyond_chance else styles.CELL_RIGHT
+        return para(self.formatter.change(row.change), style)
+
+    def _bold_changes(self) -> str:
+        """The league intro's sentence on changes in bold ("" when no change is)."""
+        if not any(row.change_beyond_chance for row in self.data.league):
+            return ""
+        return " " + self._(
+            "A change in bold is more than chance: the two waves' intervals tell the results apart."
+        )
+
     def _interval(
         self, low: float | None, high: float | None, shown: Callable[[float], str] | None = None
     ) -> str:
@@ -476,7 +492,7 @@ class _ComparisonReport(InLanguage):
                         [para(row.outlet, styles.CELL_BOLD), para(row.code, styles.SMALL)],
                         para(row.region, styles.CELL),
                         formatter.score(row.percent),
-                        formatter.change(row.change),
+                        self._change(row),
                         visits,
                         self._interval(row.ci_low, row.ci_high),
                         interval_bar(row.ci_low, row.ci_high, row.percent, network, INTERVAL_BAR),
@@ -490,7 +506,8 @@ class _ComparisonReport(InLanguage):
                     "above or below the network when the network's result lies outside its "
                     "95%% interval. Ranks count outlets with at least %(count)s visits."
                 )
-                % {"count": formatter.integer(self.data.min_visits)},
+                % {"count": formatter.integer(self.data.min_visits)}
+                + self._bold_changes(),
                 styles.INTRO,
             ),
             Table(
@@ -577,7 +594,7 @@ class _ComparisonReport(InLanguage):
                 visits = formatter.integer(row.visits) + (" *" if row.provisional else "")
                 score: list[Flowable] = [
                     para(formatter.score(row.percent), styles.CELL_RIGHT),
-                    para(formatter.change(row.change), styles.SMALL_RIGHT),
+                    self._change(row, small=True),
                 ]
                 if estimate is not None and estimate.adjusted is not None:
                     score.append(
@@ -640,7 +657,7 @@ class _ComparisonReport(InLanguage):
             )
         flowables: list[Flowable] = [
             Heading(_("League table"), styles.HEADING),
-            para(intro, styles.INTRO),
+            para(intro + self._bold_changes(), styles.INTRO),
         ]
         if self.data.tiers_note:
             flowables.append(para(self.data.tiers_note, styles.INTRO))

@@ -158,7 +158,11 @@ HEADING_TOP = ParagraphStyle("heading-top", parent=HEADING, spaceBefore=0, space
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5)
 CELL_BOLD = ParagraphStyle("cell-bold", parent=CELL, fontName=FONT_BOLD)
 CELL_RIGHT = ParagraphStyle("cell-right", parent=CELL, alignment=TA_RIGHT)
+CELL_BOLD_RIGHT = ParagraphStyle("cell-bold-right", parent=CELL_BOLD, alignment=TA_RIGHT)
 SMALL_RIGHT = ParagraphStyle("small-right", parent=SMALL, alignment=TA_RIGHT)
+SMALL_BOLD_RIGHT = ParagraphStyle(
+    "small-bold-right", parent=SMALL_RIGHT, fontName=FONT_BOLD, textColor=INK
+)
 SMALL_CRITICAL_RIGHT = ParagraphStyle(
     "small-critical-right", parent=SMALL_RIGHT, textColor=CRITICAL
 )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+
+import pdfplumber
 
 from reports import build_comparison_report, model
 from reports.comparison import MAX_HEATMAP_OUTLETS
@@ -273,3 +276,27 @@ def test_a_wave_with_nothing_released_yet_still_builds() -> None:
     texts = page_texts(build_comparison_report(data, "pl", invariant=True))
     assert 1 == len(texts)
     assert _("No released visit in this wave yet.") in texts[0]
+
+
+def test_a_change_beyond_chance_is_in_bold_in_the_league() -> None:
+    data = comparison_report_data("en", outlets=12)
+    pdf = build_comparison_report(data, "en", invariant=True)
+    formatter = Formatter("en")
+    moved = [row for row in data.league if row.change_beyond_chance]
+    within = [row for row in data.league if row.change_beyond_chance is False]
+    assert moved
+    assert within
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        league_pages = [
+            page for page in document.pages[1:] if "League table" in (page.extract_text() or "")
+        ]
+        words = [
+            word for page in league_pages for word in page.extract_words(extra_attrs=["fontname"])
+        ]
+    bold = {word["text"] for word in words if "Bold" in word["fontname"]}
+    plain = {word["text"] for word in words if "Bold" not in word["fontname"]}
+    assert {formatter.change(row.change) for row in moved} <= bold
+    # -3.4 and +1.7, within chance, are never in bold.
+    assert {formatter.change(row.change) for row in within} <= plain
+    assert not {formatter.change(row.change) for row in within} & bold
+    assert "A change in bold is more than chance" in " ".join(w["text"] for w in words)
