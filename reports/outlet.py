@@ -38,6 +38,7 @@ from reports.labels import (
 from reports.model import CorrectiveAction, FailedItem, OutletReportData, Strength, Visit
 from reports.priorities import network_rate, priority_words
 from reports.styles import Heading, SubHeading
+from shared.i18n import quoted
 
 THUMBNAIL_BOX = (38 * mm, 30 * mm)
 THUMBNAILS_PER_ROW = 4
@@ -286,7 +287,7 @@ class _OutletReport(InLanguage):
             "channel": self._channel(visit.channel),
             "date": self.formatter.day(visit.day),
             "score": self.formatter.score(visit.percent),
-            "items": ", ".join(_("“%(item)s”") % {"item": item} for item in visit.critical_items),
+            "items": ", ".join(quoted(item, self.lang) for item in visit.critical_items),
             "count": self.formatter.integer(count),
         }
         if visit.critical_policy == "cap" and visit.critical_cap is not None:

@@ -25,9 +25,11 @@ from shared.checklist import SECONDS_PER_TIME_UNIT, Item
 __all__ = [
     "DEFAULT_LANGUAGE",
     "DOMAIN",
+    "INNER_QUOTES",
     "LANGUAGES",
     "TIME_UNITS",
     "negotiate",
+    "quoted",
     "read_catalogue",
     "text",
     "translation",
@@ -126,3 +128,18 @@ def unit_text(item: Item, lang: str) -> str:
             return messages.pgettext("unit", "min")
         return messages.pgettext("unit", "h")
     return text(item.unit, lang) if item.unit is not None else ""
+
+
+# The quotation marks a quote inside a quote takes, by the language's own outer pair.
+INNER_QUOTES: Final = {("„", "”"): ("«", "»"), ("«", "»"): ("„", "“"), ("“", "”"): ("‘", "’")}
+
+
+def quoted(words: str, lang: str) -> str:
+    """`words` in `lang`'s quotation marks („…” in Polish, «…» in Russian and Ukrainian, “…”
+    in English); marks of that same kind inside become the language's inner ones, so that a
+    shopper's „dzień dobry” reads „… «dzień dobry» …” and never „… „dzień dobry” …”."""
+    template = translation(lang).gettext("“%(item)s”")
+    opening, _, closing = template.partition("%(item)s")
+    inner_opening, inner_closing = INNER_QUOTES.get((opening, closing), (opening, closing))
+    inside = words.replace(opening, inner_opening).replace(closing, inner_closing)
+    return template % {"item": inside}

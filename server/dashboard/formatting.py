@@ -21,7 +21,7 @@ from reports.i18n import Formatter
 from reports.labels import ACTION_STATUSES, BANDS, CHANNELS, DISPUTE_DECISIONS, label
 from server.analytics.results import shown
 from server.core.i18n import _
-from shared.i18n import translation
+from shared.i18n import quoted, translation
 
 # Each language in its own words: a reader who cannot read the page still finds theirs.
 NATIVE_NAMES = {"en": "English", "ru": "Русский", "uk": "Українська", "pl": "Polski"}
@@ -51,6 +51,10 @@ class Figures:
         self.locale = Locale.parse(language)
         self.report = Formatter(language)
         self.messages = translation(language)
+
+    def quoted(self, words: str) -> str:
+        """Words in the page language's quotation marks (`shared.i18n.quoted`)."""
+        return quoted(words, self.language)
 
     # --- numbers -----------------------------------------------------------------------------
 

@@ -9,9 +9,12 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared import i18n
 from shared.checklist import Item
+from shared.i18n import INNER_QUOTES, LANGUAGES, quoted
 
 LOCALE = Path(i18n.__file__).parent / "locale"
 
@@ -180,3 +183,31 @@ def test_a_unit_in_each_language(lang: str, time_units: list[str], rings: str) -
     own = Item(key="wait", kind="timer", unit={"en": "s", "ru": "сек."})
     assert ("сек." if lang == "ru" else "s") == i18n.unit_text(own, lang)
     assert "" == i18n.unit_text(Item(key="count", kind="number"), lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("pl", "„Kasjer nie odpowiedział na «dzień dobry».”"),
+        ("ru", "«Кассир не ответил на „добрый день“.»"),
+        ("uk", "«Касир не відповів на „добрий день“.»"),
+        ("en", "“The cashier ignored my ‘good morning’.”"),
+    ],
+)
+def test_a_quote_inside_a_quote_takes_the_languages_inner_marks(lang: str, expected: str) -> None:
+    inner = {
+        "pl": "Kasjer nie odpowiedział na „dzień dobry”.",
+        "ru": "Кассир не ответил на «добрый день».",
+        "uk": "Касир не відповів на «добрий день».",
+        "en": "The cashier ignored my “good morning”.",
+    }[lang]
+    assert expected == quoted(inner, lang)
+
+
+@given(st.text(), st.sampled_from(LANGUAGES))
+def test_quoted_words_have_the_outer_marks_only_at_their_ends(words: str, lang: str) -> None:
+    said = quoted(words, lang)
+    opening, closing = said[0], said[-1]
+    assert (opening, closing) in INNER_QUOTES
+    assert opening not in said[1:-1]
+    assert closing not in said[1:-1]

@@ -92,6 +92,10 @@ async def test_head_office_pages_name_channels_and_statuses_in_words(
         assert "“" not in main, path  # quotation marks are the language's own
     disputes = (await demo.client.get("/disputes")).text
     assert {"ru": "«", "uk": "«", "pl": "„"}[language] in disputes
+    if language == "pl":
+        # A shopper's „dzień dobry” quoted again takes the inner marks: „… «dzień dobry».”
+        assert "«dzień dobry»" in disputes
+        assert not re.search(r"„[^”<]*„", disputes)
 
 
 async def test_each_visits_section_chart_is_named_above_it(demo: Api) -> None:
