@@ -447,16 +447,14 @@ async def heatmap_page(request: Request[Any, Any, Any]) -> Response[str]:
     shown = await page_filters(request, caller)
     filters = shown["filters"]
     figure = await AnalyticsService().heatmap(caller, filters)
-    values = {(cell.outlet_id, cell.checklist, cell.section): cell.percent for cell in figure.cells}
-    visits = {(cell.outlet_id, cell.checklist, cell.section): cell.audits for cell in figure.cells}
+    cells = {(cell.outlet_id, cell.checklist, cell.section): cell for cell in figure.cells}
     vocabulary = await load_vocabulary(None, language_of(request, caller))
     return render(
         request,
         "heatmap.html",
         caller=caller,
         figure=figure,
-        values=values,
-        visits=visits,
+        cells=cells,
         sections=heatmap_sections(figure, vocabulary),
         shade=heatmap_view.shade,
         shades=heatmap_view.SHADES,

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from server.demo import photos as scenes
 from server.demo import texts
+from shared.answers import Answer
 from shared.checklist import Item, Template
 from shared.scoring import earned_points, index_answers, is_visible
 
@@ -191,9 +192,10 @@ def draw_audit(
     """One visit's answers at an outlet of `quality`; items in `must_fail` fail if shown."""
     answers: list[dict[str, Any]] = []
     shots: list[PhotoShot] = []
+    given: dict[str, Answer] = {}  # the answers so far, read once each, for visibility
     items = list(template.items())
     for position, item in enumerate(items):
-        if not is_visible(template, index_answers(answers), item.key):
+        if not is_visible(template, given, item.key):
             continue
         moment = (position + 1) / (len(items) + 1)
         answer: dict[str, Any] = {"item": item.key, "value": None, "na": False, "comment": ""}
@@ -228,4 +230,5 @@ def draw_audit(
         if scene is not None and (needs_photo or rng.random() < OPTIONAL_PHOTO_SHARE):
             shots.append(PhotoShot(item.key, scene, moment))
         answers.append(answer)
+        given.update(index_answers([answer]))
     return DrawnAudit(answers=answers, shots=shots)
