@@ -28,8 +28,8 @@ from reports.charts import (
 )
 from reports.i18n import InLanguage
 from reports.labels import CHANNELS, header_row, label, para
-from reports.model import ComparisonReportData, Heatmap, LeagueRow, Versus
-from reports.standing import GROUP_ORDER, funnel_class, group_title
+from reports.model import ComparisonReportData, Heatmap, LeagueRow, RegionRow, Versus
+from reports.standing import GROUP_ORDER, change_words, funnel_class, group_title
 from reports.styles import Heading, SubHeading
 
 # Beyond this many outlets a sections x outlets heatmap is unreadable on A4: show regions.
@@ -130,6 +130,9 @@ class _ComparisonReport(InLanguage):
                     styles.CELL,
                 )
             )
+            words = change_words(network.change_beyond_chance, self.translations, of_group=True)
+            if words:
+                result.append(para(words, styles.SMALL))
         else:
             result.append(para(_("No result in the previous wave to compare with."), styles.CELL))
         if network.ci_low is not None and network.ci_high is not None:
@@ -424,8 +427,9 @@ class _ComparisonReport(InLanguage):
             return row.estimate.funnel
         return row.versus_network
 
-    def _change(self, row: LeagueRow, small: bool = False) -> Flowable:
-        """A league row's change against the previous wave, in bold when it is more than chance."""
+    def _change(self, row: LeagueRow | RegionRow, small: bool = False) -> Flowable:
+        """A league row's or a region's change against the previous wave, in bold when it is
+        more than chance."""
         if small:
             style = styles.SMALL_BOLD_RIGHT if row.change_beyond_chance else styles.SMALL_RIGHT
         else:
@@ -789,14 +793,26 @@ class _ComparisonReport(InLanguage):
                 [
                     para(region.region, styles.CELL_BOLD),
                     formatter.score(region.percent),
-                    formatter.change(region.change),
+                    self._change(region),
                     formatter.integer(region.outlets),
                     formatter.integer(region.visits),
                 ]
             )
         return [
             Heading(_("Regions"), styles.HEADING),
-            para(_("A region's result is the mean of its outlets' results."), styles.INTRO),
+            para(
+                _("A region's result is the mean of its outlets' results.")
+                + (
+                    " "
+                    + _(
+                        "A change in bold is more than chance: more than what the two waves' "
+                        "visits alone could move the result."
+                    )
+                    if any(region.change_beyond_chance for region in self.data.regions)
+                    else ""
+                ),
+                styles.INTRO,
+            ),
             Table(
                 rows,
                 colWidths=styles.fitted_widths(

@@ -351,6 +351,8 @@ class RegionRow:
     change: float | None
     outlets: int
     visits: int
+    # More than what the two waves' visits alone could move the result (None: cannot tell).
+    change_beyond_chance: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,6 +426,8 @@ class NetworkResult:
     previous_wave: str | None = None
     change: float | None = None
     provisional_outlets: int = 0
+    # More than what the two waves' visits alone could move the result (None: cannot tell).
+    change_beyond_chance: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,13 @@ Definitions:
   band is looked up in the bands of the checklist weighing most. Both are decided on the score
   as shown, with one decimal.
 - A region's and the network's result is the mean of the results of their outlets (each
-  outlet weighs the same), with a t interval over those outlet results.
+  outlet weighs the same), with a t interval over those outlet results: how far the outlets
+  spread.
 - Change: the result minus the result of the same outlet, region or network in the client's
-  previous wave (by start date).
+  previous wave (by start date). It is more than chance when the two waves' results are told
+  apart (`moved`): an outlet's by its intervals; a region's or the network's by how far its
+  visits alone could move it (`GroupResult.from_visits`), since its outlets are the same
+  from wave to wave and their spread is no noise of a change.
 - Ranks are competition ranks ("1224") of the outlets with at least `MIN_VISITS_TO_RANK`
   visits. Where an outlet stands (its third of the network, how many outlets it cannot be told
   apart from, above or below the network) is derived from the intervals in `standings`: the
@@ -205,6 +209,15 @@ def _textbook_estimate(count: int, total: float, squares: float) -> Estimate | N
     return _estimate(score, count, None if interval is None else score - interval.low)
 
 
+def concentration(groups: Sequence[VisitSums], weights: Sequence[float]) -> float:
+    """sum(a^2) of the visits' normalised weights a: the variance of their weighted mean is one
+    visit's variance times this (1/n when n visits weigh the same)."""
+    weight_sum = math.fsum(w * g.count for w, g in zip(weights, groups, strict=True))
+    return math.fsum(w * w * g.count for w, g in zip(weights, groups, strict=True)) / (
+        weight_sum * weight_sum
+    )
+
+
 def weighted_estimate(groups: Sequence[VisitSums], weights: Sequence[float]) -> Estimate | None:
     """The weighted mean of the visits of `groups` (each visit weighing its group's weight)
     with its t interval; None when no visit has a score."""
@@ -224,12 +237,10 @@ def weighted_estimate(groups: Sequence[VisitSums], weights: Sequence[float]) -> 
     if count < 2:
         return _estimate(score, count, None)
     second = math.fsum(w * g.squares for w, g in zip(weights, groups, strict=True)) / weight_sum
-    concentration = math.fsum(w * w * g.count for w, g in zip(weights, groups, strict=True)) / (
-        weight_sum * weight_sum
-    )
-    variance = max(0.0, second - score * score) / (1.0 - concentration)
+    weight_squares = concentration(groups, weights)
+    variance = max(0.0, second - score * score) / (1.0 - weight_squares)
     quantile = stats.student_t_quantile(0.5 + stats.CONFIDENCE / 2.0, count - 1)
-    return _estimate(score, count, quantile * math.sqrt(variance * concentration))
+    return _estimate(score, count, quantile * math.sqrt(variance * weight_squares))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -250,6 +261,8 @@ class OutletResult:
     # The sums it was computed from (by channel and checklist): what says whether the wave's
     # estimates of a network must be computed again (server.analytics.wave_estimates).
     sums: tuple[VisitSums, ...] = dataclasses.field(default=(), compare=False, repr=False)
+    # sum(a^2) of its visits' normalised weights (`concentration`); 1/visits without weights.
+    weight_squares: float | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def score(self) -> float:
@@ -278,6 +291,15 @@ class GroupResult:
     estimate: Estimate  # its count is the number of outlets
     visits: int
     provisional_outlets: int
+    # The 95% margin of the result from its visits alone (`visit_margin`): None when no outlet
+    # had two scored visits on one channel and checklist.
+    visit_margin: float | None = None
+
+    @property
+    def from_visits(self) -> Estimate:
+        """The result with the margin its visits alone give it: what tells its change from
+        chance (`moved`)."""
+        return Estimate(self.score, self.visits, margin=self.visit_margin)
 
     @property
     def score(self) -> float:
@@ -305,6 +327,32 @@ def score_of(result: OutletResult | GroupResult | None) -> float | None:
     return None if result is None else result.score
 
 
+def visit_margin(members: Sequence[OutletResult]) -> float | None:
+    """The 95% margin of the mean of `members`' results from their visits alone.
+
+    The outlets are taken as given (a network visits all of them, every wave): what moves the
+    mean from wave to wave by chance is which visits each outlet happened to get. One visit's
+    variance is pooled over the visits of every outlet, channel and checklist (each around its
+    own mean); the mean of n outlets' results then has the variance s^2 * sum(a_i^2) / n^2
+    (`weight_squares`), with a t quantile on the pooled degrees of freedom. None when no outlet
+    had two scored visits on one channel and checklist, or a member's weights are not known.
+    """
+    squares, degrees, weight_squares = 0.0, 0, 0.0
+    for member in members:
+        if member.weight_squares is None:
+            return None
+        weight_squares += member.weight_squares
+        for group in member.sums:
+            if group.count > 1:
+                squares += max(0.0, group.squares - group.total * group.total / group.count)
+                degrees += group.count - 1
+    if not degrees:
+        return None
+    variance = squares / degrees * weight_squares
+    quantile = stats.student_t_quantile(0.5 + stats.CONFIDENCE / 2.0, degrees)
+    return quantile * math.sqrt(variance) / len(members)
+
+
 def _group(wave_id: int, results: Iterable[OutletResult]) -> GroupResult | None:
     members = list(results)
     if not members:
@@ -314,6 +362,7 @@ def _group(wave_id: int, results: Iterable[OutletResult]) -> GroupResult | None:
         estimate=mean_estimate([member.score for member in members]),
         visits=sum(member.visits for member in members),
         provisional_outlets=sum(member.provisional for member in members),
+        visit_margin=visit_margin(members),
     )
 
 
@@ -413,6 +462,7 @@ def outlet_result(
         estimate = weighted_estimate(groups, ONE_WEIGHT)
         if estimate is None:
             return None
+        weight_squares = 1.0 / estimate.count
         heaviest = groups[0].template
         pass_mark = marks.get(heaviest, NO_MARKS).pass_mark
     else:
@@ -420,6 +470,7 @@ def outlet_result(
         estimate = weighted_estimate(groups, weights)
         if estimate is None:
             return None
+        weight_squares = concentration(groups, weights)
         weight_of: dict[tuple[str, int], float] = collections.defaultdict(float)
         for weight, group in zip(weights, groups, strict=True):
             weight_of[group.template] += weight * group.count
@@ -449,6 +500,7 @@ def outlet_result(
         pass_mark=None if pass_mark is None else round(pass_mark, 2),
         band=heaviest_marks.band(shown(estimate.score)) if heaviest_marks.bands else None,
         sums=tuple(groups),
+        weight_squares=weight_squares,
     )
 
 

@@ -105,6 +105,9 @@ class NetworkFigure(msgspec.Struct, kw_only=True):
     previous_score: float | None
     change: float | None
     provisional_outlets: int = 0
+    # Whether the change is more than chance: told apart by what the two waves' visits alone
+    # could move the result (its outlets are the same); None when that cannot be said.
+    change_beyond_chance: bool | None = None
 
 
 class LeagueTable(msgspec.Struct, kw_only=True):
@@ -144,6 +147,8 @@ class RegionFigure(msgspec.Struct, kw_only=True):
     ci_high: float | None = None
     previous_score: float | None = None
     change: float | None = None
+    # As the network's (`NetworkFigure.change_beyond_chance`).
+    change_beyond_chance: bool | None = None
 
 
 class HeatmapSection(msgspec.Struct, kw_only=True, frozen=True):

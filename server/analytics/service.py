@@ -396,6 +396,10 @@ class AnalyticsService:
                                 network.score, wave_results.score_of(earlier_network)
                             )
                         ),
+                        change_beyond_chance=wave_results.moved(
+                            network.from_visits,
+                            None if earlier_network is None else earlier_network.from_visits,
+                        ),
                         provisional_outlets=network.provisional_outlets,
                     )
                 )
@@ -516,6 +520,9 @@ class AnalyticsService:
                         previous_score=_round(wave_results.score_of(previous)),
                         change=_round(
                             wave_results.change(region.score, wave_results.score_of(previous))
+                        ),
+                        change_beyond_chance=wave_results.moved(
+                            region.from_visits, None if previous is None else previous.from_visits
                         ),
                     )
                 )

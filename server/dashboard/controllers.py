@@ -281,6 +281,9 @@ async def _manager_overview(request: Request[Any, Any, Any], caller: Caller) -> 
                 "compared": compared,
                 "position": position,
                 "chart": chart,
+                "change_text": ""
+                if report is None
+                else change_words(report.result.change_beyond_chance, translation(language)),
             }
         )
     return render(

@@ -29,6 +29,9 @@ class Comparison:
     region: float | None
     region_change: float | None
     region_name: str | None
+    # Whether each change is more than chance (None: cannot be told).
+    network_moved: bool | None = None
+    region_moved: bool | None = None
 
 
 async def audits_by_date(
@@ -93,4 +96,6 @@ async def comparison(
         region=None if region is None else region.score,
         region_change=None if region is None else region.change,
         region_name=None if region is None else region.name,
+        network_moved=None if network is None else network.change_beyond_chance,
+        region_moved=None if region is None else region.change_beyond_chance,
     )

@@ -851,6 +851,7 @@ class ReportService:
                 else None,
                 change=_rounded(network.change if network else None),
                 provisional_outlets=network.provisional_outlets if network else 0,
+                change_beyond_chance=network.change_beyond_chance if network else None,
             ),
             league=tuple(
                 LeagueRow(
@@ -879,6 +880,7 @@ class ReportService:
                     change=_rounded(region.change),
                     outlets=region.outlets,
                     visits=region.audits,
+                    change_beyond_chance=region.change_beyond_chance,
                 )
                 for region in await analytics.regions(caller, filters)
             ),

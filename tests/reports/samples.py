@@ -350,11 +350,17 @@ def comparison_report_data(lang: str = "pl", *, outlets: int = 6) -> ComparisonR
             previous_wave=WAVES[-2],
             change=2.2,
             provisional_outlets=1,
+            change_beyond_chance=True,
         ),
         league=tuple(league),
         regions=tuple(
             RegionRow(
-                region, round(70 + index * 3.3, 1), round(index - 2.5, 1), 2 + index, 5 + index
+                region,
+                round(70 + index * 3.3, 1),
+                round(index - 2.5, 1),
+                2 + index,
+                5 + index,
+                change_beyond_chance=index == 0,
             )
             for index, region in enumerate(regions)
         ),

@@ -300,3 +300,50 @@ def test_a_change_beyond_chance_is_in_bold_in_the_league() -> None:
     assert {formatter.change(row.change) for row in within} <= plain
     assert not {formatter.change(row.change) for row in within} & bold
     assert "A change in bold is more than chance" in " ".join(w["text"] for w in words)
+
+
+def test_the_networks_and_regions_changes_say_whether_they_are_more_than_chance() -> None:
+    data = comparison_report_data("en", outlets=12)
+    formatter = Formatter("en")
+    moved = [region for region in data.regions if region.change_beyond_chance]
+    within = [region for region in data.regions if region.change_beyond_chance is False]
+    assert moved
+    assert within
+    pdf = build_comparison_report(data, "en", invariant=True)
+    first = page_texts(pdf)[0]
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        region_pages = [
+            page for page in document.pages[1:] if "Regions" in (page.extract_text() or "")
+        ]
+        words = [
+            word for page in region_pages for word in page.extract_words(extra_attrs=["fontname"])
+        ]
+    assert (
+        squeeze(
+            "More than chance: more than what the two waves' visits alone could move the result."
+        )
+        in first
+    )
+    start = next(index for index, word in enumerate(words) if word["text"] == "Regions")
+    table = words[start:]
+    bold = {word["text"] for word in table if "Bold" in word["fontname"]}
+    plain = {word["text"] for word in table if "Bold" not in word["fontname"]}
+    assert {formatter.change(region.change) for region in moved} <= bold
+    assert {formatter.change(region.change) for region in within} <= plain
+    assert not {formatter.change(region.change) for region in within} & bold
+    assert "A change in bold is more than chance: more than what" in squeeze(
+        " ".join(word["text"] for word in table)
+    )
+
+    steady = dataclasses.replace(
+        data,
+        network=dataclasses.replace(data.network, change_beyond_chance=False),
+        regions=tuple(
+            dataclasses.replace(region, change_beyond_chance=False) for region in data.regions
+        ),
+    )
+    texts = page_texts(build_comparison_report(steady, "en", invariant=True))
+    assert squeeze(
+        "Within chance: with these visits this change cannot be told from no change."
+    ) in squeeze(texts[0])
+    assert "A change in bold is more than chance: more than what" not in squeeze(" ".join(texts))

@@ -36,7 +36,13 @@ from openpyxl import load_workbook
 from reports.i18n import Formatter
 from server.app import create_app
 from server.core.settings import Settings
-from tests.reports.pdf import checklist_ellipses, cut_short, mostly_empty_pages, page_texts
+from tests.reports.pdf import (
+    checklist_ellipses,
+    cut_short,
+    mostly_empty_pages,
+    page_texts,
+    squeeze,
+)
 from tests.server.analytics.seed import Programme
 from tests.server.analytics.test_dashboard_http import csrf_of, log_in
 from tests.server.api import Api
@@ -44,6 +50,10 @@ from tests.server.api import Api
 SCOPES = ("head_office", "regional_manager")
 PDF_MINUS = "\u2212"  # Babel may write a minus sign where Python writes a hyphen
 EN = Formatter("en")
+GROUP_CHANGE_WORDS = {
+    True: "More than chance: more than what the two waves' visits alone could move the result.",
+    False: "Within chance: with these visits this change cannot be told from no change.",
+}
 CHANGE_WORDS = {
     True: "More than chance: the two waves' intervals tell the results apart.",
     False: "Within chance: with these visits this change cannot be told from no change.",
@@ -145,6 +155,18 @@ def dashboard_league(page: str) -> dict[str, dict[str, str]]:
             "interval": interval or "—",
         }
     return league
+
+
+def region_change_cell(page: str, name: str) -> str:
+    """The inside of the change cell of region `name` in the overview's table of regions."""
+    table = page[page.index('<table class="regions"') :]
+    found = re.search(
+        rf"<tr><td>{re.escape(html.escape(name))}</td>(?:<td[^>]*>.*?</td>){{3}}"
+        r'<td class="num">(.*?)</td></tr>',
+        table,
+    )
+    assert found, name
+    return found.group(1)
 
 
 def headline_figures(page: str) -> list[str]:
@@ -359,6 +381,24 @@ async def test_every_figure_agrees_on_screen_in_exports_pdf_and_json_at_the_defa
         name: (score, change or "—") for name, _outlets, _audits, score, change in screen_regions
     }
     assert by_name == pdf_regions(text)
+
+    # Whether a region's or the network's change is more than chance: the API's word, in bold
+    # or grey on the overview and in words beside the network's change, on screen and in the
+    # PDF (a region of one outlet with one visit a wave cannot say: grey).
+    assert network["change"] is not None
+    judged = {True: "more than chance", False: "within chance"}
+    if network["change_beyond_chance"] is None:
+        assert not any(f", {words})" in overview.text for words in judged.values())
+    else:
+        assert f", {judged[network['change_beyond_chance']]})" in overview.text
+        assert squeeze(GROUP_CHANGE_WORDS[network["change_beyond_chance"]]) in squeeze(text)
+    for region in regions:
+        if region["change"] is None:
+            continue
+        cell = region_change_cell(overview.text, region["name"])
+        assert cell.startswith(
+            "<strong" if region["change_beyond_chance"] else '<span class="muted"'
+        )
 
     # Heatmap: the same wave's section scores on the API, the dashboard page and the PDF.
     heatmap = await reader.ok("GET", "/api/v1/analytics/heatmap", headers)
