@@ -50,7 +50,8 @@ class DownloadOperation(Operation):
 
 LEAGUE_COLUMNS = (
     "rank", "region_rank", "outlet_code", "outlet_name", "region_id", "wave_id", "audits",
-    "score", "ci_low", "ci_high", "previous_score", "change", "too_few_to_rank",
+    "score", "ci_low", "ci_high", "previous_score", "change", "change_beyond_chance",
+    "too_few_to_rank",
     # What the visits can tell (docs/contract.md#estimates): empty when not estimated.
     "estimate", "estimate_low", "estimate_high", "adjusted", "estimate_rank", "rank_low",
     "rank_high", "tier", "funnel", "funnel_998",
@@ -66,9 +67,9 @@ def league_rows(table: LeagueTable) -> Iterable[list[Any]]:
         yield [
             row.rank, row.region_rank, row.outlet.code, row.outlet.name, row.region_id,
             row.wave_id, row.audits, row.score, row.ci_low, row.ci_high, row.previous_score,
-            row.change, row.too_few_to_rank, row.estimate, row.estimate_low, row.estimate_high,
-            row.adjusted, row.estimate_rank, row.rank_low, row.rank_high, row.tier, row.funnel,
-            row.funnel_998,
+            row.change, row.change_beyond_chance, row.too_few_to_rank, row.estimate,
+            row.estimate_low, row.estimate_high, row.adjusted, row.estimate_rank, row.rank_low,
+            row.rank_high, row.tier, row.funnel, row.funnel_998,
         ]  # fmt: skip
 
 

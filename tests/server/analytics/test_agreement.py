@@ -333,19 +333,20 @@ async def test_every_figure_agrees_on_screen_in_exports_pdf_and_json_at_the_defa
     )
     for exported in csv_rows:
         row = json_rows[exported["outlet_code"]]
-        assert (row["score"], row["audits"], row["change"]) == (
+        assert (row["score"], row["audits"], row["change"], row["change_beyond_chance"]) == (
             float(exported["score"]),
             int(exported["audits"]),
             float(exported["change"]) if exported["change"] else None,
+            {"": None, "true": True, "false": False}[exported["change_beyond_chance"]],
         )
     for exported in xlsx_rows:
         row = json_rows[str(exported["outlet_code"])]
-        assert (row["score"], row["audits"], row["change"], row["ci_low"]) == (
-            exported["score"],
-            exported["audits"],
-            exported["change"],
-            exported["ci_low"],
-        )
+        assert (
+            row["score"], row["audits"], row["change"], row["ci_low"], row["change_beyond_chance"]
+        ) == (
+            exported["score"], exported["audits"], exported["change"], exported["ci_low"],
+            exported["change_beyond_chance"],
+        )  # fmt: skip
     assert set(json_rows) == {row["outlet_code"] for row in csv_rows}
     assert set(json_rows) == {row["outlet_code"] for row in xlsx_rows}
 
