@@ -420,3 +420,35 @@ def test_the_heatmap_takes_the_windows_width(browser: Any, server: tuple[str, Pr
     text_width = page.locator("main").evaluate("element => element.clientWidth")
     assert text_width <= 72 * 16 < main_width
     page.context.close()
+
+
+# Each filter's label and its control, as laid out: the label's middle and the control's top
+# and bottom edge, in CSS pixels.
+LABELS_AND_CONTROLS = """
+() => [...document.querySelectorAll("form.filters label")].map(label => {
+  const control = document.getElementById(label.htmlFor).getBoundingClientRect();
+  const own = label.getBoundingClientRect();
+  return [label.textContent, (own.top + own.bottom) / 2, control.top, control.bottom];
+})
+"""
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_a_filters_label_stays_on_the_line_of_its_control(
+    browser: Any, server: tuple[str, Programme], width: int
+) -> None:
+    """Where a row of filters wraps, a label goes to the next line with its control, in the
+    language of the longest labels (on a phone each label sits beside its control too)."""
+    base_url, _programme = server
+    apart: list[str] = []
+    for role, path in (("reviewer", "/review"), ("head_office", "/heatmap"),
+                       ("head_office", "/"), ("reviewer", "/planner")):  # fmt: skip
+        page = log_in(browser, base_url, role, {"width": width, "height": 900})
+        switch_language(page, "ru")
+        page.goto(base_url + path)
+        fields = page.evaluate(LABELS_AND_CONTROLS)
+        assert fields, path
+        apart += [f"{path} {text}" for text, middle, top, bottom in fields
+                  if not top <= middle <= bottom]  # fmt: skip
+        page.context.close()
+    assert [] == apart
