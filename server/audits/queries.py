@@ -12,8 +12,10 @@ released audit in their scope; no reason about the auditor), nothing for auditor
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import uuid as uuid_module
+from collections.abc import Iterable
 
 from server.access.abilities import FIELD_WORK, FOLLOW_UP, may, require
 from server.access.caller import Caller
@@ -21,7 +23,7 @@ from server.access.scope import Record, can_see
 from server.audits import trust as visit_trust
 from server.audits.ingest import score_out
 from server.audits.schemas import AnswerOut, AuditOut, PhotoRefOut, TemplateRef, TrustOut
-from server.core.database import Database, Row
+from server.core.database import Database, Row, marks
 from server.core.errors import NotFound
 from server.core.i18n import _
 from shared.lifecycle import RELEASED_STATES
@@ -105,6 +107,44 @@ class AuditQueries:
             language or caller.language,
             client=caller.is_client_user,
         )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OtherAudit:
+    """An audit named by a reason of another (the one holding a reused photo's original), as
+    a page links to it."""
+
+    uuid: str
+    outlet_code: str
+    outlet_name: str
+    started_at: dt.datetime
+
+
+SELECT_OTHERS = (
+    "SELECT a.uuid AS uuid, a.auditor AS auditor, a.outlet AS outlet, o.region AS region, "
+    "a.client AS client, a.status AS status, o.code AS code, o.name AS name, "
+    "a.started_at AS started_at FROM audit a JOIN outlet o ON o.id = a.outlet "
+    "WHERE a.uuid IN ({marks})"
+)
+
+
+async def others_seen(
+    database: Database, caller: Caller, audit_uuids: Iterable[str]
+) -> list[OtherAudit]:
+    """Of the audits `audit_uuids`, those the caller may see, oldest visit first."""
+    wanted = sorted(set(audit_uuids))
+    if not wanted:
+        return []
+    rows = await database.fetch(
+        SELECT_OTHERS.format(marks=marks(len(wanted))), *map(uuid_module.UUID, wanted)
+    )
+    seen = [
+        OtherAudit(str(row["uuid"]), row["code"], row["name"], row["started_at"])
+        for row in rows
+        if can_see(caller, audit_record(row))
+    ]
+    seen.sort(key=lambda audit: (audit.started_at, audit.uuid))
+    return seen
 
 
 SELECT_TRUST = (

@@ -206,14 +206,17 @@ def photo_reasons(
 ) -> list[Reason]:
     """Reasons of the received photos: the photo flags, missing camera details, an editor's
     traces and near-duplicates in other audits (a photo already reused byte for byte counts
-    once, as reused)."""
+    once, as reused). A reused or copied photo's reason names the other audits too
+    (`audits`), so that a reviewer can open it and compare the two."""
+    photos = list(photos)
     reasons = _photo_flag_reasons(flags, rules)
-    reused = {
-        photo
-        for entry in reasons
-        if entry["code"] == PHOTO_REUSED
-        for photo in entry["params"]["photos"]
-    }
+    reused = set()
+    for entry in reasons:
+        if entry["code"] == PHOTO_REUSED:
+            reused.update(entry["params"]["photos"])
+            entry["params"]["audits"] = sorted(
+                {audit for photo in photos if photo.uuid in reused for audit in photo.other_audits}
+            )
     plain: list[str] = []
     edited: dict[str, str] = {}
     copies: list[str] = []
@@ -232,7 +235,12 @@ def photo_reasons(
             reason(PHOTO_EDITED, count=len(edited), software=software, photos=sorted(edited))
         )
     if copies:
-        reasons.append(reason(PHOTO_NEAR_DUPLICATE, count=len(copies), photos=sorted(copies)))
+        others = sorted(
+            {audit for photo in photos if photo.uuid in copies for audit in photo.near_duplicates}
+        )
+        reasons.append(
+            reason(PHOTO_NEAR_DUPLICATE, count=len(copies), photos=sorted(copies), audits=others)
+        )
     return reasons
 
 

@@ -29,7 +29,7 @@ from litestar.params import FromPath
 
 from server.access.abilities import FIELD_WORK, FOLLOW_UP, NAME_AUDITORS, REVIEW, may, may_take
 from server.access.caller import Caller
-from server.audits.queries import AuditQueries
+from server.audits.queries import AuditQueries, others_seen
 from server.audits.schemas import TrustOut
 from server.audits.tables import Audit, AuditRevision
 from server.core.errors import NotFound
@@ -411,6 +411,30 @@ async def queue_neighbour(
     return str(uuids[0]) if uuids else None
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class PhotoPlace:
+    """Where a photo of the audit sits on the page: its viewer's anchor and its alt text."""
+
+    anchor: str
+    alt: str
+
+
+def photo_places(sections: Iterable[SectionView], language: str) -> dict[str, PhotoPlace]:
+    """Every photo of the page's answers by uuid, so that a trust reason can show the photos
+    it is about next to it."""
+    messages = translation(language)
+    places = {}
+    for section in sections:
+        for answer in section.answers:
+            for number, photo in enumerate(answer.photos, 1):
+                places[photo] = PhotoPlace(
+                    f"photo-{answer.key}-{number}",
+                    messages.gettext("Photo %(number)s of %(count)s: %(item)s")
+                    % {"number": number, "count": len(answer.photos), "item": answer.text},
+                )
+    return places
+
+
 @get("/audits/{audit_uuid:uuid}", include_in_schema=False)
 async def audit_page(
     request: Request[Any, Any, Any], audit_uuid: FromPath[uuid_module.UUID]
@@ -428,6 +452,17 @@ async def audit_page(
     template = await load_checklist(facts.template_key, facts.template_version)
     card = score(template, facts.answers)
     sections = answer_views(template, facts.answers, card, language)
+    # The other audits a reason names (a reused photo's original): linked where the caller may
+    # open them, counted where not.
+    others = await others_seen(
+        database,
+        caller,
+        (
+            audit
+            for reason in (trust.reasons if trust else ())
+            for audit in reason.params.get("audits", ())
+        ),
+    )
     outlet = (
         await Outlet.select(Outlet.id, Outlet.code, Outlet.name, Outlet.city, Outlet.region)
         .where(Outlet.id == facts.outlet_id)
@@ -496,6 +531,8 @@ async def audit_page(
         item_texts=item_texts,
         answer_words=lambda key, answer: answer_words(items_by_key.get(key), answer, language),
         agency=agency,
+        photo_places=photo_places(sections, language),
+        others={other.uuid: other for other in others},
     )
 
 

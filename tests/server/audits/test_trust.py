@@ -7,6 +7,7 @@ the auditor; the device identifier is volatile and checked."""
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from typing import Any
 
@@ -16,6 +17,7 @@ from PIL import ExifTags, Image, ImageOps
 from server.audits.trust import PENALTIES, render
 from server.core.settings import Settings
 from shared.i18n import LANGUAGES
+from tests.server.analytics.test_dashboard_http import log_in
 from tests.server.api import Api, World
 from tests.server.audits.helpers import audit_body, new_uuid, put_audit, put_photo, sql
 from tests.server.photos.images import encode, photo
@@ -31,12 +33,13 @@ async def auditor_visit(
     name: str,
     template_id: int | None = None,
     outlet: str = "own",
+    wave: str = "wave_a",
 ) -> tuple[dict[str, str], int]:
-    """A new auditor's headers and an assignment of theirs at `outlet` (wave A, in store)."""
+    """A new auditor's headers and an assignment of theirs at `outlet` (`wave`, in store)."""
     admin = world.headers["admin"]
     auditor_id = await api.create_user(admin, f"{name}@example.test", "auditor")
     body: dict[str, Any] = {
-        "wave_id": world.ids["wave_a"],
+        "wave_id": world.ids[wave],
         "outlet_id": world.ids["outlet_" + outlet],
         "auditor_id": auditor_id,
         "channel": "in_store",
@@ -346,23 +349,63 @@ async def test_a_resized_copy_of_another_auditors_photo_lowers_the_later_audit(
     assert [] == codes(await trust_of(api, world, first))
     shown = await trust_of(api, world, second)
     assert ["photo_near_duplicate"] == codes(shown)
-    assert {"count": 1, "photos": [copy]} == shown["reasons"][0]["params"]
+    # It names the audit holding the original, for a reviewer to compare the two.
+    assert {"count": 1, "photos": [copy], "audits": [first]} == shown["reasons"][0]["params"]
+
+
+async def test_the_reviewer_sees_the_copies_and_opens_the_audits_of_their_originals(
+    api: Api, world: World
+) -> None:
+    first_headers, first_assignment = await auditor_visit(api, world, "photographer")
+    original = await sent_photo(api, first_headers, camera_jpeg())
+    first = await sent_audit(api, first_headers, first_assignment, photos=[original])
+    far_headers, far_assignment = await auditor_visit(
+        api, world, "elsewhere", outlet="other_client", wave="wave_b"
+    )
+    far_original = await sent_photo(api, far_headers, camera_jpeg("gps_nikon.jpg"))
+    await sent_audit(api, far_headers, far_assignment, photos=[far_original])
+    second_headers, second_assignment = await auditor_visit(api, world, "borrower")
+    copies = [
+        await sent_photo(api, second_headers, camera_jpeg(scale=0.6)),
+        await sent_photo(api, second_headers, camera_jpeg("gps_nikon.jpg", scale=0.6)),
+    ]
+    second = await sent_audit(api, second_headers, second_assignment, photos=copies)
+    # The Nikon photo, smaller than the size it was cut to, is the very same file.
+    shown = {
+        reason["code"]: reason["params"]
+        for reason in (await trust_of(api, world, second))["reasons"]
+    }
+    assert {"count": 1, "photos": [copies[0]], "audits": [first]} == shown["photo_near_duplicate"]
+    assert [copies[1]] == shown["photo_reused"]["photos"]
+    assert 1 == len(shown["photo_reused"]["audits"])
+
+    # The reviewer of client A: each copy beside the reason, opening the photo's viewer; the
+    # audit of the original they may open, linked; the other client's counted, not named.
+    await log_in(api, "reviewer@example.test")
+    page = (await api.client.get(f"/audits/{second}")).text
+    start = page.index('<ul class="reasons">')
+    reasons = page[start : page.index("</section>", start)]
+    for copy in copies:
+        assert f'src="/photos/{copy}/thumbnail"' in reasons
+    assert 2 == len(re.findall(r'<a href="#photo-[a-z_]+-\d+"><img', reasons))
+    assert f'href="/audits/{first}"' in reasons
+    assert "1 other audit is outside what you may open." in reasons
+    assert "Outlet elsewhere" not in reasons
+    assert f"/audits/{first}" not in page.replace(reasons, "")
 
 
 async def test_the_same_file_counts_once_as_reused(api: Api, world: World) -> None:
     first_headers, first_assignment = await auditor_visit(api, world, "sender")
     second_headers, second_assignment = await auditor_visit(api, world, "resender")
     data = camera_jpeg()
-    await sent_audit(
+    first = await sent_audit(
         api, first_headers, first_assignment, photos=[await sent_photo(api, first_headers, data)]
     )
-    second = await sent_audit(
-        api,
-        second_headers,
-        second_assignment,
-        photos=[await sent_photo(api, second_headers, data)],
-    )
-    assert ["photo_reused"] == codes(await trust_of(api, world, second))
+    photo = await sent_photo(api, second_headers, data)
+    second = await sent_audit(api, second_headers, second_assignment, photos=[photo])
+    shown = await trust_of(api, world, second)
+    assert ["photo_reused"] == codes(shown)
+    assert {"count": 1, "photos": [photo], "audits": [first]} == shown["reasons"][0]["params"]
 
 
 async def test_a_photo_arriving_after_its_audit_scores_it_again(

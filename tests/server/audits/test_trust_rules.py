@@ -223,7 +223,7 @@ def test_a_near_duplicate_in_another_audit_is_a_reason() -> None:
         visit(), camera_photo(near_duplicates=("audit-2",)), camera_photo("p2")
     )
     assert [trust.PHOTO_NEAR_DUPLICATE] == codes(reasons)
-    assert {"count": 1, "photos": ["p1"]} == reasons[0]["params"]
+    assert {"count": 1, "photos": ["p1"], "audits": ["audit-2"]} == reasons[0]["params"]
 
 
 def test_a_photo_in_no_other_audit_is_no_reason() -> None:
