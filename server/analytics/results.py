@@ -25,9 +25,10 @@ Definitions:
   spread.
 - Change: the result minus the result of the same outlet, region or network in the client's
   previous wave (by start date). It is more than chance when the two waves' results are told
-  apart (`moved`): an outlet's by its intervals; a region's or the network's by how far its
-  visits alone could move it (`GroupResult.from_visits`), since its outlets are the same
-  from wave to wave and their spread is no noise of a change.
+  apart (`moved`): an outlet's by its intervals; a region's or the network's (`group_moved`),
+  over the same outlets, by how far its visits alone could move it
+  (`GroupResult.from_visits`), since the outlets' spread is then no noise of a change, and
+  over different outlets by their intervals (the outlets' spread).
 - Ranks are competition ranks ("1224") of the outlets with at least `MIN_VISITS_TO_RANK`
   visits. Where an outlet stands (its third of the network, how many outlets it cannot be told
   apart from, above or below the network) is derived from the intervals in `standings`: the
@@ -294,6 +295,8 @@ class GroupResult:
     # The 95% margin of the result from its visits alone (`visit_margin`): None when no outlet
     # had two scored visits on one channel and checklist.
     visit_margin: float | None = None
+    # Its outlets: a change is judged by its visits alone only against the same outlets.
+    outlet_ids: frozenset[int] = dataclasses.field(default=frozenset(), compare=False, repr=False)
 
     @property
     def from_visits(self) -> Estimate:
@@ -363,6 +366,7 @@ def _group(wave_id: int, results: Iterable[OutletResult]) -> GroupResult | None:
         visits=sum(member.visits for member in members),
         provisional_outlets=sum(member.provisional for member in members),
         visit_margin=visit_margin(members),
+        outlet_ids=frozenset(member.outlet_id for member in members),
     )
 
 
@@ -717,6 +721,18 @@ def moved(now: Estimate, before: Estimate | None) -> bool | None:
     if before is None or now.margin is None or before.margin is None:
         return None
     return apart(now, before)
+
+
+def group_moved(now: GroupResult, before: GroupResult | None) -> bool | None:
+    """Whether a region's or the network's result moved by more than chance since the wave
+    before. Over the same outlets, by what their visits alone could move it (`from_visits`);
+    over other outlets (some visited in one wave only), also by which outlets were visited:
+    by the outlets' spread, the interval of the result, as for a sample of outlets."""
+    if before is None:
+        return None
+    if now.outlet_ids == before.outlet_ids:
+        return moved(now.from_visits, before.from_visits)
+    return moved(now.estimate, before.estimate)
 
 
 def versus(result: Estimate, reference: float | None) -> str | None:

@@ -396,10 +396,7 @@ class AnalyticsService:
                                 network.score, wave_results.score_of(earlier_network)
                             )
                         ),
-                        change_beyond_chance=wave_results.moved(
-                            network.from_visits,
-                            None if earlier_network is None else earlier_network.from_visits,
-                        ),
+                        change_beyond_chance=wave_results.group_moved(network, earlier_network),
                         provisional_outlets=network.provisional_outlets,
                     )
                 )
@@ -521,9 +518,7 @@ class AnalyticsService:
                         change=_round(
                             wave_results.change(region.score, wave_results.score_of(previous))
                         ),
-                        change_beyond_chance=wave_results.moved(
-                            region.from_visits, None if previous is None else previous.from_visits
-                        ),
+                        change_beyond_chance=wave_results.group_moved(region, previous),
                     )
                 )
         return figures

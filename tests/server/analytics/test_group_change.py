@@ -23,6 +23,7 @@ from server.analytics.results import (
     Results,
     VisitSums,
     WaveRef,
+    group_moved,
     moved,
     outlet_result,
     visit_margin,
@@ -57,10 +58,18 @@ def outlet(
     return result
 
 
-def network(rng: random.Random, quality: list[float], shift: float, wave: int) -> GroupResult:
-    """One wave: each outlet's visits scatter around its quality (plus `shift`), cut to 0-100."""
+def network(
+    rng: random.Random,
+    quality: list[float],
+    shift: float,
+    wave: int,
+    visited: list[int] | None = None,
+) -> GroupResult:
+    """One wave: the visits of each outlet (of those `visited`, else every one) scatter around
+    its quality (plus `shift`), cut to 0-100."""
     members = {}
-    for number, level in enumerate(quality):
+    for number in range(len(quality)) if visited is None else visited:
+        level = quality[number]
         percents = [min(100.0, max(0.0, rng.gauss(level + shift, NOISE))) for _ in range(VISITS)]
         members[number] = outlet(number, wave, [visits("in_store", *percents)], {})
     waves = {wave: WaveRef(id=wave, client_id=1, name=f"W{wave}", starts_on=dt.date(2026, wave, 1))}
@@ -77,9 +86,26 @@ def changes_beyond_chance(shift: float, runs: int, seed: int) -> tuple[float, fl
     for _run in range(runs):
         quality = [rng.gauss(75.0, SPREAD) for _ in range(OUTLETS)]
         before, now = network(rng, quality, 0.0, 1), network(rng, quality, shift, 2)
+        assert group_moved(now, before) is moved(now.from_visits, before.from_visits)
         by_visits += bool(moved(now.from_visits, before.from_visits))
         by_spread += bool(moved(now.estimate, before.estimate))
     return by_visits / runs, by_spread / runs
+
+
+def test_a_network_visiting_other_outlets_each_wave_is_judged_by_their_spread() -> None:
+    # 20 of 100 outlets a wave, drawn again each wave, nothing changed: the visits alone would
+    # call 23% of the changes real; which outlets were drawn moves the mean too.
+    rng = random.Random(11)
+    judged, by_visits_alone = [], []
+    for _run in range(300):
+        quality = [rng.gauss(75.0, SPREAD) for _ in range(100)]
+        before = network(rng, quality, 0.0, 1, rng.sample(range(100), 20))
+        now = network(rng, quality, 0.0, 2, rng.sample(range(100), 20))
+        judged.append(bool(group_moved(now, before)))
+        by_visits_alone.append(bool(moved(now.from_visits, before.from_visits)))
+    assert sum(judged) / len(judged) <= 0.08  # 0.017 here
+    assert sum(by_visits_alone) / len(by_visits_alone) >= 0.15  # 0.23 here
+    assert None is group_moved(now, None)
 
 
 def test_where_nothing_changed_about_one_change_in_twenty_is_beyond_chance() -> None:
