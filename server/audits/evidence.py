@@ -2,7 +2,8 @@
 
 - `photo_facts`: the received photos an audit names, with their capture time, camera details,
   the other audits holding the same bytes and those holding a near-duplicate (perceptual hash
-  within `server.photos.similarity.NEAR_DUPLICATE_BITS`, found through the hash's band indexes).
+  within `server.photos.similarity.NEAR_DUPLICATE_BITS`, found through the hash's band indexes),
+  and which photos of theirs those are.
 - `patterns`: other auditors who sent audits from the same phone, and other audits with the
   same answer fingerprint.
 
@@ -30,7 +31,7 @@ SELECT_PHOTOS: Final = (
     "phash FROM photo WHERE uuid IN ({marks})"
 )
 SELECT_SAME_BYTES: Final = (
-    "SELECT DISTINCT p.sha256 AS sha256, a.uuid AS audit_uuid FROM photo p "
+    "SELECT DISTINCT p.sha256 AS sha256, p.uuid AS photo_uuid, a.uuid AS audit_uuid FROM photo p "
     "JOIN audit_photo ap ON ap.photo_uuid = p.uuid JOIN audit a ON a.id = ap.audit "
     "WHERE p.sha256 IN ({marks}) AND a.uuid <> ?"
 )
@@ -67,37 +68,45 @@ async def photo_facts(
     users = await reader.fetch(
         SELECT_SAME_BYTES.format(marks=marks(len(hashes))), *hashes, audit_uuid
     )
-    same_bytes: dict[str, set[str]] = {}
+    same_bytes: dict[str, set[tuple[str, str]]] = {}
     for row in users:
-        same_bytes.setdefault(row["sha256"], set()).add(str(row["audit_uuid"]))
+        same_bytes.setdefault(row["sha256"], set()).add(
+            (str(row["audit_uuid"]), str(row["photo_uuid"]))
+        )
     perceptual = {
         str(row["uuid"]): (row["sha256"], similarity.from_text(row["phash"]))
         for row in photos
         if row["phash"]
     }
     near = await near_duplicates(reader, perceptual, audit_uuid) if perceptual else {}
-    return [
-        PhotoFacts(
-            uuid=str(row["uuid"]),
-            captured_at=dt.datetime.fromisoformat(row["captured_at"])
-            if row["captured_at"]
-            else None,
-            other_audits=tuple(sorted(same_bytes.get(row["sha256"], ()))),
-            metadata_read=bool(row["metadata_read"]),
-            camera_make=row["camera_make"],
-            camera_model=row["camera_model"],
-            software=row["software"],
-            near_duplicates=tuple(sorted(near.get(str(row["uuid"]), ()))),
+    facts = []
+    for row in photos:
+        copies = same_bytes.get(row["sha256"], set())
+        similar = near.get(str(row["uuid"]), set())
+        facts.append(
+            PhotoFacts(
+                uuid=str(row["uuid"]),
+                captured_at=dt.datetime.fromisoformat(row["captured_at"])
+                if row["captured_at"]
+                else None,
+                other_audits=tuple(sorted({audit for audit, _photo in copies})),
+                metadata_read=bool(row["metadata_read"]),
+                camera_make=row["camera_make"],
+                camera_model=row["camera_model"],
+                software=row["software"],
+                near_duplicates=tuple(sorted({audit for audit, _photo in similar})),
+                same_file=tuple(sorted(copies)),
+                copied_from=tuple(sorted(similar)),
+            )
         )
-        for row in photos
-    ]
+    return facts
 
 
 async def near_duplicates(
     reader: Reader, photos: dict[str, tuple[str, int]], audit_uuid: uuid_module.UUID
-) -> dict[str, set[str]]:
+) -> dict[str, set[tuple[str, str]]]:
     """For each photo (uuid: (sha256, perceptual hash)), the other audits naming a photo of
-    other bytes whose hash is within `NEAR_DUPLICATE_BITS` of it."""
+    other bytes whose hash is within `NEAR_DUPLICATE_BITS` of it, each with that photo."""
     matches: dict[str, set[str]] = {}  # candidate photo uuid -> our photos it resembles
     ours = list(photos.items())
     for start in range(0, len(ours), HASHES_PER_QUERY):
@@ -126,10 +135,12 @@ async def near_duplicates(
         *(uuid_module.UUID(candidate) for candidate in candidates_named),
         audit_uuid,
     )
-    found: dict[str, set[str]] = {}
+    found: dict[str, set[tuple[str, str]]] = {}
     for row in rows:
         for photo_uuid in matches[str(row["photo_uuid"])]:
-            found.setdefault(photo_uuid, set()).add(str(row["audit_uuid"]))
+            found.setdefault(photo_uuid, set()).add(
+                (str(row["audit_uuid"]), str(row["photo_uuid"]))
+            )
     return found
 
 

@@ -85,6 +85,10 @@ class PhotoFacts:
     camera_model: str | None = None
     software: str | None = None
     near_duplicates: tuple[str, ...] = ()
+    # (audit, photo) of the photos of other audits that are this very file (`same_file`) or
+    # that it is a near-duplicate of (`copied_from`).
+    same_file: tuple[tuple[str, str], ...] = ()
+    copied_from: tuple[tuple[str, str], ...] = ()
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

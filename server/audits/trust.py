@@ -207,7 +207,8 @@ def photo_reasons(
     """Reasons of the received photos: the photo flags, missing camera details, an editor's
     traces and near-duplicates in other audits (a photo already reused byte for byte counts
     once, as reused). A reused or copied photo's reason names the other audits too
-    (`audits`), so that a reviewer can open it and compare the two."""
+    (`audits`), and their photos it is or copies (`originals`, [audit, photo] pairs), so that a
+    reviewer can put the two side by side."""
     photos = list(photos)
     reasons = _photo_flag_reasons(flags, rules)
     reused = set()
@@ -216,6 +217,12 @@ def photo_reasons(
             reused.update(entry["params"]["photos"])
             entry["params"]["audits"] = sorted(
                 {audit for photo in photos if photo.uuid in reused for audit in photo.other_audits}
+            )
+            entry["params"]["originals"] = sorted(
+                [audit, original]
+                for photo in photos
+                if photo.uuid in reused
+                for audit, original in photo.same_file
             )
     plain: list[str] = []
     edited: dict[str, str] = {}
@@ -239,7 +246,18 @@ def photo_reasons(
             {audit for photo in photos if photo.uuid in copies for audit in photo.near_duplicates}
         )
         reasons.append(
-            reason(PHOTO_NEAR_DUPLICATE, count=len(copies), photos=sorted(copies), audits=others)
+            reason(
+                PHOTO_NEAR_DUPLICATE,
+                count=len(copies),
+                photos=sorted(copies),
+                audits=others,
+                originals=sorted(
+                    [audit, original]
+                    for photo in photos
+                    if photo.uuid in copies
+                    for audit, original in photo.copied_from
+                ),
+            )
         )
     return reasons
 

@@ -349,8 +349,9 @@ async def test_a_resized_copy_of_another_auditors_photo_lowers_the_later_audit(
     assert [] == codes(await trust_of(api, world, first))
     shown = await trust_of(api, world, second)
     assert ["photo_near_duplicate"] == codes(shown)
-    # It names the audit holding the original, for a reviewer to compare the two.
-    assert {"count": 1, "photos": [copy], "audits": [first]} == shown["reasons"][0]["params"]
+    # It names the audit holding the original, and the original, for a reviewer to compare.
+    assert {"count": 1, "photos": [copy], "audits": [first],
+            "originals": [[first, original]]} == shown["reasons"][0]["params"]  # fmt: skip
 
 
 async def test_the_reviewer_sees_the_copies_and_opens_the_audits_of_their_originals(
@@ -375,9 +376,11 @@ async def test_the_reviewer_sees_the_copies_and_opens_the_audits_of_their_origin
         reason["code"]: reason["params"]
         for reason in (await trust_of(api, world, second))["reasons"]
     }
-    assert {"count": 1, "photos": [copies[0]], "audits": [first]} == shown["photo_near_duplicate"]
+    assert {"count": 1, "photos": [copies[0]], "audits": [first],
+            "originals": [[first, original]]} == shown["photo_near_duplicate"]  # fmt: skip
     assert [copies[1]] == shown["photo_reused"]["photos"]
-    assert 1 == len(shown["photo_reused"]["audits"])
+    (far,) = shown["photo_reused"]["audits"]
+    assert [[far, far_original]] == shown["photo_reused"]["originals"]
 
     # The reviewer of client A: each copy beside the reason, opening the photo's viewer; the
     # audit of the original they may open, linked; the other client's counted, not named.
@@ -389,6 +392,10 @@ async def test_the_reviewer_sees_the_copies_and_opens_the_audits_of_their_origin
         assert f'src="/photos/{copy}/thumbnail"' in reasons
     assert 2 == len(re.findall(r'<a href="#photo-[a-z_]+-\d+"><img', reasons))
     assert f'href="/audits/{first}"' in reasons
+    # Beside them the original, which the reviewer may open; not the other client's.
+    assert f'src="/photos/{original}/thumbnail"' in reasons
+    assert 200 == (await api.client.get(f"/photos/{original}/thumbnail")).status_code
+    assert far_original not in reasons
     assert "1 other audit is outside what you may open." in reasons
     assert "Outlet elsewhere" not in reasons
     assert f"/audits/{first}" not in page.replace(reasons, "")
@@ -398,14 +405,15 @@ async def test_the_same_file_counts_once_as_reused(api: Api, world: World) -> No
     first_headers, first_assignment = await auditor_visit(api, world, "sender")
     second_headers, second_assignment = await auditor_visit(api, world, "resender")
     data = camera_jpeg()
-    first = await sent_audit(
-        api, first_headers, first_assignment, photos=[await sent_photo(api, first_headers, data)]
-    )
+    reused = await sent_photo(api, first_headers, data)
+    first = await sent_audit(api, first_headers, first_assignment, photos=[reused])
     photo = await sent_photo(api, second_headers, data)
     second = await sent_audit(api, second_headers, second_assignment, photos=[photo])
     shown = await trust_of(api, world, second)
     assert ["photo_reused"] == codes(shown)
-    assert {"count": 1, "photos": [photo], "audits": [first]} == shown["reasons"][0]["params"]
+    assert {"count": 1, "photos": [photo], "audits": [first], "originals": [[first, reused]]} == (
+        shown["reasons"][0]["params"]
+    )
 
 
 async def test_a_photo_arriving_after_its_audit_scores_it_again(

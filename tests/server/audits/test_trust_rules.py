@@ -219,11 +219,11 @@ def test_camera_firmware_is_no_reason(software: str | None) -> None:
 
 
 def test_a_near_duplicate_in_another_audit_is_a_reason() -> None:
-    reasons = photo_reasons_of(
-        visit(), camera_photo(near_duplicates=("audit-2",)), camera_photo("p2")
-    )
+    copied = camera_photo(near_duplicates=("audit-2",), copied_from=(("audit-2", "q1"),))
+    reasons = photo_reasons_of(visit(), copied, camera_photo("p2"))
     assert [trust.PHOTO_NEAR_DUPLICATE] == codes(reasons)
-    assert {"count": 1, "photos": ["p1"], "audits": ["audit-2"]} == reasons[0]["params"]
+    assert {"count": 1, "photos": ["p1"], "audits": ["audit-2"],
+            "originals": [["audit-2", "q1"]]} == reasons[0]["params"]  # fmt: skip
 
 
 def test_a_photo_in_no_other_audit_is_no_reason() -> None:
