@@ -139,8 +139,9 @@ async def test_every_wave_has_audits_of_auditors_and_the_latest_is_in_the_field(
 
 
 async def test_the_demos_photos_are_not_taken_for_copies_of_each_other(demo: Settings) -> None:
-    """Each demo photo is its own shot: the near-duplicate check (a trust reason) finds few
-    alike, where drawing every shot of a scene the same way weakened nearly every audit."""
+    """Each demo photo is its own shot: the near-duplicate check (a trust reason) finds none
+    alike, where drawing every shot of a scene the same way weakened nearly every audit (and a
+    threshold of 10 bits took three pairs of different drawings for copies)."""
 
     async def reasons() -> list[list[str]]:
         rows = await Audit.select(Audit.trust_reasons)
@@ -149,7 +150,7 @@ async def test_the_demos_photos_are_not_taken_for_copies_of_each_other(demo: Set
     codes = await _read(demo, reasons)
     near = [audit for audit in codes if "photo_near_duplicate" in audit]
     assert len(codes) > 200
-    assert len(near) <= len(codes) // 20, (len(near), len(codes))
+    assert [] == near
     # The one photo the demo reuses on purpose is still found.
     assert 1 <= sum("photo_reused" in audit for audit in codes)
 
