@@ -351,7 +351,7 @@ class RegionRow:
     change: float | None
     outlets: int
     visits: int
-    # More than what the two waves' visits alone could move the result (None: cannot tell).
+    # More than chance, as the API's `change_beyond_chance` (None: cannot tell).
     change_beyond_chance: bool | None = None
 
 
@@ -426,7 +426,7 @@ class NetworkResult:
     previous_wave: str | None = None
     change: float | None = None
     provisional_outlets: int = 0
-    # More than what the two waves' visits alone could move the result (None: cannot tell).
+    # More than chance, as the API's `change_beyond_chance` (None: cannot tell).
     change_beyond_chance: bool | None = None
 
 

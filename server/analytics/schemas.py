@@ -105,8 +105,9 @@ class NetworkFigure(msgspec.Struct, kw_only=True):
     previous_score: float | None
     change: float | None
     provisional_outlets: int = 0
-    # Whether the change is more than chance: told apart by what the two waves' visits alone
-    # could move the result (its outlets are the same); None when that cannot be said.
+    # Whether the change is more than chance (`results.group_moved`): over the same outlets,
+    # more than the two waves' visits alone could move the result; over other outlets, told
+    # apart by their intervals. None when that cannot be said.
     change_beyond_chance: bool | None = None
 
 
