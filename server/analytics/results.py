@@ -21,8 +21,9 @@ Definitions:
   band is looked up in the bands of the checklist weighing most. Both are decided on the score
   as shown, with one decimal.
 - A region's and the network's result is the mean of the results of their outlets (each
-  outlet weighs the same), with a t interval over those outlet results: how far the outlets
-  spread.
+  outlet weighs the same). Its 95% interval is what their visits alone could move it
+  (`visit_margin`): the result is the mean of these outlets, so their spread is no uncertainty
+  of it.
 - Change: the result minus the result of the same outlet, region or network in the client's
   previous wave (by start date). It is more than chance when the two waves' results are told
   apart (`moved`): an outlet's by its intervals; a region's or the network's (`group_moved`),
@@ -289,7 +290,9 @@ class GroupResult:
     """A region's or the network's result in one wave: the mean of its outlets' results."""
 
     wave_id: int
-    estimate: Estimate  # its count is the number of outlets
+    # The t interval over its outlets' results, how far they spread (its count is the number
+    # of outlets): what a change over other outlets is judged by (`group_moved`).
+    estimate: Estimate
     visits: int
     provisional_outlets: int
     # The 95% margin of the result from its visits alone (`visit_margin`): None when no outlet
@@ -300,9 +303,10 @@ class GroupResult:
 
     @property
     def from_visits(self) -> Estimate:
-        """The result with the margin its visits alone give it: what tells its change from
-        chance (`moved`)."""
-        return Estimate(self.score, self.visits, margin=self.visit_margin)
+        """The result with the interval its visits alone give it (`visit_margin`): how sure the
+        mean of these outlets' results is, the interval every view shows, and what tells its
+        change from chance over the same outlets (`group_moved`)."""
+        return _estimate(self.score, self.visits, self.visit_margin)
 
     @property
     def score(self) -> float:

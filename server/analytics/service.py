@@ -388,8 +388,8 @@ class AnalyticsService:
                         outlets=network.outlets,
                         audits=network.visits,
                         score=round(network.score, 2),
-                        ci_low=_round(network.estimate.low),
-                        ci_high=_round(network.estimate.high),
+                        ci_low=_round(network.from_visits.low),
+                        ci_high=_round(network.from_visits.high),
                         previous_score=_round(wave_results.score_of(earlier_network)),
                         change=_round(
                             wave_results.change(
@@ -512,8 +512,8 @@ class AnalyticsService:
                         audits=region.visits,
                         score=round(region.score, 2),
                         wave_id=wave.id,
-                        ci_low=_round(region.estimate.low),
-                        ci_high=_round(region.estimate.high),
+                        ci_low=_round(region.from_visits.low),
+                        ci_high=_round(region.from_visits.high),
                         previous_score=_round(wave_results.score_of(previous)),
                         change=_round(
                             wave_results.change(region.score, wave_results.score_of(previous))

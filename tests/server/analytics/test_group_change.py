@@ -17,6 +17,7 @@ import random
 
 import pytest
 
+from server.analytics import stats
 from server.analytics.results import (
     GroupResult,
     OutletResult,
@@ -133,6 +134,14 @@ def test_the_margin_pools_each_outlets_visits_around_their_own_mean() -> None:
     assert expected == pytest.approx(visit_margin([first, second, lonely]), abs=0.01)
     # Without two visits of one outlet on one channel there is nothing to tell chance by.
     assert None is visit_margin([lonely, outlet(4, 1, [visits("in_store", 60.0)], {})])
+    # The interval every view shows is that margin around the mean of the results, cut to 0-100.
+    waves = {1: WaveRef(id=1, client_id=1, name="W1", starts_on=dt.date(2026, 1, 1))}
+    group = Results(waves, {1: {1: first, 2: second, 3: lonely}}).network(1)
+    assert group is not None
+    shown = group.from_visits
+    assert (group.score - expected, min(100.0, group.score + expected)) == pytest.approx(
+        (shown.low, shown.high), abs=0.01
+    )
     mixed = outlet(5, 1, [visits("in_store", 70.0), visits("phone", 40.0)], {})
     assert None is visit_margin([mixed])
 
@@ -186,6 +195,13 @@ async def test_a_network_that_moved_says_so_on_every_page_and_in_the_pdf(api: Ap
     )  # fmt: skip
     regions = await api.ok("GET", "/api/v1/analytics/regions", head_office)
     assert [("north", True)] == [(r["name"], r["change_beyond_chance"]) for r in regions]
+    # Its interval is what its visits alone could move it: 90, 95, 92 and 93 pooled around
+    # their mean (13 on 3 degrees of freedom), a mean of two outlets of 4 and 1 visits.
+    margin = stats.student_t_quantile(0.975, 3) * math.sqrt(13 / 3 * (1 / 4 + 1)) / 2
+    assert (round(90.25 - margin, 2), round(90.25 + margin, 2)) == (
+        network["ci_low"], network["ci_high"]
+    )  # fmt: skip
+    assert (network["ci_low"], network["ci_high"]) == (regions[0]["ci_low"], regions[0]["ci_high"])
 
     await log_in(api, "head_office@example.test")
     overview = (await api.client.get("/")).text
