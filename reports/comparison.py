@@ -782,8 +782,9 @@ class _ComparisonReport(InLanguage):
         formatter = self.formatter
         if not self.data.regions:
             return []
-        titles = [_("Region"), _("Score"), _("Change"), _("Outlets"), _("Visits")]
-        rows: list[list[Any]] = [header_row(titles, right=(1, 2, 3, 4))]
+        titles = [_("Region"), _("Score"), _("Interval (95%)"), _("Change"), _("Outlets"),
+                  _("Visits")]  # fmt: skip
+        rows: list[list[Any]] = [header_row(titles, right=(1, 2, 3, 4, 5))]
         ranked = sorted(
             self.data.regions,
             key=lambda region: (region.percent is None, -(region.percent or 0), region.region),
@@ -793,6 +794,7 @@ class _ComparisonReport(InLanguage):
                 [
                     para(region.region, styles.CELL_BOLD),
                     formatter.score(region.percent),
+                    self._interval(region.ci_low, region.ci_high),
                     self._change(region),
                     formatter.integer(region.outlets),
                     formatter.integer(region.visits),
@@ -817,11 +819,11 @@ class _ComparisonReport(InLanguage):
                 rows,
                 colWidths=styles.fitted_widths(
                     titles,
-                    [70 * mm] + [26 * mm] * 4,
+                    [48 * mm, 22 * mm, 40 * mm] + [22 * mm] * 3,
                     flexible=0,
                 ),
                 repeatRows=1,
-                style=styles.table_style(right_aligned=(1, 2, 3, 4)),
+                style=styles.table_style(right_aligned=(1, 2, 3, 4, 5)),
             ),
         ]
 

@@ -353,6 +353,9 @@ class RegionRow:
     visits: int
     # More than chance, as the API's `change_beyond_chance` (None: cannot tell).
     change_beyond_chance: bool | None = None
+    # Its 95% interval: what its visits alone could move it.
+    ci_low: float | None = None
+    ci_high: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

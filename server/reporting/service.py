@@ -881,6 +881,8 @@ class ReportService:
                     outlets=region.outlets,
                     visits=region.audits,
                     change_beyond_chance=region.change_beyond_chance,
+                    ci_low=_rounded(region.ci_low),
+                    ci_high=_rounded(region.ci_high),
                 )
                 for region in await analytics.regions(caller, filters)
             ),

@@ -158,10 +158,11 @@ def dashboard_league(page: str) -> dict[str, dict[str, str]]:
 
 
 def region_change_cell(page: str, name: str) -> str:
-    """The inside of the change cell of region `name` in the overview's table of regions."""
+    """The inside of the change cell of region `name` in the overview's table of regions (after
+    its outlets, audits, score and interval)."""
     table = page[page.index('<table class="regions"') :]
     found = re.search(
-        rf"<tr><td>{re.escape(html.escape(name))}</td>(?:<td[^>]*>.*?</td>){{3}}"
+        rf"<tr><td>{re.escape(html.escape(name))}</td>(?:<td[^>]*>.*?</td>){{4}}"
         r'<td class="num">(.*?)</td></tr>',
         table,
     )
@@ -245,19 +246,31 @@ def pdf_tier_league(text: str) -> dict[str, dict[str, str]]:
 
 
 PDF_REGION_ROW = re.compile(
-    r"^(?P<name>.+?) (?P<score>\d+\.\d)% (?P<change>[+-]\d+\.\d|—) "
-    r"(?P<outlets>\d+) (?P<visits>\d+)$"
+    r"^(?P<name>.+?) (?P<score>\d+\.\d)% (?:(?P<low>\d+\.\d)% – (?P<high>\d+\.\d)%|—) "
+    r"(?P<change>[+-]\d+\.\d|—) (?P<outlets>\d+) (?P<visits>\d+)$"
 )
 
 
-def pdf_regions(text: str) -> dict[str, tuple[str, str]]:
+def region_display(region: dict[str, Any]) -> tuple[str, str, str]:
+    """A region's score, interval and change as a page shows them, from the API's figures."""
+    interval = (
+        f"{one_decimal(region['ci_low'])}–{one_decimal(region['ci_high'])}"
+        if region["ci_low"] is not None
+        else ""
+    )
+    return one_decimal(region["score"]), interval, signed_one_decimal(region["change"])
+
+
+def pdf_regions(text: str) -> dict[str, tuple[str, str, str]]:
+    """Each region's score, interval ("low–high", "" without one) and change in the PDF."""
     lines = text.splitlines()
     start = lines.index("Regions")
     found = {}
     for line in lines[start + 1 :]:
         match = PDF_REGION_ROW.match(line)
         if match:
-            found[match["name"]] = (match["score"], match["change"])
+            interval = f"{match['low']}–{match['high']}" if match["low"] else ""
+            found[match["name"]] = (match["score"], interval, match["change"])
         elif found:
             break
     return found
@@ -373,13 +386,11 @@ async def test_every_figure_agrees_on_screen_in_exports_pdf_and_json_at_the_defa
     # Regions: the mean of their outlets' results, with the change, in the same wave.
     regions = await reader.ok("GET", "/api/v1/analytics/regions", headers)
     assert {wave} == {region["wave_id"] for region in regions}
-    by_name = {
-        region["name"]: (one_decimal(region["score"]), signed_one_decimal(region["change"]))
-        for region in regions
-    }
+    by_name = {region["name"]: region_display(region) for region in regions}
     _header, *screen_regions = html_table(overview.text, "regions")
     assert by_name == {
-        name: (score, change or "—") for name, _outlets, _audits, score, change in screen_regions
+        name: (score, interval, change or "—")
+        for name, _outlets, _audits, score, interval, change in screen_regions
     }
     assert by_name == pdf_regions(text)
 
@@ -621,16 +632,14 @@ async def test_every_demo_outlet_shows_the_leagues_score_everywhere(
     # Regions: the same wave and the same numbers on the API, the overview and the PDF.
     regions = await demo_reader.ok("GET", "/api/v1/analytics/regions", headers)
     assert {wave} == {region["wave_id"] for region in regions}
-    by_name = {
-        region["name"]: (one_decimal(region["score"]), signed_one_decimal(region["change"]))
-        for region in regions
-    }
+    by_name = {region["name"]: region_display(region) for region in regions}
     assert by_name == pdf_regions(comparison_text)
     await dashboard_login(demo_reader, email, password)
     overview = await demo_reader.client.get("/")
     _header, *screen_regions = html_table(overview.text, "regions")
     assert by_name == {
-        name: (score, change or "—") for name, _outlets, _audits, score, change in screen_regions
+        name: (score, interval, change or "—")
+        for name, _outlets, _audits, score, interval, change in screen_regions
     }
 
     csv_rows, _xlsx = exported_rows(
