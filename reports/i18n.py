@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gettext
 from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
@@ -56,6 +58,17 @@ class Formatter:
     def points(self, value: float) -> str:
         """A number of points with at most one decimal."""
         return format_decimal(value, format="#,##0.#", locale=self.locale)
+
+    def plain(self, value: Any) -> str:
+        """An answer's number as given, with no more decimals than it has: "4,5", "120"; a
+        dash for what is not a number."""
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return "–"
+        if not number.is_finite():
+            return "–"
+        return format_decimal(number, format="#,##0.###", locale=self.locale)
 
     def decimal(self, value: float) -> str:
         """A figure with one decimal, no sign or percent: the ends of an interval."""

@@ -78,8 +78,9 @@ class TrendPoint:
 class FailedItem:
     """A checklist item that failed on a visit, with the evidence the auditor left.
 
-    `thumbnails` are JPEG bytes (the stored 400 px thumbnails, already upright); they are
-    embedded in the PDF exactly as given.
+    `answer` is the answer in words where the failure alone does not say it ("7 of 10", "95
+    s", the picked options), else "". `thumbnails` are JPEG bytes (the stored 400 px
+    thumbnails, already upright); they are embedded in the PDF exactly as given.
     """
 
     section: str
@@ -88,6 +89,7 @@ class FailedItem:
     critical: bool
     comment: str = ""
     thumbnails: tuple[bytes, ...] = ()
+    answer: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -618,6 +618,9 @@ class _OutletReport(InLanguage):
             if item.critical:
                 cell.append(para(_("Critical failure"), styles.CELL_CRITICAL))
             cell.extend([para(item.text, styles.CELL_BOLD), para(item.section, styles.SMALL)])
+            if item.answer:
+                answer = _("Answer: %(answer)s") % {"answer": item.answer}
+                cell.append(para(answer, styles.SMALL))
             if item.comment:
                 comment = _("Comment: %(comment)s") % {"comment": item.comment}
                 cell.append(para(comment, styles.COMMENT))

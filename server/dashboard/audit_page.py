@@ -27,6 +27,7 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
+from reports.answers import answer_words
 from server.access.abilities import FIELD_WORK, FOLLOW_UP, NAME_AUDITORS, REVIEW, may, may_take
 from server.access.caller import Caller
 from server.audits.queries import AuditQueries, others_seen
@@ -45,9 +46,9 @@ from server.workflow.released import ReleasedAudits
 from server.workflow.rules import client_rules
 from server.workflow.schemas import CorrectiveAction, Dispute
 from server.workflow.tables import ReturnNote
-from shared.checklist import Item, Template
+from shared.checklist import Template
 from shared.i18n import text as localized
-from shared.i18n import translation, unit_text
+from shared.i18n import translation
 from shared.lifecycle import (
     APPROVED,
     AUDIT_TRANSITIONS,
@@ -59,51 +60,7 @@ from shared.lifecycle import (
 )
 from shared.scoring import ScoreCard, score, visible_items
 
-# --- answers in words ------------------------------------------------------------------------
-
-
-def answer_words(item: Item | None, answer: Mapping[str, Any] | None, language: str) -> str:
-    """What an answer says, as a reader of the page's language would put it: "No", "4 of 1–5",
-    "95 s", the picked options' texts; never a raw value such as `False`."""
-    messages = translation(language)
-    if answer is None:
-        return messages.gettext(_("Not answered"))
-    if answer.get("na"):
-        return messages.gettext("Not applicable")
-    value = answer.get("value")
-    if item is not None and item.kind == "photo":
-        count = len(answer.get("photos") or [])
-        return messages.ngettext("%(num)d photo", "%(num)d photos", count) % {"num": count}
-    if value is None or value == [] or value == "":
-        return messages.gettext(_("Not answered"))
-    from server.dashboard.formatting import Figures
-
-    figures = Figures(language)
-    if isinstance(value, bool):
-        return messages.gettext("Yes") if value else messages.gettext("No")
-    if item is None:
-        return str(value)
-    if item.kind in ("choice", "multi"):
-        picks = value if isinstance(value, list) else [value]
-        texts = []
-        for pick in picks:
-            option = item.option(str(pick))
-            texts.append(localized(option.text, language) if option else str(pick))
-        return ", ".join(texts)
-    if item.kind == "scale":
-        shown = messages.gettext(_("%(value)s on a scale of %(low)s to %(high)s")) % {
-            "value": figures.plain(value),
-            "low": figures.plain(item.min),
-            "high": figures.plain(item.max),
-        }
-        ends = [localized(label, language) for label in (item.min_label, item.max_label) if label]
-        return f"{shown} ({' – '.join(ends)})" if len(ends) == 2 else shown
-    if item.kind == "nps":
-        return messages.gettext(_("%(value)s of 10")) % {"value": figures.plain(value)}
-    if item.kind in ("number", "timer"):
-        unit = unit_text(item, language)
-        return f"{figures.plain(value)} {unit}" if unit else figures.plain(value)
-    return str(value)
+# --- answers ---------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -20,11 +20,12 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from reports.answers import answer_words
 from server.access.abilities import FOLLOW_UP, may, may_take
 from server.audits.tables import Audit
 from server.core.errors import BadRequest, Forbidden, Invalid, NotFound
 from server.core.i18n import _
-from server.dashboard.audit_page import answer_words, load_checklist
+from server.dashboard.audit_page import load_checklist
 from server.dashboard.evidence_forms import evidence_photos, upload_body
 from server.dashboard.web import (
     checked_form,

@@ -83,10 +83,7 @@ class Figures:
 
     def plain(self, value: Any) -> str:
         """An answer's number as given, with no more decimals than it has: "4,5", "120"."""
-        number = self._number(value)
-        if number is None:
-            return "–"
-        return format_decimal(number, format="#,##0.###", locale=self.locale)
+        return "–" if value is None or value == "" else self.report.plain(value)
 
     def score(self, value: Any) -> str:
         """A 0-100 score with one decimal and the locale's percent sign: "76,1 %"."""

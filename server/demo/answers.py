@@ -217,8 +217,10 @@ def draw_audit(
             answer["value"] = _value(item, passed, quality, rng)
             passed = not item.scored or passes(item, answer["value"])
         if not passed:
-            bank = texts.FAILURE_COMMENTS[language].get(item.key) or texts.GENERIC_FAILURE[language]
-            if item.critical or rng.random() < 0.85:
+            # "It was not done" fits a yes/no item; a low score or an option speaks for itself.
+            generic = texts.GENERIC_FAILURE[language] if item.kind == "yes_no" else ()
+            bank = texts.FAILURE_COMMENTS[language].get(item.key) or generic
+            if bank and (item.critical or rng.random() < 0.85):
                 answer["comment"] = rng.choice(bank)
         elif item.scored and rng.random() < 0.05:
             answer["comment"] = rng.choice(texts.PRAISE[language])

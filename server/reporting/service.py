@@ -64,6 +64,7 @@ from reports import (
     Visit,
     WaveResult,
 )
+from reports.answers import answer_words
 from reports.model import ActionStatus, Channel, CriticalPolicy, DisputeDecision, DisputeState
 from server.access.abilities import SEE_RESULTS, require
 from server.access.caller import AUDITOR, Caller
@@ -101,7 +102,7 @@ from server.storage.base import MediaStore, MediaStoreError
 from server.templates.published import parsed_template
 from server.workflow.rules import channel_weights
 from server.workflow.tables import ScoreRollup
-from shared.checklist import Template
+from shared.checklist import Item, Template
 from shared.i18n import LANGUAGES, translation
 from shared.i18n import text as localized
 
@@ -175,6 +176,7 @@ class Vocabulary:
     """
 
     def __init__(self, templates: Iterable[Template], lang: str) -> None:
+        self.lang = lang
         self.templates: dict[str, str] = {}
         self.sections: dict[str, str] = {}
         self.items: dict[str, str] = {}
@@ -473,6 +475,27 @@ def _dispute_state(statuses: Sequence[str]) -> DisputeState:
     return "none"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Evidence:
+    """What the auditor left on a failed item: the answer, a comment, photo thumbnails."""
+
+    answer: Mapping[str, Any]
+    comment: str
+    thumbnails: tuple[bytes, ...]
+
+
+# A failed yes/no item's answer is its failure, a photo item's is its photos, shown beside it.
+ANSWER_SHOWN_KINDS = frozenset({"scale", "nps", "choice", "multi", "number", "timer"})
+
+
+def _answer_shown(item: Item | None, evidence: _Evidence | None, lang: str) -> str:
+    """The answer a failed item's reader needs to see what fell short ("7 of 10", "95 s"),
+    or "" where the failure itself says it."""
+    if item is None or evidence is None or item.kind not in ANSWER_SHOWN_KINDS:
+        return ""
+    return answer_words(item, evidence.answer, lang)
+
+
 class ReportService:
     """Report data for one caller; every method checks the record against the caller."""
 
@@ -696,14 +719,18 @@ class ReportService:
             key=lambda row: order.get(row["item"], len(order)),
         )
         evidence = await self._evidence(visit.audit_uuid, [row["item"] for row in failed_rows])
+        items_by_key = {item.key: item for item in template.items()} if template else {}
         failed = tuple(
             FailedItem(
                 section=vocabulary.section_in(key, row["section"]),
                 text=vocabulary.item_in(key, row["item"]),
                 points_lost=round(float(row["possible"]) - float(row["earned"]), 2),
                 critical=bool(row["critical"]),
-                comment=evidence.get(row["item"], ("", ()))[0],
-                thumbnails=evidence.get(row["item"], ("", ()))[1],
+                comment=evidence[row["item"]].comment if row["item"] in evidence else "",
+                thumbnails=evidence[row["item"]].thumbnails if row["item"] in evidence else (),
+                answer=_answer_shown(
+                    items_by_key.get(row["item"]), evidence.get(row["item"]), vocabulary.lang
+                ),
             )
             for row in failed_rows
         )
@@ -732,12 +759,13 @@ class ReportService:
 
     async def _evidence(
         self, audit_uuid: uuid_module.UUID, item_keys: Sequence[str]
-    ) -> dict[str, tuple[str, tuple[bytes, ...]]]:
-        """The auditor's comment and photo thumbnails of each failed item of one audit."""
+    ) -> dict[str, _Evidence]:
+        """The auditor's answer, comment and photo thumbnails of each failed item of one
+        audit."""
         if not item_keys:
             return {}
         answers = await _raw(
-            "SELECT ans.item, ans.comment, ans.photos FROM audit_answer ans "  # noqa: S608 -- placeholders only
+            "SELECT ans.item, ans.value, ans.na, ans.comment, ans.photos FROM audit_answer ans "  # noqa: S608 -- placeholders only
             "JOIN audit a ON a.id = ans.audit "
             f"WHERE a.uuid = {{}} AND ans.item IN ({_placeholders(len(item_keys))})",
             audit_uuid,
@@ -769,7 +797,14 @@ class ReportService:
                     thumbnails.append(await anyio.to_thread.run_sync(self.store.get, keys[photo]))
                 except MediaStoreError:
                     continue
-            evidence[row["item"]] = (row["comment"] or "", tuple(thumbnails))
+            evidence[row["item"]] = _Evidence(
+                answer={
+                    "value": None if row["value"] is None else json.loads(row["value"]),
+                    "na": bool(row["na"]),
+                },
+                comment=row["comment"] or "",
+                thumbnails=tuple(thumbnails),
+            )
         return evidence
 
     # --- the comparison report ----------------------------------------------------------------

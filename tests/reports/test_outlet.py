@@ -99,6 +99,23 @@ def test_an_item_passed_by_no_says_so_beside_its_tick(lang: str) -> None:
     assert squeeze(f"{data.strengths[1].text}: ") not in text
 
 
+def test_a_failed_item_shows_the_answer_that_fell_short_under_its_text(lang: str) -> None:
+    """A low score, a slow wait or a wrong option is read with the answer given ("3 of 10"
+    under "How likely are you to recommend us?"); an item without one shows no such line."""
+    data = outlet_report_data(lang)
+    words = translation(lang).gettext
+    visit = data.visits[1]
+    recommend = dataclasses.replace(visit.failed_items[0], answer="3 / 10 (sentinel)")
+    changed = dataclasses.replace(visit, failed_items=(recommend, *visit.failed_items[1:]))
+    visits = (data.visits[0], changed, *data.visits[2:])
+    pdf = build_outlet_report(dataclasses.replace(data, visits=visits), lang, invariant=True)
+    text = squeeze(" ".join(page_texts(pdf)))
+    shown = words("Answer: %(answer)s") % {"answer": recommend.answer}
+    assert words("Answer: %(answer)s") != "Answer: %(answer)s" or lang == "en"
+    assert 1 == text.count(squeeze(shown))
+    assert 1 == text.count(squeeze(words("Answer: %(answer)s") % {"answer": ""}))
+
+
 def test_a_list_that_goes_on_over_the_page_is_titled_again(lang: str) -> None:
     """ "What went well" broken by the page went on at the top of page 2 with bare ticks."""
     data = outlet_report_data(lang)

@@ -13,7 +13,7 @@ from importlib.resources import files
 
 import pytest
 
-from server.dashboard.audit_page import answer_words
+from reports.answers import answer_words
 from server.dashboard.heatmap_view import shade
 from server.reporting.service import Vocabulary
 from shared.checklist import Item, Template

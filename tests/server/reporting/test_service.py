@@ -68,6 +68,8 @@ async def test_outlet_report_data_matches_the_released_visits(
     assert (10.0, False, COMMENT_RU, 1) == (
         greeted.points_lost, greeted.critical, greeted.comment, len(greeted.thumbnails)
     )  # fmt: skip
+    # A failed yes/no item's answer is its failure; a timer's says how long it was.
+    assert ["", "120 с"] == [item.answer for item in visit.failed_items]
     assert ["Приветствие", "Безопасность"] == [section.title for section in visit.sections]
     assert "phone" == visit.channel
     assert dt.date(2026, 2, 9) == visit.day
