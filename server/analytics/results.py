@@ -334,30 +334,50 @@ def score_of(result: OutletResult | GroupResult | None) -> float | None:
     return None if result is None else result.score
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class VisitVariance:
+    """One visit's variance around its outlet's mean (on its channel and checklist), pooled
+    over the visits of some outlets, with its degrees of freedom: how far chance alone, which
+    visits an outlet happened to get, moves a result."""
+
+    variance: float
+    degrees: int
+
+    @classmethod
+    def pooled(cls, members: Iterable[OutletResult]) -> VisitVariance | None:
+        """Pooled over every outlet, channel and checklist of `members`, each group of visits
+        around its own mean; None when no outlet had two scored visits on one channel and
+        checklist."""
+        squares, degrees = 0.0, 0
+        for member in members:
+            for group in member.sums:
+                if group.count > 1:
+                    squares += max(0.0, group.squares - group.total * group.total / group.count)
+                    degrees += group.count - 1
+        return cls(squares / degrees, degrees) if degrees else None
+
+    def margin(self, weight_squares: float, outlets: int = 1) -> float:
+        """The 95% margin of the mean of `outlets` results whose visits' normalised weights
+        square to `weight_squares` in all: the variance s^2 * sum(a_i^2) / n^2, with a t
+        quantile on the pooled degrees of freedom."""
+        quantile = stats.student_t_quantile(0.5 + stats.CONFIDENCE / 2.0, self.degrees)
+        return quantile * math.sqrt(self.variance * weight_squares) / outlets
+
+
 def visit_margin(members: Sequence[OutletResult]) -> float | None:
     """The 95% margin of the mean of `members`' results from their visits alone.
 
     The outlets are taken as given (a network visits all of them, every wave): what moves the
-    mean from wave to wave by chance is which visits each outlet happened to get. One visit's
-    variance is pooled over the visits of every outlet, channel and checklist (each around its
-    own mean); the mean of n outlets' results then has the variance s^2 * sum(a_i^2) / n^2
-    (`weight_squares`), with a t quantile on the pooled degrees of freedom. None when no outlet
+    mean from wave to wave by chance is which visits each outlet happened to get, by one
+    visit's variance pooled over the members' visits (`VisitVariance`). None when no outlet
     had two scored visits on one channel and checklist, or a member's weights are not known.
     """
-    squares, degrees, weight_squares = 0.0, 0, 0.0
-    for member in members:
-        if member.weight_squares is None:
-            return None
-        weight_squares += member.weight_squares
-        for group in member.sums:
-            if group.count > 1:
-                squares += max(0.0, group.squares - group.total * group.total / group.count)
-                degrees += group.count - 1
-    if not degrees:
+    weight_squares = [member.weight_squares for member in members]
+    known = [square for square in weight_squares if square is not None]
+    pool = VisitVariance.pooled(members)
+    if pool is None or len(known) < len(weight_squares):
         return None
-    variance = squares / degrees * weight_squares
-    quantile = stats.student_t_quantile(0.5 + stats.CONFIDENCE / 2.0, degrees)
-    return quantile * math.sqrt(variance) / len(members)
+    return pool.margin(math.fsum(known), len(members))
 
 
 def _group(wave_id: int, results: Iterable[OutletResult]) -> GroupResult | None:
@@ -725,6 +745,33 @@ def moved(now: Estimate, before: Estimate | None) -> bool | None:
     if before is None or now.margin is None or before.margin is None:
         return None
     return apart(now, before)
+
+
+def outlet_moved(
+    now: OutletResult,
+    before: OutletResult | None,
+    now_pool: VisitVariance | None,
+    before_pool: VisitVariance | None,
+) -> bool | None:
+    """Whether an outlet's result moved by more than chance since the wave before, by one
+    visit's variance pooled over its network's visits in each wave (`now_pool`,
+    `before_pool`): the two or three visits of one outlet say little of how far its visits
+    scatter (with two, the t quantile is 12.7), its network's hundreds say it well. Without a
+    pooled variance or the visits' weights, by the outlet's own intervals (`moved`). None
+    when it has no result before."""
+    if before is None:
+        return None
+    if (
+        now_pool is None
+        or before_pool is None
+        or now.weight_squares is None
+        or before.weight_squares is None
+    ):
+        return moved(now.estimate, before.estimate)
+    return moved(
+        _estimate(now.score, now.visits, now_pool.margin(now.weight_squares)),
+        _estimate(before.score, before.visits, before_pool.margin(before.weight_squares)),
+    )
 
 
 def group_moved(now: GroupResult, before: GroupResult | None) -> bool | None:

@@ -369,15 +369,21 @@ class AnalyticsService:
             outlets = results.outlets(wave.id)
             if not outlets:
                 continue
-            judged = await network_estimates(
-                wave,
-                await network_results(caller, filters, wave, outlets),
-                filters,
-                min_audits,
-            )
+            whole_network = await network_results(caller, filters, wave, outlets)
+            judged = await network_estimates(wave, whole_network, filters, min_audits)
             if judged is not None:
                 estimate_figures.append(estimate_figure(judged, outlets))
             before = choice.previous.get(wave.id)
+            earlier_outlets = results.outlets(before.id) if before else {}
+            # An outlet's change is judged by its whole network's visits, whoever asks.
+            pool = wave_results.VisitVariance.pooled(whole_network.values())
+            earlier_pool = (
+                wave_results.VisitVariance.pooled(
+                    (await network_results(caller, filters, before, earlier_outlets)).values()
+                )
+                if before is not None and earlier_outlets
+                else None
+            )
             network = results.network(wave.id)
             earlier_network = results.network(before.id if before else None)
             if network is not None:
@@ -411,7 +417,6 @@ class AnalyticsService:
                 region_places.update(wave_results.ranks(members, min_audits))
             network_score = None if network is None else network.score
             wave_rows = []
-            earlier_outlets = results.outlets(before.id) if before else {}
             for outlet_id, result in outlets.items():
                 estimate = result.estimate
                 score = estimate.score
@@ -429,8 +434,8 @@ class AnalyticsService:
                         ci_high=_round(estimate.high),
                         previous_score=_round(earlier),
                         change=_round(wave_results.change(score, earlier)),
-                        change_beyond_chance=wave_results.moved(
-                            estimate, None if earlier_result is None else earlier_result.estimate
+                        change_beyond_chance=wave_results.outlet_moved(
+                            result, earlier_result, pool, earlier_pool
                         ),
                         too_few_to_rank=estimate.count < min_audits,
                         rank=places.get(outlet_id),

@@ -602,8 +602,15 @@ class ReportService:
                 previous_percent=_rounded(wave_results.score_of(before)),
                 previous_wave=previous_wave.name if before is not None and previous_wave else None,
                 change=_rounded(wave_results.change(own.score, wave_results.score_of(before))),
-                change_beyond_chance=wave_results.moved(
-                    own.estimate, None if before is None else before.estimate
+                change_beyond_chance=wave_results.outlet_moved(
+                    own,
+                    before,
+                    wave_results.VisitVariance.pooled(figures.results.outlets(wave.id).values()),
+                    None
+                    if previous_wave is None
+                    else wave_results.VisitVariance.pooled(
+                        figures.results.outlets(previous_wave.id).values()
+                    ),
                 ),
             ),
             standing=None

@@ -19,7 +19,7 @@ from tests.server.analytics.seed import Programme, Visit
 from tests.server.api import Api
 
 # Student's t 97.5% quantiles (printed tables) for the sample sizes of the programme.
-T975 = {1: 12.706, 2: 4.303, 3: 3.182}
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776}
 
 A_OUTLETS = {"own", "other_outlet", "other_region"}
 SCOPE_OUTLETS = {
@@ -61,12 +61,34 @@ def change_shown(now: float, before: float) -> float:
     return round(float(f"{round(now, 2):.1f}") - float(f"{round(before, 2):.1f}"), 1)
 
 
-def expected_league(visits: list[Visit], min_audits: int = 3) -> dict[str, dict[str, Any]]:
-    """Latest wave per client: a2 for client A, b for client B; previous wave a1 for a2."""
+def pooled_margins(visits: list[Visit]) -> dict[tuple[str, str], float]:
+    """(outlet, wave) -> the 95% margin of the outlet's mean by one visit's variance pooled
+    over every outlet's visits of its wave (each around its own mean), t on the pooled
+    degrees of freedom. The programme has one checklist on one channel."""
+    by_key: dict[tuple[str, str], list[float]] = collections.defaultdict(list)
+    for visit in visits:
+        by_key[(visit.outlet, visit.wave)].append(visit.percent)
+    margins = {}
+    for wave in {visit.wave for visit in visits}:
+        groups = [percents for (_, of), percents in by_key.items() if of == wave]
+        degrees = sum(len(percents) - 1 for percents in groups)
+        squares = sum((len(p) - 1) * statistics.variance(p) for p in groups if len(p) > 1)
+        for (outlet, of), percents in by_key.items():
+            if of == wave and degrees:
+                margins[(outlet, wave)] = T975[degrees] * math.sqrt(squares / degrees / len(percents))
+    return margins
+
+
+def expected_league(
+    visits: list[Visit], network: list[Visit], min_audits: int = 3
+) -> dict[str, dict[str, Any]]:
+    """Latest wave per client: a2 for client A, b for client B; previous wave a1 for a2.
+    `visits` are those in the caller's scope, `network` every visit of the programme."""
     current = {"a2", "b"}
     by_key: dict[tuple[str, str], list[float]] = collections.defaultdict(list)
     for visit in visits:
         by_key[(visit.outlet, visit.wave)].append(visit.percent)
+    pooled = pooled_margins(network)
     rows = {}
     for (outlet, wave), percents in by_key.items():
         if wave not in current:
@@ -75,11 +97,13 @@ def expected_league(visits: list[Visit], min_audits: int = 3) -> dict[str, dict[
         mean = statistics.mean(percents)
         half = T975[n - 1] * statistics.stdev(percents) / math.sqrt(n) if n > 1 else None
         before = by_key.get((outlet, "a1")) if wave == "a2" else None
-        # Moved by more than chance: the difference beyond the two margins combined.
+        # Moved by more than chance: the difference beyond the two margins combined, each
+        # from one visit's variance pooled over the whole network's visits of its wave.
         moved = None
-        if before and len(before) > 1 and half is not None:
-            half_before = T975[len(before) - 1] * statistics.stdev(before) / math.sqrt(len(before))
-            moved = abs(mean - statistics.mean(before)) > math.hypot(half, half_before)
+        if before:
+            moved = abs(mean - statistics.mean(before)) > math.hypot(
+                pooled[(outlet, wave)], pooled[(outlet, "a1")]
+            )
         rows[outlet] = {
             "change_beyond_chance": moved,
             "audits": n,
@@ -108,7 +132,7 @@ async def test_league_table_per_scope(reader: Api, programme: Programme, role: s
     table = await get(reader, programme, role, "/league")
     names = {programme.ids["outlet_" + name]: name for name in SCOPE_OUTLETS["admin"]}
     actual = {names[row["outlet"]["id"]]: row for row in table["rows"]}
-    expected = expected_league(visible(programme, role))
+    expected = expected_league(visible(programme, role), programme.visits)
     assert set(expected) == set(actual)
     for outlet, wanted in expected.items():
         row = actual[outlet]
@@ -120,8 +144,8 @@ async def test_league_table_per_scope(reader: Api, programme: Programme, role: s
             else:
                 assert wanted[key] == pytest.approx(row[key], abs=0.02), (outlet, key)
     assert "auditor" not in str(table)
-    if role == "admin":  # changes within chance, and outlets with nothing to compare with
-        assert {False, None} == {row["change_beyond_chance"] for row in table["rows"]}
+    if role == "admin":  # changes within and beyond chance, outlets with nothing before
+        assert {False, True, None} == {row["change_beyond_chance"] for row in table["rows"]}
 
 
 async def test_league_filters_and_out_of_scope_filters(reader: Api, programme: Programme) -> None:
