@@ -130,7 +130,7 @@ class _ComparisonReport(InLanguage):
                     styles.CELL,
                 )
             )
-            words = change_words(network.change_beyond_chance, self.translations, of_group=True)
+            words = change_words(network.change_beyond_chance, self.translations)
             if words:
                 result.append(para(words, styles.SMALL))
         else:
@@ -241,7 +241,10 @@ class _ComparisonReport(InLanguage):
         return [
             title,
             para(
-                _("Changes larger than chance: the two waves' intervals tell them apart."),
+                _(
+                    "Changes larger than chance: more than what the two waves' visits alone "
+                    "could move the result."
+                ),
                 styles.SMALL,
             ),
             Table(rows, colWidths=[5 * mm, HALF - 37 * mm, 17 * mm, 15 * mm], style=style),
@@ -441,7 +444,8 @@ class _ComparisonReport(InLanguage):
         if not any(row.change_beyond_chance for row in self.data.league):
             return ""
         return " " + self._(
-            "A change in bold is more than chance: the two waves' intervals tell the results apart."
+            "A change in bold is more than chance: more than what the two waves' visits alone "
+            "could move the result."
         )
 
     def _interval(

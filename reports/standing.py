@@ -199,22 +199,15 @@ def group_title(versus: Versus | None, translations: Translations, funnel: bool 
     return translations.gettext(titles[versus]).replace("%%", "%")
 
 
-def change_words(
-    beyond_chance: bool | None, translations: Translations, of_group: bool = False
-) -> str:
-    """What a change against the previous wave is worth: more than chance or not
-    (`server.analytics.results.moved`: an outlet's by the two waves' intervals, a region's or
-    the network's, `of_group`, by what their visits alone could move it); "" when it cannot be
-    told."""
+def change_words(beyond_chance: bool | None, translations: Translations) -> str:
+    """What a change against the previous wave is worth: more than chance or not, by what the
+    two waves' visits alone could move the result (`server.analytics.results.outlet_moved`,
+    `group_moved`); "" when it cannot be told."""
     if beyond_chance is None:
         return ""
-    if beyond_chance and of_group:
-        return translations.gettext(
-            "More than chance: more than what the two waves' visits alone could move the result."
-        )
     if beyond_chance:
         return translations.gettext(
-            "More than chance: the two waves' intervals tell the results apart."
+            "More than chance: more than what the two waves' visits alone could move the result."
         )
     return translations.gettext(
         "Within chance: with these visits this change cannot be told from no change."

@@ -45,7 +45,10 @@ def test_page_one_is_the_wave_at_a_glance(comparison_pdf: bytes, lang: str) -> N
         formatter.change(data.network.change),
         _("How the outlets' results spread"),
         _("Biggest movers"),
-        _("Changes larger than chance: the two waves' intervals tell them apart."),
+        _(
+            "Changes larger than chance: more than what the two waves' visits alone could move "
+            "the result."
+        ),
         *[row.outlet for row in movers],
         _("Clearly above the network"),
         above[0].outlet,
@@ -341,6 +344,7 @@ def test_the_networks_and_regions_changes_say_whether_they_are_more_than_chance(
         regions=tuple(
             dataclasses.replace(region, change_beyond_chance=False) for region in data.regions
         ),
+        league=tuple(dataclasses.replace(row, change_beyond_chance=False) for row in data.league),
     )
     texts = page_texts(build_comparison_report(steady, "en", invariant=True))
     assert squeeze(

@@ -71,7 +71,9 @@ def test_a_change_beyond_chance_says_so_and_one_that_cannot_be_judged_says_nothi
     data = outlet_report_data("ru")
     words = translation("ru").gettext
     within = words("Within chance: with these visits this change cannot be told from no change.")
-    beyond = words("More than chance: the two waves' intervals tell the results apart.")
+    beyond = words(
+        "More than chance: more than what the two waves' visits alone could move the result."
+    )
     for moved, said in ((True, [beyond]), (None, [])):
         result = dataclasses.replace(data.result, change_beyond_chance=moved)
         first = page_texts(

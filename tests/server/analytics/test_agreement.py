@@ -50,12 +50,9 @@ from tests.server.api import Api
 SCOPES = ("head_office", "regional_manager")
 PDF_MINUS = "\u2212"  # Babel may write a minus sign where Python writes a hyphen
 EN = Formatter("en")
-GROUP_CHANGE_WORDS = {
-    True: "More than chance: more than what the two waves' visits alone could move the result.",
-    False: "Within chance: with these visits this change cannot be told from no change.",
-}
+# An outlet's, a region's and the network's change alike.
 CHANGE_WORDS = {
-    True: "More than chance: the two waves' intervals tell the results apart.",
+    True: "More than chance: more than what the two waves' visits alone could move the result.",
     False: "Within chance: with these visits this change cannot be told from no change.",
 }
 
@@ -403,7 +400,7 @@ async def test_every_figure_agrees_on_screen_in_exports_pdf_and_json_at_the_defa
         assert not any(f", {words})" in overview.text for words in judged.values())
     else:
         assert f", {judged[network['change_beyond_chance']]})" in overview.text
-        assert squeeze(GROUP_CHANGE_WORDS[network["change_beyond_chance"]]) in squeeze(text)
+        assert squeeze(CHANGE_WORDS[network["change_beyond_chance"]]) in squeeze(text)
     for region in regions:
         if region["change"] is None:
             continue

@@ -75,7 +75,9 @@ def pooled_margins(visits: list[Visit]) -> dict[tuple[str, str], float]:
         squares = sum((len(p) - 1) * statistics.variance(p) for p in groups if len(p) > 1)
         for (outlet, of), percents in by_key.items():
             if of == wave and degrees:
-                margins[(outlet, wave)] = T975[degrees] * math.sqrt(squares / degrees / len(percents))
+                margins[(outlet, wave)] = T975[degrees] * math.sqrt(
+                    squares / degrees / len(percents)
+                )
     return margins
 
 

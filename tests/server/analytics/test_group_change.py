@@ -32,7 +32,6 @@ from server.analytics.results import (
 from tests.reports.pdf import page_texts, squeeze
 from tests.server.analytics.test_agreement import (
     CHANGE_WORDS,
-    GROUP_CHANGE_WORDS,
     region_change_cell,
 )
 from tests.server.analytics.test_dashboard_http import log_in
@@ -222,4 +221,4 @@ async def test_a_network_that_moved_says_so_on_every_page_and_in_the_pdf(api: Ap
     )
     assert 200 == pdf.status_code, pdf.text[:300]
     first = page_texts(pdf.content)[0]
-    assert squeeze(GROUP_CHANGE_WORDS[True]) in squeeze(first)
+    assert squeeze(CHANGE_WORDS[True]) in squeeze(first)
