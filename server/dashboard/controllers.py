@@ -284,6 +284,12 @@ async def _manager_overview(request: Request[Any, Any, Any], caller: Caller) -> 
                 "change_text": ""
                 if report is None
                 else change_words(report.result.change_beyond_chance, translation(language)),
+                "fix_first": []
+                if report is None
+                else [
+                    priority_words(item, translation(language), Formatter(language))
+                    for item in report.fix_first
+                ],
             }
         )
     return render(

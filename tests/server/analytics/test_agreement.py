@@ -572,6 +572,36 @@ async def test_the_outlet_page_agrees_with_the_outlet_pdf_and_the_league(
     assert expected_trend == percent_labels(screen_trend)
 
 
+async def test_an_outlet_managers_card_says_what_the_outlet_page_says(
+    reader: Api, programme: Programme
+) -> None:
+    """In 30 seconds: the card on an outlet manager's overview gives the wave result as the
+    outlet page does (band, passed or not, pass mark, interval) and the items to fix first."""
+    outlet = programme.ids["outlet_own"]
+    await log_in(reader, "outlet_manager@example.test")
+    cards = await reader.client.get("/")
+    page = await reader.client.get(f"/outlets/{outlet}")
+    assert 200 == cards.status_code == page.status_code
+
+    def result_line(html_text: str) -> str:
+        match = re.search(r'(<span class="figure">[^<]*</span> Wave result.*?)</div>', html_text)
+        assert match is not None
+        return match.group(1)
+
+    def fix_first(html_text: str) -> list[tuple[str, str]]:
+        return re.findall(
+            r'<strong class="item">([^<]*)</strong> · <span class="points">([^<]*)</span>',
+            html_text,
+        )
+
+    line = result_line(cards.text)
+    assert line == result_line(page.text)
+    assert "Pass mark: " in line
+    assert ("Not passed" in line) != (" Passed" in line)
+    assert fix_first(page.text), "the seeded outlet failed items this wave"
+    assert fix_first(page.text) == fix_first(cards.text)
+
+
 # --- every outlet of the demo -------------------------------------------------------------
 
 DEMO_HEAD_OFFICES = {
