@@ -666,28 +666,32 @@ class _OutletReport(InLanguage):
         if not visit.disputes:
             return []
         titles = [_("Disputed item"), _("Decision"), _("Reason"), _("Decided on")]
+        texts = [
+            [
+                dispute.item,
+                label(DISPUTE_DECISIONS, dispute.decision, self.translations),
+                dispute.reason,
+                self.formatter.day(dispute.decided_on) if dispute.decided_on else "—",
+            ]
+            for dispute in visit.disputes
+        ]
         rows: list[list[Any]] = [header_row(titles)]
-        for dispute in visit.disputes:
+        for item, decision, reason, day in texts:
             rows.append(
                 [
-                    para(dispute.item, styles.CELL),
-                    para(
-                        label(DISPUTE_DECISIONS, dispute.decision, self.translations),
-                        styles.CELL_BOLD,
-                    ),
-                    para(dispute.reason, styles.CELL),
-                    para(
-                        self.formatter.day(dispute.decided_on) if dispute.decided_on else "—",
-                        styles.CELL,
-                    ),
+                    para(item, styles.CELL),
+                    para(decision, styles.CELL_BOLD),
+                    para(reason, styles.CELL),
+                    para(day, styles.CELL),
                 ]
             )
         return [
             Spacer(1, 2 * mm),
             Table(
                 rows,
+                # No decision ("Удовлетворено") or date split mid-word in any language.
                 colWidths=styles.fitted_widths(
-                    titles, [50 * mm, 30 * mm, 52 * mm, 42 * mm], flexible=2
+                    titles, [50 * mm, 30 * mm, 52 * mm, 42 * mm], flexible=2, cells=texts
                 ),
                 repeatRows=1,
                 style=styles.table_style(),
@@ -734,7 +738,18 @@ class _OutletReport(InLanguage):
                 Table(
                     rows,
                     colWidths=styles.fitted_widths(
-                        titles, [62 * mm, 44 * mm, 34 * mm, 34 * mm], flexible=0
+                        titles,
+                        [62 * mm, 44 * mm, 34 * mm, 34 * mm],
+                        flexible=0,
+                        cells=[
+                            [
+                                "",
+                                "",
+                                action.owner or _("No owner yet"),
+                                _("%(date)s (overdue)") % {"date": self.formatter.day(action.due)},
+                            ]
+                            for action in still_open
+                        ],
                     ),
                     repeatRows=1,
                     style=styles.table_style(),
@@ -765,7 +780,19 @@ class _OutletReport(InLanguage):
                 Table(
                     rows,
                     colWidths=styles.fitted_widths(
-                        titles, [52 * mm, 40 * mm, 30 * mm, 30 * mm, 22 * mm], flexible=0
+                        titles,
+                        [52 * mm, 40 * mm, 30 * mm, 30 * mm, 22 * mm],
+                        flexible=0,
+                        cells=[
+                            [
+                                "",
+                                "",
+                                action.owner or _("No owner yet"),
+                                "",
+                                label(ACTION_STATUSES, action.status, self.translations),
+                            ]
+                            for action in done
+                        ],
                     ),
                     repeatRows=1,
                     style=styles.table_style(),

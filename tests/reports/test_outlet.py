@@ -11,6 +11,7 @@ from PIL import Image
 
 from reports import FailedItem, OutletReportData, Standing, build_outlet_report
 from reports.i18n import Formatter
+from reports.labels import DISPUTE_DECISIONS, label
 from shared.i18n import translation
 from tests.reports.pdf import (
     beyond_the_margins,
@@ -255,6 +256,21 @@ def test_no_text_is_cut_short_and_no_page_but_the_last_is_mostly_empty(
     assert [] == cut_short(" ".join(page_texts(outlet_pdf)))
     assert [] == mostly_empty_pages(outlet_pdf)
     assert [] == beyond_the_margins(outlet_pdf)
+
+
+def test_no_dispute_decision_is_split_across_lines(outlet_pdf: bytes, lang: str) -> None:
+    """The decision column is sized for its words in each language ("Удовлетворено" was
+    set as "Удовлетворен / о")."""
+    words = translation(lang).gettext
+    text = " ".join(page_texts(outlet_pdf))
+    decisions = [
+        label(DISPUTE_DECISIONS, dispute.decision, translation(lang))
+        for visit in outlet_report_data(lang).visits
+        for dispute in visit.disputes
+    ]
+    assert len(decisions) == 3
+    assert [] == [decision for decision in decisions if squeeze(decision) not in text]
+    assert squeeze(words("Decided on")) in text
 
 
 def test_pages_metadata_and_bookmarks(outlet_pdf: bytes, lang: str) -> None:
