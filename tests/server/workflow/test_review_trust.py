@@ -334,6 +334,10 @@ async def test_the_review_desk_shows_each_audits_trust_and_reasons_in_words_and_
     assert "Held: below the client" in oldest_first[skewed]
     assert "Trust 65/100" in oldest_first[short]
     assert "The visit lasted 1 min," in oldest_first[short]
+    # Its flags (too short, clock) are said once, by their reasons, in the flags' colour.
+    assert 'class="flags"' not in oldest_first[short].split('<ul class="reasons"')[0]
+    assert "Visit shorter than expected" not in oldest_first[short]
+    assert 2 == oldest_first[short].count('<li class="flags">')
 
     by_trust = (await api.client.get("/review?sort=trust", headers=english)).text
     assert [short, skewed, clean] == list(queue_of(by_trust))
@@ -379,6 +383,10 @@ async def test_the_audit_page_shows_trust_in_words_to_each_role_as_it_may_see_it
     held_page = (await api.client.get(f"/audits/{held}", headers=english(reviewer))).text
     assert re.search(r'<textarea id="approve-note" name="note" required>', held_page)
     assert "Held: below the client" in held_page
+    # Its flags are said once, by their reasons, in the flags' colour.
+    assert '<ul class="flags"' not in held_page
+    assert "Visit shorter than expected" not in held_page
+    assert 2 == held_page.count('<li class="flags">')
     clean_page = (await api.client.get(f"/audits/{clean}", headers=english(reviewer))).text
     assert '<input id="approve-note" name="note">' in clean_page
     assert "Nothing weakens the evidence of this visit." in clean_page
