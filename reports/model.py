@@ -269,13 +269,16 @@ class Priority:
 class Strength:
     """An item the outlet passed on every visit of the wave that asked it (`visits`), and how
     often the network passes it (0-1). `passed_by_no`: a yes/no item whose text says what
-    should not happen ("Staff were busy with private matters"), passed by the answer No."""
+    should not happen ("Staff were busy with private matters"), passed by the answer No.
+    `answer`: the answer in words every visit gave, where the text alone does not say it ("10
+    of 10" under a question), else ""."""
 
     section: str
     text: str
     network_pass_rate: float
     visits: int = 1
     passed_by_no: bool = False
+    answer: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -484,9 +484,10 @@ class _OutletReport(InLanguage):
     def _strength_title(self, strength: Strength) -> str:
         """The item as passed: a statement of what should not happen is followed by the answer
         that passed it, so that a tick never reads as praise of the failure it names."""
-        if not strength.passed_by_no:
+        answer = self._("No") if strength.passed_by_no else strength.answer
+        if not answer:
             return strength.text
-        return self._("%(item)s: %(answer)s") % {"item": strength.text, "answer": self._("No")}
+        return self._("%(item)s: %(answer)s") % {"item": strength.text, "answer": answer}
 
     def _went_well(self) -> list[Flowable]:
         _ = self._

@@ -631,7 +631,12 @@ class ReportService:
             visits=tuple(visits),
             trend=figures.trend(outlet.id),
             fix_first=_fix_first(visit_rows, items, vocabulary, figures),
-            strengths=_went_well(visit_rows, items, vocabulary, figures),
+            strengths=await _answered(
+                _went_well(visit_rows, items, vocabulary, figures),
+                visit_rows,
+                checklists,
+                vocabulary.lang,
+            ),
             corrective_actions=await _actions(outlet.id, visit_rows, vocabulary),
         ), subject
 
@@ -1192,7 +1197,9 @@ def _went_well(
     items: Mapping[int, Sequence[Mapping[str, Any]]],
     vocabulary: Vocabulary,
     figures: NetworkFigures,
-) -> tuple[Strength, ...]:
+) -> tuple[tuple[tuple[str, str], Strength], ...]:
+    """Up to `WENT_WELL` items passed on every visit that asked them, those the network passes
+    least first, each with its (checklist, item) key."""
     totals = _item_totals(visits, items)
     passed = [
         (key, total, rate)
@@ -1201,14 +1208,60 @@ def _went_well(
     ]
     passed.sort(key=lambda entry: (entry[2], -entry[1]["asked"], entry[0]))
     return tuple(
-        Strength(
-            section=vocabulary.section_in(key[0], total["section"]),
-            text=vocabulary.item_in(*key),
-            network_pass_rate=round(rate, 3),
-            visits=total["asked"],
-            passed_by_no=key in vocabulary.passed_by_no,
+        (
+            key,
+            Strength(
+                section=vocabulary.section_in(key[0], total["section"]),
+                text=vocabulary.item_in(*key),
+                network_pass_rate=round(rate, 3),
+                visits=total["asked"],
+                passed_by_no=key in vocabulary.passed_by_no,
+            ),
         )
         for key, total, rate in passed[:WENT_WELL]
+    )
+
+
+async def _answered(
+    chosen: Sequence[tuple[tuple[str, str], Strength]],
+    visits: Sequence[_VisitRow],
+    checklists: Mapping[tuple[str, int], Template],
+    lang: str,
+) -> tuple[Strength, ...]:
+    """The strengths with the answer that passed them, where their text alone does not say
+    it (a scale, NPS, choice, number or timer, `ANSWER_SHOWN_KINDS`) and every visit gave the
+    same one: "How likely are you to recommend us?" reads "10 of 10", not as a bare question."""
+    kinds = {
+        (template.key, item.key): item
+        for template in checklists.values()
+        for item in template.items()
+        if item.kind in ANSWER_SHOWN_KINDS
+    }
+    wanted = sorted({key[1] for key, _strength in chosen if key in kinds})
+    audits = {str(visit.audit_uuid): visit.template[0] for visit in visits}
+    said: dict[tuple[str, str], set[str]] = collections.defaultdict(set)
+    if wanted and visits:
+        rows = await _raw(
+            "SELECT a.uuid, ans.item, ans.value, ans.na FROM audit_answer ans "  # noqa: S608 -- placeholders only
+            "JOIN audit a ON a.id = ans.audit "
+            f"WHERE a.uuid IN ({_placeholders(len(visits))}) "
+            f"AND ans.item IN ({_placeholders(len(wanted))})",
+            *(visit.audit_uuid for visit in visits),
+            *wanted,
+        )
+        for row in rows:
+            key = (audits[str(row["uuid"])], row["item"])
+            if key in kinds:
+                answer = {
+                    "value": None if row["value"] is None else json.loads(row["value"]),
+                    "na": bool(row["na"]),
+                }
+                said[key].add(answer_words(kinds[key], answer, lang))
+    return tuple(
+        dataclasses.replace(strength, answer=next(iter(said[key])))
+        if len(said.get(key, ())) == 1
+        else strength
+        for key, strength in chosen
     )
 
 

@@ -102,6 +102,20 @@ def test_an_item_passed_by_no_says_so_beside_its_tick(lang: str) -> None:
     assert squeeze(f"{data.strengths[1].text}: ") not in text
 
 
+def test_a_strength_the_text_alone_does_not_say_is_read_with_its_answer(lang: str) -> None:
+    """ "How likely are you to recommend us?" under "What went well" is a bare question; with
+    the answer every visit gave, it says what went well."""
+    data = outlet_report_data(lang)
+    words = translation(lang).gettext
+    answered = dataclasses.replace(data.strengths[0], answer="10 / 10 (sentinel)")
+    pdf = build_outlet_report(
+        dataclasses.replace(data, strengths=(answered, *data.strengths[1:])), lang, invariant=True
+    )
+    said = words("%(item)s: %(answer)s") % {"item": answered.text, "answer": answered.answer}
+    text = squeeze(" ".join(page_texts(pdf)))
+    assert squeeze(said) in text
+
+
 def test_a_failed_item_shows_the_answer_that_fell_short_under_its_text(lang: str) -> None:
     """A low score, a slow wait or a wrong option is read with the answer given ("3 of 10"
     under "How likely are you to recommend us?"); an item without one shows no such line."""

@@ -76,6 +76,24 @@ async def test_outlet_report_data_matches_the_released_visits(
     assert ["Поздоровались?", "Время ожидания"] == [item.text for item in data.fix_first]
 
 
+async def test_a_strength_the_text_alone_does_not_say_carries_its_answer(
+    service: ReportService, programme: ReportWorld
+) -> None:
+    """The other region's outlet passed the wait (60 s, within its 60 s target) and the
+    emergency exit on its one visit of the second wave: the timer reads with its answer, the
+    yes/no item by its text alone."""
+    ids = programme.ids
+    head_office = Caller(
+        user_id=ids["user_head_office"], role=HEAD_OFFICE, client_id=ids["client_a"]
+    )
+    data = await service.outlet_report(
+        head_office, ids["outlet_other_region"], ids["wave_a2"], "ru", today=dt.date(2026, 3, 1)
+    )
+    answers = {strength.text: strength.answer for strength in data.strengths}
+    assert "60 с" == answers["Время ожидания"]
+    assert "" == answers["Запасной выход свободен?"]
+
+
 async def test_comparison_data_of_head_office_covers_the_client(
     service: ReportService, programme: ReportWorld
 ) -> None:
