@@ -488,6 +488,14 @@ class _Evidence:
 ANSWER_SHOWN_KINDS = frozenset({"scale", "nps", "choice", "multi", "number", "timer"})
 
 
+def _stored_answer(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An `audit_answer` row's value and N/A, as `answer_words` reads an answer."""
+    return {
+        "value": None if row["value"] is None else json.loads(row["value"]),
+        "na": bool(row["na"]),
+    }
+
+
 def _answer_shown(item: Item | None, evidence: _Evidence | None, lang: str) -> str:
     """The answer a failed item's reader needs to see what fell short ("7 of 10", "95 s"),
     or "" where the failure itself says it."""
@@ -810,10 +818,7 @@ class ReportService:
                 except MediaStoreError:
                     continue
             evidence[row["item"]] = _Evidence(
-                answer={
-                    "value": None if row["value"] is None else json.loads(row["value"]),
-                    "na": bool(row["na"]),
-                },
+                answer=_stored_answer(row),
                 comment=row["comment"] or "",
                 thumbnails=tuple(thumbnails),
             )
@@ -1252,11 +1257,7 @@ async def _answered(
         for row in rows:
             key = (audits[str(row["uuid"])], row["item"])
             if key in kinds:
-                answer = {
-                    "value": None if row["value"] is None else json.loads(row["value"]),
-                    "na": bool(row["na"]),
-                }
-                said[key].add(answer_words(kinds[key], answer, lang))
+                said[key].add(answer_words(kinds[key], _stored_answer(row), lang))
     return tuple(
         dataclasses.replace(strength, answer=next(iter(said[key])))
         if len(said.get(key, ())) == 1
