@@ -66,7 +66,6 @@ def main() -> int:
         flags.PhotoFacts(
             uuid=f"photo-{number}",
             captured_at=datetime(2026, 1, 6, 10, 20 + number),
-            other_audits=(),
             metadata_read=True,
             camera_make="Apple",
             camera_model="iPhone 15",

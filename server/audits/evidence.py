@@ -89,12 +89,10 @@ async def photo_facts(
                 captured_at=dt.datetime.fromisoformat(row["captured_at"])
                 if row["captured_at"]
                 else None,
-                other_audits=tuple(sorted({audit for audit, _photo in copies})),
                 metadata_read=bool(row["metadata_read"]),
                 camera_make=row["camera_make"],
                 camera_model=row["camera_model"],
                 software=row["software"],
-                near_duplicates=tuple(sorted({audit for audit, _photo in similar})),
                 same_file=tuple(sorted(copies)),
                 copied_from=tuple(sorted(similar)),
             )

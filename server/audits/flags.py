@@ -75,20 +75,29 @@ class Visit:
 @dataclasses.dataclass(frozen=True, slots=True)
 class PhotoFacts:
     """A stored photo referenced by the audit: its capture time, who else uses it (the same
-    bytes, or a near-duplicate), and its camera details (known when `metadata_read`)."""
+    bytes, or a near-duplicate), and its camera details (known when `metadata_read`).
+
+    `same_file` and `copied_from` are the (audit, photo) pairs of other audits' photos that
+    are this very file, or that it is a near-duplicate of, in that order."""
 
     uuid: str
     captured_at: datetime | None
-    other_audits: tuple[str, ...]
+    same_file: tuple[tuple[str, str], ...] = ()
     metadata_read: bool = False
     camera_make: str | None = None
     camera_model: str | None = None
     software: str | None = None
-    near_duplicates: tuple[str, ...] = ()
-    # (audit, photo) of the photos of other audits that are this very file (`same_file`) or
-    # that it is a near-duplicate of (`copied_from`).
-    same_file: tuple[tuple[str, str], ...] = ()
     copied_from: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def other_audits(self) -> tuple[str, ...]:
+        """The other audits holding this very file."""
+        return tuple(sorted({audit for audit, _photo in self.same_file}))
+
+    @property
+    def near_duplicates(self) -> tuple[str, ...]:
+        """The other audits holding a near-duplicate of it."""
+        return tuple(sorted({audit for audit, _photo in self.copied_from}))
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -92,7 +92,7 @@ def test_photo_flags_reuse_and_capture_time_outside_the_visit() -> None:
     # Naive EXIF time is the outlet's local time: 10:20 in Warsaw is 09:20 UTC, inside.
     naive_inside = PhotoFacts("p2", datetime(2026, 1, 6, 10, 20), ())
     outside = PhotoFacts("p3", START - timedelta(hours=3), ())
-    reused = PhotoFacts("p4", None, ("other-audit",))
+    reused = PhotoFacts("p4", None, (("other-audit", "q4"),))
 
     flags = photo_flags(visit(), [inside, naive_inside, outside, reused])
 

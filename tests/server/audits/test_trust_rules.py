@@ -72,7 +72,6 @@ def camera_photo(uuid: str = "p1", **changes: Any) -> PhotoFacts:
     base = PhotoFacts(
         uuid=uuid,
         captured_at=START + timedelta(minutes=5),
-        other_audits=(),
         metadata_read=True,
         camera_make="Apple",
         camera_model="iPhone 15",
@@ -219,7 +218,7 @@ def test_camera_firmware_is_no_reason(software: str | None) -> None:
 
 
 def test_a_near_duplicate_in_another_audit_is_a_reason() -> None:
-    copied = camera_photo(near_duplicates=("audit-2",), copied_from=(("audit-2", "q1"),))
+    copied = camera_photo(copied_from=(("audit-2", "q1"),))
     reasons = photo_reasons_of(visit(), copied, camera_photo("p2"))
     assert [trust.PHOTO_NEAR_DUPLICATE] == codes(reasons)
     assert {"count": 1, "photos": ["p1"], "audits": ["audit-2"],
@@ -231,7 +230,7 @@ def test_a_photo_in_no_other_audit_is_no_reason() -> None:
 
 
 def test_the_same_file_counts_once_as_reused_not_also_as_a_near_duplicate() -> None:
-    photo = camera_photo(other_audits=("audit-2",), near_duplicates=("audit-2",))
+    photo = camera_photo(same_file=(("audit-2", "q1"),), copied_from=(("audit-2", "q2"),))
     reasons = photo_reasons_of(visit(), photo)
     assert [trust.PHOTO_REUSED] == codes(reasons)
     assert 60 == trust.score_of(reasons)
@@ -451,8 +450,12 @@ def received_photos(draw: st.DrawFn) -> list[PhotoFacts]:
                         st.just(f"{editor.upper()} {draw(FIRMWARE)}"),
                     )
                 ),
-                other_audits=draw(st.sampled_from([(), ("audit-2",)])),
-                near_duplicates=draw(st.sampled_from([(), ("audit-3",), ("audit-2", "audit-3")])),
+                same_file=draw(st.sampled_from([(), (("audit-2", "q1"),)])),
+                copied_from=draw(
+                    st.sampled_from(
+                        [(), (("audit-3", "q3"),), (("audit-2", "q2"), ("audit-3", "q3"))]
+                    )
+                ),
             )
         )
     return photos
