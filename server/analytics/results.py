@@ -26,10 +26,11 @@ Definitions:
   of it.
 - Change: the result minus the result of the same outlet, region or network in the client's
   previous wave (by start date). It is more than chance when the two waves' results are told
-  apart (`moved`): an outlet's by its intervals; a region's or the network's (`group_moved`),
-  over the same outlets, by how far its visits alone could move it
-  (`GroupResult.from_visits`), since the outlets' spread is then no noise of a change, and
-  over different outlets by their intervals (the outlets' spread).
+  apart (`moved`): an outlet's by one visit's variance pooled over its network's visits
+  (`outlet_moved`, `VisitVariance`); a region's or the network's (`group_moved`), over the
+  same outlets, by how far its visits alone could move it (`GroupResult.from_visits`), since
+  the outlets' spread is then no noise of a change, and over different outlets by their
+  intervals (the outlets' spread).
 - Ranks are competition ranks ("1224") of the outlets with at least `MIN_VISITS_TO_RANK`
   visits. Where an outlet stands (its third of the network, how many outlets it cannot be told
   apart from, above or below the network) is derived from the intervals in `standings`: the
