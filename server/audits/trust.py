@@ -154,6 +154,19 @@ def ordered(reasons: Iterable[Reason]) -> list[Reason]:
 # --- the visit: where, how long, the phone's clock ------------------------------------------
 
 
+def flags_unsaid(flags: Iterable[Any], reasons: Iterable[Any] | None) -> list[Any]:
+    """The proof-of-visit flags no trust reason says in words (a reason of the flag's code
+    says it, with its detail and penalty): what a page lists beside the reasons, so that a
+    flag is read once. Flags as stored (mappings) or as the review queue gives them, reasons
+    as the API gives them."""
+    said = {reason.code for reason in reasons or ()}
+    return [
+        flag
+        for flag in flags
+        if (flag["code"] if isinstance(flag, Mapping) else flag.code) not in said
+    ]
+
+
 def visit_reasons(visit: Visit, rules: VisitRules, flags: Sequence[Flag]) -> list[Reason]:
     """Reasons of the visit itself: the visit flags, and the GPS fix of a visit in store."""
     reasons = _visit_flag_reasons(visit.channel, flags)

@@ -32,6 +32,7 @@ from reports.labels import ACTION_STATUSES, CHANNELS, label
 from server.access import abilities
 from server.access.caller import Caller
 from server.access.scope import may_set_up
+from server.audits.trust import flags_unsaid
 from server.core.context import AppContext
 from server.core.errors import Forbidden, Unauthorized
 from server.core.i18n import _
@@ -193,6 +194,7 @@ def render(
         path=request.url.path,
         here=request.url.path + (f"?{query}" if query else ""),
         fmt=Figures(language),
+        flags_unsaid=flags_unsaid,
         native_names=NATIVE_NAMES,
         **values,
     )

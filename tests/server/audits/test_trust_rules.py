@@ -25,6 +25,8 @@ from server.audits.flags import (
     photo_flags,
     visit_flags,
 )
+from server.audits.schemas import TrustReasonOut
+from server.workflow.schemas import Flag
 from shared.answers import Answer
 from shared.checklist import CHANNELS, Template
 from shared.i18n import LANGUAGES
@@ -657,3 +659,13 @@ def test_new_photo_reasons_replace_the_old_ones_only() -> None:
     old = [trust.reason(trust.CLOCK_SKEW, minutes=9), trust.reason(trust.PHOTO_NO_CAMERA, count=1)]
     fresh = [trust.reason(trust.PHOTO_EDITED, count=1, software="GIMP")]
     assert [trust.CLOCK_SKEW, trust.PHOTO_EDITED] == codes(trust.with_photo_reasons(old, fresh))
+
+
+def test_a_flag_a_reason_says_is_not_listed_again() -> None:
+    reasons = [TrustReasonOut(code=trust.TOO_SHORT, params={}, penalty=25, text="3 min")]
+    stored = [{"code": "too_short", "detail": {}}, {"code": "photo_outside_visit", "detail": {}}]
+    assert [stored[1]] == trust.flags_unsaid(stored, reasons)
+    queued = [Flag(code="too_short", detail={}), Flag(code="clock_skew", detail={})]
+    assert [queued[1]] == trust.flags_unsaid(queued, reasons)
+    # Without trust (an audit stored before it), every flag is listed.
+    assert stored == trust.flags_unsaid(stored, None)
