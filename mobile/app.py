@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,9 +67,10 @@ class ShopscoreApp(App):  # type: ignore[misc]  # Kivy is untyped
     def ngettext(self, singular: str, plural: str, count: int, _lang: str | None = None) -> str:
         return ngettext_for(self.lang)(singular, plural, count)
 
-    def message_text(self, message: str) -> str:
-        """A stored outbox message in the auditor's language (see ``mobile.notices``)."""
-        return message_text(message, self._, self.ngettext)
+    def message_text(self, message: str, questions: Mapping[str, str] | None = None) -> str:
+        """A stored outbox message in the auditor's language (see ``mobile.notices``), its
+        errors naming their questions by ``questions`` (item key -> the question's words)."""
+        return message_text(message, self._, self.ngettext, questions)
 
     def set_language(self, lang: str) -> None:
         if lang in LANGUAGES:

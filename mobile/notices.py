@@ -12,7 +12,7 @@ catalogue (shared/locale) the app reads.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 
 OFFLINE = "offline"
@@ -63,8 +63,10 @@ def notice_text(
     notice: Notice,
     _: Callable[[str], str],
     ngettext: Callable[[str, str, int], str],
+    questions: Mapping[str, str] | None = None,
 ) -> str:
-    """The notice in the language of the given ``gettext`` and ``ngettext``."""
+    """The notice in the language of the given ``gettext`` and ``ngettext``; a refusal's
+    errors name their questions by ``questions`` (item key -> the question's words)."""
     if notice.code == OFFLINE:
         return _("No connection to the server; will retry automatically.")
     if notice.code == SERVER_BUSY:
@@ -90,14 +92,14 @@ def notice_text(
         return _("Cannot reach the server. Check the address and the connection, then try again.")
     if notice.code == LOGIN_REFUSED:
         label = _("The server refused the login; check the e-mail and password. The server says:")
-        return label + "\n" + server_words(notice.detail, _)
+        return label + "\n" + server_words(notice.detail, _, questions)
     if notice.code == CONFLICT:
         label = _(
             "The server already holds another version of this visit, sent from another phone "
             "or under another audit. Your answers stay on this phone; tell your coordinator, "
             "who can sort it out on the server. The server says:"
         )
-        return label + "\n" + server_words(notice.detail, _)
+        return label + "\n" + server_words(notice.detail, _, questions)
     if notice.code == UNCHANGED:
         return _(
             "Nothing was changed, so the audit is still returned for correction. Open the "
@@ -108,20 +110,25 @@ def notice_text(
             "Refused by the server (HTTP %(status)d); tell your coordinator, and tap Retry "
             "once it is sorted out. The server says:"
         ) % {"status": notice.status}
-        return label + "\n" + server_words(notice.detail, _)
+        return label + "\n" + server_words(notice.detail, _, questions)
     return notice.detail or notice.code
 
 
-def server_words(detail: str, _: Callable[[str], str]) -> str:
+def server_words(
+    detail: str, _: Callable[[str], str], questions: Mapping[str, str] | None = None
+) -> str:
     """The server's problem detail in the language of `_` where the catalogue has it: each
-    line (the detail, then one per error), or an error's message after its "item: "; what the
-    catalogue lacks (figures filled in, an older server's words) stays as the server wrote it."""
+    line (the detail, then one per error), or an error's message after its "item: ", the
+    item named by its question where `questions` has it (the auditor never saw its key); what
+    the catalogue lacks (figures filled in, an older server's words) stays as the server wrote
+    it."""
+    questions = questions or {}
     lines = []
     for line in detail.splitlines():
         said = _(line) if line else line
         if said == line and ": " in line:
             where, _colon, text = line.partition(": ")
-            said = f"{where}: {_(text)}"
+            said = f"{questions.get(where, where)}: {_(text)}"
         lines.append(said)
     return "\n".join(lines)
 
@@ -130,7 +137,8 @@ def message_text(
     message: str,
     _: Callable[[str], str],
     ngettext: Callable[[str, str, int], str],
+    questions: Mapping[str, str] | None = None,
 ) -> str:
     """A stored outbox message for the auditor (free text from older versions as it is)."""
     notice = Notice.from_message(message)
-    return message if notice is None else notice_text(notice, _, ngettext)
+    return message if notice is None else notice_text(notice, _, ngettext, questions)

@@ -8,9 +8,12 @@ the message that matters. Plain data for the outbox screen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from mobile.store import FAILED, QUEUED, SENDING, SYNCED, OutboxEntry, Store
+from mobile.store import FAILED, QUEUED, SENDING, SYNCED, AuditRecord, OutboxEntry, Store
+from shared.checklist import Template
+from shared.i18n import text
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,13 @@ class AuditSending:
     bytes_sent: int
     state: str
     message: str
+    # Each question of its checklist by item key, in every language it is written in: what a
+    # refusal's errors, which name items by key, are shown by.
+    questions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def questions_in(self, lang: str) -> dict[str, str]:
+        """Each question's words in `lang` (English where the checklist lacks it), by key."""
+        return {key: text(texts, lang) for key, texts in self.questions.items()}
 
     @property
     def can_retry(self) -> bool:
@@ -44,6 +54,15 @@ def combined_state(entries: list[OutboxEntry]) -> str:
     if SENDING in states:
         return SENDING
     return QUEUED
+
+
+def questions_of(store: Store, record: AuditRecord | None) -> dict[str, Mapping[str, str]]:
+    """The texts of each question of the audit's checklist, by item key (none when the phone
+    no longer holds the checklist)."""
+    data = store.template(record.template_key, record.template_version) if record else None
+    if data is None:
+        return {}
+    return {item.key: item.text for item in Template.from_dict(data).items()}
 
 
 def audits_in_outbox(store: Store) -> list[AuditSending]:
@@ -85,6 +104,7 @@ def audits_in_outbox(store: Store) -> list[AuditSending]:
                 bytes_sent=sent_bytes,
                 state=state,
                 message="" if state == SYNCED else message,
+                questions=questions_of(store, record) if state == FAILED else {},
             )
         )
     return sendings

@@ -93,7 +93,7 @@ class OutboxScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         title = sending.outlet_name or _("Audit")
         if sending.correction:
             title = _("%(outlet)s (correction)") % {"outlet": title}
-        message = app.message_text(sending.message)
+        message = app.message_text(sending.message, sending.questions_in(app.lang))
         # a sent audit needs no room for a message or a button
         height = ROW_HEIGHT_DP if message or sending.can_retry else SENT_ROW_HEIGHT_DP
         return {

@@ -24,9 +24,11 @@ import pytest
 
 from mobile.i18n import gettext_for, ngettext_for
 from mobile.notices import CONFLICT, OFFLINE, REFUSED, UNCHANGED, Notice, message_text
+from mobile.outbox import audits_in_outbox
 from mobile.session import AuditSession, start_visit
 from mobile.store import FAILED, QUEUED, SYNCED, OutboxEntry, Store
 from mobile.sync import BackgroundSync, LoginFailed, LoginRequired, SyncClient, SyncEvent
+from shared.i18n import text
 from tests.mobile.live_server import (
     AUDITOR,
     RunningServer,
@@ -434,6 +436,14 @@ def test_an_invalid_audit_shows_the_server_errors(server: RunningServer, phone: 
     assert notice_of(entry).detail.startswith(problem["detail"])
     for error in problem["errors"]:
         assert f"{error['item']}: {error['message']}" in notice_of(entry).detail
+    # The outbox names the question the auditor read, in their language, never its key.
+    [sending] = [s for s in audits_in_outbox(phone) if s.audit_uuid == session.audit_uuid]
+    words = message_text(
+        entry.message, gettext_for("ru"), ngettext_for("ru"), sending.questions_in("ru")
+    )
+    question = text(session.item("greeted").item.text, "ru")
+    assert f"{question}: " + gettext_for("ru")("This question must be answered.") in words
+    assert "greeted" not in words
     assert [] == server.audits_stored(session.audit_uuid)  # nothing stored
     # the auditor's retry sends it once more and it is refused the same way
     client.retry("audit", session.audit_uuid)

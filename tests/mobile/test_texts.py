@@ -166,6 +166,23 @@ def test_the_servers_words_the_catalogue_lacks_stay_as_sent() -> None:
     assert "" == server_words("", russian)
 
 
+def test_an_error_names_its_question_where_the_phone_knows_it() -> None:
+    russian = gettext_for("ru")
+    detail = (
+        "The answers cannot be accepted.\n"
+        "greeted: This question must be answered.\n"
+        "template: The assignment uses store-visit version 2."
+    )
+    questions = {"greeted": "Поприветствовали за 30 с?"}
+    _first, error, other = server_words(detail, russian, questions).split("\n")
+    assert "Поприветствовали за 30 с?: " + russian("This question must be answered.") == error
+    assert other.startswith("template: ")  # no question of that name: as the server said it
+    refusal = Notice(REFUSED, status=422, detail=detail).to_message()
+    shown = message_text(refusal, russian, ngettext_for("ru"), questions)
+    assert "Поприветствовали за 30 с?: " in shown
+    assert "greeted" not in shown
+
+
 def test_photo_counts_follow_each_languages_plural_rules() -> None:
     """Polish: 2-4 and 22-24 take one form, 5-21 and 25 another; Russian and Ukrainian put
     21 with 1. Through the real catalogues, as the outbox shows them."""

@@ -19,9 +19,10 @@ from PIL import Image, ImageStat
 from mobile.session import start_visit
 from mobile.store import QUEUED, SUBMITTED, SYNCED, Store
 from mobile.sync import SyncClient
+from shared.i18n import text
 from tests.mobile.conftest import ARTIFACTS, ROOT
 from tests.mobile.live_server import AUDITOR, RunningServer, admin_client, needs_sync_server
-from tests.mobile.sample_data import LONG_OUTLET_NAME
+from tests.mobile.sample_data import LONG_OUTLET_NAME, every_kind_template
 from tests.mobile.test_sync import fill_valid_answers
 
 pytestmark = pytest.mark.ui
@@ -368,6 +369,15 @@ def test_every_screen_shows_its_texts_whole(
         "out of its row",
     ] == result["probe_problems"]
     assert 20 == len(result["checked"])
+    # a refusal's errors name the questions the auditor answered, in the phone's language
+    questions = {
+        item["key"]: text(item["text"], lang)
+        for section in every_kind_template()["sections"]
+        for item in section["items"]
+    }
+    for key in ("greeted", "shelf"):
+        assert f"\n{key}: " not in result["refusal_shown"]
+        assert f"\n{questions[key]}: " in result["refusal_shown"]
     # the sample's timer has no unit of its own: it counts seconds, in the phone's language
     assert {"en": "s", "ru": "с", "uk": "с", "pl": "s"}[lang] == result["timer_unit"]
     assert {

@@ -575,7 +575,7 @@ def seed_every_state(data_dir: Path, lang: str, server: str) -> None:
         REFUSED,
         status=422,
         detail="The answers cannot be accepted.\ngreeted: This question must be answered."
-        "\nshelf: A photo is needed.",
+        "\nshelf: This question needs a photo.",
     )
     store.mark_outbox("audit", sent.audit_uuid, FAILED, message=refusal.to_message())
     store.close()
@@ -661,6 +661,7 @@ def walk_every_screen(driver: Driver) -> Steps:
     outbox = driver.screen("outbox")
     refused = next(row for row in outbox.ids.list.data if row["state"] == "failed")
     popup = outbox.show_message(refused["title"], refused["message"])
+    driver.result["refusal_shown"] = refused["message"]
     yield from look("15-outbox-message")
     popup.dismiss()
     app.go("settings")
