@@ -20,7 +20,8 @@ import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from server.core.clock import outlet_zone
 
 OFF_SITE: Final = "off_site"
 TOO_SHORT: Final = "too_short"
@@ -184,8 +185,4 @@ def _aware(moment: datetime | None, timezone: str) -> datetime | None:
     """A capture time with its offset; EXIF times without one are the outlet's local time."""
     if moment is None or moment.utcoffset() is not None:
         return moment
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return moment.replace(tzinfo=zone)
+    return moment.replace(tzinfo=outlet_zone(timezone))

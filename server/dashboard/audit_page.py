@@ -421,7 +421,9 @@ async def audit_page(
         ),
     )
     outlet = (
-        await Outlet.select(Outlet.id, Outlet.code, Outlet.name, Outlet.city, Outlet.region)
+        await Outlet.select(
+            Outlet.id, Outlet.code, Outlet.name, Outlet.city, Outlet.region, Outlet.timezone
+        )
         .where(Outlet.id == facts.outlet_id)
         .first()
     )

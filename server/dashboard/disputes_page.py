@@ -59,6 +59,7 @@ class DisputeView:
     dispute: Dispute
     outlet_code: str
     outlet_name: str
+    outlet_timezone: str
     visited_at: dt.datetime | None
     item: Item | None
     item_text: str
@@ -80,6 +81,7 @@ async def dispute_views(disputes: list[Dispute], language: str) -> list[DisputeV
             Audit.template_version,
             Audit.outlet.code.as_alias("outlet_code"),
             Audit.outlet.name.as_alias("outlet_name"),
+            Audit.outlet.timezone.as_alias("outlet_timezone"),
         ).where(Audit.uuid.is_in(uuids))
         audits = {uuid_module.UUID(str(row["uuid"])): row for row in rows}
     checklists: dict[tuple[str, int], Template] = {}
@@ -99,6 +101,7 @@ async def dispute_views(disputes: list[Dispute], language: str) -> list[DisputeV
                 dispute=dispute,
                 outlet_code="" if row is None else row["outlet_code"],
                 outlet_name="" if row is None else row["outlet_name"],
+                outlet_timezone="UTC" if row is None else row["outlet_timezone"],
                 visited_at=None if row is None else row["started_at"],
                 item=item,
                 item_text=(localized(item.text, language) or item.key) if item else dispute.item,

@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 from reports.i18n import Formatter
 from reports.labels import ACTION_STATUSES, BANDS, CHANNELS, DISPUTE_DECISIONS, label
 from server.analytics.results import shown
+from server.core.clock import local_day, outlet_zone
 from server.core.i18n import _
 from shared.i18n import quoted, translation
 
@@ -118,16 +119,49 @@ class Figures:
             value = value.date()
         return format_date(value, format="medium", locale=self.locale)
 
-    def moment(self, value: dt.datetime | None) -> str:
-        """A date and time (UTC, as stored) in the locale's short form."""
+    def moment(self, value: dt.datetime | None, zone: dt.tzinfo = dt.UTC) -> str:
+        """A date and time (in UTC, as stored, unless `zone` is given) in the locale's short
+        form: "8 kwi 2026, 15:45"."""
         if value is None:
             return "–"
         # The locale's medium date with its short time: no seconds, which nobody reads here.
         pattern = self.locale.datetime_formats["medium"]
         return str(pattern).format(
-            format_time(value, format="short", tzinfo=dt.UTC, locale=self.locale),
-            format_date(value.astimezone(dt.UTC).date(), format="medium", locale=self.locale),
+            self.clock(value, zone),
+            format_date(value.astimezone(zone).date(), format="medium", locale=self.locale),
         )
+
+    def clock(self, value: dt.datetime, zone: dt.tzinfo = dt.UTC) -> str:
+        """A time of day in the locale's short form: "15:45", "3:45 PM"."""
+        return format_time(value, format="short", tzinfo=zone, locale=self.locale)
+
+    def visit(self, started: dt.datetime, finished: dt.datetime | None, zone_name: str) -> str:
+        """When a visit was, on the outlet's own clock, its zone named (a reviewer compares it
+        with a receipt, a store manager with the shop's camera): "8 kwi 2026, 15:45–16:09
+        (Europe/Moscow)"; the end's date only when the visit ended on another day."""
+        zone = outlet_zone(zone_name)
+        start = self.moment(started, zone)
+        if finished is None:
+            span = start
+        elif finished.astimezone(zone).date() == started.astimezone(zone).date():
+            span = f"{start}–{self.clock(finished, zone)}"
+        else:
+            span = f"{start} – {self.moment(finished, zone)}"
+        return f"{span} ({zone.key})"
+
+    def utc_moment(self, value: dt.datetime | None) -> str:
+        """A moment of the server's (an audit received), in UTC and saying so."""
+        return "–" if value is None else f"{self.moment(value)} UTC"
+
+    def outlet_moment(self, value: dt.datetime, zone_name: str) -> str:
+        """A moment on an outlet's own clock, its zone named: "8 maj 2026, 15:45
+        (Europe/Moscow)"."""
+        zone = outlet_zone(zone_name)
+        return f"{self.moment(value, zone)} ({zone.key})"
+
+    def visit_day(self, started: dt.datetime | None, zone_name: str) -> str:
+        """The day of a visit on the outlet's own calendar (`clock.local_day`)."""
+        return "–" if started is None else self.day(local_day(started, zone_name))
 
     # --- names -------------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ class FailedVisit:
     outlet_name: str
     visited_at: dt.datetime | None
     template_key: str
+    timezone: str
     percent: float | None
     items: tuple[str, ...]
 
@@ -63,7 +64,8 @@ async def critical_visits(database: Database, where_sql: str, args: list[Any]) -
     """The rollup's visits that failed a critical item, newest first, with those items."""
     rows = await database.fetch(
         "SELECT r.id AS id, r.audit_uuid AS audit_uuid, r.outlet AS outlet, o.code AS code, "  # noqa: S608
-        "o.name AS name, r.visited_at AS visited_at, r.template_key AS template_key, "
+        "o.name AS name, o.timezone AS timezone, r.visited_at AS visited_at, "
+        "r.template_key AS template_key, "
         "r.percent AS percent FROM score_rollup r JOIN outlet o ON o.id = r.outlet "
         f"WHERE r.critical_failure AND {where_sql} ORDER BY r.visited_at DESC, r.id DESC "
         f"LIMIT {MAX_ROWS}",
@@ -89,6 +91,7 @@ async def critical_visits(database: Database, where_sql: str, args: list[Any]) -
             outlet_name=row["name"],
             visited_at=row["visited_at"],
             template_key=row["template_key"],
+            timezone=row["timezone"],
             percent=None if row["percent"] is None else float(row["percent"]),
             items=tuple(by_rollup.get(row["id"], ())),
         )

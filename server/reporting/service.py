@@ -95,6 +95,7 @@ from server.analytics.wave_figures import (
     row_estimate,
     scoring_spread,
 )
+from server.core.clock import local_day
 from server.core.errors import BadRequest, NotFound
 from server.core.i18n import _
 from server.reporting.issuing import COMPARISON, OUTLET, ReportSubject
@@ -136,6 +137,17 @@ def _placeholders(count: int) -> str:
 
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _visit_day(value: Any, zone_name: str) -> dt.date | None:
+    """A visit's day at its outlet (`clock.local_day`) from a TIMESTAMPTZ column."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(str(value))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return local_day(value, zone_name)
 
 
 def _day(value: Any) -> dt.date | None:
@@ -420,11 +432,12 @@ class OutletRecord:
     address: str
     client_name: str
     region_name: str
+    timezone: str
 
 
 async def _outlet(outlet_id: int) -> OutletRecord | None:
     rows = await _raw(
-        "SELECT o.id, o.client, o.region, o.code, o.name, o.address, o.city, "
+        "SELECT o.id, o.client, o.region, o.code, o.name, o.address, o.city, o.timezone, "
         "c.name AS client_name, rg.name AS region_name FROM outlet o "
         "JOIN client c ON c.id = o.client LEFT JOIN region rg ON rg.id = o.region "
         "WHERE o.id = {}",
@@ -443,6 +456,7 @@ async def _outlet(outlet_id: int) -> OutletRecord | None:
         address=address,
         client_name=row["client_name"],
         region_name=row["region_name"] or "",
+        timezone=row["timezone"],
     )
 
 
@@ -560,7 +574,7 @@ class ReportService:
         own = figures.results.outlet(wave.id, outlet.id)
         if own is None:
             raise _no_report()
-        visit_rows = await self._visits(outlet.id, wave.id)
+        visit_rows = await self._visits(outlet, wave.id)
         checklists = await _checklists(visit.template for visit in visit_rows)
         # Every template's texts: corrective actions may come from earlier visits on other
         # checklists (a phone call's item in an in-store visit's report).
@@ -646,7 +660,7 @@ class ReportService:
                 checklists,
                 vocabulary.lang,
             ),
-            corrective_actions=await _actions(outlet.id, visit_rows, vocabulary),
+            corrective_actions=await _actions(outlet, visit_rows, vocabulary),
         ), subject
 
     async def _report_wave(
@@ -664,12 +678,12 @@ class ReportService:
             raise NotFound(_("There is no such wave."))
         return wave
 
-    async def _visits(self, outlet_id: int, wave_id: int) -> list[_VisitRow]:
+    async def _visits(self, outlet: OutletRecord, wave_id: int) -> list[_VisitRow]:
         rows = await _raw(
             "SELECT id, audit_uuid, template_key, template_version, channel, visited_at, "
             "released_at, percent, band, passed, section_ratios FROM score_rollup "
             "WHERE outlet = {} AND wave = {} ORDER BY visited_at, id",
-            outlet_id,
+            outlet.id,
             wave_id,
         )
         return [
@@ -678,7 +692,10 @@ class ReportService:
                 audit_uuid=row["audit_uuid"],
                 template=(row["template_key"], int(row["template_version"])),
                 channel=row["channel"],
-                day=cast(dt.date, _day(row["visited_at"]) or _day(row["released_at"])),
+                day=cast(
+                    dt.date,
+                    _visit_day(row["visited_at"], outlet.timezone) or _day(row["released_at"]),
+                ),
                 percent=_number(row["percent"]),
                 band=row["band"],
                 passed=None if row["passed"] is None else bool(row["passed"]),
@@ -1268,7 +1285,7 @@ async def _answered(
 
 
 async def _actions(
-    outlet_id: int, visits: Sequence[_VisitRow], vocabulary: Vocabulary
+    outlet: OutletRecord, visits: Sequence[_VisitRow], vocabulary: Vocabulary
 ) -> tuple[CorrectiveAction, ...]:
     """The outlet's open corrective actions and every action of the wave's visits (cancelled
     ones left out), each with the visit it came from; an owner is always a client user."""
@@ -1285,7 +1302,7 @@ async def _actions(
         "LEFT JOIN score_rollup r ON r.audit_uuid = ca.audit_uuid "
         "LEFT JOIN wave w ON w.id = r.wave "
         f"WHERE ca.outlet = {{}} AND ca.status <> 'cancelled' AND {condition} ORDER BY ca.id",
-        outlet_id,
+        outlet.id,
         *this_wave,
     )
     actions = []
@@ -1302,7 +1319,7 @@ async def _actions(
                 else "",
                 due=_day(row["due_on"]) or cast(dt.date, _day(row["created_at"])),
                 status=status,
-                visit_day=_day(row["visited_at"]),
+                visit_day=_visit_day(row["visited_at"], outlet.timezone),
                 visit_number=number,
                 visit_wave=None if number is not None else row["wave_name"],
             )

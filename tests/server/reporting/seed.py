@@ -96,11 +96,20 @@ def _answers(
     ]  # fmt: skip
 
 
+OWN_TIMEZONE = "Pacific/Kiritimati"
+
+
 async def seed_reports(api: Api) -> ReportWorld:
     world = await build_world(api)
     admin = world.headers["admin"]
     ids = world.ids
-    await api.ok("PATCH", f"/api/v1/outlets/{ids['outlet_own']}", admin, {"name": OUTLET_NAME_RU})
+    # UTC+14: its visits at 10:15 UTC are a quarter past midnight of the next day there.
+    await api.ok(
+        "PATCH",
+        f"/api/v1/outlets/{ids['outlet_own']}",
+        admin,
+        {"name": OUTLET_NAME_RU, "timezone": OWN_TIMEZONE},
+    )
     await api.ok("PATCH", f"/api/v1/clients/{ids['client_a']}", admin, {"lockout_days": 0})
     template = await api.ok("POST", "/api/v1/templates", admin, russian_template())
     await api.ok("POST", f"/api/v1/templates/{template['id']}/publish", admin)

@@ -72,7 +72,8 @@ async def test_outlet_report_data_matches_the_released_visits(
     assert ["", "120 с"] == [item.answer for item in visit.failed_items]
     assert ["Приветствие", "Безопасность"] == [section.title for section in visit.sections]
     assert "phone" == visit.channel
-    assert dt.date(2026, 2, 9) == visit.day
+    # Sent as 10:15 UTC on the 9th: the 10th on the outlet's own calendar (UTC+14).
+    assert dt.date(2026, 2, 10) == visit.day
     assert ["Поздоровались?", "Время ожидания"] == [item.text for item in data.fix_first]
 
 

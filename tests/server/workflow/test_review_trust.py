@@ -389,6 +389,9 @@ async def test_the_audit_page_shows_trust_in_words_to_each_role_as_it_may_see_it
     assert 2 == held_page.count('<li class="flags">')
     clean_page = (await api.client.get(f"/audits/{clean}", headers=english(reviewer))).text
     assert '<input id="approve-note" name="note">' in clean_page
+    # The visit on the outlet's clock (Warsaw, where the phone said 10:15+01:00), not UTC's.
+    assert "Jan 6, 2026, 10:15\u202fAM–10:41\u202fAM (Europe/Warsaw)" in clean_page
+    assert "9:15" not in clean_page
     # A clean audit is said clean once, by its trust.
     assert "Nothing weakens the evidence of this visit." in clean_page
     assert "No proof-of-visit flags." not in clean_page
