@@ -323,7 +323,8 @@ class OutletReportData:
 class LeagueRow:
     """One outlet in the league table of a wave.
 
-    `ci_low`/`ci_high` bound the outlet's result (a 95 % interval over its visits);
+    `ci_low`/`ci_high` bound the outlet's result (95 %, one visit's variance pooled over its
+    network's visits);
     `few_visits` flags a result resting on too few visits to rank (`rank` is then None);
     `versus_network` says whether it is clearly above or below the network's result, or not
     clearly different from it ("level"); None without an interval. `change_beyond_chance`

@@ -12,9 +12,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from server.access.caller import (
-    Caller,
-)
+from server.access.caller import HEAD_OFFICE, Caller
 from server.access.scope import Columns, Record, can_see, scope_of
 from server.core.errors import NotFound
 from server.core.i18n import _
@@ -129,3 +127,21 @@ def scope_where(caller: Caller, filters: Filters, *, with_wave: bool = True) -> 
 
 def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def data_filters(filters: Filters) -> Filters:
+    """The filters that change the data a network is judged on (not who sees which part)."""
+    return Filters(
+        channel=filters.channel,
+        template=filters.template,
+        visited_from=filters.visited_from,
+        visited_to=filters.visited_to,
+    )
+
+
+def network_where(client_id: int, filters: Filters | None = None) -> Where:
+    """The rollup rows of a client's whole network that the data filters keep: what an outlet
+    is compared with, whoever reads it (docs/contract.md#reports)."""
+    whole = Caller(user_id=0, role=HEAD_OFFICE, client_id=client_id)
+    narrowed = data_filters(filters or Filters())
+    return scope_where(whole, dataclasses.replace(narrowed, client=client_id), with_wave=False)

@@ -13,10 +13,16 @@ Definitions:
   over the channels the outlet was visited on in that wave.
 - A visit under an open dispute counts with its current score; the result says on how many
   such visits it rests (`under_dispute`), and is provisional while there is one.
-- Its 95% interval is Student's t on the weighted mean: n - 1 degrees of freedom, the variance
-  of a mean with normalised weights a being s^2 * sum(a^2), s^2 the weighted variance over
-  (1 - sum(a^2)); with equal weights, the textbook interval. It is cut to 0-100; `margin` keeps
-  the half-width before the cut, which is what tells two results apart.
+- Its 95% interval is Student's t on the weighted mean, the variance of a mean with
+  normalised weights a being s^2 * sum(a^2) (s^2 / n with equal weights), where s^2 is one
+  visit's variance pooled over the visits of the client's whole network in the wave (each
+  outlet, channel and checklist around its own mean; `VisitVariance`), on its degrees of
+  freedom, under the data filters, whoever reads it: an outlet's own two or three visits say
+  little of how far visits scatter (with three, the t quantile is 4.3, and three visits that
+  happen to agree give an interval of two points), its network's hundreds say it well, and
+  even one visit gets an interval. No interval when no outlet of the network had two scored
+  visits on one channel and checklist. It is cut to 0-100; `margin` keeps the half-width
+  before the cut, which is what tells two results apart.
 - Its pass mark is the same weighted mean of the pass marks of the visits' checklists; its
   band is looked up in the bands of the checklist weighing most. Both are decided on the score
   as shown, with one decimal.
@@ -26,11 +32,10 @@ Definitions:
   of it.
 - Change: the result minus the result of the same outlet, region or network in the client's
   previous wave (by start date). It is more than chance when the two waves' results are told
-  apart (`moved`): an outlet's by one visit's variance pooled over its network's visits
-  (`outlet_moved`, `VisitVariance`); a region's or the network's (`group_moved`), over the
-  same outlets, by how far its visits alone could move it (`GroupResult.from_visits`), since
-  the outlets' spread is then no noise of a change, and over different outlets by their
-  intervals (the outlets' spread).
+  apart (`moved`): an outlet's by its intervals (`outlet_moved`); a region's or the
+  network's (`group_moved`), over the same outlets, by how far its visits alone could move it
+  (`GroupResult.from_visits`), since the outlets' spread is then no noise of a change, and
+  over different outlets by their intervals (the outlets' spread).
 - Ranks are competition ranks ("1224") of the outlets with at least `MIN_VISITS_TO_RANK`
   visits. Where an outlet stands (its third of the network, how many outlets it cannot be told
   apart from, above or below the network) is derived from the intervals in `standings`: the
@@ -52,7 +57,7 @@ import anyio.to_thread
 from server.access.caller import Caller
 from server.access.scope import Columns, scope_of
 from server.analytics import stats
-from server.analytics.filters import Filters, Where, scope_where
+from server.analytics.filters import Filters, Where, network_where, scope_where
 from server.analytics.kept import KEPT_FIGURES, data_version, database
 from server.templates.published import parsed_template
 from server.workflow.rules import channel_weights
@@ -61,7 +66,10 @@ from shared.checklist import Template
 from shared.errors import TemplateError
 
 MIN_VISITS_TO_RANK: Final = 3
-INTERVAL_METHOD: Final = "student-t on the weighted mean of visit percents"
+INTERVAL_METHOD: Final = (
+    "student-t on the weighted mean of visit percents, one visit's variance pooled over the "
+    "network's visits in the wave"
+)
 THIRDS: Final = ("top", "middle", "bottom")
 ABOVE, LEVEL, BELOW = "above", "level", "below"
 
@@ -203,15 +211,6 @@ def visit_weights(groups: Sequence[VisitSums], shares: Mapping[str, float]) -> l
     return [shares.get(group.channel, 1.0) / per_channel[group.channel] for group in groups]
 
 
-def _textbook_estimate(count: int, total: float, squares: float) -> Estimate | None:
-    """The mean of `count` equally weighted visits with its t interval, from their sums."""
-    if not count:
-        return None
-    interval = stats.t_interval_from_sums(count, total, squares)
-    score = total / count
-    return _estimate(score, count, None if interval is None else score - interval.low)
-
-
 def concentration(groups: Sequence[VisitSums], weights: Sequence[float]) -> float:
     """sum(a^2) of the visits' normalised weights a: the variance of their weighted mean is one
     visit's variance times this (1/n when n visits weigh the same)."""
@@ -221,29 +220,18 @@ def concentration(groups: Sequence[VisitSums], weights: Sequence[float]) -> floa
     )
 
 
-def weighted_estimate(groups: Sequence[VisitSums], weights: Sequence[float]) -> Estimate | None:
-    """The weighted mean of the visits of `groups` (each visit weighing its group's weight)
-    with its t interval; None when no visit has a score."""
-    if len(groups) == 1:
-        # One group (most outlets of most waves): its own sums, as the SQL gives them.
-        return _textbook_estimate(groups[0].count, groups[0].total, groups[0].squares)
+def weighted_mean(groups: Sequence[VisitSums], weights: Sequence[float]) -> float | None:
+    """The weighted mean of the visits of `groups` (each visit weighing its group's weight);
+    None when no visit has a score."""
     count = sum(group.count for group in groups)
     if not count:
         return None
-    if len({weight for weight, group in zip(weights, groups, strict=True) if group.count}) == 1:
-        # Every visit the same: exactly the textbook figures, as the SQL sums give them.
-        total = math.fsum(group.total for group in groups)
-        squares = math.fsum(group.squares for group in groups)
-        return _textbook_estimate(count, total, squares)
+    if len({w for w, g in zip(weights, groups, strict=True) if g.count}) == 1:
+        # Every visit the same weight (most outlets of most waves): the plain mean, as the
+        # SQL's sums give it.
+        return math.fsum(group.total for group in groups) / count
     weight_sum = math.fsum(w * g.count for w, g in zip(weights, groups, strict=True))
-    score = math.fsum(w * g.total for w, g in zip(weights, groups, strict=True)) / weight_sum
-    if count < 2:
-        return _estimate(score, count, None)
-    second = math.fsum(w * g.squares for w, g in zip(weights, groups, strict=True)) / weight_sum
-    weight_squares = concentration(groups, weights)
-    variance = max(0.0, second - score * score) / (1.0 - weight_squares)
-    quantile = stats.student_t_quantile(0.5 + stats.CONFIDENCE / 2.0, count - 1)
-    return _estimate(score, count, quantile * math.sqrt(variance * weight_squares))
+    return math.fsum(w * g.total for w, g in zip(weights, groups, strict=True)) / weight_sum
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -349,12 +337,17 @@ class VisitVariance:
         """Pooled over every outlet, channel and checklist of `members`, each group of visits
         around its own mean; None when no outlet had two scored visits on one channel and
         checklist."""
+        return cls.of_groups(group for member in members for group in member.sums)
+
+    @classmethod
+    def of_groups(cls, groups: Iterable[VisitSums]) -> VisitVariance | None:
+        """Pooled over `groups` (one outlet's visits on one channel and checklist each), each
+        around its own mean; None when no group has two scored visits."""
         squares, degrees = 0.0, 0
-        for member in members:
-            for group in member.sums:
-                if group.count > 1:
-                    squares += max(0.0, group.squares - group.total * group.total / group.count)
-                    degrees += group.count - 1
+        for group in groups:
+            if group.count > 1:
+                squares += max(0.0, group.squares - group.total * group.total / group.count)
+                degrees += group.count - 1
         return cls(squares / degrees, degrees) if degrees else None
 
     def margin(self, weight_squares: float, outlets: int = 1) -> float:
@@ -482,22 +475,24 @@ def outlet_result(
     groups: Sequence[VisitSums],
     shares: Mapping[str, float],
     marks: Mapping[tuple[str, int], Marks],
+    pool: VisitVariance | None,
 ) -> OutletResult | None:
     """The result of one outlet in one wave from the sums of its visits (`identity` holds
-    outlet, code, name, client, region, wave, under_dispute, critical)."""
+    outlet, code, name, client, region, wave, under_dispute, critical), its interval from one
+    visit's variance pooled over its network's visits in the wave (`pool`)."""
     if len(groups) == 1:
         # One channel and checklist (most outlets of most waves): every visit weighs the same,
         # and the checklist's own pass mark and bands apply.
-        estimate = weighted_estimate(groups, ONE_WEIGHT)
-        if estimate is None:
+        score = weighted_mean(groups, ONE_WEIGHT)
+        if score is None:
             return None
-        weight_squares = 1.0 / estimate.count
+        weight_squares = 1.0 / groups[0].count
         heaviest = groups[0].template
         pass_mark = marks.get(heaviest, NO_MARKS).pass_mark
     else:
         weights = visit_weights(groups, shares)
-        estimate = weighted_estimate(groups, weights)
-        if estimate is None:
+        score = weighted_mean(groups, weights)
+        if score is None:
             return None
         weight_squares = concentration(groups, weights)
         weight_of: dict[tuple[str, int], float] = collections.defaultdict(float)
@@ -515,6 +510,8 @@ def outlet_result(
             else None
         )
         heaviest = max(sorted(weight_of), key=lambda key: weight_of[key])
+    visits = sum(group.count for group in groups)
+    estimate = _estimate(score, visits, None if pool is None else pool.margin(weight_squares))
     heaviest_marks = marks.get(heaviest, NO_MARKS)
     return OutletResult(
         outlet_id=identity["outlet"],
@@ -533,27 +530,37 @@ def outlet_result(
     )
 
 
-async def read_results(where: Where, waves: Sequence[WaveRef], kept: bool = False) -> Results:
+async def read_results(
+    where: Where,
+    waves: Sequence[WaveRef],
+    kept: bool = False,
+    narrowed: Filters | None = None,
+) -> Results:
     """Every outlet's result in `waves` over the rollup rows `where` keeps (its conditions on
     `r`, the rollup, and `o`, the outlet). `kept`: kept until the data changes
     (`server.analytics.kept`), for the few waves a page shows, which the league, the regions
-    and best vs rest of a page then read once."""
+    and best vs rest of a page then read once.
+
+    An outlet's interval rests on one visit's variance pooled over its client's whole network
+    in the wave under the data filters (`VisitVariance`), whoever reads it and whatever part of
+    the network they look at. `narrowed`: the filters of a read that keeps less than whole
+    networks (a caller's scope, a region, an outlet), whose networks' visits are then read for
+    the pool; None when `where` keeps whole networks, whose own visits pool it."""
     wave_ids = frozenset(wave.id for wave in waves)
     if not wave_ids:
         return Results({}, {})
+    read = functools.partial(_outlet_results, where, wave_ids, narrowed)
     if not kept:
-        return Results({wave.id: wave for wave in waves}, await _outlet_results(where, wave_ids))
+        return Results({wave.id: wave for wave in waves}, await read())
     version = await data_version()
-    key = ("results", where.sql(), tuple(where.args), tuple(sorted(wave_ids)))
-    by_wave = await KEPT_FIGURES.read(
-        key, version, functools.partial(_outlet_results, where, wave_ids)
-    )
+    key = ("results", where.sql(), tuple(where.args), tuple(sorted(wave_ids)), narrowed)
+    by_wave = await KEPT_FIGURES.read(key, version, read)
     return Results({wave.id: wave for wave in waves}, by_wave)
 
 
-async def _outlet_results(
-    where: Where, wave_ids: frozenset[int]
-) -> Mapping[int, Mapping[int, OutletResult]]:
+async def _visit_sums(where: Where, wave_ids: frozenset[int]) -> list[dict[str, Any]]:
+    """The rows of sums of the scored visits `where` keeps in these waves, one per outlet,
+    channel and checklist version, with the outlet's code, name and region."""
     scoped = Where(list(where.conditions), list(where.args))
     scoped.add_in("r.wave", wave_ids)
     inner = (
@@ -566,7 +573,7 @@ async def _outlet_results(
     # The ids are read as `+column`, the same integer: an expression has no declared type, so
     # SQLite hands it over as it is instead of through a converter, row by row (a third of
     # the query's time at 2,000 outlets).
-    rows = await _raw(
+    return await _raw(
         "SELECT +g.client AS client, +g.wave AS wave, +g.outlet AS outlet, o.code, o.name, "  # noqa: S608
         "+o.region AS region, g.channel, g.template_key, "
         "+g.template_version AS template_version, g.n, g.total, g.squares, g.critical "
@@ -578,6 +585,47 @@ async def _outlet_results(
         "r.template_key, r.template_version) g JOIN outlet o ON o.id = g.outlet",
         scoped.args,
     )
+
+
+def _sums_of(row: Mapping[str, Any]) -> VisitSums:
+    return VisitSums(
+        row["channel"],
+        (row["template_key"], int(row["template_version"])),
+        int(row["n"] or 0),
+        float(row["total"] or 0),
+        float(row["squares"] or 0),
+    )
+
+
+def visit_pools(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[int, int], VisitVariance | None]:
+    """One visit's variance pooled per client and wave over rows of visit sums (`_visit_sums`),
+    taken in one order (outlet, channel, checklist) whichever query read them, so that every
+    view of a network works it out to the same digits."""
+    groups: dict[tuple[int, int], list[tuple[int, VisitSums]]] = collections.defaultdict(list)
+    for row in rows:
+        groups[(row["client"], row["wave"])].append((row["outlet"], _sums_of(row)))
+    return {
+        key: VisitVariance.of_groups(
+            sums
+            for _outlet, sums in sorted(members, key=lambda m: (m[0], m[1].channel, m[1].template))
+        )
+        for key, members in groups.items()
+    }
+
+
+async def _outlet_results(
+    where: Where, wave_ids: frozenset[int], narrowed: Filters | None
+) -> Mapping[int, Mapping[int, OutletResult]]:
+    rows = await _visit_sums(where, wave_ids)
+    clients = sorted({row["client"] for row in rows})
+    pool_rows: list[dict[str, Any]] = list(rows)
+    if narrowed is not None:
+        pool_rows = []
+        for client in clients:
+            pool_rows += await _visit_sums(network_where(client, narrowed), wave_ids)
+    pools = visit_pools(pool_rows)
+    scoped = Where(list(where.conditions), list(where.args))
+    scoped.add_in("r.wave", wave_ids)
     disputed = await _raw(
         # From the open disputes (few) to their visits, not from every visit in scope to its
         # disputes: a network's wave of visits without any open dispute costs nothing.
@@ -588,13 +636,13 @@ async def _outlet_results(
         scoped.args,
     )
     under_dispute = {(row["wave"], row["outlet"]): int(row["n"]) for row in disputed}
-    shares = await channel_weights({row["client"] for row in rows})
+    shares = await channel_weights(clients)
     templates = {(row["template_key"], int(row["template_version"])) for row in rows}
     checklists = await _checklists(key for key, _version in templates)
     marks = {key: Marks.of(template) for key, template in checklists.items()}
     # Thousands of outlets' results are tens of milliseconds of Python: worked out beside the
     # event loop, which meanwhile serves other requests.
-    return await anyio.to_thread.run_sync(_results_of, rows, under_dispute, shares, marks)
+    return await anyio.to_thread.run_sync(_results_of, rows, under_dispute, shares, marks, pools)
 
 
 def _results_of(
@@ -602,19 +650,15 @@ def _results_of(
     under_dispute: Mapping[tuple[int, int], int],
     shares: Mapping[int, Mapping[str, float]],
     marks: Mapping[tuple[str, int], Marks],
+    pools: Mapping[tuple[int, int], VisitVariance | None],
 ) -> dict[int, dict[int, OutletResult]]:
-    """Each outlet's result per wave, from its rows of sums per channel and checklist version."""
+    """Each outlet's result per wave, from its rows of sums per channel and checklist version
+    and its network's pooled visit variance per client and wave."""
     groups: dict[tuple[int, int], list[VisitSums]] = {}
     identities: dict[tuple[int, int], dict[str, Any]] = {}
     for row in rows:
         key = (row["wave"], row["outlet"])
-        sums = VisitSums(
-            row["channel"],
-            (row["template_key"], int(row["template_version"])),
-            int(row["n"] or 0),
-            float(row["total"] or 0),
-            float(row["squares"] or 0),
-        )
+        sums = _sums_of(row)
         critical = int(row["critical"] or 0)
         identity = identities.get(key)
         if identity is None:
@@ -633,7 +677,13 @@ def _results_of(
         ordered = groups[key]
         if len(ordered) > 1:
             ordered.sort(key=lambda group: (group.channel, group.template))
-        result = outlet_result(identity, ordered, shares.get(identity["client"], {}), marks)
+        result = outlet_result(
+            identity,
+            ordered,
+            shares.get(identity["client"], {}),
+            marks,
+            pools.get((identity["client"], key[0])),
+        )
         if result is not None:
             by_wave[key[0]][key[1]] = result
     return dict(by_wave)
@@ -713,14 +763,6 @@ async def outlet_labels(client_ids: Iterable[int]) -> Mapping[int, tuple[str, st
     return labels
 
 
-def network_where(client_id: int) -> Where:
-    """The rollup rows of a client's whole network: what reports compare an outlet with,
-    whoever reads them (docs/contract.md#reports)."""
-    where = Where()
-    where.add("r.client = {}", client_id)
-    return where
-
-
 # --- ranks and standing --------------------------------------------------------------------
 
 
@@ -748,31 +790,12 @@ def moved(now: Estimate, before: Estimate | None) -> bool | None:
     return apart(now, before)
 
 
-def outlet_moved(
-    now: OutletResult,
-    before: OutletResult | None,
-    now_pool: VisitVariance | None,
-    before_pool: VisitVariance | None,
-) -> bool | None:
-    """Whether an outlet's result moved by more than chance since the wave before, by one
-    visit's variance pooled over its network's visits in each wave (`now_pool`,
-    `before_pool`): the two or three visits of one outlet say little of how far its visits
-    scatter (with two, the t quantile is 12.7), its network's hundreds say it well. Without a
-    pooled variance or the visits' weights, by the outlet's own intervals (`moved`). None
-    when it has no result before."""
-    if before is None:
-        return None
-    if (
-        now_pool is None
-        or before_pool is None
-        or now.weight_squares is None
-        or before.weight_squares is None
-    ):
-        return moved(now.estimate, before.estimate)
-    return moved(
-        _estimate(now.score, now.visits, now_pool.margin(now.weight_squares)),
-        _estimate(before.score, before.visits, before_pool.margin(before.weight_squares)),
-    )
+def outlet_moved(now: OutletResult, before: OutletResult | None) -> bool | None:
+    """Whether an outlet's result moved by more than chance since the wave before (`moved`):
+    by their intervals, each from one visit's variance pooled over its network's visits in
+    its wave, as every outlet interval is. None when it has no result before, or no
+    interval."""
+    return None if before is None else moved(now.estimate, before.estimate)
 
 
 def group_moved(now: GroupResult, before: GroupResult | None) -> bool | None:

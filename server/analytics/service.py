@@ -83,7 +83,12 @@ from server.analytics.schemas import (
     TierFigure,
     TrendPoint,
 )
-from server.analytics.wave_estimates import NetworkEstimates, network_estimates, network_results
+from server.analytics.wave_estimates import (
+    NetworkEstimates,
+    network_estimates,
+    network_results,
+    sees_whole_network,
+)
 from server.core.clock import utc_now
 from server.core.errors import ServerError
 from server.workflow.rules import league_bases
@@ -102,6 +107,12 @@ async def _raw(sql: str, args: Iterable[Any]) -> list[dict[str, Any]]:
     """Run `sql`, built only from fixed fragments; every value goes through a placeholder."""
     rows: list[dict[str, Any]] = await ScoreRollup.raw(sql, *args)
     return rows
+
+
+def _narrowed(caller: Caller, filters: Filters) -> Filters | None:
+    """The filters of a read of less than whole networks, whose outlets' intervals then pool
+    their networks' visits (`read_results`); None when the caller sees whole networks."""
+    return None if sees_whole_network(caller, filters) else filters
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -199,7 +210,9 @@ class AnalyticsService:
     async def results(self, caller: Caller, filters: Filters, choice: WaveChoice) -> Results:
         """Outlet results of the shown waves and the waves before them, in scope."""
         where = scope_where(caller, filters, with_wave=False)
-        return await read_results(where, choice.waves_and_previous(), kept=True)
+        return await read_results(
+            where, choice.waves_and_previous(), kept=True, narrowed=_narrowed(caller, filters)
+        )
 
     async def _rows(self, caller: Caller, filters: Filters, choice: WaveChoice) -> list[RollupRow]:
         where = self._where(caller, filters, choice)
@@ -375,15 +388,6 @@ class AnalyticsService:
                 estimate_figures.append(estimate_figure(judged, outlets))
             before = choice.previous.get(wave.id)
             earlier_outlets = results.outlets(before.id) if before else {}
-            # An outlet's change is judged by its whole network's visits, whoever asks.
-            pool = wave_results.VisitVariance.pooled(whole_network.values())
-            earlier_pool = (
-                wave_results.VisitVariance.pooled(
-                    (await network_results(caller, filters, before, earlier_outlets)).values()
-                )
-                if before is not None and earlier_outlets
-                else None
-            )
             network = results.network(wave.id)
             earlier_network = results.network(before.id if before else None)
             if network is not None:
@@ -434,9 +438,7 @@ class AnalyticsService:
                         ci_high=_round(estimate.high),
                         previous_score=_round(earlier),
                         change=_round(wave_results.change(score, earlier)),
-                        change_beyond_chance=wave_results.outlet_moved(
-                            result, earlier_result, pool, earlier_pool
-                        ),
+                        change_beyond_chance=wave_results.outlet_moved(result, earlier_result),
                         too_few_to_rank=estimate.count < min_audits,
                         rank=places.get(outlet_id),
                         region_rank=region_places.get(outlet_id),
@@ -467,7 +469,11 @@ class AnalyticsService:
         waves = await wave_results.visible_waves(caller, filters.client)
         if filters.wave is not None:
             waves = [wave for wave in waves if wave.id == filters.wave]
-        results = await read_results(scope_where(caller, filters, with_wave=False), waves)
+        results = await read_results(
+            scope_where(caller, filters, with_wave=False),
+            waves,
+            narrowed=_narrowed(caller, filters),
+        )
         points = []
         for wave in sorted(waves, key=lambda wave: (wave.starts_on, wave.id)):
             if filters.outlet is not None:

@@ -47,7 +47,7 @@ from server.analytics.estimates import (
     TooFewVisits,
     Visit,
 )
-from server.analytics.filters import Filters, Where, scope_where
+from server.analytics.filters import Filters, data_filters, network_where
 from server.analytics.kept import KEPT_FIGURES
 from server.analytics.results import MIN_VISITS_TO_RANK, OutletResult, WaveRef, read_results
 from server.workflow.rules import ADJUSTED, RAW, channel_weights, league_bases
@@ -83,24 +83,6 @@ class NetworkEstimates:
     @property
     def tiers(self) -> tuple[Tier, ...]:
         return self.league.tiers
-
-
-def data_filters(filters: Filters) -> Filters:
-    """The filters that change the data a network is judged on (not who sees which part)."""
-    return Filters(
-        channel=filters.channel,
-        template=filters.template,
-        visited_from=filters.visited_from,
-        visited_to=filters.visited_to,
-    )
-
-
-def network_where(client_id: int, filters: Filters) -> Where:
-    """The rollup rows of a client's whole network that the data filters keep."""
-    whole = Caller(user_id=0, role=HEAD_OFFICE, client_id=client_id)
-    return scope_where(
-        whole, dataclasses.replace(data_filters(filters), client=client_id), with_wave=False
-    )
 
 
 def sees_whole_network(caller: Caller, filters: Filters) -> bool:

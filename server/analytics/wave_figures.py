@@ -27,7 +27,7 @@ from server.access.caller import Caller
 from server.analytics import estimates
 from server.analytics.agreement import INTERVAL, NOMINAL, Level, Rating, Value, item_agreement
 from server.analytics.estimates import HOW_TO_READ, AuditorSeverity, DesignCheck, OutletEstimate
-from server.analytics.filters import Filters
+from server.analytics.filters import Filters, network_where
 from server.analytics.results import WaveRef, shown
 from server.analytics.schemas import (
     AdjustedOutletFigure,
@@ -50,7 +50,6 @@ from server.analytics.wave_estimates import (
     auditor_figures,
     network_estimates,
     network_results,
-    network_where,
 )
 from server.templates.published import parsed_template
 from server.workflow.rules import league_bases

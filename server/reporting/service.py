@@ -72,14 +72,13 @@ from server.access.scope import Columns, Record, can_see, scope_of
 from server.analytics import results as wave_results
 from server.analytics import stats
 from server.analytics.estimates import HOW_TO_READ
-from server.analytics.filters import Filters
+from server.analytics.filters import Filters, network_where
 from server.analytics.results import (
     MIN_VISITS_TO_RANK,
     Results,
     VisitSums,
     WaveRef,
     choose_waves,
-    network_where,
     read_results,
     shown,
     visible_waves,
@@ -330,10 +329,6 @@ class NetworkFigures:
     region_section_top_quartile: dict[int | None, dict[tuple[str, str], float]]
     # (checklist, item) -> (visits passing it, visits asking it) in the wave
     item_tallies: dict[tuple[str, str], tuple[int, int]]
-    # One visit's variance pooled over the network in the wave and the one before: what an
-    # outlet's change is judged by (`results.outlet_moved`).
-    visit_variance: wave_results.VisitVariance | None = None
-    previous_visit_variance: wave_results.VisitVariance | None = None
 
     @property
     def previous_wave(self) -> WaveRef | None:
@@ -415,10 +410,6 @@ async def network_figures(wave: WaveRef) -> NetworkFigures:
             for region, sections in region_sections.items()
         },
         item_tallies={key: (passed, asked) for key, (passed, asked) in tallies.items()},
-        visit_variance=wave_results.VisitVariance.pooled(outlets.values()),
-        previous_visit_variance=None
-        if len(trend_waves) < 2
-        else wave_results.VisitVariance.pooled(results.outlets(trend_waves[-2].id).values()),
     )
 
 
@@ -632,9 +623,7 @@ class ReportService:
                 previous_percent=_rounded(wave_results.score_of(before)),
                 previous_wave=previous_wave.name if before is not None and previous_wave else None,
                 change=_rounded(wave_results.change(own.score, wave_results.score_of(before))),
-                change_beyond_chance=wave_results.outlet_moved(
-                    own, before, figures.visit_variance, figures.previous_visit_variance
-                ),
+                change_beyond_chance=wave_results.outlet_moved(own, before),
             ),
             standing=None
             if standing is None

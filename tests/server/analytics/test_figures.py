@@ -97,15 +97,14 @@ def expected_league(
             continue
         n = len(percents)
         mean = statistics.mean(percents)
-        half = T975[n - 1] * statistics.stdev(percents) / math.sqrt(n) if n > 1 else None
+        # The interval: one visit's variance pooled over the whole network's visits of the
+        # wave, whoever asks (an outlet manager's outlet has the interval head office sees).
+        half = pooled.get((outlet, wave))
         before = by_key.get((outlet, "a1")) if wave == "a2" else None
-        # Moved by more than chance: the difference beyond the two margins combined, each
-        # from one visit's variance pooled over the whole network's visits of its wave.
+        # Moved by more than chance: the difference beyond the two margins combined.
         moved = None
-        if before:
-            moved = abs(mean - statistics.mean(before)) > math.hypot(
-                pooled[(outlet, wave)], pooled[(outlet, "a1")]
-            )
+        if before and half is not None and (outlet, "a1") in pooled:
+            moved = abs(mean - statistics.mean(before)) > math.hypot(half, pooled[(outlet, "a1")])
         rows[outlet] = {
             "change_beyond_chance": moved,
             "audits": n,

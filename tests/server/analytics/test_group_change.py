@@ -23,6 +23,7 @@ from server.analytics.results import (
     OutletResult,
     Results,
     VisitSums,
+    VisitVariance,
     WaveRef,
     group_moved,
     moved,
@@ -49,11 +50,15 @@ def visits(channel: str, *percents: float) -> VisitSums:
 
 
 def outlet(
-    number: int, wave: int, groups: list[VisitSums], shares: dict[str, float]
+    number: int,
+    wave: int,
+    groups: list[VisitSums],
+    shares: dict[str, float],
+    pool: VisitVariance | None = None,
 ) -> OutletResult:
     identity = {"outlet": number, "code": f"O{number}", "name": f"Outlet {number}",
                 "client": 1, "region": None, "wave": wave}  # fmt: skip
-    result = outlet_result(identity, groups, shares, {})
+    result = outlet_result(identity, groups, shares, {}, pool)
     assert result is not None
     return result
 

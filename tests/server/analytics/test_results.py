@@ -17,11 +17,12 @@ from server.analytics.results import (
     Estimate,
     OutletResult,
     VisitSums,
+    VisitVariance,
     apart,
     moved,
+    outlet_result,
     standings,
     visit_weights,
-    weighted_estimate,
 )
 from tests.reports.pdf import page_texts
 from tests.server.analytics.test_agreement import headline_score
@@ -41,39 +42,64 @@ def sums(channel: str, *percents: float) -> VisitSums:
     )
 
 
-def test_equal_weights_are_the_mean_with_the_textbook_interval() -> None:
+IDENTITY = {"outlet": 1, "code": "O1", "name": "Outlet 1", "client": 1, "region": None,
+            "wave": 1}  # fmt: skip
+
+
+def test_equal_weights_are_the_mean_with_the_networks_visit_variance() -> None:
     groups = [sums("in_store", 70.0, 80.0), sums("phone", 90.0)]
-    estimate = weighted_estimate(groups, visit_weights(groups, {}))
-    assert estimate is not None
-    assert 80.0 == pytest.approx(estimate.score)
-    half = 4.303 * statistics.stdev([70.0, 80.0, 90.0]) / math.sqrt(3)  # t(0.975, 2)
+    pool = VisitVariance.of_groups([*groups, sums("in_store", 60.0, 64.0, 68.0)])
+    assert pool is not None
+    # Each group around its own mean: (50 + 32) / (1 + 2) per visit, on 3 degrees of freedom.
+    assert (82.0 / 3.0, 3) == (pytest.approx(pool.variance), pool.degrees)
+    result = outlet_result(IDENTITY, groups, {}, {}, pool)
+    assert result is not None
+    estimate = result.estimate
+    assert (80.0, 3) == (pytest.approx(estimate.score), estimate.count)
+    half = 3.182 * math.sqrt(82.0 / 3.0 / 3)  # t(0.975, 3), three visits
     assert half == pytest.approx(estimate.margin, abs=0.01)
-    assert (estimate.score - half, 100.0) == pytest.approx((estimate.low, estimate.high), abs=0.01)
+    assert (estimate.score - half, estimate.score + half) == pytest.approx(
+        (estimate.low, estimate.high), abs=0.01
+    )
 
 
 def test_channel_weights_share_a_channels_weight_among_its_visits() -> None:
     groups = [sums("in_store", 70.0, 80.0), sums("phone", 90.0)]
     weights = visit_weights(groups, {"in_store": 3.0, "phone": 1.0})
     assert [1.5, 1.0] == weights
-    estimate = weighted_estimate(groups, weights)
-    assert estimate is not None
-    assert (3 * 75.0 + 90.0) / 4 == pytest.approx(estimate.score)
+    pool = VisitVariance(100.0, 30)
+    result = outlet_result(IDENTITY, groups, {"in_store": 3.0, "phone": 1.0}, {}, pool)
+    assert result is not None
+    assert (3 * 75.0 + 90.0) / 4 == pytest.approx(result.score)
     # A channel the client did not name weighs 1.
     assert [0.5, 1.0] == visit_weights(groups, {"email": 2.0})
-    # The variance of a mean with normalised weights a: s^2 sum(a^2), s^2 the weighted
-    # variance over 1 - sum(a^2); n - 1 degrees of freedom.
-    shares = [0.375, 0.375, 0.25]
-    deviations = [70.0 - 78.75, 80.0 - 78.75, 90.0 - 78.75]
-    concentration = sum(a * a for a in shares)
-    variance = sum(a * d * d for a, d in zip(shares, deviations, strict=True))
-    variance /= 1 - concentration
-    assert 4.303 * math.sqrt(variance * concentration) == pytest.approx(estimate.margin, abs=0.01)
+    # The variance of a mean with normalised weights a: s^2 sum(a^2), s^2 the network's.
+    concentration = sum(a * a for a in [0.375, 0.375, 0.25])
+    assert concentration == pytest.approx(result.weight_squares)
+    assert 2.042 * math.sqrt(100.0 * concentration) == pytest.approx(
+        result.estimate.margin, abs=0.01
+    )  # t(0.975, 30)
 
 
-def test_one_visit_has_no_interval() -> None:
+def test_one_visit_has_the_networks_interval_and_none_without_a_network_pool() -> None:
     groups = [sums("phone", 64.0)]
-    assert Estimate(64.0, 1) == weighted_estimate(groups, visit_weights(groups, {}))
-    assert weighted_estimate([sums("phone")], [1.0]) is None
+    result = outlet_result(IDENTITY, groups, {}, {}, VisitVariance(144.0, 40))
+    assert result is not None
+    assert 2.021 * 12.0 == pytest.approx(result.estimate.margin, abs=0.01)  # t(0.975, 40)
+    alone = outlet_result(IDENTITY, groups, {}, {}, None)
+    assert alone is not None
+    assert Estimate(64.0, 1) == alone.estimate
+    assert None is outlet_result(IDENTITY, [sums("phone")], {}, {}, VisitVariance(144.0, 40))
+
+
+def test_three_visits_that_happen_to_agree_get_the_networks_margin_not_their_own() -> None:
+    """Three visits at 80, 80 and 81 would put their own 95% interval at 79.0-81.7, and the
+    outlet "above" a network at 75 on chance; the network says visits scatter 12 points."""
+    agreeing = [sums("in_store", 80.0, 80.0, 81.0)]
+    result = outlet_result(IDENTITY, agreeing, {}, {}, VisitVariance(144.0, 60))
+    assert result is not None
+    assert 2.0 * 12.0 / math.sqrt(3) == pytest.approx(result.estimate.margin, abs=0.1)
+    assert LEVEL == standings({1: result}, 75.0)[1].versus_network
 
 
 def result(outlet: int, score: float, margin: float | None, visits: int = 3) -> OutletResult:
