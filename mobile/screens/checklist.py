@@ -568,8 +568,17 @@ class ChecklistScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
         card = self.cards.get(key)
         if card is not None and card.parent is not None:
             # the card's place is known once the page is laid out
-            Clock.schedule_once(lambda _dt: self.ids.scroll.scroll_to(card, animate=False), 0)
+            Clock.schedule_once(lambda _dt: self._bring_into_view(card), 0)
             card.flash()
+
+    def _bring_into_view(self, card: Any) -> None:
+        """Scroll a card into view, on a page longer than the screen only: a ScrollView lets
+        a shorter page be scrolled too, which would leave it hanging below an empty gap."""
+        scroll = self.ids.scroll
+        if self.ids.item_list.height > scroll.height:
+            scroll.scroll_to(card, animate=False)
+        else:
+            scroll.scroll_y = 1
 
     def show_page(self, index: int) -> None:
         self.page_index = max(0, min(index, len(self.pages) - 1))

@@ -369,6 +369,8 @@ def test_every_screen_shows_its_texts_whole(
         "out of its row",
     ] == result["probe_problems"]
     assert 20 == len(result["checked"])
+    # a correction opens at the reviewer's note without an empty gap above a short page
+    assert result["correction_gap"] <= 1.0
     # a refusal's errors name the questions the auditor answered, in the phone's language
     questions = {
         item["key"]: text(item["text"], lang)

@@ -652,6 +652,13 @@ def walk_every_screen(driver: Driver) -> Steps:
     yield 0.1
     driver.press(driver.screen("briefing").ids.start)
     yield from look("12-checklist-correction")
+    # Opened at the reviewer's note: the page's top is never below the list's (an empty gap
+    # above a page shorter than the screen).
+    scroll = checklist.ids.scroll
+    page = checklist.ids.item_list
+    driver.result["correction_gap"] = (
+        scroll.to_window(scroll.x, scroll.top)[1] - page.to_window(page.x, page.top)[1]
+    )
     app.go("briefing", assignment_id=3)
     yield 0.1
     driver.press(driver.screen("briefing").ids.start)
