@@ -159,6 +159,13 @@ class _OutletReport(InLanguage):
         if result.pass_mark is not None:
             mark = _("Pass mark: %(mark)s") % {"mark": self.formatter.score(result.pass_mark)}
             lines.append([para(mark, small_style)])
+        if result.ci_low is not None and result.ci_high is not None:
+            # How sure the result is: a pass or fail inside it could have gone either way.
+            interval = _("95%% interval: %(low)s – %(high)s") % {
+                "low": self.formatter.score(result.ci_low),
+                "high": self.formatter.score(result.ci_high),
+            }
+            lines.append([para(interval, small_style)])
         if result.under_dispute:
             provisional = self.translations.ngettext(
                 "Provisional: %(count)s visit under dispute",

@@ -39,6 +39,9 @@ def test_page_one_says_how_the_outlet_did_and_what_to_fix_in_the_managers_langua
         data.outlet.address,
         formatter.score(data.result.percent),
         _("Pass mark: %(mark)s") % {"mark": formatter.score(data.result.pass_mark)},
+        # How sure the result is, beside its pass or fail.
+        _("95%% interval: %(low)s – %(high)s")
+        % {"low": formatter.score(58.9), "high": formatter.score(86.1)},
         _("Fair"),
         _("Not passed"),
         formatter.change(data.result.change),
