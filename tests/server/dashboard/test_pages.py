@@ -89,6 +89,10 @@ async def test_the_overview_calls_only_the_whole_network_the_network(
         assert 'aria-label="Result per wave"' in page
         assert "Network average" not in page
         assert "Outlets shown" in page
+        # The region shown is named, for a regional manager too: never "all regions".
+        assert " · north · " in page
+        assert "all regions" not in page
+    assert " · all regions · " in whole
 
 
 async def test_the_outlet_page_starts_with_the_result_and_lists_audits_by_date(
