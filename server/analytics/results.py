@@ -549,7 +549,7 @@ async def read_results(
     wave_ids = frozenset(wave.id for wave in waves)
     if not wave_ids:
         return Results({}, {})
-    read = functools.partial(_outlet_results, where, wave_ids, narrowed)
+    read = functools.partial(_outlet_results, where, waves, narrowed)
     if not kept:
         return Results({wave.id: wave for wave in waves}, await read())
     version = await data_version()
@@ -598,9 +598,10 @@ def _sums_of(row: Mapping[str, Any]) -> VisitSums:
 
 
 def visit_pools(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[int, int], VisitVariance | None]:
-    """One visit's variance pooled per client and wave over rows of visit sums (`_visit_sums`),
-    taken in one order (outlet, channel, checklist) whichever query read them, so that every
-    view of a network works it out to the same digits."""
+    """One visit's variance pooled per client and wave over rows of visit sums (`_visit_sums`)
+    of whole networks, taken in the order `VisitVariance.pooled` takes a network's results
+    (outlet, channel, checklist), so that every view of a network works it out to the same
+    digits."""
     groups: dict[tuple[int, int], list[tuple[int, VisitSums]]] = collections.defaultdict(list)
     for row in rows:
         groups[(row["client"], row["wave"])].append((row["outlet"], _sums_of(row)))
@@ -613,17 +614,32 @@ def visit_pools(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[int, int], Visi
     }
 
 
+async def _network_pools(
+    waves: Sequence[WaveRef], clients: Iterable[int], narrowed: Filters
+) -> dict[tuple[int, int], VisitVariance | None]:
+    """The pooled visit variance of each wave of these clients' networks under the data
+    filters, from the whole network's results, kept: the same read as the network's figures
+    beside a narrowed league (`wave_estimates.network_results`), so it is read once."""
+    wanted = frozenset(clients)
+    pools = {}
+    for wave in waves:
+        if wave.client_id in wanted:
+            network = await read_results(network_where(wave.client_id, narrowed), [wave], kept=True)
+            pools[(wave.client_id, wave.id)] = VisitVariance.pooled(
+                network.outlets(wave.id).values()
+            )
+    return pools
+
+
 async def _outlet_results(
-    where: Where, wave_ids: frozenset[int], narrowed: Filters | None
+    where: Where, waves: Sequence[WaveRef], narrowed: Filters | None
 ) -> Mapping[int, Mapping[int, OutletResult]]:
+    wave_ids = frozenset(wave.id for wave in waves)
     rows = await _visit_sums(where, wave_ids)
     clients = sorted({row["client"] for row in rows})
-    pool_rows: list[dict[str, Any]] = list(rows)
-    if narrowed is not None:
-        pool_rows = []
-        for client in clients:
-            pool_rows += await _visit_sums(network_where(client, narrowed), wave_ids)
-    pools = visit_pools(pool_rows)
+    pools = (
+        visit_pools(rows) if narrowed is None else await _network_pools(waves, clients, narrowed)
+    )
     scoped = Where(list(where.conditions), list(where.args))
     scoped.add_in("r.wave", wave_ids)
     disputed = await _raw(

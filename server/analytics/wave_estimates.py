@@ -98,7 +98,8 @@ async def network_results(
     league's own when they are the whole network, else read for it."""
     if sees_whole_network(caller, filters):
         return {outlet: r for outlet, r in shown.items() if r.client_id == wave.client_id}
-    results = await read_results(network_where(wave.client_id, filters), [wave])
+    # Kept: a narrowed league's outlet intervals pooled the same read (`results.read_results`).
+    results = await read_results(network_where(wave.client_id, filters), [wave], kept=True)
     return results.outlets(wave.id)
 
 
