@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from litestar import Request
 
-from server.access.caller import OUTLET_MANAGER, REGIONAL_MANAGER, Caller
+from server.access.caller import OUTLET_MANAGER, Caller
 from server.access.scope import Columns, scope_of
 from server.analytics.filters import Filters
 from server.analytics.service import AnalyticsService
@@ -91,9 +91,10 @@ async def showing(caller: Caller, filters: Filters) -> dict[str, Any]:
     if filters.region is not None:
         row = await Region.select(Region.name).where(Region.id == filters.region).first()
         region = None if row is None else row["name"]
-    elif caller.role == REGIONAL_MANAGER and caller.region_ids:
-        # Their regions are all the regions they see: named, never "all regions".
-        rows = await Region.select(Region.name).where(Region.id.is_in(sorted(caller.region_ids)))
+    elif regions := scope_of(caller).regions:
+        # A scope of some regions (a regional manager's): they are all the regions the caller
+        # sees, named, never "all regions".
+        rows = await Region.select(Region.name).where(Region.id.is_in(sorted(regions)))
         region = ", ".join(sorted(row["name"] for row in rows)) or None
     return {
         "shown_waves": [wave.name for wave in choice.shown],

@@ -138,15 +138,9 @@ def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _visit_day(value: Any, zone_name: str) -> dt.date | None:
-    """A visit's day at its outlet (`clock.local_day`) from a TIMESTAMPTZ column."""
-    if value is None:
-        return None
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime.fromisoformat(str(value))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return local_day(value, zone_name)
+def _visit_day(value: dt.datetime | None, zone_name: str) -> dt.date | None:
+    """A visit's day at its outlet (`clock.local_day`), from the rollup's `visited_at`."""
+    return None if value is None else local_day(value, zone_name)
 
 
 def _day(value: Any) -> dt.date | None:
